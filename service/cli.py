@@ -1,0 +1,141 @@
+"""The ``livegate`` command: evaluate, catalogue, lint, serve, batch.
+
+Errors go to stderr with a non-zero exit and never a traceback:
+2 for bad input (profile, JSON, file), 3 for a broken knowledge base,
+4 for an evaluation over its time bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .engine import Engine, EvaluationTimeout
+from .knowledge import Knowledge, KnowledgeError, catalogue_dict
+from .profile import ProfileError
+from .report import catalogue_text, evaluation_text
+
+__all__ = ["main"]
+
+
+class CliError(Exception):
+    """A user-facing failure: message for stderr and the exit code."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def _knowledge(args: argparse.Namespace) -> Knowledge:
+    try:
+        return Knowledge.load(args.facts, args.logic)
+    except KnowledgeError as exc:
+        raise CliError(f"knowledge base: {exc}", 3) from None
+
+
+def _read_json(path: str):
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+def _dump(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    engine = Engine(_knowledge(args), pool_size=1)
+    data = _read_json(args.file)
+    try:
+        answer = engine.evaluate(data, explain_=not args.no_explain, timeout=args.timeout)
+    except ProfileError as exc:
+        lines = [f"invalid profile: {e['field']}: {e['problem']}" for e in exc.errors]
+        raise CliError("\n".join(lines)) from None
+    except EvaluationTimeout as exc:
+        raise CliError(str(exc), 4) from None
+    out = evaluation_text(answer, engine.catalogue) if args.format == "text" else _dump(answer)
+    sys.stdout.write(out)
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    data = catalogue_dict(_knowledge(args))
+    sys.stdout.write(catalogue_text(data) if args.format == "text" else _dump(data))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    try:
+        knowledge = Knowledge.load(args.facts, args.logic)
+        problems = knowledge.lint()
+    except KnowledgeError as exc:
+        problems = [f"parse_error: {exc}"]
+    if problems:
+        sys.stderr.write(f"lint: {len(problems)} problem(s) in the knowledge base:\n")
+        sys.stderr.write("".join(f"  {p}\n" for p in problems))
+        return 1
+    cat = knowledge.catalogue
+    alternatives = sum(len(c["alternatives"]) for c in cat.categories.values())
+    sys.stdout.write(f"lint: ok — {len(cat.categories)} categories, {alternatives} alternatives, "
+                     f"{len(cat.items)} items, {len(cat.activities)} activities ({knowledge.digest})\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import serve  # imported here: gunicorn is needed only to serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livegate", description=__doc__.splitlines()[0])
+    parser.add_argument("--facts", type=Path, default=None, help="facts/ folder (default: the shipped one)")
+    parser.add_argument("--logic", type=Path, default=None, help="logic/ folder (default: the shipped one)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="answer one profile (JSON file, or - for stdin)")
+    p.add_argument("file")
+    p.add_argument("--format", choices=["json", "text"], default="json")
+    p.add_argument("--no-explain", action="store_true", help="leave out the explanations")
+    p.add_argument("--timeout", type=float, default=None, help="seconds before the solver is interrupted")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("catalogue", help="categories, items, roles, activities, scenarios")
+    p.add_argument("--format", choices=["json", "text"], default="json")
+    p.set_defaults(func=cmd_catalogue)
+
+    p = sub.add_parser("lint", help="check the knowledge base")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        sys.stderr.write(f"livegate: {exc}\n")
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

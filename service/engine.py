@@ -1,0 +1,203 @@
+"""The engine: the knowledge base grounded once, a profile answered per call.
+
+How it answers a profile without grounding again: ``logic/inputs.lp`` declares
+every input atom (``subject/1``, ``holds/1``, ``holds_count/2``, ``does/1``,
+``goal_*``) as an external over its domain. After grounding, each external's
+solver literal is looked up once; a profile becomes a list of assumption
+literals (positive for its atoms, negative for all others) built from clingo
+``Symbol`` objects, never from program text. Cost overrides are numbers the
+grounder needs (they feed ``#sum`` and ``#minimize``), so each distinct set of
+overrides is grounded once, as facts of the ``cost/2`` program part with
+symbol parameters, and kept in a small LRU cache.
+
+Thread safety: a ``clingo.Control`` must not be used by two threads at once.
+Each ruleset grounding keeps a pool of Controls; a call borrows one, solves,
+and returns it. Up to ``pool_size`` Controls are grounded per pool, lazily; a
+thread that finds none free waits for one. Request state never outlives a call.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import clingo
+from clingo import Function, Number
+
+from . import explain
+from .knowledge import Knowledge
+from .profile import Profile, ProfileError, parse_profile
+
+__all__ = ["Engine", "EvaluationTimeout", "Answer"]
+
+
+class EvaluationTimeout(RuntimeError):
+    """The solver did not finish within the time bound; the call was interrupted."""
+
+    status = 503
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": "evaluation_timeout", "message": str(self), "field": None}
+
+
+@dataclass
+class Answer:
+    """The solver's answer for one profile, as read from the shown atoms."""
+
+    deterministic: list[clingo.Symbol]
+    plans: list[tuple[list[clingo.Symbol], list[int]]]
+
+
+class _Solver:
+    """One grounded Control and the literal of each of its externals."""
+
+    def __init__(self, knowledge: Knowledge, overrides: tuple[tuple[str, int], ...]):
+        ctl = clingo.Control(["--opt-mode=optN", "--models=0", "--warn=none"])
+        for path in knowledge.facts_files:
+            ctl.load(str(path))
+        ctl.load(str(knowledge.logic_entry))
+        parts = [("base", [])]
+        parts += [("cost", [Function(item), Number(weight)]) for item, weight in overrides]
+        ctl.ground(parts)
+        self.literal: dict[clingo.Symbol, int] = {}
+        self.count_limit: dict[str, int] = {}
+        for atom in ctl.symbolic_atoms:
+            if atom.is_external:
+                self.literal[atom.symbol] = atom.literal
+                ctl.assign_external(atom.literal, None)
+                if atom.symbol.name == "holds_count":
+                    item, n = atom.symbol.arguments
+                    self.count_limit[item.name] = max(self.count_limit.get(item.name, 0), n.number)
+        self.negated = {sym: -lit for sym, lit in self.literal.items()}
+        self.ctl = ctl
+
+    def assumptions(self, true_atoms: set[clingo.Symbol]) -> list[int]:
+        return [self.literal[s] if s in true_atoms else neg for s, neg in self.negated.items()]
+
+    def solve(self, true_atoms: set[clingo.Symbol], timeout: float | None) -> Answer:
+        plans: list[tuple[list[clingo.Symbol], list[int]]] = []
+
+        def on_model(model: clingo.Model) -> None:
+            if model.optimality_proven:
+                plans.append((model.symbols(shown=True), list(model.cost)))
+
+        handle = self.ctl.solve(assumptions=self.assumptions(true_atoms), on_model=on_model,
+                                async_=True)
+        with handle:
+            if not handle.wait(timeout if timeout is not None else -1):
+                handle.cancel()
+                raise EvaluationTimeout(f"the evaluation took longer than {timeout:g} s and was stopped")
+            result = handle.get()
+        if not result.satisfiable or not plans:
+            raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
+        return Answer(plans[0][0], plans)
+
+
+class _Pool:
+    def __init__(self, knowledge: Knowledge, overrides: tuple[tuple[str, int], ...], size: int):
+        self.knowledge, self.overrides, self.size = knowledge, overrides, size
+        self.idle: queue.SimpleQueue[_Solver] = queue.SimpleQueue()
+        self.made = 0
+        self.lock = threading.Lock()
+
+    def take(self) -> _Solver:
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self.lock:
+            make = self.made < self.size
+            if make:
+                self.made += 1
+        if make:
+            return _Solver(self.knowledge, self.overrides)
+        return self.idle.get()
+
+    def give(self, solver: _Solver) -> None:
+        self.idle.put(solver)
+
+
+class Engine:
+    """Answers profiles against one knowledge base.
+
+    ``Engine()`` loads the knowledge base shipped with the package and grounds
+    it once; :meth:`evaluate` answers one profile (a dict as decoded from JSON)
+    with the JSON-ready dict of SPEC section 3.
+    """
+
+    def __init__(self, knowledge: Knowledge | None = None, *, pool_size: int = 4,
+                 override_cache: int = 8, timeout: float | None = None):
+        self.knowledge = knowledge or Knowledge.load()
+        self.catalogue = self.knowledge.catalogue
+        self.pool_size = pool_size
+        self.timeout = timeout
+        self._override_cache = override_cache
+        self._pools: OrderedDict[tuple, _Pool] = OrderedDict()
+        self._pools_lock = threading.Lock()
+        self._default = self._pool(())
+        self._default.give(self._default.take())  # ground once now, not on the first request
+        self.ruleset = {"version": self.knowledge.version, "digest": self.knowledge.digest}
+
+    # -- pools ---------------------------------------------------------------
+    def _pool(self, overrides: tuple[tuple[str, int], ...]) -> _Pool:
+        with self._pools_lock:
+            pool = self._pools.get(overrides)
+            if pool is None:
+                pool = _Pool(self.knowledge, overrides, self.pool_size)
+                self._pools[overrides] = pool
+            self._pools.move_to_end(overrides)
+            while len(self._pools) > self._override_cache + 1:
+                oldest = next(k for k in self._pools if k != ())
+                del self._pools[oldest]
+            return pool
+
+    # -- inputs --------------------------------------------------------------
+    @staticmethod
+    def _input_atoms(profile: Profile, count_limit: dict[str, int]) -> set[clingo.Symbol]:
+        atoms = {Function("subject", [Function(profile.subject.type)])}
+        atoms |= {Function("has_role", [Function(r)]) for r in profile.subject.roles}
+        held = {i: 1 for i in profile.documents}
+        held.update(profile.counts)  # counts replace a document's entry
+        for item, n in held.items():
+            if n <= 0:
+                continue
+            if item in count_limit:
+                atoms.add(Function("holds_count", [Function(item), Number(min(n, count_limit[item]))]))
+            else:
+                atoms.add(Function("holds", [Function(item)]))
+        atoms |= {Function("does", [Function(a)]) for a in profile.activities}
+        if profile.goal.scenario is not None:
+            atoms.add(Function("goal_scenario", [Function(profile.goal.scenario)]))
+        atoms |= {Function("goal_category", [Function(c)]) for c in profile.goal.categories}
+        if profile.goal.access is not None:
+            atoms.add(Function("goal_access", [Function(profile.goal.access)]))
+        return atoms
+
+    # -- public --------------------------------------------------------------
+    def parse(self, data: Any) -> Profile:
+        """Validate a decoded JSON profile; raises :class:`ProfileError`."""
+        return parse_profile(data, self.catalogue)
+
+    def solve(self, profile: Profile, timeout: float | None = None) -> Answer:
+        """Solve a validated profile; the raw atoms of the answer."""
+        overrides = tuple(sorted((i, w) for i, w in profile.costs.items()
+                                 if w != self.catalogue.items[i]["default_cost"]))
+        pool = self._pool(overrides)
+        solver = pool.take()
+        try:
+            atoms = self._input_atoms(profile, solver.count_limit)
+            return solver.solve(atoms, self.timeout if timeout is None else timeout)
+        finally:
+            pool.give(solver)
+
+    def evaluate(self, data: Any, *, explain_: bool = True, timeout: float | None = None) -> dict:
+        """Answer one profile (decoded JSON) with the response of SPEC section 3."""
+        profile = data if isinstance(data, Profile) else self.parse(data)
+        answer = self.solve(profile, timeout)
+        return explain.build_response(self, profile, answer, with_explanations=explain_)
+
+
+ProfileError = ProfileError  # re-exported for callers of the engine

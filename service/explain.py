@@ -1,0 +1,321 @@
+"""Shape the solver's answer into the JSON of SPEC section 3, with
+explanations in Chinese built from the reason atoms and the source's names.
+
+Nothing here decides anything of the domain: every status, set, cost and plan
+comes from an atom; this module only names things and orders them stably.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import clingo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Answer, Engine
+    from .profile import Profile
+
+__all__ = ["build_response", "read_answer", "option_id", "to_python"]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def to_python(sym: clingo.Symbol) -> Any:
+    """A symbol as plain Python: a number as ``int``, a string or constant as
+    ``str``, a compound term as a tuple ``(name, *args)`` (``name`` is ``""``
+    for a tuple). Cached: the ground program has a finite set of shown atoms,
+    so each symbol crosses from clingo to Python once per process."""
+    if sym.type == clingo.SymbolType.Number:
+        return sym.number
+    if sym.type == clingo.SymbolType.String:
+        return sym.string
+    args = sym.arguments
+    if not args:
+        return sym.name
+    return (sym.name, *(to_python(a) for a in args))
+
+
+def option_id(option: Any) -> str:
+    """The own alternative of an option: ``alt``, or the first of ``(alt, required_alt)``."""
+    return option[1] if isinstance(option, tuple) else option
+
+
+def read_answer(symbols: list[clingo.Symbol]) -> dict[str, Any]:
+    """Group the shown atoms of one model by predicate, as plain data."""
+    out: dict[str, Any] = {
+        "unsupported": [], "direct": [], "status": {}, "combined": {}, "sets": {},
+        "requires": {}, "external": {}, "reasons": {}, "warnings": {},
+        "plan": {"direct": False, "categories": [], "alternatives": {}, "missing": {},
+                 "access": None, "companions": [], "external": {}, "none": False},
+    }
+    plan = out["plan"]
+    sets = out["sets"]
+
+    def set_entry(c: str, option: Any) -> dict:
+        return sets.setdefault(c, {}).setdefault(option, {"items": {}, "choices": {}, "cost": 0})
+
+    for sym in symbols:
+        atom = to_python(sym)
+        if isinstance(atom, str):
+            name, a = atom, ()
+        else:
+            name, a = atom[0], atom[1:]
+        if name == "status":
+            out["status"][a[0]] = a[1]
+        elif name == "minimal_missing_set":
+            set_entry(a[0], a[1])["cost"] = a[2]
+        elif name == "minimal_missing_item":
+            set_entry(a[0], a[1])["items"][a[2]] = a[3]
+        elif name == "missing_set_alternative":
+            set_entry(a[0], a[1])["choices"][a[2]] = a[3]
+        elif name == "reason":
+            out["reasons"].setdefault(a[0], []).append(a[1])
+        elif name == "warning":
+            out["warnings"].setdefault(a[0], []).append(a[1])
+        elif name == "requires_category":
+            out["requires"].setdefault(a[0], []).append((a[1], a[2]))
+        elif name == "external_requirement":
+            out["external"].setdefault(a[0], []).append((a[1], a[2]))
+        elif name == "combined_access":
+            out["combined"].setdefault(a[0], []).append((a[1], a[2]))
+        elif name == "subject_unsupported":
+            out["unsupported"].append(a[0])
+        elif name == "direct_access":
+            out["direct"].append(a[0])
+        elif name == "plan_direct":
+            plan["direct"] = True
+        elif name == "plan_category":
+            plan["categories"].append(a[0])
+        elif name == "plan_alternative":
+            plan["alternatives"].setdefault(a[0], []).append(a[1])
+        elif name == "plan_missing":
+            plan["missing"][a[0]] = a[1]
+        elif name == "plan_access":
+            plan["access"] = a[0]
+        elif name == "plan_companion":
+            plan["companions"].append((a[0], a[1]))
+        elif name == "plan_external":
+            plan["external"].setdefault(a[0], []).append(a[1])
+        elif name == "no_plan":
+            plan["none"] = True
+    return out
+
+
+class _Namer:
+    """Names and sentences from the catalogue (the source's own words)."""
+
+    def __init__(self, engine: "Engine"):
+        self.cat = engine.catalogue
+
+    def category(self, c: str) -> str:
+        return f"【{self.cat.categories[c]['name']}】"
+
+    def item(self, i: str) -> str:
+        it = self.cat.items[i]
+        return it["name"] + (f"（{it['qualifier']}）" if it["qualifier"] else "")
+
+    def alternative(self, c: str, alt: str) -> str:
+        for a in self.cat.categories[c]["alternatives"]:
+            if a["id"] == alt:
+                return f"「{a['label']}」"
+        return alt
+
+    def access(self, a: str) -> str:
+        return self.cat.access_methods[a]["name"]
+
+    def source(self, c: str) -> str:
+        src = self.cat.categories[c]["source"]
+        return f"来源：{src['section']}（第 {src['line']} 行）{src['url']}"
+
+    def missing(self, items: dict[str, int]) -> str:
+        parts = []
+        for i, n in items.items():
+            it = self.cat.items[i]
+            extra = f"，还差 {n} 份" if it["counted"] else ""
+            parts.append(f"{self.item(i)}（{_CLASS_ZH[it['issuer_class']]}{extra}）")
+        return "、".join(parts)
+
+
+_CLASS_ZH = {"self_prepared": "自行准备", "partner": "需合作方提供", "registration": "登记备案",
+             "licence": "行政许可"}
+_STATUS_ZH = {"eligible": "已具备条件", "missing": "尚缺材料", "not_applicable": "不适用",
+              "blocked": "被阻止"}
+
+
+def _reason_sentence(n: _Namer, cat, c: str, why: tuple) -> str:
+    kind, a = why[0], why[1:]
+    if kind == "unsupported_subject":
+        line = cat.unsupported_subject_types.get(a[0])
+        return f"个人认证的微信小程序暂不支持直播业务（来源第 {line} 行），任何类目都不适用。"
+    if kind == "excluded_by_activity":
+        act = cat.activities[a[0]]
+        return f"所声明的活动不符合本类目的适用条件：「{act['text']}」，因此本类目不适用。"
+    if kind == "reserved":
+        role = cat.roles[a[1]]
+        return f"{n.alternative(c, a[0])}仅适用于{role}（角色 {a[1]}），本主体不具备该角色。"
+    if kind == "blocked_by_activity":
+        act = cat.activities[a[0]]
+        text = f"因所声明的活动被阻止：「{act['text']}」"
+        return text + (f"整改：{act['remedy']}。" if act["remedy"] else "")
+    if kind == "met":
+        owner, alt, item, held = a
+        via = "" if held == item else f"（以所持{n.item(held)}满足）"
+        return f"满足{n.category(owner)}{n.alternative(owner, alt)}：已持有{n.item(item)}{via}。"
+    if kind == "nothing_required":
+        owner, alt = a
+        return f"{n.category(owner)}的资质要求为「-」：无需提交资质文件。"
+    if kind == "plain_only":
+        alt, item, plain = a[0], a[1], a[2]
+        return (f"所持{n.item(plain)}不满足{n.alternative(c, alt)}的要求：需要{n.item(item)}。")
+    if kind == "requires_category":
+        act = cat.activities[a[1]]
+        return f"因「{act['text']}」，还需同时具备{n.category(a[0])}类目（其材料计入本类目的缺少集合）。"
+    if kind == "required_category_unusable":
+        return f"所需的{n.category(a[0])}类目对本主体不适用或被阻止，因此本类目无法达成。"
+    if kind == "external":
+        act = cat.activities[a[1]]
+        return f"因「{act['text']}」，还需补充{cat.external_categories[a[0]]}（不在本目录内，不计入成本）。"
+    return repr(why)
+
+
+def _warning_text(cat, w: tuple) -> dict[str, Any]:
+    if w[0] == "note":
+        note = cat.notes[w[1]]
+        return {"kind": "note", "id": note["id"], "text": note["text"],
+                "lead_time_days": note.get("lead_time_days")}
+    act = cat.activities[w[1]]
+    return {"kind": "remedy", "id": act["id"], "text": act["remedy"]}
+
+
+def _sort_sets(sets: list[dict]) -> list[dict]:
+    return sorted(sets, key=lambda s: (s["cost"], len(s["documents"]), s["alternative"]))
+
+
+def build_response(engine: "Engine", profile: "Profile", answer: "Answer", *,
+                   with_explanations: bool = True) -> dict[str, Any]:
+    cat = engine.catalogue
+    n = _Namer(engine)
+    det = read_answer(answer.deterministic)
+    categories = []
+    for c, info in cat.categories.items():
+        status = det["status"][c]
+        sets = []
+        for option, entry in det["sets"].get(c, {}).items():
+            own = option_id(option)
+            choices = entry["choices"] or {c: own}
+            counted = {i: k for i, k in entry["items"].items() if cat.items[i]["counted"]}
+            sets.append({"alternative": own, "alternatives": dict(sorted(choices.items())),
+                         "documents": sorted(entry["items"]), "shortfalls": dict(sorted(counted.items())),
+                         "cost": entry["cost"]})
+        sets = _sort_sets(sets)
+        entry: dict[str, Any] = {
+            "id": c, "name": info["name"], "status": status, "access": info["access"],
+            "scenario": info["scenario"],
+            "combined_access": [{"with": p, "access": a} for p, a in sorted(det["combined"].get(c, []))],
+            "missing_sets": sets,
+            "requires_categories": sorted({r for r, _ in det["requires"].get(c, [])}),
+            "external_requirements": sorted({x for x, _ in det["external"].get(c, [])}),
+            "warnings": sorted((_warning_text(cat, w) for w in det["warnings"].get(c, [])),
+                               key=lambda w: (w["kind"], w["id"])),
+            "source": dict(info["source"]),
+        }
+        if with_explanations:
+            entry["explanation"] = _category_explanation(n, cat, c, status, det, sets)
+        categories.append(entry)
+
+    plans = [_plan(engine, n, read_answer(symbols)["plan"], cost, with_explanations)
+             for symbols, cost in answer.plans]
+    plans = [p for p in plans if p is not None]
+    position = {c: k for k, c in enumerate(cat.categories)}
+    plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
+                              [position[c] for c in p["categories"]], p["missing"]))
+    unique = []
+    for p in plans:
+        if not unique or (p["categories"], p["missing"]) != (unique[-1]["categories"], unique[-1]["missing"]):
+            unique.append(p)
+    cheapest: dict[str, Any] = {"cost": unique[0]["cost"] if unique else None, "plans": unique}
+    if with_explanations and not unique:
+        cheapest["explanation"] = [_no_plan_sentence(cat, det, profile)]
+    return {
+        "ruleset": dict(engine.ruleset),
+        "subject_supported": not det["unsupported"],
+        "direct_standard_live": "standard_live" in det["direct"],
+        "eligible": [c["id"] for c in categories if c["status"] == "eligible"],
+        "categories": categories,
+        "cheapest": cheapest,
+        "notes": [dict(v) for v in sorted(cat.general_notes.values(), key=lambda v: v["line"])],
+    }
+
+
+def _category_explanation(n: _Namer, cat, c: str, status: str, det, sets) -> list[str]:
+    lines = [f"{n.category(c)}：{_STATUS_ZH[status]}；可使用{n.access(cat.categories[c]['access'])}接入。"]
+    lines += sorted(_reason_sentence(n, cat, c, why) for why in det["reasons"].get(c, []))
+    if status in ("missing", "blocked"):
+        for s in sets:
+            alts = "、".join(n.alternative(k, v) for k, v in s["alternatives"].items())
+            lines.append(f"按{alts}还缺：{n.missing({i: s['shortfalls'].get(i, 1) for i in s['documents']})}"
+                         f"；成本 {s['cost']}。")
+    for p, a in det["combined"].get(c, []):
+        lines.append(f"同时具备{n.category(p)}类目，可使用{n.access(a)}接入。")
+    lines.append(n.source(c))
+    return lines
+
+
+def _plan(engine: "Engine", n: _Namer, plan: dict, cost: list[int], with_explanations: bool):
+    cat = engine.catalogue
+    if plan["none"]:
+        return None
+    total = cost[1] if len(cost) > 1 else 0
+    position = {c: k for k, c in enumerate(cat.categories)}
+    categories = sorted(plan["categories"], key=position.__getitem__)
+    missing = dict(sorted(plan["missing"].items()))
+    alternatives = {c: sorted(alts)[0] for c, alts in sorted(plan["alternatives"].items())}
+    out: dict[str, Any] = {
+        "direct": plan["direct"], "categories": categories, "alternatives": alternatives,
+        "equivalent_alternatives": {c: sorted(alts) for c, alts in sorted(plan["alternatives"].items())},
+        "missing": sorted(missing),
+        "shortfalls": {i: k for i, k in missing.items() if cat.items[i]["counted"]},
+        "missing_detail": [{"id": i, "name": cat.items[i]["name"], "qualifier": cat.items[i]["qualifier"],
+                            "issuer_class": cat.items[i]["issuer_class"], "count": k}
+                           for i, k in missing.items()],
+        "access": plan["access"], "cost": total,
+        "companions": [{"category": c, "companion": p} for c, p in sorted(plan["companions"])],
+        "external_requirements": sorted({x for xs in plan["external"].values() for x in xs}),
+        "lead_time_days": max((cat.notes[nid].get("lead_time_days") or 0
+                               for c in categories for nid in cat.categories[c]["notes"]), default=0),
+    }
+    if with_explanations:
+        out["explanation"] = _plan_explanation(n, cat, out, plan)
+    return out
+
+
+def _plan_explanation(n: _Namer, cat, p: dict, raw: dict) -> list[str]:
+    if p["direct"]:
+        line = next(iter(cat.direct_routes.values()))[1]
+        return [f"政府主体认证的小程序可直接使用{n.access(p['access'])}进行接入（来源第 {line} 行），"
+                f"无需任何类目，成本 0。"]
+    lines = []
+    for c in p["categories"]:
+        alts = "或".join(n.alternative(c, a) for a in p["equivalent_alternatives"].get(c, []))
+        lines.append(f"申请{n.category(c)}类目，按{alts}。")
+    for c, comp in [(x["category"], x["companion"]) for x in p["companions"]]:
+        lines.append(f"{n.category(c)}与{n.category(comp)}同时具备，可使用{n.access(p['access'])}接入。")
+    if p["missing"]:
+        counts = {d["id"]: d["count"] for d in p["missing_detail"]}
+        lines.append(f"还需取得：{n.missing(counts)}；合计成本 {p['cost']}。")
+    else:
+        lines.append("所需材料均已具备，成本 0。")
+    for x in p["external_requirements"]:
+        lines.append(f"另需补充{cat.external_categories[x]}（不在本目录内）。")
+    if p["lead_time_days"]:
+        lines.append(f"注意：首次提交代码审核需经当地互联网主管机关审核确认，预计 {p['lead_time_days']} 天左右。")
+    lines.append(f"接入方式：{n.access(p['access'])}。")
+    lines += [n.source(c) for c in p["categories"]]
+    return lines
+
+
+def _no_plan_sentence(cat, det, profile) -> str:
+    if det["unsupported"]:
+        line = cat.unsupported_subject_types[det["unsupported"][0]]
+        return f"个人认证的微信小程序暂不支持直播业务（来源第 {line} 行），没有任何可行路径。"
+    return "在所给目标（场景、候选类目、接入方式）下，没有可用的类目：候选类目均不适用、被阻止或无法达到所需接入方式。"

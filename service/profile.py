@@ -1,0 +1,148 @@
+"""The request: a profile, validated in two steps.
+
+1. Its shape, by pydantic models (strict types, unknown fields rejected, sizes
+   bounded). The same models give the JSON schema the API publishes.
+2. Its ids, against the catalogue: every unknown id is reported with the
+   nearest valid ones.
+
+Errors name the JSON path of the field (``goal.categories[2]``) and the problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .knowledge import Catalogue
+
+__all__ = ["Profile", "ProfileError", "parse_profile", "MAX_LIST", "MAX_COUNT", "MAX_COST"]
+
+MAX_LIST = 200
+"""Longest list a profile may hold (the catalogue has fewer than 100 ids of any kind)."""
+MAX_COUNT = 1000
+"""Largest count of one item."""
+MAX_COST = 100_000
+"""Largest cost override of one item."""
+
+Id = Annotated[str, Field(min_length=1, max_length=80)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Cost = Annotated[int, Field(ge=0, le=MAX_COST)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Subject(_Strict):
+    """The mini program's subject (主体)."""
+
+    type: Id = Field(description="Subject type: personal, enterprise, government, media, other_organization.")
+    roles: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
+                            description="Roles some alternatives are reserved for.")
+
+
+class Goal(_Strict):
+    """What the plan must reach; every field narrows the candidates."""
+
+    scenario: Id | None = Field(default=None, description="Live scenario wanted.")
+    categories: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
+                                 description="Candidate categories; empty means any.")
+    access: Id | None = Field(default=None, description="Access method the plan must grant.")
+
+
+class Profile(_Strict):
+    """A subject, what it holds and does, and what it wants."""
+
+    subject: Subject
+    documents: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
+                                description="Items held (one each).")
+    counts: dict[Id, Count] = Field(default_factory=dict, max_length=MAX_LIST,
+                                    description="How many of an item are held; replaces its entry in documents.")
+    activities: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
+                                 description="Activities (the source's notes) the subject does.")
+    goal: Goal = Field(default_factory=Goal)
+    costs: dict[Id, Cost] = Field(default_factory=dict, max_length=MAX_LIST,
+                                  description="Cost overrides per item.")
+
+
+class ProfileError(ValueError):
+    """The profile is malformed or names ids the catalogue does not know.
+
+    ``errors`` is a list of ``{"field", "problem", "nearest"?}``; ``status`` is
+    the HTTP status an API answers with (422).
+    """
+
+    status = 422
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e['field']}: {e['problem']}" for e in errors))
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.errors[0]
+        return {"code": "invalid_profile", "message": str(self), "field": first["field"],
+                "errors": self.errors}
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(body)"
+
+
+def _unknown(field: str, value: str, valid: list[str], kind: str) -> dict[str, Any]:
+    nearest = difflib.get_close_matches(value, valid, n=3, cutoff=0.5)
+    problem = f"unknown {kind} id {value!r}"
+    if nearest:
+        problem += "; did you mean " + " or ".join(repr(n) for n in nearest) + "?"
+    return {"field": field, "problem": problem, "nearest": nearest}
+
+
+def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
+    """Validate ``data`` (decoded JSON) into a :class:`Profile` or raise :class:`ProfileError`."""
+    if not isinstance(data, dict):
+        raise ProfileError([{"field": "(body)", "problem": "a profile must be a JSON object"}])
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors(include_url=False, include_input=False):
+            loc = tuple(p for p in err["loc"] if p not in ("[key]",))
+            problem = err["msg"]
+            if err["type"] == "extra_forbidden":
+                problem = "unknown field (not part of the profile)"
+            errors.append({"field": _path(loc), "problem": problem})
+        raise ProfileError(errors) from None
+
+    errors: list[dict[str, Any]] = []
+
+    def check(field: str, value: str, valid: dict, kind: str) -> None:
+        if value not in valid:
+            errors.append(_unknown(field, value, sorted(valid), kind))
+
+    check("subject.type", profile.subject.type, catalogue.subject_types, "subject type")
+    for n, r in enumerate(profile.subject.roles):
+        check(f"subject.roles[{n}]", r, catalogue.roles, "role")
+    for n, i in enumerate(profile.documents):
+        check(f"documents[{n}]", i, catalogue.items, "item")
+    for i in profile.counts:
+        check(f"counts.{i}", i, catalogue.items, "item")
+    for n, a in enumerate(profile.activities):
+        check(f"activities[{n}]", a, catalogue.activities, "activity")
+    if profile.goal.scenario is not None:
+        check("goal.scenario", profile.goal.scenario, catalogue.scenarios, "scenario")
+    for n, c in enumerate(profile.goal.categories):
+        check(f"goal.categories[{n}]", c, catalogue.categories, "category")
+    if profile.goal.access is not None:
+        check("goal.access", profile.goal.access, catalogue.access_methods, "access method")
+    for i in profile.costs:
+        check(f"costs.{i}", i, catalogue.items, "item")
+    if errors:
+        raise ProfileError(errors)
+    return profile
