@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -77,23 +78,63 @@ class _Solver:
     def assumptions(self, true_atoms: set[clingo.Symbol]) -> list[int]:
         return [self.literal[s] if s in true_atoms else neg for s, neg in self.negated.items()]
 
-    def solve(self, true_atoms: set[clingo.Symbol], timeout: float | None) -> Answer:
+    def solve(self, true_atoms: set[clingo.Symbol], timeout: float | None,
+              watchdog: "_Watchdog") -> Answer:
         plans: list[tuple[list[clingo.Symbol], list[int]]] = []
 
         def on_model(model: clingo.Model) -> None:
             if model.optimality_proven:
                 plans.append((model.symbols(shown=True), list(model.cost)))
 
-        handle = self.ctl.solve(assumptions=self.assumptions(true_atoms), on_model=on_model,
-                                async_=True)
-        with handle:
-            if not handle.wait(timeout if timeout is not None else -1):
-                handle.cancel()
-                raise EvaluationTimeout(f"the evaluation took longer than {timeout:g} s and was stopped")
-            result = handle.get()
+        if timeout is not None:
+            watchdog.arm(self.ctl, timeout)
+        try:
+            result = self.ctl.solve(assumptions=self.assumptions(true_atoms), on_model=on_model)
+        finally:
+            if timeout is not None:
+                watchdog.disarm(self.ctl)
+        if result.interrupted:
+            raise EvaluationTimeout(f"the evaluation took longer than {timeout:g} s and was stopped")
         if not result.satisfiable or not plans:
             raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
         return Answer(plans[0][0], plans)
+
+
+class _Watchdog:
+    """Interrupts solves that pass their deadline (``Control.interrupt`` is
+    thread-safe). One thread per engine, started on first use, instead of an
+    asynchronous solve per call (which costs a thread per call)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._deadlines: dict[int, tuple[float, clingo.Control]] = {}
+        self._thread: threading.Thread | None = None
+
+    def arm(self, ctl: clingo.Control, timeout: float) -> None:
+        with self._cond:
+            self._deadlines[id(ctl)] = (time.monotonic() + timeout, ctl)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="livegate-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, ctl: clingo.Control) -> None:
+        with self._cond:
+            self._deadlines.pop(id(ctl), None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._deadlines:
+                    self._cond.wait()
+                    continue
+                now = time.monotonic()
+                for key, (deadline, ctl) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        ctl.interrupt()
+                        del self._deadlines[key]
+                if self._deadlines:
+                    self._cond.wait(min(d for d, _ in self._deadlines.values()) - now)
 
 
 class _Pool:
@@ -137,6 +178,7 @@ class Engine:
         self._override_cache = override_cache
         self._pools: OrderedDict[tuple, _Pool] = OrderedDict()
         self._pools_lock = threading.Lock()
+        self._watchdog = _Watchdog()
         self._default = self._pool(())
         self._default.give(self._default.take())  # ground once now, not on the first request
         self.ruleset = {"version": self.knowledge.version, "digest": self.knowledge.digest}
@@ -189,7 +231,7 @@ class Engine:
         solver = pool.take()
         try:
             atoms = self._input_atoms(profile, solver.count_limit)
-            return solver.solve(atoms, self.timeout if timeout is None else timeout)
+            return solver.solve(atoms, self.timeout if timeout is None else timeout, self._watchdog)
         finally:
             pool.give(solver)
 
