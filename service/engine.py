@@ -28,7 +28,7 @@ from typing import Any
 import clingo
 from clingo import Function, Number
 
-from . import explain
+from .explain import Shaper
 from .knowledge import Knowledge
 from .profile import Profile, ProfileError, parse_profile
 
@@ -182,6 +182,7 @@ class Engine:
         self._default = self._pool(())
         self._default.give(self._default.take())  # ground once now, not on the first request
         self.ruleset = {"version": self.knowledge.version, "digest": self.knowledge.digest}
+        self._shaper = Shaper(self.catalogue, self.ruleset)
 
     # -- pools ---------------------------------------------------------------
     def _pool(self, overrides: tuple[tuple[str, int], ...]) -> _Pool:
@@ -239,7 +240,7 @@ class Engine:
         """Answer one profile (decoded JSON) with the response of SPEC section 3."""
         profile = data if isinstance(data, Profile) else self.parse(data)
         answer = self.solve(profile, timeout)
-        return explain.build_response(self, profile, answer, with_explanations=explain_)
+        return self._shaper.response(profile, answer, with_explanations=explain_)
 
 
 ProfileError = ProfileError  # re-exported for callers of the engine

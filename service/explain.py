@@ -7,24 +7,18 @@ comes from an atom; this module only names things and orders them stably.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 import clingo
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Answer, Engine
+    from .engine import Answer
     from .profile import Profile
 
-__all__ = ["build_response", "read_answer", "option_id", "to_python"]
+__all__ = ["Shaper", "read_answer", "option_id", "to_python"]
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def to_python(sym: clingo.Symbol) -> Any:
-    """A symbol as plain Python: a number as ``int``, a string or constant as
-    ``str``, a compound term as a tuple ``(name, *args)`` (``name`` is ``""``
-    for a tuple). Cached: the ground program has a finite set of shown atoms,
-    so each symbol crosses from clingo to Python once per process."""
+def _convert(sym: clingo.Symbol) -> Any:
     if sym.type == clingo.SymbolType.Number:
         return sym.number
     if sym.type == clingo.SymbolType.String:
@@ -32,7 +26,29 @@ def to_python(sym: clingo.Symbol) -> Any:
     args = sym.arguments
     if not args:
         return sym.name
-    return (sym.name, *(to_python(a) for a in args))
+    return (sym.name, *(_convert(a) for a in args))
+
+
+_CONVERTED: dict[int, Any] = {}
+
+
+def to_python(sym: clingo.Symbol) -> Any:
+    """A symbol as plain Python: a number as ``int``, a string or constant as
+    ``str``, a compound term as a tuple ``(name, *args)`` (``name`` is ``""``
+    for a tuple).
+
+    Memoised by the symbol's handle (``Symbol._rep``, clingo's interned
+    ``clingo_symbol_t``: equal symbols share it within a process), because
+    hashing and comparing ``Symbol`` objects crosses into C each time. The
+    ground program has a finite set of shown atoms, so the memo is bounded by
+    it (and reset past 1<<16 entries, for the cost-override groundings)."""
+    key = sym._rep
+    value = _CONVERTED.get(key)
+    if value is None:
+        if len(_CONVERTED) > 1 << 16:
+            _CONVERTED.clear()
+        value = _CONVERTED[key] = _convert(sym)
+    return value
 
 
 def option_id(option: Any) -> str:
@@ -40,8 +56,9 @@ def option_id(option: Any) -> str:
     return option[1] if isinstance(option, tuple) else option
 
 
-def read_answer(symbols: list[clingo.Symbol]) -> dict[str, Any]:
-    """Group the shown atoms of one model by predicate, as plain data."""
+def read_answer(symbols: list[clingo.Symbol], only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Group the shown atoms of one model by predicate, as plain data
+    (only the predicates named in ``only``, when it is given)."""
     out: dict[str, Any] = {
         "unsupported": [], "direct": [], "status": {}, "combined": {}, "sets": {},
         "requires": {}, "external": {}, "reasons": {}, "warnings": {},
@@ -60,6 +77,8 @@ def read_answer(symbols: list[clingo.Symbol]) -> dict[str, Any]:
             name, a = atom, ()
         else:
             name, a = atom[0], atom[1:]
+        if only is not None and name not in only:
+            continue
         if name == "status":
             out["status"][a[0]] = a[1]
         elif name == "minimal_missing_set":
@@ -104,8 +123,8 @@ def read_answer(symbols: list[clingo.Symbol]) -> dict[str, Any]:
 class _Namer:
     """Names and sentences from the catalogue (the source's own words)."""
 
-    def __init__(self, engine: "Engine"):
-        self.cat = engine.catalogue
+    def __init__(self, catalogue):
+        self.cat = catalogue
 
     def category(self, c: str) -> str:
         return f"【{self.cat.categories[c]['name']}】"
@@ -191,105 +210,132 @@ def _sort_sets(sets: list[dict]) -> list[dict]:
     return sorted(sets, key=lambda s: (s["cost"], len(s["documents"]), s["alternative"]))
 
 
-def build_response(engine: "Engine", profile: "Profile", answer: "Answer", *,
-                   with_explanations: bool = True) -> dict[str, Any]:
-    cat = engine.catalogue
-    n = _Namer(engine)
-    det = read_answer(answer.deterministic)
-    categories = []
-    for c, info in cat.categories.items():
-        status = det["status"][c]
-        sets = []
-        for option, entry in det["sets"].get(c, {}).items():
-            own = option_id(option)
-            choices = entry["choices"] or {c: own}
-            counted = {i: k for i, k in entry["items"].items() if cat.items[i]["counted"]}
-            sets.append({"alternative": own, "alternatives": dict(sorted(choices.items())),
-                         "documents": sorted(entry["items"]), "shortfalls": dict(sorted(counted.items())),
-                         "cost": entry["cost"]})
-        sets = _sort_sets(sets)
-        entry: dict[str, Any] = {
-            "id": c, "name": info["name"], "status": status, "access": info["access"],
-            "scenario": info["scenario"],
-            "combined_access": [{"with": p, "access": a} for p, a in sorted(det["combined"].get(c, []))],
-            "missing_sets": sets,
-            "requires_categories": sorted({r for r, _ in det["requires"].get(c, [])}),
-            "external_requirements": sorted({x for x, _ in det["external"].get(c, [])}),
-            "warnings": sorted((_warning_text(cat, w) for w in det["warnings"].get(c, [])),
-                               key=lambda w: (w["kind"], w["id"])),
-            "source": dict(info["source"]),
+_PLAN_ATOMS = frozenset({"plan_direct", "plan_category", "plan_alternative", "plan_missing",
+                         "plan_access", "plan_companion", "plan_external", "no_plan"})
+
+
+class Shaper:
+    """Builds responses for one catalogue. What depends only on the catalogue
+    (names, sources, sentences for a given reason) is built once and reused."""
+
+    _MAX_CACHED = 50_000
+
+    def __init__(self, catalogue, ruleset: dict[str, str]):
+        self.cat = catalogue
+        self.ruleset = ruleset
+        self.names = _Namer(catalogue)
+        self.position = {c: k for k, c in enumerate(catalogue.categories)}
+        self.notes = sorted(catalogue.general_notes.values(), key=lambda v: v["line"])
+        self.counted = frozenset(i for i, it in catalogue.items.items() if it["counted"])
+        self._sentences: dict[tuple, str] = {}
+
+    def _cached(self, key: tuple, make) -> str:
+        text = self._sentences.get(key)
+        if text is None:
+            if len(self._sentences) > self._MAX_CACHED:
+                self._sentences.clear()
+            text = self._sentences[key] = make()
+        return text
+
+    def response(self, profile: "Profile", answer: "Answer", *, with_explanations: bool = True) -> dict[str, Any]:
+        cat = self.cat
+        det = read_answer(answer.deterministic)
+        categories = []
+        for c, info in cat.categories.items():
+            status = det["status"][c]
+            sets = []
+            for option, entry in det["sets"].get(c, {}).items():
+                own = option_id(option)
+                choices = entry["choices"] or {c: own}
+                sets.append({"alternative": own, "alternatives": dict(sorted(choices.items())),
+                             "documents": sorted(entry["items"]),
+                             "shortfalls": {i: k for i, k in sorted(entry["items"].items()) if i in self.counted},
+                             "cost": entry["cost"]})
+            sets = _sort_sets(sets)
+            entry: dict[str, Any] = {
+                "id": c, "name": info["name"], "status": status, "access": info["access"],
+                "scenario": info["scenario"],
+                "combined_access": [{"with": p, "access": a} for p, a in sorted(det["combined"].get(c, []))],
+                "missing_sets": sets,
+                "requires_categories": sorted({r for r, _ in det["requires"].get(c, [])}),
+                "external_requirements": sorted({x for x, _ in det["external"].get(c, [])}),
+                "warnings": sorted((_warning_text(cat, w) for w in det["warnings"].get(c, [])),
+                                   key=lambda w: (w["kind"], w["id"])),
+                "source": dict(info["source"]),
+            }
+            if with_explanations:
+                entry["explanation"] = self._category_explanation(c, status, det, sets)
+            categories.append(entry)
+
+        plans = [self._plan(read_answer(symbols, _PLAN_ATOMS)["plan"], cost, with_explanations)
+                 for symbols, cost in answer.plans]
+        plans = [p for p in plans if p is not None]
+        plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
+                                  [self.position[c] for c in p["categories"]], p["missing"]))
+        unique: list[dict] = []
+        for p in plans:  # one plan per (categories, missing), as SPEC 2.7 tells plans apart
+            if not unique or (p["categories"], p["missing"]) != (unique[-1]["categories"], unique[-1]["missing"]):
+                unique.append(p)
+        cheapest: dict[str, Any] = {"cost": unique[0]["cost"] if unique else None, "plans": unique}
+        if with_explanations and not unique:
+            cheapest["explanation"] = [_no_plan_sentence(cat, det, profile)]
+        return {
+            "ruleset": dict(self.ruleset),
+            "subject_supported": not det["unsupported"],
+            "direct_standard_live": "standard_live" in det["direct"],
+            "eligible": [c["id"] for c in categories if c["status"] == "eligible"],
+            "categories": categories,
+            "cheapest": cheapest,
+            "notes": [dict(v) for v in self.notes],
+        }
+
+    def _category_explanation(self, c: str, status: str, det, sets) -> list[str]:
+        n, cat = self.names, self.cat
+        lines = [self._cached(("status", c, status), lambda: (
+            f"{n.category(c)}：{_STATUS_ZH[status]}；可使用{n.access(cat.categories[c]['access'])}接入。"))]
+        lines += sorted(self._cached((c, why), lambda why=why: _reason_sentence(n, cat, c, why))
+                        for why in det["reasons"].get(c, []))
+        if status in ("missing", "blocked"):
+            for s in sets:
+                key = ("set", tuple(s["alternatives"].items()), tuple(s["documents"]),
+                       tuple(s["shortfalls"].items()), s["cost"])
+                lines.append(self._cached(key, lambda s=s: (
+                    f"按{'、'.join(n.alternative(k, v) for k, v in s['alternatives'].items())}还缺："
+                    f"{n.missing({i: s['shortfalls'].get(i, 1) for i in s['documents']})}；成本 {s['cost']}。")))
+        for p, a in det["combined"].get(c, []):
+            lines.append(f"同时具备{n.category(p)}类目，可使用{n.access(a)}接入。")
+        lines.append(self._cached(("source", c), lambda: n.source(c)))
+        return lines
+
+    def _plan(self, plan: dict, cost: list[int], with_explanations: bool):
+        cat = self.cat
+        if plan["none"]:
+            return None
+        categories = sorted(plan["categories"], key=self.position.__getitem__)
+        missing = dict(sorted(plan["missing"].items()))
+        out: dict[str, Any] = {
+            "direct": plan["direct"], "categories": categories,
+            "alternatives": {c: min(alts) for c, alts in sorted(plan["alternatives"].items())},
+            "equivalent_alternatives": {c: sorted(alts) for c, alts in sorted(plan["alternatives"].items())},
+            "missing": sorted(missing),
+            "shortfalls": {i: k for i, k in missing.items() if i in self.counted},
+            "missing_detail": [{"id": i, "name": cat.items[i]["name"], "qualifier": cat.items[i]["qualifier"],
+                                "issuer_class": cat.items[i]["issuer_class"], "count": k}
+                               for i, k in missing.items()],
+            "access": plan["access"],
+            # the optimisation vector is (no plan @4, cost @3, items @2, categories @1)
+            "cost": cost[1],
+            "companions": [{"category": c, "companion": p} for c, p in sorted(plan["companions"])],
+            "external_requirements": sorted({x for xs in plan["external"].values() for x in xs}),
+            "lead_time_days": max((cat.notes[nid].get("lead_time_days") or 0
+                                   for c in categories for nid in cat.categories[c]["notes"]), default=0),
         }
         if with_explanations:
-            entry["explanation"] = _category_explanation(n, cat, c, status, det, sets)
-        categories.append(entry)
-
-    plans = [_plan(engine, n, read_answer(symbols)["plan"], cost, with_explanations)
-             for symbols, cost in answer.plans]
-    plans = [p for p in plans if p is not None]
-    position = {c: k for k, c in enumerate(cat.categories)}
-    plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
-                              [position[c] for c in p["categories"]], p["missing"]))
-    unique = []
-    for p in plans:
-        if not unique or (p["categories"], p["missing"]) != (unique[-1]["categories"], unique[-1]["missing"]):
-            unique.append(p)
-    cheapest: dict[str, Any] = {"cost": unique[0]["cost"] if unique else None, "plans": unique}
-    if with_explanations and not unique:
-        cheapest["explanation"] = [_no_plan_sentence(cat, det, profile)]
-    return {
-        "ruleset": dict(engine.ruleset),
-        "subject_supported": not det["unsupported"],
-        "direct_standard_live": "standard_live" in det["direct"],
-        "eligible": [c["id"] for c in categories if c["status"] == "eligible"],
-        "categories": categories,
-        "cheapest": cheapest,
-        "notes": [dict(v) for v in sorted(cat.general_notes.values(), key=lambda v: v["line"])],
-    }
+            out["explanation"] = _plan_explanation(self.names, cat, out, plan)
+        return out
 
 
-def _category_explanation(n: _Namer, cat, c: str, status: str, det, sets) -> list[str]:
-    lines = [f"{n.category(c)}：{_STATUS_ZH[status]}；可使用{n.access(cat.categories[c]['access'])}接入。"]
-    lines += sorted(_reason_sentence(n, cat, c, why) for why in det["reasons"].get(c, []))
-    if status in ("missing", "blocked"):
-        for s in sets:
-            alts = "、".join(n.alternative(k, v) for k, v in s["alternatives"].items())
-            lines.append(f"按{alts}还缺：{n.missing({i: s['shortfalls'].get(i, 1) for i in s['documents']})}"
-                         f"；成本 {s['cost']}。")
-    for p, a in det["combined"].get(c, []):
-        lines.append(f"同时具备{n.category(p)}类目，可使用{n.access(a)}接入。")
-    lines.append(n.source(c))
-    return lines
-
-
-def _plan(engine: "Engine", n: _Namer, plan: dict, cost: list[int], with_explanations: bool):
-    cat = engine.catalogue
-    if plan["none"]:
-        return None
-    total = cost[1] if len(cost) > 1 else 0
-    position = {c: k for k, c in enumerate(cat.categories)}
-    categories = sorted(plan["categories"], key=position.__getitem__)
-    missing = dict(sorted(plan["missing"].items()))
-    alternatives = {c: sorted(alts)[0] for c, alts in sorted(plan["alternatives"].items())}
-    out: dict[str, Any] = {
-        "direct": plan["direct"], "categories": categories, "alternatives": alternatives,
-        "equivalent_alternatives": {c: sorted(alts) for c, alts in sorted(plan["alternatives"].items())},
-        "missing": sorted(missing),
-        "shortfalls": {i: k for i, k in missing.items() if cat.items[i]["counted"]},
-        "missing_detail": [{"id": i, "name": cat.items[i]["name"], "qualifier": cat.items[i]["qualifier"],
-                            "issuer_class": cat.items[i]["issuer_class"], "count": k}
-                           for i, k in missing.items()],
-        "access": plan["access"], "cost": total,
-        "companions": [{"category": c, "companion": p} for c, p in sorted(plan["companions"])],
-        "external_requirements": sorted({x for xs in plan["external"].values() for x in xs}),
-        "lead_time_days": max((cat.notes[nid].get("lead_time_days") or 0
-                               for c in categories for nid in cat.categories[c]["notes"]), default=0),
-    }
-    if with_explanations:
-        out["explanation"] = _plan_explanation(n, cat, out, plan)
-    return out
-
-
-def _plan_explanation(n: _Namer, cat, p: dict, raw: dict) -> list[str]:
+def _plan_explanation(n: "_Namer", cat, p: dict, raw: dict) -> list[str]:
     if p["direct"]:
         line = next(iter(cat.direct_routes.values()))[1]
         return [f"政府主体认证的小程序可直接使用{n.access(p['access'])}进行接入（来源第 {line} 行），"
