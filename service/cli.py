@@ -90,10 +90,32 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    _knowledge(args)  # a broken knowledge base fails here, before any worker starts
+    try:
+        source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{args.input}: cannot read: {exc.strerror}") from None
+    output = args.output
+    csv_format = args.format == "csv" or (args.format is None and output is not None and output.endswith(".csv"))
+    try:
+        out = sys.stdout if output in (None, "-") else open(output, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CliError(f"{output}: cannot write: {exc.strerror}") from None
+    with source, out:
+        bad = run_batch(source, out, csv_format=csv_format, workers=args.workers,
+                        explain=args.explain, facts=args.facts, logic=args.logic)
+    return 1 if bad else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # imported here: gunicorn is needed only to serve
 
-    return serve(host=args.host, port=args.port, workers=args.workers)
+    config = {key: value for key, value in (("FACTS_DIR", args.facts), ("LOGIC_DIR", args.logic),
+                                             ("TIMEOUT", args.timeout)) if value is not None}
+    return serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads, config=config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,10 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lint", help="check the knowledge base")
     p.set_defaults(func=cmd_lint)
 
+    p = sub.add_parser("batch", help="evaluate one profile per line (JSON Lines) on every core")
+    p.add_argument("input", help="JSON Lines file, or - for stdin")
+    p.add_argument("-o", "--output", default=None, help="output file: .jsonl (default: stdout) or .csv")
+    p.add_argument("--format", choices=["jsonl", "csv"], default=None, help="default: by the output's suffix")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    p.add_argument("--explain", action="store_true", help="include the explanations (large)")
+    p.set_defaults(func=cmd_batch)
+
     p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="requests served at once per worker (default: LIVEGATE_POOL_SIZE, 4)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds one evaluation may take before it is stopped with 503 "
+                        "(default: LIVEGATE_TIMEOUT, 2)")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -44,6 +44,11 @@ class EvaluationTimeout(RuntimeError):
         return {"code": "evaluation_timeout", "message": str(self), "field": None}
 
 
+INPUT_SIGNATURES = (("subject", 1), ("has_role", 1), ("holds", 1), ("holds_count", 2), ("does", 1),
+                    ("goal_scenario", 1), ("goal_category", 1), ("goal_access", 1))
+"""The externals of ``logic/inputs.lp``: the predicates a profile switches on."""
+
+
 @dataclass
 class Answer:
     """The solver's answer for one profile, as read from the shown atoms."""
@@ -65,11 +70,13 @@ class _Solver:
         ctl.ground(parts)
         self.literal: dict[clingo.Symbol, int] = {}
         self.count_limit: dict[str, int] = {}
-        for atom in ctl.symbolic_atoms:
-            if atom.is_external:
+        for name, arity in INPUT_SIGNATURES:
+            for atom in ctl.symbolic_atoms.by_signature(name, arity):
+                if not atom.is_external:
+                    continue
                 self.literal[atom.symbol] = atom.literal
                 ctl.assign_external(atom.literal, None)
-                if atom.symbol.name == "holds_count":
+                if name == "holds_count":
                     item, n = atom.symbol.arguments
                     self.count_limit[item.name] = max(self.count_limit.get(item.name, 0), n.number)
         self.negated = {sym: -lit for sym, lit in self.literal.items()}
@@ -170,7 +177,7 @@ class Engine:
     """
 
     def __init__(self, knowledge: Knowledge | None = None, *, pool_size: int = 4,
-                 override_cache: int = 8, timeout: float | None = None):
+                 override_cache: int = 32, timeout: float | None = None):
         self.knowledge = knowledge or Knowledge.load()
         self.catalogue = self.knowledge.catalogue
         self.pool_size = pool_size

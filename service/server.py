@@ -1,0 +1,99 @@
+"""``livegate serve``: the API under gunicorn, a pre-fork WSGI server.
+
+The master process only checks the configuration and the knowledge base, binds
+the socket and supervises; each worker process builds its own app with
+:func:`livegate.api.create_app` when it boots, so the engine is grounded in the
+worker before it accepts its first request (no clingo state crosses a fork).
+Workers are ``gthread`` workers: each serves ``threads`` requests at once,
+with one clingo Control per thread (the engine's pool).
+
+SIGTERM stops gracefully (in-flight requests finish, up to ``graceful_timeout``);
+SIGINT (Ctrl-C) stops at once; both exit 0. Access-log lines (JSON, one per
+request) go to stdout, gunicorn's own messages to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .api import ACCESS_LOGGER, ConfigError, create_app, load_config
+from .knowledge import Knowledge, KnowledgeError
+
+__all__ = ["serve", "LivegateServer"]
+
+
+class LivegateServer(BaseApplication):
+    """gunicorn, configured in code rather than from its command line."""
+
+    def __init__(self, options: dict[str, Any], app_config: dict[str, Any]):
+        self.options = options
+        self.app_config = app_config
+        super().__init__(prog="livegate serve")
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        """Called in each worker as it boots: logging, then the app with its engine."""
+        _access_logging()
+        return create_app(self.app_config)
+
+
+def _access_logging() -> None:
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def _bind(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, *, threads: int | None = None,
+          config: dict[str, Any] | None = None, graceful_timeout: int = 10) -> int:
+    """Run the API until SIGTERM or SIGINT; the exit status.
+
+    ``config`` is passed to :func:`~livegate.api.create_app` in each worker
+    (over ``LIVEGATE_*`` variables). ``threads`` defaults to the engine's pool
+    size (``POOL_SIZE``, default 4).
+    """
+    config = dict(config or {})
+    try:
+        checked = load_config(config)
+        Knowledge.load(checked["FACTS_DIR"], checked["LOGIC_DIR"])
+    except (ConfigError, KnowledgeError) as exc:
+        sys.stderr.write(f"livegate serve: {exc}\n")
+        return 2 if isinstance(exc, ConfigError) else 3
+    if workers < 1 or port < 0 or port > 65535 or (threads is not None and threads < 1):
+        sys.stderr.write("livegate serve: workers and threads must be >= 1 and port in 0..65535\n")
+        return 2
+    threads = threads or checked["POOL_SIZE"]
+    config.setdefault("POOL_SIZE", threads)
+    options = {
+        "bind": _bind(host, port),
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "graceful_timeout": graceful_timeout,
+        "timeout": max(30, int(checked["TIMEOUT"] * 4)),
+        "proc_name": "livegate",
+        "accesslog": None,  # the app writes its own structured access log
+        "errorlog": "-",
+        "loglevel": "info",
+        "control_socket_disable": True,
+        "preload_app": False,
+    }
+    try:
+        LivegateServer(options, config).run()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0

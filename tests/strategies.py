@@ -1,0 +1,205 @@
+"""Hypothesis strategies: valid random profiles over the whole vocabulary.
+
+The vocabulary (subject types, roles, items, activities, categories,
+scenarios, access methods) is read from ``facts/`` by the reference reader, so
+the generator follows the knowledge base without a hand-kept list.
+
+Settings profiles (applied with ``@SETTINGS`` on the property tests, so they
+never change other test files' hypothesis settings):
+
+* ``livegate-default`` — a fixed, modest number of examples, derandomised so
+  a normal run always compares the same profiles (CI is reproducible);
+* ``livegate-long`` — many more, random, selected by the environment variable
+  ``LIVEGATE_HYPOTHESIS_PROFILE=long``.
+"""
+
+from __future__ import annotations
+
+import os
+import random as _random
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from reference import holdings, kb
+
+K = kb()
+
+DEFAULT_EXAMPLES = 100
+LONG_EXAMPLES = 2000
+
+settings.register_profile(
+    "livegate-default",
+    max_examples=DEFAULT_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "livegate-long",
+    max_examples=LONG_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+PROFILE_NAME = ("livegate-long" if os.environ.get("LIVEGATE_HYPOTHESIS_PROFILE", "").strip() == "long"
+                else "livegate-default")
+SETTINGS = settings.get_profile(PROFILE_NAME)
+
+COUNTED_ITEMS = sorted({i for s in K.counted.values() for i in s})
+ALTERNATIVES = sorted((c, a) for c in K.categories for a in K.alternatives[c])
+
+
+def _unique(draw, elements, max_size: int, min_size: int = 0) -> list:
+    return draw(st.lists(elements, min_size=min_size, max_size=max_size, unique=True))
+
+
+def _chance(draw, numerator: int, denominator: int) -> bool:
+    """True with probability numerator/denominator (sampled_from is uniform; integers() is not)."""
+    return draw(st.sampled_from(range(denominator))) < numerator
+
+
+def _related(category: str) -> list[str]:
+    """The category, its companions and the categories its activities can require."""
+    out = [category] + [comp for comp, _ in K.companions.get(category, [])]
+    for act, cat in K.activity_category.items():
+        if cat == category:
+            out += [e[1] for e in K.activity_effects.get(act, []) if e[0] == "requires_category"]
+    return out
+
+
+# Categories with something special (companion, required category, counted
+# items, qualified items, reserved rows, blocking activities) come up more often.
+_FOCUS = (K.categories + ["ecommerce_platform"] * 8 + ["social_live"] * 2 + ["finance_stock_info_platform"] * 5
+          + ["edu_platform"] * 3 + ["auto_presale", "edu_academic_school", "edu_online_video_course",
+                                    "edu_online_education", "finance_private_fund", "tools_video_cs"] * 2)
+
+
+@st.composite
+def profiles(draw) -> dict[str, Any]:
+    """A valid profile: every id known, counts 0–3, costs 0–30.
+
+    Each profile has a focus category: its goal, documents and activities lean
+    towards it and the categories related to it, so that near-complete
+    alternatives, companions, required categories and ties come up often.
+    """
+    focus = draw(st.sampled_from(_FOCUS), label="focus")
+    related = _related(focus)
+    subject_type = draw(st.sampled_from(K.subject_types + ["enterprise", "government", "other_organization"]))
+    roles = _unique(draw, st.sampled_from(K.roles), 3)
+    for cat, alt in sorted(K.reserved):
+        if cat in related and _chance(draw, 1, 3):
+            roles += [r for r in sorted(K.reserved[(cat, alt)]) if r not in roles]
+
+    # Documents: a few near-complete alternatives (so that categories are often
+    # eligible or one item short), plus some random items.
+    near = [(c, a) for c in related for a in K.alternatives[c]]
+    chosen = _unique(draw, st.sampled_from(near), 3) + _unique(draw, st.sampled_from(ALTERNATIVES), 2)
+    documents: list[str] = []
+    for cat, alt in chosen:
+        for item in sorted(K.requirement.get((cat, alt), {})):
+            if _chance(draw, 4, 5):
+                documents.append(draw(st.sampled_from([item, item, K.plain_of.get(item, item)])))
+    documents += _unique(draw, st.sampled_from(K.items), 4)
+    documents = list(dict.fromkeys(documents))
+
+    counts: dict[str, int] = {}
+    for item in _unique(draw, st.sampled_from(COUNTED_ITEMS * 3 + K.items + documents), 4):
+        counts[item] = draw(st.sampled_from([0, 1, 2, 3]))
+
+    own = [a for a, c in K.activity_category.items() if c in related]
+    activities = [a for a in sorted(own) if _chance(draw, 1, 3)]
+    activities += [a for a in _unique(draw, st.sampled_from(K.activities), 2) if a not in activities]
+
+    profile: dict[str, Any] = {"subject": {"type": subject_type}}
+    if roles or draw(st.booleans()):
+        profile["subject"]["roles"] = roles
+    if documents or draw(st.booleans()):
+        profile["documents"] = documents
+    if counts or draw(st.booleans()):
+        profile["counts"] = counts
+    if activities or draw(st.booleans()):
+        profile["activities"] = activities
+
+    mode = draw(st.sampled_from(["none", "scenario", "categories", "both", "focus", "random", "random"]))
+    if mode != "none":
+        goal: dict[str, Any] = {}
+        if mode in ("scenario", "both"):
+            goal["scenario"] = K.scenario[focus]
+        if mode in ("categories", "both"):
+            goal["categories"] = _unique(draw, st.sampled_from(K.categories), 2) + related[:1]
+        if mode == "random":
+            scenario = draw(st.none() | st.sampled_from(K.scenarios))
+            if scenario is not None or draw(st.booleans()):
+                goal["scenario"] = scenario
+            categories = _unique(draw, st.sampled_from(K.categories), 4)
+            if categories or draw(st.booleans()):
+                goal["categories"] = categories
+        if mode == "focus":  # the focus alone, with the access its companion would upgrade it to
+            goal["categories"] = [focus]
+        upgrades = [acc for _, acc in K.companions.get(focus, [])] if mode in ("focus", "scenario") else []
+        access = draw(st.sampled_from([None, None] + K.access_methods + ["standard_live"] + upgrades * 4))
+        if access is not None or draw(st.booleans()):
+            goal["access"] = access
+        profile["goal"] = goal
+
+    if _chance(draw, 1, 3):
+        pool = sorted({i for c in related for a in K.alternatives[c] for i in K.requirement.get((c, a), {})})
+        items = _unique(draw, st.sampled_from(pool + K.items + documents), 3, min_size=1)
+        profile["costs"] = {i: draw(st.sampled_from([0, 1, 2, 3, 5, 7, 10, 15, 30])) for i in items}
+    return profile
+
+
+def with_item(profile: dict[str, Any], item: str, units: int = 1) -> dict[str, Any]:
+    """The profile holding ``units`` more of ``item`` (a copy)."""
+    p = _copy(profile)
+    held = holdings(p).get(item, 0)
+    if units == 1 and held == 0 and item not in p.get("counts", {}) and item not in p.get("documents", []):
+        p.setdefault("documents", []).append(item)
+    else:
+        p.setdefault("counts", {})[item] = held + units
+    return p
+
+
+def without_item(profile: dict[str, Any], item: str) -> dict[str, Any]:
+    """The profile holding one fewer of ``item`` (a copy); nothing changes if not held."""
+    p = _copy(profile)
+    counts = p.get("counts", {})
+    if item in counts:
+        counts[item] = max(0, counts[item] - 1)
+    elif item in p.get("documents", []):
+        p["documents"] = [d for d in p["documents"] if d != item]
+    return p
+
+
+def scrambled(profile: dict[str, Any], rnd: _random.Random) -> dict[str, Any]:
+    """The same profile with its lists shuffled and partly duplicated, its maps reordered."""
+    def mix(values: list) -> list:
+        out = list(values) + [v for v in values if rnd.random() < 0.5]
+        rnd.shuffle(out)
+        return out
+
+    def reorder(mapping: dict) -> dict:
+        keys = list(mapping)
+        rnd.shuffle(keys)
+        return {k: mapping[k] for k in keys}
+
+    p = _copy(profile)
+    if "roles" in p["subject"]:
+        p["subject"]["roles"] = mix(p["subject"]["roles"])
+    for key in ("documents", "activities"):
+        if key in p:
+            p[key] = mix(p[key])
+    for key in ("counts", "costs"):
+        if key in p:
+            p[key] = reorder(p[key])
+    if "goal" in p and "categories" in p["goal"]:
+        p["goal"]["categories"] = mix(p["goal"]["categories"])
+    return reorder(p)
+
+
+def _copy(profile: dict[str, Any]) -> dict[str, Any]:
+    import copy
+    return copy.deepcopy(profile)
