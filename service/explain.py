@@ -299,9 +299,7 @@ class Shaper:
             for s in sets:
                 key = ("set", tuple(s["alternatives"].items()), tuple(s["documents"]),
                        tuple(s["shortfalls"].items()), s["cost"])
-                lines.append(self._cached(key, lambda s=s: (
-                    f"按{'、'.join(n.alternative(k, v) for k, v in s['alternatives'].items())}还缺："
-                    f"{n.missing({i: s['shortfalls'].get(i, 1) for i in s['documents']})}；成本 {s['cost']}。")))
+                lines.append(self._cached(key, lambda s=s: _set_sentence(n, s)))
         for p, a in det["combined"].get(c, []):
             lines.append(f"同时具备{n.category(p)}类目，可使用{n.access(a)}接入。")
         lines.append(self._cached(("source", c), lambda: n.source(c)))
@@ -358,6 +356,14 @@ def _plan_explanation(n: "_Namer", cat, p: dict, raw: dict) -> list[str]:
     lines.append(f"接入方式：{n.access(p['access'])}。")
     lines += [n.source(c) for c in p["categories"]]
     return lines
+
+
+def _set_sentence(n: "_Namer", s: dict) -> str:
+    alternatives = "、".join(n.alternative(k, v) for k, v in s["alternatives"].items())
+    if not s["documents"]:
+        return f"按{alternatives}所需材料均已具备。"
+    missing = n.missing({i: s["shortfalls"].get(i, 1) for i in s["documents"]})
+    return f"按{alternatives}还缺：{missing}；成本 {s['cost']}。"
 
 
 def _no_plan_sentence(cat, det, profile) -> str:

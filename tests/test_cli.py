@@ -1,0 +1,202 @@
+"""The ``livegate`` command, run as a separate process: evaluate, catalogue, lint, and its errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def livegate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "livegate", *args], input=stdin, capture_output=True,
+                          text=True, encoding="utf-8", cwd=ROOT, timeout=60)
+
+
+def assert_clean_failure(proc: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for fragment in fragments:
+        assert fragment in proc.stderr, (fragment, proc.stderr)
+
+
+# --- evaluate ---------------------------------------------------------------------------------
+def test_evaluate_text_puts_the_cheapest_path_first_with_the_source_names():
+    proc = livegate("evaluate", str(EXAMPLES / "car_dealer.json"), "--format", "text")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    cheapest, categories = out.index("最低成本路径"), out.index("各类目")
+    assert cheapest < categories
+    path = out[cheapest:categories]
+    assert "【汽车-汽车预售服务】" in path and "成本 cost 10" in path
+    (still_needed,) = [line for line in path.splitlines() if "还需取得" in line]
+    assert "《工信部道路机动车辆生产企业准入许可》" in still_needed
+    assert "《厂商授权销售文件》" not in still_needed and "《营业执照》" not in still_needed  # held already
+    every = out[categories:]
+    for name in ("【电商平台】", "【教育-学历教育（学校）】", "【工具-视频客服】", "【金融-股票信息服务平台（港股/美股）】"):
+        assert name in every
+    assert re.search(r"auto_presale: .*missing", every)
+    assert re.search(r"edu_academic_school: .*not_applicable", every)
+
+
+def test_evaluate_reads_json_from_stdin_and_answers_like_the_engine(engine):
+    profile = {"subject": {"type": "enterprise"}, "documents": ["non_commercial_icp_filing"],
+               "activities": ["stock_trading"], "goal": {"categories": ["finance_stock_info_platform"]}}
+    proc = livegate("evaluate", "-", stdin=json.dumps(profile))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == engine.evaluate(profile)
+
+
+def test_evaluate_stdin_text_report_for_a_personal_subject_says_no_route():
+    proc = livegate("evaluate", "-", "--format", "text", stdin='{"subject": {"type": "personal"}}')
+    assert proc.returncode == 0, proc.stderr
+    assert "个人认证的微信小程序暂不支持直播业务" in proc.stdout
+    assert "[1]" not in proc.stdout  # no plan is listed
+
+
+def test_evaluate_file_prints_the_json_response():
+    proc = livegate("evaluate", str(EXAMPLES / "bank.json"))
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert "finance_bank" in answer["eligible"]
+    assert answer["cheapest"]["cost"] == 0
+    assert answer["ruleset"]["digest"].startswith("sha256:")
+    assert len(answer["categories"]) == 31
+
+
+# --- catalogue --------------------------------------------------------------------------------
+def test_catalogue_json_lists_everything_the_source_has():
+    proc = livegate("catalogue")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert len(data["categories"]) == 31
+    assert sum(len(c["alternatives"]) for c in data["categories"]) == 62
+    assert len(data["items"]) == 61
+    assert len(data["activities"]) == 8
+    assert len(data["roles"]) == 7
+    assert len(data["scenarios"]) == 7
+    names = {c["name"] for c in data["categories"]}
+    assert {"教育-培训机构-职业培训", "教育-培训机构-课外辅导", "电商平台", "社交-直播"} <= names
+
+
+def _section(text: str, title: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("== ") and title in line)
+    body = []
+    for line in lines[start + 1:]:
+        if not line.strip() or line.startswith("== "):
+            break
+        body.append(line)
+    return body
+
+
+def test_catalogue_text_lists_31_categories_62_alternatives_61_items_8_activities_7_roles_7_scenarios():
+    proc = livegate("catalogue", "--format", "text")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    categories = _section(out, "Categories")
+    assert sum(1 for line in categories if line.startswith("【")) == 31
+    assert sum(1 for line in categories if line.startswith("    - ")) == 62
+    assert len(_section(out, "Items")) == 61
+    assert len(_section(out, "Activities")) == 8
+    assert len(_section(out, "Roles")) == 7
+    assert len(_section(out, "Scenarios")) == 7
+
+
+# --- lint -------------------------------------------------------------------------------------
+def test_lint_passes_on_the_shipped_knowledge_base():
+    proc = livegate("lint")
+    assert proc.returncode == 0, proc.stderr
+    assert "lint: ok" in proc.stdout
+    assert "31 categories, 62 alternatives, 61 items, 8 activities" in proc.stdout
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "facts", tmp_path / "facts")
+    shutil.copytree(ROOT / "logic", tmp_path / "logic")
+    return tmp_path
+
+
+def test_lint_passes_on_an_unbroken_copy(kb_copy):
+    proc = livegate("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"), "lint")
+    assert proc.returncode == 0, proc.stderr
+
+
+BREAKS = [
+    pytest.param("finance.lp", None, "requires_item(finance_bank, financial_licence, ghost_item).\n",
+                 ["undeclared_item", "ghost_item"], id="requires_item_names_an_undeclared_item"),
+    pytest.param("finance.lp", "category_access(finance_bank, standard_live).", "",
+                 ["no_access", "finance_bank"], id="category_without_access"),
+    pytest.param("finance.lp", "category_scenario(finance_trust, finance).", "",
+                 ["no_scenario", "finance_trust"], id="category_without_scenario"),
+    pytest.param("catalogue.lp", None, 'item(unused_thing, "《无人要求的证书》", licence).\n',
+                 ["unused_item", "unused_thing"], id="unused_item"),
+    pytest.param("auto.lp", "reserved_for(auto_presale, dealer, car_dealer).",
+                 "reserved_for(auto_presale, dealer, car_trader).", ["undeclared_role", "car_trader"],
+                 id="reserved_for_an_undeclared_role"),
+    pytest.param("tools.lp", None, "category(broken_category, \"x\"\n", ["tools.lp", "syntax error"], id="syntax_error"),
+]
+
+
+@pytest.mark.parametrize("filename, old, new, fragments", BREAKS)
+def test_lint_fails_naming_the_problem_when_a_fact_is_broken(kb_copy, filename, old, new, fragments):
+    path = kb_copy / "facts" / filename
+    text = path.read_text(encoding="utf-8")
+    if old is None:
+        text += new
+    else:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    proc = livegate("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"), "lint")
+    assert proc.returncode == 1
+    assert_clean_failure(proc, *fragments)
+    assert "lint: ok" not in proc.stdout
+
+
+def test_evaluate_with_a_broken_knowledge_base_fails_cleanly(kb_copy):
+    (kb_copy / "facts" / "tools.lp").write_text("category(broken\n", encoding="utf-8")
+    proc = livegate("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"),
+                    "evaluate", str(EXAMPLES / "bank.json"))
+    assert_clean_failure(proc, "knowledge base")
+    assert proc.stdout == ""
+
+
+# --- errors -----------------------------------------------------------------------------------
+def test_missing_file_fails_on_stderr(tmp_path):
+    proc = livegate("evaluate", str(tmp_path / "no-such-profile.json"))
+    assert_clean_failure(proc, "no-such-profile.json", "cannot read")
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("body, fragments", [
+    pytest.param('{"subject": {"type": "enterprise"}', ["malformed JSON"], id="malformed_json"),
+    pytest.param("", ["malformed JSON"], id="empty_input"),
+    pytest.param('{"subject": {"type": "enterprize"}}', ["subject.type", "'enterprise'"], id="unknown_subject_type"),
+    pytest.param('{"subject": {"type": "enterprise"}, "documents": ["bussiness_license"]}',
+                 ["documents[0]", "did you mean", "'business_license'"], id="unknown_item_with_nearest"),
+    pytest.param('{"subject": {"type": "enterprise", "roles": ["car_dealers"]}}',
+                 ["subject.roles[0]", "'car_dealer'"], id="unknown_role_with_nearest"),
+    pytest.param('{"subject": {"type": "enterprise"}, "activities": ["stock_trade"]}',
+                 ["activities[0]", "'stock_trading'"], id="unknown_activity_with_nearest"),
+    pytest.param('{"subject": {"type": "enterprise"}, "documents": "business_license"}', ["documents"], id="list_expected"),
+    pytest.param('{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": "2"}}',
+                 ["counts.training_coop_agreement"], id="number_expected"),
+    pytest.param('{"subject": {"type": "enterprise"}, "costs": {"business_license": -1}}',
+                 ["costs.business_license"], id="negative_cost"),
+    pytest.param('{"documents": []}', ["subject"], id="missing_subject"),
+    pytest.param("[1, 2]", ["JSON object"], id="not_an_object"),
+    pytest.param('{"subject": {"type": "enterprise"}, "extra": 1}', ["extra"], id="unknown_field"),
+])
+def test_bad_profile_fails_on_stderr_without_traceback(body, fragments):
+    proc = livegate("evaluate", "-", stdin=body)
+    assert_clean_failure(proc, *fragments)
+    assert proc.stdout == ""
