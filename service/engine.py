@@ -28,7 +28,7 @@ from typing import Any
 import clingo
 from clingo import Function, Number
 
-from .explain import Shaper
+from .explain import Shaper, to_python
 from .knowledge import Knowledge
 from .profile import Profile, ProfileError, parse_profile
 
@@ -44,6 +44,10 @@ class EvaluationTimeout(RuntimeError):
         return {"code": "evaluation_timeout", "message": str(self), "field": None}
 
 
+PLAN_SIGNATURES = (("plan_direct", 0), ("plan_category", 1), ("plan_alternative", 2), ("plan_missing", 2),
+                   ("plan_access", 1), ("plan_companion", 2), ("plan_external", 2), ("no_plan", 0))
+"""The shown atoms of ``logic/plan.lp`` that tell one optimal plan from another."""
+
 INPUT_SIGNATURES = (("subject", 1), ("has_role", 1), ("holds", 1), ("holds_count", 2), ("does", 1),
                     ("goal_scenario", 1), ("goal_category", 1), ("goal_access", 1))
 """The externals of ``logic/inputs.lp``: the predicates a profile switches on."""
@@ -51,10 +55,12 @@ INPUT_SIGNATURES = (("subject", 1), ("has_role", 1), ("holds", 1), ("holds_count
 
 @dataclass
 class Answer:
-    """The solver's answer for one profile, as read from the shown atoms."""
+    """The solver's answer for one profile: the shown atoms of the first
+    optimal model (as plain Python, see :func:`explain.to_python`), and for
+    every optimal model its plan atoms and its optimisation vector."""
 
-    deterministic: list[clingo.Symbol]
-    plans: list[tuple[list[clingo.Symbol], list[int]]]
+    deterministic: list
+    plans: list[tuple[list, list[int]]]
 
 
 class _Solver:
@@ -80,6 +86,12 @@ class _Solver:
                     item, n = atom.symbol.arguments
                     self.count_limit[item.name] = max(self.count_limit.get(item.name, 0), n.number)
         self.negated = {sym: -lit for sym, lit in self.literal.items()}
+        # the plan atoms the ground program can make true, with their solver
+        # literal: the optimal models after the first are read through these
+        # instead of walking every shown atom again
+        self.plan_literals = [(atom.literal, to_python(atom.symbol))
+                              for name, arity in PLAN_SIGNATURES
+                              for atom in ctl.symbolic_atoms.by_signature(name, arity)]
         self.ctl = ctl
 
     def assumptions(self, true_atoms: set[clingo.Symbol]) -> list[int]:
@@ -87,11 +99,16 @@ class _Solver:
 
     def solve(self, true_atoms: set[clingo.Symbol], timeout: float | None,
               watchdog: "_Watchdog") -> Answer:
-        plans: list[tuple[list[clingo.Symbol], list[int]]] = []
+        deterministic: list = []
+        plans: list[tuple[list, list[int]]] = []
 
         def on_model(model: clingo.Model) -> None:
-            if model.optimality_proven:
-                plans.append((model.symbols(shown=True), list(model.cost)))
+            if not model.optimality_proven:
+                return
+            if not deterministic:
+                deterministic.extend(to_python(s) for s in model.symbols(shown=True))
+            is_true = model.is_true
+            plans.append(([atom for lit, atom in self.plan_literals if is_true(lit)], list(model.cost)))
 
         if timeout is not None:
             watchdog.arm(self.ctl, timeout)
@@ -104,7 +121,7 @@ class _Solver:
             raise EvaluationTimeout(f"the evaluation took longer than {timeout:g} s and was stopped")
         if not result.satisfiable or not plans:
             raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
-        return Answer(plans[0][0], plans)
+        return Answer(deterministic, plans)
 
 
 class _Watchdog:

@@ -56,9 +56,8 @@ def option_id(option: Any) -> str:
     return option[1] if isinstance(option, tuple) else option
 
 
-def read_answer(symbols: list[clingo.Symbol], only: frozenset[str] | None = None) -> dict[str, Any]:
-    """Group the shown atoms of one model by predicate, as plain data
-    (only the predicates named in ``only``, when it is given)."""
+def read_answer(atoms: list[Any]) -> dict[str, Any]:
+    """Group the shown atoms of one model (converted by :func:`to_python`) by predicate."""
     out: dict[str, Any] = {
         "unsupported": [], "direct": [], "status": {}, "combined": {}, "sets": {},
         "requires": {}, "external": {}, "reasons": {}, "warnings": {},
@@ -71,14 +70,11 @@ def read_answer(symbols: list[clingo.Symbol], only: frozenset[str] | None = None
     def set_entry(c: str, option: Any) -> dict:
         return sets.setdefault(c, {}).setdefault(option, {"items": {}, "choices": {}, "cost": 0})
 
-    for sym in symbols:
-        atom = to_python(sym)
+    for atom in atoms:
         if isinstance(atom, str):
             name, a = atom, ()
         else:
             name, a = atom[0], atom[1:]
-        if only is not None and name not in only:
-            continue
         if name == "status":
             out["status"][a[0]] = a[1]
         elif name == "minimal_missing_set":
@@ -210,10 +206,6 @@ def _sort_sets(sets: list[dict]) -> list[dict]:
     return sorted(sets, key=lambda s: (s["cost"], len(s["documents"]), s["alternative"]))
 
 
-_PLAN_ATOMS = frozenset({"plan_direct", "plan_category", "plan_alternative", "plan_missing",
-                         "plan_access", "plan_companion", "plan_external", "no_plan"})
-
-
 class Shaper:
     """Builds responses for one catalogue. What depends only on the catalogue
     (names, sources, sentences for a given reason) is built once and reused."""
@@ -267,8 +259,8 @@ class Shaper:
                 entry["explanation"] = self._category_explanation(c, status, det, sets)
             categories.append(entry)
 
-        plans = [self._plan(read_answer(symbols, _PLAN_ATOMS)["plan"], cost, with_explanations)
-                 for symbols, cost in answer.plans]
+        plans = [self._plan(read_answer(atoms)["plan"], cost, with_explanations)
+                 for atoms, cost in answer.plans]
         plans = [p for p in plans if p is not None]
         plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
                                   [self.position[c] for c in p["categories"]], p["missing"]))

@@ -1,0 +1,335 @@
+"""The benchmark: every figure next to a baseline measured in the same run.
+
+    python bench/run.py                 # all sections (needs wrk: apt-get install wrk)
+    python bench/run.py --quick         # smaller corpus, 3 s of HTTP, scale 1x/10x
+
+Sections
+  engine  per-evaluation latency of the engine over a seeded corpus of valid
+          random profiles, against (a) the naive way: a fresh clingo.Control
+          that loads, grounds and solves for each profile, and (b) the plain
+          Python brute-force reference evaluator of tests/reference.py
+  http    POST /v1/evaluate under gunicorn (2 workers, concurrency 16, wrk),
+          against the floor: the same server setup answering a precomputed
+          response of the same size
+  scale   the engine with synthetic knowledge bases 10x and 100x the size
+  batch   `livegate batch` throughput on 100,000 profiles
+
+It prints a table and writes the figures as JSON (bench/results.json).
+Timings are medians and 99th percentiles of wall-clock time; this machine is
+shared, so compare figures of one run with each other, not across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import corpus  # noqa: E402
+from livegate import Engine, Knowledge  # noqa: E402
+from livegate.engine import _Solver  # noqa: E402
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _timed(fn, inputs) -> list[float]:
+    times = []
+    gc.disable()
+    try:
+        for x in inputs:
+            start = time.perf_counter()
+            fn(x)
+            times.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return times
+
+
+def _row(label: str, times: list[float]) -> dict:
+    return {"label": label, "n": len(times), "median_ms": statistics.median(times) * 1e3,
+            "p99_ms": _percentile(times, 0.99) * 1e3}
+
+
+# --- engine ---------------------------------------------------------------------
+def bench_engine(n: int, naive_n: int) -> dict:
+    knowledge = Knowledge.load()
+    engine = Engine(knowledge, pool_size=1)
+    profiles = corpus.profiles(knowledge.catalogue, n)
+    parsed = [engine.parse(p) for p in profiles]
+    for p in parsed[:50]:  # warm the caches
+        engine.evaluate(p)
+    rows = [
+        _row("engine.evaluate (with explanations)", _timed(engine.evaluate, parsed)),
+        _row("engine.evaluate(explain_=False)", _timed(lambda p: engine.evaluate(p, explain_=False), parsed)),
+        _row("engine.solve only (no JSON)", _timed(engine.solve, parsed)),
+    ]
+
+    def naive(p):
+        solver = _Solver(knowledge, ())  # a fresh Control: load, ground, solve
+        atoms = engine._input_atoms(p, solver.count_limit)
+        return engine._shaper.response(p, solver.solve(atoms, None, engine._watchdog))
+
+    rows.append(_row("naive: fresh Control per profile", _timed(naive, parsed[:naive_n])))
+    try:
+        import reference
+    except ImportError:  # pragma: no cover - the reference lives in tests/
+        reference = None
+    if reference is not None:
+        kb = reference.load_kb()
+        rows.append(_row("reference: plain-Python brute force", _timed(lambda p: reference.evaluate(p, kb), profiles)))
+    engine_median = rows[0]["median_ms"]
+    naive_median = rows[3]["median_ms"]
+    return {"profiles": n, "rows": rows, "speedup_over_naive": naive_median / engine_median}
+
+
+# --- http -----------------------------------------------------------------------
+FLOOR_APP = textwrap.dedent('''
+    """The floor: the same gunicorn setup answering a precomputed response."""
+    import os
+    from flask import Flask, Response
+
+    BODY = open(os.environ["LIVEGATE_FLOOR_BODY"], "rb").read()
+
+    def create_app():
+        app = Flask("floor")
+
+        @app.post("/v1/evaluate")
+        def evaluate():
+            return Response(BODY, mimetype="application/json")
+
+        return app
+''')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _wrk(url: str, body_file: Path, seconds: int, connections: int) -> dict:
+    script = body_file.with_suffix(".lua")
+    script.write_text(textwrap.dedent(f'''
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/json"
+        local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()
+        done = function(summary, latency, requests)
+          io.write(string.format("LIVEGATE %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+            latency:percentile(50), latency:percentile(99), summary.errors.connect + summary.errors.read +
+            summary.errors.write + summary.errors.timeout, summary.errors.status, latency.max))
+        end
+    '''))
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("LIVEGATE "))
+    requests, duration_us, p50, p99, errors, status_errors, max_us = map(int, line.split()[1:])
+    return {"requests": requests, "rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1e3,
+            "p99_ms": p99 / 1e3, "socket_errors": errors, "non_2xx": status_errors}
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def bench_http(seconds: int, connections: int = 16) -> dict:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-"))
+    profile = json.loads((ROOT / "examples" / "ecommerce_seller.json").read_text())
+    body = tmp / "profile.json"
+    body.write_text(json.dumps(profile))
+    env = dict(os.environ, LIVEGATE_ACCESS_LOG="false")
+    bindir = Path(sys.executable).parent
+
+    port = _free_port()
+    proc = subprocess.Popen([str(bindir / "livegate"), "serve", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait(f"http://127.0.0.1:{port}/v1/health")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/evaluate", data=body.read_bytes(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            answer = response.read()
+        service = _wrk(f"http://127.0.0.1:{port}/v1/evaluate", body, seconds, connections)
+        service["worker_rss_mb"] = [round(_rss_mb(pid), 1) for pid in _children(proc.pid)]
+    finally:
+        _stop(proc)
+
+    (tmp / "answer.json").write_bytes(answer)
+    (tmp / "floor_app.py").write_text(FLOOR_APP)
+    port = _free_port()
+    floor_env = dict(env, LIVEGATE_FLOOR_BODY=str(tmp / "answer.json"), PYTHONPATH=str(tmp))
+    proc = subprocess.Popen([str(bindir / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
+                             "-b", f"127.0.0.1:{port}", "floor_app:create_app()"],
+                            env=floor_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/v1/evaluate", data=b"{}"))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        floor = _wrk(f"http://127.0.0.1:{port}/v1/evaluate", body, seconds, connections)
+    finally:
+        _stop(proc)
+    return {"seconds": seconds, "connections": connections, "response_bytes": len(answer),
+            "service": service, "floor": floor, "throughput_vs_floor": service["rps"] / floor["rps"]}
+
+
+# --- scale ----------------------------------------------------------------------
+SCALE_CHILD = textwrap.dedent('''
+    import json, resource, statistics, sys, time
+    sys.path.insert(0, sys.argv[3])
+    import corpus
+    from livegate import Engine, Knowledge
+    t0 = time.perf_counter()
+    knowledge = Knowledge.load(sys.argv[1] + "/facts", sys.argv[1] + "/logic")
+    engine = Engine(knowledge, pool_size=1)
+    ground = time.perf_counter() - t0
+    base = Knowledge.load()
+    profiles = [engine.parse(p) for p in corpus.profiles(base.catalogue, int(sys.argv[2]))]
+    times = []
+    for p in profiles:
+        s = time.perf_counter(); engine.evaluate(p, explain_=False); times.append(time.perf_counter() - s)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"categories": len(knowledge.catalogue.categories), "items": len(knowledge.catalogue.items),
+                      "load_and_ground_s": ground, "median_ms": statistics.median(times) * 1e3,
+                      "max_rss_mb": rss}))
+''')
+
+
+def bench_scale(factors: list[int], n: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    import synthetic
+
+    rows = []
+    for factor in factors:
+        target = Path(tempfile.mkdtemp(prefix=f"livegate-kb{factor}-"))
+        synthetic.generate(factor, target)
+        out = subprocess.run([sys.executable, "-c", SCALE_CHILD, str(target), str(n), str(HERE)],
+                             capture_output=True, text=True, check=True).stdout
+        rows.append({"factor": factor, **json.loads(out)})
+        shutil.rmtree(target, ignore_errors=True)
+    return {"profiles": n, "rows": rows}
+
+
+# --- batch ----------------------------------------------------------------------
+def bench_batch(n: int) -> dict:
+    knowledge = Knowledge.load()
+    profiles = corpus.profiles(knowledge.catalogue, 1000)
+    tmp = Path(tempfile.mkdtemp(prefix="livegate-batch-"))
+    source = tmp / "in.jsonl"
+    with source.open("w") as f:
+        for k in range(n):
+            f.write(json.dumps(profiles[k % len(profiles)]) + "\n")
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "livegate"), "batch", str(source), "-o", str(tmp / "out.csv")],
+                   check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"profiles": n, "seconds": elapsed, "profiles_per_s": n / elapsed, "workers": os.cpu_count()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    parser.add_argument("--sections", default="engine,http,scale,batch")
+    args = parser.parse_args()
+    sections = set(args.sections.split(","))
+    quick = args.quick
+    results: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                 "platform": platform.platform()}, "quick": quick}
+    if "engine" in sections:
+        results["engine"] = bench_engine(200 if quick else 1000, 50 if quick else 200)
+        print("\n== engine: per evaluation, seeded corpus of", results["engine"]["profiles"], "profiles ==")
+        print(f"{'':44} {'n':>6} {'median ms':>10} {'p99 ms':>9}")
+        for r in results["engine"]["rows"]:
+            print(f"{r['label']:44} {r['n']:>6} {r['median_ms']:>10.3f} {r['p99_ms']:>9.3f}")
+        print(f"engine vs naive: {results['engine']['speedup_over_naive']:.1f}x faster")
+    if "http" in sections:
+        results["http"] = bench_http(3 if quick else 10)
+        h = results["http"]
+        print("\n== http: POST /v1/evaluate, gunicorn 2 workers, concurrency 16 ==")
+        if "skipped" in h:
+            print("skipped:", h["skipped"])
+        else:
+            print(f"{'':26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+            for label, key in (("livegate", "service"), ("floor (precomputed)", "floor")):
+                r = h[key]
+                print(f"{label:26} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                      f"{r['socket_errors'] + r['non_2xx']:>7}")
+            print(f"throughput vs floor: {h['throughput_vs_floor']:.0%}; response {h['response_bytes']} bytes; "
+                  f"worker RSS MB: {h['service']['worker_rss_mb']}")
+    if "scale" in sections:
+        results["scale"] = bench_scale([1, 10] if quick else [1, 10, 100], 100 if quick else 300)
+        print("\n== scale: synthetic knowledge bases ==")
+        print(f"{'factor':>6} {'categories':>10} {'items':>6} {'ground s':>9} {'median ms':>10} {'max RSS MB':>11}")
+        for r in results["scale"]["rows"]:
+            print(f"{r['factor']:>6} {r['categories']:>10} {r['items']:>6} {r['load_and_ground_s']:>9.2f} "
+                  f"{r['median_ms']:>10.3f} {r['max_rss_mb']:>11.0f}")
+    if "batch" in sections:
+        results["batch"] = bench_batch(5000 if quick else 100_000)
+        b = results["batch"]
+        print(f"\n== batch: {b['profiles']} profiles in {b['seconds']:.1f} s = {b['profiles_per_s']:,.0f} profiles/s "
+              f"({b['workers']} workers) ==")
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
