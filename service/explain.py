@@ -259,7 +259,7 @@ class Shaper:
                 entry["explanation"] = self._category_explanation(c, status, det, sets)
             categories.append(entry)
 
-        plans = [self._plan(read_answer(atoms)["plan"], cost, with_explanations)
+        plans = [self._plan(read_answer(atoms)["plan"], cost, with_explanations, det["requires"])
                  for atoms, cost in answer.plans]
         plans = [p for p in plans if p is not None]
         plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
@@ -297,7 +297,7 @@ class Shaper:
         lines.append(self._cached(("source", c), lambda: n.source(c)))
         return lines
 
-    def _plan(self, plan: dict, cost: list[int], with_explanations: bool):
+    def _plan(self, plan: dict, cost: list[int], with_explanations: bool, requires: dict):
         cat = self.cat
         if plan["none"]:
             return None
@@ -321,11 +321,11 @@ class Shaper:
                                    for c in categories for nid in cat.categories[c]["notes"]), default=0),
         }
         if with_explanations:
-            out["explanation"] = _plan_explanation(self.names, cat, out, plan)
+            out["explanation"] = _plan_explanation(self.names, cat, out, requires)
         return out
 
 
-def _plan_explanation(n: "_Namer", cat, p: dict, raw: dict) -> list[str]:
+def _plan_explanation(n: "_Namer", cat, p: dict, requires: dict) -> list[str]:
     if p["direct"]:
         line = next(iter(cat.direct_routes.values()))[1]
         return [f"政府主体认证的小程序可直接使用{n.access(p['access'])}进行接入（来源第 {line} 行），"
@@ -334,6 +334,9 @@ def _plan_explanation(n: "_Namer", cat, p: dict, raw: dict) -> list[str]:
     for c in p["categories"]:
         alts = "或".join(n.alternative(c, a) for a in p["equivalent_alternatives"].get(c, []))
         lines.append(f"申请{n.category(c)}类目，按{alts}。")
+    for c in p["categories"]:
+        for r, activity in requires.get(c, []):
+            lines.append(f"因「{cat.activities[activity]['text']}」，{n.category(c)}还需同时具备{n.category(r)}类目。")
     for c, comp in [(x["category"], x["companion"]) for x in p["companions"]]:
         lines.append(f"{n.category(c)}与{n.category(comp)}同时具备，可使用{n.access(p['access'])}接入。")
     if p["missing"]:
