@@ -4,8 +4,9 @@
 then ``LIVEGATE_*`` environment variables (``LIVEGATE_TIMEOUT=0.5`` sets
 ``TIMEOUT``; values are read as JSON where they parse, else as strings), then
 the ``config`` argument. :func:`init_engine` attaches the engine once per app,
-so once per worker process under ``livegate serve``. Nothing lives at module
-level but constants: request state stays in the request (``flask.g``).
+so once per worker process under ``livegate serve``. No app and no mutable
+state live at module level (the ``v1`` blueprint only records the routes);
+request state stays in the request (``flask.g``).
 
 Routes (all JSON): ``POST /v1/evaluate``, ``POST /v1/cheapest``,
 ``GET /v1/catalogue``, ``GET /v1/categories/<id>``, ``GET /v1/items/<id>``,
@@ -13,8 +14,10 @@ Routes (all JSON): ``POST /v1/evaluate``, ``POST /v1/cheapest``,
 page (Swagger UI, served from the installed ``flask-swagger-ui`` package).
 
 Every error is ``{"error": {"code", "message", "field", ...}}`` with its
-status, from one handler: HTTP errors (404, 405, 413) and the domain
-exceptions, each of which carries ``status`` and ``to_dict()``.
+status, from one handler: werkzeug's HTTP errors (unknown route 404, wrong
+method 405, …) and the domain exceptions (:class:`ApiError`,
+``ProfileError``, ``EvaluationTimeout``, :class:`DecisionLogError`), each of
+which carries ``status`` and ``to_dict()``.
 """
 
 from __future__ import annotations
@@ -34,16 +37,16 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_swagger_ui import get_swaggerui_blueprint
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import __version__
 from .engine import Engine, EvaluationTimeout
 from .knowledge import Knowledge, catalogue_dict
 from .openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER, build_openapi
-from .profile import ProfileError
+from .profile import JsonError, ProfileError, loads
 
-__all__ = ["create_app", "init_engine", "load_config", "ApiError", "DecisionLogError", "ConfigError",
-           "DEFAULTS", "EXTENSION"]
+__all__ = ["create_app", "init_engine", "load_config", "check_decision_log", "ApiError", "DecisionLogError",
+           "ConfigError", "DEFAULTS", "EXTENSION", "ACCESS_LOGGER"]
 
 DEFAULTS: dict[str, Any] = {
     "TIMEOUT": 2.0,                 # seconds one evaluation may take before it is stopped (503)
@@ -141,11 +144,8 @@ class _State:
         self.items = {i["id"]: i for i in self.catalogue["items"]}
         self.openapi_body = _json_bytes(build_openapi(engine.catalogue, version=__version__,
                                                       ruleset=self.ruleset))
-        self.decision_log = Path(decision_log) if decision_log else None
+        self.decision_log = check_decision_log(decision_log)
         self._log_lock = threading.Lock()
-        if self.decision_log is not None:  # fail at start, not on the first decision
-            self.decision_log.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.decision_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
 
     def log_decision(self, entry: dict[str, Any]) -> None:
         """Append one JSON line; one ``write`` on an O_APPEND file, so workers do not interleave."""
@@ -156,12 +156,28 @@ class _State:
             with self._log_lock:
                 fd = os.open(self.decision_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
                 try:
-                    os.write(fd, line)
+                    written = os.write(fd, line)
                 finally:
                     os.close(fd)
+            if written != len(line):
+                raise OSError(0, f"only {written} of {len(line)} bytes written")
         except OSError as exc:
             raise DecisionLogError(f"the decision log {self.decision_log} cannot be written: "
                                    f"{exc.strerror}; the answer was withheld") from None
+
+
+def check_decision_log(path: str | None) -> Path | None:
+    """The decision log's path, created and opened once for appending; ``ConfigError`` if it cannot be."""
+    if not path:
+        return None
+    log = Path(path)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
+    except OSError as exc:
+        raise ConfigError(f"DECISION_LOG (LIVEGATE_DECISION_LOG) {log} cannot be opened for appending: "
+                          f"{exc.strerror}") from None
+    return log
 
 
 def init_engine(app: Flask) -> None:
@@ -197,12 +213,18 @@ def _read_profile() -> Any:
     too_large = ApiError(413, "body_too_large",
                          f"the body is larger than the limit of {limit} bytes (LIVEGATE_MAX_CONTENT_LENGTH)",
                          "(body)")
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    try:
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise too_large
         raw = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise too_large from None
+    elif request.environ.get("wsgi.input_terminated"):
+        # A streamed (chunked) body: werkzeug's stream would stop silently at the
+        # limit, so read one byte past it to tell "too large" from "exactly the limit".
+        raw = _read_at_most(request.input_stream, limit + 1)
+        if len(raw) > limit:
+            raise too_large
+    else:  # no length and a server that does not end the stream: no body (werkzeug's safe default)
+        raw = b""
     if not raw.strip():
         raise ApiError(400, "malformed_json", "the body is empty; send a profile as a JSON object", "(body)")
     try:
@@ -210,24 +232,20 @@ def _read_profile() -> Any:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "malformed_json", f"the body is not UTF-8 (byte {exc.start})", "(body)") from None
     try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "malformed_json",
-                       f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", "(body)") from None
-    except RecursionError:
-        raise ApiError(400, "malformed_json", "the JSON is nested too deeply", "(body)") from None
-    except _NotJson as exc:
-        raise ApiError(400, "malformed_json", f"malformed JSON: {exc}", "(body)") from None
-    except ValueError:  # an integer literal longer than Python converts
-        raise ApiError(400, "malformed_json", "malformed JSON: a number literal is too long", "(body)") from None
+        return loads(text)
+    except JsonError as exc:
+        raise ApiError(400, "malformed_json", str(exc), "(body)") from None
 
 
-class _NotJson(ValueError):
-    """A constant Python's json module accepts but JSON does not (NaN, Infinity)."""
-
-
-def _no_constant(name: str) -> None:
-    raise _NotJson(f"{name} is not valid JSON")
+def _read_at_most(stream, size: int) -> bytes:
+    chunks, total = [], 0
+    while total < size:
+        chunk = stream.read(size - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _explain() -> bool:
@@ -315,9 +333,9 @@ def item(id_: str):
 
 @v1.get("/health")
 def health():
-    state = current_app.extensions.get(EXTENSION)
-    return {"status": "ok", "name": "livegate", "version": __version__,
-            "ruleset": dict(state.ruleset) if state else None, "engine_loaded": state is not None}
+    state = _state()
+    return {"status": "ok", "name": "livegate", "version": __version__, "ruleset": dict(state.ruleset),
+            "engine_loaded": state.engine is not None}
 
 
 def openapi():

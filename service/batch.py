@@ -18,7 +18,7 @@ from collections import Counter
 from typing import IO, Iterator
 
 from .engine import Engine, EvaluationTimeout
-from .profile import ProfileError
+from .profile import JsonError, ProfileError, loads
 
 __all__ = ["run_batch"]
 
@@ -38,9 +38,9 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, dict | None, dict | None]
     number, text = numbered
     assert _engine is not None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return number, None, {"code": "malformed_json", "message": f"column {exc.colno}: {exc.msg}"}
+        data = loads(text)
+    except JsonError as exc:
+        return number, None, {"code": "malformed_json", "message": str(exc)}
     try:
         return number, _engine.evaluate(data, explain_=_explain), None
     except ProfileError as exc:

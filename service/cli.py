@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .engine import Engine, EvaluationTimeout
 from .knowledge import Knowledge, KnowledgeError, catalogue_dict
-from .profile import ProfileError
+from .profile import JsonError, ProfileError, loads
 from .report import catalogue_text, evaluation_text
 
 __all__ = ["main"]
@@ -43,9 +43,9 @@ def _read_json(path: str):
     except UnicodeDecodeError:
         raise CliError(f"{path}: not UTF-8 text") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        return loads(text)
+    except JsonError as exc:
+        raise CliError(f"{path}: {exc}") from None
 
 
 def _dump(data) -> str:

@@ -112,11 +112,17 @@ class _Solver:
 
         if timeout is not None:
             watchdog.arm(self.ctl, timeout)
+        fired = False
         try:
             result = self.ctl.solve(assumptions=self.assumptions(true_atoms), on_model=on_model)
         finally:
             if timeout is not None:
-                watchdog.disarm(self.ctl)
+                fired = watchdog.disarm(self.ctl)
+        if fired and not result.interrupted:
+            # The interrupt came as the search was ending: clingo keeps an
+            # interrupt that finds no search for the next solve, which would
+            # then stop at once. Spend it on a throwaway call.
+            self.ctl.solve(assumptions=self.assumptions(set()))
         if result.interrupted:
             raise EvaluationTimeout(f"the evaluation took longer than {timeout:g} s and was stopped")
         if not result.satisfiable or not plans:
@@ -142,9 +148,10 @@ class _Watchdog:
                 self._thread.start()
             self._cond.notify()
 
-    def disarm(self, ctl: clingo.Control) -> None:
+    def disarm(self, ctl: clingo.Control) -> bool:
+        """Forget the deadline; True if the watchdog already interrupted this Control."""
         with self._cond:
-            self._deadlines.pop(id(ctl), None)
+            return self._deadlines.pop(id(ctl), None) is None
 
     def _run(self) -> None:
         with self._cond:
@@ -194,7 +201,7 @@ class Engine:
     """
 
     def __init__(self, knowledge: Knowledge | None = None, *, pool_size: int = 4,
-                 override_cache: int = 32, timeout: float | None = None):
+                 override_cache: int = 16, timeout: float | None = None):
         self.knowledge = knowledge or Knowledge.load()
         self.catalogue = self.knowledge.catalogue
         self.pool_size = pool_size
@@ -213,7 +220,9 @@ class Engine:
         with self._pools_lock:
             pool = self._pools.get(overrides)
             if pool is None:
-                pool = _Pool(self.knowledge, overrides, self.pool_size)
+                # a grounding with cost overrides is rarer: at most two Controls of it
+                size = self.pool_size if not overrides else min(self.pool_size, 2)
+                pool = _Pool(self.knowledge, overrides, size)
                 self._pools[overrides] = pool
             self._pools.move_to_end(overrides)
             while len(self._pools) > self._override_cache + 1:

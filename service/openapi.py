@@ -343,8 +343,10 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "No such id.",
         413: "Body larger than the configured limit (default 64 KiB).",
         415: "Content-Type is not application/json.",
-        422: "The profile is invalid: missing or wrong-typed fields, unknown fields, unknown ids (with the nearest valid ones).",
-        503: "The evaluation exceeded its time bound (default 2 s) and was stopped; retry later.",
+        422: "The profile is invalid: missing or wrong-typed fields, unknown fields, unknown ids "
+             "(with the nearest valid ones).",
+        503: "The evaluation exceeded its time bound (default 2 s) and was stopped, or the decision log "
+             "could not be written; retry later.",
     }
     return {str(c): _response(text[c], "Error") for c in codes}
 

@@ -11,13 +11,14 @@ Errors name the JSON path of the field (``goal.categories[2]``) and the problem.
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .knowledge import Catalogue
 
-__all__ = ["Profile", "ProfileError", "parse_profile", "MAX_LIST", "MAX_COUNT", "MAX_COST"]
+__all__ = ["Profile", "ProfileError", "JsonError", "loads", "parse_profile", "MAX_LIST", "MAX_COUNT", "MAX_COST"]
 
 MAX_LIST = 200
 """Longest list a profile may hold (the catalogue has fewer than 100 ids of any kind)."""
@@ -84,6 +85,43 @@ class ProfileError(ValueError):
         first = self.errors[0]
         return {"code": "invalid_profile", "message": str(self), "field": first["field"],
                 "errors": self.errors}
+
+
+class JsonError(ValueError):
+    """The text is not JSON a profile can be read from; the message says where and why."""
+
+
+class _NotJson(ValueError):
+    """A constant Python's json module accepts but JSON does not (NaN, Infinity)."""
+
+
+def _no_constant(name: str) -> None:
+    raise _NotJson(f"{name} is not valid JSON")
+
+
+def _number(literal: str) -> int | float:
+    """A JSON number with a fractional or exponent part; an integral one (``2.0``, ``1e3``) as ``int``.
+
+    JSON Schema's ``integer`` (what the published schema says of counts and
+    costs) is any number without a fractional part, so ``2.0`` must be
+    accepted wherever ``2`` is; the profile's models take only ``int``.
+    """
+    value = float(literal)
+    return int(value) if value.is_integer() else value
+
+
+def loads(text: str) -> Any:
+    """Decode a profile's JSON text the same way for the API, the CLI and batch."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_number)
+    except json.JSONDecodeError as exc:
+        raise JsonError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise JsonError("the JSON is nested too deeply") from None
+    except _NotJson as exc:
+        raise JsonError(f"malformed JSON: {exc}") from None
+    except ValueError:  # an integer literal longer than Python converts
+        raise JsonError("malformed JSON: a number literal is too long") from None
 
 
 def _path(loc: tuple) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .api import ACCESS_LOGGER, ConfigError, create_app, load_config
+from .api import ACCESS_LOGGER, ConfigError, check_decision_log, create_app, load_config
 from .knowledge import Knowledge, KnowledgeError
 
 __all__ = ["serve", "LivegateServer"]
@@ -69,6 +69,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, *, thread
     config = dict(config or {})
     try:
         checked = load_config(config)
+        check_decision_log(checked["DECISION_LOG"])
         Knowledge.load(checked["FACTS_DIR"], checked["LOGIC_DIR"])
     except (ConfigError, KnowledgeError) as exc:
         sys.stderr.write(f"livegate serve: {exc}\n")

@@ -1,0 +1,579 @@
+"""The HTTP API through Flask's test client: every endpoint, status and error.
+
+The API adds no domain logic, so its answers are compared with the engine's
+own answer for the same profile; what is tested here is the HTTP layer:
+statuses, error bodies, headers, configuration, the decision and access logs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+import livegate
+import livegate.api
+from livegate import Engine, Knowledge, Profile
+from livegate.api import ConfigError, create_app
+from livegate.cli import main as cli_main
+from livegate.knowledge import catalogue_dict
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
+BANK = {"subject": {"type": "enterprise"}, "documents": ["business_license", "financial_licence"],
+        "goal": {"scenario": "finance", "categories": ["finance_bank"]}}
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+@pytest.fixture(autouse=True)
+def no_livegate_environment(monkeypatch):
+    """The tests set LIVEGATE_* themselves; none leaks in from the shell."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("LIVEGATE_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def make_app(engine):
+    def make(**config):
+        config.setdefault("ENGINE", engine)
+        config.setdefault("TESTING", True)
+        return create_app(config)
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def plain(data):
+    """The engine's answer as it looks after a JSON round trip."""
+    return json.loads(json.dumps(data))
+
+
+def has_key(data, key: str) -> bool:
+    if isinstance(data, dict):
+        return key in data or any(has_key(v, key) for v in data.values())
+    if isinstance(data, list):
+        return any(has_key(v, key) for v in data)
+    return False
+
+
+# -- success ------------------------------------------------------------------------
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_evaluate_answers_each_example_exactly_as_the_engine_does(client, engine, path):
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    response = client.post("/v1/evaluate", json=profile)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert uuid.UUID(body.pop("decision_id")).version == 4
+    assert body == plain(engine.evaluate(profile))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_cheapest_answers_only_the_cheapest_path_and_the_ruleset(client, engine, path):
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    response = client.post("/v1/cheapest", json=profile)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert sorted(body) == ["cheapest", "decision_id", "ruleset"]
+    expected = plain(engine.evaluate(profile))
+    assert body["cheapest"] == expected["cheapest"]
+    assert body["ruleset"] == engine.ruleset
+
+
+@pytest.mark.parametrize("endpoint", ["/v1/evaluate", "/v1/cheapest"])
+@pytest.mark.parametrize("value", ["false", "0", "no", "FALSE"])
+def test_explain_false_leaves_out_every_explanation(client, engine, endpoint, value):
+    profile = json.loads((EXAMPLES[0].parent / "personal_subject.json").read_text(encoding="utf-8"))
+    for p in (profile, BANK):
+        body = client.post(f"{endpoint}?explain={value}", json=p).get_json()
+        assert not has_key(body, "explanation")
+        expected = plain(engine.evaluate(p, explain_=False))
+        body.pop("decision_id")
+        assert body == ({k: expected[k] for k in body} if endpoint == "/v1/cheapest" else expected)
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes"])
+def test_explain_true_keeps_the_explanations(client, value):
+    body = client.post(f"/v1/evaluate?explain={value}", json=BANK).get_json()
+    assert all(c["explanation"] for c in body["categories"])
+    assert all(p["explanation"] for p in body["cheapest"]["plans"])
+
+
+def test_each_evaluation_gets_its_own_decision_id(client):
+    ids = {client.post("/v1/evaluate", json=BANK).get_json()["decision_id"] for _ in range(3)}
+    ids |= {client.post("/v1/cheapest", json=BANK).get_json()["decision_id"] for _ in range(2)}
+    assert len(ids) == 5
+
+
+def test_a_json_subtype_content_type_is_accepted(client):
+    response = client.post("/v1/evaluate", data=json.dumps(BANK), content_type="application/vnd.profile+json")
+    assert response.status_code == 200
+
+
+def test_an_integral_number_written_with_a_fraction_counts_as_that_integer(client, engine):
+    """JSON Schema's integer (what /openapi.json promises) includes 2.0."""
+    profile = {"subject": {"type": "enterprise"}, "documents": ["non_commercial_icp_filing"],
+               "counts": {"training_coop_agreement": 2.0, "partner_private_school_permit": 2e0},
+               "costs": {"business_license": 7.0}}
+    response = client.post("/v1/evaluate", data=json.dumps(profile), content_type="application/json")
+    assert response.status_code == 200
+    as_ints = {**profile, "counts": {"training_coop_agreement": 2, "partner_private_school_permit": 2},
+               "costs": {"business_license": 7}}
+    body = response.get_json()
+    body.pop("decision_id")
+    assert body == plain(engine.evaluate(as_ints))
+
+
+def test_catalogue_is_the_knowledge_base_catalogue(client, engine):
+    response = client.get("/v1/catalogue")
+    assert response.status_code == 200
+    assert response.get_json() == plain(catalogue_dict(engine.knowledge))
+
+
+def test_catalogue_carries_an_etag_and_cache_control(client):
+    response = client.get("/v1/catalogue")
+    assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["ETag"])
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+
+
+@pytest.mark.parametrize("path", ["/v1/catalogue", "/v1/categories/finance_bank", "/v1/items/business_license"])
+def test_a_matching_if_none_match_gets_304_without_a_body(client, path):
+    etag = client.get(path).headers["ETag"]
+    response = client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.data == b""
+    assert response.headers["ETag"] == etag
+    stale = client.get(path, headers={"If-None-Match": '"not-the-current-one"'})
+    assert stale.status_code == 200 and stale.get_json()
+
+
+def test_catalogue_max_age_is_configurable(make_app):
+    response = make_app(CATALOGUE_MAX_AGE=60).test_client().get("/v1/catalogue")
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_every_category_is_served_as_the_catalogue_lists_it(client, engine):
+    for entry in plain(catalogue_dict(engine.knowledge))["categories"]:
+        response = client.get(f"/v1/categories/{entry['id']}")
+        assert response.status_code == 200
+        assert response.get_json() == entry
+
+
+def test_every_item_is_served_as_the_catalogue_lists_it(client, engine):
+    for entry in plain(catalogue_dict(engine.knowledge))["items"]:
+        response = client.get(f"/v1/items/{entry['id']}")
+        assert response.status_code == 200
+        assert response.get_json() == entry
+
+
+def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine):
+    response = client.get("/v1/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "name": "livegate", "version": livegate.__version__,
+                                   "ruleset": engine.ruleset, "engine_loaded": True}
+
+
+# -- the contract and the docs page -----------------------------------------------
+def _without_enums(schema):
+    if isinstance(schema, dict):
+        return {k: _without_enums(v) for k, v in schema.items() if k != "enum"}
+    if isinstance(schema, list):
+        return [_without_enums(v) for v in schema]
+    return schema
+
+
+def test_openapi_request_schemas_are_the_validating_models(client):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"] == "3.1.0"
+    generated = Profile.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = generated.pop("$defs")
+    published = doc["components"]["schemas"]
+    assert _without_enums(published["Profile"]) == generated
+    for name, schema in defs.items():
+        assert _without_enums(published[name]) == schema
+
+
+def test_openapi_publishes_the_catalogue_ids_as_enums(client, catalogue):
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["Subject"]["properties"]["type"]["enum"] == sorted(catalogue.subject_types)
+    assert schemas["Subject"]["properties"]["roles"]["items"]["enum"] == sorted(catalogue.roles)
+    assert schemas["Profile"]["properties"]["documents"]["items"]["enum"] == sorted(catalogue.items)
+    assert schemas["Profile"]["properties"]["counts"]["propertyNames"]["enum"] == sorted(catalogue.items)
+    assert schemas["Profile"]["properties"]["costs"]["propertyNames"]["enum"] == sorted(catalogue.items)
+    assert schemas["Profile"]["properties"]["activities"]["items"]["enum"] == sorted(catalogue.activities)
+    assert schemas["Goal"]["properties"]["categories"]["items"]["enum"] == sorted(catalogue.categories)
+    scenario = schemas["Goal"]["properties"]["scenario"]["anyOf"][0]
+    assert scenario["enum"] == sorted(catalogue.scenarios)
+
+
+def test_openapi_lists_every_endpoint(client):
+    doc = client.get("/openapi.json").get_json()
+    assert {(path, method) for path, ops in doc["paths"].items() for method in ops} == {
+        ("/v1/evaluate", "post"), ("/v1/cheapest", "post"), ("/v1/catalogue", "get"),
+        ("/v1/categories/{id}", "get"), ("/v1/items/{id}", "get"), ("/v1/health", "get"),
+        ("/openapi.json", "get")}
+
+
+def test_openapi_example_profile_is_answered(client):
+    doc = client.get("/openapi.json").get_json()
+    example = doc["paths"]["/v1/evaluate"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    response = client.post("/v1/evaluate", json=example)
+    assert response.status_code == 200
+    assert response.get_json()["eligible"]
+
+
+def test_docs_redirects_to_the_page(client):
+    response = client.get("/docs")
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/docs/")
+
+
+def test_docs_page_is_served_entirely_from_the_package(client):
+    response = client.get("/docs/")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "SwaggerUIBundle" in html and '"url": "/openapi.json"' in html
+    assert '"validatorUrl": null' in html  # Swagger UI would otherwise call validator.swagger.io
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and not [a for a in assets if "//" in a]
+    for asset in assets:
+        with client.get(asset) as served:  # a file response: closed, or its file stays open
+            assert served.status_code == 200, asset
+
+
+# -- errors ---------------------------------------------------------------------------
+def _post(body: bytes | str, content_type: str | None = "application/json", path: str = "/v1/evaluate"):
+    return {"method": "POST", "path": path, "data": body, "content_type": content_type}
+
+
+PADDED = json.dumps(BANK).encode()
+ERRORS = [
+    pytest.param(_post(b'{"subject": {"type": "enterprise"'), 400, "malformed_json", "(body)",
+                 "line 1 column 34", id="truncated_json_is_400"),
+    pytest.param(_post(b"{'subject': 1}"), 400, "malformed_json", "(body)", "line 1 column 2",
+                 id="single_quotes_are_400"),
+    pytest.param(_post(b""), 400, "malformed_json", "(body)", "empty", id="empty_body_is_400"),
+    pytest.param(_post(b'{"subject": {"type": "\xff"}}'), 400, "malformed_json", "(body)", "not UTF-8",
+                 id="non_utf8_body_is_400"),
+    pytest.param(_post(b'{"subject": {"type": "enterprise"}, "costs": {"business_license": NaN}}'), 400,
+                 "malformed_json", "(body)", "NaN", id="nan_is_400"),
+    pytest.param(_post(b"[" * 100_00 + b"]" * 100_00), 400, "malformed_json", "(body)", "nested",
+                 id="deep_nesting_is_400"),
+    pytest.param(_post(b"1" * 5000), 400, "malformed_json", "(body)", "too long", id="huge_number_is_400"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate?explain=maybe", "json": BANK}, 400, "invalid_query",
+                 "explain", "true or false", id="bad_explain_is_400"),
+    pytest.param(_post(json.dumps(BANK), "text/plain"), 415, "unsupported_media_type", "Content-Type",
+                 "application/json", id="text_plain_is_415"),
+    pytest.param(_post(json.dumps(BANK), None), 415, "unsupported_media_type", "Content-Type",
+                 "got none", id="no_content_type_is_415"),
+    pytest.param(_post("subject=enterprise", "application/x-www-form-urlencoded"), 415,
+                 "unsupported_media_type", "Content-Type", "application/json", id="form_is_415"),
+    pytest.param(_post(json.dumps(BANK), "application/json; charset=latin-1"), 415, "unsupported_media_type",
+                 "Content-Type", "UTF-8", id="latin1_charset_is_415"),
+    pytest.param(_post(PADDED + b" " * (64 * 1024 + 1 - len(PADDED))), 413, "body_too_large", "(body)",
+                 "65536 bytes", id="body_over_64_kib_is_413"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"documents": []}}, 422, "invalid_profile",
+                 "subject", "Field required", id="missing_subject_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"subject": {}}}, 422, "invalid_profile",
+                 "subject.type", "Field required", id="missing_subject_type_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"subject": {"type": 5}}}, 422,
+                 "invalid_profile", "subject.type", "valid string", id="wrong_typed_subject_type_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate",
+                  "json": {"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": "two"}}},
+                 422, "invalid_profile", "counts.training_coop_agreement", "valid integer",
+                 id="wrong_typed_count_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate",
+                  "json": {"subject": {"type": "enterprise"}, "goal": {"categories": ["finance_bank", 7]}}},
+                 422, "invalid_profile", "goal.categories[1]", "valid string", id="wrong_typed_list_entry_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate",
+                  "json": {"subject": {"type": "enterprise"}, "documnets": ["business_license"]}},
+                 422, "invalid_profile", "documnets", "unknown field", id="unknown_top_level_field_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": ["enterprise"]}, 422, "invalid_profile",
+                 "(body)", "JSON object", id="top_level_array_is_422"),
+    pytest.param({"method": "POST", "path": "/v1/cheapest",
+                  "json": {"subject": {"type": "enterprize"}}}, 422, "invalid_profile", "subject.type",
+                 "'enterprise'", id="unknown_subject_type_is_422_with_nearest"),
+    pytest.param({"method": "GET", "path": "/v1/nowhere"}, 404, "not_found", None, "/v1/nowhere",
+                 id="unknown_route_is_404"),
+    pytest.param({"method": "GET", "path": "/v1/categories/finance_bnk"}, 404, "unknown_category", "id",
+                 "'finance_bank'", id="unknown_category_is_404_with_nearest"),
+    pytest.param({"method": "GET", "path": "/v1/items/busines_license"}, 404, "unknown_item", "id",
+                 "'business_license'", id="unknown_item_is_404_with_nearest"),
+    pytest.param({"method": "GET", "path": "/v1/evaluate"}, 405, "method_not_allowed", None, "allowed: ",
+                 id="get_on_evaluate_is_405"),
+    pytest.param({"method": "DELETE", "path": "/v1/catalogue"}, 405, "method_not_allowed", None, "GET",
+                 id="delete_on_catalogue_is_405"),
+]
+
+
+@pytest.mark.parametrize(("request_", "status", "code", "field", "says"), ERRORS)
+def test_error_is_json_with_status_code_field_and_a_message_that_says_what_to_fix(
+        client, request_, status, code, field, says):
+    request_ = dict(request_)
+    response = client.open(request_.pop("path"), **request_)
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == (code, field)
+    assert says in error["message"]
+    assert error["request_id"] == response.headers["X-Request-Id"]
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_unknown_ids_are_all_listed_with_the_nearest_valid_ids(client):
+    profile = {"subject": {"type": "enterprise", "roles": ["training_institute"]},
+               "documents": ["business_license", "busines_license"], "goal": {"scenario": "educaton"}}
+    error = client.post("/v1/evaluate", json=profile).get_json()["error"]
+    assert error["code"] == "invalid_profile"
+    by_field = {e["field"]: e for e in error["errors"]}
+    assert sorted(by_field) == ["documents[1]", "goal.scenario", "subject.roles[0]"]
+    assert by_field["documents[1]"]["nearest"][0] == "business_license"
+    assert by_field["subject.roles[0]"]["nearest"][0] == "training_institution"
+    assert by_field["goal.scenario"]["nearest"][0] == "education"
+
+
+def test_405_names_the_allowed_methods_in_the_allow_header(client):
+    response = client.get("/v1/cheapest")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+
+
+def test_a_body_of_exactly_the_limit_is_accepted(client):
+    body = PADDED + b" " * (64 * 1024 - len(PADDED))
+    assert len(body) == 65536
+    assert client.post("/v1/evaluate", data=body, content_type="application/json").status_code == 200
+
+
+@pytest.mark.parametrize(("size", "status"), [(64 * 1024, 200), (64 * 1024 + 1, 413), (3 * 1024 * 1024, 413)])
+def test_a_streamed_body_without_length_is_held_to_the_same_limit(client, size, status):
+    """Chunked upload: the server ends the stream (``wsgi.input_terminated``), no Content-Length."""
+    body = PADDED + b" " * (size - len(PADDED))
+    response = client.post("/v1/evaluate", input_stream=io.BytesIO(body), content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.request.content_length is None
+    assert response.status_code == status
+
+
+def test_a_body_without_length_from_a_server_that_does_not_end_it_is_not_read(client):
+    response = client.post("/v1/evaluate", input_stream=io.BytesIO(PADDED), content_type="application/json",
+                           headers={"Transfer-Encoding": "chunked"})
+    assert response.request.content_length is None
+    assert response.status_code == 400
+    assert "empty" in response.get_json()["error"]["message"]
+
+
+def test_body_limit_is_configurable(make_app):
+    response = make_app(MAX_CONTENT_LENGTH=100).test_client().post(
+        "/v1/evaluate", data=PADDED + b" " * 100, content_type="application/json")
+    assert response.status_code == 413
+    assert "100 bytes" in response.get_json()["error"]["message"]
+
+
+def test_an_unexpected_failure_is_a_json_500_without_a_traceback(knowledge, monkeypatch):
+    broken = Engine(knowledge, pool_size=1)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(broken, "evaluate", fail)
+    app = create_app({"ENGINE": broken})  # not TESTING: errors are handled, not re-raised
+    app.logger.disabled = True
+    response = app.test_client().post("/v1/evaluate", json=BANK)
+    assert response.status_code == 500
+    error = response.get_json()["error"]
+    assert error["code"] == "internal_server_error"
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+# -- the time bound (503) --------------------------------------------------------------
+PIGEONS = """\
+% Pathological test rules: holding a business licence switches on a pigeonhole
+% problem (13 pigeons, 12 holes) that no solver refutes within a second.
+pigeon(1..13) :- holds(business_license).
+hole(1..12).
+1 { in(P, H) : hole(H) } 1 :- pigeon(P).
+:- in(P, H), in(Q, H), P < Q.
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_engine(tmp_path_factory):
+    root = Path(__file__).resolve().parent.parent
+    base = tmp_path_factory.mktemp("pathological")
+    shutil.copytree(root / "facts", base / "facts")
+    shutil.copytree(root / "logic", base / "logic")
+    (base / "logic" / "pigeons.lp").write_text(PIGEONS, encoding="utf-8")
+    with open(base / "logic" / "main.lp", "a", encoding="utf-8") as main:
+        main.write('#include "pigeons.lp".\n')
+    return Engine(Knowledge.load(base / "facts", base / "logic"), pool_size=1)
+
+
+@pytest.mark.parametrize("endpoint", ["/v1/evaluate", "/v1/cheapest"])
+def test_evaluation_over_its_time_bound_is_503_and_the_same_solver_then_answers(slow_engine, endpoint):
+    client = create_app({"ENGINE": slow_engine, "TIMEOUT": 0.3, "TESTING": True}).test_client()
+    slow = client.post(endpoint, json={"subject": {"type": "enterprise"}, "documents": ["business_license"]})
+    assert slow.status_code == 503
+    error = slow.get_json()["error"]
+    assert error["code"] == "evaluation_timeout"
+    assert "0.3 s" in error["message"]
+    # one Control in the pool: the interrupted one answers the next profile
+    quick = client.post(endpoint, json={"subject": {"type": "enterprise"}, "documents": ["financial_licence"]})
+    assert quick.status_code == 200
+    assert client.get("/v1/health").status_code == 200
+
+
+# -- headers, request ids, logs ------------------------------------------------------------
+ANY_RESPONSE = [
+    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": BANK}, id="evaluation"),
+    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"subject": {}}}, id="422"),
+    pytest.param({"method": "GET", "path": "/v1/nowhere"}, id="404"),
+    pytest.param({"method": "PUT", "path": "/v1/health"}, id="405"),
+    pytest.param({"method": "GET", "path": "/v1/catalogue"}, id="catalogue"),
+    pytest.param({"method": "GET", "path": "/openapi.json"}, id="openapi"),
+    pytest.param({"method": "GET", "path": "/docs/"}, id="docs"),
+]
+
+
+@pytest.mark.parametrize("request_", ANY_RESPONSE)
+def test_every_response_names_its_request_id_and_ruleset(client, engine, request_):
+    request_ = dict(request_)
+    response = client.open(request_.pop("path"), **request_)
+    assert HEX32.fullmatch(response.headers["X-Request-Id"])
+    assert response.headers["X-Ruleset-Digest"] == engine.ruleset["digest"]
+    assert response.headers["X-Ruleset-Version"] == engine.ruleset["version"]
+
+
+@pytest.mark.parametrize(("sent", "echoed"), [
+    ("client-req_42", True), ("a" * 128, True), ("a" * 129, False), ("has space", False), ("", False)])
+def test_request_id_is_echoed_only_when_usable(client, sent, echoed):
+    response = client.post("/v1/evaluate", json=BANK, headers={"X-Request-Id": sent})
+    if echoed:
+        assert response.headers["X-Request-Id"] == sent
+    else:
+        assert HEX32.fullmatch(response.headers["X-Request-Id"])
+
+
+def test_one_structured_access_log_line_per_request(client, caplog):
+    caplog.set_level(logging.INFO, logger="livegate.access")
+    responses = [client.post("/v1/evaluate", json=BANK, headers={"X-Request-Id": "r-1"}),
+                 client.post("/v1/evaluate", json={"subject": {}}),
+                 client.get("/v1/nowhere")]
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "livegate.access"]
+    assert [(line["method"], line["path"], line["status"], line["request_id"]) for line in lines] == [
+        (r.request.method, r.request.path, r.status_code, r.headers["X-Request-Id"]) for r in responses]
+    assert all(line["latency_ms"] >= 0 for line in lines)
+    assert lines[0]["decision_id"] == responses[0].get_json()["decision_id"]
+    assert "decision_id" not in lines[1]
+
+
+def test_access_log_can_be_turned_off(make_app, caplog):
+    caplog.set_level(logging.INFO, logger="livegate.access")
+    make_app(ACCESS_LOG=False).test_client().get("/v1/health")
+    assert not [r for r in caplog.records if r.name == "livegate.access"]
+
+
+def test_decision_log_records_each_decision_and_livegate_evaluate_replays_it(make_app, engine, tmp_path, capsys):
+    log = tmp_path / "audit" / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    profiles = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES[:3]]
+    answers = [client.post("/v1/evaluate", json=p, headers={"X-Request-Id": f"audit-{n}"}).get_json()
+               for n, p in enumerate(profiles)]
+    answers.append(client.post("/v1/cheapest?explain=false", json=BANK).get_json())
+    client.post("/v1/evaluate", json={"subject": {}})  # refused: not a decision
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [e["decision_id"] for e in entries] == [a["decision_id"] for a in answers]
+    assert [e["endpoint"] for e in entries] == ["evaluate"] * 3 + ["cheapest"]
+    assert [e["profile"] for e in entries] == profiles + [BANK]
+    for entry in entries:
+        assert entry["ruleset"] == engine.ruleset
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"])
+        replay_file = tmp_path / f"{entry['decision_id']}.json"
+        replay_file.write_text(json.dumps(entry["profile"]), encoding="utf-8")
+        capsys.readouterr()
+        assert cli_main(["evaluate", str(replay_file)]) == 0
+        replayed = json.loads(capsys.readouterr().out)
+        assert replayed["ruleset"] == entry["ruleset"]
+        assert replayed["eligible"] == entry["eligible"]
+        assert replayed["cheapest"]["cost"] == entry["cheapest_cost"]
+        assert [p["categories"] for p in replayed["cheapest"]["plans"]] == entry["cheapest_plans"]
+
+
+def test_decision_log_path_comes_from_livegate_decision_log(make_app, tmp_path, monkeypatch):
+    log = tmp_path / "from-env.jsonl"
+    monkeypatch.setenv("LIVEGATE_DECISION_LOG", str(log))
+    answer = make_app().test_client().post("/v1/evaluate", json=BANK).get_json()
+    assert json.loads(log.read_text(encoding="utf-8"))["decision_id"] == answer["decision_id"]
+
+
+def test_an_unwritable_decision_log_withholds_the_answer_with_503(make_app, tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    log.unlink()
+    log.mkdir()  # the path is now a directory: appending fails
+    response = client.post("/v1/evaluate", json=BANK)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "decision_log_unavailable"
+    assert "decision_id" not in response.get_json()
+
+
+def test_a_decision_log_that_cannot_be_opened_stops_the_app_at_start(make_app, tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError, match="DECISION_LOG"):
+        make_app(DECISION_LOG=str(tmp_path / "file" / "decisions.jsonl"))
+
+
+# -- configuration -----------------------------------------------------------------------
+def test_configuration_layers_defaults_then_environment_then_argument(make_app, monkeypatch):
+    assert make_app().config["TIMEOUT"] == 2.0
+    assert make_app().config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    monkeypatch.setenv("LIVEGATE_TIMEOUT", "5")
+    monkeypatch.setenv("LIVEGATE_MAX_CONTENT_LENGTH", "1000")
+    assert make_app().config["TIMEOUT"] == 5
+    assert make_app().config["MAX_CONTENT_LENGTH"] == 1000
+    assert make_app(TIMEOUT=0.5).config["TIMEOUT"] == 0.5
+
+
+def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
+    monkeypatch.setenv("LIVEGATE_MAX_CONTENT_LENGTH", "100")
+    response = make_app().test_client().post("/v1/evaluate", data=PADDED + b" " * 100,
+                                             content_type="application/json")
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(("name", "value"), [("LIVEGATE_TIMEOUT", "soon"), ("LIVEGATE_TIMEOUT", "0"),
+                                             ("LIVEGATE_MAX_CONTENT_LENGTH", "1.5"), ("LIVEGATE_POOL_SIZE", "0"),
+                                             ("LIVEGATE_ACCESS_LOG", "maybe")])
+def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        make_app()
+
+
+def test_apps_are_independent_and_no_app_lives_at_module_level(make_app):
+    fast, slow = make_app(TIMEOUT=1), make_app(TIMEOUT=3)
+    assert (fast.config["TIMEOUT"], slow.config["TIMEOUT"]) == (1, 3)
+    assert not [v for v in vars(livegate.api).values() if isinstance(v, Flask)]
+
+
+def test_create_app_builds_its_own_engine_when_none_is_given():
+    app = create_app({"TESTING": True, "POOL_SIZE": 1})
+    assert app.test_client().post("/v1/evaluate", json=BANK).status_code == 200
