@@ -86,12 +86,28 @@ class _Solver:
                     item, n = atom.symbol.arguments
                     self.count_limit[item.name] = max(self.count_limit.get(item.name, 0), n.number)
         self.negated = {sym: -lit for sym, lit in self.literal.items()}
-        # the plan atoms the ground program can make true, with their solver
-        # literal: the optimal models after the first are read through these
-        # instead of walking every shown atom again
-        self.plan_literals = [(atom.literal, to_python(atom.symbol))
-                              for name, arity in PLAN_SIGNATURES
-                              for atom in ctl.symbolic_atoms.by_signature(name, arity)]
+        # The plan atoms the ground program can make true, with their solver
+        # literal: every optimal model is read through these instead of
+        # walking all shown atoms. Those that depend on a category (its
+        # alternatives, its external requirements, the items its alternatives
+        # ask for) are checked only when the category is in the plan.
+        by_category: dict[str, list[tuple[int, Any]]] = {c: [] for c in knowledge.catalogue.categories}
+        by_item: dict[str, list[tuple[int, Any]]] = {}
+        self.plan_literals: list[tuple[int, Any, list[tuple[int, Any]]]] = []
+        for name, arity in PLAN_SIGNATURES:
+            for atom in ctl.symbolic_atoms.by_signature(name, arity):
+                entry = (atom.literal, to_python(atom.symbol))
+                if name in ("plan_alternative", "plan_external"):
+                    by_category[entry[1][1]].append(entry)
+                elif name == "plan_missing":
+                    by_item.setdefault(entry[1][1], []).append(entry)
+                else:
+                    self.plan_literals.append((*entry, []))
+        for c, info in knowledge.catalogue.categories.items():
+            items = {req["item"] for alt in info["alternatives"] for req in alt["items"]}
+            by_category[c] += [entry for i in sorted(items) for entry in by_item.get(i, [])]
+        self.plan_literals = [(lit, atom, by_category[atom[1]] if atom[0] == "plan_category" else extra)
+                              for lit, atom, extra in self.plan_literals]
         self.ctl = ctl
 
     def assumptions(self, true_atoms: set[clingo.Symbol]) -> list[int]:
@@ -108,7 +124,15 @@ class _Solver:
             if not deterministic:
                 deterministic.extend(to_python(s) for s in model.symbols(shown=True))
             is_true = model.is_true
-            plans.append(([atom for lit, atom in self.plan_literals if is_true(lit)], list(model.cost)))
+            atoms, seen = [], set()
+            for lit, atom, dependent in self.plan_literals:
+                if is_true(lit):
+                    atoms.append(atom)
+                    for dep_lit, dep_atom in dependent:
+                        if dep_lit not in seen and is_true(dep_lit):
+                            seen.add(dep_lit)
+                            atoms.append(dep_atom)
+            plans.append((atoms, list(model.cost)))
 
         if timeout is not None:
             watchdog.arm(self.ctl, timeout)
