@@ -163,9 +163,6 @@ def kb() -> KB:
 # Results
 # ---------------------------------------------------------------------------
 
-Missing = frozenset  # frozenset of (item, units) pairs
-
-
 @dataclass(frozen=True)
 class MissingSet:
     alternatives: tuple[tuple[str, str], ...]   # sorted (category, alternative)

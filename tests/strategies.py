@@ -15,6 +15,7 @@ never change other test files' hypothesis settings):
 
 from __future__ import annotations
 
+import copy
 import os
 import random as _random
 from typing import Any
@@ -71,10 +72,12 @@ def _related(category: str) -> list[str]:
 
 
 # Categories with something special (companion, required category, counted
-# items, qualified items, reserved rows, blocking activities) come up more often.
-_FOCUS = (K.categories + ["ecommerce_platform"] * 8 + ["social_live"] * 2 + ["finance_stock_info_platform"] * 5
-          + ["edu_platform"] * 3 + ["auto_presale", "edu_academic_school", "edu_online_video_course",
-                                    "edu_online_education", "finance_private_fund", "tools_video_cs"] * 2)
+# items, qualified items, reserved rows, blocking activities): half the
+# profiles focus on one of them, with a goal that aims at it.
+SPECIAL = ["ecommerce_platform"] * 4 + ["finance_stock_info_platform"] * 4 + [
+           "edu_platform", "social_live", "auto_presale",
+           "edu_academic_school", "edu_online_video_course", "edu_online_education",
+           "finance_private_fund", "finance_public_fund", "finance_credit_reporting", "tools_video_cs"]
 
 
 @st.composite
@@ -85,7 +88,8 @@ def profiles(draw) -> dict[str, Any]:
     towards it and the categories related to it, so that near-complete
     alternatives, companions, required categories and ties come up often.
     """
-    focus = draw(st.sampled_from(_FOCUS), label="focus")
+    special = draw(st.booleans())
+    focus = draw(st.sampled_from(SPECIAL if special else K.categories), label="focus")
     related = _related(focus)
     subject_type = draw(st.sampled_from(K.subject_types + ["enterprise", "government", "other_organization"]))
     roles = _unique(draw, st.sampled_from(K.roles), 3)
@@ -99,9 +103,14 @@ def profiles(draw) -> dict[str, Any]:
     chosen = _unique(draw, st.sampled_from(near), 3) + _unique(draw, st.sampled_from(ALTERNATIVES), 2)
     documents: list[str] = []
     for cat, alt in chosen:
-        for item in sorted(K.requirement.get((cat, alt), {})):
-            if _chance(draw, 4, 5):
-                documents.append(draw(st.sampled_from([item, item, K.plain_of.get(item, item)])))
+        needed = sorted(K.requirement.get((cat, alt), {}))
+        how = draw(st.sampled_from(["complete", "one_short", "one_short", "random"]))
+        if how == "one_short" and needed:
+            needed.remove(draw(st.sampled_from(needed)))
+        for item in needed:
+            if how != "random" or _chance(draw, 1, 2):
+                # sometimes the plain form of a qualified item, which must not do
+                documents.append(draw(st.sampled_from([item, item, item, K.plain_of.get(item, item)])))
     documents += _unique(draw, st.sampled_from(K.items), 4)
     documents = list(dict.fromkeys(documents))
 
@@ -110,7 +119,8 @@ def profiles(draw) -> dict[str, Any]:
         counts[item] = draw(st.sampled_from([0, 1, 2, 3]))
 
     own = [a for a, c in K.activity_category.items() if c in related]
-    activities = [a for a in sorted(own) if _chance(draw, 1, 3)]
+    activities = [a for a in sorted(own)
+                  if _chance(draw, 1, 2 if any(e[0] == "requires_category" for e in K.activity_effects[a]) else 4)]
     activities += [a for a in _unique(draw, st.sampled_from(K.activities), 2) if a not in activities]
 
     profile: dict[str, Any] = {"subject": {"type": subject_type}}
@@ -123,13 +133,14 @@ def profiles(draw) -> dict[str, Any]:
     if activities or draw(st.booleans()):
         profile["activities"] = activities
 
-    mode = draw(st.sampled_from(["none", "scenario", "categories", "both", "focus", "random", "random"]))
+    mode = draw(st.sampled_from(["focus", "focus", "scenario", "both"] if special else
+                                ["none", "scenario", "categories", "both", "focus", "random", "random"]))
     if mode != "none":
         goal: dict[str, Any] = {}
         if mode in ("scenario", "both"):
             goal["scenario"] = K.scenario[focus]
         if mode in ("categories", "both"):
-            goal["categories"] = _unique(draw, st.sampled_from(K.categories), 2) + related[:1]
+            goal["categories"] = list(dict.fromkeys(_unique(draw, st.sampled_from(K.categories), 2) + related[:1]))
         if mode == "random":
             scenario = draw(st.none() | st.sampled_from(K.scenarios))
             if scenario is not None or draw(st.booleans()):
@@ -139,8 +150,8 @@ def profiles(draw) -> dict[str, Any]:
                 goal["categories"] = categories
         if mode == "focus":  # the focus alone, with the access its companion would upgrade it to
             goal["categories"] = [focus]
-        upgrades = [acc for _, acc in K.companions.get(focus, [])] if mode in ("focus", "scenario") else []
-        access = draw(st.sampled_from([None, None] + K.access_methods + ["standard_live"] + upgrades * 4))
+        upgrades = [acc for _, acc in K.companions.get(focus, [])] if special else []
+        access = draw(st.sampled_from([None, None] + K.access_methods + ["standard_live"] + upgrades * 8))
         if access is not None or draw(st.booleans()):
             goal["access"] = access
         profile["goal"] = goal
@@ -201,5 +212,4 @@ def scrambled(profile: dict[str, Any], rnd: _random.Random) -> dict[str, Any]:
 
 
 def _copy(profile: dict[str, Any]) -> dict[str, Any]:
-    import copy
     return copy.deepcopy(profile)

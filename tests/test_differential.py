@@ -67,7 +67,7 @@ def show(key: tuple) -> tuple:
 # Comparison
 # ---------------------------------------------------------------------------
 
-def assert_matches_reference(profile: dict, answer: dict, expected: ref.Result) -> None:
+def assert_matches_reference(answer: dict, expected: ref.Result) -> None:
     assert answer["subject_supported"] is expected.subject_supported
     assert answer["direct_standard_live"] is expected.direct_standard_live
     assert sorted(answer["eligible"]) == expected.eligible
@@ -120,13 +120,13 @@ def dump(answer: dict) -> str:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_examples_match_reference(engine, path):
     profile = json.loads(path.read_text(encoding="utf-8"))
-    assert_matches_reference(profile, evaluate(engine, profile), ref.evaluate(profile))
+    assert_matches_reference(evaluate(engine, profile), ref.evaluate(profile))
 
 
 @SETTINGS
 @given(profile=profiles())
 def test_engine_matches_reference(engine, profile):
-    assert_matches_reference(profile, evaluate(engine, profile), ref.evaluate(profile))
+    assert_matches_reference(evaluate(engine, profile), ref.evaluate(profile))
 
 
 # ---------------------------------------------------------------------------
