@@ -405,6 +405,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_engine(app)
 
     app.register_blueprint(v1)
+    from .web import web  # the HTML pages (imported here: web.py imports this module)
+
+    app.register_blueprint(web)
     app.add_url_rule("/openapi.json", "openapi", openapi)
     app.register_blueprint(get_swaggerui_blueprint(
         "/docs", "/openapi.json", blueprint_name="docs",

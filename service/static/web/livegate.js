@@ -1,0 +1,162 @@
+/* livegate.js: progressive enhancement of the server-rendered page.
+ *
+ * Without this file the page works the same, with full page loads: the form is
+ * a GET form, so the answer's URL holds the whole profile. With it:
+ *  - the form and the "what if I also had..." links fetch the answer from the
+ *    same URL and swap it in; history.pushState keeps every answer in the
+ *    browser's history, so the back button returns to the previous answer;
+ *  - empty fields are left out of the URL;
+ *  - a filter narrows the list of documents; each section counts what is held;
+ *  - copy-link and print buttons.
+ * Nothing is decided here: every answer is the server's HTML. No request
+ * leaves this origin.
+ */
+(function () {
+  "use strict";
+
+  var current = location.pathname + location.search;
+  var pending = null;
+
+  function showJsOnly(root) {
+    root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
+  }
+
+  function formUrl(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (typeof value === "string" && value.trim() !== "") params.append(key, value.trim());
+    });
+    var query = params.toString();
+    return (form.getAttribute("action") || location.pathname) + (query ? "?" + query : "");
+  }
+
+  function swap(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.querySelector("main");
+    var old = document.querySelector("main");
+    if (!fresh || !old) return false;
+    old.replaceWith(document.importNode(fresh, true));
+    document.title = doc.title;
+    document.documentElement.lang = doc.documentElement.lang;
+    ["lang-toggle"].forEach(function (id) {
+      var a = doc.getElementById(id), b = document.getElementById(id);
+      if (a && b) b.setAttribute("href", a.getAttribute("href"));
+    });
+    var foot = doc.querySelector("footer"), oldFoot = document.querySelector("footer");
+    if (foot && oldFoot) oldFoot.replaceWith(document.importNode(foot, true));
+    showJsOnly(document);
+    return true;
+  }
+
+  function focusAnswer() {
+    var target = document.getElementById("errors") || document.getElementById("answer-title");
+    if (target) {
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus({preventScroll: true});
+      target.scrollIntoView({block: "start"});
+    }
+  }
+
+  function navigate(url, push) {
+    if (pending) pending.abort();
+    var controller = new AbortController();
+    pending = controller;
+    var hash = url.indexOf("#") >= 0 ? url.slice(url.indexOf("#")) : "";
+    document.documentElement.setAttribute("aria-busy", "true");
+    fetch(url, {headers: {"Accept": "text/html"}, credentials: "same-origin", signal: controller.signal})
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("text/html") !== 0) throw new Error("not a page");
+        return response.text().then(function (text) { return {url: response.url, text: text}; });
+      })
+      .then(function (result) {
+        if (!swap(result.text)) throw new Error("no main");
+        var landed = new URL(result.url || url, location.href);
+        current = landed.pathname + landed.search;
+        if (push) history.pushState({livegate: current}, "", current + hash);
+        if (push) focusAnswer();
+      })
+      .catch(function (error) {
+        if (error && error.name === "AbortError") return;
+        location.assign(url);  // fall back to a plain page load
+      })
+      .finally(function () {
+        if (pending === controller) {
+          pending = null;
+          document.documentElement.removeAttribute("aria-busy");
+        }
+      });
+  }
+
+  function plainClick(event) {
+    return event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "profile") return;
+    event.preventDefault();
+    navigate(formUrl(form), true);
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-enhance]");
+    if (link && plainClick(event)) {
+      event.preventDefault();
+      navigate(link.getAttribute("href"), true);
+      return;
+    }
+    var copy = event.target.closest("button.copy");
+    if (copy) {
+      var input = document.getElementById("share-url");
+      var done = function () { copy.textContent = copy.getAttribute("data-copied"); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
+      } else {
+        input.select();
+        try { if (document.execCommand("copy")) done(); } catch (e) { /* the text stays selected */ }
+      }
+      return;
+    }
+    if (event.target.closest("button.print-button")) window.print();
+  });
+
+  window.addEventListener("popstate", function () {
+    var here = location.pathname + location.search;
+    if (here === current) return;  // only the fragment changed
+    navigate(here, false);
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "item-filter") return;
+    var words = event.target.value.trim().toLowerCase();
+    document.querySelectorAll("#profile .items details.section").forEach(function (section) {
+      var shown = 0;
+      section.querySelectorAll("li.item").forEach(function (li) {
+        var match = !words || (li.getAttribute("data-search") || "").toLowerCase().indexOf(words) >= 0;
+        li.hidden = !match;
+        if (match) shown += 1;
+      });
+      section.hidden = shown === 0;
+      if (words && shown) section.open = true;
+    });
+  });
+
+  document.addEventListener("change", function (event) {
+    var section = event.target.closest("details");
+    if (!section || !section.closest("#profile")) return;
+    var badge = section.querySelector("summary [data-count]");
+    if (!badge) return;
+    var n = 0;
+    section.querySelectorAll("input[type=checkbox]").forEach(function (box) { if (box.checked) n += 1; });
+    section.querySelectorAll("input[type=number][name^='count.']").forEach(function (box) {
+      if (parseInt(box.value, 10) > 0) n += 1;
+    });
+    var template = badge.getAttribute("data-template") || "{n}";
+    badge.textContent = n ? template.replace("{n}", String(n)) : "";
+  });
+
+  history.replaceState({livegate: current}, "", location.href);
+  showJsOnly(document);
+  document.documentElement.classList.add("js");
+})();
