@@ -21,6 +21,8 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -114,9 +116,16 @@ class _Solver:
         return [self.literal[s] if s in true_atoms else neg for s, neg in self.negated.items()]
 
     def solve(self, true_atoms: set[clingo.Symbol], timeout: float | None,
-              watchdog: "_Watchdog") -> Answer:
+              watchdog: "_Watchdog", bound: float | None = None) -> Answer:
+        """Solve with the profile's atoms; interrupted after ``timeout`` seconds
+        (what is left of the evaluation's ``bound``, named in the error)."""
+        bound = timeout if bound is None else bound
         deterministic: list = []
         plans: list[tuple[list, list[int]]] = []
+        # a local, not self: the Control keeps its last handler, and a closure
+        # over self would make Control -> handler -> self -> Control a cycle
+        # that only the cyclic collector frees (evicted groundings linger)
+        plan_literals = self.plan_literals
 
         def on_model(model: clingo.Model) -> None:
             if not model.optimality_proven:
@@ -125,7 +134,7 @@ class _Solver:
                 deterministic.extend(to_python(s) for s in model.symbols(shown=True))
             is_true = model.is_true
             atoms, seen = [], set()
-            for lit, atom, dependent in self.plan_literals:
+            for lit, atom, dependent in plan_literals:
                 if is_true(lit):
                     atoms.append(atom)
                     for dep_lit, dep_atom in dependent:
@@ -148,7 +157,7 @@ class _Solver:
             # then stop at once. Spend it on a throwaway call.
             self.ctl.solve(assumptions=self.assumptions(set()))
         if result.interrupted:
-            raise EvaluationTimeout(f"the evaluation took longer than {timeout:g} s and was stopped")
+            raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped")
         if not result.satisfiable or not plans:
             raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
         return Answer(deterministic, plans)
@@ -193,13 +202,21 @@ class _Watchdog:
 
 
 class _Pool:
-    def __init__(self, knowledge: Knowledge, overrides: tuple[tuple[str, int], ...], size: int):
+    """The Controls of one grounding (the base, or one set of cost overrides)."""
+
+    def __init__(self, knowledge: Knowledge, overrides: tuple[tuple[str, int], ...], size: int,
+                 builder: ThreadPoolExecutor):
         self.knowledge, self.overrides, self.size = knowledge, overrides, size
         self.idle: queue.SimpleQueue[_Solver] = queue.SimpleQueue()
         self.made = 0
         self.lock = threading.Lock()
+        self.builder = builder
 
-    def take(self) -> _Solver:
+    def take(self, deadline: float | None, bound: float | None = None) -> _Solver:
+        """An idle Control, a new one, or the next one given back; by ``deadline``
+        (``time.monotonic()``) or :class:`EvaluationTimeout`. Grounding cannot be
+        interrupted, so a new Control is grounded on the builder thread: past the
+        deadline the caller gets its 503 and the grounding, once done, joins the pool."""
         try:
             return self.idle.get_nowait()
         except queue.Empty:
@@ -208,9 +225,30 @@ class _Pool:
             make = self.made < self.size
             if make:
                 self.made += 1
-        if make:
-            return _Solver(self.knowledge, self.overrides)
-        return self.idle.get()
+        if not make:
+            try:
+                return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped "
+                                        "(while waiting for a free solver)") from None
+        future = self.builder.submit(_Solver, self.knowledge, self.overrides)
+        try:
+            return future.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            future.add_done_callback(self._adopt)
+            raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped "
+                                    "(while grounding its cost overrides)") from None
+        except BaseException:
+            with self.lock:
+                self.made -= 1
+            raise
+
+    def _adopt(self, future: Future) -> None:
+        if future.exception() is None:
+            self.give(future.result())
+        else:
+            with self.lock:
+                self.made -= 1
 
     def give(self, solver: _Solver) -> None:
         self.idle.put(solver)
@@ -234,8 +272,9 @@ class Engine:
         self._pools: OrderedDict[tuple, _Pool] = OrderedDict()
         self._pools_lock = threading.Lock()
         self._watchdog = _Watchdog()
+        self._builder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livegate-ground")
         self._default = self._pool(())
-        self._default.give(self._default.take())  # ground once now, not on the first request
+        self._default.give(self._default.take(None))  # ground once now, not on the first request
         self.ruleset = {"version": self.knowledge.version, "digest": self.knowledge.digest}
         self._shaper = Shaper(self.catalogue, self.ruleset)
 
@@ -246,7 +285,7 @@ class Engine:
             if pool is None:
                 # a grounding with cost overrides is rarer: at most two Controls of it
                 size = self.pool_size if not overrides else min(self.pool_size, 2)
-                pool = _Pool(self.knowledge, overrides, size)
+                pool = _Pool(self.knowledge, overrides, size, self._builder)
                 self._pools[overrides] = pool
             self._pools.move_to_end(overrides)
             while len(self._pools) > self._override_cache + 1:
@@ -285,11 +324,14 @@ class Engine:
         """Solve a validated profile; the raw atoms of the answer."""
         overrides = tuple(sorted((i, w) for i, w in profile.costs.items()
                                  if w != self.catalogue.items[i]["default_cost"]))
+        bound = self.timeout if timeout is None else timeout
+        deadline = None if bound is None else time.monotonic() + bound
         pool = self._pool(overrides)
-        solver = pool.take()
+        solver = pool.take(deadline, bound)
         try:
             atoms = self._input_atoms(profile, solver.count_limit)
-            return solver.solve(atoms, self.timeout if timeout is None else timeout, self._watchdog)
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            return solver.solve(atoms, remaining, self._watchdog, bound)
         finally:
             pool.give(solver)
 

@@ -59,7 +59,7 @@ def option_id(option: Any) -> str:
 def read_answer(atoms: list[Any]) -> dict[str, Any]:
     """Group the shown atoms of one model (converted by :func:`to_python`) by predicate."""
     out: dict[str, Any] = {
-        "unsupported": [], "direct": [], "status": {}, "combined": {}, "sets": {},
+        "unsupported": [], "direct": [], "status": {}, "combined": {}, "sets": {}, "costs": {},
         "requires": {}, "external": {}, "reasons": {}, "warnings": {},
         "plan": {"direct": False, "categories": [], "alternatives": {}, "missing": {},
                  "access": None, "companions": [], "external": {}, "none": False},
@@ -79,6 +79,8 @@ def read_answer(atoms: list[Any]) -> dict[str, Any]:
             out["status"][a[0]] = a[1]
         elif name == "minimal_missing_set":
             set_entry(a[0], a[1])["cost"] = a[2]
+        elif name == "missing_item_cost":
+            out["costs"][a[0]] = a[1]
         elif name == "minimal_missing_item":
             set_entry(a[0], a[1])["items"][a[2]] = a[3]
         elif name == "missing_set_alternative":
@@ -149,6 +151,20 @@ class _Namer:
             extra = f"，还差 {n} 份" if it["counted"] else ""
             parts.append(f"{self.item(i)}（{_CLASS_ZH[it['issuer_class']]}{extra}）")
         return "、".join(parts)
+
+
+_REASON_FIELDS = {
+    "unsupported_subject": ("subject_type",), "excluded_by_activity": ("activity",),
+    "reserved": ("alternative", "role"), "blocked_by_activity": ("activity",),
+    "met": ("category", "alternative", "item", "held"), "nothing_required": ("category", "alternative"),
+    "plain_only": ("alternative", "item", "plain"), "requires_category": ("category", "activity"),
+    "required_category_unusable": ("category",), "external": ("external_category", "activity"),
+}
+"""The arguments of each kind of ``reason/2`` term (logic/explain.lp), by name."""
+
+
+def _reason_dict(why: tuple) -> dict[str, Any]:
+    return {"kind": why[0], **dict(zip(_REASON_FIELDS[why[0]], why[1:]))}
 
 
 _CLASS_ZH = {"self_prepared": "自行准备", "partner": "需合作方提供", "registration": "登记备案",
@@ -242,6 +258,7 @@ class Shaper:
                 sets.append({"alternative": own, "alternatives": dict(sorted(choices.items())),
                              "documents": sorted(entry["items"]),
                              "shortfalls": {i: k for i, k in sorted(entry["items"].items()) if i in self.counted},
+                             "item_costs": {i: det["costs"][i] for i in sorted(entry["items"])},
                              "cost": entry["cost"]})
             sets = _sort_sets(sets)
             entry: dict[str, Any] = {
@@ -254,12 +271,14 @@ class Shaper:
                 "warnings": sorted((_warning_text(cat, w) for w in det["warnings"].get(c, [])),
                                    key=lambda w: (w["kind"], w["id"])),
                 "source": dict(info["source"]),
+                "reasons": sorted((_reason_dict(why) for why in det["reasons"].get(c, [])),
+                                  key=lambda r: tuple(map(str, r.values()))),
             }
             if with_explanations:
                 entry["explanation"] = self._category_explanation(c, status, det, sets)
             categories.append(entry)
 
-        plans = [self._plan(read_answer(atoms)["plan"], cost, with_explanations, det["requires"])
+        plans = [self._plan(read_answer(atoms)["plan"], cost, with_explanations, det)
                  for atoms, cost in answer.plans]
         plans = [p for p in plans if p is not None]
         plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
@@ -278,6 +297,7 @@ class Shaper:
             "eligible": [c["id"] for c in categories if c["status"] == "eligible"],
             "categories": categories,
             "cheapest": cheapest,
+            "item_costs": dict(sorted(det["costs"].items())),
             "notes": [dict(v) for v in self.notes],
         }
 
@@ -297,7 +317,7 @@ class Shaper:
         lines.append(self._cached(("source", c), lambda: n.source(c)))
         return lines
 
-    def _plan(self, plan: dict, cost: list[int], with_explanations: bool, requires: dict):
+    def _plan(self, plan: dict, cost: list[int], with_explanations: bool, det: dict):
         cat = self.cat
         if plan["none"]:
             return None
@@ -310,7 +330,8 @@ class Shaper:
             "missing": sorted(missing),
             "shortfalls": {i: k for i, k in missing.items() if i in self.counted},
             "missing_detail": [{"id": i, "name": cat.items[i]["name"], "qualifier": cat.items[i]["qualifier"],
-                                "issuer_class": cat.items[i]["issuer_class"], "count": k}
+                                "issuer_class": cat.items[i]["issuer_class"], "count": k,
+                                "unit_cost": det["costs"][i], "cost": k * det["costs"][i]}
                                for i, k in missing.items()],
             "access": plan["access"],
             # the optimisation vector is (no plan @4, cost @3, items @2, categories @1)
@@ -321,7 +342,7 @@ class Shaper:
                                    for c in categories for nid in cat.categories[c]["notes"]), default=0),
         }
         if with_explanations:
-            out["explanation"] = _plan_explanation(self.names, cat, out, requires)
+            out["explanation"] = _plan_explanation(self.names, cat, out, det["requires"])
         return out
 
 

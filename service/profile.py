@@ -92,7 +92,8 @@ class JsonError(ValueError):
 
 
 class _NotJson(ValueError):
-    """A constant Python's json module accepts but JSON does not (NaN, Infinity)."""
+    """Text Python's json module accepts but a profile must not hold: NaN,
+    Infinity, or a key twice in one object."""
 
 
 def _no_constant(name: str) -> None:
@@ -110,10 +111,22 @@ def _number(literal: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: ``{"documents": [...], "documents": []}``
+    would otherwise keep the last one silently."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _NotJson(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
 def loads(text: str) -> Any:
     """Decode a profile's JSON text the same way for the API, the CLI and batch."""
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_number)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_number,
+                          object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise JsonError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:

@@ -519,16 +519,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _unit_cost(profile: Any, item: str) -> int:
-    return profile.costs.get(item, _site().cat.items[item]["default_cost"])
-
-
 # -- shaping the answer for the templates ---------------------------------------------------
-def _missing_rows(profile: Any, form: FormState, items: dict[str, int]) -> list[dict[str, Any]]:
+def _missing_rows(answer: dict[str, Any], form: FormState, items: dict[str, int]) -> list[dict[str, Any]]:
+    """The rows of a missing-items table; unit costs are the engine's (``item_costs``)."""
     cat = _site().cat
     rows = []
     for i, n in items.items():
-        unit = _unit_cost(profile, i)
+        unit = answer["item_costs"][i]
         rows.append({"id": i, "count": n, "counted": cat.items[i]["counted"],
                      "issuer_class": cat.items[i]["issuer_class"], "unit_cost": unit, "cost": unit * n,
                      "whatif": _whatif_url(form, i, n)})
@@ -548,7 +545,7 @@ def _plans(profile: Any, form: FormState, answer: dict[str, Any]) -> list[dict[s
             "index": k, "number": k + 1, "plan": p,
             "categories": [{"id": c, "alternatives": p["equivalent_alternatives"].get(c, [])}
                            for c in p["categories"]],
-            "missing": _missing_rows(profile, form, {d["id"]: d["count"] for d in p["missing_detail"]}),
+            "missing": _missing_rows(answer, form, {d["id"]: d["count"] for d in p["missing_detail"]}),
             "warnings": list(warnings.values()),
             "links": {"print": _url("web.checklist", plan_pairs), "md": _url("web.checklist_md", plan_pairs),
                       "csv": _url("web.checklist_csv", plan_pairs)},
@@ -563,7 +560,7 @@ def _category_rows(profile: Any, form: FormState, answer: dict[str, Any]) -> lis
         shown = sets[0] if sets and entry["status"] in ("missing", "blocked") else None
         rows.append({
             "entry": entry,
-            "missing": (_missing_rows(profile, form, {i: shown["shortfalls"].get(i, 1) for i in shown["documents"]})
+            "missing": (_missing_rows(answer, form, {i: shown["shortfalls"].get(i, 1) for i in shown["documents"]})
                         if shown else []),
             "shown_set": shown,
             "met": [s["alternatives"] for s in sets if not s["documents"]],
@@ -701,7 +698,7 @@ def category(id_: str):
     if form.present:
         profile, answer = _evaluate(form)
         entry = next(e for e in answer["categories"] if e["id"] == id_)
-        rows = [{"set": s, "missing": _missing_rows(profile, form, {i: s["shortfalls"].get(i, 1)
+        rows = [{"set": s, "missing": _missing_rows(answer, form, {i: s["shortfalls"].get(i, 1)
                                                                     for i in s["documents"]})}
                 for s in entry["missing_sets"]]
     words = Words(_lang(), _site())
@@ -734,7 +731,7 @@ def _checklist_data() -> dict[str, Any]:
     if plans and not 0 <= index < len(plans):
         raise NotFound(f"plan {raw}")
     plan = plans[index] if plans else None
-    rows = _missing_rows(profile, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
+    rows = _missing_rows(answer, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
     share = url_for("web.index", _external=True) + _query(_profile_pairs())
     return {"form": form, "answer": answer, "plan": plan, "index": index, "count": len(plans), "rows": rows,
             "share_url": share, "generated": _now()}
