@@ -141,8 +141,11 @@ class Catalogue:
             raw[c]["notes"].append(n)
             cat.notes.setdefault(n, {"id": n}).update({"text": text, "category": c})
         for a, c, text in rows("activity/3"):
-            cat.activities[a] = {"id": a, "category": c, "text": text, "effects": [], "remedy": None}
+            cat.activities[a] = {"id": a, "category": c, "label": None, "text": text, "effects": [],
+                                 "remedy": None}
             raw[c]["activities"].append(a)
+        for a, text in rows("activity_label/2"):
+            cat.activities[a]["label"] = text
         for a, effect in rows("activity_effect/2"):
             cat.activities[a]["effects"].append(effect)
         for a, text in rows("activity_remedy/2"):
