@@ -37,6 +37,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_swagger_ui import get_swaggerui_blueprint
+from gunicorn.http.errors import ParseException as BodyParseError  # gunicorn's InvalidChunkSize, …
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import __version__
@@ -220,7 +221,10 @@ def _read_profile() -> Any:
     elif request.environ.get("wsgi.input_terminated"):
         # A streamed (chunked) body: werkzeug's stream would stop silently at the
         # limit, so read one byte past it to tell "too large" from "exactly the limit".
-        raw = _read_at_most(request.input_stream, limit + 1)
+        try:
+            raw = _read_at_most(request.input_stream, limit + 1)
+        except (OSError, ValueError, BodyParseError) as exc:  # a broken chunked encoding
+            raise ApiError(400, "malformed_body", f"the chunked body is malformed: {exc}", "(body)") from None
         if len(raw) > limit:
             raise too_large
     else:  # no length and a server that does not end the stream: no body (werkzeug's safe default)

@@ -27,6 +27,9 @@ MAX_COUNT = 1000
 MAX_COST = 100_000
 """Largest cost override of one item."""
 
+MAX_ERRORS = 20
+"""Unknown ids reported one by one (with their nearest valid ids); more are counted."""
+
 Id = Annotated[str, Field(min_length=1, max_length=80)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Cost = Annotated[int, Field(ge=0, le=MAX_COST)]
@@ -172,10 +175,16 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
         raise ProfileError(errors) from None
 
     errors: list[dict[str, Any]] = []
+    unlisted = 0
 
     def check(field: str, value: str, valid: dict, kind: str) -> None:
-        if value not in valid:
+        nonlocal unlisted
+        if value in valid:
+            return
+        if len(errors) < MAX_ERRORS:  # the nearest-id search is the costly part
             errors.append(_unknown(field, value, sorted(valid), kind))
+        else:
+            unlisted += 1
 
     check("subject.type", profile.subject.type, catalogue.subject_types, "subject type")
     for n, r in enumerate(profile.subject.roles):
@@ -194,6 +203,8 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
         check("goal.access", profile.goal.access, catalogue.access_methods, "access method")
     for i in profile.costs:
         check(f"costs.{i}", i, catalogue.items, "item")
+    if unlisted:
+        errors.append({"field": "(body)", "problem": f"{unlisted} more unknown id(s), not listed"})
     if errors:
         raise ProfileError(errors)
     return profile

@@ -1,0 +1,212 @@
+"""The evaluation time bound: a solve that runs past it is interrupted, reported
+(``EvaluationTimeout`` by the engine, 503 by the API), and the same Control, the
+same worker, answers the next profile exactly as before.
+
+Two pathological knowledge bases: a copy of the shipped one in which holding a
+business licence switches on a pigeon-hole problem (13 pigeons, 12 holes: no
+solver refutes it within seconds), and a synthetic one 100 times the size
+(``bench/synthetic.py``), on which an ordinary profile takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from livegate import Engine, EvaluationTimeout, Knowledge
+from load import Server, send, without_decision_id
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+BOUND = 0.3
+"""The time bound the tests set, in seconds."""
+SLACK = 0.5
+"""How much later than its bound an interrupted evaluation may return (the watchdog, thread switches, a busy CI)."""
+PIGEONS = """\
+% Pathological test rules: holding a business licence switches on a pigeon-hole
+% problem (13 pigeons, 12 holes) that no solver refutes within seconds.
+pigeon(1..13) :- holds(business_license).
+hole(1..12).
+1 { in(P, H) : hole(H) } 1 :- pigeon(P).
+:- in(P, H), in(Q, H), P < Q.
+"""
+HARD = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+"""Switches the pigeon-hole problem on."""
+QUICK = {"subject": {"type": "enterprise"}, "documents": ["financial_licence"],
+         "goal": {"scenario": "finance"}}
+"""Answered in milliseconds on the pigeon-hole copy."""
+
+
+@pytest.fixture(scope="module")
+def pigeon_kb(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("pigeons")
+    shutil.copytree(ROOT / "facts", base / "facts")
+    shutil.copytree(ROOT / "logic", base / "logic")
+    (base / "logic" / "pigeons.lp").write_text(PIGEONS, encoding="utf-8")
+    with open(base / "logic" / "main.lp", "a", encoding="utf-8") as main:
+        main.write('#include "pigeons.lp".\n')
+    return base
+
+
+@pytest.fixture(scope="module")
+def pigeon_engine(pigeon_kb) -> Engine:
+    return Engine(Knowledge.load(pigeon_kb / "facts", pigeon_kb / "logic"), pool_size=1)
+
+
+@pytest.fixture(scope="module")
+def large_engine(tmp_path_factory) -> Engine:
+    """One Control over a synthetic knowledge base 100 times the shipped one."""
+    base = tmp_path_factory.mktemp("kb100")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "100", str(base)], check=True,
+                   timeout=120, cwd=ROOT)
+    return Engine(Knowledge.load(base / "facts", base / "logic"), pool_size=1)
+
+
+def _timed_out(engine: Engine, profile: dict, bound: float) -> float:
+    """Seconds an evaluation took that must end in EvaluationTimeout."""
+    started = time.monotonic()
+    with pytest.raises(EvaluationTimeout) as raised:
+        engine.evaluate(profile, timeout=bound)
+    took = time.monotonic() - started
+    assert raised.value.status == 503
+    assert raised.value.to_dict()["code"] == "evaluation_timeout" and str(raised.value)
+    return took
+
+
+# -- the engine ------------------------------------------------------------------------
+def test_engine_stops_a_pigeonhole_evaluation_at_its_bound_and_the_same_control_answers_next(pigeon_engine):
+    before = pigeon_engine.evaluate(QUICK)
+    for _ in range(3):
+        took = _timed_out(pigeon_engine, HARD, BOUND)
+        assert BOUND <= took < BOUND + SLACK
+        assert pigeon_engine.evaluate(QUICK) == before  # the one Control of the pool, just interrupted
+    assert pigeon_engine.evaluate(QUICK, timeout=BOUND) == before
+
+
+def test_engine_default_bound_applies_when_the_call_gives_none(pigeon_kb):
+    engine = Engine(Knowledge.load(pigeon_kb / "facts", pigeon_kb / "logic"), pool_size=1, timeout=BOUND)
+    started = time.monotonic()
+    with pytest.raises(EvaluationTimeout):
+        engine.evaluate(HARD)
+    assert time.monotonic() - started < BOUND + SLACK
+
+
+def test_engine_on_a_100x_knowledge_base_stops_an_ordinary_profile_at_its_bound(large_engine):
+    """An enterprise with nothing takes seconds on the 100x base: the bound stops it, and the Control goes on."""
+    quick = json.loads((ROOT / "examples" / "personal_subject.json").read_text(encoding="utf-8"))
+    before = large_engine.evaluate(quick)
+    took = _timed_out(large_engine, {"subject": {"type": "enterprise"}}, BOUND)
+    assert BOUND <= took < BOUND + SLACK
+    assert large_engine.evaluate(quick) == before
+
+
+def test_engine_on_a_100x_knowledge_base_stops_an_evaluation_with_new_cost_overrides_at_its_bound(large_engine):
+    """A new set of cost overrides is grounded first (seconds on the 100x base), and grounding cannot be
+    interrupted: the bound must hold all the same, and the Controls already there go on answering."""
+    quick = json.loads((ROOT / "examples" / "personal_subject.json").read_text(encoding="utf-8"))
+    before = large_engine.evaluate(quick)
+    took = _timed_out(large_engine, {"subject": {"type": "enterprise"}, "costs": {"business_license": 7}}, BOUND)
+    assert took < BOUND + SLACK
+    assert large_engine.evaluate(quick) == before
+
+
+def test_bounds_around_the_solve_time_never_change_a_later_answer(engine):
+    """Bounds from 10 us to 30 ms: some solves are stopped, some finish, and some are interrupted just as
+    they end (the watchdog's late interrupt, which must not stop the next solve). Every bounded evaluation
+    that finishes, and every unbounded one after it, answers exactly as the same profile did unbounded."""
+    profiles = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+    engine = Engine(engine.knowledge, pool_size=1)
+    expected = [engine.evaluate(p) for p in profiles]
+    rng = random.Random(4)
+    outcomes = {"stopped": 0, "finished": 0}
+    for n in range(300):
+        i = n % len(profiles)
+        bound = math.exp(rng.uniform(math.log(1e-5), math.log(3e-2)))
+        try:
+            answer = engine.evaluate(profiles[i], timeout=bound)
+        except EvaluationTimeout:
+            outcomes["stopped"] += 1
+        else:
+            outcomes["finished"] += 1
+            assert answer == expected[i], f"bounded by {bound:.2g} s: {EXAMPLES[i].name}"
+        j = rng.randrange(len(profiles))
+        assert engine.evaluate(profiles[j]) == expected[j], f"after a bound of {bound:.2g} s: {EXAMPLES[j].name}"
+    assert outcomes["stopped"] and outcomes["finished"], outcomes
+
+
+# -- the API under livegate serve ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def pigeon_server(pigeon_kb):
+    """``livegate serve`` on the pigeon-hole copy: one worker with two threads, a bound of BOUND seconds."""
+    with Server(workers=1, threads=2, options=["--timeout", str(BOUND)],
+                top=["--facts", str(pigeon_kb / "facts"), "--logic", str(pigeon_kb / "logic")]) as server:
+        yield server
+
+
+def _post(server: Server, path: str, profile: dict) -> tuple[int, bytes, float]:
+    started = time.monotonic()
+    status, body, _ = send(server.port, "POST", path, json.dumps(profile).encode(), "application/json")
+    return status, body, time.monotonic() - started
+
+
+@pytest.mark.parametrize("path", ["/v1/evaluate", "/v1/cheapest"])
+def test_serve_answers_an_evaluation_past_its_bound_with_503_and_the_same_worker_answers_next(pigeon_server, path):
+    (worker,) = pigeon_server.pids()
+    status, before, _ = _post(pigeon_server, path, QUICK)
+    assert status == 200
+    for _ in range(3):
+        status, body, took = _post(pigeon_server, path, HARD)
+        assert status == 503
+        error = json.loads(body)["error"]
+        assert (error["code"], error["field"]) == ("evaluation_timeout", None) and error["message"]
+        assert took < BOUND + SLACK
+        status, after, _ = _post(pigeon_server, path, QUICK)
+        assert (status, without_decision_id(after)) == (200, without_decision_id(before))
+    assert pigeon_server.pids() == {worker}
+
+
+def test_serve_answers_other_requests_while_one_evaluation_runs_to_its_bound(pigeon_server):
+    (worker,) = pigeon_server.pids()
+    status, before, _ = _post(pigeon_server, "/v1/evaluate", QUICK)
+    ended: dict[str, float] = {}
+    statuses: dict[str, int] = {}
+
+    def post(name: str, profile: dict) -> None:
+        statuses[name] = _post(pigeon_server, "/v1/evaluate", profile)[0]
+        ended[name] = time.monotonic()
+
+    # two at once first, so that the worker has grounded its second Control before the test proper
+    warm = [threading.Thread(target=post, args=(f"warm {n}", HARD)) for n in range(2)]
+    for thread in warm:
+        thread.start()
+    for thread in warm:
+        thread.join(BOUND + SLACK + 10)
+    assert (statuses["warm 0"], statuses["warm 1"]) == (503, 503)
+
+    slow = threading.Thread(target=post, args=("hard", HARD))
+    slow.start()
+    try:
+        time.sleep(BOUND / 3)  # the hard one is solving now
+        status, body, _ = _post(pigeon_server, "/v1/evaluate", QUICK)
+        quick_ended = time.monotonic()
+    finally:
+        slow.join(BOUND + SLACK + 10)
+    assert (status, without_decision_id(body)) == (200, without_decision_id(before))
+    assert statuses["hard"] == 503
+    assert quick_ended < ended["hard"], "the quick profile waited for the one running to its bound"
+    assert pigeon_server.pids() == {worker}
+
+
+def test_serve_with_a_pathological_knowledge_base_wrote_no_traceback(pigeon_server):
+    """Run last in this module: the 503s were answers, not crashes."""
+    assert send(pigeon_server.port, "GET", "/v1/health")[0] == 200
+    assert "Traceback" not in pigeon_server.stderr()
