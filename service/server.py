@@ -15,6 +15,7 @@ request) go to stdout, gunicorn's own messages to stderr.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -39,9 +40,19 @@ class LivegateServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        """Called in each worker as it boots: logging, then the app with its engine."""
+        """Called in each worker as it boots: logging, then the app with its engine.
+
+        A stop signal that arrives while the engine grounds is held until the
+        app is built: raised inside one of clingo's callbacks, the worker's
+        quit handler would surface as a failed boot (gunicorn then halts with
+        status 3 instead of stopping cleanly)."""
         _access_logging()
-        return create_app(self.app_config)
+        stops = {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            return create_app(self.app_config)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _access_logging() -> None:
