@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,51 @@ def engine(knowledge: Knowledge) -> Engine:
 @pytest.fixture(scope="session")
 def catalogue(knowledge: Knowledge):
     return knowledge.catalogue
+
+
+PIGEONS = """\
+% Pathological test rules: holding a business licence switches on a pigeon-hole
+% problem (13 pigeons, 12 holes) that no solver refutes within seconds.
+pigeon(1..13) :- holds(business_license).
+hole(1..12).
+1 { in(P, H) : hole(H) } 1 :- pigeon(P).
+:- in(P, H), in(Q, H), P < Q.
+"""
+
+
+@pytest.fixture(scope="session")
+def pigeon_kb(tmp_path_factory) -> Path:
+    """A copy of the knowledge base whose rules never finish for a profile holding
+    a business licence: the time bound's test bed."""
+    base = tmp_path_factory.mktemp("pigeons")
+    shutil.copytree(ROOT / "facts", base / "facts")
+    shutil.copytree(ROOT / "logic", base / "logic")
+    (base / "logic" / "pigeons.lp").write_text(PIGEONS, encoding="utf-8")
+    with open(base / "logic" / "main.lp", "a", encoding="utf-8") as main:
+        main.write('#include "pigeons.lp".\n')
+    return base
+
+
+@pytest.fixture
+def clean_livegate_env(monkeypatch):
+    """No LIVEGATE_* variable leaks in from the shell (for tests that set them themselves)."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("LIVEGATE_"):
+            monkeypatch.delenv(name)
+
+
+def report(request: pytest.FixtureRequest, lines: list[str]) -> None:
+    """Write a run's figures to the terminal, past output capture (fuzz and hostile-input counts)."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None or not lines:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

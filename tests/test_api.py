@@ -11,7 +11,6 @@ import io
 import json
 import logging
 import re
-import shutil
 import uuid
 from pathlib import Path
 
@@ -29,16 +28,7 @@ EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.
 BANK = {"subject": {"type": "enterprise"}, "documents": ["business_license", "financial_licence"],
         "goal": {"scenario": "finance", "categories": ["finance_bank"]}}
 HEX32 = re.compile(r"[0-9a-f]{32}")
-
-
-@pytest.fixture(autouse=True)
-def no_livegate_environment(monkeypatch):
-    """The tests set LIVEGATE_* themselves; none leaks in from the shell."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("LIVEGATE_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_livegate_env")
 
 
 @pytest.fixture
@@ -405,26 +395,9 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(knowledge, monk
 
 
 # -- the time bound (503) --------------------------------------------------------------
-PIGEONS = """\
-% Pathological test rules: holding a business licence switches on a pigeonhole
-% problem (13 pigeons, 12 holes) that no solver refutes within a second.
-pigeon(1..13) :- holds(business_license).
-hole(1..12).
-1 { in(P, H) : hole(H) } 1 :- pigeon(P).
-:- in(P, H), in(Q, H), P < Q.
-"""
-
-
 @pytest.fixture(scope="module")
-def slow_engine(tmp_path_factory):
-    root = Path(__file__).resolve().parent.parent
-    base = tmp_path_factory.mktemp("pathological")
-    shutil.copytree(root / "facts", base / "facts")
-    shutil.copytree(root / "logic", base / "logic")
-    (base / "logic" / "pigeons.lp").write_text(PIGEONS, encoding="utf-8")
-    with open(base / "logic" / "main.lp", "a", encoding="utf-8") as main:
-        main.write('#include "pigeons.lp".\n')
-    return Engine(Knowledge.load(base / "facts", base / "logic"), pool_size=1)
+def slow_engine(pigeon_kb):
+    return Engine(Knowledge.load(pigeon_kb / "facts", pigeon_kb / "logic"), pool_size=1)
 
 
 @pytest.mark.parametrize("endpoint", ["/v1/evaluate", "/v1/cheapest"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 
 import pytest
+from conftest import report
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -29,14 +30,9 @@ FUZZ_EXAMPLES = 100
 def fuzz_stats(request):
     stats: collections.Counter = collections.Counter()
     yield stats
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None and stats:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(f"schemathesis fuzz: {sum(stats.values())} requests")
-            for (label, status), n in sorted(stats.items()):
-                reporter.write_line(f"  {label:32} {status}  x{n}")
+    if stats:
+        report(request, [f"schemathesis fuzz: {sum(stats.values())} requests"]
+               + [f"  {label:32} {status}  x{n}" for (label, status), n in sorted(stats.items())])
 
 
 def _fuzz_schema():

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import report
 
 from livegate import Engine, ProfileError
 from livegate.api import create_app
@@ -385,12 +386,8 @@ def tried(request):
     """How many hostile inputs each layer was given; printed at the end of the module."""
     counts: collections.Counter = collections.Counter()
     yield counts
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None and counts:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line("hostile inputs tried: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if counts:
+        report(request, ["hostile inputs tried: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))])
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -31,30 +30,11 @@ BOUND = 0.3
 """The time bound the tests set, in seconds."""
 SLACK = 0.5
 """How much later than its bound an interrupted evaluation may return (the watchdog, thread switches, a busy CI)."""
-PIGEONS = """\
-% Pathological test rules: holding a business licence switches on a pigeon-hole
-% problem (13 pigeons, 12 holes) that no solver refutes within seconds.
-pigeon(1..13) :- holds(business_license).
-hole(1..12).
-1 { in(P, H) : hole(H) } 1 :- pigeon(P).
-:- in(P, H), in(Q, H), P < Q.
-"""
 HARD = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
 """Switches the pigeon-hole problem on."""
 QUICK = {"subject": {"type": "enterprise"}, "documents": ["financial_licence"],
          "goal": {"scenario": "finance"}}
 """Answered in milliseconds on the pigeon-hole copy."""
-
-
-@pytest.fixture(scope="module")
-def pigeon_kb(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("pigeons")
-    shutil.copytree(ROOT / "facts", base / "facts")
-    shutil.copytree(ROOT / "logic", base / "logic")
-    (base / "logic" / "pigeons.lp").write_text(PIGEONS, encoding="utf-8")
-    with open(base / "logic" / "main.lp", "a", encoding="utf-8") as main:
-        main.write('#include "pigeons.lp".\n')
-    return base
 
 
 @pytest.fixture(scope="module")

@@ -32,15 +32,7 @@ TRAINING = ("/?subject=enterprise&role=training_institution&doc=business_license
 """A training institution holding the district permit and a business licence."""
 PERSONAL = "/?subject=personal&doc=business_license"
 SVG_NS = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(autouse=True)
-def no_livegate_environment(monkeypatch):
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("LIVEGATE_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_livegate_env")
 
 
 @pytest.fixture
