@@ -23,8 +23,8 @@ Empty fields a browser submits are dropped by a redirect to the clean URL.
 all come from :meth:`Engine.evaluate`; this module names things (the source's
 own names, English glosses from ``static/web/i18n.json``), orders nothing the
 engine ordered, and builds links. The one piece of arithmetic is an item's
-line on a checklist, its cost (the profile's override or the catalogue's
-default) times the shortfall the engine reports.
+line on a checklist: the unit cost the engine reports (``item_costs``, from
+the solver's ``missing_item_cost/2``) times the shortfall it reports.
 
 Every asset is served from the package (``static/web/``); responses carry a
 Content-Security-Policy that forbids any other origin. The page works without
