@@ -46,7 +46,7 @@ from .knowledge import Knowledge, catalogue_dict
 from .openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER, build_openapi
 from .profile import JsonError, ProfileError, loads
 
-__all__ = ["create_app", "init_engine", "load_config", "check_decision_log", "ApiError", "DecisionLogError",
+__all__ = ["create_app", "init_engine", "decide", "load_config", "check_decision_log", "ApiError", "DecisionLogError",
            "ConfigError", "DEFAULTS", "EXTENSION", "ACCESS_LOGGER"]
 
 DEFAULTS: dict[str, Any] = {
@@ -263,21 +263,26 @@ def _explain() -> bool:
     raise ApiError(400, "invalid_query", f"explain must be true or false, not {raw!r}", "explain")
 
 
-def _decide(endpoint: str) -> tuple[dict[str, Any], str]:
-    """Validate, evaluate and log one profile: the engine's answer and its decision id."""
+def decide(data: Any, endpoint: str, *, explain: bool = True) -> tuple[Any, dict[str, Any], str]:
+    """Validate, evaluate and log one decoded profile (the API's and the web page's
+    one path): the parsed profile, the engine's answer and its decision id."""
     state = _state()
-    data = _read_profile()
-    explain = _explain()
     profile = state.engine.parse(data)
     answer = state.engine.evaluate(profile, explain_=explain, timeout=current_app.config["TIMEOUT"])
     decision_id = str(uuid.uuid4())
     g.decision_id = decision_id
     state.log_decision({
-        "decision_id": decision_id, "time": _now(), "request_id": g.request_id, "endpoint": endpoint,
+        "decision_id": decision_id, "time": _now(), "request_id": g.get("request_id"), "endpoint": endpoint,
         "ruleset": answer["ruleset"], "profile": data, "eligible": answer["eligible"],
         "cheapest_cost": answer["cheapest"]["cost"],
         "cheapest_plans": [p["categories"] for p in answer["cheapest"]["plans"]],
     })
+    return profile, answer, decision_id
+
+
+def _decide(endpoint: str) -> tuple[dict[str, Any], str]:
+    """The request's profile, decided: the engine's answer and its decision id."""
+    _, answer, decision_id = decide(_read_profile(), endpoint, explain=_explain())
     return answer, decision_id
 
 

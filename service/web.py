@@ -38,7 +38,6 @@ import csv
 import io
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -500,18 +499,7 @@ def _whatif_url(form: FormState, item: str, shortfall: int) -> str:
 # -- evaluation -----------------------------------------------------------------------------
 def _evaluate(form: FormState) -> tuple[Any, dict[str, Any]]:
     """The engine's parsed profile and answer; the decision is logged like the API's."""
-    state = api._state()
-    data = form.to_profile()
-    profile = state.engine.parse(data)
-    answer = state.engine.evaluate(profile, explain_=True, timeout=current_app.config["TIMEOUT"])
-    decision_id = str(uuid.uuid4())
-    g.decision_id = decision_id
-    state.log_decision({
-        "decision_id": decision_id, "time": _now(), "request_id": g.get("request_id"),
-        "endpoint": f"web:{request.endpoint.split('.')[-1]}", "ruleset": answer["ruleset"], "profile": data,
-        "eligible": answer["eligible"], "cheapest_cost": answer["cheapest"]["cost"],
-        "cheapest_plans": [p["categories"] for p in answer["cheapest"]["plans"]],
-    })
+    profile, answer, _ = api.decide(form.to_profile(), f"web:{request.endpoint.split('.')[-1]}")
     return profile, answer
 
 
