@@ -1,6 +1,6 @@
 """The benchmark: every figure next to a baseline measured in the same run.
 
-    python bench/run.py                 # all sections (needs wrk: apt-get install wrk)
+    python bench/run.py                 # all sections (installs Debian's wrk when missing, as root)
     python bench/run.py --quick         # smaller corpus, 3 s of HTTP, scale 1x/10x
 
 Sections
@@ -180,8 +180,20 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def _ensure_wrk() -> bool:
+    """wrk from Debian's packages; installed here when missing and we may (root with apt-get)."""
+    if shutil.which("wrk") is not None:
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (apt-get install wrk) for the HTTP section …", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, capture_output=True)
+    return shutil.which("wrk") is not None
+
+
 def bench_http(seconds: int, connections: int = 16) -> dict:
-    if shutil.which("wrk") is None:
+    if not _ensure_wrk():
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-"))
     profile = json.loads((ROOT / "examples" / "ecommerce_seller.json").read_text())
