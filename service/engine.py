@@ -21,9 +21,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from clingo import Function, Number
 
 from .explain import Shaper, to_python
 from .knowledge import Knowledge
-from .profile import Profile, ProfileError, parse_profile
+from .profile import Profile, parse_profile
 
 __all__ = ["Engine", "EvaluationTimeout", "Answer"]
 
@@ -341,5 +341,3 @@ class Engine:
         answer = self.solve(profile, timeout)
         return self._shaper.response(profile, answer, with_explanations=explain_)
 
-
-ProfileError = ProfileError  # re-exported for callers of the engine
