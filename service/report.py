@@ -41,13 +41,12 @@ def evaluation_text(answer: dict, cat: Catalogue) -> str:
     for c in answer["categories"]:
         access = cat.access_methods[c["access"]]["name"]
         out.append(f"【{c['name']}】 {c['id']}: {_STATUS[c['status']]} · {access}")
-        if c["status"] in ("missing", "blocked"):
+        if "explanation" in c:  # between the status line and the source: reasons, then what each set lacks
+            out += ["    " + line for line in c["explanation"][1:-1]]
+        elif c["status"] in ("missing", "blocked"):
             for s in c["missing_sets"]:
                 items = "、".join(_item(cat, i, s["shortfalls"].get(i, 1)) for i in s["documents"])
                 out.append(f"    按 {s['alternative']}（成本 {s['cost']}）缺：{items}")
-        for line in c.get("explanation", [])[1:-1]:
-            if not line.startswith("按"):
-                out.append("    " + line)
     out.append("")
     for note in answer.get("notes", []):
         out.append(f"注：{note['text']}（来源第 {note['line']} 行）")
