@@ -3,9 +3,11 @@
 How it answers a profile without grounding again: ``logic/inputs.lp`` declares
 every input atom (``subject/1``, ``holds/1``, ``holds_count/2``, ``does/1``,
 ``goal_*``) as an external over its domain. After grounding, each external's
-solver literal is looked up once; a profile becomes a list of assumption
-literals (positive for its atoms, negative for all others) built from clingo
-``Symbol`` objects, never from program text. Cost overrides are numbers the
+solver literal is looked up once, keyed by the plain-Python form of its
+symbol; a profile becomes a list of assumption literals (positive for its
+atoms, negative for all others), never program text. Models are read through
+clingo's C API (:class:`_ModelReader`): symbol handles and literals, no
+``Symbol`` object per atom. Cost overrides are numbers the
 grounder needs (they feed ``#sum`` and ``#minimize``), so each distinct set of
 overrides is grounded once, as facts of the ``cost/2`` program part with
 symbol parameters, and kept in a small LRU cache.
@@ -28,9 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import clingo
-from clingo import Function, Number
 
-from .explain import Shaper, to_python
+from .explain import Shaper, to_python, to_python_rep
 from .knowledge import Knowledge
 from .profile import Profile, parse_profile
 
@@ -55,6 +56,48 @@ INPUT_SIGNATURES = (("subject", 1), ("has_role", 1), ("holds", 1), ("holds_count
 """The externals of ``logic/inputs.lp``: the predicates a profile switches on."""
 
 
+try:  # clingo's own cffi binding: the calls below skip the wrappers' per-call allocations
+    from clingo._internal import _ffi, _handle_error, _lib
+    _SHOWN = _lib.clingo_show_type_shown
+except ImportError:  # pragma: no cover - another clingo build: the public API (slower, same answers)
+    _lib = None
+
+
+class _ModelReader:
+    """Reads models of one Control through clingo's C API: the shown atoms as
+    their interned symbol handles (one call and one copy, instead of a
+    ``Symbol`` object per atom) and ``is_true`` with one reused out-buffer
+    (``Model.is_true`` allocates one per call). A Control is used by one thread
+    at a time, and so is its reader."""
+
+    def __init__(self) -> None:
+        if _lib is not None:
+            self._size = _ffi.new("size_t*")
+            self._bool = _ffi.new("bool*")
+
+    def shown(self, model: clingo.Model) -> list[int]:
+        if _lib is None:
+            return [s._rep for s in model.symbols(shown=True)]
+        rep, size = model._rep, self._size
+        _handle_error(_lib.clingo_model_symbols_size(rep, _SHOWN, size))
+        n = size[0]
+        handles = _ffi.new("clingo_symbol_t[]", n)
+        _handle_error(_lib.clingo_model_symbols(rep, _SHOWN, handles, n))
+        return _ffi.unpack(handles, n)
+
+    def truth(self, model: clingo.Model):
+        """A function literal -> bool for this model."""
+        if _lib is None:
+            return model.is_true
+        rep, out, call = model._rep, self._bool, _lib.clingo_model_is_true
+
+        def is_true(literal: int) -> bool:
+            if not call(rep, literal, out):
+                _handle_error(False)
+            return out[0]
+        return is_true
+
+
 @dataclass
 class Answer:
     """The solver's answer for one profile: the shown atoms of the first
@@ -74,20 +117,25 @@ class _Solver:
             ctl.load(str(path))
         ctl.load(str(knowledge.logic_entry))
         parts = [("base", [])]
-        parts += [("cost", [Function(item), Number(weight)]) for item, weight in overrides]
+        parts += [("cost", [clingo.Function(item), clingo.Number(weight)]) for item, weight in overrides]
         ctl.ground(parts)
-        self.literal: dict[clingo.Symbol, int] = {}
+        # every input atom by its plain-Python form (``("holds", "business_license")``),
+        # with its position in the assumption list: a profile's assumptions are
+        # this list of negative literals with its own atoms' positions flipped
+        self.position: dict[tuple, int] = {}
+        self.all_false: list[int] = []
         self.count_limit: dict[str, int] = {}
         for name, arity in INPUT_SIGNATURES:
             for atom in ctl.symbolic_atoms.by_signature(name, arity):
                 if not atom.is_external:
                     continue
-                self.literal[atom.symbol] = atom.literal
+                key = to_python(atom.symbol)
+                self.position[key] = len(self.all_false)
+                self.all_false.append(-atom.literal)
                 ctl.assign_external(atom.literal, None)
                 if name == "holds_count":
-                    item, n = atom.symbol.arguments
-                    self.count_limit[item.name] = max(self.count_limit.get(item.name, 0), n.number)
-        self.negated = {sym: -lit for sym, lit in self.literal.items()}
+                    self.count_limit[key[1]] = max(self.count_limit.get(key[1], 0), key[2])
+        self.reader = _ModelReader()
         # The plan atoms the ground program can make true, with their solver
         # literal: every optimal model is read through these instead of
         # walking all shown atoms. Those that depend on a category (its
@@ -112,10 +160,16 @@ class _Solver:
                               for lit, atom, extra in self.plan_literals]
         self.ctl = ctl
 
-    def assumptions(self, true_atoms: set[clingo.Symbol]) -> list[int]:
-        return [self.literal[s] if s in true_atoms else neg for s, neg in self.negated.items()]
+    def assumptions(self, true_atoms: set[tuple]) -> list[int]:
+        literals = self.all_false.copy()
+        position = self.position
+        for atom in true_atoms:
+            k = position.get(atom)
+            if k is not None:  # every validated id has its external; as before, others change nothing
+                literals[k] = -literals[k]
+        return literals
 
-    def solve(self, true_atoms: set[clingo.Symbol], timeout: float | None,
+    def solve(self, true_atoms: set[tuple], timeout: float | None,
               watchdog: "_Watchdog", bound: float | None = None) -> Answer:
         """Solve with the profile's atoms; interrupted after ``timeout`` seconds
         (what is left of the evaluation's ``bound``, named in the error)."""
@@ -125,14 +179,14 @@ class _Solver:
         # a local, not self: the Control keeps its last handler, and a closure
         # over self would make Control -> handler -> self -> Control a cycle
         # that only the cyclic collector frees (evicted groundings linger)
-        plan_literals = self.plan_literals
+        plan_literals, reader = self.plan_literals, self.reader
 
         def on_model(model: clingo.Model) -> None:
             if not model.optimality_proven:
                 return
             if not deterministic:
-                deterministic.extend(to_python(s) for s in model.symbols(shown=True))
-            is_true = model.is_true
+                deterministic.extend(map(to_python_rep, reader.shown(model)))
+            is_true = reader.truth(model)
             atoms, seen = [], set()
             for lit, atom, dependent in plan_literals:
                 if is_true(lit):
@@ -295,24 +349,27 @@ class Engine:
 
     # -- inputs --------------------------------------------------------------
     @staticmethod
-    def _input_atoms(profile: Profile, count_limit: dict[str, int]) -> set[clingo.Symbol]:
-        atoms = {Function("subject", [Function(profile.subject.type)])}
-        atoms |= {Function("has_role", [Function(r)]) for r in profile.subject.roles}
+    def _input_atoms(profile: Profile, count_limit: dict[str, int]) -> set[tuple]:
+        """The profile's input atoms, each in the plain-Python form of its symbol
+        (``("holds", "business_license")`` for ``holds(business_license)``),
+        which names one external of the grounding."""
+        atoms = {("subject", profile.subject.type)}
+        atoms |= {("has_role", r) for r in profile.subject.roles}
         held = {i: 1 for i in profile.documents}
         held.update(profile.counts)  # counts replace a document's entry
         for item, n in held.items():
             if n <= 0:
                 continue
             if item in count_limit:
-                atoms.add(Function("holds_count", [Function(item), Number(min(n, count_limit[item]))]))
+                atoms.add(("holds_count", item, min(n, count_limit[item])))
             else:
-                atoms.add(Function("holds", [Function(item)]))
-        atoms |= {Function("does", [Function(a)]) for a in profile.activities}
+                atoms.add(("holds", item))
+        atoms |= {("does", a) for a in profile.activities}
         if profile.goal.scenario is not None:
-            atoms.add(Function("goal_scenario", [Function(profile.goal.scenario)]))
-        atoms |= {Function("goal_category", [Function(c)]) for c in profile.goal.categories}
+            atoms.add(("goal_scenario", profile.goal.scenario))
+        atoms |= {("goal_category", c) for c in profile.goal.categories}
         if profile.goal.access is not None:
-            atoms.add(Function("goal_access", [Function(profile.goal.access)]))
+            atoms.add(("goal_access", profile.goal.access))
         return atoms
 
     # -- public --------------------------------------------------------------

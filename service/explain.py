@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import Answer
     from .profile import Profile
 
-__all__ = ["Shaper", "read_answer", "option_id", "to_python"]
+__all__ = ["Shaper", "read_answer", "option_id", "to_python", "to_python_rep"]
 
 
 def _convert(sym: clingo.Symbol) -> Any:
@@ -48,6 +48,14 @@ def to_python(sym: clingo.Symbol) -> Any:
         if len(_CONVERTED) > 1 << 16:
             _CONVERTED.clear()
         value = _CONVERTED[key] = _convert(sym)
+    return value
+
+
+def to_python_rep(rep: int) -> Any:
+    """:func:`to_python` of the symbol with handle ``rep`` (as read from a model)."""
+    value = _CONVERTED.get(rep)
+    if value is None:
+        value = to_python(clingo.Symbol(rep))
     return value
 
 
