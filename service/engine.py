@@ -106,6 +106,8 @@ class Answer:
 
     deterministic: list
     plans: list[tuple[list, list[int]]]
+    overrides: tuple[tuple[str, int], ...] = ()
+    """The cost overrides of the grounding that answered (item costs follow from them)."""
 
 
 class _Solver:
@@ -388,12 +390,19 @@ class Engine:
         try:
             atoms = self._input_atoms(profile, solver.count_limit)
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            return solver.solve(atoms, remaining, self._watchdog, bound)
+            answer = solver.solve(atoms, remaining, self._watchdog, bound)
+            answer.overrides = overrides
+            return answer
         finally:
             pool.give(solver)
 
     def evaluate(self, data: Any, *, explain_: bool = True, timeout: float | None = None) -> dict:
-        """Answer one profile (decoded JSON) with the response of SPEC section 3."""
+        """Answer one profile (decoded JSON) with the response of SPEC section 3.
+
+        The answer is fresh at its top level, but its category entries and
+        plans may be shared with other answers (they are cached by the atoms
+        they are made of): treat them as read-only, and ``copy.deepcopy`` an
+        answer before changing it."""
         profile = data if isinstance(data, Profile) else self.parse(data)
         answer = self.solve(profile, timeout)
         return self._shaper.response(profile, answer, with_explanations=explain_)

@@ -226,15 +226,27 @@ def _warning_text(cat, w: tuple) -> dict[str, Any]:
     return {"kind": "remedy", "id": act["id"], "text": act["remedy"]}
 
 
+_MISS = object()
+
+_CATEGORY_PREDICATES = frozenset({"status", "minimal_missing_set", "minimal_missing_item", "missing_set_alternative",
+                                   "reason", "warning", "requires_category", "external_requirement",
+                                   "combined_access"})
+"""The shown predicates whose first argument is a category: what one category entry is made of."""
+
+
 def _sort_sets(sets: list[dict]) -> list[dict]:
     return sorted(sets, key=lambda s: (s["cost"], len(s["documents"]), s["alternative"]))
 
 
 class Shaper:
     """Builds responses for one catalogue. What depends only on the catalogue
-    (names, sources, sentences for a given reason) is built once and reused."""
+    (names, sources, sentences for a given reason) is built once and reused,
+    and so is each category entry and plan, keyed by the atoms it is made of
+    (with the item costs): the same atoms give the same entry. Cached entries
+    are shared between responses, which must not be changed."""
 
     _MAX_CACHED = 50_000
+    _MAX_ENTRIES = 8_192
 
     def __init__(self, catalogue, ruleset: dict[str, str]):
         self.cat = catalogue
@@ -244,6 +256,8 @@ class Shaper:
         self.notes = sorted(catalogue.general_notes.values(), key=lambda v: v["line"])
         self.counted = frozenset(i for i, it in catalogue.items.items() if it["counted"])
         self._sentences: dict[tuple, str] = {}
+        self._entries: dict[tuple, dict] = {}
+        self._plans: dict[tuple, dict | None] = {}
 
     def _cached(self, key: tuple, make) -> str:
         text = self._sentences.get(key)
@@ -255,38 +269,34 @@ class Shaper:
 
     def response(self, profile: "Profile", answer: "Answer", *, with_explanations: bool = True) -> dict[str, Any]:
         cat = self.cat
-        det = read_answer(answer.deterministic)
+        by_category: dict[str, list] = {}
+        rest: list = []
+        category_predicates = _CATEGORY_PREDICATES
+        for atom in answer.deterministic:
+            if atom.__class__ is tuple and atom[0] in category_predicates:
+                by_category.setdefault(atom[1], []).append(atom)
+            else:
+                rest.append(atom)
+        det = read_answer(rest)
+        costs = det["costs"]
+        requires = {}
         categories = []
-        for c, info in cat.categories.items():
-            status = det["status"][c]
-            sets = []
-            for option, entry in det["sets"].get(c, {}).items():
-                own = option_id(option)
-                choices = entry["choices"] or {c: own}
-                sets.append({"alternative": own, "alternatives": dict(sorted(choices.items())),
-                             "documents": sorted(entry["items"]),
-                             "shortfalls": {i: k for i, k in sorted(entry["items"].items()) if i in self.counted},
-                             "item_costs": {i: det["costs"][i] for i in sorted(entry["items"])},
-                             "cost": entry["cost"]})
-            sets = _sort_sets(sets)
-            entry: dict[str, Any] = {
-                "id": c, "name": info["name"], "status": status, "access": info["access"],
-                "scenario": info["scenario"],
-                "combined_access": [{"with": p, "access": a} for p, a in sorted(det["combined"].get(c, []))],
-                "missing_sets": sets,
-                "requires_categories": sorted({r for r, _ in det["requires"].get(c, [])}),
-                "external_requirements": sorted({x for x, _ in det["external"].get(c, [])}),
-                "warnings": sorted((_warning_text(cat, w) for w in det["warnings"].get(c, [])),
-                                   key=lambda w: (w["kind"], w["id"])),
-                "source": dict(info["source"]),
-                "reasons": sorted((_reason_dict(why) for why in det["reasons"].get(c, [])),
-                                  key=lambda r: tuple(map(str, r.values()))),
-            }
-            if with_explanations:
-                entry["explanation"] = self._category_explanation(c, status, det, sets)
-            categories.append(entry)
+        for c in cat.categories:
+            atoms = by_category.get(c, ())
+            # an entry is a function of its category's atoms and the item costs
+            # (the defaults and the request's overrides): built once per such key
+            key = (c, answer.overrides, with_explanations, frozenset(atoms))
+            entry = self._entries.get(key)
+            if entry is None:
+                entry = self._category_entry(c, read_answer(atoms), costs, with_explanations)
+                if len(self._entries) > self._MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = entry
+            if entry["requires"]:
+                requires[c] = entry["requires"]
+            categories.append(entry["json"])
 
-        plans = [self._plan(read_answer(atoms)["plan"], cost, with_explanations, det)
+        plans = [self._plan_cached(atoms, cost, with_explanations, costs, requires, answer.overrides)
                  for atoms, cost in answer.plans]
         plans = [p for p in plans if p is not None]
         plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
@@ -305,9 +315,59 @@ class Shaper:
             "eligible": [c["id"] for c in categories if c["status"] == "eligible"],
             "categories": categories,
             "cheapest": cheapest,
-            "item_costs": dict(sorted(det["costs"].items())),
+            "item_costs": dict(sorted(costs.items())),
             "notes": [dict(v) for v in self.notes],
         }
+
+    def _category_entry(self, c: str, det: dict[str, Any], costs: dict[str, int],
+                        with_explanations: bool) -> dict[str, Any]:
+        """The JSON entry of category ``c`` from its atoms (grouped by :func:`read_answer`),
+        and what plans need of it (the categories it requires, with the activity)."""
+        cat, info = self.cat, self.cat.categories[c]
+        status = det["status"][c]
+        sets = []
+        for option, entry in det["sets"].get(c, {}).items():
+            own = option_id(option)
+            choices = entry["choices"] or {c: own}
+            documents = sorted(entry["items"])
+            sets.append({"alternative": own, "alternatives": dict(sorted(choices.items())),
+                         "documents": documents,
+                         "shortfalls": {i: entry["items"][i] for i in documents if i in self.counted},
+                         "item_costs": {i: costs[i] for i in documents},
+                         "cost": entry["cost"]})
+        sets = _sort_sets(sets)
+        out: dict[str, Any] = {
+            "id": c, "name": info["name"], "status": status, "access": info["access"],
+            "scenario": info["scenario"],
+            "combined_access": [{"with": p, "access": a} for p, a in sorted(det["combined"].get(c, []))],
+            "missing_sets": sets,
+            "requires_categories": sorted({r for r, _ in det["requires"].get(c, [])}),
+            "external_requirements": sorted({x for x, _ in det["external"].get(c, [])}),
+            "warnings": sorted((_warning_text(cat, w) for w in det["warnings"].get(c, [])),
+                               key=lambda w: (w["kind"], w["id"])),
+            "source": dict(info["source"]),
+            "reasons": sorted((_reason_dict(why) for why in det["reasons"].get(c, [])),
+                              key=lambda r: tuple(map(str, r.values()))),
+        }
+        if with_explanations:
+            out["explanation"] = self._category_explanation(c, status, det, sets)
+        return {"json": out, "requires": sorted(det["requires"].get(c, []))}
+
+    def _plan_cached(self, atoms: list, cost: list[int], with_explanations: bool, costs: dict[str, int],
+                     requires: dict[str, list], overrides: tuple) -> dict[str, Any] | None:
+        """:meth:`_plan`, built once per (plan atoms, optimisation vector, item costs, and the
+        categories its categories require, which its explanation names)."""
+        plan = read_answer(atoms)["plan"]
+        key = (frozenset(atoms), tuple(cost), overrides, with_explanations,
+               tuple((c, tuple(requires[c])) for c in sorted(plan["categories"]) if c in requires))
+        out = self._plans.get(key, _MISS)
+        if out is not _MISS:
+            return out
+        out = self._plan(plan, cost, with_explanations, {"costs": costs, "requires": requires})
+        if len(self._plans) > self._MAX_ENTRIES:
+            self._plans.clear()
+        self._plans[key] = out
+        return out
 
     def _category_explanation(self, c: str, status: str, det, sets) -> list[str]:
         n, cat = self.names, self.cat
