@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,  # largest request body in bytes (413)
     "DECISION_LOG": None,           # path of the JSON-Lines decision log; None: no log
     "POOL_SIZE": 4,                 # clingo Controls per worker (concurrent evaluations)
+    "ANSWER_CACHE": 1024,           # answers kept per worker for profiles asked again; 0: none
     "FACTS_DIR": None,              # knowledge base folders; None: the shipped ones
     "LOGIC_DIR": None,
     "CATALOGUE_MAX_AGE": 300,       # Cache-Control max-age of the catalogue endpoints, seconds
@@ -123,6 +124,7 @@ def _check(cfg: dict[str, Any]) -> None:
     number("TIMEOUT", 1e-9)
     number("MAX_CONTENT_LENGTH", 1, (int,))
     number("POOL_SIZE", 1, (int,))
+    number("ANSWER_CACHE", 0, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
     if not isinstance(cfg["ACCESS_LOG"], bool):
         raise ConfigError(f"ACCESS_LOG (LIVEGATE_ACCESS_LOG) must be true or false, not {cfg['ACCESS_LOG']!r}")
@@ -188,7 +190,7 @@ def init_engine(app: Flask) -> None:
     engine = app.config["ENGINE"]
     if engine is None:
         knowledge = Knowledge.load(app.config["FACTS_DIR"], app.config["LOGIC_DIR"])
-        engine = Engine(knowledge, pool_size=app.config["POOL_SIZE"])
+        engine = Engine(knowledge, pool_size=app.config["POOL_SIZE"], answer_cache=app.config["ANSWER_CACHE"])
     app.extensions[EXTENSION] = _State(engine, app.config["DECISION_LOG"])
 
 

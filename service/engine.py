@@ -85,6 +85,14 @@ class _ModelReader:
         _handle_error(_lib.clingo_model_symbols(rep, _SHOWN, handles, n))
         return _ffi.unpack(handles, n)
 
+    def proven(self, model: clingo.Model) -> bool:
+        """``model.optimality_proven``."""
+        if _lib is None:
+            return model.optimality_proven
+        if not _lib.clingo_model_optimality_proven(model._rep, self._bool):
+            _handle_error(False)
+        return self._bool[0]
+
     def truth(self, model: clingo.Model):
         """A function literal -> bool for this model."""
         if _lib is None:
@@ -101,13 +109,19 @@ class _ModelReader:
 @dataclass
 class Answer:
     """The solver's answer for one profile: the shown atoms of the first
-    optimal model (as plain Python, see :func:`explain.to_python`), and for
-    every optimal model its plan atoms and its optimisation vector."""
+    optimal model (as clingo's symbol handles, see :func:`explain.to_python_rep`),
+    and for every optimal model its plan atoms (plain Python, see
+    :func:`explain.to_python`) and its optimisation vector."""
 
-    deterministic: list
+    handles: list[int]
     plans: list[tuple[list, list[int]]]
     overrides: tuple[tuple[str, int], ...] = ()
     """The cost overrides of the grounding that answered (item costs follow from them)."""
+
+    @property
+    def deterministic(self) -> list:
+        """The shown atoms of the first optimal model, as plain Python."""
+        return [to_python_rep(h) for h in self.handles]
 
 
 class _Solver:
@@ -176,7 +190,7 @@ class _Solver:
         """Solve with the profile's atoms; interrupted after ``timeout`` seconds
         (what is left of the evaluation's ``bound``, named in the error)."""
         bound = timeout if bound is None else bound
-        deterministic: list = []
+        handles: list[int] = []
         plans: list[tuple[list, list[int]]] = []
         # a local, not self: the Control keeps its last handler, and a closure
         # over self would make Control -> handler -> self -> Control a cycle
@@ -184,10 +198,10 @@ class _Solver:
         plan_literals, reader = self.plan_literals, self.reader
 
         def on_model(model: clingo.Model) -> None:
-            if not model.optimality_proven:
+            if not reader.proven(model):
                 return
-            if not deterministic:
-                deterministic.extend(map(to_python_rep, reader.shown(model)))
+            if not handles:
+                handles.extend(reader.shown(model))
             is_true = reader.truth(model)
             atoms, seen = [], set()
             for lit, atom, dependent in plan_literals:
@@ -216,7 +230,7 @@ class _Solver:
             raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped")
         if not result.satisfiable or not plans:
             raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
-        return Answer(deterministic, plans)
+        return Answer(handles, plans)
 
 
 class _Watchdog:
@@ -316,10 +330,16 @@ class Engine:
     ``Engine()`` loads the knowledge base shipped with the package and grounds
     it once; :meth:`evaluate` answers one profile (a dict as decoded from JSON)
     with the JSON-ready dict of SPEC section 3.
+
+    ``answer_cache=N`` keeps the last N answers (0, the default: none), keyed by
+    what they are a function of: the profile's input atoms, its cost overrides
+    and whether explanations are asked. A profile asked again is then answered
+    without solving (the API turns it on: ``LIVEGATE_ANSWER_CACHE``). The
+    knowledge base of an engine never changes, so an entry never goes stale.
     """
 
     def __init__(self, knowledge: Knowledge | None = None, *, pool_size: int = 4,
-                 override_cache: int = 16, timeout: float | None = None):
+                 override_cache: int = 16, timeout: float | None = None, answer_cache: int = 0):
         self.knowledge = knowledge or Knowledge.load()
         self.catalogue = self.knowledge.catalogue
         self.pool_size = pool_size
@@ -330,7 +350,12 @@ class Engine:
         self._watchdog = _Watchdog()
         self._builder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livegate-ground")
         self._default = self._pool(())
-        self._default.give(self._default.take(None))  # ground once now, not on the first request
+        first = self._default.take(None)  # ground once now, not on the first request
+        self._count_limit = first.count_limit  # the same in every grounding (it does not depend on costs)
+        self._default.give(first)
+        self.answer_cache = answer_cache
+        self._answers: dict[tuple, dict] = {}
+        self._answers_lock = threading.Lock()
         self.ruleset = {"version": self.knowledge.version, "digest": self.knowledge.digest}
         self._shaper = Shaper(self.catalogue, self.ruleset)
 
@@ -374,6 +399,11 @@ class Engine:
             atoms.add(("goal_access", profile.goal.access))
         return atoms
 
+    def _overrides(self, profile: Profile) -> tuple[tuple[str, int], ...]:
+        """The profile's cost overrides that differ from the defaults, sorted: one grounding each."""
+        return tuple(sorted((i, w) for i, w in profile.costs.items()
+                            if w != self.catalogue.items[i]["default_cost"]))
+
     # -- public --------------------------------------------------------------
     def parse(self, data: Any) -> Profile:
         """Validate a decoded JSON profile; raises :class:`ProfileError`."""
@@ -381,8 +411,7 @@ class Engine:
 
     def solve(self, profile: Profile, timeout: float | None = None) -> Answer:
         """Solve a validated profile; the raw atoms of the answer."""
-        overrides = tuple(sorted((i, w) for i, w in profile.costs.items()
-                                 if w != self.catalogue.items[i]["default_cost"]))
+        overrides = self._overrides(profile)
         bound = self.timeout if timeout is None else timeout
         deadline = None if bound is None else time.monotonic() + bound
         pool = self._pool(overrides)
@@ -404,6 +433,16 @@ class Engine:
         they are made of): treat them as read-only, and ``copy.deepcopy`` an
         answer before changing it."""
         profile = data if isinstance(data, Profile) else self.parse(data)
-        answer = self.solve(profile, timeout)
-        return self._shaper.response(profile, answer, with_explanations=explain_)
+        if not self.answer_cache:
+            return self._shaper.response(profile, self.solve(profile, timeout), with_explanations=explain_)
+        # the answer is a function of the input atoms, the cost overrides and explain_
+        key = (frozenset(self._input_atoms(profile, self._count_limit)), self._overrides(profile), explain_)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._shaper.response(profile, self.solve(profile, timeout), with_explanations=explain_)
+            with self._answers_lock:
+                while len(self._answers) >= self.answer_cache:  # the oldest first
+                    del self._answers[next(iter(self._answers))]
+                self._answers[key] = answer
+        return dict(answer)
 

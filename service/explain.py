@@ -228,10 +228,29 @@ def _warning_text(cat, w: tuple) -> dict[str, Any]:
 
 _MISS = object()
 
+_ATOM_INFO: dict[int, tuple[Any, str | None]] = {}
+
+
+def _atom_info(handle: int) -> tuple[Any, str | None]:
+    """A shown atom by its symbol handle: its plain-Python form, and the category
+    it is about (None for the other predicates of the whole answer, "" for the
+    plan's, which are read per optimal model instead)."""
+    atom = to_python_rep(handle)
+    name = atom[0] if atom.__class__ is tuple else atom
+    c = atom[1] if name in _CATEGORY_PREDICATES else "" if name in _PLAN_PREDICATES else None
+    if len(_ATOM_INFO) > 1 << 16:
+        _ATOM_INFO.clear()
+    info = _ATOM_INFO[handle] = (atom, c)
+    return info
+
 _CATEGORY_PREDICATES = frozenset({"status", "minimal_missing_set", "minimal_missing_item", "missing_set_alternative",
                                    "reason", "warning", "requires_category", "external_requirement",
                                    "combined_access"})
 """The shown predicates whose first argument is a category: what one category entry is made of."""
+
+_PLAN_PREDICATES = frozenset({"plan_direct", "plan_category", "plan_alternative", "plan_missing", "plan_access",
+                              "plan_companion", "plan_external", "no_plan"})
+"""The shown predicates of one plan (``logic/plan.lp``)."""
 
 
 def _sort_sets(sets: list[dict]) -> list[dict]:
@@ -269,25 +288,27 @@ class Shaper:
 
     def response(self, profile: "Profile", answer: "Answer", *, with_explanations: bool = True) -> dict[str, Any]:
         cat = self.cat
-        by_category: dict[str, list] = {}
+        by_category: dict[str, list[int]] = {}
         rest: list = []
-        category_predicates = _CATEGORY_PREDICATES
-        for atom in answer.deterministic:
-            if atom.__class__ is tuple and atom[0] in category_predicates:
-                by_category.setdefault(atom[1], []).append(atom)
-            else:
+        known = _ATOM_INFO.get
+        for handle in answer.handles:
+            atom, c = known(handle) or _atom_info(handle)
+            if c:
+                by_category.setdefault(c, []).append(handle)
+            elif c is None:
                 rest.append(atom)
         det = read_answer(rest)
         costs = det["costs"]
         requires = {}
         categories = []
         for c in cat.categories:
-            atoms = by_category.get(c, ())
+            handles = by_category.get(c, ())
             # an entry is a function of its category's atoms and the item costs
             # (the defaults and the request's overrides): built once per such key
-            key = (c, answer.overrides, with_explanations, frozenset(atoms))
+            key = (c, answer.overrides, with_explanations, frozenset(handles))
             entry = self._entries.get(key)
             if entry is None:
+                atoms = [(known(h) or _atom_info(h))[0] for h in handles]
                 entry = self._category_entry(c, read_answer(atoms), costs, with_explanations)
                 if len(self._entries) > self._MAX_ENTRIES:
                     self._entries.clear()
