@@ -10,7 +10,13 @@ import random
 from livegate import Catalogue
 
 
-def profiles(catalogue: Catalogue, n: int = 1000, seed: int = 20261129) -> list[dict]:
+SEED = 20261129
+"""The seed of the measured corpus."""
+WARM_UP_SEED = 7
+"""The seed of the corpus that warms caches before a measurement (never the measured one)."""
+
+
+def profiles(catalogue: Catalogue, n: int = 1000, seed: int = SEED) -> list[dict]:
     rnd = random.Random(seed)
     items = list(catalogue.items)
     counted = [i for i in items if catalogue.items[i]["counted"]]

@@ -2,6 +2,7 @@
 
     python bench/run.py                 # all sections (installs Debian's wrk when missing, as root)
     python bench/run.py --quick         # smaller corpus, 3 s of HTTP, scale 1x/10x
+    python bench/run.py --sections engine,scale   # some sections only
 
 Sections
   engine  per-evaluation latency of the engine over a seeded corpus of valid
@@ -9,8 +10,9 @@ Sections
           that loads, grounds and solves for each profile, and (b) the plain
           Python brute-force reference evaluator of tests/reference.py
   http    POST /v1/evaluate under gunicorn (2 workers, concurrency 16, wrk),
-          against the floor: the same server setup answering a precomputed
-          response of the same size
+          as shipped (answer cache on) and with the answer cache off, against
+          the floor: the same server setup answering a precomputed response of
+          the same size
   scale   the engine with synthetic knowledge bases 10x and 100x the size
   batch   `livegate batch` throughput on 100,000 profiles
 
@@ -66,6 +68,24 @@ def _timed(fn, inputs) -> list[float]:
     return times
 
 
+def _interleaved(fns, inputs) -> list[list[float]]:
+    """Each function timed on each input, the functions in turn per input, each
+    first as often as the others (the second call on a profile finds the CPU's
+    caches warmer)."""
+    times: list[list[float]] = [[] for _ in fns]
+    order = list(range(len(fns)))
+    gc.disable()
+    try:
+        for k, x in enumerate(inputs):
+            for j in order[k % len(fns):] + order[:k % len(fns)]:
+                start = time.perf_counter()
+                fns[j](x)
+                times[j].append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return times
+
+
 def _row(label: str, times: list[float]) -> dict:
     return {"label": label, "n": len(times), "median_ms": statistics.median(times) * 1e3,
             "p99_ms": _percentile(times, 0.99) * 1e3}
@@ -77,12 +97,19 @@ def bench_engine(n: int, naive_n: int) -> dict:
     engine = Engine(knowledge, pool_size=1)
     profiles = corpus.profiles(knowledge.catalogue, n)
     parsed = [engine.parse(p) for p in profiles]
-    for p in parsed[:50]:  # warm the caches
+    # a running service has met many profiles before: warm the shaper's caches
+    # (category entries and plans by their atoms) on another seed's corpus
+    for p in corpus.profiles(knowledge.catalogue, n, seed=corpus.WARM_UP_SEED):
         engine.evaluate(p)
+        engine.evaluate(p, explain_=False)
+    # the three are timed in turn on each profile, so that a slow spell of this
+    # shared machine falls on all of them alike
+    evaluated, unexplained, solved = _interleaved(
+        [engine.evaluate, lambda p: engine.evaluate(p, explain_=False), engine.solve], parsed)
     rows = [
-        _row("engine.evaluate (with explanations)", _timed(engine.evaluate, parsed)),
-        _row("engine.evaluate(explain_=False)", _timed(lambda p: engine.evaluate(p, explain_=False), parsed)),
-        _row("engine.solve only (no JSON)", _timed(engine.solve, parsed)),
+        _row("engine.evaluate (with explanations)", evaluated),
+        _row("engine.evaluate(explain_=False)", unexplained),
+        _row("engine.solve only (no JSON)", solved),
     ]
 
     def naive(p):
@@ -90,6 +117,10 @@ def bench_engine(n: int, naive_n: int) -> dict:
         atoms = engine._input_atoms(p, solver.count_limit)
         return engine._shaper.response(p, solver.solve(atoms, None, engine._watchdog))
 
+    cached = Engine(knowledge, pool_size=1, answer_cache=2 * n)
+    for p in parsed:
+        cached.evaluate(p)
+    rows.append(_row("engine.evaluate, profile asked again (answer cache)", _timed(cached.evaluate, parsed)))
     rows.append(_row("naive: fresh Control per profile", _timed(naive, parsed[:naive_n])))
     try:
         import reference
@@ -99,7 +130,7 @@ def bench_engine(n: int, naive_n: int) -> dict:
         kb = reference.load_kb()
         rows.append(_row("reference: plain-Python brute force", _timed(lambda p: reference.evaluate(p, kb), profiles)))
     engine_median = rows[0]["median_ms"]
-    naive_median = rows[3]["median_ms"]
+    naive_median = next(r["median_ms"] for r in rows if r["label"].startswith("naive"))
     return {"profiles": n, "rows": rows, "speedup_over_naive": naive_median / engine_median}
 
 
@@ -171,6 +202,14 @@ def _wrk(url: str, body_file: Path, seconds: int, connections: int) -> dict:
             "p99_ms": p99 / 1e3, "socket_errors": errors, "non_2xx": status_errors}
 
 
+def _warm_up(url: str, body_file: Path, connections: int) -> None:
+    """Two seconds of load, not measured. The first health answer comes from the
+    first worker up; wrk's keep-alive connections, opened at once, would all stay
+    on it while the second worker is still grounding its knowledge base."""
+    time.sleep(1.0)
+    _wrk(url, body_file, 2, connections)
+
+
 def _stop(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
@@ -202,19 +241,30 @@ def bench_http(seconds: int, connections: int = 16) -> dict:
     env = dict(os.environ, LIVEGATE_ACCESS_LOG="false")
     bindir = Path(sys.executable).parent
 
-    port = _free_port()
-    proc = subprocess.Popen([str(bindir / "livegate"), "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        _wait(f"http://127.0.0.1:{port}/v1/health")
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/evaluate", data=body.read_bytes(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as response:
-            answer = response.read()
-        service = _wrk(f"http://127.0.0.1:{port}/v1/evaluate", body, seconds, connections)
-        service["worker_rss_mb"] = [round(_rss_mb(pid), 1) for pid in _children(proc.pid)]
-    finally:
-        _stop(proc)
+    def serve(label: str, extra: dict[str, str]) -> tuple[bytes, dict]:
+        port = _free_port()
+        proc = subprocess.Popen([str(bindir / "livegate"), "serve", "--port", str(port), "--workers", "2"],
+                                env=dict(env, **extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            _wait(f"http://127.0.0.1:{port}/v1/health")
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/evaluate", data=body.read_bytes(),
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request) as response:
+                answer = response.read()
+            _warm_up(f"http://127.0.0.1:{port}/v1/evaluate", body, connections)
+            result = _wrk(f"http://127.0.0.1:{port}/v1/evaluate", body, seconds, connections)
+            result["label"] = label
+            result["worker_rss_mb"] = [round(_rss_mb(pid), 1) for pid in _children(proc.pid)]
+        finally:
+            _stop(proc)
+        return answer, result
+
+    # as shipped (the answer cache on: wrk repeats one profile, so every answer
+    # after the first of each worker comes from it) and with the cache off (every
+    # request solved: what a stream of distinct profiles costs)
+    answer, service = serve("livegate serve (answer cache on, as shipped)", {})
+    _, uncached = serve("livegate serve, LIVEGATE_ANSWER_CACHE=0", {"LIVEGATE_ANSWER_CACHE": "0"})
 
     (tmp / "answer.json").write_bytes(answer)
     (tmp / "floor_app.py").write_text(FLOOR_APP)
@@ -234,11 +284,15 @@ def bench_http(seconds: int, connections: int = 16) -> dict:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        _warm_up(f"http://127.0.0.1:{port}/v1/evaluate", body, connections)
         floor = _wrk(f"http://127.0.0.1:{port}/v1/evaluate", body, seconds, connections)
     finally:
         _stop(proc)
+    floor["label"] = "floor: same server, precomputed answer"
     return {"seconds": seconds, "connections": connections, "response_bytes": len(answer),
-            "service": service, "floor": floor, "throughput_vs_floor": service["rps"] / floor["rps"]}
+            "service": service, "service_uncached": uncached, "floor": floor,
+            "throughput_vs_floor": service["rps"] / floor["rps"],
+            "uncached_throughput_vs_floor": uncached["rps"] / floor["rps"]}
 
 
 # --- scale ----------------------------------------------------------------------
@@ -253,13 +307,21 @@ SCALE_CHILD = textwrap.dedent('''
     ground = time.perf_counter() - t0
     base = Knowledge.load()
     profiles = [engine.parse(p) for p in corpus.profiles(base.catalogue, int(sys.argv[2]))]
-    times = []
+    solver = engine._default.take(None)
+    engine._default.give(solver)
+    times, clasp, plans = [], [], []
     for p in profiles:
-        s = time.perf_counter(); engine.evaluate(p, explain_=False); times.append(time.perf_counter() - s)
+        s = time.perf_counter(); answer = engine.evaluate(p, explain_=False); times.append(time.perf_counter() - s)
+        plans.append(len(answer["cheapest"]["plans"]))
+        # the baseline: clingo's solve call alone on the same grounding, no model read
+        literals = solver.assumptions(engine._input_atoms(p, solver.count_limit))
+        s = time.perf_counter(); solver.ctl.solve(assumptions=literals); clasp.append(time.perf_counter() - s)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"categories": len(knowledge.catalogue.categories), "items": len(knowledge.catalogue.items),
+                      "ground_rules": int(solver.ctl.statistics["problem"]["lp"]["rules"]),
                       "load_and_ground_s": ground, "median_ms": statistics.median(times) * 1e3,
-                      "max_rss_mb": rss}))
+                      "clingo_solve_median_ms": statistics.median(clasp) * 1e3,
+                      "mean_tied_plans": statistics.mean(plans), "max_rss_mb": rss}))
 ''')
 
 
@@ -271,8 +333,11 @@ def bench_scale(factors: list[int], n: int) -> dict:
     for factor in factors:
         target = Path(tempfile.mkdtemp(prefix=f"livegate-kb{factor}-"))
         synthetic.generate(factor, target)
-        out = subprocess.run([sys.executable, "-c", SCALE_CHILD, str(target), str(n), str(HERE)],
-                             capture_output=True, text=True, check=True).stdout
+        child = subprocess.run([sys.executable, "-c", SCALE_CHILD, str(target), str(n), str(HERE)],
+                               capture_output=True, text=True)
+        if child.returncode != 0:
+            raise RuntimeError(f"the {factor}x scale run failed:\n{child.stderr}")
+        out = child.stdout
         rows.append({"factor": factor, **json.loads(out)})
         shutil.rmtree(target, ignore_errors=True)
     return {"profiles": n, "rows": rows}
@@ -319,20 +384,27 @@ def main() -> int:
         if "skipped" in h:
             print("skipped:", h["skipped"])
         else:
-            print(f"{'':26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-            for label, key in (("livegate", "service"), ("floor (precomputed)", "floor")):
+            print(f"{'':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}")
+            for key in ("service", "service_uncached", "floor"):
                 r = h[key]
-                print(f"{label:26} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-                      f"{r['socket_errors'] + r['non_2xx']:>7}")
-            print(f"throughput vs floor: {h['throughput_vs_floor']:.0%}; response {h['response_bytes']} bytes; "
-                  f"worker RSS MB: {h['service']['worker_rss_mb']}")
+                print(f"{r['label']:44} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                      f"{r['socket_errors'] + r['non_2xx']:>7} {r['rps'] / h['floor']['rps']:>9.0%}")
+            print(f"response {h['response_bytes']} bytes; worker RSS MB: {h['service']['worker_rss_mb']} "
+                  f"(cache on), {h['service_uncached']['worker_rss_mb']} (cache off)")
     if "scale" in sections:
         results["scale"] = bench_scale([1, 10] if quick else [1, 10, 100], 100 if quick else 300)
         print("\n== scale: synthetic knowledge bases ==")
-        print(f"{'factor':>6} {'categories':>10} {'items':>6} {'ground s':>9} {'median ms':>10} {'max RSS MB':>11}")
+        print(f"{'factor':>6} {'categories':>10} {'ground rules':>12} {'ground s':>9} {'median ms':>10} "
+              f"{'clingo alone':>12} {'tied plans':>10} {'max RSS MB':>11}")
         for r in results["scale"]["rows"]:
-            print(f"{r['factor']:>6} {r['categories']:>10} {r['items']:>6} {r['load_and_ground_s']:>9.2f} "
-                  f"{r['median_ms']:>10.3f} {r['max_rss_mb']:>11.0f}")
+            print(f"{r['factor']:>6} {r['categories']:>10} {r['ground_rules']:>12} {r['load_and_ground_s']:>9.2f} "
+                  f"{r['median_ms']:>10.3f} {r['clingo_solve_median_ms']:>12.3f} {r['mean_tied_plans']:>10.1f} "
+                  f"{r['max_rss_mb']:>11.0f}")
+        first = results["scale"]["rows"][0]
+        for r in results["scale"]["rows"][1:]:
+            print(f"{r['factor']}x: evaluation {r['median_ms'] / first['median_ms']:.0f}x the 1x time, "
+                  f"clingo's solve alone {r['clingo_solve_median_ms'] / first['clingo_solve_median_ms']:.0f}x, "
+                  f"ground program {r['ground_rules'] / first['ground_rules']:.0f}x")
     if "batch" in sections:
         results["batch"] = bench_batch(5000 if quick else 100_000)
         b = results["batch"]
