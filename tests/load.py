@@ -219,7 +219,12 @@ def send(port: int, method: str, path: str, body: bytes | None = None, content_t
         all_headers["Content-Type"] = content_type
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=all_headers)
+        try:
+            conn.request(method, path, body=body, headers=all_headers)
+        except (BrokenPipeError, ConnectionResetError):
+            # the server answered before the body was all sent (a 413 on a body
+            # over the limit) and closed: its answer is still there to read
+            pass
         response = conn.getresponse()
         data = response.read()
         return response.status, data, {k.lower(): v for k, v in response.getheaders()}
