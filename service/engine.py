@@ -31,7 +31,7 @@ from typing import Any
 
 import clingo
 
-from .explain import Shaper, to_python, to_python_rep
+from .explain import _ATOM_INFO, Shaper, _atom_info, to_python, to_python_rep
 from .knowledge import Knowledge
 from .profile import Profile, parse_profile
 
@@ -196,12 +196,18 @@ class _Solver:
         # over self would make Control -> handler -> self -> Control a cycle
         # that only the cyclic collector frees (evicted groundings linger)
         plan_literals, reader = self.plan_literals, self.reader
+        known = _ATOM_INFO.get
+
+        def atom_info(handle: int) -> tuple:
+            return known(handle) or _atom_info(handle)
 
         def on_model(model: clingo.Model) -> None:
             if not reader.proven(model):
                 return
-            if not handles:
+            if not handles:  # the first optimal model: every shown atom, its plan's among them
                 handles.extend(reader.shown(model))
+                plans.append(([atom for atom, c in map(atom_info, handles) if c == ""], list(model.cost)))
+                return
             is_true = reader.truth(model)
             atoms, seen = [], set()
             for lit, atom, dependent in plan_literals:

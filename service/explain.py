@@ -288,25 +288,27 @@ class Shaper:
 
     def response(self, profile: "Profile", answer: "Answer", *, with_explanations: bool = True) -> dict[str, Any]:
         cat = self.cat
-        by_category: dict[str, list[int]] = {}
+        by_category: dict[str, list[int]] = {c: [] for c in cat.categories}
         rest: list = []
         known = _ATOM_INFO.get
         for handle in answer.handles:
             atom, c = known(handle) or _atom_info(handle)
             if c:
-                by_category.setdefault(c, []).append(handle)
+                by_category[c].append(handle)
             elif c is None:
                 rest.append(atom)
         det = read_answer(rest)
         costs = det["costs"]
         requires = {}
         categories = []
-        for c in cat.categories:
-            handles = by_category.get(c, ())
+        entries = self._entries
+        for c, handles in by_category.items():
             # an entry is a function of its category's atoms and the item costs
-            # (the defaults and the request's overrides): built once per such key
-            key = (c, answer.overrides, with_explanations, frozenset(handles))
-            entry = self._entries.get(key)
+            # (the defaults and the request's overrides): built once per such key.
+            # The atoms come in the grounding's output order, so a tuple will do:
+            # the same atoms in another order would only miss, never mismatch.
+            key = (c, answer.overrides, with_explanations, tuple(handles))
+            entry = entries.get(key)
             if entry is None:
                 atoms = [(known(h) or _atom_info(h))[0] for h in handles]
                 entry = self._category_entry(c, read_answer(atoms), costs, with_explanations)
