@@ -31,7 +31,7 @@ from typing import Any
 
 import clingo
 
-from .explain import _ATOM_INFO, Shaper, _atom_info, to_python, to_python_rep
+from .explain import Shaper, to_python, to_python_rep
 from .knowledge import Knowledge
 from .profile import Profile, parse_profile
 
@@ -111,10 +111,11 @@ class Answer:
     """The solver's answer for one profile: the shown atoms of the first
     optimal model (as clingo's symbol handles, see :func:`explain.to_python_rep`),
     and for every optimal model its plan atoms (plain Python, see
-    :func:`explain.to_python`) and its optimisation vector."""
+    :func:`explain.to_python`; ``None`` for the first model, whose plan atoms
+    are among ``handles``) and its optimisation vector."""
 
     handles: list[int]
-    plans: list[tuple[list, list[int]]]
+    plans: list[tuple[list | None, list[int]]]
     overrides: tuple[tuple[str, int], ...] = ()
     """The cost overrides of the grounding that answered (item costs follow from them)."""
 
@@ -196,17 +197,13 @@ class _Solver:
         # over self would make Control -> handler -> self -> Control a cycle
         # that only the cyclic collector frees (evicted groundings linger)
         plan_literals, reader = self.plan_literals, self.reader
-        known = _ATOM_INFO.get
-
-        def atom_info(handle: int) -> tuple:
-            return known(handle) or _atom_info(handle)
 
         def on_model(model: clingo.Model) -> None:
             if not reader.proven(model):
                 return
             if not handles:  # the first optimal model: every shown atom, its plan's among them
                 handles.extend(reader.shown(model))
-                plans.append(([atom for atom, c in map(atom_info, handles) if c == ""], list(model.cost)))
+                plans.append((None, list(model.cost)))  # None: the plan atoms among the handles
                 return
             is_true = reader.truth(model)
             atoms, seen = [], set()

@@ -290,6 +290,7 @@ class Shaper:
         cat = self.cat
         by_category: dict[str, list[int]] = {c: [] for c in cat.categories}
         rest: list = []
+        first_plan: list = []
         known = _ATOM_INFO.get
         for handle in answer.handles:
             atom, c = known(handle) or _atom_info(handle)
@@ -297,8 +298,18 @@ class Shaper:
                 by_category[c].append(handle)
             elif c is None:
                 rest.append(atom)
-        det = read_answer(rest)
-        costs = det["costs"]
+            else:
+                first_plan.append(atom)
+        costs: dict[str, int] = {}
+        det: dict[str, Any] = {"costs": costs, "unsupported": [], "direct": []}
+        for atom in rest:  # the atoms about the whole answer, not one category
+            name = atom[0]
+            if name == "missing_item_cost":
+                costs[atom[1]] = atom[2]
+            elif name == "direct_access":
+                det["direct"].append(atom[1])
+            elif name == "subject_unsupported":
+                det["unsupported"].append(atom[1])
         requires = {}
         categories = []
         entries = self._entries
@@ -319,7 +330,8 @@ class Shaper:
                 requires[c] = entry["requires"]
             categories.append(entry["json"])
 
-        plans = [self._plan_cached(atoms, cost, with_explanations, costs, requires, answer.overrides)
+        plans = [self._plan_cached(first_plan if atoms is None else atoms, cost, with_explanations, costs,
+                                   requires, answer.overrides)
                  for atoms, cost in answer.plans]
         plans = [p for p in plans if p is not None]
         plans.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),

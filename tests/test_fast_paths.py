@@ -200,3 +200,16 @@ def test_entries_built_cold_equal_entries_from_the_cache(knowledge, engine, cata
         cold._shaper._entries.clear()
         cold._shaper._plans.clear()
         assert cold.evaluate(profile) == expected
+
+
+def test_every_shown_predicate_has_a_place_in_the_answer(repo_root):
+    """The shaper sorts shown atoms into category entries, plans and the three about
+    the whole answer; a predicate shown later must be given one of those places."""
+    import re
+
+    from livegate.explain import _CATEGORY_PREDICATES, _PLAN_PREDICATES
+
+    shown = set(re.findall(r"^#show (\w+)/\d+\.", (repo_root / "logic" / "show.lp").read_text(), re.M))
+    assert len(shown) > 15
+    whole_answer = {"subject_unsupported", "direct_access", "missing_item_cost"}
+    assert shown == _CATEGORY_PREDICATES | _PLAN_PREDICATES | whole_answer
