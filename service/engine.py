@@ -417,7 +417,7 @@ class Engine:
         overrides = self._overrides(profile)
         bound = self.timeout if timeout is None else timeout
         deadline = None if bound is None else time.monotonic() + bound
-        pool = self._pool(overrides)
+        pool = self._pool(overrides) if overrides else self._default  # the base grounding is never evicted
         solver = pool.take(deadline, bound)
         try:
             atoms = self._input_atoms(profile, solver.count_limit)

@@ -266,6 +266,7 @@ class Shaper:
 
     _MAX_CACHED = 50_000
     _MAX_ENTRIES = 8_192
+    _MAX_TABLES = 64
 
     def __init__(self, catalogue, ruleset: dict[str, str]):
         self.cat = catalogue
@@ -275,7 +276,7 @@ class Shaper:
         self.notes = sorted(catalogue.general_notes.values(), key=lambda v: v["line"])
         self.counted = frozenset(i for i, it in catalogue.items.items() if it["counted"])
         self._sentences: dict[tuple, str] = {}
-        self._entries: dict[tuple, dict] = {}
+        self._entries: dict[tuple, dict[tuple, dict]] = {}  # (overrides, explain) -> atoms -> entry
         self._plans: dict[tuple, dict | None] = {}
 
     def _cached(self, key: tuple, make) -> str:
@@ -312,20 +313,25 @@ class Shaper:
                 det["unsupported"].append(atom[1])
         requires = {}
         categories = []
-        entries = self._entries
+        # an entry is a function of its category's atoms (which name the category:
+        # every category has its status atom) and the item costs (the defaults
+        # and the request's overrides): built once per such key. The atoms come
+        # in the grounding's output order, so a tuple will do: the same atoms in
+        # another order would only miss, never mismatch.
+        entries = self._entries.get((answer.overrides, with_explanations))
+        if entries is None:
+            if len(self._entries) > self._MAX_TABLES:
+                self._entries.clear()
+            entries = self._entries[(answer.overrides, with_explanations)] = {}
         for c, handles in by_category.items():
-            # an entry is a function of its category's atoms and the item costs
-            # (the defaults and the request's overrides): built once per such key.
-            # The atoms come in the grounding's output order, so a tuple will do:
-            # the same atoms in another order would only miss, never mismatch.
-            key = (c, answer.overrides, with_explanations, tuple(handles))
+            key = tuple(handles)
             entry = entries.get(key)
             if entry is None:
                 atoms = [(known(h) or _atom_info(h))[0] for h in handles]
                 entry = self._category_entry(c, read_answer(atoms), costs, with_explanations)
-                if len(self._entries) > self._MAX_ENTRIES:
-                    self._entries.clear()
-                self._entries[key] = entry
+                if len(entries) > self._MAX_ENTRIES:
+                    entries.clear()
+                entries[key] = entry
             if entry["requires"]:
                 requires[c] = entry["requires"]
             categories.append(entry["json"])
