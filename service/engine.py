@@ -31,7 +31,7 @@ from typing import Any
 
 import clingo
 
-from .explain import Shaper, to_python, to_python_rep
+from .explain import Shaper, to_python
 from .knowledge import Knowledge
 from .profile import Profile, parse_profile
 
@@ -118,11 +118,6 @@ class Answer:
     plans: list[tuple[list | None, list[int]]]
     overrides: tuple[tuple[str, int], ...] = ()
     """The cost overrides of the grounding that answered (item costs follow from them)."""
-
-    @property
-    def deterministic(self) -> list:
-        """The shown atoms of the first optimal model, as plain Python."""
-        return [to_python_rep(h) for h in self.handles]
 
 
 class _Solver:
@@ -414,13 +409,14 @@ class Engine:
 
     def solve(self, profile: Profile, timeout: float | None = None) -> Answer:
         """Solve a validated profile; the raw atoms of the answer."""
-        overrides = self._overrides(profile)
+        return self._solve(self._input_atoms(profile, self._count_limit), self._overrides(profile), timeout)
+
+    def _solve(self, atoms: set[tuple], overrides: tuple[tuple[str, int], ...], timeout: float | None) -> Answer:
         bound = self.timeout if timeout is None else timeout
         deadline = None if bound is None else time.monotonic() + bound
-        pool = self._pool(overrides) if overrides else self._default  # the base grounding is never evicted
+        pool = self._pool(overrides)
         solver = pool.take(deadline, bound)
         try:
-            atoms = self._input_atoms(profile, solver.count_limit)
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             answer = solver.solve(atoms, remaining, self._watchdog, bound)
             answer.overrides = overrides
@@ -436,13 +432,15 @@ class Engine:
         they are made of): treat them as read-only, and ``copy.deepcopy`` an
         answer before changing it."""
         profile = data if isinstance(data, Profile) else self.parse(data)
+        atoms, overrides = self._input_atoms(profile, self._count_limit), self._overrides(profile)
         if not self.answer_cache:
-            return self._shaper.response(profile, self.solve(profile, timeout), with_explanations=explain_)
+            return self._shaper.response(profile, self._solve(atoms, overrides, timeout), with_explanations=explain_)
         # the answer is a function of the input atoms, the cost overrides and explain_
-        key = (frozenset(self._input_atoms(profile, self._count_limit)), self._overrides(profile), explain_)
+        key = (frozenset(atoms), overrides, explain_)
         answer = self._answers.get(key)
         if answer is None:
-            answer = self._shaper.response(profile, self.solve(profile, timeout), with_explanations=explain_)
+            answer = self._shaper.response(profile, self._solve(atoms, overrides, timeout),
+                                           with_explanations=explain_)
             with self._answers_lock:
                 while len(self._answers) >= self.answer_cache:  # the oldest first
                     del self._answers[next(iter(self._answers))]

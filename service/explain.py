@@ -301,16 +301,8 @@ class Shaper:
                 rest.append(atom)
             else:
                 first_plan.append(atom)
-        costs: dict[str, int] = {}
-        det: dict[str, Any] = {"costs": costs, "unsupported": [], "direct": []}
-        for atom in rest:  # the atoms about the whole answer, not one category
-            name = atom[0]
-            if name == "missing_item_cost":
-                costs[atom[1]] = atom[2]
-            elif name == "direct_access":
-                det["direct"].append(atom[1])
-            elif name == "subject_unsupported":
-                det["unsupported"].append(atom[1])
+        det = read_answer(rest)  # the atoms about the whole answer, not one category
+        costs = det["costs"]
         requires = {}
         categories = []
         # an entry is a function of its category's atoms (which name the category:

@@ -16,8 +16,10 @@ never change other test files' hypothesis settings):
 from __future__ import annotations
 
 import copy
+import json
 import os
 import random as _random
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -213,3 +215,29 @@ def scrambled(profile: dict[str, Any], rnd: _random.Random) -> dict[str, Any]:
 
 def _copy(profile: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(profile)
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
+
+
+def random_profiles(n: int, seed: int) -> list[dict]:
+    """The examples, then valid profiles drawn from the whole vocabulary with
+    ``random`` (no hypothesis: a fixed list for tests that compare paths); a
+    few distinct cost overrides."""
+    rnd = _random.Random(seed)
+    overrides = [{}, {}, {}, {"business_license": 0}, {"av_programme_licence": 2, "training_coop_agreement": 7},
+                 {"non_commercial_icp_filing": 30}]
+    out = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES][:n]
+    while len(out) < n:
+        out.append({
+            "subject": {"type": rnd.choice(K.subject_types),
+                        "roles": rnd.sample(K.roles, rnd.randint(0, 2))},
+            "documents": rnd.sample(K.items, rnd.randint(0, 12)),
+            "counts": {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))},
+            "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
+            "goal": {"scenario": rnd.choice([None, *K.scenarios]),
+                     "categories": rnd.sample(K.categories, rnd.choice([0, 0, 1, 3])),
+                     "access": rnd.choice([None, *K.access_methods])},
+            "costs": rnd.choice(overrides),
+        })
+    return out

@@ -7,36 +7,12 @@ import json
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from livegate import Engine
 
-from strategies import K
+from strategies import random_profiles as _profiles
 
 THREADS = 16
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
-
-
-def _profiles(n: int, seed: int) -> list[dict]:
-    """Valid profiles drawn from the whole vocabulary; a few distinct cost overrides."""
-    rnd = random.Random(seed)
-    overrides = [{}, {}, {}, {"business_license": 0}, {"av_programme_licence": 2, "training_coop_agreement": 7},
-                 {"non_commercial_icp_filing": 30}]
-    out = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
-    while len(out) < n:
-        profile = {
-            "subject": {"type": rnd.choice(K.subject_types),
-                        "roles": rnd.sample(K.roles, rnd.randint(0, 2))},
-            "documents": rnd.sample(K.items, rnd.randint(0, 12)),
-            "counts": {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))},
-            "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
-            "goal": {"scenario": rnd.choice([None, *K.scenarios]),
-                     "categories": rnd.sample(K.categories, rnd.choice([0, 0, 1, 3])),
-                     "access": rnd.choice([None, *K.access_methods])},
-            "costs": rnd.choice(overrides),
-        }
-        out.append(profile)
-    return out
 
 
 def _dump(answer: dict) -> str:

@@ -23,28 +23,7 @@ import livegate.engine as engine_module
 from livegate import Engine
 from livegate.api import ConfigError, _json_bytes, create_app
 
-
-def _profiles(catalogue, n: int, seed: int) -> list[dict]:
-    rnd = random.Random(seed)
-    items = sorted(catalogue.items)
-    counted = sorted(i for i in items if catalogue.items[i]["counted"])
-    out = []
-    for _ in range(n):
-        goal = {}
-        if rnd.random() < 0.5:
-            goal["scenario"] = rnd.choice(sorted(catalogue.scenarios))
-        if rnd.random() < 0.3:
-            goal["access"] = rnd.choice(sorted(catalogue.access_methods))
-        profile = {"subject": {"type": rnd.choice(["enterprise", "government", "media", "other_organization"]),
-                               "roles": rnd.sample(sorted(catalogue.roles), rnd.randint(0, 2))},
-                   "documents": rnd.sample(items, rnd.randint(0, 12)),
-                   "counts": {i: rnd.randint(0, 3) for i in rnd.sample(counted, rnd.randint(0, 2))},
-                   "activities": rnd.sample(sorted(catalogue.activities), rnd.randint(0, 2)),
-                   "goal": goal}
-        if rnd.random() < 0.2:
-            profile["costs"] = {rnd.choice(items): rnd.randint(0, 30)}
-        out.append(profile)
-    return out
+from strategies import random_profiles
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +33,19 @@ def cached(knowledge) -> Engine:
 
 def _counting(engine: Engine, monkeypatch) -> list:
     calls: list = []
-    solve = engine.solve
+    solve = engine._solve
 
-    def counted(profile, timeout=None):
-        calls.append(profile)
-        return solve(profile, timeout)
+    def counted(atoms, overrides, timeout):
+        calls.append(atoms)
+        return solve(atoms, overrides, timeout)
 
-    monkeypatch.setattr(engine, "solve", counted)
+    monkeypatch.setattr(engine, "_solve", counted)
     return calls
 
 
 # -- the answer cache ----------------------------------------------------------------
-def test_cached_answers_equal_the_uncached_ones(engine, cached, catalogue):
-    for profile in _profiles(catalogue, 60, seed=5):
+def test_cached_answers_equal_the_uncached_ones(engine, cached):
+    for profile in random_profiles(60, seed=5):
         plain = engine.evaluate(profile)
         first, again = cached.evaluate(profile), cached.evaluate(profile)
         assert first == plain
@@ -104,10 +83,10 @@ def test_counts_past_the_largest_asked_share_an_entry_and_stay_right(knowledge, 
     assert len(calls) == 2
 
 
-def test_the_cache_keeps_the_newest_n_answers(knowledge, monkeypatch, catalogue):
+def test_the_cache_keeps_the_newest_n_answers(knowledge, monkeypatch):
     engine = Engine(knowledge, pool_size=1, answer_cache=2)
     calls = _counting(engine, monkeypatch)
-    a, b, c = _profiles(catalogue, 3, seed=11)
+    a, b, c = random_profiles(3, seed=11)
     for p in (a, b, c):
         engine.evaluate(p)
     assert len(engine._answers) == 2
@@ -138,8 +117,8 @@ def test_cache_off_by_default_in_the_engine(knowledge, monkeypatch):
     assert engine._answers == {}
 
 
-def test_threads_on_a_small_cache_get_the_sequential_answers(knowledge, engine, catalogue):
-    profiles = _profiles(catalogue, 12, seed=21)
+def test_threads_on_a_small_cache_get_the_sequential_answers(knowledge, engine):
+    profiles = random_profiles(12, seed=21)
     expected = [engine.evaluate(p) for p in profiles]
     shared = Engine(knowledge, pool_size=3, answer_cache=5)  # fewer entries than profiles: evictions
     failures: list = []
@@ -184,16 +163,16 @@ def test_api_answers_the_same_bytes_as_the_standard_json(clean_livegate_env, eng
 
 
 # -- the model reader ----------------------------------------------------------------
-def test_public_api_reader_gives_the_same_answers(knowledge, engine, catalogue, monkeypatch):
+def test_public_api_reader_gives_the_same_answers(knowledge, engine, monkeypatch):
     monkeypatch.setattr(engine_module, "_lib", None)  # as with a clingo build without the cffi module
     public = Engine(knowledge, pool_size=1)
-    for profile in _profiles(catalogue, 25, seed=3):
+    for profile in random_profiles(25, seed=3):
         assert public.evaluate(profile) == engine.evaluate(profile)
 
 
 # -- the shaper's caches ---------------------------------------------------------------
-def test_entries_built_cold_equal_entries_from_the_cache(knowledge, engine, catalogue):
-    profiles = _profiles(catalogue, 30, seed=9)
+def test_entries_built_cold_equal_entries_from_the_cache(knowledge, engine):
+    profiles = random_profiles(30, seed=9)
     warm = [engine.evaluate(p) for p in profiles]  # the session engine's caches are warm by now
     cold = Engine(knowledge, pool_size=1)
     for profile, expected in zip(profiles, warm):
