@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import corpus  # noqa: E402
 from livegate import Engine, Knowledge  # noqa: E402
-from livegate.engine import _Solver  # noqa: E402
+from livegate.solver import Solver as _Solver  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import clingo
 
-from livegate.knowledge import default_paths
+from livegate.kb import default_paths
 
 # which argument positions hold a category (c), an item (i) or an activity (a)
 RENAMED = {

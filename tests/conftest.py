@@ -33,6 +33,14 @@ def catalogue(knowledge: Knowledge):
     return knowledge.catalogue
 
 
+@pytest.fixture(scope="session")
+def published(knowledge: Knowledge) -> dict:
+    """The catalogue as the API publishes it, each list by id."""
+    data = knowledge.catalogue_json()
+    return {key: {entry["id"]: entry for entry in value} if isinstance(value, list) else value
+            for key, value in data.items()}
+
+
 PIGEONS = """\
 % Pathological test rules: holding a business licence switches on a pigeon-hole
 % problem (13 pigeons, 12 holes) that no solver refutes within seconds.
@@ -64,18 +72,6 @@ def clean_livegate_env(monkeypatch):
     for name in list(os.environ):
         if name.startswith("LIVEGATE_"):
             monkeypatch.delenv(name)
-
-
-def report(request: pytest.FixtureRequest, lines: list[str]) -> None:
-    """Write a run's figures to the terminal, past output capture (fuzz and hostile-input counts)."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None or not lines:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from reference import holdings, kb
+from tests.reference import holdings, kb
 
 K = kb()
 

@@ -18,11 +18,11 @@ import pytest
 from flask import Flask
 
 import livegate
-import livegate.api
+import livegate.app
 from livegate import Engine, Knowledge, Profile
-from livegate.api import ConfigError, create_app
+from livegate.app import create_app
+from livegate.http.config import ConfigError
 from livegate.cli import main as cli_main
-from livegate.knowledge import catalogue_dict
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 BANK = {"subject": {"type": "enterprise"}, "documents": ["business_license", "financial_licence"],
@@ -93,7 +93,7 @@ def test_explain_false_leaves_out_every_explanation(client, engine, endpoint, va
     for p in (profile, BANK):
         body = client.post(f"{endpoint}?explain={value}", json=p).get_json()
         assert not has_key(body, "explanation")
-        expected = plain(engine.evaluate(p, explain_=False))
+        expected = plain(engine.evaluate(p, explain=False))
         body.pop("decision_id")
         assert body == ({k: expected[k] for k in body} if endpoint == "/v1/cheapest" else expected)
 
@@ -133,7 +133,7 @@ def test_an_integral_number_written_with_a_fraction_counts_as_that_integer(clien
 def test_catalogue_is_the_knowledge_base_catalogue(client, engine):
     response = client.get("/v1/catalogue")
     assert response.status_code == 200
-    assert response.get_json() == plain(catalogue_dict(engine.knowledge))
+    assert response.get_json() == plain(engine.knowledge.catalogue_json())
 
 
 def test_catalogue_carries_an_etag_and_cache_control(client):
@@ -159,14 +159,14 @@ def test_catalogue_max_age_is_configurable(make_app):
 
 
 def test_every_category_is_served_as_the_catalogue_lists_it(client, engine):
-    for entry in plain(catalogue_dict(engine.knowledge))["categories"]:
+    for entry in plain(engine.knowledge.catalogue_json())["categories"]:
         response = client.get(f"/v1/categories/{entry['id']}")
         assert response.status_code == 200
         assert response.get_json() == entry
 
 
 def test_every_item_is_served_as_the_catalogue_lists_it(client, engine):
-    for entry in plain(catalogue_dict(engine.knowledge))["items"]:
+    for entry in plain(engine.knowledge.catalogue_json())["items"]:
         response = client.get(f"/v1/items/{entry['id']}")
         assert response.status_code == 200
         assert response.get_json() == entry
@@ -383,7 +383,7 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(knowledge, monk
     def fail(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(broken, "evaluate", fail)
+    monkeypatch.setattr(broken, "answer", fail)
     app = create_app({"ENGINE": broken})  # not TESTING: errors are handled, not re-raised
     app.logger.disabled = True
     response = app.test_client().post("/v1/evaluate", json=BANK)
@@ -544,7 +544,7 @@ def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, mon
 def test_apps_are_independent_and_no_app_lives_at_module_level(make_app):
     fast, slow = make_app(TIMEOUT=1), make_app(TIMEOUT=3)
     assert (fast.config["TIMEOUT"], slow.config["TIMEOUT"]) == (1, 3)
-    assert not [v for v in vars(livegate.api).values() if isinstance(v, Flask)]
+    assert not [v for v in vars(livegate.app).values() if isinstance(v, Flask)]
 
 
 def test_create_app_builds_its_own_engine_when_none_is_given():

@@ -16,12 +16,12 @@ from __future__ import annotations
 import collections
 
 import pytest
-from conftest import report
+from tests.support.figures import report
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from livegate import Engine
-from livegate.api import create_app
+from livegate.app import create_app
 
 FUZZ_EXAMPLES = 100
 

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import reference as ref
-from strategies import K, SETTINGS, profiles, scrambled, with_item, without_item
+from tests import reference as ref
+from tests.strategies import K, SETTINGS, profiles, scrambled, with_item, without_item
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 

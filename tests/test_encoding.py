@@ -313,7 +313,7 @@ def _strip_comments(text: str) -> str:
 def test_logic_names_no_category_item_role_or_activity(catalogue):
     """The rules are generic: no id of the knowledge base appears in logic/ outside comments."""
     ids = set(catalogue.categories) | set(catalogue.items) | set(catalogue.activities) | set(catalogue.roles)
-    ids |= {a["id"] for c in catalogue.categories.values() for a in c["alternatives"]} - {"none"}
+    ids |= {a.id for c in catalogue.categories.values() for a in c.alternatives} - {"none"}
     for path in sorted((ROOT / "logic").rglob("*.lp")):
         words = set(re.findall(r"[a-z_][a-z0-9_]*", _strip_comments(path.read_text(encoding="utf-8"))))
         assert not words & ids, f"{path.name} names {sorted(words & ids)}"

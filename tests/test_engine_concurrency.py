@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from livegate import Engine
 
-from strategies import random_profiles as _profiles
+from tests.strategies import random_profiles as _profiles
 
 THREADS = 16
 
@@ -44,5 +44,5 @@ def test_sixteen_threads_on_a_small_pool_with_evicted_overrides(knowledge):
     # Fewer solvers than threads and an override cache smaller than the number
     # of distinct cost overrides: threads wait for solvers and pools are evicted
     # and rebuilt while others use them.
-    engine = Engine(knowledge, pool_size=2, override_cache=2)
+    engine = Engine(knowledge, pool_size=2, override_groundings=2)
     _run(engine, _profiles(24, seed=16))

@@ -1,11 +1,11 @@
-"""The fast paths of issue 5 give the answers of the plain ones.
+"""The fast paths give the answers of the plain ones.
 
-- the answer cache (``Engine(answer_cache=N)``, on in the API): a profile
-  asked again is answered without solving, with the same answer, also
+- the answer cache of the API (:class:`livegate.http.decisions.Decisions`): a
+  profile asked again is answered without solving, with the same bytes, also
   under threads and evictions;
 - the model reader through clingo's C API against clingo's public API;
-- the shaper's caches (category entries and plans by their atoms);
-- the API's JSON bytes (orjson) against the standard library's.
+- the shaper's cache of category fragments against fragments written cold;
+- answers are fresh objects: changing one changes no other.
 
 No timings here: those are the benchmark's (bench/run.py).
 """
@@ -16,118 +16,116 @@ import copy
 import json
 import random
 import threading
+from typing import Any
 
 import pytest
 
-import livegate.engine as engine_module
 from livegate import Engine
-from livegate.api import ConfigError, _json_bytes, create_app
+from livegate.answer import dumps
+from livegate.app import create_app
+from livegate.contract import FastModelReader, PublicModelReader
+from livegate.http.config import ConfigError
+from livegate.http.decisions import Decisions
+from livegate.solver import Groundings
 
-from strategies import random_profiles
+from tests.strategies import random_profiles
 
 
-@pytest.fixture(scope="module")
-def cached(knowledge) -> Engine:
-    return Engine(knowledge, answer_cache=64)
+def _counting(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Count the solver's calls on ``engine``."""
+    calls: list[Any] = []
+    solve = engine.groundings.solve
 
-
-def _counting(engine: Engine, monkeypatch) -> list:
-    calls: list = []
-    solve = engine._solve
-
-    def counted(atoms, overrides, timeout):
+    def counted(atoms: Any, overrides: Any, bound: Any) -> Any:
         calls.append(atoms)
-        return solve(atoms, overrides, timeout)
+        return solve(atoms, overrides, bound)
 
-    monkeypatch.setattr(engine, "_solve", counted)
+    monkeypatch.setattr(engine.groundings, "solve", counted)
     return calls
 
 
+def _decisions(knowledge: Any, entries: int, pool_size: int = 1) -> Decisions:
+    return Decisions(Engine(knowledge, pool_size=pool_size), None, answer_cache=entries, timeout=None)
+
+
 # -- the answer cache ----------------------------------------------------------------
-def test_cached_answers_equal_the_uncached_ones(engine, cached):
+def test_cached_answers_equal_the_uncached_ones(knowledge, engine):
+    cached = _decisions(knowledge, 64)
     for profile in random_profiles(60, seed=5):
-        plain = engine.evaluate(profile)
-        first, again = cached.evaluate(profile), cached.evaluate(profile)
-        assert first == plain
-        assert again == plain
-        assert cached.evaluate(profile, explain_=False) == engine.evaluate(profile, explain_=False)
+        parsed = engine.parse(profile)
+        plain = engine.answer(parsed).body
+        assert cached.answer(parsed, explain=True, lang="zh").body == plain
+        assert cached.answer(parsed, explain=True, lang="zh").body == plain
+        assert cached.answer(parsed, explain=False, lang="zh").body == engine.answer(parsed, explain=False).body
 
 
 def test_a_profile_asked_again_is_not_solved_again(knowledge, monkeypatch):
-    engine = Engine(knowledge, pool_size=1, answer_cache=8)
-    calls = _counting(engine, monkeypatch)
+    cached = _decisions(knowledge, 8)
+    calls = _counting(cached.engine, monkeypatch)
+    parse = cached.engine.parse
     profile = {"subject": {"type": "enterprise"}, "documents": ["business_license", "non_commercial_icp_filing"]}
-    engine.evaluate(profile)
-    engine.evaluate(profile)
+    cached.answer(parse(profile), explain=True, lang="zh")
+    cached.answer(parse(profile), explain=True, lang="zh")
     # the same input atoms: order and duplicates of documents do not matter
-    engine.evaluate({"subject": {"type": "enterprise"}, "documents": ["non_commercial_icp_filing", "business_license",
-                                                                       "non_commercial_icp_filing"]})
+    cached.answer(parse({"subject": {"type": "enterprise"},
+                         "documents": ["non_commercial_icp_filing", "business_license", "non_commercial_icp_filing"]}),
+                  explain=True, lang="zh")
     assert len(calls) == 1
-    engine.evaluate(profile, explain_=False)  # another answer: without explanations
-    engine.evaluate({**profile, "costs": {"non_commercial_icp_filing": 7}})  # another grounding's costs
-    engine.evaluate({**profile, "documents": ["business_license"]})
-    assert len(calls) == 4
+    cached.answer(parse(profile), explain=False, lang="zh")  # another answer: without explanations
+    cached.answer(parse(profile), explain=True, lang="en")  # another language
+    cached.answer(parse({**profile, "costs": {"non_commercial_icp_filing": 7}}), explain=True, lang="zh")
+    cached.answer(parse({**profile, "documents": ["business_license"]}), explain=True, lang="zh")
+    assert len(calls) == 5
 
 
 def test_counts_past_the_largest_asked_share_an_entry_and_stay_right(knowledge, engine, monkeypatch, catalogue):
-    counted = next(i for i, it in sorted(catalogue.items.items()) if it["counted"])
-    cache = Engine(knowledge, pool_size=1, answer_cache=8)
-    calls = _counting(cache, monkeypatch)
+    counted = next(i for i, it in sorted(catalogue.items.items()) if it.counted)
+    cached = _decisions(knowledge, 8)
+    calls = _counting(cached.engine, monkeypatch)
+    parse = cached.engine.parse
     many = {"subject": {"type": "enterprise"}, "counts": {counted: 50}}
     more = {"subject": {"type": "enterprise"}, "counts": {counted: 900}}
-    assert cache.evaluate(many) == engine.evaluate(many)
-    assert cache.evaluate(more) == engine.evaluate(more)
+    assert cached.answer(parse(many), explain=True, lang="zh").json() == engine.evaluate(many)
+    assert cached.answer(parse(more), explain=True, lang="zh").json() == engine.evaluate(more)
     assert len(calls) == 1
     fewer = {"subject": {"type": "enterprise"}, "counts": {counted: 1}}
-    assert cache.evaluate(fewer) == engine.evaluate(fewer)
+    assert cached.answer(parse(fewer), explain=True, lang="zh").json() == engine.evaluate(fewer)
     assert len(calls) == 2
 
 
 def test_the_cache_keeps_the_newest_n_answers(knowledge, monkeypatch):
-    engine = Engine(knowledge, pool_size=1, answer_cache=2)
-    calls = _counting(engine, monkeypatch)
-    a, b, c = random_profiles(3, seed=11)
+    cached = _decisions(knowledge, 2)
+    calls = _counting(cached.engine, monkeypatch)
+    a, b, c = (cached.engine.parse(p) for p in random_profiles(3, seed=11))
     for p in (a, b, c):
-        engine.evaluate(p)
-    assert len(engine._answers) == 2
-    engine.evaluate(c)
-    engine.evaluate(b)
+        cached.answer(p, explain=True, lang="zh")
+    cached.answer(c, explain=True, lang="zh")
+    cached.answer(b, explain=True, lang="zh")
     assert len(calls) == 3
-    engine.evaluate(a)  # the oldest was dropped
+    cached.answer(a, explain=True, lang="zh")  # the oldest was dropped
     assert len(calls) == 4
 
 
-def test_changing_an_answer_does_not_change_the_next(knowledge, engine):
-    cache = Engine(knowledge, pool_size=1, answer_cache=4)
-    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
-    expected = copy.deepcopy(engine.evaluate(profile))
-    first = cache.evaluate(profile)
-    first["decision_id"] = "added by a caller"
-    first["eligible"] = []
-    assert cache.evaluate(profile) == expected
-
-
-def test_cache_off_by_default_in_the_engine(knowledge, monkeypatch):
-    engine = Engine(knowledge, pool_size=1)
-    calls = _counting(engine, monkeypatch)
-    profile = {"subject": {"type": "enterprise"}}
-    engine.evaluate(profile)
-    engine.evaluate(profile)
+def test_no_cache_solves_every_time(knowledge, monkeypatch):
+    plain = _decisions(knowledge, 0)
+    calls = _counting(plain.engine, monkeypatch)
+    profile = plain.engine.parse({"subject": {"type": "enterprise"}})
+    plain.answer(profile, explain=True, lang="zh")
+    plain.answer(profile, explain=True, lang="zh")
     assert len(calls) == 2
-    assert engine._answers == {}
 
 
 def test_threads_on_a_small_cache_get_the_sequential_answers(knowledge, engine):
-    profiles = random_profiles(12, seed=21)
-    expected = [engine.evaluate(p) for p in profiles]
-    shared = Engine(knowledge, pool_size=3, answer_cache=5)  # fewer entries than profiles: evictions
-    failures: list = []
+    profiles = [engine.parse(p) for p in random_profiles(12, seed=21)]
+    expected = [engine.answer(p).body for p in profiles]
+    shared = _decisions(knowledge, 5, pool_size=3)  # fewer entries than profiles: evictions
+    failures: list[int] = []
 
     def work(k: int) -> None:
         rnd = random.Random(k)
         for _ in range(30):
             n = rnd.randrange(len(profiles))
-            if shared.evaluate(profiles[n]) != expected[n]:
+            if shared.answer(profiles[n], explain=True, lang="zh").body != expected[n]:
                 failures.append(n)
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
@@ -136,18 +134,27 @@ def test_threads_on_a_small_cache_get_the_sequential_answers(knowledge, engine):
     for t in threads:
         t.join()
     assert failures == []
-    assert len(shared._answers) <= 5
+
+
+# -- answers are fresh objects ------------------------------------------------------------
+def test_changing_an_answer_does_not_change_the_next(engine):
+    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+    expected = copy.deepcopy(engine.evaluate(profile))
+    first = engine.evaluate(profile)
+    first["eligible"].append("added by a caller")
+    first["categories"][0]["missing_sets"].clear()
+    first["cheapest"]["plans"][0]["categories"].append("added")
+    assert engine.evaluate(profile) == expected
 
 
 # -- the API's cache setting and JSON bytes -------------------------------------------
 def test_api_cache_setting(clean_livegate_env, monkeypatch, engine):
-    app = create_app()
-    assert app.extensions["livegate"].engine.answer_cache == 1024
+    assert create_app({"ENGINE": engine}).config["ANSWER_CACHE"] == 1024
     monkeypatch.setenv("LIVEGATE_ANSWER_CACHE", "0")
-    assert create_app().extensions["livegate"].engine.answer_cache == 0
+    assert create_app({"ENGINE": engine}).config["ANSWER_CACHE"] == 0
     monkeypatch.setenv("LIVEGATE_ANSWER_CACHE", "-1")
     with pytest.raises(ConfigError, match="ANSWER_CACHE"):
-        create_app()
+        create_app({"ENGINE": engine})
 
 
 def test_api_answers_the_same_bytes_as_the_standard_json(clean_livegate_env, engine):
@@ -159,36 +166,26 @@ def test_api_answers_the_same_bytes_as_the_standard_json(clean_livegate_env, eng
     data = response.get_json()
     assert response.data == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
     assert "教育" in response.data.decode("utf-8")  # raw UTF-8, not \u escapes
-    assert _json_bytes({"big": 2 ** 70, "名": [1, "二"]}) == '{"big":1180591620717411303424,"名":[1,"二"]}'.encode()
+    assert dumps({"big": 2 ** 62, "名": [1, "二"]}) == '{"big":4611686018427387904,"名":[1,"二"]}'.encode()
 
 
 # -- the model reader ----------------------------------------------------------------
-def test_public_api_reader_gives_the_same_answers(knowledge, engine, monkeypatch):
-    monkeypatch.setattr(engine_module, "_lib", None)  # as with a clingo build without the cffi module
+def test_the_c_api_reader_is_in_use_and_the_public_api_reader_gives_the_same_answers(knowledge, engine):
+    pool = engine.groundings.pool(())
+    solver = pool.take(None, None)
+    pool.give(solver)
+    assert isinstance(solver.reader, FastModelReader)
     public = Engine(knowledge, pool_size=1)
+    public.groundings = Groundings(knowledge, pool_size=1, reader=PublicModelReader)
     for profile in random_profiles(25, seed=3):
         assert public.evaluate(profile) == engine.evaluate(profile)
 
 
-# -- the shaper's caches ---------------------------------------------------------------
-def test_entries_built_cold_equal_entries_from_the_cache(knowledge, engine):
+# -- the shaper's cache ----------------------------------------------------------------------
+def test_fragments_written_cold_equal_fragments_from_the_cache(knowledge, engine):
     profiles = random_profiles(30, seed=9)
-    warm = [engine.evaluate(p) for p in profiles]  # the session engine's caches are warm by now
-    cold = Engine(knowledge, pool_size=1)
-    for profile, expected in zip(profiles, warm):
-        cold._shaper._entries.clear()
-        cold._shaper._plans.clear()
-        assert cold.evaluate(profile) == expected
-
-
-def test_every_shown_predicate_has_a_place_in_the_answer(repo_root):
-    """The shaper sorts shown atoms into category entries, plans and the three about
-    the whole answer; a predicate shown later must be given one of those places."""
-    import re
-
-    from livegate.explain import _CATEGORY_PREDICATES, _PLAN_PREDICATES
-
-    shown = set(re.findall(r"^#show (\w+)/\d+\.", (repo_root / "logic" / "show.lp").read_text(), re.M))
-    assert len(shown) > 15
-    whole_answer = {"subject_unsupported", "direct_access", "missing_item_cost"}
-    assert shown == _CATEGORY_PREDICATES | _PLAN_PREDICATES | whole_answer
+    warm = [engine.answer(p).body for p in profiles]  # the session engine's cache is warm by now
+    assert [engine.answer(p).body for p in profiles] == warm
+    cold = Engine(knowledge, pool_size=1, fragment_cache_bytes=0)
+    for profile, expected in zip(profiles, warm, strict=True):
+        assert cold.answer(profile).body == expected

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import report
+from tests.support.figures import report
 
 from livegate import Engine, ProfileError
-from livegate.api import create_app
+from livegate.app import create_app
 from livegate.profile import JsonError, loads
-from load import HOST, Server, send, without_decision_id
+from tests.support.server import HOST, Server, send, without_decision_id
 
 PWNED = Path("/tmp/livegate-hostile-pwned")
 REFERENCE = {"subject": {"type": "enterprise", "roles": ["car_dealer"]}, "documents": ["business_license"],

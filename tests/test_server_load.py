@@ -2,8 +2,8 @@
 
 - Two workers answer 16 clients at once exactly as the engine answers the same
   profiles one by one.
-- ``tests/load.py`` runs for a short, fixed time (``LOAD_SECONDS``; longer
-  runs: ``python tests/load.py --seconds 60``) and its figures are checked
+- ``bench/load.py`` runs for a short, fixed time (``LOAD_SECONDS``; longer
+  runs: ``python -m bench.load --seconds 60``) and its figures are checked
   here one property at a time: no 5xx, no wrong answer, no connection error
   except those in flight on the worker it kills, a replacement worker that
   answers, and RSS growth under 10 %.
@@ -25,7 +25,7 @@ import clingo
 import pytest
 
 from livegate import Engine
-from load import Server, send
+from tests.support.server import Server, send
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = sorted((HERE.parent / "examples").glob("*.json"))
@@ -62,13 +62,13 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
     profiles = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
     profiles += _random_profiles(catalogue, RANDOM_PROFILES)
     overrides = {(i, w) for p in profiles for i, w in p.get("costs", {}).items()
-                 if w != catalogue.items[i]["default_cost"]}
+                 if w != catalogue.items[i].default_cost}
     assert len(overrides) > 16, "the profiles should turn a worker's override cache (16) over"
     requests = [(path, n) for n in range(len(profiles)) for path in ("/v1/evaluate", "/v1/evaluate?explain=false",
                                                                       "/v1/cheapest")]
     expected = {}
     for path, n in requests:  # one by one, in this process
-        answer = json.loads(json.dumps(engine.evaluate(profiles[n], explain_="explain=false" not in path)))
+        answer = json.loads(json.dumps(engine.evaluate(profiles[n], explain="explain=false" not in path)))
         expected[path, n] = {"ruleset": answer["ruleset"], "cheapest": answer["cheapest"]} \
             if path == "/v1/cheapest" else answer
     results: list[tuple[str, int, int, dict | str]] = []
@@ -107,14 +107,14 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
     assert "Traceback" not in stderr
 
 
-# -- tests/load.py ------------------------------------------------------------------------
+# -- bench/load.py ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def load_run(request, tmp_path_factory) -> dict:
-    """One run of tests/load.py; its figures, failures and report (printed at the end of the module)."""
+    """One run of bench/load.py; its figures, failures and report (printed at the end of the module)."""
     out = tmp_path_factory.mktemp("load") / "figures.json"
-    proc = subprocess.run([sys.executable, str(HERE / "load.py"), "--seconds", str(LOAD_SECONDS),
+    proc = subprocess.run([sys.executable, "-m", "bench.load", "--seconds", str(LOAD_SECONDS),
                            "--override-sets", str(LOAD_OVERRIDE_SETS), "--json", str(out)],
-                          capture_output=True, text=True, timeout=LOAD_SECONDS + 150)
+                          capture_output=True, text=True, timeout=LOAD_SECONDS + 150, cwd=HERE.parent)
     assert proc.returncode in (0, 1), f"load.py exited with {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     run = json.loads(out.read_text(encoding="utf-8"))
     run["returncode"], run["report"] = proc.returncode, proc.stdout
@@ -169,7 +169,7 @@ def test_load_server_stopped_cleanly(load_run):
 # cycle, and an evicted grounding then waits for the cyclic garbage collector: ~96 dead Controls after
 # 100 evaluations over 20 overrides, ~230 MB per worker under the load mix instead of ~145 MB.
 def test_a_cost_override_grounding_evicted_from_the_cache_is_freed_at_once(knowledge):
-    engine = Engine(knowledge, pool_size=1, override_cache=4)
+    engine = Engine(knowledge, pool_size=1, override_groundings=4)
     profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
     gc.collect()
     before = sum(isinstance(o, clingo.Control) for o in gc.get_objects())

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from livegate import Engine, EvaluationTimeout, Knowledge
-from load import Server, send, without_decision_id
+from tests.support.server import Server, send, without_decision_id
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from livegate.api import create_app
+from livegate.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -195,7 +195,7 @@ def test_success_training_institution_with_district_permit_and_licence_is_eligib
     submit(page)
     expect(page.locator("#cheapest-cost")).to_have_text("0")
     expect(page.locator("#cat-edu_vocational_training")).to_have_attribute("data-status", "eligible")
-    expect(page.locator("#cat-edu_vocational_training .status")).to_have_text("可申请")
+    expect(page.locator("#cat-edu_vocational_training .status")).to_have_text("已具备条件")
     expect(page.locator("article.plan[data-categories=edu_vocational_training]")).to_have_count(1)
 
 

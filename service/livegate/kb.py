@@ -1,19 +1,31 @@
 """The knowledge base on disk: where the ``.lp`` files are, their digest, and
-the catalogue read from ``facts/`` (static data: names, sources, alternatives).
+the catalogue that ``facts/`` declares, as typed, read-only records.
 
-The catalogue is read by grounding the facts alone and walking the atoms with
-clingo's symbol API; nothing here decides anything about a profile.
+The facts are read by grounding ``facts/`` alone and walking the atoms with
+clingo's symbol API. Nothing here decides anything about a profile: the
+catalogue is what the source says (names, sources, alternatives, notes), for
+the words of an answer and for validating ids.
+
+``facts/`` and ``logic/`` ship inside the package as ``livegate/facts`` and
+``livegate/logic`` (in the source tree, links to the repository's top-level
+folders, so an editable install reads the repository's own files);
+:func:`default_paths` finds them with :mod:`importlib.resources`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import clingo
 
-__all__ = ["Knowledge", "Catalogue", "KnowledgeError", "default_paths", "catalogue_dict"]
+__all__ = ["AccessMethod", "Activity", "Alternative", "Catalogue", "Category", "Companion", "GeneralNote",
+           "IssuerClass", "Item", "Knowledge", "KnowledgeError", "Note", "Requirement", "Role", "Scenario",
+           "Source", "SubjectType", "default_paths"]
 
 
 class KnowledgeError(Exception):
@@ -21,31 +33,312 @@ class KnowledgeError(Exception):
 
 
 def default_paths() -> tuple[Path, Path]:
-    """The ``facts/`` and ``logic/`` folders shipped with the package.
-
-    Installed, they sit inside the package (``livegate/facts``); in a source
-    tree (an editable install) beside it (``service/../facts``).
-    """
-    here = Path(__file__).resolve().parent
-    for base in (here, here.parent):
-        if (base / "facts").is_dir() and (base / "logic" / "main.lp").is_file():
-            return base / "facts", base / "logic"
-    raise KnowledgeError(f"the knowledge base (facts/, logic/) was not found near {here}")
+    """The ``facts/`` and ``logic/`` folders shipped with the package."""
+    package = Path(str(files("livegate")))
+    facts, logic = package / "facts", package / "logic"
+    if not (logic / "main.lp").is_file():
+        raise KnowledgeError(f"the knowledge base was not found: no {logic / 'main.lp'}")
+    return facts, logic
 
 
-def _load_facts(files: list[Path]) -> list[clingo.Symbol]:
-    messages: list[str] = []
-    ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
-    try:
-        for path in files:
-            ctl.load(str(path))
-        ctl.ground([("base", [])])
-    except RuntimeError as exc:
-        raise KnowledgeError("; ".join(m.strip() for m in messages) or str(exc)) from None
-    return [atom.symbol for atom in ctl.symbolic_atoms if atom.is_fact]
+# -- the catalogue's records --------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a category stands in the source: its heading path, its requirement link, its line."""
+
+    section: str
+    url: str
+    line: int
 
 
-def _value(sym: clingo.Symbol):
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """An alternative needs ``count`` of ``item`` (1 unless the item is counted)."""
+
+    item: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """One way to meet a category: all of its items; open only to ``reserved_for`` roles if any."""
+
+    id: str
+    label: str
+    items: tuple[Requirement, ...]
+    reserved_for: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    """Held together with category ``category``, the owner grants ``access``."""
+
+    category: str
+    access: str
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A service category as the source describes it."""
+
+    id: str
+    name: str
+    alternatives: tuple[Alternative, ...]
+    notes: tuple[str, ...]
+    activities: tuple[str, ...]
+    companions: tuple[Companion, ...]
+    source: Source
+    scenario: str
+    scene: str | None
+    scope: str | None
+    access: str
+
+    def alternative(self, alt: str) -> Alternative:
+        return next(a for a in self.alternatives if a.id == alt)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A document a requirement names; a qualified one names its plain form."""
+
+    id: str
+    name: str
+    issuer_class: str
+    default_cost: int
+    qualifier: str | None
+    plain_form: str | None
+    qualified_forms: tuple[str, ...]
+    counted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Something a profile may declare, from a note of ``category``; ``effects`` as the facts write them."""
+
+    id: str
+    category: str
+    label: str | None
+    text: str
+    effects: tuple[str, ...]
+    remedy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A note that always travels with its category (e.g. a review lead time)."""
+
+    id: str
+    text: str | None
+    category: str | None
+    lead_time_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GeneralNote:
+    """A note of the source's preamble that travels with every answer."""
+
+    id: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectType:
+    """A subject type; ``rule`` is the source's sentence about it, at ``line``."""
+
+    id: str
+    name: str
+    supported: bool
+    direct_access: str | None
+    rule: str | None
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessMethod:
+    id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerClass:
+    id: str
+    name: str
+    default_cost: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything ``facts/`` declares. Mappings keep the order the answer uses
+    (categories by their line in the source; other ids sorted)."""
+
+    version: str
+    subject_types: dict[str, SubjectType]
+    roles: dict[str, Role]
+    role_implied_by_subject: dict[str, str]
+    scenarios: dict[str, Scenario]
+    access_methods: dict[str, AccessMethod]
+    issuer_classes: dict[str, IssuerClass]
+    items: dict[str, Item]
+    categories: dict[str, Category]
+    activities: dict[str, Activity]
+    external_categories: dict[str, str]
+    notes: dict[str, Note]
+    general_notes: tuple[GeneralNote, ...]
+    counted_limit: dict[str, int] = field(default_factory=dict)
+    """The largest count any requirement asks of each counted item."""
+
+    @classmethod
+    def from_symbols(cls, symbols: Iterable[clingo.Symbol]) -> Catalogue:
+        by: dict[str, list[list[Any]]] = {}
+        for sym in symbols:
+            if sym.type == clingo.SymbolType.Function and sym.name:
+                by.setdefault(f"{sym.name}/{len(sym.arguments)}", []).append([_value(a) for a in sym.arguments])
+
+        def rows(sig: str) -> list[list[Any]]:
+            return sorted(by.get(sig, []), key=lambda r: [str(x) for x in r])
+
+        version = next((v for (v,) in rows("ruleset_version/1")), "")
+        rules = {t: text for t, text in rows("subject_type_rule/2")}
+        unsupported = {t: line for t, line in rows("unsupported_subject_type/2")}
+        direct = {t: (a, line) for t, a, line in rows("direct_route/3")}
+        subject_types = {
+            t: SubjectType(t, name, t not in unsupported, direct.get(t, (None, None))[0], rules.get(t),
+                           unsupported.get(t, direct.get(t, (None, None))[1]))
+            for t, name in rows("subject_type/2")}
+        class_names = {k: n for k, n in rows("issuer_class_name/2")}
+        issuer_classes = {k: IssuerClass(k, class_names.get(k, k), w) for k, w in rows("issuer_class/2")}
+        qualified = {q: (p, text) for q, p, text in rows("item_qualified/3")}
+        counts = {(c, a, i): n for c, a, i, n in rows("requires_count/4")}
+        counted: dict[str, int] = {}
+        for (_c, _a, i), n in counts.items():
+            counted[i] = max(counted.get(i, 0), n)
+        items = {
+            i: Item(i, name, klass, issuer_classes[klass].default_cost if klass in issuer_classes else 0,
+                    qualified[i][1] if i in qualified else None, qualified[i][0] if i in qualified else None,
+                    tuple(q for q, (p, _) in qualified.items() if p == i), i in counted)
+            for i, name, klass in rows("item/3")}
+
+        alternatives: dict[tuple[str, str], dict[str, Any]] = {}
+        for c, alt, label in rows("alternative/3"):
+            alternatives[(c, alt)] = {"id": alt, "label": label, "items": [], "reserved_for": []}
+        for c, alt, i in rows("requires_item/3"):
+            alternatives[(c, alt)]["items"].append(Requirement(i, counts.get((c, alt, i), 1)))
+        for c, alt, r in rows("reserved_for/3"):
+            alternatives[(c, alt)]["reserved_for"].append(r)
+        by_category: dict[str, list[Alternative]] = {}
+        for (c, _), a in sorted(alternatives.items(), key=lambda kv: kv[1]["label"]):
+            by_category.setdefault(c, []).append(
+                Alternative(a["id"], a["label"], tuple(a["items"]), tuple(a["reserved_for"])))
+
+        notes: dict[str, dict[str, Any]] = {}
+        category_notes: dict[str, list[str]] = {}
+        for n, days in rows("note_lead_time/2"):
+            notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None})["lead_time_days"] = days
+        for c, n, text in rows("category_note/3"):
+            category_notes.setdefault(c, []).append(n)
+            notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None}).update(
+                {"text": text, "category": c})
+        activity_rows: dict[str, dict[str, Any]] = {}
+        category_activities: dict[str, list[str]] = {}
+        for a, c, text in rows("activity/3"):
+            activity_rows[a] = {"category": c, "label": None, "text": text, "effects": [], "remedy": None}
+            category_activities.setdefault(c, []).append(a)
+        for a, text in rows("activity_label/2"):
+            activity_rows[a]["label"] = text
+        for a, effect in rows("activity_effect/2"):
+            activity_rows[a]["effects"].append(effect)
+        for a, text in rows("activity_remedy/2"):
+            activity_rows[a]["remedy"] = text
+
+        single = {sig: {row[0]: row[1:] for row in rows(sig)} for sig in (
+            "category_source/4", "category_scenario/2", "category_scene/2", "category_scope/2", "category_access/2")}
+        companions: dict[str, list[Companion]] = {}
+        for c, p, a in rows("companion_access/3"):
+            companions.setdefault(c, []).append(Companion(p, a))
+        categories = [
+            Category(c, name, tuple(by_category.get(c, [])), tuple(category_notes.get(c, [])),
+                     tuple(category_activities.get(c, [])), tuple(companions.get(c, [])),
+                     Source(*single["category_source/4"][c]) if c in single["category_source/4"] else Source("", "", 0),
+                     single["category_scenario/2"].get(c, [""])[0], single["category_scene/2"].get(c, [None])[0],
+                     single["category_scope/2"].get(c, [None])[0], single["category_access/2"].get(c, [""])[0])
+            for c, name in rows("category/2")]
+        categories.sort(key=lambda c: (c.source.line, c.name))
+
+        return cls(
+            version=version,
+            subject_types=subject_types,
+            roles={r: Role(r, n) for r, n in rows("role/2")},
+            role_implied_by_subject={r: t for r, t in rows("role_implied_by_subject/2")},
+            scenarios={s: Scenario(s, n) for s, n in rows("scenario/2")},
+            access_methods={a: AccessMethod(a, n, u) for a, n, u in rows("access_method/3")},
+            issuer_classes=issuer_classes,
+            items=items,
+            categories={c.id: c for c in categories},
+            activities={a: Activity(a, r["category"], r["label"], r["text"], tuple(r["effects"]), r["remedy"])
+                        for a, r in activity_rows.items()},
+            external_categories={x: n for x, n in rows("external_category/2")},
+            notes={n: Note(n, v["text"], v["category"], v["lead_time_days"]) for n, v in notes.items()},
+            general_notes=tuple(sorted((GeneralNote(n, text, line) for n, text, line in rows("general_note/3")),
+                                       key=lambda g: g.line)),
+            counted_limit=counted,
+        )
+
+    def to_json(self, ruleset: dict[str, str]) -> dict[str, Any]:
+        """The catalogue as the CLI and the API publish it (``GET /v1/catalogue``)."""
+        return {
+            "ruleset": dict(ruleset),
+            "categories": [{
+                "id": c.id, "name": c.name,
+                "alternatives": [{"id": a.id, "label": a.label,
+                                  "items": [{"item": r.item, "count": r.count} for r in a.items],
+                                  "reserved_for": list(a.reserved_for)} for a in c.alternatives],
+                "notes": [self._note_json(n) for n in c.notes],
+                "activities": list(c.activities),
+                "companions": [{"category": p.category, "access": p.access} for p in c.companions],
+                "source": {"section": c.source.section, "url": c.source.url, "line": c.source.line},
+                "scenario": c.scenario, "scene": c.scene, "scope": c.scope, "access": c.access,
+            } for c in self.categories.values()],
+            "items": [{"id": i.id, "name": i.name, "issuer_class": i.issuer_class, "default_cost": i.default_cost,
+                       "qualifier": i.qualifier, "plain_form": i.plain_form,
+                       "qualified_forms": list(i.qualified_forms), "counted": i.counted}
+                      for i in self.items.values()],
+            "roles": [{"id": r.id, "name": r.name} for r in self.roles.values()],
+            "activities": [{"id": a.id, "category": a.category, "label": a.label, "text": a.text,
+                            "effects": list(a.effects), "remedy": a.remedy} for a in self.activities.values()],
+            "scenarios": [{"id": s.id, "name": s.name} for s in self.scenarios.values()],
+            "subject_types": [{"id": t.id, "name": t.name, "supported": t.supported, "direct_access": t.direct_access}
+                              for t in self.subject_types.values()],
+            "access_methods": [{"id": a.id, "name": a.name, "url": a.url} for a in self.access_methods.values()],
+            "issuer_classes": [{"id": k.id, "default_cost": k.default_cost} for k in self.issuer_classes.values()],
+            "external_categories": [{"id": x, "name": n} for x, n in self.external_categories.items()],
+            "general_notes": [{"id": g.id, "text": g.text, "line": g.line} for g in self.general_notes],
+        }
+
+    def _note_json(self, n: str) -> dict[str, Any]:
+        note = self.notes[n]
+        out: dict[str, Any] = {"id": n}
+        if note.lead_time_days is not None:
+            out["lead_time_days"] = note.lead_time_days
+        if note.text is not None:
+            out.update(text=note.text, category=note.category)
+        return out
+
+
+def _value(sym: clingo.Symbol) -> Any:
     if sym.type == clingo.SymbolType.String:
         return sym.string
     if sym.type == clingo.SymbolType.Number:
@@ -53,113 +346,23 @@ def _value(sym: clingo.Symbol):
     return str(sym)
 
 
-@dataclass
-class Catalogue:
-    """Everything ``facts/`` declares, as plain Python data (ids are strings)."""
-
-    version: str = ""
-    subject_types: dict[str, str] = field(default_factory=dict)
-    unsupported_subject_types: dict[str, int] = field(default_factory=dict)
-    direct_routes: dict[str, tuple[str, int]] = field(default_factory=dict)
-    roles: dict[str, str] = field(default_factory=dict)
-    role_implied_by_subject: dict[str, str] = field(default_factory=dict)
-    scenarios: dict[str, str] = field(default_factory=dict)
-    access_methods: dict[str, dict] = field(default_factory=dict)
-    issuer_classes: dict[str, int] = field(default_factory=dict)
-    items: dict[str, dict] = field(default_factory=dict)
-    categories: dict[str, dict] = field(default_factory=dict)
-    activities: dict[str, dict] = field(default_factory=dict)
-    external_categories: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, dict] = field(default_factory=dict)
-    general_notes: dict[str, dict] = field(default_factory=dict)
-
-    @classmethod
-    def from_symbols(cls, symbols: list[clingo.Symbol]) -> "Catalogue":
-        cat = cls()
-        by: dict[str, list[list]] = {}
-        for sym in symbols:
-            if sym.type == clingo.SymbolType.Function and sym.name:
-                by.setdefault(f"{sym.name}/{len(sym.arguments)}", []).append(
-                    [_value(a) for a in sym.arguments]
-                )
-        rows = lambda sig: sorted(by.get(sig, []), key=lambda r: [str(x) for x in r])  # noqa: E731
-        for (v,) in rows("ruleset_version/1"):
-            cat.version = v
-        cat.subject_types = {t: n for t, n in rows("subject_type/2")}
-        cat.unsupported_subject_types = {t: line for t, line in rows("unsupported_subject_type/2")}
-        cat.direct_routes = {t: (a, line) for t, a, line in rows("direct_route/3")}
-        cat.roles = {r: n for r, n in rows("role/2")}
-        cat.role_implied_by_subject = {r: t for r, t in rows("role_implied_by_subject/2")}
-        cat.scenarios = {s: n for s, n in rows("scenario/2")}
-        cat.access_methods = {a: {"id": a, "name": n, "url": u} for a, n, u in rows("access_method/3")}
-        cat.issuer_classes = {k: w for k, w in rows("issuer_class/2")}
-        cat.external_categories = {x: n for x, n in rows("external_category/2")}
-        for i, name, klass in rows("item/3"):
-            cat.items[i] = {
-                "id": i, "name": name, "issuer_class": klass,
-                "default_cost": cat.issuer_classes.get(klass), "qualifier": None,
-                "plain_form": None, "qualified_forms": [], "counted": False,
-            }
-        for q, p, text in rows("item_qualified/3"):
-            cat.items[q]["qualifier"] = text
-            cat.items[q]["plain_form"] = p
-            cat.items[p]["qualified_forms"].append(q)
-        for n, text, line in rows("general_note/3"):
-            cat.general_notes[n] = {"id": n, "text": text, "line": line}
-        for n, days in rows("note_lead_time/2"):
-            cat.notes.setdefault(n, {"id": n})["lead_time_days"] = days
-        raw: dict[str, dict] = {}
-        for c, name in rows("category/2"):
-            raw[c] = {"id": c, "name": name, "alternatives": [], "notes": [], "activities": [],
-                      "companions": []}
-        for c, section, url, line in rows("category_source/4"):
-            raw[c]["source"] = {"section": section, "url": url, "line": line}
-        for c, s in rows("category_scenario/2"):
-            raw[c]["scenario"] = s
-        for c, text in rows("category_scene/2"):
-            raw[c]["scene"] = text
-        for c, text in rows("category_scope/2"):
-            raw[c]["scope"] = text
-        for c, a in rows("category_access/2"):
-            raw[c]["access"] = a
-        for c, p, a in rows("companion_access/3"):
-            raw[c]["companions"].append({"category": p, "access": a})
-        alternatives: dict[tuple[str, str], dict] = {}
-        for c, alt, label in rows("alternative/3"):
-            alternatives[(c, alt)] = {"id": alt, "label": label, "items": [], "reserved_for": []}
-        counts = {(c, a, i): n for c, a, i, n in rows("requires_count/4")}
-        for c, alt, i in rows("requires_item/3"):
-            n = counts.get((c, alt, i), 1)
-            alternatives[(c, alt)]["items"].append({"item": i, "count": n})
-            if (c, alt, i) in counts:
-                cat.items[i]["counted"] = True
-        for c, alt, r in rows("reserved_for/3"):
-            alternatives[(c, alt)]["reserved_for"].append(r)
-        for (c, _alt), alt in sorted(alternatives.items(), key=lambda kv: kv[1]["label"]):
-            raw[c]["alternatives"].append(alt)
-        for c, n, text in rows("category_note/3"):
-            raw[c]["notes"].append(n)
-            cat.notes.setdefault(n, {"id": n}).update({"text": text, "category": c})
-        for a, c, text in rows("activity/3"):
-            cat.activities[a] = {"id": a, "category": c, "label": None, "text": text, "effects": [],
-                                 "remedy": None}
-            raw[c]["activities"].append(a)
-        for a, text in rows("activity_label/2"):
-            cat.activities[a]["label"] = text
-        for a, effect in rows("activity_effect/2"):
-            cat.activities[a]["effects"].append(effect)
-        for a, text in rows("activity_remedy/2"):
-            cat.activities[a]["remedy"] = text
-        order = sorted(raw.values(), key=lambda c: (c.get("source", {}).get("line", 0), c["name"]))
-        cat.categories = {c["id"]: c for c in order}
-        return cat
+def _load_facts(files_: list[Path]) -> list[clingo.Symbol]:
+    messages: list[str] = []
+    ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
+    try:
+        for path in files_:
+            ctl.load(str(path))
+        ctl.ground([("base", [])])
+    except RuntimeError as exc:
+        raise KnowledgeError("; ".join(m.strip() for m in messages) or str(exc)) from None
+    return [atom.symbol for atom in ctl.symbolic_atoms if atom.is_fact]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Knowledge:
     """The ``.lp`` files of one ruleset, their version and digest, and the catalogue."""
 
-    facts_files: list[Path]
+    facts_files: tuple[Path, ...]
     logic_entry: Path
     lint_file: Path
     digest: str
@@ -169,32 +372,33 @@ class Knowledge:
     def version(self) -> str:
         return self.catalogue.version
 
+    @property
+    def ruleset(self) -> dict[str, str]:
+        """What every answer names: the ruleset's version and digest."""
+        return {"version": self.version, "digest": self.digest}
+
     @classmethod
-    def load(cls, facts_dir: Path | None = None, logic_dir: Path | None = None) -> "Knowledge":
+    def load(cls, facts_dir: Path | str | None = None, logic_dir: Path | str | None = None) -> Knowledge:
         default_facts, default_logic = default_paths()
-        facts_dir = Path(facts_dir or default_facts)
-        logic_dir = Path(logic_dir or default_logic)
-        facts_files = sorted(facts_dir.glob("*.lp"))
-        logic_files = sorted(logic_dir.glob("*.lp"))
+        facts = Path(facts_dir or default_facts)
+        logic = Path(logic_dir or default_logic)
+        facts_files = sorted(facts.glob("*.lp"))
+        logic_files = sorted(logic.glob("*.lp"))
         if not facts_files:
-            raise KnowledgeError(f"no .lp files in {facts_dir}")
-        entry = logic_dir / "main.lp"
+            raise KnowledgeError(f"no .lp files in {facts}")
+        entry = logic / "main.lp"
         if not entry.is_file():
             raise KnowledgeError(f"no entry file {entry}")
-        sha = hashlib.sha256()
-        for path in facts_files + logic_files:
-            sha.update(f"{path.parent.name}/{path.name}\n".encode())
-            sha.update(path.read_bytes())
         catalogue = Catalogue.from_symbols(_load_facts(facts_files))
-        return cls(facts_files, entry, logic_dir / "checks" / "lint.lp",
-                   "sha256:" + sha.hexdigest(), catalogue)
+        return cls(tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files + logic_files),
+                   catalogue)
 
     def lint(self) -> list[str]:
         """Run ``logic/checks/lint.lp`` over the facts; one line per problem."""
         messages: list[str] = []
         ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
         try:
-            for path in self.facts_files + [self.lint_file]:
+            for path in (*self.facts_files, self.lint_file):
                 ctl.load(str(path))
             ctl.ground([("base", [])])
         except RuntimeError as exc:
@@ -204,22 +408,16 @@ class Knowledge:
             f"{s.arguments[0]}: {s.arguments[1]}" for s in m.symbols(shown=True)))
         return sorted(problems)
 
+    def catalogue_json(self) -> dict[str, Any]:
+        """The published catalogue of this knowledge base."""
+        return self.catalogue.to_json(self.ruleset)
 
-def catalogue_dict(knowledge: Knowledge) -> dict:
-    """The catalogue as the JSON the CLI and the API publish (SPEC section 3)."""
-    cat = knowledge.catalogue
-    return {
-        "ruleset": {"version": knowledge.version, "digest": knowledge.digest},
-        "categories": [dict(c, notes=[cat.notes[n] for n in c["notes"]]) for c in cat.categories.values()],
-        "items": list(cat.items.values()),
-        "roles": [{"id": r, "name": n} for r, n in cat.roles.items()],
-        "activities": list(cat.activities.values()),
-        "scenarios": [{"id": s, "name": n} for s, n in cat.scenarios.items()],
-        "subject_types": [{"id": t, "name": n, "supported": t not in cat.unsupported_subject_types,
-                           "direct_access": cat.direct_routes.get(t, (None,))[0]}
-                          for t, n in cat.subject_types.items()],
-        "access_methods": list(cat.access_methods.values()),
-        "issuer_classes": [{"id": k, "default_cost": w} for k, w in cat.issuer_classes.items()],
-        "external_categories": [{"id": x, "name": n} for x, n in cat.external_categories.items()],
-        "general_notes": sorted(cat.general_notes.values(), key=lambda n: n["line"]),
-    }
+
+def digest(paths: Iterable[Path]) -> str:
+    """The ruleset digest: sha256 over each file's folder/name and bytes, in the order given
+    (``facts/*.lp`` sorted, then ``logic/*.lp`` sorted)."""
+    sha = hashlib.sha256()
+    for path in paths:
+        sha.update(f"{path.parent.name}/{path.name}\n".encode())
+        sha.update(path.read_bytes())
+    return "sha256:" + sha.hexdigest()

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .knowledge import Catalogue
+from .kb import Catalogue
 
 __all__ = ["Profile", "ProfileError", "JsonError", "loads", "parse_profile", "MAX_LIST", "MAX_COUNT", "MAX_COST"]
 

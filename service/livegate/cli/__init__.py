@@ -12,9 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-from .engine import Engine, EvaluationTimeout
-from .knowledge import Knowledge, KnowledgeError, catalogue_dict
-from .profile import JsonError, ProfileError, loads
+from ..engine import Engine
+from ..kb import Knowledge, KnowledgeError
+from ..names import Names
+from ..profile import JsonError, ProfileError, loads
+from ..solver import EvaluationTimeout
 from .report import catalogue_text, evaluation_text
 
 __all__ = ["main"]
@@ -56,20 +58,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     engine = Engine(_knowledge(args), pool_size=1)
     data = _read_json(args.file)
     try:
-        answer = engine.evaluate(data, explain_=not args.no_explain, timeout=args.timeout)
+        answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout)
     except ProfileError as exc:
         lines = [f"invalid profile: {e['field']}: {e['problem']}" for e in exc.errors]
         raise CliError("\n".join(lines)) from None
     except EvaluationTimeout as exc:
         raise CliError(str(exc), 4) from None
-    out = evaluation_text(answer, engine.catalogue) if args.format == "text" else _dump(answer)
+    out = evaluation_text(answer, Names(engine.catalogue)) if args.format == "text" else _dump(answer)
     sys.stdout.write(out)
     return 0
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    data = catalogue_dict(_knowledge(args))
-    sys.stdout.write(catalogue_text(data) if args.format == "text" else _dump(data))
+    knowledge = _knowledge(args)
+    data = knowledge.catalogue_json()
+    sys.stdout.write(catalogue_text(data, Names(knowledge.catalogue)) if args.format == "text" else _dump(data))
     return 0
 
 
@@ -84,7 +87,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         sys.stderr.write("".join(f"  {p}\n" for p in problems))
         return 1
     cat = knowledge.catalogue
-    alternatives = sum(len(c["alternatives"]) for c in cat.categories.values())
+    alternatives = sum(len(c.alternatives) for c in cat.categories.values())
     sys.stdout.write(f"lint: ok — {len(cat.categories)} categories, {alternatives} alternatives, "
                      f"{len(cat.items)} items, {len(cat.activities)} activities ({knowledge.digest})\n")
     return 0
@@ -111,7 +114,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import serve  # imported here: gunicorn is needed only to serve
+    from .serve import serve  # imported here: gunicorn is needed only to serve
 
     config = {key: value for key, value in (("FACTS_DIR", args.facts), ("LOGIC_DIR", args.logic),
                                              ("TIMEOUT", args.timeout)) if value is not None}

@@ -17,8 +17,10 @@ import time
 from collections import Counter
 from typing import IO, Iterator
 
-from .engine import Engine, EvaluationTimeout
-from .profile import JsonError, ProfileError, loads
+from ..engine import Engine
+from ..kb import Knowledge
+from ..profile import JsonError, ProfileError, loads
+from ..solver import EvaluationTimeout
 
 __all__ = ["run_batch"]
 
@@ -28,8 +30,6 @@ _explain = False
 
 def _init(explain: bool, facts, logic) -> None:
     global _engine, _explain
-    from .knowledge import Knowledge
-
     _engine = Engine(Knowledge.load(facts, logic), pool_size=1)
     _explain = explain
 
@@ -42,7 +42,7 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, dict | None, dict | None]
     except JsonError as exc:
         return number, None, {"code": "malformed_json", "message": str(exc)}
     try:
-        return number, _engine.evaluate(data, explain_=_explain), None
+        return number, _engine.evaluate(data, explain=_explain), None
     except ProfileError as exc:
         return number, None, exc.to_dict()
     except EvaluationTimeout as exc:
@@ -88,8 +88,6 @@ def run_batch(source: IO[str], out: IO[str], *, csv_format: bool, workers: int |
               explain: bool, facts=None, logic=None, progress: bool | None = None,
               err: IO[str] = sys.stderr) -> int:
     """Evaluate every line of ``source`` into ``out``; returns the number of bad lines."""
-    from .knowledge import Knowledge
-
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
     writer = _CsvOut(out, categories) if csv_format else _JsonOut(out)
     workers = workers or os.cpu_count() or 1

@@ -1,81 +1,84 @@
-"""Readable text for the CLI: the cheapest path first, then every category."""
+"""Readable text for the command line: the cheapest path first, then every category.
+Every word comes from :class:`livegate.names.Names` (the source's names and the
+message catalogue's ``report.*`` and ``status.*``)."""
 
 from __future__ import annotations
 
-from .knowledge import Catalogue
+from typing import Any
 
-__all__ = ["evaluation_text", "catalogue_text"]
+from ..contract import ELIGIBLE
+from ..names import Names
 
-_STATUS = {"eligible": "可直接申请 eligible", "missing": "尚缺材料 missing",
-           "not_applicable": "不适用 not_applicable", "blocked": "被阻止 blocked"}
-
-
-def _item(cat: Catalogue, i: str, n: int = 1) -> str:
-    it = cat.items[i]
-    name = it["name"] + (f"（{it['qualifier']}）" if it["qualifier"] else "")
-    more = f" ×{n}" if it["counted"] else ""
-    return f"{name}{more} [{i}; {it['issuer_class']}]"
+__all__ = ["catalogue_text", "evaluation_text"]
 
 
-def evaluation_text(answer: dict, cat: Catalogue) -> str:
+def _item(n: Names, i: str, count: int = 1) -> str:
+    it = n.cat.items[i]
+    return n.t("report.item", name=n.item(i), more=f" ×{count}" if it.counted else "", id=i,
+               issuer=it.issuer_class)
+
+
+def evaluation_text(answer: dict[str, Any], n: Names) -> str:
     out: list[str] = []
     rs = answer["ruleset"]
-    out.append(f"livegate ruleset {rs['version']} ({rs['digest'][:19]}…)")
+    out.append(n.t("report.header", version=rs["version"], digest=rs["digest"][:19]))
     if not answer["subject_supported"]:
-        out.append("主体不支持直播：个人认证的微信小程序暂不支持直播业务。")
+        types = [t for t, st in n.cat.subject_types.items() if not st.supported]
+        out.append(n.t("report.unsupported", rule=n.subject_rule(types[0])[0] if types else ""))
     cheapest = answer["cheapest"]
     out.append("")
-    out.append("== 最低成本路径 Cheapest path ==")
+    out.append(n.t("report.cheapest"))
     if cheapest["cost"] is None:
-        out += ["  " + line for line in cheapest.get("explanation", ["没有可行路径。"])]
+        out += ["  " + line for line in cheapest.get("explanation", [n.t("report.no_path")])]
     for k, plan in enumerate(cheapest["plans"], 1):
-        names = " + ".join(f"【{cat.categories[c]['name']}】" for c in plan["categories"]) or "（无需类目）"
-        out.append(f"[{k}] {names}  成本 cost {plan['cost']}  接入 {cat.access_methods[plan['access']]['name']}")
+        names = " + ".join(n.category(c) for c in plan["categories"]) or n.t("report.no_category")
+        out.append(n.t("report.plan", n=k, categories=names, cost=plan["cost"], access=n.access(plan["access"])))
         for line in plan.get("explanation", []):
             out.append("    " + line)
         if "explanation" not in plan:
             for d in plan["missing_detail"]:
-                out.append("    缺 " + _item(cat, d["id"], d["count"]))
+                out.append("    " + n.t("report.lacks", item=_item(n, d["id"], d["count"])))
     out.append("")
-    out.append("== 各类目 Categories ==")
+    out.append(n.t("report.categories"))
     for c in answer["categories"]:
-        access = cat.access_methods[c["access"]]["name"]
-        out.append(f"【{c['name']}】 {c['id']}: {_STATUS[c['status']]} · {access}")
+        out.append(n.t("report.category", name=n.category(c["id"]), id=c["id"],
+                       status=n.t("report.status", name=n.status(c["status"]), id=c["status"]),
+                       access=n.access(c["access"])))
         if "explanation" in c:  # between the status line and the source: reasons, then what each set lacks
             out += ["    " + line for line in c["explanation"][1:-1]]
-        elif c["status"] in ("missing", "blocked"):
+        elif c["status"] != ELIGIBLE:
             for s in c["missing_sets"]:
-                items = "、".join(_item(cat, i, s["shortfalls"].get(i, 1)) for i in s["documents"])
-                out.append(f"    按 {s['alternative']}（成本 {s['cost']}）缺：{items}")
+                items = n.join([_item(n, i, s["shortfalls"].get(i, 1)) for i in s["documents"]])
+                out.append("    " + n.t("report.set", alternative=s["alternative"], cost=s["cost"], items=items))
     out.append("")
     for note in answer.get("notes", []):
-        out.append(f"注：{note['text']}（来源第 {note['line']} 行）")
+        out.append(n.t("report.note", text=note["text"], line=note["line"]))
     return "\n".join(out) + "\n"
 
 
-def catalogue_text(data: dict) -> str:
-    out = [f"livegate ruleset {data['ruleset']['version']} ({data['ruleset']['digest'][:19]}…)", ""]
+def catalogue_text(data: dict[str, Any], n: Names) -> str:
+    out = [n.t("report.header", version=data["ruleset"]["version"], digest=data["ruleset"]["digest"][:19]), ""]
     items = {i["id"]: i for i in data["items"]}
-    out.append(f"== 类目 Categories ({len(data['categories'])}) ==")
+    out.append(n.t("report.catalogue.categories", n=len(data["categories"])))
     for c in data["categories"]:
-        out.append(f"【{c['name']}】 {c['id']} · 场景 {c['scenario']} · 接入 {c['access']} · 第 {c['source']['line']} 行")
+        out.append(n.t("report.catalogue.category", name=n.category(c["id"]), id=c["id"], scenario=c["scenario"],
+                       access=c["access"], line=c["source"]["line"]))
         for alt in c["alternatives"]:
-            reserved = f"（仅 {', '.join(alt['reserved_for'])}）" if alt["reserved_for"] else ""
+            reserved = n.t("report.catalogue.reserved", roles=", ".join(alt["reserved_for"])) if alt["reserved_for"] else ""
             out.append(f"    - {alt['id']}{reserved}: {alt['label']}")
             for req in alt["items"]:
                 count = f" ×{req['count']}" if req["count"] > 1 else ""
                 out.append(f"        · {req['item']}{count}: {items[req['item']]['name']}")
     out.append("")
-    out.append(f"== 材料 Items ({len(data['items'])}) ==")
+    out.append(n.t("report.catalogue.items", n=len(data["items"])))
     for i in data["items"]:
-        q = f"（{i['qualifier']}）" if i["qualifier"] else ""
-        out.append(f"  {i['id']}: {i['name']}{q} · {i['issuer_class']} · 成本 {i['default_cost']}")
-    for title, key in (("角色 Roles", "roles"), ("场景 Scenarios", "scenarios"),
-                       ("主体 Subject types", "subject_types"), ("接入 Access methods", "access_methods")):
+        out.append(n.t("report.catalogue.item", id=i["id"], name=n.item(i["id"]), issuer=i["issuer_class"],
+                       cost=i["default_cost"]))
+    for key in ("roles", "scenarios", "subject_types", "access_methods"):
         out.append("")
-        out.append(f"== {title} ==")
+        out.append(n.t(f"report.catalogue.{key}"))
         out += [f"  {r['id']}: {r['name']}" for r in data[key]]
     out.append("")
-    out.append("== 活动 Activities ==")
+    out.append(n.t("report.catalogue.activities"))
     out += [f"  {a['id']} ({a['category']}; {', '.join(map(str, a['effects']))}): {a['text']}" for a in data["activities"]]
     return "\n".join(out) + "\n"

@@ -2,7 +2,7 @@
 
 The master process only checks the configuration and the knowledge base, binds
 the socket and supervises; each worker process builds its own app with
-:func:`livegate.api.create_app` when it boots, so the engine is grounded in the
+:func:`livegate.app.create_app` when it boots, so the engine is grounded in the
 worker before it accepts its first request (no clingo state crosses a fork).
 Workers are ``gthread`` workers: each serves ``threads`` requests at once,
 with one clingo Control per thread (the engine's pool).
@@ -21,8 +21,10 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .api import ACCESS_LOGGER, ConfigError, check_decision_log, create_app, load_config
-from .knowledge import Knowledge, KnowledgeError
+from ..app import ACCESS_LOGGER, create_app
+from ..http.config import ConfigError, load_config
+from ..http.decisions import DecisionLog
+from ..kb import Knowledge, KnowledgeError
 
 __all__ = ["serve", "LivegateServer"]
 
@@ -73,14 +75,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, *, thread
           config: dict[str, Any] | None = None, graceful_timeout: int = 10) -> int:
     """Run the API until SIGTERM or SIGINT; the exit status.
 
-    ``config`` is passed to :func:`~livegate.api.create_app` in each worker
+    ``config`` is passed to :func:`~livegate.app.create_app` in each worker
     (over ``LIVEGATE_*`` variables). ``threads`` defaults to the engine's pool
     size (``POOL_SIZE``, default 4).
     """
     config = dict(config or {})
     try:
         checked = load_config(config)
-        check_decision_log(checked["DECISION_LOG"])
+        if checked["DECISION_LOG"]:
+            DecisionLog(checked["DECISION_LOG"])
         Knowledge.load(checked["FACTS_DIR"], checked["LOGIC_DIR"])
     except (ConfigError, KnowledgeError) as exc:
         sys.stderr.write(f"livegate serve: {exc}\n")

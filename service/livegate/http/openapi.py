@@ -2,24 +2,27 @@
 
 The request schema is the one that validates requests: the pydantic models of
 :mod:`livegate.profile` (``Profile``, ``Subject``, ``Goal``). The response
-schemas are the pydantic models below; nothing validates responses with them at
-run time, the API tests do (schemathesis checks every response it provokes
-against this document). The ids a profile may use are published as ``enum`` s
-read from the catalogue, so a client (and a fuzzer) sees the valid vocabulary;
-the request is still validated by :func:`livegate.profile.parse_profile`, which
-names the nearest valid ids.
+schemas are the pydantic models of :mod:`livegate.models`, the one definition
+of the answer's shape (the tests validate every answer against them, and
+schemathesis checks every response it provokes against this document). The
+ids a profile may use, and the values of the answer's status and access
+fields, are published as ``enum`` s read from the catalogue and the contract,
+so a client (and a fuzzer) sees the valid vocabulary; the request is still
+validated by :func:`livegate.profile.parse_profile`, which names the nearest
+valid ids.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
-from .knowledge import Catalogue
-from .profile import Profile
+from .. import contract
+from ..kb import Catalogue
+from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item
+from ..profile import Profile
 
 __all__ = ["build_openapi", "EXAMPLE_PROFILE", "PROFILE_VOCABULARY", "REQUEST_ID_HEADER",
            "RULESET_DIGEST_HEADER", "RULESET_VERSION_HEADER"]
@@ -50,257 +53,17 @@ PROFILE_VOCABULARY: dict[tuple[str, ...], str] = {
 ``Catalogue`` attribute): (model, property, sub-schema…) → vocabulary. The same
 pairing as the id checks of :func:`livegate.profile.parse_profile`."""
 
-
-# -- response models -----------------------------------------------------------
-Status = Literal["eligible", "missing", "not_applicable", "blocked"]
-Access = Literal["standard_live", "cloud_live_plugin"]
-
-
-class Ruleset(BaseModel):
-    """The knowledge base that produced an answer."""
-
-    version: str
-    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
-
-
-class Source(BaseModel):
-    section: str
-    url: str
-    line: int
-
-
-class CombinedAccess(BaseModel):
-    with_: str = Field(alias="with")
-    access: Access
-
-
-class MissingSet(BaseModel):
-    """One subset-minimal set of items a category still lacks."""
-
-    alternative: str
-    alternatives: dict[str, str]
-    documents: list[str]
-    shortfalls: dict[str, int]
-    cost: int
-
-
-class CategoryWarning(BaseModel):
-    kind: Literal["note", "remedy"]
-    id: str
-    text: str | None
-    lead_time_days: int | None = None
-
-
-class CategoryResult(BaseModel):
-    """The verdict on one category for the profile."""
-
-    id: str
-    name: str
-    status: Status
-    access: Access
-    scenario: str
-    combined_access: list[CombinedAccess]
-    missing_sets: list[MissingSet]
-    requires_categories: list[str]
-    external_requirements: list[str]
-    warnings: list[CategoryWarning]
-    source: Source
-    explanation: list[str] | None = Field(default=None, description="Left out with ?explain=false.")
-
-
-class MissingItem(BaseModel):
-    id: str
-    name: str
-    qualifier: str | None
-    issuer_class: str
-    count: int
-
-
-class Companion(BaseModel):
-    category: str
-    companion: str
-
-
-class Plan(BaseModel):
-    """One of the cheapest ways to a category (or the government direct route)."""
-
-    direct: bool
-    categories: list[str]
-    alternatives: dict[str, str]
-    equivalent_alternatives: dict[str, list[str]]
-    missing: list[str]
-    shortfalls: dict[str, int]
-    missing_detail: list[MissingItem]
-    access: Access
-    cost: int
-    companions: list[Companion]
-    external_requirements: list[str]
-    lead_time_days: int
-    explanation: list[str] | None = Field(default=None, description="Left out with ?explain=false.")
-
-
-class Cheapest(BaseModel):
-    """The plans of minimal cost; ``cost`` is null when no plan exists."""
-
-    cost: int | None
-    plans: list[Plan]
-    explanation: list[str] | None = Field(default=None, description="Why there is no plan (when there is none).")
-
-
-class GeneralNote(BaseModel):
-    id: str
-    text: str
-    line: int
-
-
-class Evaluation(BaseModel):
-    """The full answer for one profile (SPEC section 3)."""
-
-    decision_id: str = Field(description="Names this answer in the decision log.")
-    ruleset: Ruleset
-    subject_supported: bool
-    direct_standard_live: bool
-    eligible: list[str]
-    categories: list[CategoryResult]
-    cheapest: Cheapest
-    notes: list[GeneralNote]
-
-
-class CheapestAnswer(BaseModel):
-    """Only the cheapest path, for integrations that just want the path."""
-
-    decision_id: str
-    ruleset: Ruleset
-    cheapest: Cheapest
-
-
-class RequiredItem(BaseModel):
-    item: str
-    count: int
-
-
-class Alternative(BaseModel):
-    id: str
-    label: str
-    items: list[RequiredItem]
-    reserved_for: list[str]
-
-
-class CategoryNote(BaseModel):
-    id: str
-    text: str | None = None
-    category: str | None = None
-    lead_time_days: int | None = None
-
-
-class CompanionAccess(BaseModel):
-    category: str
-    access: Access
-
-
-class Category(BaseModel):
-    """A service category as the source describes it."""
-
-    id: str
-    name: str
-    scenario: str
-    access: Access
-    alternatives: list[Alternative]
-    notes: list[CategoryNote]
-    activities: list[str]
-    companions: list[CompanionAccess]
-    source: Source
-    scene: str | None = None
-    scope: str | None = None
-
-
-class Item(BaseModel):
-    """A document a requirement names, possibly qualified."""
-
-    id: str
-    name: str
-    issuer_class: str
-    default_cost: int | None
-    qualifier: str | None
-    plain_form: str | None
-    qualified_forms: list[str]
-    counted: bool
-
-
-class Named(BaseModel):
-    id: str
-    name: str
-
-
-class Activity(BaseModel):
-    id: str
-    category: str
-    text: str
-    effects: list[str]
-    remedy: str | None
-
-
-class SubjectType(BaseModel):
-    id: str
-    name: str
-    supported: bool
-    direct_access: Access | None
-
-
-class AccessMethod(BaseModel):
-    id: Access
-    name: str
-    url: str
-
-
-class IssuerClass(BaseModel):
-    id: str
-    default_cost: int
-
-
-class CatalogueDoc(BaseModel):
-    """Every category, item, role, activity and scenario of the knowledge base."""
-
-    ruleset: Ruleset
-    categories: list[Category]
-    items: list[Item]
-    roles: list[Named]
-    activities: list[Activity]
-    scenarios: list[Named]
-    subject_types: list[SubjectType]
-    access_methods: list[AccessMethod]
-    issuer_classes: list[IssuerClass]
-    external_categories: list[Named]
-    general_notes: list[GeneralNote]
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    name: str
-    version: str
-    ruleset: Ruleset
-    engine_loaded: bool
-
-
-class ProblemDetail(BaseModel):
-    field: str
-    problem: str
-    nearest: list[str] | None = None
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Machine-readable: invalid_profile, malformed_json, not_found, …")
-    message: str = Field(description="What is wrong and what to fix.")
-    field: str | None = Field(description="JSON path of the offending field, or null.")
-    request_id: str | None = None
-    errors: list[ProblemDetail] | None = Field(default=None, description="Every problem of the profile.")
-    nearest: list[str] | None = Field(default=None, description="Nearest valid ids (unknown id in a path).")
-
-
-class Error(BaseModel):
-    """Every error of the API has this shape."""
-
-    error: ErrorDetail
+ANSWER_VOCABULARY: dict[tuple[str, ...], str] = {
+    ("CategoryResult", "access"): "access_methods",
+    ("Plan", "access"): "access_methods",
+    ("CombinedAccess", "access"): "access_methods",
+    ("CompanionAccess", "access"): "access_methods",
+    ("Category", "access"): "access_methods",
+    ("AccessMethod", "id"): "access_methods",
+    ("CategoryResult", "scenario"): "scenarios",
+    ("Category", "scenario"): "scenarios",
+}
+"""Fields of the published documents whose values are catalogue ids."""
 
 
 # -- the document ---------------------------------------------------------------
@@ -312,14 +75,20 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
     pairs = [(m, "validation") for m in _REQUEST_MODELS] + [(m, "serialization") for m in _RESPONSE_MODELS]
     _, top = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = top["$defs"]
-    for path, vocabulary in PROFILE_VOCABULARY.items():
-        node = schemas[path[0]]["properties"][path[1]]
-        for part in path[2:]:
-            node = node.setdefault(part, {"type": "string"})
-        if "anyOf" in node:  # optional id: the non-null branch
-            node = next(branch for branch in node["anyOf"] if branch.get("type") == "string")
-        node["enum"] = sorted(getattr(catalogue, vocabulary))
+    for path, vocabulary in {**PROFILE_VOCABULARY, **ANSWER_VOCABULARY}.items():
+        _node(schemas, path)["enum"] = sorted(getattr(catalogue, vocabulary))
+    _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
+    _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
     return schemas
+
+
+def _node(schemas: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    node: dict[str, Any] = schemas[path[0]]["properties"][path[1]]
+    for part in path[2:]:
+        node = node.setdefault(part, {"type": "string"})
+    if "anyOf" in node:  # an optional id: the non-null branch
+        node = next(branch for branch in node["anyOf"] if branch.get("type") == "string")
+    return node
 
 
 def _header(description: str, **schema: Any) -> dict[str, Any]:

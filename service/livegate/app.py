@@ -1,0 +1,102 @@
+"""The app: the HTTP API and the web page on one engine.
+
+``create_app(config=None)`` builds it (flaskr style): the configuration
+(:mod:`livegate.http.config`), the decision resource with its engine, once per
+app and so once per worker under ``livegate serve``
+(:func:`livegate.http.decisions.init_app`), the blueprints (the v1 API, the
+OpenAPI document, the interactive ``/docs/`` page, the web page), the error
+handler, and what every response carries: ``X-Request-Id``, the ruleset
+headers and one JSON access-log line.
+
+No app and no mutable state live at module level; request state stays in the
+request (``flask.g``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask.json.provider import JSONProvider
+from flask_swagger_ui import get_swaggerui_blueprint
+
+from .answer import dumps
+from .http import api, decisions, errors
+from .http.config import load_config
+from .http.openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
+from .profile import ProfileError
+from .solver import EvaluationTimeout
+from .web import web
+
+__all__ = ["ACCESS_LOGGER", "create_app"]
+
+ACCESS_LOGGER = "livegate.access"
+"""The logger of the per-request JSON line."""
+
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+class _JsonProvider(JSONProvider):
+    """Flask's JSON for returned dicts, through :func:`livegate.answer.dumps` (the same bytes
+    as ``json.dumps`` with ``ensure_ascii=False`` and compact separators)."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return dumps(obj).decode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        body = dumps(self._prepare_response_obj(args, kwargs)) + b"\n"
+        return self._app.response_class(body, mimetype="application/json")
+
+
+def _begin() -> None:
+    g.started = time.perf_counter()
+    sent = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    response.headers[REQUEST_ID_HEADER] = request_id
+    found = current_app.extensions.get(decisions.EXTENSION)
+    if found is not None:
+        response.headers[RULESET_DIGEST_HEADER] = found.engine.ruleset["digest"]
+        response.headers[RULESET_VERSION_HEADER] = found.engine.ruleset["version"]
+    if current_app.config["ACCESS_LOG"]:
+        started = g.get("started")
+        line = {
+            "time": decisions.now(), "request_id": request_id, "method": request.method, "path": request.path,
+            "status": response.status_code,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3) if started else None,
+            "bytes": response.content_length, "remote": request.remote_addr,
+        }
+        if g.get("decision_id"):
+            line["decision_id"] = g.decision_id
+        logging.getLogger(ACCESS_LOGGER).info(json.dumps(line, ensure_ascii=False))
+    return response
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, the engine, the routes and the error handler."""
+    app = Flask(__name__)
+    app.config.update(load_config(config))
+    app.json = _JsonProvider(app)
+    decisions.init_app(app)
+    app.register_blueprint(api.v1)
+    app.register_blueprint(api.contract_doc)
+    app.register_blueprint(web)
+    app.register_blueprint(get_swaggerui_blueprint(
+        "/docs", "/openapi.json", blueprint_name="docs",
+        config={"app_name": "livegate API", "validatorUrl": None, "tryItOutEnabled": True,
+                "displayRequestDuration": True}))
+    app.before_request(_begin)
+    app.after_request(_finish)
+    errors.register(app, ProfileError, EvaluationTimeout, decisions.DecisionLogError)
+    return app

@@ -1,0 +1,70 @@
+"""Configuration of the app: defaults, then ``LIVEGATE_<KEY>`` environment
+variables (read as JSON where they parse, else as strings), then the mapping
+given to :func:`livegate.app.create_app`, then the ``serve`` flags. Every value
+is checked at start-up; a bad one stops it with a message naming the variable."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["DEFAULTS", "ConfigError", "load_config"]
+
+DEFAULTS: dict[str, Any] = {
+    "TIMEOUT": 2.0,                 # seconds one evaluation may take before it is stopped (503)
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # largest request body in bytes (413)
+    "DECISION_LOG": None,           # path of the JSON-Lines decision log; None: no log
+    "POOL_SIZE": 4,                 # clingo Controls per worker (concurrent evaluations)
+    "ANSWER_CACHE": 1024,           # answers kept per worker for profiles asked again; 0: none
+    "FACTS_DIR": None,              # knowledge base folders; None: the shipped ones
+    "LOGIC_DIR": None,
+    "CATALOGUE_MAX_AGE": 300,       # Cache-Control max-age of the catalogue endpoints, seconds
+    "ACCESS_LOG": True,             # one JSON line per request on the "livegate.access" logger
+    "ENGINE": None,                 # a ready Engine to use instead of building one (tests, embedding)
+}
+"""Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range or of the wrong type."""
+
+
+def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then ``LIVEGATE_*`` variables of ``environ``, then ``config``; checked."""
+    out = dict(DEFAULTS)
+    environ = os.environ if environ is None else environ
+    for name, raw in environ.items():
+        if name.startswith("LIVEGATE_"):
+            key = name[len("LIVEGATE_"):]
+            try:
+                out[key] = json.loads(raw)
+            except ValueError:
+                out[key] = raw
+    out.update(config or {})
+    _check(out)
+    return out
+
+
+def _check(cfg: dict[str, Any]) -> None:
+    def number(key: str, low: float, kinds: tuple[type, ...] = (int, float)) -> None:
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, kinds) or value < low:
+            kind = "an integer" if kinds == (int,) else "a number"
+            raise ConfigError(f"{key} (LIVEGATE_{key}) must be {kind} >= {low:g}, not {value!r}")
+
+    number("TIMEOUT", 1e-9)
+    number("MAX_CONTENT_LENGTH", 1, (int,))
+    number("POOL_SIZE", 1, (int,))
+    number("ANSWER_CACHE", 0, (int,))
+    number("CATALOGUE_MAX_AGE", 0, (int,))
+    if not isinstance(cfg["ACCESS_LOG"], bool):
+        raise ConfigError(f"ACCESS_LOG (LIVEGATE_ACCESS_LOG) must be true or false, not {cfg['ACCESS_LOG']!r}")
+    for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR"):
+        if cfg[key] is not None:
+            cfg[key] = str(cfg[key])
+    from ..engine import Engine
+
+    if cfg["ENGINE"] is not None and not isinstance(cfg["ENGINE"], Engine):
+        raise ConfigError("ENGINE must be a livegate.Engine")

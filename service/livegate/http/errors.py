@@ -1,0 +1,61 @@
+"""Every error the API answers, as ``{"error": {"code", "message", "field", ...}}``.
+
+One handler (:func:`register`) turns werkzeug's HTTP errors (unknown route 404,
+wrong method 405, …) and the domain exceptions into that shape. A domain
+exception carries ``status`` and ``to_dict()``: :class:`ApiError` here,
+:class:`~livegate.profile.ProfileError`, :class:`~livegate.solver.EvaluationTimeout`
+and :class:`~livegate.http.decisions.DecisionLogError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from ..answer import dumps
+
+__all__ = ["ApiError", "error_response", "register"]
+
+
+class ApiError(Exception):
+    """A request the API refuses: its status, a code, a message and the field at fault."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any):
+        super().__init__(message)
+        self.status, self.code, self.field, self.extra = status, code, field, extra
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": str(self), "field": self.field, **self.extra}
+
+
+def error_response(exc: Exception) -> Response:
+    """The one error handler: every error as ``{"error": {...}}`` with its status."""
+    if isinstance(exc, HTTPException):
+        response = exc.get_response()  # keeps headers such as Allow on a 405
+        status = exc.code or 500
+        message = exc.description or exc.name
+        if isinstance(exc, NotFound):
+            message = f"no such endpoint: {request.path}; the API is described at /openapi.json"
+        elif isinstance(exc, MethodNotAllowed):
+            message = (f"{request.method} is not allowed on {request.path}; "
+                       f"allowed: {', '.join(exc.valid_methods or [])}")
+        body = {"code": re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_"),
+                "message": message, "field": None}
+    else:
+        response = Response()
+        status = exc.status  # type: ignore[attr-defined]
+        body = exc.to_dict()  # type: ignore[attr-defined]
+    body["request_id"] = g.get("request_id")
+    response.set_data(dumps({"error": body}))
+    response.mimetype = "application/json"
+    response.status_code = status
+    return response
+
+
+def register(app: Flask, *exception_classes: type[Exception]) -> None:
+    """Answer werkzeug's HTTP errors and each of ``exception_classes`` with :func:`error_response`."""
+    for exc_class in (HTTPException, ApiError, *exception_classes):
+        app.register_error_handler(exc_class, error_response)

@@ -1,0 +1,292 @@
+"""The shape of every JSON document livegate publishes, as pydantic models.
+
+These models are the one definition of the answer, the catalogue and the
+service documents: ``/openapi.json`` is generated from them (with the
+catalogue's ids filled in as enums, :mod:`livegate.http.openapi`), and every
+answer the test suite sees is validated against them (``extra="forbid"``, so
+a field the shaper writes that is not declared here fails a test).
+
+The shaper writes answers as JSON directly (:mod:`livegate.answer`) instead of
+building these objects: constructing them costs more per answer than the
+whole evaluation's budget (about 0.8 ms for the 93 objects of a 31-category
+answer, measured), and validation at run time would only repeat what the
+tests check.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["AccessMethod", "Activity", "Alternative", "CatalogueDoc", "Category", "CategoryResult", "Cheapest",
+           "CheapestAnswer", "Error", "ErrorDetail", "Evaluation", "GeneralNote", "Health", "Item", "MissingSet",
+           "Plan", "Ruleset"]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Ruleset(_Shape):
+    """The knowledge base that produced an answer."""
+
+    version: str
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+
+
+class Source(_Shape):
+    """Where a category stands in the source: heading path, requirement link, line of the heading."""
+
+    section: str
+    url: str
+    line: int
+
+
+class CombinedAccess(_Shape):
+    with_: str = Field(alias="with", description="The companion category.")
+    access: str
+
+
+class MissingSet(_Shape):
+    """One subset-minimal set of items a category still lacks, by one option."""
+
+    alternative: str = Field(description="The category's own alternative.")
+    alternatives: dict[str, str] = Field(description="The alternative taken in each category of the option.")
+    documents: list[str]
+    shortfalls: dict[str, int] = Field(description="How many more of each counted item.")
+    item_costs: dict[str, int] = Field(description="The unit cost of each item of the set.")
+    cost: int
+
+
+class CategoryWarning(_Shape):
+    kind: Literal["note", "remedy"]
+    id: str
+    text: str | None
+    lead_time_days: int | None = None
+
+
+class Reason(_Shape):
+    """A ``reason/2`` atom as an object: ``kind`` and the reason's own fields."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: str
+
+
+class CategoryResult(_Shape):
+    """The verdict on one category for the profile."""
+
+    id: str
+    name: str
+    status: str
+    access: str
+    scenario: str
+    combined_access: list[CombinedAccess]
+    missing_sets: list[MissingSet]
+    requires_categories: list[str]
+    external_requirements: list[str]
+    warnings: list[CategoryWarning]
+    source: Source
+    reasons: list[Reason]
+    explanation: list[str] | None = Field(default=None, description="Left out with ?explain=false.")
+
+
+class MissingItem(_Shape):
+    id: str
+    name: str
+    qualifier: str | None
+    issuer_class: str
+    count: int
+    unit_cost: int
+    cost: int
+
+
+class Companion(_Shape):
+    category: str
+    companion: str
+
+
+class Plan(_Shape):
+    """One of the cheapest ways to a category (or the government direct route)."""
+
+    direct: bool
+    categories: list[str]
+    alternatives: dict[str, str] = Field(description="The first alternative per category.")
+    equivalent_alternatives: dict[str, list[str]] = Field(description="Every alternative leading to this plan.")
+    missing: list[str]
+    shortfalls: dict[str, int]
+    missing_detail: list[MissingItem]
+    access: str
+    cost: int
+    companions: list[Companion]
+    external_requirements: list[str]
+    lead_time_days: int
+    explanation: list[str] | None = Field(default=None, description="Left out with ?explain=false.")
+
+
+class Cheapest(_Shape):
+    """The plans of minimal cost; ``cost`` is null when no plan exists."""
+
+    cost: int | None
+    plans: list[Plan]
+    explanation: list[str] | None = Field(default=None, description="Why there is no plan (when there is none).")
+
+
+class GeneralNote(_Shape):
+    id: str
+    text: str
+    line: int
+
+
+class Evaluation(_Shape):
+    """The full answer for one profile."""
+
+    decision_id: str | None = Field(default=None, description="Names this answer in the decision log (API only).")
+    ruleset: Ruleset
+    subject_supported: bool
+    direct_standard_live: bool
+    eligible: list[str]
+    categories: list[CategoryResult]
+    cheapest: Cheapest
+    item_costs: dict[str, int] = Field(description="The unit cost of every item some option lacks.")
+    notes: list[GeneralNote]
+
+
+class CheapestAnswer(_Shape):
+    """Only the cheapest path, for integrations that just want the path."""
+
+    decision_id: str
+    ruleset: Ruleset
+    cheapest: Cheapest
+
+
+# -- the catalogue ---------------------------------------------------------------------
+class RequiredItem(_Shape):
+    item: str
+    count: int
+
+
+class Alternative(_Shape):
+    id: str
+    label: str
+    items: list[RequiredItem]
+    reserved_for: list[str]
+
+
+class CategoryNote(_Shape):
+    id: str
+    lead_time_days: int | None = None
+    text: str | None = None
+    category: str | None = None
+
+
+class CompanionAccess(_Shape):
+    category: str
+    access: str
+
+
+class Category(_Shape):
+    """A service category as the source describes it."""
+
+    id: str
+    name: str
+    alternatives: list[Alternative]
+    notes: list[CategoryNote]
+    activities: list[str]
+    companions: list[CompanionAccess]
+    source: Source
+    scenario: str
+    scene: str | None
+    scope: str | None
+    access: str
+
+
+class Item(_Shape):
+    """A document a requirement names, possibly qualified."""
+
+    id: str
+    name: str
+    issuer_class: str
+    default_cost: int
+    qualifier: str | None
+    plain_form: str | None
+    qualified_forms: list[str]
+    counted: bool
+
+
+class Named(_Shape):
+    id: str
+    name: str
+
+
+class Activity(_Shape):
+    id: str
+    category: str
+    label: str | None
+    text: str
+    effects: list[str]
+    remedy: str | None
+
+
+class SubjectType(_Shape):
+    id: str
+    name: str
+    supported: bool
+    direct_access: str | None
+
+
+class AccessMethod(_Shape):
+    id: str
+    name: str
+    url: str
+
+
+class IssuerClass(_Shape):
+    id: str
+    default_cost: int
+
+
+class CatalogueDoc(_Shape):
+    """Every category, item, role, activity and scenario of the knowledge base."""
+
+    ruleset: Ruleset
+    categories: list[Category]
+    items: list[Item]
+    roles: list[Named]
+    activities: list[Activity]
+    scenarios: list[Named]
+    subject_types: list[SubjectType]
+    access_methods: list[AccessMethod]
+    issuer_classes: list[IssuerClass]
+    external_categories: list[Named]
+    general_notes: list[GeneralNote]
+
+
+# -- the service ---------------------------------------------------------------------------
+class Health(_Shape):
+    status: Literal["ok"]
+    name: str
+    version: str
+    ruleset: Ruleset
+    engine_loaded: bool
+
+
+class ProblemDetail(_Shape):
+    field: str
+    problem: str
+    nearest: list[str] | None = None
+
+
+class ErrorDetail(_Shape):
+    code: str = Field(description="Machine-readable: invalid_profile, malformed_json, not_found, …")
+    message: str = Field(description="What is wrong and what to fix.")
+    field: str | None = Field(description="JSON path of the offending field, or null.")
+    request_id: str | None = None
+    errors: list[ProblemDetail] | None = Field(default=None, description="Every problem of the profile.")
+    nearest: list[str] | None = Field(default=None, description="Nearest valid ids (unknown id in a path).")
+
+
+class Error(_Shape):
+    """Every error of the API has this shape."""
+
+    error: ErrorDetail

@@ -1,0 +1,157 @@
+"""What the page computes once per app from the catalogue (:class:`Site`), and the
+page's words in one language (:class:`Words`, over :class:`livegate.names.Names`).
+
+Nothing here decides anything about a profile: the site arranges the catalogue
+for the form (items grouped by the source's sections, which categories use
+each item), and the words name things."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..kb import Catalogue
+from ..names import Names
+
+__all__ = ["Site", "Words"]
+
+
+def _top_section(section: str) -> str:
+    """The source's top-level section of a category's section ("教育 > 在线视频课程" -> "教育")."""
+    for sep in (" > ", " - "):
+        if sep in section:
+            return section.split(sep, 1)[0].strip()
+    return section.strip()
+
+
+class Site:
+    """The catalogue arranged for the form (computed once per app): items grouped by the source's
+    sections, the count the source asks for each counted item, which categories use each item."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.cat = catalogue
+        self.required_count: dict[str, int] = dict(catalogue.counted_limit)
+        self.used_by: dict[str, list[str]] = {}
+        for c, info in catalogue.categories.items():
+            for alt in info.alternatives:
+                for entry in alt.items:
+                    users = self.used_by.setdefault(entry.item, [])
+                    if c not in users:
+                        users.append(c)
+        self.item_sections = self._item_sections()
+        self.category_sections = self._category_sections()
+        self.names = {lang: Names(catalogue, lang) for lang in ("zh", "en")}
+
+    def _family(self, i: str) -> list[str]:
+        """A plain document and its qualified forms, plain first."""
+        root = self.cat.items[i].plain_form or i
+        return [root, *self.cat.items[root].qualified_forms]
+
+    def _item_sections(self) -> list[tuple[str, list[str]]]:
+        sections: dict[str, list[list[str]]] = {}
+        placed: set[str] = set()
+        for info in self.cat.categories.values():  # the source's order
+            families = sections.setdefault(_top_section(info.source.section), [])
+            for alt in info.alternatives:
+                for entry in alt.items:
+                    family = [i for i in self._family(entry.item) if i not in placed]
+                    if family:
+                        placed.update(family)
+                        families.append(family)
+        rest = [i for i in self.cat.items if i not in placed]
+        if rest:
+            sections.setdefault("", []).extend([i] for i in rest)
+
+        def order(family: list[str]) -> tuple[int, str]:
+            # the costliest issuer class first (licences before registrations, ...)
+            item = self.cat.items[family[0]]
+            return -self.cat.issuer_classes[item.issuer_class].default_cost, item.name
+
+        return [(name, [i for family in sorted(fams, key=order) for i in family])
+                for name, fams in sections.items() if fams]
+
+    def _category_sections(self) -> list[tuple[str, list[str]]]:
+        out: dict[str, list[str]] = {}
+        for c, info in self.cat.categories.items():
+            out.setdefault(_top_section(info.source.section), []).append(c)
+        return list(out.items())
+
+
+class Words:
+    """Names and phrases of the page in one language. The source's names (Chinese) are always shown;
+    in English an English gloss comes beside them (``gloss_*``)."""
+
+    def __init__(self, lang: str, site: Site):
+        self.lang = lang
+        self.site = site
+        self.cat = site.cat
+        self.names = site.names[lang]
+        self.colon = ": " if lang == "en" else "："
+
+    def t(self, key: str, **values: Any) -> str:
+        """A message of the page (``web.<key>`` of the message catalogue)."""
+        return self.names.t(f"web.{key}", **values)
+
+    # the source's names, and their English glosses
+    def category(self, c: str) -> str:
+        return self.names.category_name(c)
+
+    def gloss_category(self, c: str) -> str | None:
+        return self.names.gloss("categories", c)
+
+    def item(self, i: str) -> str:
+        it = self.cat.items[i]
+        return it.name + (f"（{it.qualifier}）" if it.qualifier else "")
+
+    def gloss_item(self, i: str) -> str | None:
+        name = self.names.gloss("items", i)
+        if name is None:
+            return None
+        qualifier = self.names.gloss("qualifiers", i)
+        return f"{name} ({qualifier})" if qualifier else name
+
+    def gloss_section(self, s: str) -> str | None:
+        return self.names.gloss("sections", s)
+
+    def alternative(self, c: str, alt: str) -> str:
+        return self.names.alternative_label(c, alt)
+
+    # the catalogue's vocabulary, in the page's language
+    def subject(self, t: str) -> str:
+        return self.names.subject(t)
+
+    def role(self, r: str) -> str:
+        return self.names.role(r)
+
+    def scenario(self, s: str) -> str:
+        return self.names.scenario(s)
+
+    def access(self, a: str) -> str:
+        return self.names.access(a)
+
+    def issuer(self, k: str) -> str:
+        return self.names.issuer(k)
+
+    def issuer_costs(self) -> str:
+        """The issuer classes with their default costs, as the catalogue gives them."""
+        classes = sorted(self.cat.issuer_classes.values(), key=lambda k: k.default_cost)
+        return "、".join(f"{self.issuer(k.id)} {k.default_cost}" for k in classes)
+
+    def status(self, s: str) -> str:
+        return self.names.status(s)
+
+    def status_help(self, s: str) -> str:
+        return self.names.status_help(s)
+
+    def external(self, x: str) -> str:
+        return self.names.external(x)
+
+    def activity(self, a: str) -> str:
+        return self.names.activity(a)
+
+    def warning(self, w: dict[str, Any]) -> str:
+        if w["kind"] == "note":
+            return self.names.note(w["id"])
+        return self.names.remedy(w["id"])
+
+    def note(self, n: dict[str, Any]) -> str:
+        return self.names.gloss("notes", n["id"]) or n["text"]
