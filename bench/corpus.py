@@ -57,7 +57,9 @@ class Vocabulary:
                     self.roles_for[t].append(r["id"])
         self.alternatives: list[tuple[str, list[dict[str, Any]], list[str]]] = [
             (c["id"], alt["items"], alt.get("reserved_for", []))
-            for c in catalogue["categories"] for alt in c["alternatives"]]
+            for c in catalogue["categories"]
+            for alt in c["alternatives"]
+        ]
 
 
 def _subject(rnd: random.Random, vocab: Vocabulary) -> str:
@@ -117,13 +119,13 @@ def profile(rnd: random.Random, vocab: Vocabulary, *, overrides: bool | None = N
     if overrides if overrides is not None else rnd.random() < 1 / 3:
         pool = [e["item"] for _, items, _ in aims for e in items] * 2 + vocab.items
         chosen = list(dict.fromkeys(rnd.sample(pool, rnd.randint(1, 6))))
-        out["costs"] = {i: (rnd.randint(0, 100_000) if rnd.random() < 0.05 else rnd.randint(0, 400))
-                        for i in chosen}
+        out["costs"] = {i: (rnd.randint(0, 100_000) if rnd.random() < 0.05 else rnd.randint(0, 400)) for i in chosen}
     return out
 
 
-def profiles(catalogue: dict[str, Any], n: int = 1000, seed: int = SEED, *,
-             overrides: bool | None = None) -> list[dict[str, Any]]:
+def profiles(
+    catalogue: dict[str, Any], n: int = 1000, seed: int = SEED, *, overrides: bool | None = None
+) -> list[dict[str, Any]]:
     """``n`` realistic profiles from ``seed`` (see the module's docstring)."""
     rnd = random.Random(seed)
     vocab = Vocabulary(catalogue)
@@ -138,8 +140,10 @@ def light_profiles(catalogue: dict[str, Any], n: int = 1000, seed: int = SEED) -
     out = []
     for _ in range(n):
         p: dict[str, Any] = {
-            "subject": {"type": (t := rnd.choice(vocab.subject_types)),
-                        "roles": rnd.sample(vocab.roles_for[t], min(len(vocab.roles_for[t]), rnd.randint(0, 2)))},
+            "subject": {
+                "type": (t := rnd.choice(vocab.subject_types)),
+                "roles": rnd.sample(vocab.roles_for[t], min(len(vocab.roles_for[t]), rnd.randint(0, 2))),
+            },
             "documents": rnd.sample(vocab.items, rnd.randint(0, 10)),
             "counts": {i: rnd.randint(1, 3) for i in rnd.sample(vocab.counted, rnd.randint(0, len(vocab.counted)))},
             "activities": rnd.sample(vocab.activities, rnd.randint(0, 2)),

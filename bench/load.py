@@ -46,8 +46,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.server import (EXAMPLES, HOST, REQUEST_SECONDS, Server, ServerError, rss_kib, send,
-                                  without_decision_id)
+from tests.support.server import (
+    EXAMPLES,
+    HOST,
+    REQUEST_SECONDS,
+    Server,
+    ServerError,
+    rss_kib,
+    send,
+    without_decision_id,
+)
 
 REPLACE_SECONDS = 30
 MAX_RATE = 5000
@@ -57,6 +65,7 @@ RSS_PERIOD = 0.1
 OVERRIDE_ITEM = "business_license"
 OVERRIDE_SETS = 20
 """Distinct cost overrides in the mix."""
+
 
 # -- the requests ---------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +78,7 @@ class Call:
     body: bytes | None = None
     content_type: str | None = None
     status: int = 200
-    code: str | None = None    # the error code an invalid request must get
+    code: str | None = None  # the error code an invalid request must get
     weight: int = 1
 
     @property
@@ -88,41 +97,102 @@ def calls(override_sets: int = OVERRIDE_SETS) -> list[Call]:
     for name, profile in profiles.items():
         body = _json(profile)
         out.append(Call(f"evaluate {name}", "POST", "/v1/evaluate", body, "application/json", weight=3))
-        out.append(Call(f"evaluate {name} without explanations", "POST", "/v1/evaluate?explain=false", body,
-                        "application/json"))
+        out.append(
+            Call(
+                f"evaluate {name} without explanations", "POST", "/v1/evaluate?explain=false", body, "application/json"
+            )
+        )
         out.append(Call(f"cheapest {name}", "POST", "/v1/cheapest", body, "application/json"))
     for n in range(override_sets):
         profile = {**profiles["training_institution"], "costs": {OVERRIDE_ITEM: n}}
-        out.append(Call(f"evaluate with cost override {n}", "POST", "/v1/evaluate", _json(profile),
-                        "application/json"))
+        out.append(Call(f"evaluate with cost override {n}", "POST", "/v1/evaluate", _json(profile), "application/json"))
     out.append(Call("catalogue", "GET", "/v1/catalogue"))
     out.append(Call("one category", "GET", "/v1/categories/finance_bank"))
     out.append(Call("health", "GET", "/v1/health"))
 
     enterprise = {"type": "enterprise"}
     invalid = [
-        Call("unknown item id", "POST", "/v1/evaluate",
-             _json({"subject": enterprise, "documents": ["busines_license"]}),
-             "application/json", 422, "invalid_profile"),
-        Call("program text as an id", "POST", "/v1/evaluate",
-             _json({"subject": enterprise, "documents": ['a). b(', '#include "/etc/passwd".']}),
-             "application/json", 422, "invalid_profile"),
-        Call("count of the wrong type", "POST", "/v1/cheapest",
-             _json({"subject": enterprise, "counts": {"training_coop_agreement": "2"}}),
-             "application/json", 422, "invalid_profile"),
-        Call("negative cost", "POST", "/v1/evaluate", _json({"subject": enterprise, "costs": {OVERRIDE_ITEM: -1}}),
-             "application/json", 422, "invalid_profile"),
-        Call("truncated JSON", "POST", "/v1/evaluate", b'{"subject": {"type": "enterprise"',
-             "application/json", 400, "malformed_json"),
-        Call("10,000-deep nesting", "POST", "/v1/evaluate", b"[" * 10_000 + b"]" * 10_000,
-             "application/json", 400, "malformed_json"),
-        Call("text/plain body", "POST", "/v1/evaluate", _json({"subject": enterprise}), "text/plain",
-             415, "unsupported_media_type"),
-        Call("body over the limit", "POST", "/v1/evaluate",
-             b'{"subject": {"type": "enterprise"}, "documents": [' + b'"business_license",' * 4000 + b'""]}',
-             "application/json", 413, "body_too_large"),
-        Call("bad explain", "POST", "/v1/evaluate?explain=maybe", _json({"subject": enterprise}),
-             "application/json", 400, "invalid_query"),
+        Call(
+            "unknown item id",
+            "POST",
+            "/v1/evaluate",
+            _json({"subject": enterprise, "documents": ["busines_license"]}),
+            "application/json",
+            422,
+            "invalid_profile",
+        ),
+        Call(
+            "program text as an id",
+            "POST",
+            "/v1/evaluate",
+            _json({"subject": enterprise, "documents": ["a). b(", '#include "/etc/passwd".']}),
+            "application/json",
+            422,
+            "invalid_profile",
+        ),
+        Call(
+            "count of the wrong type",
+            "POST",
+            "/v1/cheapest",
+            _json({"subject": enterprise, "counts": {"training_coop_agreement": "2"}}),
+            "application/json",
+            422,
+            "invalid_profile",
+        ),
+        Call(
+            "negative cost",
+            "POST",
+            "/v1/evaluate",
+            _json({"subject": enterprise, "costs": {OVERRIDE_ITEM: -1}}),
+            "application/json",
+            422,
+            "invalid_profile",
+        ),
+        Call(
+            "truncated JSON",
+            "POST",
+            "/v1/evaluate",
+            b'{"subject": {"type": "enterprise"',
+            "application/json",
+            400,
+            "malformed_json",
+        ),
+        Call(
+            "10,000-deep nesting",
+            "POST",
+            "/v1/evaluate",
+            b"[" * 10_000 + b"]" * 10_000,
+            "application/json",
+            400,
+            "malformed_json",
+        ),
+        Call(
+            "text/plain body",
+            "POST",
+            "/v1/evaluate",
+            _json({"subject": enterprise}),
+            "text/plain",
+            415,
+            "unsupported_media_type",
+        ),
+        Call(
+            "body over the limit",
+            "POST",
+            "/v1/evaluate",
+            b'{"subject": {"type": "enterprise"}, "documents": [' + b'"business_license",' * 4000 + b'""]}',
+            "application/json",
+            413,
+            "body_too_large",
+        ),
+        Call(
+            "bad explain",
+            "POST",
+            "/v1/evaluate?explain=maybe",
+            _json({"subject": enterprise}),
+            "application/json",
+            400,
+            "invalid_query",
+        ),
         Call("unknown route", "GET", "/v1/nowhere", status=404, code="not_found"),
         Call("unknown category", "GET", "/v1/categories/finance_bnk", status=404, code="unknown_category"),
         Call("GET on evaluate", "GET", "/v1/evaluate", status=405, code="method_not_allowed"),
@@ -158,8 +228,15 @@ class Record:
     wrong: bool
 
 
-def _client(index: int, port: int, mix: list[Call], expected: dict[str, bytes], deadline: float,
-            max_requests: int, records: list[Record]) -> None:
+def _client(
+    index: int,
+    port: int,
+    mix: list[Call],
+    expected: dict[str, bytes],
+    deadline: float,
+    max_requests: int,
+    records: list[Record],
+) -> None:
     rng = random.Random(index)
     weights = [c.weight for c in mix]
     for _ in range(max_requests):
@@ -187,9 +264,14 @@ def _client(index: int, port: int, mix: list[Call], expected: dict[str, bytes], 
 def _drive(port: int, mix: list[Call], expected: dict[str, bytes], clients: int, seconds: float) -> list[Record]:
     records: list[Record] = []  # list.append is atomic: the clients share it
     deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=_client, name=f"load-client-{i}",
-                                args=(i, port, mix, expected, deadline, int(seconds * MAX_RATE) + 1, records))
-               for i in range(clients)]
+    threads = [
+        threading.Thread(
+            target=_client,
+            name=f"load-client-{i}",
+            args=(i, port, mix, expected, deadline, int(seconds * MAX_RATE) + 1, records),
+        )
+        for i in range(clients)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -208,8 +290,10 @@ def _warm(port: int, mix: list[Call], clients: int, rounds: int = 2) -> dict[str
         for _ in range(rounds):
             for call in mix:
                 if call.valid:
-                    burst = [pool.submit(send, port, call.method, call.path, call.body, call.content_type)
-                             for _ in range(clients)]
+                    burst = [
+                        pool.submit(send, port, call.method, call.path, call.body, call.content_type)
+                        for _ in range(clients)
+                    ]
                     for future in burst:
                         try:
                             key = str(future.result()[0])
@@ -224,7 +308,8 @@ class _Sampler(threading.Thread):
 
     def __init__(self, server: Server):
         super().__init__(name="rss-sampler", daemon=True)
-        self.server, self.samples = server, []
+        self.server = server
+        self.samples: list[tuple[float, dict[int, int]]] = []
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -242,7 +327,9 @@ class _Killer(threading.Thread):
         self.server, self.at = server, at
         self.victim: int | None = None
         self.replacement: int | None = None
-        self.before = self.after = self.replaced = None
+        self.before: float = 0.0
+        self.after: float = 0.0
+        self.replaced: float | None = None
         self.survivors: set[int] = set()
 
     def run(self) -> None:
@@ -270,8 +357,9 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _rss_figures(samples: list[tuple[float, dict[int, int]]], start: float, seconds: float,
-                 lasting: set[int]) -> dict[str, Any]:
+def _rss_figures(
+    samples: list[tuple[float, dict[int, int]]], start: float, seconds: float, lasting: set[int]
+) -> dict[str, Any]:
     first = [rss for t, rss in samples if start <= t < start + seconds / 4]
     last = [rss for t, rss in samples if start + 3 * seconds / 4 <= t <= start + seconds]
     lasting = {p for p in lasting if all(p in s for s in first + last)}
@@ -279,14 +367,19 @@ def _rss_figures(samples: list[tuple[float, dict[int, int]]], start: float, seco
     def quarter(part: list[dict[int, int]], pids: set[int] | None) -> float:
         return _mean([sum(r for p, r in s.items() if pids is None or p in pids) for s in part])
 
-    out = {"samples": len(samples), "first_quarter_samples": len(first), "last_quarter_samples": len(last),
-           "lasting_workers": sorted(lasting),
-           "all_workers_kib": {"first_quarter": round(quarter(first, None)),
-                               "last_quarter": round(quarter(last, None))},
-           "lasting_workers_kib": {"first_quarter": round(quarter(first, lasting)),
-                                   "last_quarter": round(quarter(last, lasting))}}
+    out: dict[str, Any] = {
+        "samples": len(samples),
+        "first_quarter_samples": len(first),
+        "last_quarter_samples": len(last),
+        "lasting_workers": sorted(lasting),
+        "all_workers_kib": {"first_quarter": round(quarter(first, None)), "last_quarter": round(quarter(last, None))},
+        "lasting_workers_kib": {
+            "first_quarter": round(quarter(first, lasting)),
+            "last_quarter": round(quarter(last, lasting)),
+        },
+    }
     # the sum over the workers, one sample per second of the run, for the record
-    out["timeline_kib"] = [sum(s.values()) for t, s in samples if t >= start][::max(1, round(1 / RSS_PERIOD))]
+    out["timeline_kib"] = [sum(s.values()) for t, s in samples if t >= start][:: max(1, round(1 / RSS_PERIOD))]
     if samples:
         out["all_workers_kib"]["start"] = sum(samples[0][1].values())
         out["all_workers_kib"]["end"] = sum(samples[-1][1].values())
@@ -295,8 +388,9 @@ def _rss_figures(samples: list[tuple[float, dict[int, int]]], start: float, seco
     return out
 
 
-def _replacement_answers_alone(server: Server, survivors: set[int], mix: list[Call],
-                               expected: dict[str, bytes], count: int) -> dict[str, Any]:
+def _replacement_answers_alone(
+    server: Server, survivors: set[int], mix: list[Call], expected: dict[str, bytes], count: int
+) -> dict[str, Any]:
     """Pause every other worker (SIGSTOP), so only the replacement can accept; send ``count``
     valid requests; resume them (SIGCONT) whatever happens."""
     valid = [c for c in mix if c.valid]
@@ -320,15 +414,27 @@ def _replacement_answers_alone(server: Server, survivors: set[int], mix: list[Ca
     return statuses
 
 
-def run(seconds: float = 10.0, clients: int = 16, workers: int = 2, threads: int = 4, kill: bool = True,
-        kill_at: float = 0.5, warmup: float = 1.5,
-        override_sets: int = OVERRIDE_SETS) -> tuple[dict[str, Any], list[str]]:
+def run(
+    seconds: float = 10.0,
+    clients: int = 16,
+    workers: int = 2,
+    threads: int = 4,
+    kill: bool = True,
+    kill_at: float = 0.5,
+    warmup: float = 1.5,
+    override_sets: int = OVERRIDE_SETS,
+) -> tuple[dict[str, Any], list[str]]:
     """Run the load; its figures and the list of failed checks (empty: all passed)."""
     mix = calls(override_sets)
     expected = expected_answers(mix)
-    figures: dict[str, Any] = {"seconds": seconds, "clients": clients, "workers": workers,
-                               "threads_per_worker": threads, "host": HOST,
-                               "override_sets": override_sets}
+    figures: dict[str, Any] = {
+        "seconds": seconds,
+        "clients": clients,
+        "workers": workers,
+        "threads_per_worker": threads,
+        "host": HOST,
+        "override_sets": override_sets,
+    }
     failures: list[str] = []
     server = Server(workers=workers, threads=threads)
     try:
@@ -337,7 +443,7 @@ def run(seconds: float = 10.0, clients: int = 16, workers: int = 2, threads: int
         first_pids = server.pids()
         warm = _warm(server.port, mix, clients)
         for r in _drive(server.port, mix, expected, clients, warmup):
-            key = str(r.status) if r.status is not None else r.error.split(":")[0]
+            key = str(r.status) if r.status is not None else (r.error or "").split(":")[0]
             if r.wrong or r.status != mix[r.call].status:
                 key += " (wrong)"
             warm[key] = warm.get(key, 0) + 1
@@ -345,8 +451,9 @@ def run(seconds: float = 10.0, clients: int = 16, workers: int = 2, threads: int
         if [k for k in warm if not k.isdigit() or k.startswith("5")]:
             failures.append(f"errors during the warm-up: {figures['warmup_statuses']}")
         if server.pids() != first_pids:
-            failures.append(f"a worker was replaced during the warm-up: {sorted(first_pids)} -> "
-                            f"{sorted(server.pids())}")
+            failures.append(
+                f"a worker was replaced during the warm-up: {sorted(first_pids)} -> {sorted(server.pids())}"
+            )
 
         sampler = _Sampler(server)
         sampler.start()
@@ -370,8 +477,10 @@ def run(seconds: float = 10.0, clients: int = 16, workers: int = 2, threads: int
         if rss["lasting_growth"] is None:
             failures.append("no RSS samples of a worker that lived through the run")
         elif rss["lasting_growth"] >= RSS_LIMIT:
-            failures.append(f"RSS of the workers alive throughout grew {rss['lasting_growth']:.1%} "
-                            f"(limit {RSS_LIMIT:.0%}) between the first and last quarter")
+            failures.append(
+                f"RSS of the workers alive throughout grew {rss['lasting_growth']:.1%} "
+                f"(limit {RSS_LIMIT:.0%}) between the first and last quarter"
+            )
 
         if killer:
             _judge_kill(server, killer, records, mix, expected, figures, failures)
@@ -383,40 +492,55 @@ def run(seconds: float = 10.0, clients: int = 16, workers: int = 2, threads: int
     if status != 0:
         failures.append(f"the server exited with {status} on SIGTERM, not 0")
     if "Traceback" in stderr:
-        failures.append("the server wrote a traceback:\n" + stderr[stderr.index("Traceback"):][:2000])
+        failures.append("the server wrote a traceback:\n" + stderr[stderr.index("Traceback") :][:2000])
     return figures, failures
 
 
-def _judge(records: list[Record], mix: list[Call], figures: dict[str, Any], failures: list[str],
-           elapsed: float) -> None:
+def _judge(
+    records: list[Record], mix: list[Call], figures: dict[str, Any], failures: list[str], elapsed: float
+) -> None:
     statuses: dict[str, int] = {}
     for r in records:
-        key = str(r.status) if r.status is not None else r.error.split(":")[0]
+        key = str(r.status) if r.status is not None else (r.error or "").split(":")[0]
         statuses[key] = statuses.get(key, 0) + 1
     valid = [r for r in records if mix[r.call].valid]
     invalid = [r for r in records if not mix[r.call].valid]
-    figures.update({
-        "requests": len(records), "valid_requests": len(valid), "invalid_requests": len(invalid),
-        "requests_per_second": round(len(records) / elapsed, 1) if elapsed else None,
-        "statuses": dict(sorted(statuses.items())),
-        "server_errors_5xx": sum(1 for r in records if r.status is not None and r.status >= 500),
-        "connection_errors": sum(1 for r in records if r.error),
-        "wrong_answers": sum(1 for r in valid if r.wrong),
-        "wrong_statuses": sum(1 for r in records if r.status is not None and r.status != mix[r.call].status),
-        "wrong_error_codes": sum(1 for r in invalid if r.wrong),
-    })
+    figures.update(
+        {
+            "requests": len(records),
+            "valid_requests": len(valid),
+            "invalid_requests": len(invalid),
+            "requests_per_second": round(len(records) / elapsed, 1) if elapsed else None,
+            "statuses": dict(sorted(statuses.items())),
+            "server_errors_5xx": sum(1 for r in records if r.status is not None and r.status >= 500),
+            "connection_errors": sum(1 for r in records if r.error),
+            "wrong_answers": sum(1 for r in valid if r.wrong),
+            "wrong_statuses": sum(1 for r in records if r.status is not None and r.status != mix[r.call].status),
+            "wrong_error_codes": sum(1 for r in invalid if r.wrong),
+        }
+    )
     if not valid or not invalid:
         failures.append("the run sent no valid or no invalid request")
     for key in ("server_errors_5xx", "wrong_answers", "wrong_statuses", "wrong_error_codes"):
         if figures[key]:
-            examples = [(mix[r.call].name, r.status) for r in records
-                        if (r.status is not None and r.status != mix[r.call].status) or r.wrong][:5]
+            examples = [
+                (mix[r.call].name, r.status)
+                for r in records
+                if (r.status is not None and r.status != mix[r.call].status) or r.wrong
+            ][:5]
             failures.append(f"{key}: {figures[key]} (e.g. {examples})")
 
 
-def _judge_kill(server: Server, killer: _Killer, records: list[Record], mix: list[Call],
-                expected: dict[str, bytes], figures: dict[str, Any], failures: list[str]) -> None:
-    kill = {"victim": killer.victim, "replacement": killer.replacement}
+def _judge_kill(
+    server: Server,
+    killer: _Killer,
+    records: list[Record],
+    mix: list[Call],
+    expected: dict[str, bytes],
+    figures: dict[str, Any],
+    failures: list[str],
+) -> None:
+    kill: dict[str, Any] = {"victim": killer.victim, "replacement": killer.replacement}
     figures["kill"] = kill
     errors = [r for r in records if r.error]
     if killer.victim is None:
@@ -429,17 +553,22 @@ def _judge_kill(server: Server, killer: _Killer, records: list[Record], mix: lis
     lost = [r for r in errors if r.start <= killer.after and r.end >= killer.before]
     others = [r for r in errors if not (r.start <= killer.after and r.end >= killer.before)]
     after = [r for r in records if killer.replaced is not None and r.start > killer.replaced]
-    kill.update({
-        "in_flight_at_kill": len(in_flight), "lost": len(lost),
-        "lost_valid": sum(1 for r in lost if mix[r.call].valid),
-        "connection_errors_not_in_flight": len(others),
-        "replaced_after_seconds": round(killer.replaced - killer.after, 3) if killer.replaced else None,
-        "requests_after_replacement": len(after),
-        "failed_after_replacement": sum(1 for r in after if r.error or r.status != mix[r.call].status),
-    })
+    kill.update(
+        {
+            "in_flight_at_kill": len(in_flight),
+            "lost": len(lost),
+            "lost_valid": sum(1 for r in lost if mix[r.call].valid),
+            "connection_errors_not_in_flight": len(others),
+            "replaced_after_seconds": round(killer.replaced - killer.after, 3) if killer.replaced else None,
+            "requests_after_replacement": len(after),
+            "failed_after_replacement": sum(1 for r in after if r.error or r.status != mix[r.call].status),
+        }
+    )
     if others:
-        failures.append(f"{len(others)} connection errors on requests not in flight at the kill "
-                        f"(valid: {sum(1 for r in others if mix[r.call].valid)}); e.g. {others[0].error}")
+        failures.append(
+            f"{len(others)} connection errors on requests not in flight at the kill "
+            f"(valid: {sum(1 for r in others if mix[r.call].valid)}); e.g. {others[0].error}"
+        )
     if len(lost) > len(in_flight):
         failures.append(f"{len(lost)} requests lost, more than the {len(in_flight)} in flight")
     if killer.replacement is None:
@@ -456,30 +585,40 @@ def _judge_kill(server: Server, killer: _Killer, records: list[Record], mix: lis
 
 
 def report(figures: dict[str, Any], failures: list[str]) -> str:
-    lines = [f"livegate load: {figures.get('seconds')} s, {figures.get('clients')} clients, "
-             f"{figures.get('workers')} workers x {figures.get('threads_per_worker')} threads on "
-             f"{figures.get('host')}:{figures.get('port')}"]
+    lines = [
+        f"livegate load: {figures.get('seconds')} s, {figures.get('clients')} clients, "
+        f"{figures.get('workers')} workers x {figures.get('threads_per_worker')} threads on "
+        f"{figures.get('host')}:{figures.get('port')}"
+    ]
     if "warmup_statuses" in figures:
         lines.append(f"  warm-up             {figures['warmup_statuses']}")
     if "requests" in figures:
-        lines.append(f"  requests sent       {figures['requests']} ({figures['valid_requests']} valid, "
-                     f"{figures['invalid_requests']} invalid), {figures['requests_per_second']}/s")
+        lines.append(
+            f"  requests sent       {figures['requests']} ({figures['valid_requests']} valid, "
+            f"{figures['invalid_requests']} invalid), {figures['requests_per_second']}/s"
+        )
         lines.append(f"  statuses            {figures['statuses']}")
         lines.append(f"  5xx                 {figures['server_errors_5xx']}")
         lines.append(f"  connection errors   {figures['connection_errors']}")
-        lines.append(f"  wrong answers       {figures['wrong_answers']}, wrong statuses "
-                     f"{figures['wrong_statuses']}, wrong error codes {figures['wrong_error_codes']}")
+        lines.append(
+            f"  wrong answers       {figures['wrong_answers']}, wrong statuses "
+            f"{figures['wrong_statuses']}, wrong error codes {figures['wrong_error_codes']}"
+        )
     if "rss" in figures:
         rss = figures["rss"]
         growth = rss["lasting_growth"]
-        lines.append(f"  RSS, all workers    start {rss['all_workers_kib'].get('start')} KiB, "
-                     f"end {rss['all_workers_kib'].get('end')} KiB; first quarter "
-                     f"{rss['all_workers_kib']['first_quarter']} KiB, "
-                     f"last {rss['all_workers_kib']['last_quarter']} KiB")
-        lines.append(f"  RSS, lasting workers {rss['lasting_workers']}: first quarter "
-                     f"{rss['lasting_workers_kib']['first_quarter']} KiB, last quarter "
-                     f"{rss['lasting_workers_kib']['last_quarter']} KiB, growth "
-                     f"{'n/a' if growth is None else f'{growth:+.2%}'} ({rss['samples']} samples)")
+        lines.append(
+            f"  RSS, all workers    start {rss['all_workers_kib'].get('start')} KiB, "
+            f"end {rss['all_workers_kib'].get('end')} KiB; first quarter "
+            f"{rss['all_workers_kib']['first_quarter']} KiB, "
+            f"last {rss['all_workers_kib']['last_quarter']} KiB"
+        )
+        lines.append(
+            f"  RSS, lasting workers {rss['lasting_workers']}: first quarter "
+            f"{rss['lasting_workers_kib']['first_quarter']} KiB, last quarter "
+            f"{rss['lasting_workers_kib']['last_quarter']} KiB, growth "
+            f"{'n/a' if growth is None else f'{growth:+.2%}'} ({rss['samples']} samples)"
+        )
     if "kill" in figures:
         lines.append(f"  SIGKILL             {figures['kill']}")
     lines.append(f"  server exit status  {figures.get('server_exit_status')}")
@@ -497,27 +636,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1.5, help="seconds of load before the measured run")
     parser.add_argument("--no-kill", dest="kill", action="store_false", help="do not kill a worker")
     parser.add_argument("--kill-at", type=float, default=0.5, help="when to kill, as a fraction of the run")
-    parser.add_argument("--override-sets", type=int, default=OVERRIDE_SETS,
-                        help=f"distinct cost overrides in the mix (default {OVERRIDE_SETS}; a worker caches 16)")
+    parser.add_argument(
+        "--override-sets",
+        type=int,
+        default=OVERRIDE_SETS,
+        help=f"distinct cost overrides in the mix (default {OVERRIDE_SETS}; a worker caches 16)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    if not (0 < args.seconds <= 3600 and 1 <= args.clients <= 256 and 1 <= args.workers <= 16
-            and 1 <= args.threads <= 64 and 0 < args.kill_at < 1 and 0 <= args.warmup <= 60
-            and 0 <= args.override_sets <= 1000):
-        parser.error("out of range: 0 < seconds <= 3600, 1..256 clients, 1..16 workers, 1..64 threads, "
-                     "0 < kill-at < 1, 0 <= warmup <= 60, 0..1000 override sets")
+    if not (
+        0 < args.seconds <= 3600
+        and 1 <= args.clients <= 256
+        and 1 <= args.workers <= 16
+        and 1 <= args.threads <= 64
+        and 0 < args.kill_at < 1
+        and 0 <= args.warmup <= 60
+        and 0 <= args.override_sets <= 1000
+    ):
+        parser.error(
+            "out of range: 0 < seconds <= 3600, 1..256 clients, 1..16 workers, 1..64 threads, "
+            "0 < kill-at < 1, 0 <= warmup <= 60, 0..1000 override sets"
+        )
     if args.kill and args.workers < 2:
         parser.error("killing a worker needs at least 2 workers (or --no-kill)")
     try:
-        figures, failures = run(args.seconds, args.clients, args.workers, args.threads, args.kill, args.kill_at,
-                                args.warmup, args.override_sets)
+        figures, failures = run(
+            args.seconds,
+            args.clients,
+            args.workers,
+            args.threads,
+            args.kill,
+            args.kill_at,
+            args.warmup,
+            args.override_sets,
+        )
     except ServerError as exc:
         print(f"livegate load: {exc}", file=sys.stderr)
         return 2
     print(report(figures, failures), flush=True)
     if args.json:
-        args.json.write_text(json.dumps({"figures": figures, "failures": failures}, indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(json.dumps({"figures": figures, "failures": failures}, indent=2) + "\n", encoding="utf-8")
     return 1 if failures else 0
 
 

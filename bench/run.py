@@ -89,8 +89,12 @@ def _interleaved(fns, inputs) -> list[list[float]]:
 
 
 def _row(label: str, times: list[float]) -> dict:
-    return {"label": label, "n": len(times), "median_ms": statistics.median(times) * 1e3,
-            "p99_ms": _percentile(times, 0.99) * 1e3}
+    return {
+        "label": label,
+        "n": len(times),
+        "median_ms": statistics.median(times) * 1e3,
+        "p99_ms": _percentile(times, 0.99) * 1e3,
+    }
 
 
 # --- engine ---------------------------------------------------------------------
@@ -122,15 +126,23 @@ def bench_engine(n: int, naive_n: int, rounds: int) -> dict:
         reference = None
     kb = reference.load_kb() if reference is not None else None
 
-    labels = ["engine.evaluate (with explanations)", "engine.evaluate(explain_=False)",
-              "engine.solve only (no JSON)", "engine.evaluate, profile asked again (answer cache)",
-              "naive: fresh Control per profile", "reference: plain-Python brute force"]
+    labels = [
+        "engine.evaluate (with explanations)",
+        "engine.evaluate(explain_=False)",
+        "engine.solve only (no JSON)",
+        "engine.evaluate, profile asked again (answer cache)",
+        "naive: fresh Control per profile",
+        "reference: plain-Python brute force",
+    ]
     rounds_of: dict[str, list[list[float]]] = {label: [] for label in labels}
     for _ in range(rounds):
         # the three are timed in turn on each profile, so that a slow spell
         # falls on all of them alike
-        for label, times in zip(labels, _interleaved(
-                [engine.evaluate, lambda p: engine.evaluate(p, explain_=False), engine.solve], parsed)):
+        for label, times in zip(
+            labels,
+            _interleaved([engine.evaluate, lambda p: engine.evaluate(p, explain_=False), engine.solve], parsed),
+            strict=False,
+        ):
             rounds_of[label].append(times)
         rounds_of[labels[3]].append(_timed(cached.evaluate, parsed))
         rounds_of[labels[4]].append(_timed(naive, parsed[:naive_n]))
@@ -197,7 +209,8 @@ def _children(pid: int) -> list[int]:
 
 def _wrk(url: str, body_file: Path, seconds: int, connections: int) -> dict:
     script = body_file.with_suffix(".lua")
-    script.write_text(textwrap.dedent(f'''
+    script.write_text(
+        textwrap.dedent(f'''
         wrk.method = "POST"
         wrk.headers["Content-Type"] = "application/json"
         local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()
@@ -206,13 +219,24 @@ def _wrk(url: str, body_file: Path, seconds: int, connections: int) -> dict:
             latency:percentile(50), latency:percentile(99), summary.errors.connect + summary.errors.read +
             summary.errors.write + summary.errors.timeout, summary.errors.status, latency.max))
         end
-    '''))
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-                         capture_output=True, text=True, check=True).stdout
+    ''')
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     line = next(x for x in out.splitlines() if x.startswith("LIVEGATE "))
-    requests, duration_us, p50, p99, errors, status_errors, max_us = map(int, line.split()[1:])
-    return {"requests": requests, "rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1e3,
-            "p99_ms": p99 / 1e3, "socket_errors": errors, "non_2xx": status_errors}
+    requests, duration_us, p50, p99, errors, status_errors, _max_us = map(int, line.split()[1:])
+    return {
+        "requests": requests,
+        "rps": requests / (duration_us / 1e6),
+        "p50_ms": p50 / 1e3,
+        "p99_ms": p99 / 1e3,
+        "socket_errors": errors,
+        "non_2xx": status_errors,
+    }
 
 
 def _warm_up(url: str, body_file: Path, connections: int) -> None:
@@ -256,15 +280,22 @@ def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
 
     def start(argv, extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
         port = _free_port()
-        proc = subprocess.Popen(argv(port), env=dict(env, **extra), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            argv(port),
+            env=dict(env, **extra),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         return proc, f"http://127.0.0.1:{port}/v1/evaluate"
 
     def post(url: str) -> bytes:
         deadline = time.monotonic() + 30
         while True:
             try:
-                request = urllib.request.Request(url, data=body.read_bytes(), headers={"Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    url, data=body.read_bytes(), headers={"Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(request) as response:
                     return response.read()
             except OSError:
@@ -282,8 +313,18 @@ def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
         return [str(bindir / "livegate"), "serve", "--workers", "2", "--port", str(port)]
 
     def floor_server(port: int) -> list[str]:
-        return [str(bindir / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
-                "-b", f"127.0.0.1:{port}", "floor_app:create_app()"]
+        return [
+            str(bindir / "gunicorn"),
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "floor_app:create_app()",
+        ]
 
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
@@ -293,8 +334,9 @@ def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
         post(servers["service_uncached"][1])
         (tmp / "answer.json").write_bytes(answer)
         (tmp / "floor_app.py").write_text(FLOOR_APP)
-        servers["floor"] = start(floor_server, {"LIVEGATE_FLOOR_BODY": str(tmp / "answer.json"),
-                                               "PYTHONPATH": str(tmp)})
+        servers["floor"] = start(
+            floor_server, {"LIVEGATE_FLOOR_BODY": str(tmp / "answer.json"), "PYTHONPATH": str(tmp)}
+        )
         post(servers["floor"][1])
         for _, url in servers.values():
             _warm_up(url, body, connections)
@@ -308,19 +350,27 @@ def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
     finally:
         for proc, _ in servers.values():
             _stop(proc)
-    labels = {"service": "livegate serve (answer cache on, as shipped)",
-              "service_uncached": "livegate serve, LIVEGATE_ANSWER_CACHE=0",
-              "floor": "floor: same server, precomputed answer"}
+    labels = {
+        "service": "livegate serve (answer cache on, as shipped)",
+        "service_uncached": "livegate serve, LIVEGATE_ANSWER_CACHE=0",
+        "floor": "floor: same server, precomputed answer",
+    }
     for key, result in best.items():
         result["label"] = labels[key]
         result["rps_each_round"] = [round(r["rps"]) for r in runs[key]]
-    return {"seconds": seconds, "connections": connections, "rounds": rounds, "response_bytes": len(answer),
-            **best, "throughput_vs_floor": best["service"]["rps"] / best["floor"]["rps"],
-            "uncached_throughput_vs_floor": best["service_uncached"]["rps"] / best["floor"]["rps"]}
+    return {
+        "seconds": seconds,
+        "connections": connections,
+        "rounds": rounds,
+        "response_bytes": len(answer),
+        **best,
+        "throughput_vs_floor": best["service"]["rps"] / best["floor"]["rps"],
+        "uncached_throughput_vs_floor": best["service_uncached"]["rps"] / best["floor"]["rps"],
+    }
 
 
 # --- scale ----------------------------------------------------------------------
-SCALE_CHILD = textwrap.dedent('''
+SCALE_CHILD = textwrap.dedent("""
     import json, resource, statistics, sys, time
     sys.path.insert(0, sys.argv[3])
     import corpus
@@ -346,7 +396,7 @@ SCALE_CHILD = textwrap.dedent('''
                       "load_and_ground_s": ground, "median_ms": statistics.median(times) * 1e3,
                       "clingo_solve_median_ms": statistics.median(clasp) * 1e3,
                       "mean_tied_plans": statistics.mean(plans), "max_rss_mb": rss}))
-''')
+""")
 
 
 def bench_scale(factors: list[int], n: int) -> dict:
@@ -357,8 +407,9 @@ def bench_scale(factors: list[int], n: int) -> dict:
     for factor in factors:
         target = Path(tempfile.mkdtemp(prefix=f"livegate-kb{factor}-"))
         synthetic.generate(factor, target)
-        child = subprocess.run([sys.executable, "-c", SCALE_CHILD, str(target), str(n), str(HERE)],
-                               capture_output=True, text=True)
+        child = subprocess.run(
+            [sys.executable, "-c", SCALE_CHILD, str(target), str(n), str(HERE)], capture_output=True, text=True
+        )
         if child.returncode != 0:
             raise RuntimeError(f"the {factor}x scale run failed:\n{child.stderr}")
         out = child.stdout
@@ -377,8 +428,11 @@ def bench_batch(n: int) -> dict:
         for k in range(n):
             f.write(json.dumps(profiles[k % len(profiles)]) + "\n")
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "livegate"), "batch", str(source), "-o", str(tmp / "out.csv")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "livegate"), "batch", str(source), "-o", str(tmp / "out.csv")],
+        check=True,
+        capture_output=True,
+    )
     elapsed = time.perf_counter() - start
     shutil.rmtree(tmp, ignore_errors=True)
     return {"profiles": n, "seconds": elapsed, "profiles_per_s": n / elapsed, "workers": os.cpu_count()}
@@ -392,15 +446,19 @@ def main() -> int:
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     quick = args.quick
-    results: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                 "platform": platform.platform()}, "quick": quick}
+    results: dict = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "quick": quick,
+    }
     if "engine" in sections:
         results["engine"] = bench_engine(200 if quick else 1000, 50 if quick else 200, 1 if quick else 3)
         print("\n== engine: per evaluation, seeded corpus of", results["engine"]["profiles"], "profiles ==")
         print(f"{'':52} {'n':>6} {'median ms':>10} {'p99 ms':>9}   medians of each round")
         for r in results["engine"]["rows"]:
-            print(f"{r['label']:52} {r['n']:>6} {r['median_ms']:>10.3f} {r['p99_ms']:>9.3f}   "
-                  + " ".join(f"{m:.3f}" for m in r["round_medians_ms"]))
+            print(
+                f"{r['label']:52} {r['n']:>6} {r['median_ms']:>10.3f} {r['p99_ms']:>9.3f}   "
+                + " ".join(f"{m:.3f}" for m in r["round_medians_ms"])
+            )
         print(f"engine vs naive: {results['engine']['speedup_over_naive']:.1f}x faster")
     if "http" in sections:
         results["http"] = bench_http(3 if quick else 10, 1 if quick else 2)
@@ -412,29 +470,41 @@ def main() -> int:
             print(f"{'':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}")
             for key in ("service", "service_uncached", "floor"):
                 r = h[key]
-                print(f"{r['label']:44} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-                      f"{r['socket_errors'] + r['non_2xx']:>7} {r['rps'] / h['floor']['rps']:>9.0%}")
-            print(f"response {h['response_bytes']} bytes; worker RSS MB: {h['service']['worker_rss_mb']} "
-                  f"(cache on), {h['service_uncached']['worker_rss_mb']} (cache off)")
+                print(
+                    f"{r['label']:44} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+                    f"{r['socket_errors'] + r['non_2xx']:>7} {r['rps'] / h['floor']['rps']:>9.0%}"
+                )
+            print(
+                f"response {h['response_bytes']} bytes; worker RSS MB: {h['service']['worker_rss_mb']} "
+                f"(cache on), {h['service_uncached']['worker_rss_mb']} (cache off)"
+            )
     if "scale" in sections:
         results["scale"] = bench_scale([1, 10] if quick else [1, 10, 100], 100 if quick else 300)
         print("\n== scale: synthetic knowledge bases ==")
-        print(f"{'factor':>6} {'categories':>10} {'ground rules':>12} {'ground s':>9} {'median ms':>10} "
-              f"{'clingo alone':>12} {'tied plans':>10} {'max RSS MB':>11}")
+        print(
+            f"{'factor':>6} {'categories':>10} {'ground rules':>12} {'ground s':>9} {'median ms':>10} "
+            f"{'clingo alone':>12} {'tied plans':>10} {'max RSS MB':>11}"
+        )
         for r in results["scale"]["rows"]:
-            print(f"{r['factor']:>6} {r['categories']:>10} {r['ground_rules']:>12} {r['load_and_ground_s']:>9.2f} "
-                  f"{r['median_ms']:>10.3f} {r['clingo_solve_median_ms']:>12.3f} {r['mean_tied_plans']:>10.1f} "
-                  f"{r['max_rss_mb']:>11.0f}")
+            print(
+                f"{r['factor']:>6} {r['categories']:>10} {r['ground_rules']:>12} {r['load_and_ground_s']:>9.2f} "
+                f"{r['median_ms']:>10.3f} {r['clingo_solve_median_ms']:>12.3f} {r['mean_tied_plans']:>10.1f} "
+                f"{r['max_rss_mb']:>11.0f}"
+            )
         first = results["scale"]["rows"][0]
         for r in results["scale"]["rows"][1:]:
-            print(f"{r['factor']}x: evaluation {r['median_ms'] / first['median_ms']:.0f}x the 1x time, "
-                  f"clingo's solve alone {r['clingo_solve_median_ms'] / first['clingo_solve_median_ms']:.0f}x, "
-                  f"ground program {r['ground_rules'] / first['ground_rules']:.0f}x")
+            print(
+                f"{r['factor']}x: evaluation {r['median_ms'] / first['median_ms']:.0f}x the 1x time, "
+                f"clingo's solve alone {r['clingo_solve_median_ms'] / first['clingo_solve_median_ms']:.0f}x, "
+                f"ground program {r['ground_rules'] / first['ground_rules']:.0f}x"
+            )
     if "batch" in sections:
         results["batch"] = bench_batch(5000 if quick else 100_000)
         b = results["batch"]
-        print(f"\n== batch: {b['profiles']} profiles in {b['seconds']:.1f} s = {b['profiles_per_s']:,.0f} profiles/s "
-              f"({b['workers']} workers) ==")
+        print(
+            f"\n== batch: {b['profiles']} profiles in {b['seconds']:.1f} s = {b['profiles_per_s']:,.0f} profiles/s "
+            f"({b['workers']} workers) =="
+        )
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten: {args.json}")
     return 0

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from livegate import Engine, Knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +36,10 @@ def catalogue(knowledge: Knowledge):
 def published(knowledge: Knowledge) -> dict:
     """The catalogue as the API publishes it, each list by id."""
     data = knowledge.catalogue_json()
-    return {key: {entry["id"]: entry for entry in value} if isinstance(value, list) else value
-            for key, value in data.items()}
+    return {
+        key: {entry["id"]: entry for entry in value} if isinstance(value, list) else value
+        for key, value in data.items()
+    }
 
 
 PIGEONS = """\
@@ -72,6 +73,24 @@ def clean_livegate_env(monkeypatch):
     for name in list(os.environ):
         if name.startswith("LIVEGATE_"):
             monkeypatch.delenv(name)
+
+
+SERVER_FIXTURES = {"server", "pigeon_server", "load_run", "running_server"}
+"""Fixtures that start a real ``livegate serve``: their tests carry the ``server`` marker."""
+SLOW_MODULES = {"test_server_load", "test_api_fuzz", "test_differential"}
+"""Modules that take more than a few seconds in all: their tests carry the ``slow`` marker."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs, so a fast inner loop is one command:
+    ``python -m pytest -m "not server and not browser and not slow"``."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.endswith("test_api_server"):
+            item.add_marker(pytest.mark.server)
+        if item.module.__name__.endswith("test_web_browser"):
+            item.add_marker(pytest.mark.browser)
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

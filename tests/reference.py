@@ -1,4 +1,4 @@
-"""A reference evaluator of SPEC §2, written from the specification's text.
+"""A reference evaluator of docs/semantics.md, written from the document's text.
 
 Plain Python and brute force: it shares nothing with the engine but the facts
 of ``facts/``, which it reads by grounding those files alone with clingo and
@@ -6,7 +6,7 @@ collecting the atoms. It never reads ``logic/`` and never imports the engine's
 modules. Everything the engine decides by rules is decided here again by
 enumeration, so the two can be compared on any profile.
 
-What it computes (SPEC §2.6, decided by §2.7):
+What it computes (docs/semantics.md#statuses to #cheapest, ties as #ties decides):
 
 * the status of every category — precedence: personal subject, an activity
   that excludes the category, no alternative open to the subject, a blocking
@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import clingo
 
@@ -39,6 +40,7 @@ ELIGIBLE, MISSING, NOT_APPLICABLE, BLOCKED = "eligible", "missing", "not_applica
 # ---------------------------------------------------------------------------
 # The knowledge base, read from facts/ alone
 # ---------------------------------------------------------------------------
+
 
 def _value(sym: clingo.Symbol) -> Any:
     if sym.type == clingo.SymbolType.Number:
@@ -74,21 +76,21 @@ class KB:
     items: list[str]
     activities: list[str]
     categories: list[str]
-    access: dict[str, str]                                   # category -> access alone
-    scenario: dict[str, str]                                 # category -> scenario
-    companions: dict[str, list[tuple[str, str]]]             # category -> [(companion, access)]
-    alternatives: dict[str, list[str]]                       # category -> alternatives
-    requirement: dict[tuple[str, str], dict[str, int]]       # (cat, alt) -> {item: n}
-    counted: dict[tuple[str, str], frozenset[str]]           # (cat, alt) -> counted items
-    reserved: dict[tuple[str, str], frozenset[str]]          # (cat, alt) -> roles
-    default_cost: dict[str, int]                             # item -> issuer-class cost
-    qualified_forms: dict[str, list[str]]                    # plain item -> qualified items
-    implied_roles: dict[str, frozenset[str]]                 # subject type -> roles
+    access: dict[str, str]  # category -> access alone
+    scenario: dict[str, str]  # category -> scenario
+    companions: dict[str, list[tuple[str, str]]]  # category -> [(companion, access)]
+    alternatives: dict[str, list[str]]  # category -> alternatives
+    requirement: dict[tuple[str, str], dict[str, int]]  # (cat, alt) -> {item: n}
+    counted: dict[tuple[str, str], frozenset[str]]  # (cat, alt) -> counted items
+    reserved: dict[tuple[str, str], frozenset[str]]  # (cat, alt) -> roles
+    default_cost: dict[str, int]  # item -> issuer-class cost
+    qualified_forms: dict[str, list[str]]  # plain item -> qualified items
+    implied_roles: dict[str, frozenset[str]]  # subject type -> roles
     activity_category: dict[str, str]
-    activity_effects: dict[str, list[tuple]]                 # activity -> [effect tuple]
+    activity_effects: dict[str, list[tuple]]  # activity -> [effect tuple]
     unsupported: frozenset[str]
-    direct: dict[str, frozenset[str]]                        # subject type -> access methods
-    plain_of: dict[str, str] = field(default_factory=dict)   # qualified item -> plain item
+    direct: dict[str, frozenset[str]]  # subject type -> access methods
+    plain_of: dict[str, str] = field(default_factory=dict)  # qualified item -> plain item
 
 
 def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
@@ -105,12 +107,12 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
     for c, a, i, n in f.get("requires_count", []):
         counts[(c, a, i)] = max(n, counts.get((c, a, i), 0))
     for (c, a, i), n in counts.items():
-        requirement[(c, a)][i] = n          # "N or more" replaces the single copy
+        requirement[(c, a)][i] = n  # "N or more" replaces the single copy
         counted[(c, a)].add(i)
     reserved: dict[tuple[str, str], set[str]] = defaultdict(set)
     for c, a, r in f.get("reserved_for", []):
         reserved[(c, a)].add(r)
-    class_cost = {k: n for k, n in f["issuer_class"]}
+    class_cost = dict(f["issuer_class"])
     qualified_forms: dict[str, list[str]] = defaultdict(list)
     plain_of: dict[str, str] = {}
     for q, p, _text in f.get("item_qualified", []):
@@ -136,8 +138,8 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
         items=sorted(i for i, *_ in f["item"]),
         activities=sorted(a for a, *_ in f["activity"]),
         categories=categories,
-        access={c: a for c, a in f["category_access"]},
-        scenario={c: s for c, s in f["category_scenario"]},
+        access=dict(f["category_access"]),
+        scenario=dict(f["category_scenario"]),
         companions=dict(companions),
         alternatives={c: sorted(alternatives[c]) for c in categories},
         requirement={k: dict(v) for k, v in requirement.items()},
@@ -163,11 +165,12 @@ def kb() -> KB:
 # Results
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MissingSet:
-    alternatives: tuple[tuple[str, str], ...]   # sorted (category, alternative)
-    missing: frozenset                          # {(item, units)}
-    counted: frozenset                          # items reported with a shortfall
+    alternatives: tuple[tuple[str, str], ...]  # sorted (category, alternative)
+    missing: frozenset  # {(item, units)}
+    counted: frozenset  # items reported with a shortfall
     cost: int
 
     @property
@@ -193,7 +196,7 @@ class Plan:
     direct: bool
     categories: frozenset
     alternatives: tuple[tuple[str, str], ...]
-    missing: frozenset              # {(item, units)}
+    missing: frozenset  # {(item, units)}
     counted: frozenset
     access: str
     cost: int
@@ -204,7 +207,7 @@ class Plan:
 
     @property
     def key(self) -> tuple:
-        """Plans are told apart by (categories, missing items) — SPEC §2.7."""
+        """Plans are told apart by (categories, missing items) — docs/semantics.md#ties."""
         return (self.categories, self.missing)
 
     @property
@@ -217,9 +220,9 @@ class Result:
     subject_supported: bool
     direct_standard_live: bool
     categories: dict[str, CategoryResult]
-    plans: list[Plan]                 # every plan, optimal or not
+    plans: list[Plan]  # every plan, optimal or not
     cheapest_cost: int | None
-    optimal: dict[tuple, dict]        # plan key -> {"alternatives": {cat: set}, "plans": [Plan]}
+    optimal: dict[tuple, dict]  # plan key -> {"alternatives": {cat: set}, "plans": [Plan]}
 
     @property
     def eligible(self) -> list[str]:
@@ -230,9 +233,10 @@ class Result:
 # The evaluation
 # ---------------------------------------------------------------------------
 
+
 def holdings(profile: Mapping[str, Any]) -> dict[str, int]:
     """Documents count one each; ``counts`` replaces a document's entry (0 = not held)."""
-    held = {i: 1 for i in profile.get("documents", [])}
+    held = dict.fromkeys(profile.get("documents", []), 1)
     held.update(profile.get("counts", {}))
     return {i: n for i, n in held.items() if n > 0}
 
@@ -312,11 +316,7 @@ class _Evaluator:
         if cat in memo:
             return memo[cat]
         effects = {e[0] for e in self.effects[cat]}
-        if self.type in self.k.unsupported:
-            status = NOT_APPLICABLE
-        elif "excludes" in effects:
-            status = NOT_APPLICABLE
-        elif not self.applicable(cat):
+        if self.type in self.k.unsupported or "excludes" in effects or not self.applicable(cat):
             status = NOT_APPLICABLE
         elif "blocks" in effects:
             status = BLOCKED
@@ -338,8 +338,7 @@ class _Evaluator:
             bd = dict(b)
             return all(bd.get(i, 0) >= n for i, n in a)
 
-        return [s for s in sets
-                if not any(leq(o.missing, s.missing) and o.missing != s.missing for o in sets)]
+        return [s for s in sets if not any(leq(o.missing, s.missing) and o.missing != s.missing for o in sets)]
 
     # -- the whole answer ---------------------------------------------------
     def run(self) -> Result:
@@ -369,8 +368,7 @@ class _Evaluator:
                 if self.goal_access is None or k.access[target] == self.goal_access:
                     variants = [(None, k.access[target])]
                 else:
-                    variants = [(comp, acc) for comp, acc in k.companions.get(target, [])
-                                if acc == self.goal_access]
+                    variants = [(comp, acc) for comp, acc in k.companions.get(target, []) if acc == self.goal_access]
                 for comp, acc in variants:
                     members = set(self.closure(target))
                     if comp is not None:
@@ -403,7 +401,7 @@ class _Evaluator:
 
 
 def evaluate(profile: Mapping[str, Any], k: KB | None = None) -> Result:
-    """Evaluate a (valid) profile against the knowledge base, by SPEC §2."""
+    """Evaluate a (valid) profile against the knowledge base, by docs/semantics.md."""
     return _Evaluator(k or kb(), profile).run()
 
 

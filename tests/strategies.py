@@ -47,8 +47,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-PROFILE_NAME = ("livegate-long" if os.environ.get("LIVEGATE_HYPOTHESIS_PROFILE", "").strip() == "long"
-                else "livegate-default")
+PROFILE_NAME = (
+    "livegate-long" if os.environ.get("LIVEGATE_HYPOTHESIS_PROFILE", "").strip() == "long" else "livegate-default"
+)
 SETTINGS = settings.get_profile(PROFILE_NAME)
 
 COUNTED_ITEMS = sorted({i for s in K.counted.values() for i in s})
@@ -76,10 +77,22 @@ def _related(category: str) -> list[str]:
 # Categories with something special (companion, required category, counted
 # items, qualified items, reserved rows, blocking activities): half the
 # profiles focus on one of them, with a goal that aims at it.
-SPECIAL = ["ecommerce_platform"] * 4 + ["finance_stock_info_platform"] * 4 + [
-           "edu_platform", "social_live", "auto_presale",
-           "edu_academic_school", "edu_online_video_course", "edu_online_education",
-           "finance_private_fund", "finance_public_fund", "finance_credit_reporting", "tools_video_cs"]
+SPECIAL = (
+    ["ecommerce_platform"] * 4
+    + ["finance_stock_info_platform"] * 4
+    + [
+        "edu_platform",
+        "social_live",
+        "auto_presale",
+        "edu_academic_school",
+        "edu_online_video_course",
+        "edu_online_education",
+        "finance_private_fund",
+        "finance_public_fund",
+        "finance_credit_reporting",
+        "tools_video_cs",
+    ]
+)
 
 
 @st.composite
@@ -93,7 +106,7 @@ def profiles(draw) -> dict[str, Any]:
     special = draw(st.booleans())
     focus = draw(st.sampled_from(SPECIAL if special else K.categories), label="focus")
     related = _related(focus)
-    subject_type = draw(st.sampled_from(K.subject_types + ["enterprise", "government", "other_organization"]))
+    subject_type = draw(st.sampled_from([*K.subject_types, "enterprise", "government", "other_organization"]))
     roles = _unique(draw, st.sampled_from(K.roles), 3)
     for cat, alt in sorted(K.reserved):
         if cat in related and _chance(draw, 1, 3):
@@ -121,8 +134,11 @@ def profiles(draw) -> dict[str, Any]:
         counts[item] = draw(st.sampled_from([0, 1, 2, 3]))
 
     own = [a for a, c in K.activity_category.items() if c in related]
-    activities = [a for a in sorted(own)
-                  if _chance(draw, 1, 2 if any(e[0] == "requires_category" for e in K.activity_effects[a]) else 4)]
+    activities = [
+        a
+        for a in sorted(own)
+        if _chance(draw, 1, 2 if any(e[0] == "requires_category" for e in K.activity_effects[a]) else 4)
+    ]
     activities += [a for a in _unique(draw, st.sampled_from(K.activities), 2) if a not in activities]
 
     profile: dict[str, Any] = {"subject": {"type": subject_type}}
@@ -135,8 +151,13 @@ def profiles(draw) -> dict[str, Any]:
     if activities or draw(st.booleans()):
         profile["activities"] = activities
 
-    mode = draw(st.sampled_from(["focus", "focus", "scenario", "both"] if special else
-                                ["none", "scenario", "categories", "both", "focus", "random", "random"]))
+    mode = draw(
+        st.sampled_from(
+            ["focus", "focus", "scenario", "both"]
+            if special
+            else ["none", "scenario", "categories", "both", "focus", "random", "random"]
+        )
+    )
     if mode != "none":
         goal: dict[str, Any] = {}
         if mode in ("scenario", "both"):
@@ -189,6 +210,7 @@ def without_item(profile: dict[str, Any], item: str) -> dict[str, Any]:
 
 def scrambled(profile: dict[str, Any], rnd: _random.Random) -> dict[str, Any]:
     """The same profile with its lists shuffled and partly duplicated, its maps reordered."""
+
     def mix(values: list) -> list:
         out = list(values) + [v for v in values if rnd.random() < 0.5]
         rnd.shuffle(out)
@@ -225,19 +247,28 @@ def random_profiles(n: int, seed: int) -> list[dict]:
     ``random`` (no hypothesis: a fixed list for tests that compare paths); a
     few distinct cost overrides."""
     rnd = _random.Random(seed)
-    overrides = [{}, {}, {}, {"business_license": 0}, {"av_programme_licence": 2, "training_coop_agreement": 7},
-                 {"non_commercial_icp_filing": 30}]
+    overrides = [
+        {},
+        {},
+        {},
+        {"business_license": 0},
+        {"av_programme_licence": 2, "training_coop_agreement": 7},
+        {"non_commercial_icp_filing": 30},
+    ]
     out = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES][:n]
     while len(out) < n:
-        out.append({
-            "subject": {"type": rnd.choice(K.subject_types),
-                        "roles": rnd.sample(K.roles, rnd.randint(0, 2))},
-            "documents": rnd.sample(K.items, rnd.randint(0, 12)),
-            "counts": {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))},
-            "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
-            "goal": {"scenario": rnd.choice([None, *K.scenarios]),
-                     "categories": rnd.sample(K.categories, rnd.choice([0, 0, 1, 3])),
-                     "access": rnd.choice([None, *K.access_methods])},
-            "costs": rnd.choice(overrides),
-        })
+        out.append(
+            {
+                "subject": {"type": rnd.choice(K.subject_types), "roles": rnd.sample(K.roles, rnd.randint(0, 2))},
+                "documents": rnd.sample(K.items, rnd.randint(0, 12)),
+                "counts": {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))},
+                "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
+                "goal": {
+                    "scenario": rnd.choice([None, *K.scenarios]),
+                    "categories": rnd.sample(K.categories, rnd.choice([0, 0, 1, 3])),
+                    "access": rnd.choice([None, *K.access_methods]),
+                },
+                "costs": rnd.choice(overrides),
+            }
+        )
     return out

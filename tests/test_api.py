@@ -14,19 +14,21 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
-from flask import Flask
-
 import livegate
 import livegate.app
+import pytest
+from flask import Flask
 from livegate import Engine, Knowledge, Profile
 from livegate.app import create_app
-from livegate.http.config import ConfigError
 from livegate.cli import main as cli_main
+from livegate.http.config import ConfigError
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
-BANK = {"subject": {"type": "enterprise"}, "documents": ["business_license", "financial_licence"],
-        "goal": {"scenario": "finance", "categories": ["finance_bank"]}}
+BANK = {
+    "subject": {"type": "enterprise"},
+    "documents": ["business_license", "financial_licence"],
+    "goal": {"scenario": "finance", "categories": ["finance_bank"]},
+}
 HEX32 = re.compile(r"[0-9a-f]{32}")
 pytestmark = pytest.mark.usefixtures("clean_livegate_env")
 
@@ -37,6 +39,7 @@ def make_app(engine):
         config.setdefault("ENGINE", engine)
         config.setdefault("TESTING", True)
         return create_app(config)
+
     return make
 
 
@@ -118,13 +121,19 @@ def test_a_json_subtype_content_type_is_accepted(client):
 
 def test_an_integral_number_written_with_a_fraction_counts_as_that_integer(client, engine):
     """JSON Schema's integer (what /openapi.json promises) includes 2.0."""
-    profile = {"subject": {"type": "enterprise"}, "documents": ["non_commercial_icp_filing"],
-               "counts": {"training_coop_agreement": 2.0, "partner_private_school_permit": 2e0},
-               "costs": {"business_license": 7.0}}
+    profile = {
+        "subject": {"type": "enterprise"},
+        "documents": ["non_commercial_icp_filing"],
+        "counts": {"training_coop_agreement": 2.0, "partner_private_school_permit": 2e0},
+        "costs": {"business_license": 7.0},
+    }
     response = client.post("/v1/evaluate", data=json.dumps(profile), content_type="application/json")
     assert response.status_code == 200
-    as_ints = {**profile, "counts": {"training_coop_agreement": 2, "partner_private_school_permit": 2},
-               "costs": {"business_license": 7}}
+    as_ints = {
+        **profile,
+        "counts": {"training_coop_agreement": 2, "partner_private_school_permit": 2},
+        "costs": {"business_license": 7},
+    }
     body = response.get_json()
     body.pop("decision_id")
     assert body == plain(engine.evaluate(as_ints))
@@ -175,8 +184,13 @@ def test_every_item_is_served_as_the_catalogue_lists_it(client, engine):
 def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine):
     response = client.get("/v1/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "name": "livegate", "version": livegate.__version__,
-                                   "ruleset": engine.ruleset, "engine_loaded": True}
+    assert response.get_json() == {
+        "status": "ok",
+        "name": "livegate",
+        "version": livegate.__version__,
+        "ruleset": engine.ruleset,
+        "engine_loaded": True,
+    }
 
 
 # -- the contract and the docs page -----------------------------------------------
@@ -215,9 +229,14 @@ def test_openapi_publishes_the_catalogue_ids_as_enums(client, catalogue):
 def test_openapi_lists_every_endpoint(client):
     doc = client.get("/openapi.json").get_json()
     assert {(path, method) for path, ops in doc["paths"].items() for method in ops} == {
-        ("/v1/evaluate", "post"), ("/v1/cheapest", "post"), ("/v1/catalogue", "get"),
-        ("/v1/categories/{id}", "get"), ("/v1/items/{id}", "get"), ("/v1/health", "get"),
-        ("/openapi.json", "get")}
+        ("/v1/evaluate", "post"),
+        ("/v1/cheapest", "post"),
+        ("/v1/catalogue", "get"),
+        ("/v1/categories/{id}", "get"),
+        ("/v1/items/{id}", "get"),
+        ("/v1/health", "get"),
+        ("/openapi.json", "get"),
+    }
 
 
 def test_openapi_example_profile_is_answered(client):
@@ -255,67 +274,199 @@ def _post(body: bytes | str, content_type: str | None = "application/json", path
 
 PADDED = json.dumps(BANK).encode()
 ERRORS = [
-    pytest.param(_post(b'{"subject": {"type": "enterprise"'), 400, "malformed_json", "(body)",
-                 "line 1 column 34", id="truncated_json_is_400"),
-    pytest.param(_post(b"{'subject': 1}"), 400, "malformed_json", "(body)", "line 1 column 2",
-                 id="single_quotes_are_400"),
+    pytest.param(
+        _post(b'{"subject": {"type": "enterprise"'),
+        400,
+        "malformed_json",
+        "(body)",
+        "line 1 column 34",
+        id="truncated_json_is_400",
+    ),
+    pytest.param(
+        _post(b"{'subject': 1}"), 400, "malformed_json", "(body)", "line 1 column 2", id="single_quotes_are_400"
+    ),
     pytest.param(_post(b""), 400, "malformed_json", "(body)", "empty", id="empty_body_is_400"),
-    pytest.param(_post(b'{"subject": {"type": "\xff"}}'), 400, "malformed_json", "(body)", "not UTF-8",
-                 id="non_utf8_body_is_400"),
-    pytest.param(_post(b'{"subject": {"type": "enterprise"}, "costs": {"business_license": NaN}}'), 400,
-                 "malformed_json", "(body)", "NaN", id="nan_is_400"),
-    pytest.param(_post(b"[" * 100_00 + b"]" * 100_00), 400, "malformed_json", "(body)", "nested",
-                 id="deep_nesting_is_400"),
+    pytest.param(
+        _post(b'{"subject": {"type": "\xff"}}'), 400, "malformed_json", "(body)", "not UTF-8", id="non_utf8_body_is_400"
+    ),
+    pytest.param(
+        _post(b'{"subject": {"type": "enterprise"}, "costs": {"business_license": NaN}}'),
+        400,
+        "malformed_json",
+        "(body)",
+        "NaN",
+        id="nan_is_400",
+    ),
+    pytest.param(
+        _post(b"[" * 100_00 + b"]" * 100_00), 400, "malformed_json", "(body)", "nested", id="deep_nesting_is_400"
+    ),
     pytest.param(_post(b"1" * 5000), 400, "malformed_json", "(body)", "too long", id="huge_number_is_400"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate?explain=maybe", "json": BANK}, 400, "invalid_query",
-                 "explain", "true or false", id="bad_explain_is_400"),
-    pytest.param(_post(json.dumps(BANK), "text/plain"), 415, "unsupported_media_type", "Content-Type",
-                 "application/json", id="text_plain_is_415"),
-    pytest.param(_post(json.dumps(BANK), None), 415, "unsupported_media_type", "Content-Type",
-                 "got none", id="no_content_type_is_415"),
-    pytest.param(_post("subject=enterprise", "application/x-www-form-urlencoded"), 415,
-                 "unsupported_media_type", "Content-Type", "application/json", id="form_is_415"),
-    pytest.param(_post(json.dumps(BANK), "application/json; charset=latin-1"), 415, "unsupported_media_type",
-                 "Content-Type", "UTF-8", id="latin1_charset_is_415"),
-    pytest.param(_post(PADDED + b" " * (64 * 1024 + 1 - len(PADDED))), 413, "body_too_large", "(body)",
-                 "65536 bytes", id="body_over_64_kib_is_413"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"documents": []}}, 422, "invalid_profile",
-                 "subject", "Field required", id="missing_subject_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"subject": {}}}, 422, "invalid_profile",
-                 "subject.type", "Field required", id="missing_subject_type_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": {"subject": {"type": 5}}}, 422,
-                 "invalid_profile", "subject.type", "valid string", id="wrong_typed_subject_type_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate",
-                  "json": {"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": "two"}}},
-                 422, "invalid_profile", "counts.training_coop_agreement", "valid integer",
-                 id="wrong_typed_count_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate",
-                  "json": {"subject": {"type": "enterprise"}, "goal": {"categories": ["finance_bank", 7]}}},
-                 422, "invalid_profile", "goal.categories[1]", "valid string", id="wrong_typed_list_entry_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate",
-                  "json": {"subject": {"type": "enterprise"}, "documnets": ["business_license"]}},
-                 422, "invalid_profile", "documnets", "unknown field", id="unknown_top_level_field_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/evaluate", "json": ["enterprise"]}, 422, "invalid_profile",
-                 "(body)", "JSON object", id="top_level_array_is_422"),
-    pytest.param({"method": "POST", "path": "/v1/cheapest",
-                  "json": {"subject": {"type": "enterprize"}}}, 422, "invalid_profile", "subject.type",
-                 "'enterprise'", id="unknown_subject_type_is_422_with_nearest"),
-    pytest.param({"method": "GET", "path": "/v1/nowhere"}, 404, "not_found", None, "/v1/nowhere",
-                 id="unknown_route_is_404"),
-    pytest.param({"method": "GET", "path": "/v1/categories/finance_bnk"}, 404, "unknown_category", "id",
-                 "'finance_bank'", id="unknown_category_is_404_with_nearest"),
-    pytest.param({"method": "GET", "path": "/v1/items/busines_license"}, 404, "unknown_item", "id",
-                 "'business_license'", id="unknown_item_is_404_with_nearest"),
-    pytest.param({"method": "GET", "path": "/v1/evaluate"}, 405, "method_not_allowed", None, "allowed: ",
-                 id="get_on_evaluate_is_405"),
-    pytest.param({"method": "DELETE", "path": "/v1/catalogue"}, 405, "method_not_allowed", None, "GET",
-                 id="delete_on_catalogue_is_405"),
+    pytest.param(
+        {"method": "POST", "path": "/v1/evaluate?explain=maybe", "json": BANK},
+        400,
+        "invalid_query",
+        "explain",
+        "true or false",
+        id="bad_explain_is_400",
+    ),
+    pytest.param(
+        _post(json.dumps(BANK), "text/plain"),
+        415,
+        "unsupported_media_type",
+        "Content-Type",
+        "application/json",
+        id="text_plain_is_415",
+    ),
+    pytest.param(
+        _post(json.dumps(BANK), None),
+        415,
+        "unsupported_media_type",
+        "Content-Type",
+        "got none",
+        id="no_content_type_is_415",
+    ),
+    pytest.param(
+        _post("subject=enterprise", "application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+        "Content-Type",
+        "application/json",
+        id="form_is_415",
+    ),
+    pytest.param(
+        _post(json.dumps(BANK), "application/json; charset=latin-1"),
+        415,
+        "unsupported_media_type",
+        "Content-Type",
+        "UTF-8",
+        id="latin1_charset_is_415",
+    ),
+    pytest.param(
+        _post(PADDED + b" " * (64 * 1024 + 1 - len(PADDED))),
+        413,
+        "body_too_large",
+        "(body)",
+        "65536 bytes",
+        id="body_over_64_kib_is_413",
+    ),
+    pytest.param(
+        {"method": "POST", "path": "/v1/evaluate", "json": {"documents": []}},
+        422,
+        "invalid_profile",
+        "subject",
+        "Field required",
+        id="missing_subject_is_422",
+    ),
+    pytest.param(
+        {"method": "POST", "path": "/v1/evaluate", "json": {"subject": {}}},
+        422,
+        "invalid_profile",
+        "subject.type",
+        "Field required",
+        id="missing_subject_type_is_422",
+    ),
+    pytest.param(
+        {"method": "POST", "path": "/v1/evaluate", "json": {"subject": {"type": 5}}},
+        422,
+        "invalid_profile",
+        "subject.type",
+        "valid string",
+        id="wrong_typed_subject_type_is_422",
+    ),
+    pytest.param(
+        {
+            "method": "POST",
+            "path": "/v1/evaluate",
+            "json": {"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": "two"}},
+        },
+        422,
+        "invalid_profile",
+        "counts.training_coop_agreement",
+        "valid integer",
+        id="wrong_typed_count_is_422",
+    ),
+    pytest.param(
+        {
+            "method": "POST",
+            "path": "/v1/evaluate",
+            "json": {"subject": {"type": "enterprise"}, "goal": {"categories": ["finance_bank", 7]}},
+        },
+        422,
+        "invalid_profile",
+        "goal.categories[1]",
+        "valid string",
+        id="wrong_typed_list_entry_is_422",
+    ),
+    pytest.param(
+        {
+            "method": "POST",
+            "path": "/v1/evaluate",
+            "json": {"subject": {"type": "enterprise"}, "documnets": ["business_license"]},
+        },
+        422,
+        "invalid_profile",
+        "documnets",
+        "unknown field",
+        id="unknown_top_level_field_is_422",
+    ),
+    pytest.param(
+        {"method": "POST", "path": "/v1/evaluate", "json": ["enterprise"]},
+        422,
+        "invalid_profile",
+        "(body)",
+        "JSON object",
+        id="top_level_array_is_422",
+    ),
+    pytest.param(
+        {"method": "POST", "path": "/v1/cheapest", "json": {"subject": {"type": "enterprize"}}},
+        422,
+        "invalid_profile",
+        "subject.type",
+        "'enterprise'",
+        id="unknown_subject_type_is_422_with_nearest",
+    ),
+    pytest.param(
+        {"method": "GET", "path": "/v1/nowhere"}, 404, "not_found", None, "/v1/nowhere", id="unknown_route_is_404"
+    ),
+    pytest.param(
+        {"method": "GET", "path": "/v1/categories/finance_bnk"},
+        404,
+        "unknown_category",
+        "id",
+        "'finance_bank'",
+        id="unknown_category_is_404_with_nearest",
+    ),
+    pytest.param(
+        {"method": "GET", "path": "/v1/items/busines_license"},
+        404,
+        "unknown_item",
+        "id",
+        "'business_license'",
+        id="unknown_item_is_404_with_nearest",
+    ),
+    pytest.param(
+        {"method": "GET", "path": "/v1/evaluate"},
+        405,
+        "method_not_allowed",
+        None,
+        "allowed: ",
+        id="get_on_evaluate_is_405",
+    ),
+    pytest.param(
+        {"method": "DELETE", "path": "/v1/catalogue"},
+        405,
+        "method_not_allowed",
+        None,
+        "GET",
+        id="delete_on_catalogue_is_405",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("request_", "status", "code", "field", "says"), ERRORS)
 def test_error_is_json_with_status_code_field_and_a_message_that_says_what_to_fix(
-        client, request_, status, code, field, says):
+    client, request_, status, code, field, says
+):
     request_ = dict(request_)
     response = client.open(request_.pop("path"), **request_)
     assert response.status_code == status
@@ -328,8 +479,11 @@ def test_error_is_json_with_status_code_field_and_a_message_that_says_what_to_fi
 
 
 def test_unknown_ids_are_all_listed_with_the_nearest_valid_ids(client):
-    profile = {"subject": {"type": "enterprise", "roles": ["training_institute"]},
-               "documents": ["business_license", "busines_license"], "goal": {"scenario": "educaton"}}
+    profile = {
+        "subject": {"type": "enterprise", "roles": ["training_institute"]},
+        "documents": ["business_license", "busines_license"],
+        "goal": {"scenario": "educaton"},
+    }
     error = client.post("/v1/evaluate", json=profile).get_json()["error"]
     assert error["code"] == "invalid_profile"
     by_field = {e["field"]: e for e in error["errors"]}
@@ -355,24 +509,35 @@ def test_a_body_of_exactly_the_limit_is_accepted(client):
 def test_a_streamed_body_without_length_is_held_to_the_same_limit(client, size, status):
     """Chunked upload: the server ends the stream (``wsgi.input_terminated``), no Content-Length."""
     body = PADDED + b" " * (size - len(PADDED))
-    response = client.post("/v1/evaluate", input_stream=io.BytesIO(body), content_type="application/json",
-                           headers={"Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(
+        "/v1/evaluate",
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert response.request.content_length is None
     assert response.status_code == status
 
 
 def test_a_body_without_length_from_a_server_that_does_not_end_it_is_not_read(client):
-    response = client.post("/v1/evaluate", input_stream=io.BytesIO(PADDED), content_type="application/json",
-                           headers={"Transfer-Encoding": "chunked"})
+    response = client.post(
+        "/v1/evaluate",
+        input_stream=io.BytesIO(PADDED),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+    )
     assert response.request.content_length is None
     assert response.status_code == 400
     assert "empty" in response.get_json()["error"]["message"]
 
 
 def test_body_limit_is_configurable(make_app):
-    response = make_app(MAX_CONTENT_LENGTH=100).test_client().post(
-        "/v1/evaluate", data=PADDED + b" " * 100, content_type="application/json")
+    response = (
+        make_app(MAX_CONTENT_LENGTH=100)
+        .test_client()
+        .post("/v1/evaluate", data=PADDED + b" " * 100, content_type="application/json")
+    )
     assert response.status_code == 413
     assert "100 bytes" in response.get_json()["error"]["message"]
 
@@ -435,8 +600,10 @@ def test_every_response_names_its_request_id_and_ruleset(client, engine, request
     assert response.headers["X-Ruleset-Version"] == engine.ruleset["version"]
 
 
-@pytest.mark.parametrize(("sent", "echoed"), [
-    ("client-req_42", True), ("a" * 128, True), ("a" * 129, False), ("has space", False), ("", False)])
+@pytest.mark.parametrize(
+    ("sent", "echoed"),
+    [("client-req_42", True), ("a" * 128, True), ("a" * 129, False), ("has space", False), ("", False)],
+)
 def test_request_id_is_echoed_only_when_usable(client, sent, echoed):
     response = client.post("/v1/evaluate", json=BANK, headers={"X-Request-Id": sent})
     if echoed:
@@ -447,12 +614,15 @@ def test_request_id_is_echoed_only_when_usable(client, sent, echoed):
 
 def test_one_structured_access_log_line_per_request(client, caplog):
     caplog.set_level(logging.INFO, logger="livegate.access")
-    responses = [client.post("/v1/evaluate", json=BANK, headers={"X-Request-Id": "r-1"}),
-                 client.post("/v1/evaluate", json={"subject": {}}),
-                 client.get("/v1/nowhere")]
+    responses = [
+        client.post("/v1/evaluate", json=BANK, headers={"X-Request-Id": "r-1"}),
+        client.post("/v1/evaluate", json={"subject": {}}),
+        client.get("/v1/nowhere"),
+    ]
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "livegate.access"]
     assert [(line["method"], line["path"], line["status"], line["request_id"]) for line in lines] == [
-        (r.request.method, r.request.path, r.status_code, r.headers["X-Request-Id"]) for r in responses]
+        (r.request.method, r.request.path, r.status_code, r.headers["X-Request-Id"]) for r in responses
+    ]
     assert all(line["latency_ms"] >= 0 for line in lines)
     assert lines[0]["decision_id"] == responses[0].get_json()["decision_id"]
     assert "decision_id" not in lines[1]
@@ -468,14 +638,16 @@ def test_decision_log_records_each_decision_and_livegate_evaluate_replays_it(mak
     log = tmp_path / "audit" / "decisions.jsonl"
     client = make_app(DECISION_LOG=str(log)).test_client()
     profiles = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES[:3]]
-    answers = [client.post("/v1/evaluate", json=p, headers={"X-Request-Id": f"audit-{n}"}).get_json()
-               for n, p in enumerate(profiles)]
+    answers = [
+        client.post("/v1/evaluate", json=p, headers={"X-Request-Id": f"audit-{n}"}).get_json()
+        for n, p in enumerate(profiles)
+    ]
     answers.append(client.post("/v1/cheapest?explain=false", json=BANK).get_json())
     client.post("/v1/evaluate", json={"subject": {}})  # refused: not a decision
     entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [e["decision_id"] for e in entries] == [a["decision_id"] for a in answers]
     assert [e["endpoint"] for e in entries] == ["evaluate"] * 3 + ["cheapest"]
-    assert [e["profile"] for e in entries] == profiles + [BANK]
+    assert [e["profile"] for e in entries] == [*profiles, BANK]
     for entry in entries:
         assert entry["ruleset"] == engine.ruleset
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"])
@@ -527,14 +699,20 @@ def test_configuration_layers_defaults_then_environment_then_argument(make_app, 
 
 def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
     monkeypatch.setenv("LIVEGATE_MAX_CONTENT_LENGTH", "100")
-    response = make_app().test_client().post("/v1/evaluate", data=PADDED + b" " * 100,
-                                             content_type="application/json")
+    response = make_app().test_client().post("/v1/evaluate", data=PADDED + b" " * 100, content_type="application/json")
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize(("name", "value"), [("LIVEGATE_TIMEOUT", "soon"), ("LIVEGATE_TIMEOUT", "0"),
-                                             ("LIVEGATE_MAX_CONTENT_LENGTH", "1.5"), ("LIVEGATE_POOL_SIZE", "0"),
-                                             ("LIVEGATE_ACCESS_LOG", "maybe")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LIVEGATE_TIMEOUT", "soon"),
+        ("LIVEGATE_TIMEOUT", "0"),
+        ("LIVEGATE_MAX_CONTENT_LENGTH", "1.5"),
+        ("LIVEGATE_POOL_SIZE", "0"),
+        ("LIVEGATE_ACCESS_LOG", "maybe"),
+    ],
+)
 def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):

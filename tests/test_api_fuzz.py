@@ -16,12 +16,12 @@ from __future__ import annotations
 import collections
 
 import pytest
-from tests.support.figures import report
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from livegate import Engine
 from livegate.app import create_app
+
+from tests.support.figures import report
 
 FUZZ_EXAMPLES = 100
 
@@ -31,8 +31,11 @@ def fuzz_stats(request):
     stats: collections.Counter = collections.Counter()
     yield stats
     if stats:
-        report(request, [f"schemathesis fuzz: {sum(stats.values())} requests"]
-               + [f"  {label:32} {status}  x{n}" for (label, status), n in sorted(stats.items())])
+        report(
+            request,
+            [f"schemathesis fuzz: {sum(stats.values())} requests"]
+            + [f"  {label:32} {status}  x{n}" for (label, status), n in sorted(stats.items())],
+        )
 
 
 def _fuzz_schema():

@@ -60,9 +60,26 @@ def server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
     env["LIVEGATE_DECISION_LOG"] = str(tmp_path / "decisions.jsonl")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "livegate", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--threads", "2"],
-        stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "livegate",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+        ],
+        stdout=out,
+        stderr=err,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + BOOT_SECONDS
@@ -86,15 +103,19 @@ def server(tmp_path):
         err.close()
 
 
-@pytest.mark.parametrize(("sig", "to_group"), [
-    pytest.param(signal.SIGTERM, False, id="sigterm_to_the_master"),
-    pytest.param(signal.SIGINT, True, id="ctrl_c_to_the_process_group"),
-])
+@pytest.mark.parametrize(
+    ("sig", "to_group"),
+    [
+        pytest.param(signal.SIGTERM, False, id="sigterm_to_the_master"),
+        pytest.param(signal.SIGINT, True, id="ctrl_c_to_the_process_group"),
+    ],
+)
 def test_serve_answers_over_http_and_stops_cleanly_on_a_signal(server, sig, to_group):
     proc, base, files = server
 
-    status, headers, body = _http(base + "/v1/evaluate", EXAMPLE.read_bytes(),
-                                  {"Content-Type": "application/json", "X-Request-Id": "over-http-1"})
+    status, headers, body = _http(
+        base + "/v1/evaluate", EXAMPLE.read_bytes(), {"Content-Type": "application/json", "X-Request-Id": "over-http-1"}
+    )
     assert status == 200
     answer = json.loads(body)
     assert answer["eligible"] and answer["cheapest"]["cost"] == 0

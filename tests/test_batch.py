@@ -20,14 +20,24 @@ DEALER = json.loads((ROOT / "examples" / "car_dealer.json").read_text(encoding="
 def _batch(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess:
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "livegate", "batch", str(source), "--workers", "2", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "livegate", "batch", str(source), "--workers", "2", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def lines() -> list[str]:
-    return [json.dumps(BANK), "{not json", json.dumps(PERSONAL), "",
-            json.dumps({"subject": {"type": "enterprize"}}), json.dumps(DEALER)]
+    return [
+        json.dumps(BANK),
+        "{not json",
+        json.dumps(PERSONAL),
+        "",
+        json.dumps({"subject": {"type": "enterprize"}}),
+        json.dumps(DEALER),
+    ]
 
 
 def test_batch_answers_in_input_order_and_reports_bad_lines_by_number(tmp_path, lines):

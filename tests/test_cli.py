@@ -16,8 +16,15 @@ EXAMPLES = ROOT / "examples"
 
 
 def livegate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "livegate", *args], input=stdin, capture_output=True,
-                          text=True, encoding="utf-8", cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "livegate", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -40,15 +47,24 @@ def test_evaluate_text_puts_the_cheapest_path_first_with_the_source_names():
     assert "《工信部道路机动车辆生产企业准入许可》" in still_needed
     assert "《厂商授权销售文件》" not in still_needed and "《营业执照》" not in still_needed  # held already
     every = out[categories:]
-    for name in ("【电商平台】", "【教育-学历教育（学校）】", "【工具-视频客服】", "【金融-股票信息服务平台（港股/美股）】"):
+    for name in (
+        "【电商平台】",
+        "【教育-学历教育（学校）】",
+        "【工具-视频客服】",
+        "【金融-股票信息服务平台（港股/美股）】",
+    ):
         assert name in every
     assert re.search(r"auto_presale: .*missing", every)
     assert re.search(r"edu_academic_school: .*not_applicable", every)
 
 
 def test_evaluate_reads_json_from_stdin_and_answers_like_the_engine(engine):
-    profile = {"subject": {"type": "enterprise"}, "documents": ["non_commercial_icp_filing"],
-               "activities": ["stock_trading"], "goal": {"categories": ["finance_stock_info_platform"]}}
+    profile = {
+        "subject": {"type": "enterprise"},
+        "documents": ["non_commercial_icp_filing"],
+        "activities": ["stock_trading"],
+        "goal": {"categories": ["finance_stock_info_platform"]},
+    }
     proc = livegate("evaluate", "-", stdin=json.dumps(profile))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == engine.evaluate(profile)
@@ -90,7 +106,7 @@ def _section(text: str, title: str) -> list[str]:
     lines = text.splitlines()
     start = next(k for k, line in enumerate(lines) if line.startswith("== ") and title in line)
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip() or line.startswith("== "):
             break
         body.append(line)
@@ -131,18 +147,42 @@ def test_lint_passes_on_an_unbroken_copy(kb_copy):
 
 
 BREAKS = [
-    pytest.param("finance.lp", None, "requires_item(finance_bank, financial_licence, ghost_item).\n",
-                 ["undeclared_item", "ghost_item"], id="requires_item_names_an_undeclared_item"),
-    pytest.param("finance.lp", "category_access(finance_bank, standard_live).", "",
-                 ["no_access", "finance_bank"], id="category_without_access"),
-    pytest.param("finance.lp", "category_scenario(finance_trust, finance).", "",
-                 ["no_scenario", "finance_trust"], id="category_without_scenario"),
-    pytest.param("catalogue.lp", None, 'item(unused_thing, "《无人要求的证书》", licence).\n',
-                 ["unused_item", "unused_thing"], id="unused_item"),
-    pytest.param("auto.lp", "reserved_for(auto_presale, dealer, car_dealer).",
-                 "reserved_for(auto_presale, dealer, car_trader).", ["undeclared_role", "car_trader"],
-                 id="reserved_for_an_undeclared_role"),
-    pytest.param("tools.lp", None, "category(broken_category, \"x\"\n", ["tools.lp", "syntax error"], id="syntax_error"),
+    pytest.param(
+        "finance.lp",
+        None,
+        "requires_item(finance_bank, financial_licence, ghost_item).\n",
+        ["undeclared_item", "ghost_item"],
+        id="requires_item_names_an_undeclared_item",
+    ),
+    pytest.param(
+        "finance.lp",
+        "category_access(finance_bank, standard_live).",
+        "",
+        ["no_access", "finance_bank"],
+        id="category_without_access",
+    ),
+    pytest.param(
+        "finance.lp",
+        "category_scenario(finance_trust, finance).",
+        "",
+        ["no_scenario", "finance_trust"],
+        id="category_without_scenario",
+    ),
+    pytest.param(
+        "catalogue.lp",
+        None,
+        'item(unused_thing, "《无人要求的证书》", licence).\n',
+        ["unused_item", "unused_thing"],
+        id="unused_item",
+    ),
+    pytest.param(
+        "auto.lp",
+        "reserved_for(auto_presale, dealer, car_dealer).",
+        "reserved_for(auto_presale, dealer, car_trader).",
+        ["undeclared_role", "car_trader"],
+        id="reserved_for_an_undeclared_role",
+    ),
+    pytest.param("tools.lp", None, 'category(broken_category, "x"\n', ["tools.lp", "syntax error"], id="syntax_error"),
 ]
 
 
@@ -164,8 +204,9 @@ def test_lint_fails_naming_the_problem_when_a_fact_is_broken(kb_copy, filename, 
 
 def test_evaluate_with_a_broken_knowledge_base_fails_cleanly(kb_copy):
     (kb_copy / "facts" / "tools.lp").write_text("category(broken\n", encoding="utf-8")
-    proc = livegate("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"),
-                    "evaluate", str(EXAMPLES / "bank.json"))
+    proc = livegate(
+        "--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"), "evaluate", str(EXAMPLES / "bank.json")
+    )
     assert_clean_failure(proc, "knowledge base")
     assert proc.stdout == ""
 
@@ -177,25 +218,47 @@ def test_missing_file_fails_on_stderr(tmp_path):
     assert proc.stdout == ""
 
 
-@pytest.mark.parametrize("body, fragments", [
-    pytest.param('{"subject": {"type": "enterprise"}', ["malformed JSON"], id="malformed_json"),
-    pytest.param("", ["malformed JSON"], id="empty_input"),
-    pytest.param('{"subject": {"type": "enterprize"}}', ["subject.type", "'enterprise'"], id="unknown_subject_type"),
-    pytest.param('{"subject": {"type": "enterprise"}, "documents": ["bussiness_license"]}',
-                 ["documents[0]", "did you mean", "'business_license'"], id="unknown_item_with_nearest"),
-    pytest.param('{"subject": {"type": "enterprise", "roles": ["car_dealers"]}}',
-                 ["subject.roles[0]", "'car_dealer'"], id="unknown_role_with_nearest"),
-    pytest.param('{"subject": {"type": "enterprise"}, "activities": ["stock_trade"]}',
-                 ["activities[0]", "'stock_trading'"], id="unknown_activity_with_nearest"),
-    pytest.param('{"subject": {"type": "enterprise"}, "documents": "business_license"}', ["documents"], id="list_expected"),
-    pytest.param('{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": "2"}}',
-                 ["counts.training_coop_agreement"], id="number_expected"),
-    pytest.param('{"subject": {"type": "enterprise"}, "costs": {"business_license": -1}}',
-                 ["costs.business_license"], id="negative_cost"),
-    pytest.param('{"documents": []}', ["subject"], id="missing_subject"),
-    pytest.param("[1, 2]", ["JSON object"], id="not_an_object"),
-    pytest.param('{"subject": {"type": "enterprise"}, "extra": 1}', ["extra"], id="unknown_field"),
-])
+@pytest.mark.parametrize(
+    "body, fragments",
+    [
+        pytest.param('{"subject": {"type": "enterprise"}', ["malformed JSON"], id="malformed_json"),
+        pytest.param("", ["malformed JSON"], id="empty_input"),
+        pytest.param(
+            '{"subject": {"type": "enterprize"}}', ["subject.type", "'enterprise'"], id="unknown_subject_type"
+        ),
+        pytest.param(
+            '{"subject": {"type": "enterprise"}, "documents": ["bussiness_license"]}',
+            ["documents[0]", "did you mean", "'business_license'"],
+            id="unknown_item_with_nearest",
+        ),
+        pytest.param(
+            '{"subject": {"type": "enterprise", "roles": ["car_dealers"]}}',
+            ["subject.roles[0]", "'car_dealer'"],
+            id="unknown_role_with_nearest",
+        ),
+        pytest.param(
+            '{"subject": {"type": "enterprise"}, "activities": ["stock_trade"]}',
+            ["activities[0]", "'stock_trading'"],
+            id="unknown_activity_with_nearest",
+        ),
+        pytest.param(
+            '{"subject": {"type": "enterprise"}, "documents": "business_license"}', ["documents"], id="list_expected"
+        ),
+        pytest.param(
+            '{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": "2"}}',
+            ["counts.training_coop_agreement"],
+            id="number_expected",
+        ),
+        pytest.param(
+            '{"subject": {"type": "enterprise"}, "costs": {"business_license": -1}}',
+            ["costs.business_license"],
+            id="negative_cost",
+        ),
+        pytest.param('{"documents": []}', ["subject"], id="missing_subject"),
+        pytest.param("[1, 2]", ["JSON object"], id="not_an_object"),
+        pytest.param('{"subject": {"type": "enterprise"}, "extra": 1}', ["extra"], id="unknown_field"),
+    ],
+)
 def test_bad_profile_fails_on_stderr_without_traceback(body, fragments):
     proc = livegate("evaluate", "-", stdin=body)
     assert_clean_failure(proc, *fragments)

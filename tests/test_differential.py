@@ -1,8 +1,8 @@
 """Differential and property tests of the engine against the reference evaluator.
 
-The reference (tests/reference.py) implements SPEC §2 by brute force from the
+The reference (tests/reference.py) implements docs/semantics.md by brute force from the
 facts alone; here random valid profiles (tests/strategies.py) are answered by
-both and compared, and properties the SPEC implies are checked on the
+both and compared, and properties the semantics implies are checked on the
 engine's answers. The number of examples is fixed per settings profile: a
 modest default, many more with LIVEGATE_HYPOTHESIS_PROFILE=long.
 """
@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import reference as ref
-from tests.strategies import K, SETTINGS, profiles, scrambled, with_item, without_item
+from tests.strategies import SETTINGS, K, profiles, scrambled, with_item, without_item
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 
@@ -28,6 +28,7 @@ EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.
 # ---------------------------------------------------------------------------
 # Normal forms of the two answers
 # ---------------------------------------------------------------------------
+
 
 def _units(documents: list[str], shortfalls: dict[str, int]) -> frozenset:
     return frozenset((i, shortfalls.get(i, 1)) for i in documents)
@@ -39,14 +40,21 @@ def engine_sets(category: dict) -> Counter:
         assert s["alternative"] == s["alternatives"][category["id"]], s
         assert set(s["shortfalls"]) <= set(s["documents"]), s
         assert len(s["documents"]) == len(set(s["documents"])), s
-        out[(frozenset(s["alternatives"].items()), _units(s["documents"], s["shortfalls"]),
-             frozenset(s["shortfalls"].items()), s["cost"])] += 1
+        out[
+            (
+                frozenset(s["alternatives"].items()),
+                _units(s["documents"], s["shortfalls"]),
+                frozenset(s["shortfalls"].items()),
+                s["cost"],
+            )
+        ] += 1
     return out
 
 
 def reference_sets(category: ref.CategoryResult) -> Counter:
-    return Counter((frozenset(s.alternatives), s.missing, frozenset(s.shortfalls().items()), s.cost)
-                   for s in category.missing_sets)
+    return Counter(
+        (frozenset(s.alternatives), s.missing, frozenset(s.shortfalls().items()), s.cost) for s in category.missing_sets
+    )
 
 
 def engine_plans(answer: dict) -> dict[tuple, dict]:
@@ -67,6 +75,7 @@ def show(key: tuple) -> tuple:
 # Comparison
 # ---------------------------------------------------------------------------
 
+
 def assert_matches_reference(answer: dict, expected: ref.Result) -> None:
     assert answer["subject_supported"] is expected.subject_supported
     assert answer["direct_standard_live"] is expected.direct_standard_live
@@ -80,15 +89,16 @@ def assert_matches_reference(answer: dict, expected: ref.Result) -> None:
         assert cat["status"] == exp.status, (cid, cat["status"], exp.status)
         assert cat["access"] == exp.access, cid
         assert engine_sets(cat) == reference_sets(exp), (
-            cid, cat["missing_sets"],
-            [(s.alternatives, sorted(s.missing), s.cost) for s in exp.missing_sets])
+            cid,
+            cat["missing_sets"],
+            [(s.alternatives, sorted(s.missing), s.cost) for s in exp.missing_sets],
+        )
         assert sorted(cat["requires_categories"]) == exp.requires_categories, cid
         assert sorted(cat["external_requirements"]) == exp.external_requirements, cid
 
     assert answer["cheapest"]["cost"] == expected.cheapest_cost
     plans = engine_plans(answer)
-    assert set(plans) == set(expected.optimal), (
-        sorted(map(show, plans)), sorted(map(show, expected.optimal)))
+    assert set(plans) == set(expected.optimal), (sorted(map(show, plans)), sorted(map(show, expected.optimal)))
     for key, plan in plans.items():
         exp = expected.optimal[key]
         some = exp["plans"][0]
@@ -117,6 +127,7 @@ def dump(answer: dict) -> str:
 # engine == reference
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_examples_match_reference(engine, path):
     profile = json.loads(path.read_text(encoding="utf-8"))
@@ -132,6 +143,7 @@ def test_engine_matches_reference(engine, profile):
 # ---------------------------------------------------------------------------
 # Monotonicity
 # ---------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(profile=profiles(), data=st.data())
@@ -155,6 +167,7 @@ def test_removing_an_item_never_gains_eligibility(engine, profile, data):
 # ---------------------------------------------------------------------------
 # Minimal missing sets are sufficient and minimal
 # ---------------------------------------------------------------------------
+
 
 def _obtain(profile: dict, missing: dict[str, int]) -> dict:
     p = profile
@@ -182,20 +195,22 @@ def test_minimal_sets_suffice_and_no_proper_subset_does(engine, profile, data):
     candidates = [(c["id"], s) for c in answer["categories"] for s in c["missing_sets"] if s["documents"]]
     if not candidates:
         return
-    picks = data.draw(st.lists(st.sampled_from(range(len(candidates))), min_size=1, max_size=3, unique=True),
-                      label="sets")
+    picks = data.draw(
+        st.lists(st.sampled_from(range(len(candidates))), min_size=1, max_size=3, unique=True), label="sets"
+    )
     for n in picks:
         cid, s = candidates[n]
         missing = {i: s["shortfalls"].get(i, 1) for i in s["documents"]}
         assert _met(evaluate(engine, _obtain(profile, missing)), cid), (cid, s)
-        for item in missing:
-            smaller = dict(missing, **{item: missing[item] - 1})
+        for item, count in missing.items():
+            smaller = dict(missing, **{item: count - 1})
             assert not _met(evaluate(engine, _obtain(profile, smaller)), cid), (cid, s, "without one", item)
 
 
 # ---------------------------------------------------------------------------
 # Nothing is cheaper than the cheapest
 # ---------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(profile=profiles())
@@ -217,6 +232,7 @@ def test_no_plan_is_cheaper_than_the_cheapest(engine, profile):
 # ---------------------------------------------------------------------------
 # Order, duplicates and repetition change nothing
 # ---------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(profile=profiles(), seed=st.integers(0, 2**32 - 1))

@@ -61,8 +61,10 @@ class Solved:
 
     @property
     def plans(self) -> set[tuple[str, ...]]:
-        return {tuple(sorted(a for a in atoms if re.match(r"[a-z_]+", a).group(0) in PLAN_PREDICATES))
-                for _, atoms in self.models}
+        return {
+            tuple(sorted(a for a in atoms if re.match(r"[a-z_]+", a).group(0) in PLAN_PREDICATES))
+            for _, atoms in self.models
+        }
 
     @property
     def cost(self) -> list[int]:
@@ -71,8 +73,9 @@ class Solved:
 
 def solve(program: str) -> Solved:
     messages: list[str] = []
-    ctl = clingo.Control(["--opt-mode=optN", "--models=0", "--warn=none"],
-                         logger=lambda code, msg: messages.append(msg))
+    ctl = clingo.Control(
+        ["--opt-mode=optN", "--models=0", "--warn=none"], logger=lambda code, msg: messages.append(msg)
+    )
     ctl.load(str(LOGIC_ENTRY))
     ctl.add("base", [], VOCABULARY + program)
     ctl.ground([("base", [])])
@@ -102,187 +105,485 @@ class Case:
 # --- tiny knowledge bases --------------------------------------------------------------------
 ONE_ALT = category("k") + item("i1") + item("i2", "self_prepared") + alternative("k", "a", "i1", "i2")
 
-RESERVED = (category("k") + category("k2") + item("i1") + item("i2", "registration")
-            + alternative("k", "a1", "i1", reserved="r") + alternative("k", "a2", "i2")
-            + alternative("k2", "b", "i1", reserved="r"))
+RESERVED = (
+    category("k")
+    + category("k2")
+    + item("i1")
+    + item("i2", "registration")
+    + alternative("k", "a1", "i1", reserved="r")
+    + alternative("k", "a2", "i2")
+    + alternative("k2", "b", "i1", reserved="r")
+)
 
 GOV_RESERVED = category("k") + item("i1", "registration") + alternative("k", "a", "i1", reserved="gov")
 
-QUALIFIED = (category("kp") + category("kq") + item("p") + item("q") + 'item_qualified(q, p, "scope").\n'
-             + alternative("kp", "a", "p") + alternative("kq", "b", "q"))
+QUALIFIED = (
+    category("kp")
+    + category("kq")
+    + item("p")
+    + item("q")
+    + 'item_qualified(q, p, "scope").\n'
+    + alternative("kp", "a", "p")
+    + alternative("kq", "b", "q")
+)
 
-COUNTED = (category("k") + item("c", "partner") + alternative("k", "a", "c")
-           + "requires_count(k, a, c, 2).\ngoal_category(k).\n")
+COUNTED = (
+    category("k")
+    + item("c", "partner")
+    + alternative("k", "a", "c")
+    + "requires_count(k, a, c, 2).\ngoal_category(k).\n"
+)
 
 NESTED = category("k") + item("i1") + item("i2") + alternative("k", "a1", "i1") + alternative("k", "a2", "i1", "i2")
 DISJOINT = category("k") + item("i1") + item("i2") + alternative("k", "a1", "i1") + alternative("k", "a2", "i2")
-COUNTED_NESTED = (category("k") + item("c", "partner") + item("i", "self_prepared")
-                  + alternative("k", "a1", "c") + "requires_count(k, a1, c, 2).\n"
-                  + alternative("k", "a2", "c", "i"))
+COUNTED_NESTED = (
+    category("k")
+    + item("c", "partner")
+    + item("i", "self_prepared")
+    + alternative("k", "a1", "c")
+    + "requires_count(k, a1, c, 2).\n"
+    + alternative("k", "a2", "c", "i")
+)
 
-ACTIVITIES = (category("k") + alternative("k", "a") + 'activity(blk, k, "blocked note"). activity_effect(blk, blocks).\n'
-              'activity_remedy(blk, "remove it"). activity(exc, k, "excluding note"). activity_effect(exc, excludes).\n'
-              "goal_category(k).\n")
-RESERVED_BLOCKED = (category("k") + item("i1") + alternative("k", "a", "i1", reserved="r")
-                    + 'activity(blk, k, "blocked note"). activity_effect(blk, blocks).\n')
+ACTIVITIES = (
+    category("k") + alternative("k", "a") + 'activity(blk, k, "blocked note"). activity_effect(blk, blocks).\n'
+    'activity_remedy(blk, "remove it"). activity(exc, k, "excluding note"). activity_effect(exc, excludes).\n'
+    "goal_category(k).\n"
+)
+RESERVED_BLOCKED = (
+    category("k")
+    + item("i1")
+    + alternative("k", "a", "i1", reserved="r")
+    + 'activity(blk, k, "blocked note"). activity_effect(blk, blocks).\n'
+)
 
-REQUIRED = (category("k1") + category("k2") + item("i1") + item("i2") + item("i3", "registration")
-            + alternative("k1", "a", "i1") + alternative("k2", "b1", "i2") + alternative("k2", "b2", "i3")
-            + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n')
+REQUIRED = (
+    category("k1")
+    + category("k2")
+    + item("i1")
+    + item("i2")
+    + item("i3", "registration")
+    + alternative("k1", "a", "i1")
+    + alternative("k2", "b1", "i2")
+    + alternative("k2", "b2", "i3")
+    + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+)
 
-SHARED = (category("k1") + category("k2") + item("s") + item("i1", "self_prepared")
-          + alternative("k1", "a", "s", "i1") + alternative("k2", "b", "s")
-          + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\ndoes(act). goal_category(k1).\n'
-          "subject(enterprise).\n")
+SHARED = (
+    category("k1")
+    + category("k2")
+    + item("s")
+    + item("i1", "self_prepared")
+    + alternative("k1", "a", "s", "i1")
+    + alternative("k2", "b", "s")
+    + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\ndoes(act). goal_category(k1).\n'
+    "subject(enterprise).\n"
+)
 NOT_SHARED = SHARED.replace("requires_item(k2, b, s).", "requires_item(k2, b, t).") + item("t")
 
-TIE_ITEMS = (category("k1") + category("k2") + item("x") + item("y1", "registration") + item("y2", "registration")
-             + alternative("k1", "a", "x") + alternative("k2", "b", "y1", "y2") + "subject(enterprise).\n")
-TIE_CATEGORIES = (category("k1") + category("k2") + category("k3") + item("x")
-                  + alternative("k1", "a") + alternative("k2", "b", "x") + alternative("k3", "c", "x")
-                  + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
-                  "subject(enterprise). does(act).\n")
-TIE_ALL = (category("k1") + category("k2") + item("x") + item("y")
-           + alternative("k1", "a", "x") + alternative("k2", "b", "y") + "subject(enterprise).\n")
+TIE_ITEMS = (
+    category("k1")
+    + category("k2")
+    + item("x")
+    + item("y1", "registration")
+    + item("y2", "registration")
+    + alternative("k1", "a", "x")
+    + alternative("k2", "b", "y1", "y2")
+    + "subject(enterprise).\n"
+)
+TIE_CATEGORIES = (
+    category("k1")
+    + category("k2")
+    + category("k3")
+    + item("x")
+    + alternative("k1", "a")
+    + alternative("k2", "b", "x")
+    + alternative("k3", "c", "x")
+    + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+    "subject(enterprise). does(act).\n"
+)
+TIE_ALL = (
+    category("k1")
+    + category("k2")
+    + item("x")
+    + item("y")
+    + alternative("k1", "a", "x")
+    + alternative("k2", "b", "y")
+    + "subject(enterprise).\n"
+)
 
-COMPANION = (category("ke", access="plug") + category("ks", access="std") + item("e1", "self_prepared") + item("s1")
-             + alternative("ke", "a", "e1") + alternative("ks", "b", "s1")
-             + "companion_access(ke, ks, std).\nsubject(enterprise). holds(e1). goal_category(ke).\n")
+COMPANION = (
+    category("ke", access="plug")
+    + category("ks", access="std")
+    + item("e1", "self_prepared")
+    + item("s1")
+    + alternative("ke", "a", "e1")
+    + alternative("ks", "b", "s1")
+    + "companion_access(ke, ks, std).\nsubject(enterprise). holds(e1). goal_category(ke).\n"
+)
 
 DIRECT = category("k", access="plug") + alternative("k", "a")
 
 CASES = [
     # an alternative met vs one item missing
-    Case("alternative_met_makes_category_eligible", ONE_ALT + "subject(enterprise). holds(i1). holds(i2).",
-         {"status": ["status(k,eligible)"], "minimal_missing_set": ["minimal_missing_set(k,a,0)"],
-          "minimal_missing_item": [], "reason": ["reason(k,met(k,a,i1,i1))", "reason(k,met(k,a,i2,i2))"]}),
-    Case("alternative_missing_one_item_is_missing_that_item", ONE_ALT + "subject(enterprise). holds(i1).",
-         {"status": ["status(k,missing)"], "minimal_missing_set": ["minimal_missing_set(k,a,1)"],
-          "minimal_missing_item": ["minimal_missing_item(k,a,i2,1)"], "reason": []}),
+    Case(
+        "alternative_met_makes_category_eligible",
+        ONE_ALT + "subject(enterprise). holds(i1). holds(i2).",
+        {
+            "status": ["status(k,eligible)"],
+            "minimal_missing_set": ["minimal_missing_set(k,a,0)"],
+            "minimal_missing_item": [],
+            "reason": ["reason(k,met(k,a,i1,i1))", "reason(k,met(k,a,i2,i2))"],
+        },
+    ),
+    Case(
+        "alternative_missing_one_item_is_missing_that_item",
+        ONE_ALT + "subject(enterprise). holds(i1).",
+        {
+            "status": ["status(k,missing)"],
+            "minimal_missing_set": ["minimal_missing_set(k,a,1)"],
+            "minimal_missing_item": ["minimal_missing_item(k,a,i2,1)"],
+            "reason": [],
+        },
+    ),
     # reserved alternative with vs without the role
-    Case("reserved_alternative_counts_for_subject_with_role", RESERVED + "subject(enterprise). has_role(r). holds(i1).",
-         {"status": ["status(k,eligible)", "status(k2,eligible)"],
-          "minimal_missing_set": ["minimal_missing_set(k,a1,0)", "minimal_missing_set(k2,b,0)"]}),
-    Case("reserved_alternative_is_never_offered_without_the_role", RESERVED + "subject(enterprise). holds(i1).",
-         {"status": ["status(k,missing)", "status(k2,not_applicable)"],
-          "minimal_missing_set": ["minimal_missing_set(k,a2,5)"],
-          "reason": ["reason(k,reserved(a1,r))", "reason(k2,reserved(b,r))"]}),
-    Case("role_implied_by_subject_type_opens_reserved_alternative", GOV_RESERVED + "subject(government). holds(i1).",
-         {"status": ["status(k,eligible)"], "reason": ["reason(k,met(k,a,i1,i1))"]}),
-    Case("role_of_another_subject_type_stays_closed", GOV_RESERVED + "subject(enterprise). holds(i1).",
-         {"status": ["status(k,not_applicable)"], "minimal_missing_set": [], "reason": ["reason(k,reserved(a,gov))"]}),
+    Case(
+        "reserved_alternative_counts_for_subject_with_role",
+        RESERVED + "subject(enterprise). has_role(r). holds(i1).",
+        {
+            "status": ["status(k,eligible)", "status(k2,eligible)"],
+            "minimal_missing_set": ["minimal_missing_set(k,a1,0)", "minimal_missing_set(k2,b,0)"],
+        },
+    ),
+    Case(
+        "reserved_alternative_is_never_offered_without_the_role",
+        RESERVED + "subject(enterprise). holds(i1).",
+        {
+            "status": ["status(k,missing)", "status(k2,not_applicable)"],
+            "minimal_missing_set": ["minimal_missing_set(k,a2,5)"],
+            "reason": ["reason(k,reserved(a1,r))", "reason(k2,reserved(b,r))"],
+        },
+    ),
+    Case(
+        "role_implied_by_subject_type_opens_reserved_alternative",
+        GOV_RESERVED + "subject(government). holds(i1).",
+        {"status": ["status(k,eligible)"], "reason": ["reason(k,met(k,a,i1,i1))"]},
+    ),
+    Case(
+        "role_of_another_subject_type_stays_closed",
+        GOV_RESERVED + "subject(enterprise). holds(i1).",
+        {"status": ["status(k,not_applicable)"], "minimal_missing_set": [], "reason": ["reason(k,reserved(a,gov))"]},
+    ),
     # qualified satisfies plain vs plain does not satisfy qualified
-    Case("qualified_item_satisfies_plain_requirement", QUALIFIED + "subject(enterprise). holds(q).",
-         {"status": ["status(kp,eligible)", "status(kq,eligible)"],
-          "reason": ["reason(kp,met(kp,a,p,q))", "reason(kq,met(kq,b,q,q))"]}),
-    Case("plain_item_does_not_satisfy_qualified_requirement", QUALIFIED + "subject(enterprise). holds(p).",
-         {"status": ["status(kp,eligible)", "status(kq,missing)"],
-          "minimal_missing_item": ["minimal_missing_item(kq,b,q,1)"],
-          "reason": ["reason(kp,met(kp,a,p,p))", "reason(kq,plain_only(b,q,p))"]}),
+    Case(
+        "qualified_item_satisfies_plain_requirement",
+        QUALIFIED + "subject(enterprise). holds(q).",
+        {
+            "status": ["status(kp,eligible)", "status(kq,eligible)"],
+            "reason": ["reason(kp,met(kp,a,p,q))", "reason(kq,met(kq,b,q,q))"],
+        },
+    ),
+    Case(
+        "plain_item_does_not_satisfy_qualified_requirement",
+        QUALIFIED + "subject(enterprise). holds(p).",
+        {
+            "status": ["status(kp,eligible)", "status(kq,missing)"],
+            "minimal_missing_item": ["minimal_missing_item(kq,b,q,1)"],
+            "reason": ["reason(kp,met(kp,a,p,p))", "reason(kq,plain_only(b,q,p))"],
+        },
+    ),
     # counted shortfall
-    Case("counted_item_held_twice_is_met", COUNTED + "subject(enterprise). holds_count(c, 2).",
-         {"status": ["status(k,eligible)"], "minimal_missing_item": []}, plans={("plan_access(std)", "plan_category(k)")}),
-    Case("counted_item_held_three_times_is_met", COUNTED + "subject(enterprise). holds_count(c, 3).",
-         {"status": ["status(k,eligible)"], "minimal_missing_item": []}),
-    Case("counted_item_held_once_lacks_one_more", COUNTED + "subject(enterprise). holds_count(c, 1).",
-         {"status": ["status(k,missing)"], "minimal_missing_set": ["minimal_missing_set(k,a,3)"],
-          "minimal_missing_item": ["minimal_missing_item(k,a,c,1)"]},
-         plans={("plan_access(std)", "plan_category(k)", "plan_missing(c,1)")}, cost=[0, 3, 1, 1]),
-    Case("counted_item_held_as_plain_document_counts_one", COUNTED + "subject(enterprise). holds(c).",
-         {"minimal_missing_item": ["minimal_missing_item(k,a,c,1)"]}),
-    Case("counted_item_not_held_lacks_two_costing_twice", COUNTED + "subject(enterprise).",
-         {"minimal_missing_set": ["minimal_missing_set(k,a,6)"], "minimal_missing_item": ["minimal_missing_item(k,a,c,2)"]},
-         plans={("plan_access(std)", "plan_category(k)", "plan_missing(c,2)")}, cost=[0, 6, 2, 1]),
+    Case(
+        "counted_item_held_twice_is_met",
+        COUNTED + "subject(enterprise). holds_count(c, 2).",
+        {"status": ["status(k,eligible)"], "minimal_missing_item": []},
+        plans={("plan_access(std)", "plan_category(k)")},
+    ),
+    Case(
+        "counted_item_held_three_times_is_met",
+        COUNTED + "subject(enterprise). holds_count(c, 3).",
+        {"status": ["status(k,eligible)"], "minimal_missing_item": []},
+    ),
+    Case(
+        "counted_item_held_once_lacks_one_more",
+        COUNTED + "subject(enterprise). holds_count(c, 1).",
+        {
+            "status": ["status(k,missing)"],
+            "minimal_missing_set": ["minimal_missing_set(k,a,3)"],
+            "minimal_missing_item": ["minimal_missing_item(k,a,c,1)"],
+        },
+        plans={("plan_access(std)", "plan_category(k)", "plan_missing(c,1)")},
+        cost=[0, 3, 1, 1],
+    ),
+    Case(
+        "counted_item_held_as_plain_document_counts_one",
+        COUNTED + "subject(enterprise). holds(c).",
+        {"minimal_missing_item": ["minimal_missing_item(k,a,c,1)"]},
+    ),
+    Case(
+        "counted_item_not_held_lacks_two_costing_twice",
+        COUNTED + "subject(enterprise).",
+        {
+            "minimal_missing_set": ["minimal_missing_set(k,a,6)"],
+            "minimal_missing_item": ["minimal_missing_item(k,a,c,2)"],
+        },
+        plans={("plan_access(std)", "plan_category(k)", "plan_missing(c,2)")},
+        cost=[0, 6, 2, 1],
+    ),
     # subset-minimality
-    Case("superset_missing_set_is_dropped", NESTED + "subject(enterprise).",
-         {"minimal_missing_set": ["minimal_missing_set(k,a1,10)"], "minimal_missing_item": ["minimal_missing_item(k,a1,i1,1)"]}),
-    Case("incomparable_missing_sets_are_both_kept", DISJOINT + "subject(enterprise).",
-         {"minimal_missing_set": ["minimal_missing_set(k,a1,10)", "minimal_missing_set(k,a2,10)"]}),
-    Case("equal_missing_sets_of_two_alternatives_are_both_kept", NESTED + "subject(enterprise). holds(i2).",
-         {"minimal_missing_set": ["minimal_missing_set(k,a1,10)", "minimal_missing_set(k,a2,10)"]}),
-    Case("larger_shortfall_of_a_counted_item_is_dropped", COUNTED_NESTED + "subject(enterprise). holds(i).",
-         {"minimal_missing_set": ["minimal_missing_set(k,a2,3)"], "minimal_missing_item": ["minimal_missing_item(k,a2,c,1)"]}),
-    Case("incomparable_counted_shortfalls_are_both_kept", COUNTED_NESTED + "subject(enterprise).",
-         {"minimal_missing_set": ["minimal_missing_set(k,a1,6)", "minimal_missing_set(k,a2,4)"],
-          "minimal_missing_item": ["minimal_missing_item(k,a1,c,2)", "minimal_missing_item(k,a2,c,1)",
-                                   "minimal_missing_item(k,a2,i,1)"]}),
+    Case(
+        "superset_missing_set_is_dropped",
+        NESTED + "subject(enterprise).",
+        {
+            "minimal_missing_set": ["minimal_missing_set(k,a1,10)"],
+            "minimal_missing_item": ["minimal_missing_item(k,a1,i1,1)"],
+        },
+    ),
+    Case(
+        "incomparable_missing_sets_are_both_kept",
+        DISJOINT + "subject(enterprise).",
+        {"minimal_missing_set": ["minimal_missing_set(k,a1,10)", "minimal_missing_set(k,a2,10)"]},
+    ),
+    Case(
+        "equal_missing_sets_of_two_alternatives_are_both_kept",
+        NESTED + "subject(enterprise). holds(i2).",
+        {"minimal_missing_set": ["minimal_missing_set(k,a1,10)", "minimal_missing_set(k,a2,10)"]},
+    ),
+    Case(
+        "larger_shortfall_of_a_counted_item_is_dropped",
+        COUNTED_NESTED + "subject(enterprise). holds(i).",
+        {
+            "minimal_missing_set": ["minimal_missing_set(k,a2,3)"],
+            "minimal_missing_item": ["minimal_missing_item(k,a2,c,1)"],
+        },
+    ),
+    Case(
+        "incomparable_counted_shortfalls_are_both_kept",
+        COUNTED_NESTED + "subject(enterprise).",
+        {
+            "minimal_missing_set": ["minimal_missing_set(k,a1,6)", "minimal_missing_set(k,a2,4)"],
+            "minimal_missing_item": [
+                "minimal_missing_item(k,a1,c,2)",
+                "minimal_missing_item(k,a2,c,1)",
+                "minimal_missing_item(k,a2,i,1)",
+            ],
+        },
+    ),
     # blocking vs excluding activity
-    Case("no_activity_leaves_category_eligible", ACTIVITIES + "subject(enterprise).",
-         {"status": ["status(k,eligible)"], "warning": []}, plans={("plan_access(std)", "plan_category(k)")}),
-    Case("blocking_activity_blocks_but_keeps_missing_sets", ACTIVITIES + "subject(enterprise). does(blk).",
-         {"status": ["status(k,blocked)"], "minimal_missing_set": ["minimal_missing_set(k,a,0)"],
-          "reason": ["reason(k,blocked_by_activity(blk))"], "warning": ["warning(k,remedy(blk))"], "no_plan": ["no_plan"]},
-         plans={()}),
-    Case("excluding_activity_makes_category_not_applicable", ACTIVITIES + "subject(enterprise). does(exc).",
-         {"status": ["status(k,not_applicable)"], "minimal_missing_set": [],
-          "reason": ["reason(k,excluded_by_activity(exc))"], "no_plan": ["no_plan"]}),
-    Case("excluding_activity_takes_precedence_over_blocking", ACTIVITIES + "subject(enterprise). does(blk). does(exc).",
-         {"status": ["status(k,not_applicable)"], "minimal_missing_set": []}),
-    Case("no_open_alternative_takes_precedence_over_blocking", RESERVED_BLOCKED + "subject(enterprise). does(blk).",
-         {"status": ["status(k,not_applicable)"], "reason": ["reason(k,reserved(a,r))"]}),
-    Case("blocking_applies_once_the_role_opens_the_alternative", RESERVED_BLOCKED + "subject(enterprise). has_role(r). does(blk).",
-         {"status": ["status(k,blocked)"], "minimal_missing_set": ["minimal_missing_set(k,a,10)"]}),
-    Case("personal_subject_takes_precedence_over_everything", ACTIVITIES + "subject(personal). does(blk).",
-         {"status": ["status(k,not_applicable)"], "subject_unsupported": ["subject_unsupported(personal)"],
-          "reason": ["reason(k,unsupported_subject(personal))"], "minimal_missing_set": [], "no_plan": ["no_plan"]}),
+    Case(
+        "no_activity_leaves_category_eligible",
+        ACTIVITIES + "subject(enterprise).",
+        {"status": ["status(k,eligible)"], "warning": []},
+        plans={("plan_access(std)", "plan_category(k)")},
+    ),
+    Case(
+        "blocking_activity_blocks_but_keeps_missing_sets",
+        ACTIVITIES + "subject(enterprise). does(blk).",
+        {
+            "status": ["status(k,blocked)"],
+            "minimal_missing_set": ["minimal_missing_set(k,a,0)"],
+            "reason": ["reason(k,blocked_by_activity(blk))"],
+            "warning": ["warning(k,remedy(blk))"],
+            "no_plan": ["no_plan"],
+        },
+        plans={()},
+    ),
+    Case(
+        "excluding_activity_makes_category_not_applicable",
+        ACTIVITIES + "subject(enterprise). does(exc).",
+        {
+            "status": ["status(k,not_applicable)"],
+            "minimal_missing_set": [],
+            "reason": ["reason(k,excluded_by_activity(exc))"],
+            "no_plan": ["no_plan"],
+        },
+    ),
+    Case(
+        "excluding_activity_takes_precedence_over_blocking",
+        ACTIVITIES + "subject(enterprise). does(blk). does(exc).",
+        {"status": ["status(k,not_applicable)"], "minimal_missing_set": []},
+    ),
+    Case(
+        "no_open_alternative_takes_precedence_over_blocking",
+        RESERVED_BLOCKED + "subject(enterprise). does(blk).",
+        {"status": ["status(k,not_applicable)"], "reason": ["reason(k,reserved(a,r))"]},
+    ),
+    Case(
+        "blocking_applies_once_the_role_opens_the_alternative",
+        RESERVED_BLOCKED + "subject(enterprise). has_role(r). does(blk).",
+        {"status": ["status(k,blocked)"], "minimal_missing_set": ["minimal_missing_set(k,a,10)"]},
+    ),
+    Case(
+        "personal_subject_takes_precedence_over_everything",
+        ACTIVITIES + "subject(personal). does(blk).",
+        {
+            "status": ["status(k,not_applicable)"],
+            "subject_unsupported": ["subject_unsupported(personal)"],
+            "reason": ["reason(k,unsupported_subject(personal))"],
+            "minimal_missing_set": [],
+            "no_plan": ["no_plan"],
+        },
+    ),
     # a required category combines the sets
-    Case("required_category_combines_missing_sets", REQUIRED + "subject(enterprise). does(act). holds(i1). goal_category(k1).",
-         {"status": ["status(k1,missing)", "status(k2,missing)"],
-          "requires_category": ["requires_category(k1,k2,act)"],
-          "minimal_missing_set": ["minimal_missing_set(k1,(a,b1),10)", "minimal_missing_set(k1,(a,b2),5)",
-                                  "minimal_missing_set(k2,b1,10)", "minimal_missing_set(k2,b2,5)"],
-          "missing_set_alternative": [
-              "missing_set_alternative(k1,(a,b1),k1,a)", "missing_set_alternative(k1,(a,b1),k2,b1)",
-              "missing_set_alternative(k1,(a,b2),k1,a)", "missing_set_alternative(k1,(a,b2),k2,b2)"]},
-         plans={("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(i3,1)")}, cost=[0, 5, 1, 2]),
-    Case("required_category_met_makes_category_eligible", REQUIRED + "subject(enterprise). does(act). holds(i1). holds(i3).",
-         {"status": ["status(k1,eligible)", "status(k2,eligible)"]}),
-    Case("without_the_activity_no_category_is_required", REQUIRED + "subject(enterprise). holds(i1).",
-         {"status": ["status(k1,eligible)", "status(k2,missing)"], "requires_category": [],
-          "minimal_missing_set": ["minimal_missing_set(k1,a,0)", "minimal_missing_set(k2,b1,10)", "minimal_missing_set(k2,b2,5)"],
-          "missing_set_alternative": []}),
+    Case(
+        "required_category_combines_missing_sets",
+        REQUIRED + "subject(enterprise). does(act). holds(i1). goal_category(k1).",
+        {
+            "status": ["status(k1,missing)", "status(k2,missing)"],
+            "requires_category": ["requires_category(k1,k2,act)"],
+            "minimal_missing_set": [
+                "minimal_missing_set(k1,(a,b1),10)",
+                "minimal_missing_set(k1,(a,b2),5)",
+                "minimal_missing_set(k2,b1,10)",
+                "minimal_missing_set(k2,b2,5)",
+            ],
+            "missing_set_alternative": [
+                "missing_set_alternative(k1,(a,b1),k1,a)",
+                "missing_set_alternative(k1,(a,b1),k2,b1)",
+                "missing_set_alternative(k1,(a,b2),k1,a)",
+                "missing_set_alternative(k1,(a,b2),k2,b2)",
+            ],
+        },
+        plans={("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(i3,1)")},
+        cost=[0, 5, 1, 2],
+    ),
+    Case(
+        "required_category_met_makes_category_eligible",
+        REQUIRED + "subject(enterprise). does(act). holds(i1). holds(i3).",
+        {"status": ["status(k1,eligible)", "status(k2,eligible)"]},
+    ),
+    Case(
+        "without_the_activity_no_category_is_required",
+        REQUIRED + "subject(enterprise). holds(i1).",
+        {
+            "status": ["status(k1,eligible)", "status(k2,missing)"],
+            "requires_category": [],
+            "minimal_missing_set": [
+                "minimal_missing_set(k1,a,0)",
+                "minimal_missing_set(k2,b1,10)",
+                "minimal_missing_set(k2,b2,5)",
+            ],
+            "missing_set_alternative": [],
+        },
+    ),
     # cheapest plan counts a shared item once
-    Case("shared_item_is_counted_once", SHARED,
-         {"minimal_missing_set": ["minimal_missing_set(k1,(a,b),11)", "minimal_missing_set(k2,b,10)"]},
-         plans={("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(i1,1)", "plan_missing(s,1)")},
-         cost=[0, 11, 2, 2]),
-    Case("distinct_items_are_each_counted", NOT_SHARED,
-         {"minimal_missing_set": ["minimal_missing_set(k1,(a,b),21)", "minimal_missing_set(k2,b,10)"]},
-         plans={("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(i1,1)",
-                 "plan_missing(s,1)", "plan_missing(t,1)")}, cost=[0, 21, 3, 2]),
+    Case(
+        "shared_item_is_counted_once",
+        SHARED,
+        {"minimal_missing_set": ["minimal_missing_set(k1,(a,b),11)", "minimal_missing_set(k2,b,10)"]},
+        plans={
+            ("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(i1,1)", "plan_missing(s,1)")
+        },
+        cost=[0, 11, 2, 2],
+    ),
+    Case(
+        "distinct_items_are_each_counted",
+        NOT_SHARED,
+        {"minimal_missing_set": ["minimal_missing_set(k1,(a,b),21)", "minimal_missing_set(k2,b,10)"]},
+        plans={
+            (
+                "plan_access(std)",
+                "plan_category(k1)",
+                "plan_category(k2)",
+                "plan_missing(i1,1)",
+                "plan_missing(s,1)",
+                "plan_missing(t,1)",
+            )
+        },
+        cost=[0, 21, 3, 2],
+    ),
     # tie-breaks: fewer items, then fewer categories; all remaining ties returned
-    Case("cost_tie_is_broken_by_fewer_missing_items", TIE_ITEMS,
-         plans={("plan_access(std)", "plan_category(k1)", "plan_missing(x,1)")}, cost=[0, 10, 1, 1]),
-    Case("cost_override_makes_the_two_item_plan_cheapest", TIE_ITEMS + "cost_override(y1, 4).",
-         {"minimal_missing_set": ["minimal_missing_set(k1,a,10)", "minimal_missing_set(k2,b,9)"]},
-         plans={("plan_access(std)", "plan_category(k2)", "plan_missing(y1,1)", "plan_missing(y2,1)")}, cost=[0, 9, 2, 1]),
-    Case("item_tie_is_broken_by_fewer_categories", TIE_CATEGORIES + "goal_category(k1). goal_category(k3).",
-         plans={("plan_access(std)", "plan_category(k3)", "plan_missing(x,1)")}, cost=[0, 10, 1, 1]),
-    Case("required_pair_is_the_plan_when_it_is_the_only_candidate", TIE_CATEGORIES + "goal_category(k1).",
-         plans={("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(x,1)")}, cost=[0, 10, 1, 2]),
-    Case("all_tied_plans_are_returned", TIE_ALL,
-         plans={("plan_access(std)", "plan_category(k1)", "plan_missing(x,1)"),
-                ("plan_access(std)", "plan_category(k2)", "plan_missing(y,1)")}, cost=[0, 10, 1, 1]),
+    Case(
+        "cost_tie_is_broken_by_fewer_missing_items",
+        TIE_ITEMS,
+        plans={("plan_access(std)", "plan_category(k1)", "plan_missing(x,1)")},
+        cost=[0, 10, 1, 1],
+    ),
+    Case(
+        "cost_override_makes_the_two_item_plan_cheapest",
+        TIE_ITEMS + "cost_override(y1, 4).",
+        {"minimal_missing_set": ["minimal_missing_set(k1,a,10)", "minimal_missing_set(k2,b,9)"]},
+        plans={("plan_access(std)", "plan_category(k2)", "plan_missing(y1,1)", "plan_missing(y2,1)")},
+        cost=[0, 9, 2, 1],
+    ),
+    Case(
+        "item_tie_is_broken_by_fewer_categories",
+        TIE_CATEGORIES + "goal_category(k1). goal_category(k3).",
+        plans={("plan_access(std)", "plan_category(k3)", "plan_missing(x,1)")},
+        cost=[0, 10, 1, 1],
+    ),
+    Case(
+        "required_pair_is_the_plan_when_it_is_the_only_candidate",
+        TIE_CATEGORIES + "goal_category(k1).",
+        plans={("plan_access(std)", "plan_category(k1)", "plan_category(k2)", "plan_missing(x,1)")},
+        cost=[0, 10, 1, 2],
+    ),
+    Case(
+        "all_tied_plans_are_returned",
+        TIE_ALL,
+        plans={
+            ("plan_access(std)", "plan_category(k1)", "plan_missing(x,1)"),
+            ("plan_access(std)", "plan_category(k2)", "plan_missing(y,1)"),
+        },
+        cost=[0, 10, 1, 1],
+    ),
     # companion access
-    Case("goal_access_brings_the_companion_into_the_plan", COMPANION + "goal_access(std).",
-         {"combined_access": []},
-         plans={("plan_access(std)", "plan_category(ke)", "plan_category(ks)", "plan_companion(ke,ks)", "plan_missing(s1,1)")},
-         cost=[0, 10, 1, 2]),
-    Case("own_access_needs_no_companion", COMPANION + "goal_access(plug).",
-         plans={("plan_access(plug)", "plan_category(ke)")}, cost=[0, 0, 0, 1]),
-    Case("holding_both_grants_the_combined_access", COMPANION + "holds(s1).",
-         {"combined_access": ["combined_access(ke,ks,std)"], "status": ["status(ke,eligible)", "status(ks,eligible)"]}),
+    Case(
+        "goal_access_brings_the_companion_into_the_plan",
+        COMPANION + "goal_access(std).",
+        {"combined_access": []},
+        plans={
+            (
+                "plan_access(std)",
+                "plan_category(ke)",
+                "plan_category(ks)",
+                "plan_companion(ke,ks)",
+                "plan_missing(s1,1)",
+            )
+        },
+        cost=[0, 10, 1, 2],
+    ),
+    Case(
+        "own_access_needs_no_companion",
+        COMPANION + "goal_access(plug).",
+        plans={("plan_access(plug)", "plan_category(ke)")},
+        cost=[0, 0, 0, 1],
+    ),
+    Case(
+        "holding_both_grants_the_combined_access",
+        COMPANION + "holds(s1).",
+        {"combined_access": ["combined_access(ke,ks,std)"], "status": ["status(ke,eligible)", "status(ks,eligible)"]},
+    ),
     # the direct route
-    Case("government_takes_the_direct_route_at_cost_0", DIRECT + "subject(government).",
-         {"direct_access": ["direct_access(std)"], "no_plan": []}, plans={("plan_access(std)", "plan_direct")}),
-    Case("government_with_goal_access_standard_keeps_the_direct_route", DIRECT + "subject(government). goal_access(std).",
-         plans={("plan_access(std)", "plan_direct")}),
-    Case("government_needing_another_access_gets_no_direct_route", DIRECT + "subject(government). goal_access(plug).",
-         {"direct_access": ["direct_access(std)"]}, plans={("plan_access(plug)", "plan_category(k)")}),
-    Case("enterprise_has_no_direct_route", DIRECT + "subject(enterprise).",
-         {"direct_access": []}, plans={("plan_access(plug)", "plan_category(k)")}),
-    Case("personal_subject_has_no_plan", DIRECT + "subject(personal).",
-         {"status": ["status(k,not_applicable)"], "no_plan": ["no_plan"], "direct_access": []}, plans={()}),
+    Case(
+        "government_takes_the_direct_route_at_cost_0",
+        DIRECT + "subject(government).",
+        {"direct_access": ["direct_access(std)"], "no_plan": []},
+        plans={("plan_access(std)", "plan_direct")},
+    ),
+    Case(
+        "government_with_goal_access_standard_keeps_the_direct_route",
+        DIRECT + "subject(government). goal_access(std).",
+        plans={("plan_access(std)", "plan_direct")},
+    ),
+    Case(
+        "government_needing_another_access_gets_no_direct_route",
+        DIRECT + "subject(government). goal_access(plug).",
+        {"direct_access": ["direct_access(std)"]},
+        plans={("plan_access(plug)", "plan_category(k)")},
+    ),
+    Case(
+        "enterprise_has_no_direct_route",
+        DIRECT + "subject(enterprise).",
+        {"direct_access": []},
+        plans={("plan_access(plug)", "plan_category(k)")},
+    ),
+    Case(
+        "personal_subject_has_no_plan",
+        DIRECT + "subject(personal).",
+        {"status": ["status(k,not_applicable)"], "no_plan": ["no_plan"], "direct_access": []},
+        plans={()},
+    ),
 ]
 
 

@@ -21,39 +21,70 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 # Expected answers worked out by hand from the source (costs: self 1, partner 3, registration 5, licence 10).
 PLATFORM = ["dispute_resolution_mechanism", "merchant_review_rules", "platform_service_agreement"]
 BY_HAND = {
-    "bank": {"eligible_includes": ["finance_bank", "finance_trust"], "cost": 0,
-             "plans": [(["finance_bank"], [])]},
-    "car_dealer": {"status": {"auto_presale": "missing"}, "cost": 10,
-                   "plans": [(["auto_presale"], ["vehicle_manufacturer_access_permit"])]},
-    "ecommerce_seller": {"status": {"ecommerce_platform": "missing"}, "cost": 13,
-                         "plans": [(["ecommerce_platform"], sorted(PLATFORM + [lic])) for lic in
-                                   ("value_added_telecom_licence_online_data", "value_added_telecom_licence_internet_info")]},
+    "bank": {"eligible_includes": ["finance_bank", "finance_trust"], "cost": 0, "plans": [(["finance_bank"], [])]},
+    "car_dealer": {
+        "status": {"auto_presale": "missing"},
+        "cost": 10,
+        "plans": [(["auto_presale"], ["vehicle_manufacturer_access_permit"])],
+    },
+    "ecommerce_seller": {
+        "status": {"ecommerce_platform": "missing"},
+        "cost": 13,
+        "plans": [
+            (["ecommerce_platform"], sorted([*PLATFORM, lic]))
+            for lic in ("value_added_telecom_licence_online_data", "value_added_telecom_licence_internet_info")
+        ],
+    },
     "ecommerce_seller_standard_live": {
         "cost": 23,
-        "plans": [(["ecommerce_platform", "social_live"], sorted(PLATFORM + [lic, soc]))
-                  for lic in ("value_added_telecom_licence_online_data", "value_added_telecom_licence_internet_info")
-                  for soc in ("av_programme_licence", "network_culture_licence_performance")]},
-    "education_platform_one_partner": {"status": {"edu_platform": "missing"}, "cost": 4,
-                                       "plans": [(["edu_platform"], ["training_coop_agreement"])]},
-    "government_body": {"direct_standard_live": True, "status": {"social_live": "missing"}, "cost": 0,
-                        "plans": [([], [])]},
+        "plans": [
+            (["ecommerce_platform", "social_live"], sorted([*PLATFORM, lic, soc]))
+            for lic in ("value_added_telecom_licence_online_data", "value_added_telecom_licence_internet_info")
+            for soc in ("av_programme_licence", "network_culture_licence_performance")
+        ],
+    },
+    "education_platform_one_partner": {
+        "status": {"edu_platform": "missing"},
+        "cost": 4,
+        "plans": [(["edu_platform"], ["training_coop_agreement"])],
+    },
+    "government_body": {
+        "direct_standard_live": True,
+        "status": {"social_live": "missing"},
+        "cost": 0,
+        "plans": [([], [])],
+    },
     "personal_subject": {"subject_supported": False, "eligible": [], "cost": None, "plans": []},
-    "public_school": {"eligible_includes": ["edu_academic_school", "edu_online_video_course"], "cost": 0,
-                      "plans": [(["edu_academic_school"], []), (["edu_online_video_course"], [])]},
-    "stock_platform_trading": {"status": {"finance_stock_info_platform": "missing"}, "cost": 10,
-                               "plans": [(["finance_securities_futures", "finance_stock_info_platform"],
-                                          ["securities_futures_licence"])]},
-    "training_institution": {"eligible_includes": ["edu_vocational_training", "edu_tutoring", "edu_online_video_course"],
-                             "cost": 0, "plans": [(["edu_vocational_training"], []), (["edu_tutoring"], []),
-                                                  (["edu_online_video_course"], [])]},
+    "public_school": {
+        "eligible_includes": ["edu_academic_school", "edu_online_video_course"],
+        "cost": 0,
+        "plans": [(["edu_academic_school"], []), (["edu_online_video_course"], [])],
+    },
+    "stock_platform_trading": {
+        "status": {"finance_stock_info_platform": "missing"},
+        "cost": 10,
+        "plans": [(["finance_securities_futures", "finance_stock_info_platform"], ["securities_futures_licence"])],
+    },
+    "training_institution": {
+        "eligible_includes": ["edu_vocational_training", "edu_tutoring", "edu_online_video_course"],
+        "cost": 0,
+        "plans": [(["edu_vocational_training"], []), (["edu_tutoring"], []), (["edu_online_video_course"], [])],
+    },
 }
 
 
 def run_clingo(lp: Path) -> dict:
     """The twin through clingo directly; the optimal models and the optimum."""
-    files = sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(str(p) for p in (ROOT / "logic").glob("*.lp"))
-    proc = subprocess.run([sys.executable, "-m", "clingo", *files, str(lp), "--opt-mode=optN", "--models=0", "--outf=2"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    files = sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(
+        str(p) for p in (ROOT / "logic").glob("*.lp")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "clingo", *files, str(lp), "--opt-mode=optN", "--models=0", "--outf=2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode in (0, 10, 30), proc.stderr  # python -m clingo exits 0; the clingo binary 10/30
     out = json.loads(proc.stdout)
     assert out["Result"] == "OPTIMUM FOUND"
@@ -134,12 +165,32 @@ def test_education_platform_example_reports_a_shortfall_of_one_agreement(engine)
 
 def test_clingo_prints_readable_atoms_for_an_analyst():
     """Without JSON output, plain clingo prints the shown predicates by name."""
-    files = sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(str(p) for p in (ROOT / "logic").glob("*.lp"))
-    proc = subprocess.run([sys.executable, "-m", "clingo", *files, str(ROOT / "examples" / "car_dealer.lp"),
-                           "--opt-mode=optN", "--models=0"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    files = sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(
+        str(p) for p in (ROOT / "logic").glob("*.lp")
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clingo",
+            *files,
+            str(ROOT / "examples" / "car_dealer.lp"),
+            "--opt-mode=optN",
+            "--models=0",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert "OPTIMUM FOUND" in proc.stdout
-    for atom in ("status(auto_presale,missing)", "minimal_missing_set(auto_presale,dealer,10)",
-                 "minimal_missing_item(auto_presale,dealer,vehicle_manufacturer_access_permit,1)",
-                 "plan_category(auto_presale)", "plan_missing(vehicle_manufacturer_access_permit,1)",
-                 "plan_access(standard_live)", "reason(auto_presale,reserved(manufacturer,car_manufacturer))"):
+    for atom in (
+        "status(auto_presale,missing)",
+        "minimal_missing_set(auto_presale,dealer,10)",
+        "minimal_missing_item(auto_presale,dealer,vehicle_manufacturer_access_permit,1)",
+        "plan_category(auto_presale)",
+        "plan_missing(vehicle_manufacturer_access_permit,1)",
+        "plan_access(standard_live)",
+        "reason(auto_presale,reserved(manufacturer,car_manufacturer))",
+    ):
         assert atom in proc.stdout.split(), atom

@@ -19,7 +19,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from livegate import Engine
 from livegate.answer import dumps
 from livegate.app import create_app
@@ -67,9 +66,16 @@ def test_a_profile_asked_again_is_not_solved_again(knowledge, monkeypatch):
     cached.answer(parse(profile), explain=True, lang="zh")
     cached.answer(parse(profile), explain=True, lang="zh")
     # the same input atoms: order and duplicates of documents do not matter
-    cached.answer(parse({"subject": {"type": "enterprise"},
-                         "documents": ["non_commercial_icp_filing", "business_license", "non_commercial_icp_filing"]}),
-                  explain=True, lang="zh")
+    cached.answer(
+        parse(
+            {
+                "subject": {"type": "enterprise"},
+                "documents": ["non_commercial_icp_filing", "business_license", "non_commercial_icp_filing"],
+            }
+        ),
+        explain=True,
+        lang="zh",
+    )
     assert len(calls) == 1
     cached.answer(parse(profile), explain=False, lang="zh")  # another answer: without explanations
     cached.answer(parse(profile), explain=True, lang="en")  # another language
@@ -159,14 +165,18 @@ def test_api_cache_setting(clean_livegate_env, monkeypatch, engine):
 
 def test_api_answers_the_same_bytes_as_the_standard_json(clean_livegate_env, engine):
     client = create_app({"ENGINE": engine}).test_client()
-    body = {"subject": {"type": "enterprise", "roles": ["training_institution"]},
-            "documents": ["business_license"], "activities": ["stock_trading"], "goal": {"scenario": "education"}}
+    body = {
+        "subject": {"type": "enterprise", "roles": ["training_institution"]},
+        "documents": ["business_license"],
+        "activities": ["stock_trading"],
+        "goal": {"scenario": "education"},
+    }
     response = client.post("/v1/evaluate", json=body)
     assert response.status_code == 200
     data = response.get_json()
     assert response.data == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
     assert "教育" in response.data.decode("utf-8")  # raw UTF-8, not \u escapes
-    assert dumps({"big": 2 ** 62, "名": [1, "二"]}) == '{"big":4611686018427387904,"名":[1,"二"]}'.encode()
+    assert dumps({"big": 2**62, "名": [1, "二"]}) == '{"big":4611686018427387904,"名":[1,"二"]}'.encode()
 
 
 # -- the model reader ----------------------------------------------------------------

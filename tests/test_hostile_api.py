@@ -23,17 +23,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.figures import report
-
 from livegate import Engine, ProfileError
 from livegate.app import create_app
 from livegate.profile import JsonError, loads
+
+from tests.support.figures import report
 from tests.support.server import HOST, Server, send, without_decision_id
 
 PWNED = Path("/tmp/livegate-hostile-pwned")
-REFERENCE = {"subject": {"type": "enterprise", "roles": ["car_dealer"]}, "documents": ["business_license"],
-             "counts": {"training_coop_agreement": 1}, "activities": ["stock_trading"],
-             "goal": {"scenario": "auto"}, "costs": {"manufacturer_sales_authorisation": 2}}
+REFERENCE = {
+    "subject": {"type": "enterprise", "roles": ["car_dealer"]},
+    "documents": ["business_license"],
+    "counts": {"training_coop_agreement": 1},
+    "activities": ["stock_trading"],
+    "goal": {"scenario": "auto"},
+    "costs": {"manufacturer_sales_authorisation": 2},
+}
 """A profile whose answer touches roles, counts, activities, a goal and a cost override."""
 ENTERPRISE = {"type": "enterprise"}
 BIG_LIMIT = 8 * 1024 * 1024
@@ -85,9 +90,19 @@ STRINGS = {
 SHORT = {k: v for k, v in STRINGS.items() if len(v) < 1000 and k != "lone_surrogate"}
 """The strings that also fit a URL (a surrogate has no UTF-8 form)."""
 
-WRONG = {"null": None, "false": False, "true": True, "zero": 0, "negative": -1, "fraction": 1.5,
-         "string": "business_license", "empty_list": [], "list": ["business_license"], "empty_object": {},
-         "object": {"type": "enterprise"}}
+WRONG = {
+    "null": None,
+    "false": False,
+    "true": True,
+    "zero": 0,
+    "negative": -1,
+    "fraction": 1.5,
+    "string": "business_license",
+    "empty_list": [],
+    "list": ["business_license"],
+    "empty_object": {},
+    "object": {"type": "enterprise"},
+}
 FIELDS = {  # field -> (the JSON kinds it accepts, a profile with `value` put there)
     "(body)": ({"object"}, lambda v: v),
     "subject": ({"object"}, lambda v: {"subject": v}),
@@ -97,8 +112,10 @@ FIELDS = {  # field -> (the JSON kinds it accepts, a profile with `value` put th
     "documents": ({"list"}, lambda v: {"subject": ENTERPRISE, "documents": v}),
     "documents[0]": ({"string"}, lambda v: {"subject": ENTERPRISE, "documents": [v]}),
     "counts": ({"object"}, lambda v: {"subject": ENTERPRISE, "counts": v}),
-    "counts.training_coop_agreement": ({"count"}, lambda v: {"subject": ENTERPRISE,
-                                                            "counts": {"training_coop_agreement": v}}),
+    "counts.training_coop_agreement": (
+        {"count"},
+        lambda v: {"subject": ENTERPRISE, "counts": {"training_coop_agreement": v}},
+    ),
     "activities": ({"list"}, lambda v: {"subject": ENTERPRISE, "activities": v}),
     "activities[0]": ({"string"}, lambda v: {"subject": ENTERPRISE, "activities": [v]}),
     "goal": ({"object"}, lambda v: {"subject": ENTERPRISE, "goal": v}),
@@ -135,7 +152,7 @@ class Hostile:
     status: int
     code: str
     field: str | None
-    says: str = ""        # a phrase the message must hold (besides the field, for invalid_profile)
+    says: str = ""  # a phrase the message must hold (besides the field, for invalid_profile)
     content_type: str | None = "application/json"
     method: str = "POST"
     path: str = "/v1/evaluate"
@@ -176,29 +193,53 @@ def hostile_cases() -> list[Hostile]:
             "counts": ({"subject": ENTERPRISE, "counts": {text: 1}}, f"counts.{_named(text)}"),
             "activities": ({"subject": ENTERPRISE, "activities": [text]}, "activities[0]"),
             "goal.scenario": ({"subject": ENTERPRISE, "goal": {"scenario": text}}, "goal.scenario"),
-            "goal.categories": ({"subject": ENTERPRISE, "goal": {"categories": ["finance_bank", text]}},
-                                "goal.categories[1]"),
+            "goal.categories": (
+                {"subject": ENTERPRISE, "goal": {"categories": ["finance_bank", text]}},
+                "goal.categories[1]",
+            ),
             "goal.access": ({"subject": ENTERPRISE, "goal": {"access": text}}, "goal.access"),
             "costs": ({"subject": ENTERPRISE, "costs": {text: 3}}, f"costs.{_named(text)}"),
         }
         if label != "lone_surrogate":  # pydantic names an unknown top-level key it cannot decode "(body)"
-            places["unknown top-level field"] = ({"subject": ENTERPRISE, text: ["business_license"]},
-                                                 text or "(body)")
+            places["unknown top-level field"] = ({"subject": ENTERPRISE, text: ["business_license"]}, text or "(body)")
         for where, (data, field) in places.items():
             out.append(_profile_case(f"{label} in {where}", data, field))
     for label, text in SHORT.items():
         quoted = urllib.parse.quote(text, safe="")
         if text.lower() not in {"true", "1", "yes", "false", "0", "no"}:
-            out.append(Hostile(f"{label} as explain", valid_body, 400, "invalid_query", "explain",
-                               "true or false", path=f"/v1/evaluate?explain={quoted}"))
+            out.append(
+                Hostile(
+                    f"{label} as explain",
+                    valid_body,
+                    400,
+                    "invalid_query",
+                    "explain",
+                    "true or false",
+                    path=f"/v1/evaluate?explain={quoted}",
+                )
+            )
         for kind in ("category", "item"):
             path = f"/v1/{'categories' if kind == 'category' else 'items'}/{quoted}"
             if "/" in text or not text:  # another route, or none
-                out.append(Hostile(f"{label} as {kind} id", None, 404, "not_found", None, "no such endpoint",
-                                   None, "GET", path))
+                out.append(
+                    Hostile(
+                        f"{label} as {kind} id", None, 404, "not_found", None, "no such endpoint", None, "GET", path
+                    )
+                )
             else:
-                out.append(Hostile(f"{label} as {kind} id", None, 404, f"unknown_{kind}", "id",
-                                   f"unknown {kind} id", None, "GET", path))
+                out.append(
+                    Hostile(
+                        f"{label} as {kind} id",
+                        None,
+                        404,
+                        f"unknown_{kind}",
+                        "id",
+                        f"unknown {kind} id",
+                        None,
+                        "GET",
+                        path,
+                    )
+                )
 
     # the wrong type at every field
     for field, (accepted, place) in FIELDS.items():
@@ -208,13 +249,30 @@ def hostile_cases() -> list[Hostile]:
             out.append(_profile_case(f"{label} as {field}", place(value), field))
 
     # huge, negative and fractional numbers, as raw JSON literals
-    numbers = ["-1", "-1000000", "2147483648", "9223372036854775808", "-9223372036854775809", "1" + "0" * 100,
-               "-1" + "0" * 100, "1e308", "-1e308", "1e400", "-1e400", "0.5", "1.000001", "9" * 4000]
+    numbers = [
+        "-1",
+        "-1000000",
+        "2147483648",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "1" + "0" * 100,
+        "-1" + "0" * 100,
+        "1e308",
+        "-1e308",
+        "1e400",
+        "-1e400",
+        "0.5",
+        "1.000001",
+        "9" * 4000,
+    ]
     for field, ceiling in (("counts.training_coop_agreement", "1001"), ("costs.business_license", "100001")):
         outer, item = field.split(".")
-        for literal in numbers + [ceiling]:
+        for literal in [*numbers, ceiling]:
             body = b'{"subject": {"type": "enterprise"}, "%s": {"%s": %s}}' % (
-                outer.encode(), item.encode(), literal.encode())
+                outer.encode(),
+                item.encode(),
+                literal.encode(),
+            )
             short = literal if len(literal) < 24 else f"{literal[:6]}…({len(literal)} characters)"
             out.append(_raw_case(f"{short} as {field}", body, 422, "invalid_profile", field, ""))
         body = b'{"subject": {"type": "enterprise"}, "%s": {"%s": %s}}' % (outer.encode(), item.encode(), b"9" * 4301)
@@ -231,86 +289,197 @@ def hostile_cases() -> list[Hostile]:
         "(body)": ["business_license"] * 100_000,
     }
     for field, data in big.items():
-        out.append(Hostile(f"100,000 entries in {field} over the body limit", json.dumps(data).encode(), 413,
-                           "body_too_large", "(body)", "65536 bytes"))
-        out.append(_profile_case(f"100,000 entries in {field} under a raised body limit", data, field,
-                                 limit=BIG_LIMIT))
+        out.append(
+            Hostile(
+                f"100,000 entries in {field} over the body limit",
+                json.dumps(data).encode(),
+                413,
+                "body_too_large",
+                "(body)",
+                "65536 bytes",
+            )
+        )
+        out.append(_profile_case(f"100,000 entries in {field} under a raised body limit", data, field, limit=BIG_LIMIT))
     numbers_list = b'{"subject": {"type": "enterprise"}, "documents": [' + b",".join([b"0"] * 32_000) + b"]}"
-    out.append(_raw_case("32,000 numbers in documents within the body limit", numbers_list, 422, "invalid_profile",
-                         "documents", "at most 200"))
+    out.append(
+        _raw_case(
+            "32,000 numbers in documents within the body limit",
+            numbers_list,
+            422,
+            "invalid_profile",
+            "documents",
+            "at most 200",
+        )
+    )
 
     # 10,000-deep nesting (the decoder refuses it) and 500-deep nesting (decoded, then refused)
     for label, opened, closed in (("arrays", b"[", b"]"), ("objects", b'{"a":', b"}")):
-        out.append(_raw_case(f"10,000-deep {label} as the body", opened * 10_000 + b"1" + closed * 10_000, 400,
-                             "malformed_json", "(body)", "nested too deeply"))
-        out.append(_raw_case(f"10,000-deep {label} in documents",
-                             b'{"subject": {"type": "enterprise"}, "documents": ' + opened * 10_000 + b"1"
-                             + closed * 10_000 + b"}", 400, "malformed_json", "(body)", "nested too deeply"))
-        out.append(_raw_case(f"500-deep {label} in an unknown field",
-                             b'{"subject": {"type": "enterprise"}, "x": ' + opened * 500 + b"1" + closed * 500 + b"}",
-                             422, "invalid_profile", "x", "unknown field"))
-    out.append(_raw_case("500-deep arrays in documents",
-                         b'{"subject": {"type": "enterprise"}, "documents": [' + b"[" * 500 + b"]" * 500 + b"]}",
-                         422, "invalid_profile", "documents[0]", "valid string"))
+        out.append(
+            _raw_case(
+                f"10,000-deep {label} as the body",
+                opened * 10_000 + b"1" + closed * 10_000,
+                400,
+                "malformed_json",
+                "(body)",
+                "nested too deeply",
+            )
+        )
+        out.append(
+            _raw_case(
+                f"10,000-deep {label} in documents",
+                b'{"subject": {"type": "enterprise"}, "documents": ' + opened * 10_000 + b"1" + closed * 10_000 + b"}",
+                400,
+                "malformed_json",
+                "(body)",
+                "nested too deeply",
+            )
+        )
+        out.append(
+            _raw_case(
+                f"500-deep {label} in an unknown field",
+                b'{"subject": {"type": "enterprise"}, "x": ' + opened * 500 + b"1" + closed * 500 + b"}",
+                422,
+                "invalid_profile",
+                "x",
+                "unknown field",
+            )
+        )
+    out.append(
+        _raw_case(
+            "500-deep arrays in documents",
+            b'{"subject": {"type": "enterprise"}, "documents": [' + b"[" * 500 + b"]" * 500 + b"]}",
+            422,
+            "invalid_profile",
+            "documents[0]",
+            "valid string",
+        )
+    )
 
     # duplicate keys: JSON leaves their meaning open, so a profile holding them is ambiguous
     for label, body, key in (
-            ("duplicate subject", b'{"subject": {"type": "personal"}, "subject": {"type": "enterprise"}}', "subject"),
-            ("duplicate subject type", b'{"subject": {"type": "personal", "type": "enterprise"}}', "type"),
-            ("duplicate count", b'{"subject": {"type": "enterprise"}, '
-                                b'"counts": {"training_coop_agreement": 1000, "training_coop_agreement": 1}}',
-             "training_coop_agreement"),
-            ("duplicate cost", b'{"subject": {"type": "enterprise"}, '
-                               b'"costs": {"business_license": 0, "business_license": 5}}', "business_license")):
+        ("duplicate subject", b'{"subject": {"type": "personal"}, "subject": {"type": "enterprise"}}', "subject"),
+        ("duplicate subject type", b'{"subject": {"type": "personal", "type": "enterprise"}}', "type"),
+        (
+            "duplicate count",
+            b'{"subject": {"type": "enterprise"}, '
+            b'"counts": {"training_coop_agreement": 1000, "training_coop_agreement": 1}}',
+            "training_coop_agreement",
+        ),
+        (
+            "duplicate cost",
+            b'{"subject": {"type": "enterprise"}, "costs": {"business_license": 0, "business_license": 5}}',
+            "business_license",
+        ),
+    ):
         out.append(_raw_case(label, body, 400, "malformed_json", "(body)", f"the key {key!r} appears twice"))
 
     # wrong content types and malformed bodies
     profile = json.dumps({"subject": ENTERPRISE}).encode()
     for content_type, body in (
-            (None, profile), ("text/plain", profile), ("text/json", profile), ("application/javascript", profile),
-            ("application/x-www-form-urlencoded", b"subject=enterprise"),
-            ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="subject"\r\n\r\n'
-                                                b"enterprise\r\n--x--\r\n"),
-            ("application/xml", b"<subject><type>enterprise</type></subject>"),
-            ("application/jsonp", profile), ("*/*", profile),
-            ("application/json; charset=latin-1", profile),
-            ("application/json; charset=utf-16", json.dumps({"subject": ENTERPRISE}).encode("utf-16"))):
-        out.append(Hostile(f"content type {content_type}", body, 415, "unsupported_media_type", "Content-Type",
-                           "Content-Type" if content_type is None or "charset" not in content_type else "UTF-8",
-                           content_type))
+        (None, profile),
+        ("text/plain", profile),
+        ("text/json", profile),
+        ("application/javascript", profile),
+        ("application/x-www-form-urlencoded", b"subject=enterprise"),
+        (
+            "multipart/form-data; boundary=x",
+            b'--x\r\nContent-Disposition: form-data; name="subject"\r\n\r\nenterprise\r\n--x--\r\n',
+        ),
+        ("application/xml", b"<subject><type>enterprise</type></subject>"),
+        ("application/jsonp", profile),
+        ("*/*", profile),
+        ("application/json; charset=latin-1", profile),
+        ("application/json; charset=utf-16", json.dumps({"subject": ENTERPRISE}).encode("utf-16")),
+    ):
+        out.append(
+            Hostile(
+                f"content type {content_type}",
+                body,
+                415,
+                "unsupported_media_type",
+                "Content-Type",
+                "Content-Type" if content_type is None or "charset" not in content_type else "UTF-8",
+                content_type,
+            )
+        )
     for label, body, status, code, field, says in (
-            ("empty body", b"", 400, "malformed_json", "(body)", "empty"),
-            ("whitespace body", b" \r\n\t ", 400, "malformed_json", "(body)", "empty"),
-            ("null body", b"null", 422, "invalid_profile", "(body)", "JSON object"),
-            ("string body", b'"enterprise"', 422, "invalid_profile", "(body)", "JSON object"),
-            ("number body", b"1", 422, "invalid_profile", "(body)", "JSON object"),
-            ("array body", b'[{"subject": {"type": "enterprise"}}]', 422, "invalid_profile", "(body)", "JSON object"),
-            ("invalid UTF-8", b'{"subject": {"type": "\xff\xfe"}}', 400, "malformed_json", "(body)", "not UTF-8"),
-            ("overlong UTF-8", b'{"subject": {"type": "\xc0\xae"}}', 400, "malformed_json", "(body)", "not UTF-8"),
-            ("UTF-8 encoded surrogate", b'{"subject": {"type": "\xed\xa0\x80"}}', 400, "malformed_json", "(body)",
-             "not UTF-8"),
-            ("byte order mark", b"\xef\xbb\xbf" + profile, 400, "malformed_json", "(body)", "BOM"),
-            ("raw NUL inside a string", b'{"subject": {"type": "enter\x00prise"}}', 400, "malformed_json", "(body)",
-             "control character"),
-            ("raw NUL after the object", profile + b"\x00", 400, "malformed_json", "(body)", "Extra data"),
-            ("two objects", profile + profile, 400, "malformed_json", "(body)", "Extra data"),
-            ("truncated", profile[:-2], 400, "malformed_json", "(body)", "line 1"),
-            ("single quotes", b"{'subject': {'type': 'enterprise'}}", 400, "malformed_json", "(body)", "line 1"),
-            ("comment", b'{"subject": {"type": "enterprise"}} // c', 400, "malformed_json", "(body)", "Extra data"),
-            ("trailing comma", b'{"subject": {"type": "enterprise"},}', 400, "malformed_json", "(body)", "line 1"),
-            ("NaN", b'{"subject": {"type": "enterprise"}, "costs": {"business_license": NaN}}', 400,
-             "malformed_json", "(body)", "NaN"),
-            ("Infinity", b'{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": Infinity}}',
-             400, "malformed_json", "(body)", "Infinity"),
-            ("-Infinity", b'{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": -Infinity}}',
-             400, "malformed_json", "(body)", "Infinity"),
-            ("one byte over 64 KiB", profile + b" " * (64 * 1024 + 1 - len(profile)), 413, "body_too_large",
-             "(body)", "65536 bytes")):
+        ("empty body", b"", 400, "malformed_json", "(body)", "empty"),
+        ("whitespace body", b" \r\n\t ", 400, "malformed_json", "(body)", "empty"),
+        ("null body", b"null", 422, "invalid_profile", "(body)", "JSON object"),
+        ("string body", b'"enterprise"', 422, "invalid_profile", "(body)", "JSON object"),
+        ("number body", b"1", 422, "invalid_profile", "(body)", "JSON object"),
+        ("array body", b'[{"subject": {"type": "enterprise"}}]', 422, "invalid_profile", "(body)", "JSON object"),
+        ("invalid UTF-8", b'{"subject": {"type": "\xff\xfe"}}', 400, "malformed_json", "(body)", "not UTF-8"),
+        ("overlong UTF-8", b'{"subject": {"type": "\xc0\xae"}}', 400, "malformed_json", "(body)", "not UTF-8"),
+        (
+            "UTF-8 encoded surrogate",
+            b'{"subject": {"type": "\xed\xa0\x80"}}',
+            400,
+            "malformed_json",
+            "(body)",
+            "not UTF-8",
+        ),
+        ("byte order mark", b"\xef\xbb\xbf" + profile, 400, "malformed_json", "(body)", "BOM"),
+        (
+            "raw NUL inside a string",
+            b'{"subject": {"type": "enter\x00prise"}}',
+            400,
+            "malformed_json",
+            "(body)",
+            "control character",
+        ),
+        ("raw NUL after the object", profile + b"\x00", 400, "malformed_json", "(body)", "Extra data"),
+        ("two objects", profile + profile, 400, "malformed_json", "(body)", "Extra data"),
+        ("truncated", profile[:-2], 400, "malformed_json", "(body)", "line 1"),
+        ("single quotes", b"{'subject': {'type': 'enterprise'}}", 400, "malformed_json", "(body)", "line 1"),
+        ("comment", b'{"subject": {"type": "enterprise"}} // c', 400, "malformed_json", "(body)", "Extra data"),
+        ("trailing comma", b'{"subject": {"type": "enterprise"},}', 400, "malformed_json", "(body)", "line 1"),
+        (
+            "NaN",
+            b'{"subject": {"type": "enterprise"}, "costs": {"business_license": NaN}}',
+            400,
+            "malformed_json",
+            "(body)",
+            "NaN",
+        ),
+        (
+            "Infinity",
+            b'{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": Infinity}}',
+            400,
+            "malformed_json",
+            "(body)",
+            "Infinity",
+        ),
+        (
+            "-Infinity",
+            b'{"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": -Infinity}}',
+            400,
+            "malformed_json",
+            "(body)",
+            "Infinity",
+        ),
+        (
+            "one byte over 64 KiB",
+            profile + b" " * (64 * 1024 + 1 - len(profile)),
+            413,
+            "body_too_large",
+            "(body)",
+            "65536 bytes",
+        ),
+    ):
         out.append(_raw_case(label, body, status, code, field, says))
 
     # every field at once: 1,150 unknown ids near real ones, just under the body limit
-    out.append(_raw_case("1,150 near-miss ids in every list", _near_misses(), 422, "invalid_profile",
-                         "subject.roles[0]", "did you mean"))
+    out.append(
+        _raw_case(
+            "1,150 near-miss ids in every list",
+            _near_misses(),
+            422,
+            "invalid_profile",
+            "subject.roles[0]",
+            "did you mean",
+        )
+    )
     names = [c.name for c in out]
     duplicated = {n for n in names if names.count(n) > 1}
     assert not duplicated, f"two hostile cases share a name: {duplicated}"
@@ -326,10 +495,14 @@ def _near_misses() -> bytes:
         v = sorted(valid)
         return [f"{v[i % len(v)]}_x{i}"[:45] for i in range(n)]
 
-    data = {"subject": {"type": "enterprise", "roles": ids(catalogue.roles, 200)},
-            "documents": ids(catalogue.items, 200), "counts": {k: 1 for k in ids(catalogue.items, 150)},
-            "activities": ids(catalogue.activities, 200), "goal": {"categories": ids(catalogue.categories, 200)},
-            "costs": {k + "c": 1 for k in ids(catalogue.items, 200)}}
+    data = {
+        "subject": {"type": "enterprise", "roles": ids(catalogue.roles, 200)},
+        "documents": ids(catalogue.items, 200),
+        "counts": dict.fromkeys(ids(catalogue.items, 150), 1),
+        "activities": ids(catalogue.activities, 200),
+        "goal": {"categories": ids(catalogue.categories, 200)},
+        "costs": {k + "c": 1 for k in ids(catalogue.items, 200)},
+    }
     body = json.dumps(data).encode()
     assert len(body) <= 64 * 1024
     return body
@@ -357,27 +530,42 @@ def _engine_only_cases() -> list[tuple[str, Any, str]]:
         ("a set as documents", {"subject": ENTERPRISE, "documents": {"business_license"}}, "documents"),
         ("bytes as subject type", {"subject": {"type": b"enterprise"}}, "subject.type"),
         ("a bytearray as subject type", {"subject": {"type": bytearray(b"enterprise")}}, "subject.type"),
-        ("NaN as a count", {"subject": ENTERPRISE, "counts": {"training_coop_agreement": float("nan")}},
-         "counts.training_coop_agreement"),
-        ("infinity as a cost", {"subject": ENTERPRISE, "costs": {"business_license": float("inf")}},
-         "costs.business_license"),
-        ("a Decimal as a count", {"subject": ENTERPRISE, "counts": {"training_coop_agreement": Decimal(1)}},
-         "counts.training_coop_agreement"),
-        ("10**10000 as a count", {"subject": ENTERPRISE, "counts": {"training_coop_agreement": 10 ** 10_000}},
-         "counts.training_coop_agreement"),
+        (
+            "NaN as a count",
+            {"subject": ENTERPRISE, "counts": {"training_coop_agreement": float("nan")}},
+            "counts.training_coop_agreement",
+        ),
+        (
+            "infinity as a cost",
+            {"subject": ENTERPRISE, "costs": {"business_license": float("inf")}},
+            "costs.business_license",
+        ),
+        (
+            "a Decimal as a count",
+            {"subject": ENTERPRISE, "counts": {"training_coop_agreement": Decimal(1)}},
+            "counts.training_coop_agreement",
+        ),
+        (
+            "10**10000 as a count",
+            {"subject": ENTERPRISE, "counts": {"training_coop_agreement": 10**10_000}},
+            "counts.training_coop_agreement",
+        ),
         ("an object as subject", {"subject": object()}, "subject"),
         ("10,000-deep lists as documents", {"subject": ENTERPRISE, "documents": deep_list}, "documents[0]"),
-        ("10,000-deep lists as goal categories", {"subject": ENTERPRISE, "goal": {"categories": deep_list}},
-         "goal.categories[0]"),
+        (
+            "10,000-deep lists as goal categories",
+            {"subject": ENTERPRISE, "goal": {"categories": deep_list}},
+            "goal.categories[0]",
+        ),
         ("10,000-deep dicts in an unknown field", {"subject": ENTERPRISE, "x": deep_dict}, "x"),
         ("10,000-deep dicts as counts", {"subject": ENTERPRISE, "counts": deep_dict}, "counts.a"),
         ("a list that holds itself as documents", {"subject": ENTERPRISE, "documents": cyclic}, "documents[0]"),
     ]
 
 
-ENGINE_CASES = ([pytest.param(data, c.field, id=c.name) for c in CASES
-                 if (data := c.engine_input) is not _NOTHING]
-                + [pytest.param(data, field, id=name) for name, data, field in _engine_only_cases()])
+ENGINE_CASES = [pytest.param(data, c.field, id=c.name) for c in CASES if (data := c.engine_input) is not _NOTHING] + [
+    pytest.param(data, field, id=name) for name, data, field in _engine_only_cases()
+]
 
 
 # -- fixtures ----------------------------------------------------------------------------
@@ -404,9 +592,12 @@ def engine_reference(hostile_engine) -> bytes:
 @pytest.fixture(scope="module")
 def clients(hostile_engine) -> dict[int | None, Any]:
     """Test clients of two apps on one engine: the default body limit, and a raised one."""
-    return {None: create_app({"ENGINE": hostile_engine, "ACCESS_LOG": False}).test_client(),
-            BIG_LIMIT: create_app({"ENGINE": hostile_engine, "ACCESS_LOG": False,
-                                   "MAX_CONTENT_LENGTH": BIG_LIMIT}).test_client()}
+    return {
+        None: create_app({"ENGINE": hostile_engine, "ACCESS_LOG": False}).test_client(),
+        BIG_LIMIT: create_app(
+            {"ENGINE": hostile_engine, "ACCESS_LOG": False, "MAX_CONTENT_LENGTH": BIG_LIMIT}
+        ).test_client(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -426,7 +617,7 @@ def _reference_over(client) -> bytes:
 
 def _check_error(case: Hostile, status: int, content_type: str, body: bytes) -> None:
     assert status == case.status, body[:300]
-    assert content_type.split(";")[0] == "application/json"
+    assert content_type.split(";", maxsplit=1)[0] == "application/json"
     error = json.loads(body)["error"]
     assert error["code"] == case.code
     assert error["message"]
@@ -442,7 +633,8 @@ def _check_error(case: Hostile, status: int, content_type: str, body: bytes) -> 
 # -- the engine --------------------------------------------------------------------------
 @pytest.mark.parametrize(("data", "field"), ENGINE_CASES)
 def test_engine_refuses_hostile_input_naming_the_field_and_answers_the_reference_as_before(
-        hostile_engine, engine_reference, tried, data, field):
+    hostile_engine, engine_reference, tried, data, field
+):
     tried["engine"] += 1
     with pytest.raises(ProfileError) as raised:
         hostile_engine.evaluate(data)
@@ -454,7 +646,8 @@ def test_engine_refuses_hostile_input_naming_the_field_and_answers_the_reference
 # -- the API (test client) ------------------------------------------------------------------
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
 def test_api_answers_hostile_input_with_its_4xx_naming_the_field_and_the_reference_as_before(
-        clients, api_reference, tried, case):
+    clients, api_reference, tried, case
+):
     tried["API (test client)"] += 1
     client = clients[case.limit]
     response = client.open(case.path, method=case.method, data=case.body, content_type=case.content_type)
@@ -482,24 +675,55 @@ RAW = [  # (name, bytes sent on one connection, the status gunicorn or the app m
     ("bare LF line ends", b"GET /v1/health HTTP/1.1\nHost: x\n\n", 400, None),
     ("folded header", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400, None),
     ("space before a colon", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A : a\r\n\r\n", 400, None),
-    ("header of 10,000 bytes", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 10_000 + b"\r\n\r\n", 431,
-     None),
-    ("200 headers", b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200))
-     + b"\r\n", 431, None),
+    ("header of 10,000 bytes", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 10_000 + b"\r\n\r\n", 431, None),
+    (
+        "200 headers",
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+        431,
+        None,
+    ),
     ("request line of 10,000 bytes", b"GET /v1/" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, None),
-    ("Content-Length abc", b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: abc\r\n\r\n{}", 400, None),
-    ("Content-Length -1", b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          b"Content-Length: -1\r\n\r\n{}", 400, None),
-    ("two Content-Lengths", b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                            b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400, None),
-    ("Content-Length and chunked", b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                   b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, None),
-    ("body shorter than its Content-Length", b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\n"
-                                             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-                                             b'{"subject"', 400, None),
-    ("chunk size that is not hex", b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                   b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", 400, None),
+    (
+        "Content-Length abc",
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}",
+        400,
+        None,
+    ),
+    (
+        "Content-Length -1",
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}",
+        400,
+        None,
+    ),
+    (
+        "two Content-Lengths",
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        400,
+        None,
+    ),
+    (
+        "Content-Length and chunked",
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+        None,
+    ),
+    (
+        "body shorter than its Content-Length",
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        b'{"subject"',
+        400,
+        None,
+    ),
+    (
+        "chunk size that is not hex",
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        400,
+        None,
+    ),
 ]
 
 
@@ -529,8 +753,9 @@ def _raw(port: int, data: bytes) -> tuple[int | None, bytes]:
 def test_server_answers_every_hostile_request_with_its_4xx_and_its_worker_survives(server, tried):
     port = server.port
     workers = server.pids()
-    reference = without_decision_id(send(port, "POST", "/v1/evaluate", json.dumps(REFERENCE).encode(),
-                                         "application/json")[1])
+    reference = without_decision_id(
+        send(port, "POST", "/v1/evaluate", json.dumps(REFERENCE).encode(), "application/json")[1]
+    )
     failures: list[str] = []
 
     def reference_unchanged(name: str) -> None:

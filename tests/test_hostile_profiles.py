@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from livegate import Knowledge, ProfileError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,12 +58,20 @@ def _placements(h: str) -> list[tuple[str, dict, str]]:
     ]
 
 
-CASES = [pytest.param(profile, field, id=f"{kind}-{where}")
-         for kind, h in HOSTILE.items() for where, profile, field in _placements(h)]
+CASES = [
+    pytest.param(profile, field, id=f"{kind}-{where}")
+    for kind, h in HOSTILE.items()
+    for where, profile, field in _placements(h)
+]
 
-VALID = {"subject": {"type": "enterprise", "roles": ["car_dealer"]}, "documents": ["business_license"],
-         "counts": {"training_coop_agreement": 1}, "activities": ["stock_trading"],
-         "goal": {"scenario": "auto"}, "costs": {"manufacturer_sales_authorisation": 2}}
+VALID = {
+    "subject": {"type": "enterprise", "roles": ["car_dealer"]},
+    "documents": ["business_license"],
+    "counts": {"training_coop_agreement": 1},
+    "activities": ["stock_trading"],
+    "goal": {"scenario": "auto"},
+    "costs": {"manufacturer_sales_authorisation": 2},
+}
 
 
 @pytest.fixture(scope="module")
@@ -89,10 +96,11 @@ def test_the_baseline_profile_is_answered_as_the_source_says(baseline):
     """A car dealer holding the business licence lacks the authorisation (overridden to 2) and the permit (10)."""
     assert baseline["cheapest"]["cost"] == 12
     assert [(p["categories"], p["missing"]) for p in baseline["cheapest"]["plans"]] == [
-        (["auto_presale"], ["manufacturer_sales_authorisation", "vehicle_manufacturer_access_permit"])]
+        (["auto_presale"], ["manufacturer_sales_authorisation", "vehicle_manufacturer_access_permit"])
+    ]
 
 
-@pytest.mark.parametrize("key", ["#include \"/etc/passwd\".", "subject).", "__class__", "goal\nholds(x)."])
+@pytest.mark.parametrize("key", ['#include "/etc/passwd".', "subject).", "__class__", "goal\nholds(x)."])
 def test_hostile_top_level_field_is_rejected_as_an_unknown_field(engine, baseline, key):
     with pytest.raises(ProfileError) as raised:
         engine.evaluate(dict(VALID, **{key: ["business_license"]}))
@@ -100,25 +108,49 @@ def test_hostile_top_level_field_is_rejected_as_an_unknown_field(engine, baselin
     assert engine.evaluate(VALID) == baseline
 
 
-@pytest.mark.parametrize("profile, field", [
-    pytest.param({"subject": {"type": ["enterprise"]}}, "subject.type", id="list_as_type"),
-    pytest.param({"subject": {"type": 1}}, "subject.type", id="number_as_type"),
-    pytest.param({"subject": "enterprise"}, "subject", id="string_as_subject"),
-    pytest.param({"subject": {"type": "enterprise"}, "documents": [{"id": "business_license"}]}, "documents[0]",
-                 id="object_as_document"),
-    pytest.param({"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": True}},
-                 "counts.training_coop_agreement", id="boolean_as_count"),
-    pytest.param({"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": 10 ** 100}},
-                 "counts.training_coop_agreement", id="huge_count"),
-    pytest.param({"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": -1}},
-                 "counts.training_coop_agreement", id="negative_count"),
-    pytest.param({"subject": {"type": "enterprise"}, "costs": {"business_license": 1.5}}, "costs.business_license",
-                 id="fractional_cost"),
-    pytest.param({"subject": {"type": "enterprise"}, "costs": {"business_license": "0); #show."}},
-                 "costs.business_license", id="program_text_as_cost"),
-    pytest.param({"subject": {"type": "enterprise"}, "documents": ["business_license"] * 10_000}, "documents",
-                 id="very_long_list"),
-])
+@pytest.mark.parametrize(
+    "profile, field",
+    [
+        pytest.param({"subject": {"type": ["enterprise"]}}, "subject.type", id="list_as_type"),
+        pytest.param({"subject": {"type": 1}}, "subject.type", id="number_as_type"),
+        pytest.param({"subject": "enterprise"}, "subject", id="string_as_subject"),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "documents": [{"id": "business_license"}]},
+            "documents[0]",
+            id="object_as_document",
+        ),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": True}},
+            "counts.training_coop_agreement",
+            id="boolean_as_count",
+        ),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": 10**100}},
+            "counts.training_coop_agreement",
+            id="huge_count",
+        ),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": -1}},
+            "counts.training_coop_agreement",
+            id="negative_count",
+        ),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "costs": {"business_license": 1.5}},
+            "costs.business_license",
+            id="fractional_cost",
+        ),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "costs": {"business_license": "0); #show."}},
+            "costs.business_license",
+            id="program_text_as_cost",
+        ),
+        pytest.param(
+            {"subject": {"type": "enterprise"}, "documents": ["business_license"] * 10_000},
+            "documents",
+            id="very_long_list",
+        ),
+    ],
+)
 def test_wrong_types_and_sizes_are_rejected_naming_the_field(engine, baseline, profile, field):
     with pytest.raises(ProfileError) as raised:
         engine.evaluate(profile)
@@ -128,8 +160,15 @@ def test_wrong_types_and_sizes_are_rejected_naming_the_field(engine, baseline, p
 
 @pytest.fixture(scope="module")
 def valid_ids(catalogue) -> set[str]:
-    return (set(catalogue.subject_types) | set(catalogue.roles) | set(catalogue.items) | set(catalogue.activities)
-            | set(catalogue.scenarios) | set(catalogue.categories) | set(catalogue.access_methods))
+    return (
+        set(catalogue.subject_types)
+        | set(catalogue.roles)
+        | set(catalogue.items)
+        | set(catalogue.activities)
+        | set(catalogue.scenarios)
+        | set(catalogue.categories)
+        | set(catalogue.access_methods)
+    )
 
 
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,8 +191,14 @@ def test_no_rule_changed_after_the_hostile_profiles(engine, baseline):
 
 def test_hostile_profile_on_the_command_line_is_rejected_without_reading_the_included_file():
     profile = {"subject": {"type": "enterprise"}, "documents": ['#include "/etc/passwd".']}
-    proc = subprocess.run([sys.executable, "-m", "livegate", "evaluate", "-"], input=json.dumps(profile),
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "livegate", "evaluate", "-"],
+        input=json.dumps(profile),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "documents[0]" in proc.stderr and "unknown item id" in proc.stderr
     assert "root:" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr

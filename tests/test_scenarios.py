@@ -50,7 +50,7 @@ def item_cost(item: str, overrides: dict[str, int] | None = None) -> int:
 
 def held_counts(profile: dict) -> dict[str, int]:
     """What a profile holds: one of each document, ``counts`` replacing an entry."""
-    held = {i: 1 for i in profile.get("documents", [])}
+    held = dict.fromkeys(profile.get("documents", []), 1)
     held.update(profile.get("counts", {}))
     return held
 
@@ -92,18 +92,21 @@ def expected_minimal_sets(category_id: str, profile: dict) -> list[dict]:
     held = held_counts(profile)
     overrides = profile.get("costs", {})
     sets = [(a["id"], shortfall(a, held)) for a in open_alternatives(category, profile)]
-    minimal = [(alt, s) for alt, s in sets
-               if not any(_within(t, s) and not _within(s, t) for _, t in sets)]
+    minimal = [(alt, s) for alt, s in sets if not any(_within(t, s) and not _within(s, t) for _, t in sets)]
     return [missing_set(category_id, alt, s, overrides) for alt, s in minimal]
 
 
-def missing_set(category_id: str, alternative: str, short: dict[str, int],
-                overrides: dict[str, int] | None = None) -> dict:
+def missing_set(
+    category_id: str, alternative: str, short: dict[str, int], overrides: dict[str, int] | None = None
+) -> dict:
     counted = {i for a in CATEGORIES[category_id]["alternatives"] for i, n in a["items"].items() if n > 1}
-    return {"alternative": alternative, "alternatives": {category_id: alternative},
-            "documents": sorted(short),
-            "shortfalls": {i: n for i, n in sorted(short.items()) if i in counted},
-            "cost": sum(n * item_cost(i, overrides) for i, n in short.items())}
+    return {
+        "alternative": alternative,
+        "alternatives": {category_id: alternative},
+        "documents": sorted(short),
+        "shortfalls": {i: n for i, n in sorted(short.items()) if i in counted},
+        "cost": sum(n * item_cost(i, overrides) for i, n in short.items()),
+    }
 
 
 def expected_status(category_id: str, profile: dict) -> str:
@@ -147,12 +150,19 @@ def generated_cases() -> list[dict]:
             aid, subject, items = alt["id"], _subject_for(alt), alt["items"]
             role = f" as {alt['reserved_for']}" if alt["reserved_for"] else ""
             full = _profile(subject, items)
-            cases.append(_generated_case(
-                f"{cid}-{aid}-met", f"{label}: holding exactly the items of {aid}{role} makes it eligible with {c['access']}",
-                cid, full, status="eligible", access={cid: c["access"]},
-                missing_sets_include={cid: [missing_set(cid, aid, {})]},
-                source={cid: {"section": c["section"], "url": c["url"], "line": c["line"]}},
-                explanation_mentions={cid: [c["name"], c["url"]]}))
+            cases.append(
+                _generated_case(
+                    f"{cid}-{aid}-met",
+                    f"{label}: holding exactly the items of {aid}{role} makes it eligible with {c['access']}",
+                    cid,
+                    full,
+                    status="eligible",
+                    access={cid: c["access"]},
+                    missing_sets_include={cid: [missing_set(cid, aid, {})]},
+                    source={cid: {"section": c["section"], "url": c["url"], "line": c["line"]}},
+                    explanation_mentions={cid: [c["name"], c["url"]]},
+                )
+            )
             for item, need in items.items():
                 for have in range(need):
                     kept = dict(items)
@@ -162,35 +172,55 @@ def generated_cases() -> list[dict]:
                         del kept[item]
                     short = {item: need - have}
                     held = f" ({have} of {need} held)" if need > 1 else ""
-                    cases.append(_generated_case(
-                        f"{cid}-{aid}-without-{item}" + (f"-{have}" if need > 1 else ""),
-                        f"{label}: {aid}{role} without {item}{held} is missing exactly that,"
-                        f" {need - have} more, cost {(need - have) * item_cost(item)}",
-                        cid, _profile(subject, kept), status="missing",
-                        missing_sets_include={cid: [missing_set(cid, aid, short)]},
-                        explanation_mentions={cid: [ITEMS[item]["name"]]}))
+                    cases.append(
+                        _generated_case(
+                            f"{cid}-{aid}-without-{item}" + (f"-{have}" if need > 1 else ""),
+                            f"{label}: {aid}{role} without {item}{held} is missing exactly that,"
+                            f" {need - have} more, cost {(need - have) * item_cost(item)}",
+                            cid,
+                            _profile(subject, kept),
+                            status="missing",
+                            missing_sets_include={cid: [missing_set(cid, aid, short)]},
+                            explanation_mentions={cid: [ITEMS[item]["name"]]},
+                        )
+                    )
             if alt["reserved_for"]:
-                cases.append(_generated_case(
-                    f"{cid}-{aid}-without-role",
-                    f"{label}: {aid} is reserved for {alt['reserved_for']}; holding its items without the role does not"
-                    f" offer it", cid, _profile({"type": "enterprise"}, items),
-                    no_set_for_alternatives={cid: [aid]}))
+                cases.append(
+                    _generated_case(
+                        f"{cid}-{aid}-without-role",
+                        f"{label}: {aid} is reserved for {alt['reserved_for']}; "
+                        "holding its items without the role does not offer it",
+                        cid,
+                        _profile({"type": "enterprise"}, items),
+                        no_set_for_alternatives={cid: [aid]},
+                    )
+                )
             for item in items:
                 plain = ITEMS[item]["plain_form"]
                 if plain:
                     swapped = {(plain if i == item else i): n for i, n in items.items()}
-                    cases.append(_generated_case(
-                        f"{cid}-{aid}-plain-{plain}",
-                        f"{label}: the plain {plain} does not meet {aid}'s {item} ({ITEMS[item]['qualifier']})",
-                        cid, _profile(subject, swapped), status="missing",
-                        missing_sets_include={cid: [missing_set(cid, aid, {item: items[item]})]}))
+                    cases.append(
+                        _generated_case(
+                            f"{cid}-{aid}-plain-{plain}",
+                            f"{label}: the plain {plain} does not meet {aid}'s {item} ({ITEMS[item]['qualifier']})",
+                            cid,
+                            _profile(subject, swapped),
+                            status="missing",
+                            missing_sets_include={cid: [missing_set(cid, aid, {item: items[item]})]},
+                        )
+                    )
                 for qualified in QUALIFIED_FORMS.get(item, []):
                     swapped = {(qualified if i == item else i): n for i, n in items.items()}
-                    cases.append(_generated_case(
-                        f"{cid}-{aid}-qualified-{qualified}",
-                        f"{label}: the qualified {qualified} meets {aid}'s plain {item}",
-                        cid, _profile(subject, swapped), status="eligible",
-                        missing_sets_include={cid: [missing_set(cid, aid, {})]}))
+                    cases.append(
+                        _generated_case(
+                            f"{cid}-{aid}-qualified-{qualified}",
+                            f"{label}: the qualified {qualified} meets {aid}'s plain {item}",
+                            cid,
+                            _profile(subject, swapped),
+                            status="eligible",
+                            missing_sets_include={cid: [missing_set(cid, aid, {})]},
+                        )
+                    )
     return cases
 
 
@@ -239,7 +269,7 @@ def check_expectations(answer: dict, expect: dict) -> None:
     if "eligible" in expect:
         assert sorted(answer["eligible"]) == sorted(expect["eligible"])
     if "status_all" in expect:
-        assert {c["id"]: c["status"] for c in answer["categories"]} == {c: expect["status_all"] for c in CATEGORIES}
+        assert {c["id"]: c["status"] for c in answer["categories"]} == dict.fromkeys(CATEGORIES, expect["status_all"])
     for cid, status in expect.get("status", {}).items():
         assert by_id[cid]["status"] == status, f"status of {cid}"
     for cid, access in expect.get("access", {}).items():
@@ -303,7 +333,7 @@ def test_cases_cover_every_category_and_alternative_of_the_source(catalogue):
 
 
 def test_transcription_counts_match_the_source():
-    """31 leaf categories and 62 alternatives, read off the source (SPEC 2.2 expansions included)."""
+    """31 leaf categories and 62 alternatives, read off the source (docs/semantics.md#categories: nested wording expanded)."""
     assert len(SOURCE["categories"]) == 31
     assert sum(len(c["alternatives"]) for c in SOURCE["categories"]) == 62
     assert len(ITEMS) == 61
@@ -314,13 +344,19 @@ def test_transcription_counts_match_the_source():
 def test_knowledge_base_transcribes_category_as_read_from_the_source(published, category):
     """The facts say what an independent reading of the source says (structure, access, scenario, source line)."""
     mine = published["categories"][category["id"]]
-    assert (mine["name"], mine["scenario"], mine["access"]) == (category["name"], category["scenario"], category["access"])
+    assert (mine["name"], mine["scenario"], mine["access"]) == (
+        category["name"],
+        category["scenario"],
+        category["access"],
+    )
     assert mine["source"] == {"section": category["section"], "url": category["url"], "line": category["line"]}
     facts = {a["id"]: ({r["item"]: r["count"] for r in a["items"]}, a["reserved_for"]) for a in mine["alternatives"]}
     read = {a["id"]: (a["items"], [a["reserved_for"]] if a["reserved_for"] else []) for a in category["alternatives"]}
     assert facts == read
     companion = category["companion"]
-    assert mine["companions"] == ([{"category": companion["category"], "access": companion["access"]}] if companion else [])
+    assert mine["companions"] == (
+        [{"category": companion["category"], "access": companion["access"]}] if companion else []
+    )
     assert sorted(mine["activities"]) == sorted(a["id"] for a in category["activities"])
 
 
@@ -329,7 +365,10 @@ def test_knowledge_base_items_are_named_and_classed_as_the_source_reads(publishe
     for item, info in ITEMS.items():
         mine = published["items"][item]
         assert (mine["name"], mine["plain_form"], mine["issuer_class"]) == (
-            info["name"], info["plain_form"], info["issuer_class"]), item
+            info["name"],
+            info["plain_form"],
+            info["issuer_class"],
+        ), item
         assert (mine["qualifier"] is None) == (info["qualifier"] is None), item
         assert mine["default_cost"] == COST[info["issuer_class"]], item
 
@@ -345,7 +384,12 @@ def test_knowledge_base_activities_have_the_effects_the_source_notes_say(publish
 
 
 def test_tied_plans_come_in_the_same_order_every_time(engine):
-    profile = {"subject": {"type": "enterprise"}, "goal": {"categories": ["finance_insurance", "finance_bank", "finance_trust"]}}
-    orders = [[(p["categories"], p["missing"]) for p in engine.evaluate(profile)["cheapest"]["plans"]] for _ in range(3)]
+    profile = {
+        "subject": {"type": "enterprise"},
+        "goal": {"categories": ["finance_insurance", "finance_bank", "finance_trust"]},
+    }
+    orders = [
+        [(p["categories"], p["missing"]) for p in engine.evaluate(profile)["cheapest"]["plans"]] for _ in range(3)
+    ]
     assert len(orders[0]) == 12  # 8 insurance licences + 2 for the bank + 2 for the trust, all at cost 10
     assert orders[0] == orders[1] == orders[2]

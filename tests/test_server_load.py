@@ -23,8 +23,8 @@ from pathlib import Path
 
 import clingo
 import pytest
-
 from livegate import Engine
+
 from tests.support.server import Server, send
 
 HERE = Path(__file__).resolve().parent
@@ -44,10 +44,14 @@ def _random_profiles(catalogue, n: int, seed: int = 4) -> list[dict]:
     items, roles, activities = sorted(catalogue.items), sorted(catalogue.roles), sorted(catalogue.activities)
     out = []
     for _ in range(n):
-        profile = {"subject": {"type": rng.choice(sorted(catalogue.subject_types)),
-                               "roles": rng.sample(roles, rng.randint(0, 2))},
-                   "documents": rng.sample(items, rng.randint(0, 6)),
-                   "activities": rng.sample(activities, rng.randint(0, 2))}
+        profile = {
+            "subject": {
+                "type": rng.choice(sorted(catalogue.subject_types)),
+                "roles": rng.sample(roles, rng.randint(0, 2)),
+            },
+            "documents": rng.sample(items, rng.randint(0, 6)),
+            "activities": rng.sample(activities, rng.randint(0, 2)),
+        }
         if rng.random() < 0.4:
             profile["counts"] = {rng.choice(items): rng.randint(0, 3)}
         if rng.random() < 0.8:  # more distinct overrides than a worker caches (16): some are evicted
@@ -61,16 +65,21 @@ def _random_profiles(catalogue, n: int, seed: int = 4) -> list[dict]:
 def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(engine, catalogue):
     profiles = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
     profiles += _random_profiles(catalogue, RANDOM_PROFILES)
-    overrides = {(i, w) for p in profiles for i, w in p.get("costs", {}).items()
-                 if w != catalogue.items[i].default_cost}
+    overrides = {
+        (i, w) for p in profiles for i, w in p.get("costs", {}).items() if w != catalogue.items[i].default_cost
+    }
     assert len(overrides) > 16, "the profiles should turn a worker's override cache (16) over"
-    requests = [(path, n) for n in range(len(profiles)) for path in ("/v1/evaluate", "/v1/evaluate?explain=false",
-                                                                      "/v1/cheapest")]
+    requests = [
+        (path, n)
+        for n in range(len(profiles))
+        for path in ("/v1/evaluate", "/v1/evaluate?explain=false", "/v1/cheapest")
+    ]
     expected = {}
     for path, n in requests:  # one by one, in this process
         answer = json.loads(json.dumps(engine.evaluate(profiles[n], explain="explain=false" not in path)))
-        expected[path, n] = {"ruleset": answer["ruleset"], "cheapest": answer["cheapest"]} \
-            if path == "/v1/cheapest" else answer
+        expected[path, n] = (
+            {"ruleset": answer["ruleset"], "cheapest": answer["cheapest"]} if path == "/v1/cheapest" else answer
+        )
     results: list[tuple[str, int, int, dict | str]] = []
     start = threading.Barrier(CLIENTS)
 
@@ -79,8 +88,7 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
         for k in range(REQUESTS_PER_CLIENT):
             path, n = requests[(index * 31 + k * 7) % len(requests)]
             try:
-                status, body, _ = send(server.port, "POST", path, json.dumps(profiles[n]).encode(),
-                                       "application/json")
+                status, body, _ = send(server.port, "POST", path, json.dumps(profiles[n]).encode(), "application/json")
             except OSError as exc:
                 results.append((path, n, 0, repr(exc)))
                 continue
@@ -112,9 +120,23 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
 def load_run(request, tmp_path_factory) -> dict:
     """One run of bench/load.py; its figures, failures and report (printed at the end of the module)."""
     out = tmp_path_factory.mktemp("load") / "figures.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.load", "--seconds", str(LOAD_SECONDS),
-                           "--override-sets", str(LOAD_OVERRIDE_SETS), "--json", str(out)],
-                          capture_output=True, text=True, timeout=LOAD_SECONDS + 150, cwd=HERE.parent)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.load",
+            "--seconds",
+            str(LOAD_SECONDS),
+            "--override-sets",
+            str(LOAD_OVERRIDE_SETS),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=LOAD_SECONDS + 150,
+        cwd=HERE.parent,
+    )
     assert proc.returncode in (0, 1), f"load.py exited with {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     run = json.loads(out.read_text(encoding="utf-8"))
     run["returncode"], run["report"] = proc.returncode, proc.stdout

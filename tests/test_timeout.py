@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from livegate import Engine, EvaluationTimeout, Knowledge
+
 from tests.support.server import Server, send, without_decision_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +32,7 @@ SLACK = 0.5
 """How much later than its bound an interrupted evaluation may return (the watchdog, thread switches, a busy CI)."""
 HARD = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
 """Switches the pigeon-hole problem on."""
-QUICK = {"subject": {"type": "enterprise"}, "documents": ["financial_licence"],
-         "goal": {"scenario": "finance"}}
+QUICK = {"subject": {"type": "enterprise"}, "documents": ["financial_licence"], "goal": {"scenario": "finance"}}
 """Answered in milliseconds on the pigeon-hole copy."""
 
 
@@ -46,8 +45,9 @@ def pigeon_engine(pigeon_kb) -> Engine:
 def large_engine(tmp_path_factory) -> Engine:
     """One Control over a synthetic knowledge base 100 times the shipped one."""
     base = tmp_path_factory.mktemp("kb100")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "100", str(base)], check=True,
-                   timeout=120, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "synthetic.py"), "100", str(base)], check=True, timeout=120, cwd=ROOT
+    )
     return Engine(Knowledge.load(base / "facts", base / "logic"), pool_size=1)
 
 
@@ -127,8 +127,12 @@ def test_bounds_around_the_solve_time_never_change_a_later_answer(engine):
 @pytest.fixture(scope="module")
 def pigeon_server(pigeon_kb):
     """``livegate serve`` on the pigeon-hole copy: one worker with two threads, a bound of BOUND seconds."""
-    with Server(workers=1, threads=2, options=["--timeout", str(BOUND)],
-                top=["--facts", str(pigeon_kb / "facts"), "--logic", str(pigeon_kb / "logic")]) as server:
+    with Server(
+        workers=1,
+        threads=2,
+        options=["--timeout", str(BOUND)],
+        top=["--facts", str(pigeon_kb / "facts"), "--logic", str(pigeon_kb / "logic")],
+    ) as server:
         yield server
 
 

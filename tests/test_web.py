@@ -3,7 +3,7 @@
 The page makes no domain decision, so what is tested is what it shows: the form
 (every control labelled, the items grouped by the source's sections and named
 as the source names them), the server-rendered answer for profiles whose answer
-is read off the source (costs per SPEC 2.2: self_prepared 1, partner 3,
+is read off the source (costs per docs/semantics.md#issuer-classes: self_prepared 1, partner 3,
 registration 5, licence 10), the profile in the URL, the "what if" links, the
 SVG diagram, the checklist downloads, the language toggle and that nothing is
 fetched from anywhere but this server.
@@ -17,19 +17,19 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-
 from livegate.app import create_app
 from livegate.names import messages
 from livegate.web import CSP
 
 SELLER = "/?subject=enterprise&doc=business_license&scenario=ecommerce"
 """An enterprise live-commerce seller holding only a business licence (examples/ecommerce_seller.json)."""
-TRAINING = ("/?subject=enterprise&role=training_institution&doc=business_license"
-            "&doc=private_school_permit_district&scenario=education")
+TRAINING = (
+    "/?subject=enterprise&role=training_institution&doc=business_license"
+    "&doc=private_school_permit_district&scenario=education"
+)
 """A training institution holding the district permit and a business licence."""
 PERSONAL = "/?subject=personal&doc=business_license"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -50,7 +50,7 @@ def client(app):
 class Page(HTMLParser):
     """Elements with their attributes and the text inside each element that has an id."""
 
-    VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr", "area", "base", "col"}
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr", "source", "wbr", "area", "base", "col"})
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=True)
@@ -116,17 +116,23 @@ def missing_in_plan(html: str, number: int) -> list[str]:
 # -- the form ---------------------------------------------------------------------------------
 def test_success_every_form_control_has_a_label(client):
     page = get_page(client, "/")
-    controls = [a for t, a in page.elements
-                if t in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit")]
+    controls = [
+        a
+        for t, a in page.elements
+        if t in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit")
+    ]
     assert len(controls) > 100
-    unlabelled = [a.get("id") or a.get("name") for a in controls
-                  if a.get("id") not in page.labels_for and a.get("id") not in page.wrapped
-                  and not a.get("aria-label")]
+    unlabelled = [
+        a.get("id") or a.get("name")
+        for a in controls
+        if a.get("id") not in page.labels_for and a.get("id") not in page.wrapped and not a.get("aria-label")
+    ]
     assert unlabelled == []
 
 
-@pytest.mark.parametrize("url", ["/", SELLER, TRAINING + "&lang=en", "/category/social_live" + SELLER[1:],
-                                 "/checklist" + SELLER[1:]])
+@pytest.mark.parametrize(
+    "url", ["/", SELLER, TRAINING + "&lang=en", "/category/social_live" + SELLER[1:], "/checklist" + SELLER[1:]]
+)
 def test_success_element_ids_are_unique(client, url):
     ids = [a["id"] for _, a in get_page(client, url).elements if a.get("id")]
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
@@ -140,8 +146,9 @@ def test_success_form_is_a_get_form_to_the_page_itself(client):
 def test_success_form_lists_every_item_once_grouped_by_the_source_sections(client, catalogue):
     page = get_page(client, "/")
     offered = [a["value"] for a in page.find("input", name="doc")]
-    offered += [a["name"][len("count."):] for t, a in page.elements
-                if t == "input" and a.get("name", "").startswith("count.")]
+    offered += [
+        a["name"][len("count.") :] for t, a in page.elements if t == "input" and a.get("name", "").startswith("count.")
+    ]
     assert sorted(offered) == sorted(catalogue.items)
     sections = [a["data-section"] for a in page.find("details", **{"class": "section", "open": ""})]
     assert sections == ["电商平台", "社交", "教育", "医疗", "金融业", "汽车"]  # the source's order; 工具 needs none
@@ -167,7 +174,10 @@ def test_success_activities_are_phrased_with_the_source_notes(client, catalogue)
     page = get_page(client, "/")
     assert sorted(a["value"] for a in page.find("input", name="act")) == sorted(catalogue.activities)
     html = client.get("/").get_data(as_text=True)
-    assert "<q lang=\"zh-CN\">iOS 暂不支持提供虚拟商品（如录播视频）购买，如有虚拟商品购买服务，请先移除后再提审。</q>" in html
+    assert (
+        '<q lang="zh-CN">iOS 暂不支持提供虚拟商品（如录播视频）购买，如有虚拟商品购买服务，请先移除后再提审。</q>'
+        in html
+    )
     # the checkbox says what checking it means, in the fact's words (activity_label/2): video customer
     # service *with* other categories' content
     label = re.search(r'<label class="check" for="act-video_cs_other_content">(.*?)</label>', html, re.S)[1]
@@ -199,7 +209,11 @@ def test_success_language_toggle_keeps_the_profile(client):
     page = get_page(client, SELLER)
     toggle = page.find("a", id="lang-toggle")[0]["href"]
     assert dict(parse_qsl(urlsplit(toggle).query)) == {
-        "subject": "enterprise", "doc": "business_license", "scenario": "ecommerce", "lang": "en"}
+        "subject": "enterprise",
+        "doc": "business_license",
+        "scenario": "ecommerce",
+        "lang": "en",
+    }
     back = get_page(client, toggle).find("a", id="lang-toggle")[0]["href"]
     assert back == SELLER
 
@@ -229,8 +243,8 @@ def test_success_seller_with_only_a_business_licence_gets_ecommerce_platform_at_
     assert page.text("cheapest-cost") == "13"
     assert plans(page) == [("ecommerce_platform", "13"), ("ecommerce_platform", "13")]
     platform_docs = ["dispute_resolution_mechanism", "merchant_review_rules", "platform_service_agreement"]
-    assert missing_in_plan(html, 1) == platform_docs + ["value_added_telecom_licence_internet_info"]
-    assert missing_in_plan(html, 2) == platform_docs + ["value_added_telecom_licence_online_data"]
+    assert missing_in_plan(html, 1) == [*platform_docs, "value_added_telecom_licence_internet_info"]
+    assert missing_in_plan(html, 2) == [*platform_docs, "value_added_telecom_licence_online_data"]
     plan = html.split('id="plan-1"', 1)[1].split("</article>", 1)[0]
     assert plan.count('<span class="issuer issuer-self_prepared">自行准备</span>') == 3
     assert plan.count('<span class="issuer issuer-licence">行政许可</span>') == 1
@@ -256,7 +270,9 @@ def test_success_training_institution_with_district_permit_and_licence_is_eligib
     assert page.text("cheapest-cost") == "0"
     assert ("edu_vocational_training", "0") in plans(page)
     assert "已具备条件" in page.text("cat-edu_vocational_training")
-    assert "已具备：「区、县级教育部门颁发的《民办学校办学许可证》及营业执照」" in page.text("cat-edu_vocational_training")
+    assert "已具备：「区、县级教育部门颁发的《民办学校办学许可证》及营业执照」" in page.text(
+        "cat-edu_vocational_training"
+    )
 
 
 def test_success_personal_subject_has_no_path_and_every_category_is_not_applicable(client, catalogue):
@@ -284,7 +300,7 @@ def test_success_social_live_plan_carries_the_7_day_review_note(client):
 def test_success_external_requirement_of_medical_sales_is_listed_on_the_plan(client):
     page = get_page(client, SELLER + "&act=ecom_medical_sales")
     assert "另需补充（不在本目录内，不计成本） 医疗相关类目" in page.text("plan-1")
-    assert page.text("cheapest-cost") == "13"  # external requirements change no cost (SPEC 2.7)
+    assert page.text("cheapest-cost") == "13"  # external requirements change no cost (docs/semantics.md#external)
 
 
 def test_success_blocking_activity_shows_blocked_with_the_remedy(client):
@@ -318,8 +334,9 @@ def whatif_links(html: str) -> list[str]:
 def test_success_what_if_adds_the_missing_licence_and_the_cost_drops_to_3(client):
     html = client.get(SELLER).get_data(as_text=True)
     href = next(h for h in whatif_links(html) if "doc=value_added_telecom_licence_internet_info" in h)
-    assert urlsplit(href).query == ("subject=enterprise&doc=business_license&scenario=ecommerce"
-                                    "&doc=value_added_telecom_licence_internet_info")
+    assert urlsplit(href).query == (
+        "subject=enterprise&doc=business_license&scenario=ecommerce&doc=value_added_telecom_licence_internet_info"
+    )
     page = get_page(client, href.split("#")[0])
     assert page.text("cheapest-cost") == "3"  # the three self-prepared platform documents
     assert plans(page) == [("ecommerce_platform", "3")]
@@ -328,8 +345,10 @@ def test_success_what_if_adds_the_missing_licence_and_the_cost_drops_to_3(client
 
 def test_success_what_if_on_a_counted_item_asks_for_the_shortfall(client):
     # 教育平台 asks for two or more cooperation agreements; the profile has one
-    url = ("/?subject=enterprise&doc=non_commercial_icp_filing&count.training_coop_agreement=1"
-           "&count.partner_private_school_permit=3&cat=edu_platform")
+    url = (
+        "/?subject=enterprise&doc=non_commercial_icp_filing&count.training_coop_agreement=1"
+        "&count.partner_private_school_permit=3&cat=edu_platform"
+    )
     html = client.get(url).get_data(as_text=True)
     page = Page(html)
     assert page.text("cheapest-cost") == "3"  # one more agreement, partner class
@@ -342,8 +361,10 @@ def test_success_what_if_on_a_counted_item_asks_for_the_shortfall(client):
 
 # -- the URL -----------------------------------------------------------------------------------------
 def test_success_empty_fields_redirect_to_the_clean_shareable_url(client):
-    response = client.get("/?subject=enterprise&role=&doc=business_license&count.training_coop_agreement="
-                          "&scenario=ecommerce&access=&cost.business_license=")
+    response = client.get(
+        "/?subject=enterprise&role=&doc=business_license&count.training_coop_agreement="
+        "&scenario=ecommerce&access=&cost.business_license="
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == SELLER
 
@@ -363,12 +384,15 @@ def test_fail_unknown_item_names_the_field_and_the_nearest_ids(client):
     assert 'id="profile"' in html  # the form is still there to correct it
 
 
-@pytest.mark.parametrize("query, field", [
-    ("doc=business_license", "subject.type"),
-    ("subject=enterprise&count.training_coop_agreement=two", "counts.training_coop_agreement"),
-    ("subject=enterprise&cost.business_license=-1", "costs.business_license"),
-    ("subject=robot", "subject.type"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("doc=business_license", "subject.type"),
+        ("subject=enterprise&count.training_coop_agreement=two", "counts.training_coop_agreement"),
+        ("subject=enterprise&cost.business_license=-1", "costs.business_license"),
+        ("subject=robot", "subject.type"),
+    ],
+)
 def test_fail_bad_profile_in_the_url_is_a_422_page_naming_the_field(client, query, field):
     response = client.get("/?" + query)
     assert response.status_code == 422
@@ -413,7 +437,7 @@ def test_success_category_page_shows_the_diagram_missing_sets_and_why(client):
     html = client.get("/category/social_live" + SELLER[1:]).get_data(as_text=True)
     assert html.count("<svg") >= 1 and 'id="diagram-social_live-title"' in html
     assert "「3.《统一社会信用代码》及《情况说明函件》（适用于政府主体）」仅适用于政府主体" in html
-    assert "href=\"https://developers.weixin.qq.com/miniprogram/product/material/shejiao/zhibo.html\"" in html
+    assert 'href="https://developers.weixin.qq.com/miniprogram/product/material/shejiao/zhibo.html"' in html
 
 
 def test_success_category_page_without_profile_shows_the_catalogue(client):
@@ -472,8 +496,11 @@ def test_success_csv_of_a_counted_shortfall_costs_count_times_unit(client):
 def test_success_printable_checklist_page(client):
     page = get_page(client, "/checklist" + SELLER[1:])
     assert [r["data-item"] for r in page.find("tr") if "data-item" in r] == [
-        "dispute_resolution_mechanism", "merchant_review_rules", "platform_service_agreement",
-        "value_added_telecom_licence_internet_info"]
+        "dispute_resolution_mechanism",
+        "merchant_review_rules",
+        "platform_service_agreement",
+        "value_added_telecom_licence_internet_info",
+    ]
 
 
 def test_success_checklist_of_a_profile_without_path_says_so(client):
@@ -486,8 +513,9 @@ def test_fail_checklist_of_a_plan_that_does_not_exist_is_404(client):
 
 
 # -- self-contained -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["/", SELLER, SELLER + "&lang=en", "/category/edu_platform" + SELLER[1:],
-                                 "/checklist" + SELLER[1:]])
+@pytest.mark.parametrize(
+    "url", ["/", SELLER, SELLER + "&lang=en", "/category/edu_platform" + SELLER[1:], "/checklist" + SELLER[1:]]
+)
 def test_success_pages_load_assets_only_from_this_server(client, url):
     response = client.get(url)
     assert response.headers["Content-Security-Policy"] == CSP
@@ -512,12 +540,16 @@ def test_success_stylesheet_and_script_request_nothing_external(client):
 
 def test_success_web_evaluations_are_logged_like_the_api(engine, tmp_path):
     log = tmp_path / "decisions.jsonl"
-    client = create_app({"ENGINE": engine, "TESTING": True, "ACCESS_LOG": False,
-                         "DECISION_LOG": str(log)}).test_client()
+    client = create_app(
+        {"ENGINE": engine, "TESTING": True, "ACCESS_LOG": False, "DECISION_LOG": str(log)}
+    ).test_client()
     response = client.get(SELLER)
     entry = json.loads(log.read_text().splitlines()[0])
     assert (entry["endpoint"], entry["cheapest_cost"], entry["cheapest_plans"]) == (
-        "web:index", 13, [["ecommerce_platform"], ["ecommerce_platform"]])
+        "web:index",
+        13,
+        [["ecommerce_platform"], ["ecommerce_platform"]],
+    )
     assert entry["decision_id"] in response.get_data(as_text=True)
 
 

@@ -4,7 +4,7 @@ The app runs behind a real HTTP server (werkzeug, in a thread) on a free
 loopback port. Each test fills the form as a person would, submits, and reads
 the answer off the page: the cheapest path, a category's status, the language
 toggle, the shareable URL, the back button and the "what if" click. Expected
-answers come from the source (SPEC 2.2 costs: self_prepared 1, licence 10).
+answers come from the source (docs/semantics.md#issuer-classes: self_prepared 1, licence 10).
 
 Every request the browser makes goes through a route that lets only loopback
 through and records the rest; each test ends by asserting that nothing else
@@ -28,12 +28,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from livegate.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REQUIRED = os.environ.get("LIVEGATE_REQUIRE_BROWSER") == "1"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TIMEOUT_MS = 15_000
@@ -99,8 +106,14 @@ def _context(browser, outside: Outside, **options):
     context = browser.new_context(locale="zh-CN", **options)
     context.set_default_timeout(TIMEOUT_MS)
     context.route("**/*", outside.route)
-    context.on("request", lambda request: None if urlsplit(request.url).hostname in LOOPBACK
-               or request.url.startswith(("data:", "blob:")) else outside.attempts.append(request.url))
+    context.on(
+        "request",
+        lambda request: (
+            None
+            if urlsplit(request.url).hostname in LOOPBACK or request.url.startswith(("data:", "blob:"))
+            else outside.attempts.append(request.url)
+        ),
+    )
     return context
 
 
@@ -189,9 +202,14 @@ def test_success_seller_with_only_a_business_licence_is_shown_ecommerce_platform
 
 
 def test_success_training_institution_with_district_permit_and_licence_is_eligible_for_vocational_training(
-        page, expect):
-    fill(page, roles=["training_institution"], docs=["business_license", "private_school_permit_district"],
-         scenario="education")
+    page, expect
+):
+    fill(
+        page,
+        roles=["training_institution"],
+        docs=["business_license", "private_school_permit_district"],
+        scenario="education",
+    )
     submit(page)
     expect(page.locator("#cheapest-cost")).to_have_text("0")
     expect(page.locator("#cat-edu_vocational_training")).to_have_attribute("data-status", "eligible")
@@ -267,9 +285,12 @@ def test_success_candidate_categories_narrow_the_plan(page, expect):
 
 
 def test_success_counted_item_what_if_asks_for_the_shortfall(page, expect):
-    fill(page, docs=["non_commercial_icp_filing"], counts={"training_coop_agreement": 1,
-                                                           "partner_private_school_permit": 2},
-         categories=["edu_platform"])
+    fill(
+        page,
+        docs=["non_commercial_icp_filing"],
+        counts={"training_coop_agreement": 1, "partner_private_school_permit": 2},
+        categories=["edu_platform"],
+    )
     submit(page)
     expect(page.locator("#cheapest-cost")).to_have_text("3")  # one more agreement, partner class
     page.click("#plan-1 tr[data-item=training_coop_agreement] a.whatif")
@@ -307,12 +328,14 @@ def test_success_page_works_with_javascript_off(browser, server, outside, expect
 
 
 def test_success_phone_width_needs_no_sideways_scrolling(browser, server, outside, expect):
-    context = _context(browser, outside, viewport={"width": 360, "height": 740}, is_mobile=True,
-                       has_touch=True)
+    context = _context(browser, outside, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
-        for url in ("/", "/?subject=enterprise&doc=business_license&scenario=ecommerce&lang=en",
-                    "/category/ecommerce_platform?subject=enterprise&doc=business_license"):
+        for url in (
+            "/",
+            "/?subject=enterprise&doc=business_license&scenario=ecommerce&lang=en",
+            "/category/ecommerce_platform?subject=enterprise&doc=business_license",
+        ):
             page.goto(server + url)
             expect(page.locator("#profile, #category").first).to_be_visible()
             assert page.evaluate("document.documentElement.scrollWidth") <= 360, url

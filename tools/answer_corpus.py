@@ -13,7 +13,8 @@ environment (cached under the system's temporary folder by commit) and runs its
 PATH. Only the command line is used, so any version can answer.
 
 ``compare`` reads both files line by line and reports every difference by
-JSON path. ``decision_id`` is ignored. ``--wording FILE`` names the wording a
+JSON path. ``decision_id`` is ignored, and so is any top-level key named with
+``--ignore`` (``ruleset``, when the facts changed and with them the digest). ``--wording FILE`` names the wording a
 change unified on purpose: a JSON object ``{"old phrase": "new phrase"}``
 applied to every string of the *before* answers first (the CHANGELOG lists the
 same pairs). Exit 0 when the answers are equal, 1 when they differ.
@@ -28,13 +29,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: bench/ is a folder of the repository
 
-import corpus  # noqa: E402  (bench/corpus.py: the seeded realistic generator)
+from bench import corpus  # noqa: E402  (the seeded realistic generator)
 
 CACHE = Path(tempfile.gettempdir()) / "livegate-answer-corpus"
 
@@ -50,15 +52,18 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(corpus.dumps(examples + generated), encoding="utf-8")
     with_costs = sum(1 for p in generated if p.get("costs"))
-    print(f"{len(examples)} examples + {len(generated)} profiles (seed {args.seed}, {with_costs} with cost overrides)"
-          f" -> {args.out}")
+    print(
+        f"{len(examples)} examples + {len(generated)} profiles (seed {args.seed}, {with_costs} with cost overrides)"
+        f" -> {args.out}"
+    )
     return 0
 
 
 def _build(rev: str) -> str:
     """The ``livegate`` command of revision ``rev``, installed once into a cached venv."""
-    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", rev], check=True, capture_output=True,
-                         text=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", rev], check=True, capture_output=True, text=True
+    ).stdout.strip()
     home = CACHE / sha[:12]
     command = home / "venv" / "bin" / "livegate"
     if command.exists():
@@ -66,12 +71,14 @@ def _build(rev: str) -> str:
     home.mkdir(parents=True, exist_ok=True)
     tree = home / "tree"
     if not tree.exists():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), sha], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), sha], check=True, capture_output=True
+        )
     subprocess.run([sys.executable, "-m", "venv", str(home / "venv")], check=True)
     subprocess.run([str(home / "venv" / "bin" / "pip"), "install", "--quiet", str(tree)], check=True)
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False, capture_output=True
+    )
     return str(command)
 
 
@@ -79,8 +86,14 @@ def cmd_answers(args: argparse.Namespace) -> int:
     livegate = _build(args.rev) if args.rev else "livegate"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
     with open(args.out, "w", encoding="utf-8") as out:
-        done = subprocess.run([livegate, "batch", args.profiles, "--explain", "--workers", str(args.workers)],
-                              stdout=out, stderr=subprocess.PIPE, text=True, env=env)
+        done = subprocess.run(
+            [livegate, "batch", args.profiles, "--explain", "--workers", str(args.workers)],
+            stdout=out,
+            check=False,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
     if done.returncode not in (0, 1):
         sys.stderr.write(done.stderr)
         return done.returncode
@@ -112,28 +125,29 @@ def _differences(a: Any, b: Any, path: str) -> Iterator[str]:
     elif isinstance(a, list):
         if len(a) != len(b):
             yield f"{path}: {len(a)} entries != {len(b)}"
-        for k, (x, y) in enumerate(zip(a, b)):
+        for k, (x, y) in enumerate(zip(a, b, strict=False)):
             yield from _differences(x, y, f"{path}[{k}]")
     elif a != b:
         yield f"{path}: {json.dumps(a, ensure_ascii=False)[:200]} != {json.dumps(b, ensure_ascii=False)[:200]}"
 
 
-def _load(path: str) -> list[dict[str, Any]]:
+def _load(path: str, ignore: list[str]) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in rows:
-        row.pop("decision_id", None)
+        for key in ["decision_id", *ignore]:
+            row.pop(key, None)
     return rows
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     wording = json.loads(Path(args.wording).read_text(encoding="utf-8")) if args.wording else {}
-    before, after = _load(args.before), _load(args.after)
+    before, after = _load(args.before, args.ignore), _load(args.after, args.ignore)
     if len(before) != len(after):
         print(f"{len(before)} answers before, {len(after)} after")
         return 1
     differing = 0
-    for k, (a, b) in enumerate(zip(before, after)):
-        a = _rewrite(a, wording)
+    for k, (old, b) in enumerate(zip(before, after, strict=True)):
+        a = _rewrite(old, wording)
         canonical_a = json.dumps(a, ensure_ascii=False, separators=(",", ":"))
         canonical_b = json.dumps(b, ensure_ascii=False, separators=(",", ":"))
         if canonical_a == canonical_b:
@@ -144,8 +158,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             for line in list(_differences(a, b, "$"))[:12]:
                 print("   ", line)
     digest = hashlib.sha256(Path(args.after).read_bytes()).hexdigest()[:16]
-    print(f"{len(before)} answers compared, {differing} differ"
-          f"{' (after the wording table)' if wording else ''}; after: sha256 {digest}…")
+    print(
+        f"{len(before)} answers compared, {differing} differ"
+        f"{' (after the wording table)' if wording else ''}; after: sha256 {digest}…"
+    )
     return 1 if differing else 0
 
 
@@ -168,6 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("after")
     p.add_argument("--wording", default=None, help="JSON {old: new} of wording changed on purpose")
     p.add_argument("--show", type=int, default=10, help="how many differing answers to print")
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a top-level key to leave out of the comparison (e.g. ruleset, when the facts changed)",
+    )
     p.set_defaults(func=cmd_compare)
     args = parser.parse_args(argv)
     return args.func(args)

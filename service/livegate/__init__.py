@@ -24,5 +24,13 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without an install
     __version__ = "0.0.0"
 
-__all__ = ["Catalogue", "Engine", "EvaluationTimeout", "Knowledge", "KnowledgeError", "Profile", "ProfileError",
-           "__version__"]
+__all__ = [
+    "Catalogue",
+    "Engine",
+    "EvaluationTimeout",
+    "Knowledge",
+    "KnowledgeError",
+    "Profile",
+    "ProfileError",
+    "__version__",
+]

@@ -88,9 +88,15 @@ class Explainer:
 
     def status(self, c: str, status: str) -> str:
         n = self.n
-        return self._kept(("status", c, status), lambda: n.t(
-            "explain.status", category=n.category(c), status=n.status(status),
-            access=n.access(self.cat.categories[c].access)))
+        return self._kept(
+            ("status", c, status),
+            lambda: n.t(
+                "explain.status",
+                category=n.category(c),
+                status=n.status(status),
+                access=n.access(self.cat.categories[c].access),
+            ),
+        )
 
     def reason(self, c: str, why: tuple[Any, ...]) -> str:
         return self._kept(("reason", c, why), lambda: self._reason(c, why))
@@ -135,8 +141,13 @@ class Explainer:
         return n.join(parts)
 
     def missing_set(self, s: dict[str, Any]) -> str:
-        key = ("set", tuple(s["alternatives"].items()), tuple(s["documents"]), tuple(s["shortfalls"].items()),
-               s["cost"])
+        key = (
+            "set",
+            tuple(s["alternatives"].items()),
+            tuple(s["documents"]),
+            tuple(s["shortfalls"].items()),
+            s["cost"],
+        )
         return self._kept(key, lambda: self._missing_set(s))
 
     def _missing_set(self, s: dict[str, Any]) -> str:
@@ -164,20 +175,32 @@ class Explainer:
             lines.append(n.t("explain.plan.category", category=n.category(c), alternatives=alts))
         for c in p["categories"]:
             for r, activity in requires.get(c, []):
-                lines.append(n.t("explain.plan.requires", activity=n.activity_note(activity),
-                                 category=n.category(c), required=n.category(r)))
+                lines.append(
+                    n.t(
+                        "explain.plan.requires",
+                        activity=n.activity_note(activity),
+                        category=n.category(c),
+                        required=n.category(r),
+                    )
+                )
         for companion in p["companions"]:
-            lines.append(n.t("explain.plan.companion", category=n.category(companion["category"]),
-                             companion=n.category(companion["companion"]),
-                             access=n.access(p["access"])))
+            lines.append(
+                n.t(
+                    "explain.plan.companion",
+                    category=n.category(companion["category"]),
+                    companion=n.category(companion["companion"]),
+                    access=n.access(p["access"]),
+                )
+            )
         if p["missing"]:
             counts = {d["id"]: d["count"] for d in p["missing_detail"]}
             lines.append(n.t("explain.plan.missing", missing=self.missing(counts), cost=p["cost"]))
         else:
             lines.append(n.t("explain.plan.nothing_missing"))
         lines += [n.t("explain.plan.external", external_category=n.external(x)) for x in p["external_requirements"]]
-        notes = dict.fromkeys(note for c in p["categories"] for note in cat.categories[c].notes
-                              if cat.notes[note].lead_time_days)
+        notes = dict.fromkeys(
+            note for c in p["categories"] for note in cat.categories[c].notes if cat.notes[note].lead_time_days
+        )
         lines += [n.t("explain.plan.note", note=n.note(note)) for note in notes]
         lines.append(n.t("explain.plan.access", access=n.access(p["access"])))
         lines += [self.source(c) for c in p["categories"]]
@@ -208,7 +231,9 @@ class Shaper:
         self._explainers = {lang: Explainer(Names(catalogue, lang)) for lang in ("zh", "en")}
         self._fragments: LRUCache[tuple[Any, ...], tuple[bytes, str, tuple[Any, ...]]] | None = (
             LRUCache(maxsize=fragment_cache_bytes, getsizeof=lambda v: len(v[0]) + 200)
-            if fragment_cache_bytes else None)
+            if fragment_cache_bytes
+            else None
+        )
         self._lock = threading.Lock()
         self.scope = {p.name: p.scope for p in contract.SHOWN}
 
@@ -243,11 +268,20 @@ class Shaper:
             if required:
                 requires[c] = list(required)
 
-        plans = [self._plan(contract.group(first_plan if atoms is None else atoms), vector, costs)
-                 for atoms, vector in answer.plans]
+        plans = [
+            self._plan(contract.group(first_plan if atoms is None else atoms), vector, costs)
+            for atoms, vector in answer.plans
+        ]
         found = [p for p in plans if p is not None]
-        found.sort(key=lambda p: (p["cost"], len(p["missing"]), len(p["categories"]),
-                                  [self.position[c] for c in p["categories"]], p["missing"]))
+        found.sort(
+            key=lambda p: (
+                p["cost"],
+                len(p["missing"]),
+                len(p["categories"]),
+                [self.position[c] for c in p["categories"]],
+                p["missing"],
+            )
+        )
         unique: list[dict[str, Any]] = []
         for p in found:  # one plan per (categories, missing): plans are told apart by these
             if not unique or (p["categories"], p["missing"]) != (unique[-1]["categories"], unique[-1]["missing"]):
@@ -259,19 +293,47 @@ class Shaper:
         if explain and not unique:
             cheapest["explanation"] = [explainer.no_plan(unsupported)]
         cheapest_json = dumps(cheapest)
-        head = {"subject_supported": not unsupported,
-                "direct_standard_live": contract.DIRECT_STANDARD_LIVE in {a for (a,) in det["direct_access"]},
-                "eligible": eligible}
-        body = b"".join([
-            b'{"ruleset":', self.ruleset_json, b",", dumps(head)[1:-1], b',"categories":[', b",".join(fragments),
-            b'],"cheapest":', cheapest_json, b',"item_costs":', dumps(dict(sorted(costs.items()))),
-            b',"notes":', self.notes_json, b"}"])
-        return Shaped(body, cheapest_json, self.ruleset_json, tuple(eligible), cheapest["cost"],
-                      tuple(tuple(p["categories"]) for p in unique))
+        head = {
+            "subject_supported": not unsupported,
+            "direct_standard_live": contract.DIRECT_STANDARD_LIVE in {a for (a,) in det["direct_access"]},
+            "eligible": eligible,
+        }
+        body = b"".join(
+            [
+                b'{"ruleset":',
+                self.ruleset_json,
+                b",",
+                dumps(head)[1:-1],
+                b',"categories":[',
+                b",".join(fragments),
+                b'],"cheapest":',
+                cheapest_json,
+                b',"item_costs":',
+                dumps(dict(sorted(costs.items()))),
+                b',"notes":',
+                self.notes_json,
+                b"}",
+            ]
+        )
+        return Shaped(
+            body,
+            cheapest_json,
+            self.ruleset_json,
+            tuple(eligible),
+            cheapest["cost"],
+            tuple(tuple(p["categories"]) for p in unique),
+        )
 
     # -- one category ------------------------------------------------------------------
-    def _category(self, c: str, atoms: list[Term], costs: dict[str, int], overrides: tuple[Any, ...], explain: bool,
-                  explainer: Explainer) -> tuple[bytes, str, tuple[Any, ...]]:
+    def _category(
+        self,
+        c: str,
+        atoms: list[Term],
+        costs: dict[str, int],
+        overrides: tuple[Any, ...],
+        explain: bool,
+        explainer: Explainer,
+    ) -> tuple[bytes, str, tuple[Any, ...]]:
         """The JSON of category ``c``'s entry, its status and the categories it requires (with the activity)."""
         if self._fragments is None:
             return self._category_entry(c, atoms, costs, explain, explainer)
@@ -283,8 +345,9 @@ class Shaper:
                 self._fragments[key] = kept
         return kept
 
-    def _category_entry(self, c: str, atoms: list[Term], costs: dict[str, int], explain: bool,
-                        explainer: Explainer) -> tuple[bytes, str, tuple[Any, ...]]:
+    def _category_entry(
+        self, c: str, atoms: list[Term], costs: dict[str, int], explain: bool, explainer: Explainer
+    ) -> tuple[bytes, str, tuple[Any, ...]]:
         det = contract.group(atoms)
         info = self.cat.categories[c]
         status = det["status"][0][1]
@@ -303,17 +366,28 @@ class Shaper:
         for option, s in sets_by_option.items():
             own = _option_own(option)
             documents = sorted(s["items"])
-            sets.append({"alternative": own, "alternatives": dict(sorted((s["choices"] or {c: own}).items())),
-                         "documents": documents,
-                         "shortfalls": {i: s["items"][i] for i in documents if i in self.counted},
-                         "item_costs": {i: costs[i] for i in documents},
-                         "cost": s["cost"]})
+            sets.append(
+                {
+                    "alternative": own,
+                    "alternatives": dict(sorted((s["choices"] or {c: own}).items())),
+                    "documents": documents,
+                    "shortfalls": {i: s["items"][i] for i in documents if i in self.counted},
+                    "item_costs": {i: costs[i] for i in documents},
+                    "cost": s["cost"],
+                }
+            )
         sets.sort(key=lambda s: (s["cost"], len(s["documents"]), s["alternative"]))
         requires = sorted((r, a) for _, r, a in det["requires_category"])
-        reasons = [{"kind": why[0], **dict(zip((f for f, _ in contract.REASONS[why[0]]), why[1:], strict=True))}
-                   for _, why in det["reason"]]
+        reasons = [
+            {"kind": why[0], **dict(zip((f for f, _ in contract.REASONS[why[0]]), why[1:], strict=True))}
+            for _, why in det["reason"]
+        ]
         out: dict[str, Any] = {
-            "id": c, "name": info.name, "status": status, "access": info.access, "scenario": info.scenario,
+            "id": c,
+            "name": info.name,
+            "status": status,
+            "access": info.access,
+            "scenario": info.scenario,
             "combined_access": [{"with": p, "access": a} for _, p, a in sorted(det["combined_access"])],
             "missing_sets": sets,
             "requires_categories": sorted({r for r, _ in requires}),
@@ -340,8 +414,9 @@ class Shaper:
         return {"kind": kind, "id": key, "text": self.cat.activities[key].remedy}
 
     # -- one plan ------------------------------------------------------------------------
-    def _plan(self, det: dict[str, list[tuple[Any, ...]]], vector: dict[str, int],
-              costs: dict[str, int]) -> dict[str, Any] | None:
+    def _plan(
+        self, det: dict[str, list[tuple[Any, ...]]], vector: dict[str, int], costs: dict[str, int]
+    ) -> dict[str, Any] | None:
         cat = self.cat
         if det["no_plan"]:
             return None
@@ -352,18 +427,29 @@ class Shaper:
             alternatives.setdefault(c, []).append(alt)
         external = sorted({x for _, x in det["plan_external"]})
         return {
-            "direct": bool(det["plan_direct"]), "categories": categories,
+            "direct": bool(det["plan_direct"]),
+            "categories": categories,
             "alternatives": {c: min(alts) for c, alts in sorted(alternatives.items())},
             "equivalent_alternatives": {c: sorted(alts) for c, alts in sorted(alternatives.items())},
             "missing": sorted(missing),
             "shortfalls": {i: k for i, k in missing.items() if i in self.counted},
-            "missing_detail": [{"id": i, "name": cat.items[i].name, "qualifier": cat.items[i].qualifier,
-                                "issuer_class": cat.items[i].issuer_class, "count": k,
-                                "unit_cost": costs[i], "cost": k * costs[i]} for i, k in missing.items()],
+            "missing_detail": [
+                {
+                    "id": i,
+                    "name": cat.items[i].name,
+                    "qualifier": cat.items[i].qualifier,
+                    "issuer_class": cat.items[i].issuer_class,
+                    "count": k,
+                    "unit_cost": costs[i],
+                    "cost": k * costs[i],
+                }
+                for i, k in missing.items()
+            ],
             "access": det["plan_access"][0][0],
             "cost": vector["cost"],
             "companions": [{"category": c, "companion": p} for c, p in sorted(det["plan_companion"])],
             "external_requirements": external,
-            "lead_time_days": max((cat.notes[note].lead_time_days or 0
-                                   for c in categories for note in cat.categories[c].notes), default=0),
+            "lead_time_days": max(
+                (cat.notes[note].lead_time_days or 0 for c in categories for note in cat.categories[c].notes), default=0
+            ),
         }

@@ -51,9 +51,9 @@ class _JsonProvider(JSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return json.loads(s, **kwargs)
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
+    def response(self, *args: Any, **kwargs: Any) -> Any:
         body = dumps(self._prepare_response_obj(args, kwargs)) + b"\n"
-        return self._app.response_class(body, mimetype="application/json")
+        return Response(body, mimetype="application/json")
 
 
 def _begin() -> None:
@@ -72,10 +72,14 @@ def _finish(response: Response) -> Response:
     if current_app.config["ACCESS_LOG"]:
         started = g.get("started")
         line = {
-            "time": decisions.now(), "request_id": request_id, "method": request.method, "path": request.path,
+            "time": decisions.now(),
+            "request_id": request_id,
+            "method": request.method,
+            "path": request.path,
             "status": response.status_code,
             "latency_ms": round((time.perf_counter() - started) * 1000, 3) if started else None,
-            "bytes": response.content_length, "remote": request.remote_addr,
+            "bytes": response.content_length,
+            "remote": request.remote_addr,
         }
         if g.get("decision_id"):
             line["decision_id"] = g.decision_id
@@ -92,10 +96,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.v1)
     app.register_blueprint(api.contract_doc)
     app.register_blueprint(web)
-    app.register_blueprint(get_swaggerui_blueprint(
-        "/docs", "/openapi.json", blueprint_name="docs",
-        config={"app_name": "livegate API", "validatorUrl": None, "tryItOutEnabled": True,
-                "displayRequestDuration": True}))
+    app.register_blueprint(
+        get_swaggerui_blueprint(
+            "/docs",
+            "/openapi.json",
+            blueprint_name="docs",
+            config={
+                "app_name": "livegate API",
+                "validatorUrl": None,
+                "tryItOutEnabled": True,
+                "displayRequestDuration": True,
+            },
+        )
+    )
     app.before_request(_begin)
     app.after_request(_finish)
     errors.register(app, ProfileError, EvaluationTimeout, decisions.DecisionLogError)

@@ -26,9 +26,27 @@ import clingo
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
 
-__all__ = ["ELIGIBLE", "INPUTS", "PLAN", "PRIORITIES", "REASONS", "SHOWN", "STATUSES", "WARNINGS",
-           "FastModelReader", "ModelReader", "Predicate", "PublicModelReader", "Term", "costs_by_priority",
-           "group", "input_atoms", "model_reader", "shown_table", "to_python"]
+__all__ = [
+    "ELIGIBLE",
+    "INPUTS",
+    "PLAN",
+    "PRIORITIES",
+    "REASONS",
+    "SHOWN",
+    "STATUSES",
+    "WARNINGS",
+    "FastModelReader",
+    "ModelReader",
+    "Predicate",
+    "PublicModelReader",
+    "Term",
+    "costs_by_priority",
+    "group",
+    "input_atoms",
+    "model_reader",
+    "shown_table",
+    "to_python",
+]
 
 Term = Any
 """A symbol as plain Python (:func:`to_python`): ``int``, ``str``, or a tuple ``(name, *args)``."""
@@ -256,6 +274,7 @@ class FastModelReader:
             if not call(rep, literal, out):
                 _handle_error(False)
             return bool(out[0])
+
         return is_true
 
 

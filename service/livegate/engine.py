@@ -40,8 +40,15 @@ class Engine:
     (0: none).
     """
 
-    def __init__(self, knowledge: Knowledge | None = None, *, pool_size: int = 4, override_groundings: int = 16,
-                 timeout: float | None = None, fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES):
+    def __init__(
+        self,
+        knowledge: Knowledge | None = None,
+        *,
+        pool_size: int = 4,
+        override_groundings: int = 16,
+        timeout: float | None = None,
+        fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
+    ):
         self.knowledge = knowledge or Knowledge.load()
         self.catalogue = self.knowledge.catalogue
         self.ruleset = self.knowledge.ruleset
@@ -67,13 +74,15 @@ class Engine:
         bound = self.timeout if timeout is None else timeout
         return self.groundings.solve(self.input_atoms(profile), self.overrides(profile), bound)
 
-    def answer(self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0],
-               timeout: float | None = None) -> Shaped:
+    def answer(
+        self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0], timeout: float | None = None
+    ) -> Shaped:
         """Answer one profile (decoded JSON or a :class:`Profile`): the answer as JSON bytes."""
         profile = data if isinstance(data, Profile) else self.parse(data)
         return self.shaper.shape(profile, self.solve(profile, timeout), explain=explain, lang=lang)
 
-    def evaluate(self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0],
-                 timeout: float | None = None) -> dict[str, Any]:
+    def evaluate(
+        self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0], timeout: float | None = None
+    ) -> dict[str, Any]:
         """Answer one profile (decoded JSON or a :class:`Profile`) as fresh Python objects."""
         return self.answer(data, explain=explain, lang=lang, timeout=timeout).json()

@@ -23,9 +23,26 @@ from typing import Any
 
 import clingo
 
-__all__ = ["AccessMethod", "Activity", "Alternative", "Catalogue", "Category", "Companion", "GeneralNote",
-           "IssuerClass", "Item", "Knowledge", "KnowledgeError", "Note", "Requirement", "Role", "Scenario",
-           "Source", "SubjectType", "default_paths"]
+__all__ = [
+    "AccessMethod",
+    "Activity",
+    "Alternative",
+    "Catalogue",
+    "Category",
+    "Companion",
+    "GeneralNote",
+    "IssuerClass",
+    "Item",
+    "Knowledge",
+    "KnowledgeError",
+    "Note",
+    "Requirement",
+    "Role",
+    "Scenario",
+    "Source",
+    "SubjectType",
+    "default_paths",
+]
 
 
 class KnowledgeError(Exception):
@@ -212,14 +229,21 @@ class Catalogue:
             return sorted(by.get(sig, []), key=lambda r: [str(x) for x in r])
 
         version = next((v for (v,) in rows("ruleset_version/1")), "")
-        rules = {t: text for t, text in rows("subject_type_rule/2")}
-        unsupported = {t: line for t, line in rows("unsupported_subject_type/2")}
+        rules = dict(rows("subject_type_rule/2"))
+        unsupported = dict(rows("unsupported_subject_type/2"))
         direct = {t: (a, line) for t, a, line in rows("direct_route/3")}
         subject_types = {
-            t: SubjectType(t, name, t not in unsupported, direct.get(t, (None, None))[0], rules.get(t),
-                           unsupported.get(t, direct.get(t, (None, None))[1]))
-            for t, name in rows("subject_type/2")}
-        class_names = {k: n for k, n in rows("issuer_class_name/2")}
+            t: SubjectType(
+                t,
+                name,
+                t not in unsupported,
+                direct.get(t, (None, None))[0],
+                rules.get(t),
+                unsupported.get(t, direct.get(t, (None, None))[1]),
+            )
+            for t, name in rows("subject_type/2")
+        }
+        class_names = dict(rows("issuer_class_name/2"))
         issuer_classes = {k: IssuerClass(k, class_names.get(k, k), w) for k, w in rows("issuer_class/2")}
         qualified = {q: (p, text) for q, p, text in rows("item_qualified/3")}
         counts = {(c, a, i): n for c, a, i, n in rows("requires_count/4")}
@@ -227,10 +251,18 @@ class Catalogue:
         for (_c, _a, i), n in counts.items():
             counted[i] = max(counted.get(i, 0), n)
         items = {
-            i: Item(i, name, klass, issuer_classes[klass].default_cost if klass in issuer_classes else 0,
-                    qualified[i][1] if i in qualified else None, qualified[i][0] if i in qualified else None,
-                    tuple(q for q, (p, _) in qualified.items() if p == i), i in counted)
-            for i, name, klass in rows("item/3")}
+            i: Item(
+                i,
+                name,
+                klass,
+                issuer_classes[klass].default_cost if klass in issuer_classes else 0,
+                qualified[i][1] if i in qualified else None,
+                qualified[i][0] if i in qualified else None,
+                tuple(q for q, (p, _) in qualified.items() if p == i),
+                i in counted,
+            )
+            for i, name, klass in rows("item/3")
+        }
 
         alternatives: dict[tuple[str, str], dict[str, Any]] = {}
         for c, alt, label in rows("alternative/3"):
@@ -242,7 +274,8 @@ class Catalogue:
         by_category: dict[str, list[Alternative]] = {}
         for (c, _), a in sorted(alternatives.items(), key=lambda kv: kv[1]["label"]):
             by_category.setdefault(c, []).append(
-                Alternative(a["id"], a["label"], tuple(a["items"]), tuple(a["reserved_for"])))
+                Alternative(a["id"], a["label"], tuple(a["items"]), tuple(a["reserved_for"]))
+            )
 
         notes: dict[str, dict[str, Any]] = {}
         category_notes: dict[str, list[str]] = {}
@@ -251,7 +284,8 @@ class Catalogue:
         for c, n, text in rows("category_note/3"):
             category_notes.setdefault(c, []).append(n)
             notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None}).update(
-                {"text": text, "category": c})
+                {"text": text, "category": c}
+            )
         activity_rows: dict[str, dict[str, Any]] = {}
         category_activities: dict[str, list[str]] = {}
         for a, c, text in rows("activity/3"):
@@ -264,36 +298,56 @@ class Catalogue:
         for a, text in rows("activity_remedy/2"):
             activity_rows[a]["remedy"] = text
 
-        single = {sig: {row[0]: row[1:] for row in rows(sig)} for sig in (
-            "category_source/4", "category_scenario/2", "category_scene/2", "category_scope/2", "category_access/2")}
+        single = {
+            sig: {row[0]: row[1:] for row in rows(sig)}
+            for sig in (
+                "category_source/4",
+                "category_scenario/2",
+                "category_scene/2",
+                "category_scope/2",
+                "category_access/2",
+            )
+        }
         companions: dict[str, list[Companion]] = {}
         for c, p, a in rows("companion_access/3"):
             companions.setdefault(c, []).append(Companion(p, a))
         categories = [
-            Category(c, name, tuple(by_category.get(c, [])), tuple(category_notes.get(c, [])),
-                     tuple(category_activities.get(c, [])), tuple(companions.get(c, [])),
-                     Source(*single["category_source/4"][c]) if c in single["category_source/4"] else Source("", "", 0),
-                     single["category_scenario/2"].get(c, [""])[0], single["category_scene/2"].get(c, [None])[0],
-                     single["category_scope/2"].get(c, [None])[0], single["category_access/2"].get(c, [""])[0])
-            for c, name in rows("category/2")]
+            Category(
+                c,
+                name,
+                tuple(by_category.get(c, [])),
+                tuple(category_notes.get(c, [])),
+                tuple(category_activities.get(c, [])),
+                tuple(companions.get(c, [])),
+                Source(*single["category_source/4"][c]) if c in single["category_source/4"] else Source("", "", 0),
+                single["category_scenario/2"].get(c, [""])[0],
+                single["category_scene/2"].get(c, [None])[0],
+                single["category_scope/2"].get(c, [None])[0],
+                single["category_access/2"].get(c, [""])[0],
+            )
+            for c, name in rows("category/2")
+        ]
         categories.sort(key=lambda c: (c.source.line, c.name))
 
         return cls(
             version=version,
             subject_types=subject_types,
             roles={r: Role(r, n) for r, n in rows("role/2")},
-            role_implied_by_subject={r: t for r, t in rows("role_implied_by_subject/2")},
+            role_implied_by_subject=dict(rows("role_implied_by_subject/2")),
             scenarios={s: Scenario(s, n) for s, n in rows("scenario/2")},
             access_methods={a: AccessMethod(a, n, u) for a, n, u in rows("access_method/3")},
             issuer_classes=issuer_classes,
             items=items,
             categories={c.id: c for c in categories},
-            activities={a: Activity(a, r["category"], r["label"], r["text"], tuple(r["effects"]), r["remedy"])
-                        for a, r in activity_rows.items()},
-            external_categories={x: n for x, n in rows("external_category/2")},
+            activities={
+                a: Activity(a, r["category"], r["label"], r["text"], tuple(r["effects"]), r["remedy"])
+                for a, r in activity_rows.items()
+            },
+            external_categories=dict(rows("external_category/2")),
             notes={n: Note(n, v["text"], v["category"], v["lead_time_days"]) for n, v in notes.items()},
-            general_notes=tuple(sorted((GeneralNote(n, text, line) for n, text, line in rows("general_note/3")),
-                                       key=lambda g: g.line)),
+            general_notes=tuple(
+                sorted((GeneralNote(n, text, line) for n, text, line in rows("general_note/3")), key=lambda g: g.line)
+            ),
             counted_limit=counted,
         )
 
@@ -301,27 +355,60 @@ class Catalogue:
         """The catalogue as the CLI and the API publish it (``GET /v1/catalogue``)."""
         return {
             "ruleset": dict(ruleset),
-            "categories": [{
-                "id": c.id, "name": c.name,
-                "alternatives": [{"id": a.id, "label": a.label,
-                                  "items": [{"item": r.item, "count": r.count} for r in a.items],
-                                  "reserved_for": list(a.reserved_for)} for a in c.alternatives],
-                "notes": [self._note_json(n) for n in c.notes],
-                "activities": list(c.activities),
-                "companions": [{"category": p.category, "access": p.access} for p in c.companions],
-                "source": {"section": c.source.section, "url": c.source.url, "line": c.source.line},
-                "scenario": c.scenario, "scene": c.scene, "scope": c.scope, "access": c.access,
-            } for c in self.categories.values()],
-            "items": [{"id": i.id, "name": i.name, "issuer_class": i.issuer_class, "default_cost": i.default_cost,
-                       "qualifier": i.qualifier, "plain_form": i.plain_form,
-                       "qualified_forms": list(i.qualified_forms), "counted": i.counted}
-                      for i in self.items.values()],
+            "categories": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "alternatives": [
+                        {
+                            "id": a.id,
+                            "label": a.label,
+                            "items": [{"item": r.item, "count": r.count} for r in a.items],
+                            "reserved_for": list(a.reserved_for),
+                        }
+                        for a in c.alternatives
+                    ],
+                    "notes": [self._note_json(n) for n in c.notes],
+                    "activities": list(c.activities),
+                    "companions": [{"category": p.category, "access": p.access} for p in c.companions],
+                    "source": {"section": c.source.section, "url": c.source.url, "line": c.source.line},
+                    "scenario": c.scenario,
+                    "scene": c.scene,
+                    "scope": c.scope,
+                    "access": c.access,
+                }
+                for c in self.categories.values()
+            ],
+            "items": [
+                {
+                    "id": i.id,
+                    "name": i.name,
+                    "issuer_class": i.issuer_class,
+                    "default_cost": i.default_cost,
+                    "qualifier": i.qualifier,
+                    "plain_form": i.plain_form,
+                    "qualified_forms": list(i.qualified_forms),
+                    "counted": i.counted,
+                }
+                for i in self.items.values()
+            ],
             "roles": [{"id": r.id, "name": r.name} for r in self.roles.values()],
-            "activities": [{"id": a.id, "category": a.category, "label": a.label, "text": a.text,
-                            "effects": list(a.effects), "remedy": a.remedy} for a in self.activities.values()],
+            "activities": [
+                {
+                    "id": a.id,
+                    "category": a.category,
+                    "label": a.label,
+                    "text": a.text,
+                    "effects": list(a.effects),
+                    "remedy": a.remedy,
+                }
+                for a in self.activities.values()
+            ],
             "scenarios": [{"id": s.id, "name": s.name} for s in self.scenarios.values()],
-            "subject_types": [{"id": t.id, "name": t.name, "supported": t.supported, "direct_access": t.direct_access}
-                              for t in self.subject_types.values()],
+            "subject_types": [
+                {"id": t.id, "name": t.name, "supported": t.supported, "direct_access": t.direct_access}
+                for t in self.subject_types.values()
+            ],
             "access_methods": [{"id": a.id, "name": a.name, "url": a.url} for a in self.access_methods.values()],
             "issuer_classes": [{"id": k.id, "default_cost": k.default_cost} for k in self.issuer_classes.values()],
             "external_categories": [{"id": x, "name": n} for x, n in self.external_categories.items()],
@@ -390,8 +477,9 @@ class Knowledge:
         if not entry.is_file():
             raise KnowledgeError(f"no entry file {entry}")
         catalogue = Catalogue.from_symbols(_load_facts(facts_files))
-        return cls(tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files + logic_files),
-                   catalogue)
+        return cls(
+            tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files + logic_files), catalogue
+        )
 
     def lint(self) -> list[str]:
         """Run ``logic/checks/lint.lp`` over the facts; one line per problem."""
@@ -404,8 +492,9 @@ class Knowledge:
         except RuntimeError as exc:
             return ["; ".join(m.strip() for m in messages) or str(exc)]
         problems: list[str] = []
-        ctl.solve(on_model=lambda m: problems.extend(
-            f"{s.arguments[0]}: {s.arguments[1]}" for s in m.symbols(shown=True)))
+        ctl.solve(
+            on_model=lambda m: problems.extend(f"{s.arguments[0]}: {s.arguments[1]}" for s in m.symbols(shown=True))
+        )
         return sorted(problems)
 
     def catalogue_json(self) -> dict[str, Any]:

@@ -19,9 +19,25 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AccessMethod", "Activity", "Alternative", "CatalogueDoc", "Category", "CategoryResult", "Cheapest",
-           "CheapestAnswer", "Error", "ErrorDetail", "Evaluation", "GeneralNote", "Health", "Item", "MissingSet",
-           "Plan", "Ruleset"]
+__all__ = [
+    "AccessMethod",
+    "Activity",
+    "Alternative",
+    "CatalogueDoc",
+    "Category",
+    "CategoryResult",
+    "Cheapest",
+    "CheapestAnswer",
+    "Error",
+    "ErrorDetail",
+    "Evaluation",
+    "GeneralNote",
+    "Health",
+    "Item",
+    "MissingSet",
+    "Plan",
+    "Ruleset",
+]
 
 
 class _Shape(BaseModel):

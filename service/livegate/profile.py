@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
 
-__all__ = ["Profile", "ProfileError", "JsonError", "loads", "parse_profile", "MAX_LIST", "MAX_COUNT", "MAX_COST"]
+__all__ = ["MAX_COST", "MAX_COUNT", "MAX_LIST", "JsonError", "Profile", "ProfileError", "loads", "parse_profile"]
 
 MAX_LIST = 200
 """Longest list a profile may hold (the catalogue has fewer than 100 ids of any kind)."""
@@ -43,16 +43,18 @@ class Subject(_Strict):
     """The mini program's subject (主体)."""
 
     type: Id = Field(description="Subject type: personal, enterprise, government, media, other_organization.")
-    roles: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
-                            description="Roles some alternatives are reserved for.")
+    roles: list[Id] = Field(
+        default_factory=list, max_length=MAX_LIST, description="Roles some alternatives are reserved for."
+    )
 
 
 class Goal(_Strict):
     """What the plan must reach; every field narrows the candidates."""
 
     scenario: Id | None = Field(default=None, description="Live scenario wanted.")
-    categories: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
-                                 description="Candidate categories; empty means any.")
+    categories: list[Id] = Field(
+        default_factory=list, max_length=MAX_LIST, description="Candidate categories; empty means any."
+    )
     access: Id | None = Field(default=None, description="Access method the plan must grant.")
 
 
@@ -60,15 +62,17 @@ class Profile(_Strict):
     """A subject, what it holds and does, and what it wants."""
 
     subject: Subject
-    documents: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
-                                description="Items held (one each).")
-    counts: dict[Id, Count] = Field(default_factory=dict, max_length=MAX_LIST,
-                                    description="How many of an item are held; replaces its entry in documents.")
-    activities: list[Id] = Field(default_factory=list, max_length=MAX_LIST,
-                                 description="Activities (the source's notes) the subject does.")
+    documents: list[Id] = Field(default_factory=list, max_length=MAX_LIST, description="Items held (one each).")
+    counts: dict[Id, Count] = Field(
+        default_factory=dict,
+        max_length=MAX_LIST,
+        description="How many of an item are held; replaces its entry in documents.",
+    )
+    activities: list[Id] = Field(
+        default_factory=list, max_length=MAX_LIST, description="Activities (the source's notes) the subject does."
+    )
     goal: Goal = Field(default_factory=Goal)
-    costs: dict[Id, Cost] = Field(default_factory=dict, max_length=MAX_LIST,
-                                  description="Cost overrides per item.")
+    costs: dict[Id, Cost] = Field(default_factory=dict, max_length=MAX_LIST, description="Cost overrides per item.")
 
 
 class ProfileError(ValueError):
@@ -86,8 +90,7 @@ class ProfileError(ValueError):
 
     def to_dict(self) -> dict[str, Any]:
         first = self.errors[0]
-        return {"code": "invalid_profile", "message": str(self), "field": first["field"],
-                "errors": self.errors}
+        return {"code": "invalid_profile", "message": str(self), "field": first["field"], "errors": self.errors}
 
 
 class JsonError(ValueError):
@@ -128,8 +131,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def loads(text: str) -> Any:
     """Decode a profile's JSON text the same way for the API, the CLI and batch."""
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_number,
-                          object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_number, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise JsonError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
@@ -165,14 +167,14 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        errors = []
+        shape: list[dict[str, Any]] = []
         for err in exc.errors(include_url=False, include_input=False):
             loc = tuple(p for p in err["loc"] if p not in ("[key]",))
             problem = err["msg"]
             if err["type"] == "extra_forbidden":
                 problem = "unknown field (not part of the profile)"
-            errors.append({"field": _path(loc), "problem": problem})
-        raise ProfileError(errors) from None
+            shape.append({"field": _path(loc), "problem": problem})
+        raise ProfileError(shape) from None
 
     errors: list[dict[str, Any]] = []
     unlisted = 0

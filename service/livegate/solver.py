@@ -104,7 +104,7 @@ class Solver:
             for atom in ctl.symbolic_atoms.by_signature(*pred.signature):
                 entry = (atom.literal, contract.to_python(atom.symbol))
                 first = pred.args[0] if pred.args else None
-                if first == "category" and pred.name != "plan_category" and pred.name != "plan_companion":
+                if first == "category" and pred.name not in {"plan_category", "plan_companion"}:
                     by_category[entry[1][1]].append(entry)
                 elif first == "item":
                     by_item.setdefault(entry[1][1], []).append(entry)
@@ -113,8 +113,10 @@ class Solver:
         for c, info in knowledge.catalogue.categories.items():
             items = sorted({r.item for alt in info.alternatives for r in alt.items})
             by_category[c] += [entry for i in items for entry in by_item.get(i, [])]
-        return [(lit, atom, by_category[atom[1]] if isinstance(atom, tuple) and atom[0] == "plan_category" else [])
-                for lit, atom in plain]
+        return [
+            (lit, atom, by_category[atom[1]] if isinstance(atom, tuple) and atom[0] == "plan_category" else [])
+            for lit, atom in plain
+        ]
 
     def assumptions(self, true_atoms: set[tuple[Term, ...]]) -> list[int]:
         literals = self.all_false.copy()
@@ -125,8 +127,14 @@ class Solver:
                 literals[k] = -literals[k]
         return literals
 
-    def solve(self, true_atoms: set[tuple[Term, ...]], overrides: Overrides, timeout: float | None,
-              watchdog: Watchdog, bound: float | None = None) -> Answer:
+    def solve(
+        self,
+        true_atoms: set[tuple[Term, ...]],
+        overrides: Overrides,
+        timeout: float | None,
+        watchdog: Watchdog,
+        bound: float | None = None,
+    ) -> Answer:
         """Solve with the profile's atoms; interrupted after ``timeout`` seconds
         (what is left of the evaluation's ``bound``, named in the error)."""
         bound = timeout if bound is None else bound
@@ -218,8 +226,9 @@ class Watchdog:
 class _Pool:
     """The Controls of one grounding (the base, or one set of cost overrides)."""
 
-    def __init__(self, knowledge: Knowledge, overrides: Overrides, size: int, builder: ThreadPoolExecutor,
-                 reader: type):
+    def __init__(
+        self, knowledge: Knowledge, overrides: Overrides, size: int, builder: ThreadPoolExecutor, reader: type
+    ):
         self.knowledge, self.overrides, self.size, self.reader = knowledge, overrides, size, reader
         self.idle: queue.SimpleQueue[Solver] = queue.SimpleQueue()
         self.made = 0
@@ -243,15 +252,17 @@ class _Pool:
             try:
                 return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped "
-                                        "(while waiting for a free solver)") from None
+                raise EvaluationTimeout(
+                    f"the evaluation took longer than {bound:g} s and was stopped (while waiting for a free solver)"
+                ) from None
         future = self.builder.submit(Solver, self.knowledge, self.overrides, self.reader)
         try:
             return future.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
             future.add_done_callback(self._adopt)
-            raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped "
-                                    "(while grounding its cost overrides)") from None
+            raise EvaluationTimeout(
+                f"the evaluation took longer than {bound:g} s and was stopped (while grounding its cost overrides)"
+            ) from None
         except BaseException:
             with self.lock:
                 self.made -= 1
@@ -273,8 +284,14 @@ class Groundings:
     distinct set of cost overrides, the ``override_groundings`` most recently used
     kept (at most two Controls each)."""
 
-    def __init__(self, knowledge: Knowledge, *, pool_size: int = 4, override_groundings: int = 16,
-                 reader: type = contract.model_reader):
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        *,
+        pool_size: int = 4,
+        override_groundings: int = 16,
+        reader: type = contract.model_reader,
+    ):
         self.knowledge, self.pool_size, self.keep, self.reader = knowledge, pool_size, override_groundings, reader
         self._pools: OrderedDict[Overrides, _Pool] = OrderedDict()
         self._lock = threading.Lock()

@@ -7,6 +7,7 @@ Every loop is bounded by a count and a time; no address but 127.0.0.1 is used.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -48,7 +49,7 @@ def worker_pids(master: int) -> set[int]:
         except OSError:
             continue
         # the command name (field 2) is in parentheses and may hold spaces: split after it
-        fields = stat[stat.rindex(b")") + 2:].split()
+        fields = stat[stat.rindex(b")") + 2 :].split()
         if int(fields[1]) == master:
             pids.add(int(entry))
     return pids
@@ -78,8 +79,16 @@ class Server:
     access log) is dropped unless ``access_log`` is True; stderr goes to a file.
     """
 
-    def __init__(self, *, workers: int = 2, threads: int = 4, options: list[str] | None = None,
-                 top: list[str] | None = None, env: dict[str, str] | None = None, access_log: bool = False):
+    def __init__(
+        self,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        options: list[str] | None = None,
+        top: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        access_log: bool = False,
+    ):
         self.workers, self.threads = workers, threads
         self.options, self.top = list(options or []), list(top or [])
         self.extra_env = dict(env or {})
@@ -95,7 +104,7 @@ class Server:
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.start()
         return self
 
@@ -106,12 +115,29 @@ class Server:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
         env.update(self.extra_env)
-        command = [sys.executable, "-m", "livegate", *self.top, "serve", "--host", HOST, "--port", str(self.port),
-                   "--workers", str(self.workers), "--threads", str(self.threads), *self.options]
-        with open(self.stderr_path, "wb") as err, \
-                open(self.stdout_path if self.access_log else os.devnull, "wb") as out:
-            self.proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-                                         start_new_session=True)
+        command = [
+            sys.executable,
+            "-m",
+            "livegate",
+            *self.top,
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            *self.options,
+        ]
+        with (
+            open(self.stderr_path, "wb") as err,
+            open(self.stdout_path if self.access_log else os.devnull, "wb") as out,
+        ):
+            self.proc = subprocess.Popen(
+                command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+            )
         deadline = time.monotonic() + BOOT_SECONDS
         try:
             while True:
@@ -124,8 +150,7 @@ class Server:
                 if ready and len(worker_pids(self.proc.pid)) == self.workers:
                     return
                 if time.monotonic() > deadline:
-                    raise ServerError(f"livegate serve did not answer /v1/health in {BOOT_SECONDS} s:\n"
-                                      f"{self.stderr()}")
+                    raise ServerError(f"livegate serve did not answer /v1/health in {BOOT_SECONDS} s:\n{self.stderr()}")
                 time.sleep(0.05)
         except BaseException:
             self.stop()
@@ -149,14 +174,10 @@ class Server:
         try:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=STOP_SECONDS)
-                except subprocess.TimeoutExpired:
-                    pass
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # the master if it hung, and any worker it left behind
-            except ProcessLookupError:
-                pass
             proc.wait(timeout=STOP_SECONDS)
         finally:
             self.returncode = proc.returncode
@@ -168,8 +189,15 @@ class Server:
         self._dir.cleanup()
 
 
-def send(port: int, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
-         headers: dict[str, str] | None = None, timeout: float = REQUEST_SECONDS) -> tuple[int, bytes, dict]:
+def send(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = REQUEST_SECONDS,
+) -> tuple[int, bytes, dict]:
     """One request on its own connection: (status, body, headers). Connection failures raise OSError
     (``http.client`` errors are re-raised as ``ConnectionError``)."""
     all_headers = {"Connection": "close", **(headers or {})}
@@ -177,12 +205,10 @@ def send(port: int, method: str, path: str, body: bytes | None = None, content_t
         all_headers["Content-Type"] = content_type
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        try:
+        # the server may answer before the body is all sent (a 413 on a body over
+        # the limit) and close: its answer is still there to read
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             conn.request(method, path, body=body, headers=all_headers)
-        except (BrokenPipeError, ConnectionResetError):
-            # the server answered before the body was all sent (a 413 on a body
-            # over the limit) and closed: its answer is still there to read
-            pass
         response = conn.getresponse()
         data = response.read()
         return response.status, data, {k.lower(): v for k, v in response.getheaders()}

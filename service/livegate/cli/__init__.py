@@ -8,9 +8,11 @@ Errors go to stderr with a non-zero exit and never a traceback:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
@@ -37,7 +39,7 @@ def _knowledge(args: argparse.Namespace) -> Knowledge:
         raise CliError(f"knowledge base: {exc}", 3) from None
 
 
-def _read_json(path: str):
+def _read_json(path: str) -> Any:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -50,7 +52,7 @@ def _read_json(path: str):
         raise CliError(f"{path}: {exc}") from None
 
 
-def _dump(data) -> str:
+def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -88,8 +90,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
         return 1
     cat = knowledge.catalogue
     alternatives = sum(len(c.alternatives) for c in cat.categories.values())
-    sys.stdout.write(f"lint: ok — {len(cat.categories)} categories, {alternatives} alternatives, "
-                     f"{len(cat.items)} items, {len(cat.activities)} activities ({knowledge.digest})\n")
+    sys.stdout.write(
+        f"lint: ok — {len(cat.categories)} categories, {alternatives} alternatives, "
+        f"{len(cat.items)} items, {len(cat.activities)} activities ({knowledge.digest})\n"
+    )
     return 0
 
 
@@ -97,27 +101,41 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     _knowledge(args)  # a broken knowledge base fails here, before any worker starts
-    try:
-        source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"{args.input}: cannot read: {exc.strerror}") from None
     output = args.output
     csv_format = args.format == "csv" or (args.format is None and output is not None and output.endswith(".csv"))
-    try:
-        out = sys.stdout if output in (None, "-") else open(output, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise CliError(f"{output}: cannot write: {exc.strerror}") from None
-    with source, out:
-        bad = run_batch(source, out, csv_format=csv_format, workers=args.workers,
-                        explain=args.explain, facts=args.facts, logic=args.logic)
+    with contextlib.ExitStack() as files:
+        try:
+            source = sys.stdin if args.input == "-" else files.enter_context(open(args.input, encoding="utf-8"))
+        except OSError as exc:
+            raise CliError(f"{args.input}: cannot read: {exc.strerror}") from None
+        try:
+            out = (
+                sys.stdout
+                if output in (None, "-")
+                else files.enter_context(open(output, "w", encoding="utf-8", newline=""))
+            )
+        except OSError as exc:
+            raise CliError(f"{output}: cannot write: {exc.strerror}") from None
+        bad = run_batch(
+            source,
+            out,
+            csv_format=csv_format,
+            workers=args.workers,
+            explain=args.explain,
+            facts=args.facts,
+            logic=args.logic,
+        )
     return 1 if bad else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve  # imported here: gunicorn is needed only to serve
 
-    config = {key: value for key, value in (("FACTS_DIR", args.facts), ("LOGIC_DIR", args.logic),
-                                             ("TIMEOUT", args.timeout)) if value is not None}
+    config = {
+        key: value
+        for key, value in (("FACTS_DIR", args.facts), ("LOGIC_DIR", args.logic), ("TIMEOUT", args.timeout))
+        if value is not None
+    }
     return serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads, config=config)
 
 
@@ -153,11 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="requests served at once per worker (default: LIVEGATE_POOL_SIZE, 4)")
-    p.add_argument("--timeout", type=float, default=None,
-                   help="seconds one evaluation may take before it is stopped with 503 "
-                        "(default: LIVEGATE_TIMEOUT, 2)")
+    p.add_argument(
+        "--threads", type=int, default=None, help="requests served at once per worker (default: LIVEGATE_POOL_SIZE, 4)"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds one evaluation may take before it is stopped with 503 (default: LIVEGATE_TIMEOUT, 2)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

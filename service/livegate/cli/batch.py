@@ -15,7 +15,9 @@ import os
 import sys
 import time
 from collections import Counter
-from typing import IO, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
 
 from ..engine import Engine
 from ..kb import Knowledge
@@ -24,25 +26,33 @@ from ..solver import EvaluationTimeout
 
 __all__ = ["run_batch"]
 
-_engine: Engine | None = None
-_explain = False
+
+@dataclass
+class _Worker:
+    """What one worker process holds: its own engine (clingo Controls are per process)."""
+
+    engine: Engine | None = None
+    explain: bool = False
 
 
-def _init(explain: bool, facts, logic) -> None:
-    global _engine, _explain
-    _engine = Engine(Knowledge.load(facts, logic), pool_size=1)
-    _explain = explain
+_WORKER = _Worker()
 
 
-def _evaluate(numbered: tuple[int, str]) -> tuple[int, dict | None, dict | None]:
+def _init(explain: bool, facts: str | None, logic: str | None) -> None:
+    _WORKER.engine = Engine(Knowledge.load(facts, logic), pool_size=1)
+    _WORKER.explain = explain
+
+
+def _evaluate(numbered: tuple[int, str]) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
     number, text = numbered
-    assert _engine is not None
+    engine = _WORKER.engine
+    assert engine is not None
     try:
         data = loads(text)
     except JsonError as exc:
         return number, None, {"code": "malformed_json", "message": str(exc)}
     try:
-        return number, _engine.evaluate(data, explain=_explain), None
+        return number, engine.evaluate(data, explain=_WORKER.explain), None
     except ProfileError as exc:
         return number, None, exc.to_dict()
     except EvaluationTimeout as exc:
@@ -59,34 +69,53 @@ class _CsvOut:
     def __init__(self, out: IO[str], categories: list[str]):
         self.categories = categories
         self.writer = csv.writer(out)
-        self.writer.writerow(["line", "error", *categories, "cheapest_cost", "cheapest_plans",
-                              "cheapest_categories", "cheapest_missing"])
+        self.writer.writerow(
+            ["line", "error", *categories, "cheapest_cost", "cheapest_plans", "cheapest_categories", "cheapest_missing"]
+        )
 
-    def write(self, number: int, answer: dict | None, error: dict | None) -> None:
+    def write(self, number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
         if answer is None:
+            assert error is not None
             self.writer.writerow([number, error["message"], *[""] * len(self.categories), "", "", "", ""])
             return
         status = {c["id"]: c["status"] for c in answer["categories"]}
         plans = answer["cheapest"]["plans"]
         first = plans[0] if plans else {"categories": [], "missing": []}
         cost = answer["cheapest"]["cost"]
-        self.writer.writerow([number, "", *[status[c] for c in self.categories],
-                              "" if cost is None else cost, len(plans),
-                              ";".join(first["categories"]), ";".join(first["missing"])])
+        self.writer.writerow(
+            [
+                number,
+                "",
+                *[status[c] for c in self.categories],
+                "" if cost is None else cost,
+                len(plans),
+                ";".join(first["categories"]),
+                ";".join(first["missing"]),
+            ]
+        )
 
 
 class _JsonOut:
     def __init__(self, out: IO[str]):
         self.out = out
 
-    def write(self, number: int, answer: dict | None, error: dict | None) -> None:
+    def write(self, number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
         row = {"line": number, "error": error} if answer is None else {"line": number, **answer}
         self.out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def run_batch(source: IO[str], out: IO[str], *, csv_format: bool, workers: int | None,
-              explain: bool, facts=None, logic=None, progress: bool | None = None,
-              err: IO[str] = sys.stderr) -> int:
+def run_batch(
+    source: IO[str],
+    out: IO[str],
+    *,
+    csv_format: bool,
+    workers: int | None,
+    explain: bool,
+    facts: str | None = None,
+    logic: str | None = None,
+    progress: bool | None = None,
+    err: IO[str] = sys.stderr,
+) -> int:
     """Evaluate every line of ``source`` into ``out``; returns the number of bad lines."""
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
     writer = _CsvOut(out, categories) if csv_format else _JsonOut(out)
@@ -105,6 +134,7 @@ def run_batch(source: IO[str], out: IO[str], *, csv_format: bool, workers: int |
         for number, answer, error in results:
             done += 1
             if answer is None:
+                assert error is not None
                 bad += 1
                 err.write(f"line {number}: {error['message']}\n")
             else:
@@ -112,8 +142,9 @@ def run_batch(source: IO[str], out: IO[str], *, csv_format: bool, workers: int |
             writer.write(number, answer, error)
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed > 0 else 0.0
-    err.write(f"batch: {done} profiles in {elapsed:.2f} s ({rate:,.0f} profiles/s, {workers} workers); "
-              f"{bad} bad line(s)\n")
+    err.write(
+        f"batch: {done} profiles in {elapsed:.2f} s ({rate:,.0f} profiles/s, {workers} workers); {bad} bad line(s)\n"
+    )
     err.write("eligible per category:\n")
     for c in categories:
         err.write(f"  {c}: {eligible[c]}\n")

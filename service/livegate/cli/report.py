@@ -14,8 +14,7 @@ __all__ = ["catalogue_text", "evaluation_text"]
 
 def _item(n: Names, i: str, count: int = 1) -> str:
     it = n.cat.items[i]
-    return n.t("report.item", name=n.item(i), more=f" ×{count}" if it.counted else "", id=i,
-               issuer=it.issuer_class)
+    return n.t("report.item", name=n.item(i), more=f" ×{count}" if it.counted else "", id=i, issuer=it.issuer_class)
 
 
 def evaluation_text(answer: dict[str, Any], n: Names) -> str:
@@ -41,9 +40,15 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
     out.append("")
     out.append(n.t("report.categories"))
     for c in answer["categories"]:
-        out.append(n.t("report.category", name=n.category(c["id"]), id=c["id"],
-                       status=n.t("report.status", name=n.status(c["status"]), id=c["status"]),
-                       access=n.access(c["access"])))
+        out.append(
+            n.t(
+                "report.category",
+                name=n.category(c["id"]),
+                id=c["id"],
+                status=n.t("report.status", name=n.status(c["status"]), id=c["status"]),
+                access=n.access(c["access"]),
+            )
+        )
         if "explanation" in c:  # between the status line and the source: reasons, then what each set lacks
             out += ["    " + line for line in c["explanation"][1:-1]]
         elif c["status"] != ELIGIBLE:
@@ -61,10 +66,20 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
     items = {i["id"]: i for i in data["items"]}
     out.append(n.t("report.catalogue.categories", n=len(data["categories"])))
     for c in data["categories"]:
-        out.append(n.t("report.catalogue.category", name=n.category(c["id"]), id=c["id"], scenario=c["scenario"],
-                       access=c["access"], line=c["source"]["line"]))
+        out.append(
+            n.t(
+                "report.catalogue.category",
+                name=n.category(c["id"]),
+                id=c["id"],
+                scenario=c["scenario"],
+                access=c["access"],
+                line=c["source"]["line"],
+            )
+        )
         for alt in c["alternatives"]:
-            reserved = n.t("report.catalogue.reserved", roles=", ".join(alt["reserved_for"])) if alt["reserved_for"] else ""
+            reserved = (
+                n.t("report.catalogue.reserved", roles=", ".join(alt["reserved_for"])) if alt["reserved_for"] else ""
+            )
             out.append(f"    - {alt['id']}{reserved}: {alt['label']}")
             for req in alt["items"]:
                 count = f" ×{req['count']}" if req["count"] > 1 else ""
@@ -72,13 +87,22 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
     out.append("")
     out.append(n.t("report.catalogue.items", n=len(data["items"])))
     for i in data["items"]:
-        out.append(n.t("report.catalogue.item", id=i["id"], name=n.item(i["id"]), issuer=i["issuer_class"],
-                       cost=i["default_cost"]))
+        out.append(
+            n.t(
+                "report.catalogue.item",
+                id=i["id"],
+                name=n.item(i["id"]),
+                issuer=i["issuer_class"],
+                cost=i["default_cost"],
+            )
+        )
     for key in ("roles", "scenarios", "subject_types", "access_methods"):
         out.append("")
         out.append(n.t(f"report.catalogue.{key}"))
         out += [f"  {r['id']}: {r['name']}" for r in data[key]]
     out.append("")
     out.append(n.t("report.catalogue.activities"))
-    out += [f"  {a['id']} ({a['category']}; {', '.join(map(str, a['effects']))}): {a['text']}" for a in data["activities"]]
+    out += [
+        f"  {a['id']} ({a['category']}; {', '.join(map(str, a['effects']))}): {a['text']}" for a in data["activities"]
+    ]
     return "\n".join(out) + "\n"

@@ -26,7 +26,7 @@ from ..http.config import ConfigError, load_config
 from ..http.decisions import DecisionLog
 from ..kb import Knowledge, KnowledgeError
 
-__all__ = ["serve", "LivegateServer"]
+__all__ = ["LivegateServer", "serve"]
 
 
 class LivegateServer(BaseApplication):
@@ -71,8 +71,15 @@ def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, *, threads: int | None = None,
-          config: dict[str, Any] | None = None, graceful_timeout: int = 10) -> int:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 2,
+    *,
+    threads: int | None = None,
+    config: dict[str, Any] | None = None,
+    graceful_timeout: int = 10,
+) -> int:
     """Run the API until SIGTERM or SIGINT; the exit status.
 
     ``config`` is passed to :func:`~livegate.app.create_app` in each worker

@@ -21,7 +21,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
+from werkzeug.wrappers import Response
 from gunicorn.http.errors import ParseException as BodyParseError  # gunicorn's InvalidChunkSize, …
 
 from .. import __version__
@@ -59,9 +60,12 @@ def _publish(state: Any) -> None:
     catalogue = engine.knowledge.catalogue_json()
     body = dumps(catalogue)
     app.extensions[_PUBLISHED] = _Published(
-        body, hashlib.sha256(body).hexdigest()[:32],
-        {c["id"]: dumps(c) for c in catalogue["categories"]}, {i["id"]: dumps(i) for i in catalogue["items"]},
-        dumps(build_openapi(engine.catalogue, version=__version__, ruleset=engine.ruleset)))
+        body,
+        hashlib.sha256(body).hexdigest()[:32],
+        {c["id"]: dumps(c) for c in catalogue["categories"]},
+        {i["id"]: dumps(i) for i in catalogue["items"]},
+        dumps(build_openapi(engine.catalogue, version=__version__, ruleset=engine.ruleset)),
+    )
 
 
 def _published() -> _Published:
@@ -77,18 +81,25 @@ def _json(body: bytes) -> Response:
 def _read_profile() -> Any:
     """The request body as decoded JSON, or the 415/413/400 that says why not."""
     if request.mimetype != "application/json" and not (
-            request.mimetype.startswith("application/") and request.mimetype.endswith("+json")):
+        request.mimetype.startswith("application/") and request.mimetype.endswith("+json")
+    ):
         got = request.headers.get("Content-Type") or "none"
-        raise ApiError(415, "unsupported_media_type",
-                       f"send the profile as JSON with Content-Type: application/json (got {got})",
-                       "Content-Type")
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"send the profile as JSON with Content-Type: application/json (got {got})",
+            "Content-Type",
+        )
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise ApiError(415, "unsupported_media_type", f"JSON must be UTF-8, not {charset}", "Content-Type")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    too_large = ApiError(413, "body_too_large",
-                         f"the body is larger than the limit of {limit} bytes (LIVEGATE_MAX_CONTENT_LENGTH)",
-                         "(body)")
+    too_large = ApiError(
+        413,
+        "body_too_large",
+        f"the body is larger than the limit of {limit} bytes (LIVEGATE_MAX_CONTENT_LENGTH)",
+        "(body)",
+    )
     if request.content_length is not None:
         if request.content_length > limit:
             raise too_large
@@ -166,8 +177,15 @@ def evaluate() -> Response:
 def cheapest() -> Response:
     decision = decisions().decide(_read_profile(), "cheapest", explain=_explain())
     shaped = decision.answer
-    return _json(b'{"decision_id":' + dumps(decision.decision_id) + b',"ruleset":' + shaped.ruleset
-                 + b',"cheapest":' + shaped.cheapest + b"}")
+    return _json(
+        b'{"decision_id":'
+        + dumps(decision.decision_id)
+        + b',"ruleset":'
+        + shaped.ruleset
+        + b',"cheapest":'
+        + shaped.cheapest
+        + b"}"
+    )
 
 
 @v1.get("/catalogue")
@@ -189,8 +207,17 @@ def item(id_: str) -> Response:
 @v1.get("/health")
 def health() -> Response:
     engine = decisions().engine
-    return _json(dumps({"status": "ok", "name": "livegate", "version": __version__, "ruleset": engine.ruleset,
-                        "engine_loaded": engine is not None}))
+    return _json(
+        dumps(
+            {
+                "status": "ok",
+                "name": "livegate",
+                "version": __version__,
+                "ruleset": engine.ruleset,
+                "engine_loaded": engine is not None,
+            }
+        )
+    )
 
 
 @contract_doc.get("/openapi.json")

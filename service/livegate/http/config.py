@@ -13,16 +13,16 @@ from typing import Any
 __all__ = ["DEFAULTS", "ConfigError", "load_config"]
 
 DEFAULTS: dict[str, Any] = {
-    "TIMEOUT": 2.0,                 # seconds one evaluation may take before it is stopped (503)
+    "TIMEOUT": 2.0,  # seconds one evaluation may take before it is stopped (503)
     "MAX_CONTENT_LENGTH": 64 * 1024,  # largest request body in bytes (413)
-    "DECISION_LOG": None,           # path of the JSON-Lines decision log; None: no log
-    "POOL_SIZE": 4,                 # clingo Controls per worker (concurrent evaluations)
-    "ANSWER_CACHE": 1024,           # answers kept per worker for profiles asked again; 0: none
-    "FACTS_DIR": None,              # knowledge base folders; None: the shipped ones
+    "DECISION_LOG": None,  # path of the JSON-Lines decision log; None: no log
+    "POOL_SIZE": 4,  # clingo Controls per worker (concurrent evaluations)
+    "ANSWER_CACHE": 1024,  # answers kept per worker for profiles asked again; 0: none
+    "FACTS_DIR": None,  # knowledge base folders; None: the shipped ones
     "LOGIC_DIR": None,
-    "CATALOGUE_MAX_AGE": 300,       # Cache-Control max-age of the catalogue endpoints, seconds
-    "ACCESS_LOG": True,             # one JSON line per request on the "livegate.access" logger
-    "ENGINE": None,                 # a ready Engine to use instead of building one (tests, embedding)
+    "CATALOGUE_MAX_AGE": 300,  # Cache-Control max-age of the catalogue endpoints, seconds
+    "ACCESS_LOG": True,  # one JSON line per request on the "livegate.access" logger
+    "ENGINE": None,  # a ready Engine to use instead of building one (tests, embedding)
 }
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
 
@@ -37,7 +37,7 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
     environ = os.environ if environ is None else environ
     for name, raw in environ.items():
         if name.startswith("LIVEGATE_"):
-            key = name[len("LIVEGATE_"):]
+            key = name[len("LIVEGATE_") :]
             try:
                 out[key] = json.loads(raw)
             except ValueError:
@@ -50,7 +50,7 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
 def _check(cfg: dict[str, Any]) -> None:
     def number(key: str, low: float, kinds: tuple[type, ...] = (int, float)) -> None:
         value = cfg[key]
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < low:
+        if isinstance(value, bool) or not isinstance(value, kinds) or not isinstance(value, int | float) or value < low:
             kind = "an integer" if kinds == (int,) else "a number"
             raise ConfigError(f"{key} (LIVEGATE_{key}) must be {kind} >= {low:g}, not {value!r}")
 

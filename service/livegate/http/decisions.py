@@ -58,8 +58,9 @@ class DecisionLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
         except OSError as exc:
-            raise ConfigError(f"DECISION_LOG (LIVEGATE_DECISION_LOG) {self.path} cannot be opened for appending: "
-                              f"{exc.strerror}") from None
+            raise ConfigError(
+                f"DECISION_LOG (LIVEGATE_DECISION_LOG) {self.path} cannot be opened for appending: {exc.strerror}"
+            ) from None
         self._lock = threading.Lock()
 
     def write(self, entry: dict[str, Any]) -> None:
@@ -74,8 +75,9 @@ class DecisionLog:
             if written != len(line):
                 raise OSError(0, f"only {written} of {len(line)} bytes written")
         except OSError as exc:
-            raise DecisionLogError(f"the decision log {self.path} cannot be written: "
-                                   f"{exc.strerror}; the answer was withheld") from None
+            raise DecisionLogError(
+                f"the decision log {self.path} cannot be written: {exc.strerror}; the answer was withheld"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,19 @@ class Decisions:
         decision = Decision(data, profile, shaped, str(uuid.uuid4()))
         g.decision_id = decision.decision_id
         if self.log is not None:
-            self.log.write({
-                "decision_id": decision.decision_id, "time": now(), "request_id": g.get("request_id"),
-                "endpoint": endpoint, "ruleset": self.engine.ruleset, "profile": data,
-                "eligible": list(shaped.eligible), "cheapest_cost": shaped.cheapest_cost,
-                "cheapest_plans": [list(p) for p in shaped.cheapest_plans],
-            })
+            self.log.write(
+                {
+                    "decision_id": decision.decision_id,
+                    "time": now(),
+                    "request_id": g.get("request_id"),
+                    "endpoint": endpoint,
+                    "ruleset": self.engine.ruleset,
+                    "profile": data,
+                    "eligible": list(shaped.eligible),
+                    "cheapest_cost": shaped.cheapest_cost,
+                    "cheapest_plans": [list(p) for p in shaped.cheapest_plans],
+                }
+            )
         return decision
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..answer import dumps
@@ -40,10 +41,14 @@ def error_response(exc: Exception) -> Response:
         if isinstance(exc, NotFound):
             message = f"no such endpoint: {request.path}; the API is described at /openapi.json"
         elif isinstance(exc, MethodNotAllowed):
-            message = (f"{request.method} is not allowed on {request.path}; "
-                       f"allowed: {', '.join(exc.valid_methods or [])}")
-        body = {"code": re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_"),
-                "message": message, "field": None}
+            message = (
+                f"{request.method} is not allowed on {request.path}; allowed: {', '.join(exc.valid_methods or [])}"
+            )
+        body = {
+            "code": re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_"),
+            "message": message,
+            "field": None,
+        }
     else:
         response = Response()
         status = exc.status  # type: ignore[attr-defined]

@@ -14,29 +14,47 @@ valid ids.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .. import contract
 from ..kb import Catalogue
 from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item
 from ..profile import Profile
 
-__all__ = ["build_openapi", "EXAMPLE_PROFILE", "PROFILE_VOCABULARY", "REQUEST_ID_HEADER",
-           "RULESET_DIGEST_HEADER", "RULESET_VERSION_HEADER"]
+__all__ = [
+    "PROFILE_VOCABULARY",
+    "REQUEST_ID_HEADER",
+    "RULESET_DIGEST_HEADER",
+    "RULESET_VERSION_HEADER",
+    "build_openapi",
+]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 RULESET_DIGEST_HEADER = "X-Ruleset-Digest"
 RULESET_VERSION_HEADER = "X-Ruleset-Version"
 
-EXAMPLE_PROFILE: dict[str, Any] = {
-    "subject": {"type": "enterprise"},
-    "documents": ["business_license", "financial_licence"],
-    "goal": {"scenario": "finance", "categories": ["finance_bank"]},
-}
-"""The example shown on the interactive page (a bank that holds its licence)."""
+
+def example_profile(catalogue: Catalogue) -> dict[str, Any]:
+    """The example shown on the interactive page, read off the catalogue: a subject of the
+    first supported type without a direct route, holding the one document of the first
+    alternative (in the source's order) that asks for a single document and no role,
+    and aiming at that category."""
+    subject = next(t.id for t in catalogue.subject_types.values() if t.supported and not t.direct_access)
+    category, alternative = next(
+        (c, a)
+        for c in catalogue.categories.values()
+        for a in c.alternatives
+        if len(a.items) == 1 and not a.reserved_for and a.items[0].count == 1
+    )
+    return {
+        "subject": {"type": subject},
+        "documents": [alternative.items[0].item],
+        "goal": {"scenario": category.scenario, "categories": [category.id]},
+    }
+
 
 PROFILE_VOCABULARY: dict[tuple[str, ...], str] = {
     ("Subject", "type"): "subject_types",
@@ -67,12 +85,13 @@ ANSWER_VOCABULARY: dict[tuple[str, ...], str] = {
 
 
 # -- the document ---------------------------------------------------------------
-_REQUEST_MODELS = [Profile]
-_RESPONSE_MODELS = [Evaluation, CheapestAnswer, CatalogueDoc, Category, Item, Health, Error]
+_REQUEST_MODELS: list[type[BaseModel]] = [Profile]
+_RESPONSE_MODELS: list[type[BaseModel]] = [Evaluation, CheapestAnswer, CatalogueDoc, Category, Item, Health, Error]
 
 
 def _schemas(catalogue: Catalogue) -> dict[str, Any]:
-    pairs = [(m, "validation") for m in _REQUEST_MODELS] + [(m, "serialization") for m in _RESPONSE_MODELS]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in _REQUEST_MODELS]
+    pairs += [(m, "serialization") for m in _RESPONSE_MODELS]
     _, top = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = top["$defs"]
     for path, vocabulary in {**PROFILE_VOCABULARY, **ANSWER_VOCABULARY}.items():
@@ -98,8 +117,10 @@ def _header(description: str, **schema: Any) -> dict[str, Any]:
 def _response(description: str, schema: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "description": description,
-        "headers": {name: {"$ref": f"#/components/headers/{name}"}
-                    for name in (REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER)},
+        "headers": {
+            name: {"$ref": f"#/components/headers/{name}"}
+            for name in (REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER)
+        },
     }
     if schema is not None:
         out["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
@@ -113,9 +134,9 @@ def _errors(*codes: int) -> dict[str, Any]:
         413: "Body larger than the configured limit (default 64 KiB).",
         415: "Content-Type is not application/json.",
         422: "The profile is invalid: missing or wrong-typed fields, unknown fields, unknown ids "
-             "(with the nearest valid ones).",
+        "(with the nearest valid ones).",
         503: "The evaluation exceeded its time bound (default 2 s) and was stopped, or the decision log "
-             "could not be written; retry later.",
+        "could not be written; retry later.",
     }
     return {str(c): _response(text[c], "Error") for c in codes}
 
@@ -123,26 +144,52 @@ def _errors(*codes: int) -> dict[str, Any]:
 def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]) -> dict[str, Any]:
     """The OpenAPI document of the API for one knowledge base."""
     schemas = _schemas(catalogue)
-    explain = {"name": "explain", "in": "query", "required": False,
-               "description": "false leaves out the explanations (a smaller, faster answer).",
-               "schema": {"type": "boolean", "default": True}}
-    profile_body = {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Profile"}, "example": copy.deepcopy(EXAMPLE_PROFILE)}}}
+    explain = {
+        "name": "explain",
+        "in": "query",
+        "required": False,
+        "description": "false leaves out the explanations (a smaller, faster answer).",
+        "schema": {"type": "boolean", "default": True},
+    }
+    profile_body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Profile"},
+                "example": example_profile(catalogue),
+            }
+        },
+    }
 
     def evaluation(summary: str, description: str, answer: str, op_id: str) -> dict[str, Any]:
-        return {"post": {
-            "operationId": op_id, "summary": summary, "description": description, "tags": ["evaluation"],
-            "parameters": [explain], "requestBody": profile_body,
-            "responses": {"200": _response("The answer.", answer), **_errors(400, 413, 415, 422, 503)},
-        }}
+        return {
+            "post": {
+                "operationId": op_id,
+                "summary": summary,
+                "description": description,
+                "tags": ["evaluation"],
+                "parameters": [explain],
+                "requestBody": profile_body,
+                "responses": {"200": _response("The answer.", answer), **_errors(400, 413, 415, 422, 503)},
+            }
+        }
 
     def lookup(kind: str, ids: list[str], schema: str, op_id: str) -> dict[str, Any]:
-        return {"get": {
-            "operationId": op_id, "summary": f"One {kind} of the catalogue", "tags": ["catalogue"],
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}}],
-            "responses": {"200": _response(f"The {kind}.", schema), "304": _response("Not modified (If-None-Match)."),
-                          **_errors(404)},
-        }}
+        return {
+            "get": {
+                "operationId": op_id,
+                "summary": f"One {kind} of the catalogue",
+                "tags": ["catalogue"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}}
+                ],
+                "responses": {
+                    "200": _response(f"The {kind}.", schema),
+                    "304": _response("Not modified (If-None-Match)."),
+                    **_errors(404),
+                },
+            }
+        }
 
     return {
         "openapi": "3.1.0",
@@ -150,43 +197,68 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "title": "livegate",
             "version": version,
             "summary": "Which WeChat mini-program service categories let you stream live, what you still "
-                       "lack, and the cheapest path.",
+            "lack, and the cheapest path.",
             "description": f"Ruleset {ruleset['version']} ({ruleset['digest']}). Every error is "
-                           '`{"error": {"code", "message", "field", …}}`.',
+            '`{"error": {"code", "message", "field", …}}`.',
         },
         "paths": {
             "/v1/evaluate": evaluation(
                 "Evaluate a profile",
                 "Eligibility, missing-document sets and explanations for every category, and the cheapest path.",
-                "Evaluation", "evaluate"),
+                "Evaluation",
+                "evaluate",
+            ),
             "/v1/cheapest": evaluation(
                 "Only the cheapest path for a profile",
                 "The same profile as /v1/evaluate; the answer holds only the cheapest plans and the ruleset.",
-                "CheapestAnswer", "cheapest"),
-            "/v1/catalogue": {"get": {
-                "operationId": "catalogue", "summary": "The whole catalogue", "tags": ["catalogue"],
-                "responses": {"200": _response("The catalogue.", "CatalogueDoc"),
-                              "304": _response("Not modified (If-None-Match).")},
-            }},
+                "CheapestAnswer",
+                "cheapest",
+            ),
+            "/v1/catalogue": {
+                "get": {
+                    "operationId": "catalogue",
+                    "summary": "The whole catalogue",
+                    "tags": ["catalogue"],
+                    "responses": {
+                        "200": _response("The catalogue.", "CatalogueDoc"),
+                        "304": _response("Not modified (If-None-Match)."),
+                    },
+                }
+            },
             "/v1/categories/{id}": lookup("category", list(catalogue.categories), "Category", "category"),
             "/v1/items/{id}": lookup("item", list(catalogue.items), "Item", "item"),
-            "/v1/health": {"get": {
-                "operationId": "health", "summary": "Name, version, ruleset and engine state", "tags": ["service"],
-                "responses": {"200": _response("The service is up.", "Health")},
-            }},
-            "/openapi.json": {"get": {
-                "operationId": "openapi", "summary": "This document", "tags": ["service"],
-                "responses": {"200": {"description": "The OpenAPI document.",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
-            }},
+            "/v1/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Name, version, ruleset and engine state",
+                    "tags": ["service"],
+                    "responses": {"200": _response("The service is up.", "Health")},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "tags": ["service"],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
         },
         "components": {
             "schemas": schemas,
             "headers": {
-                REQUEST_ID_HEADER: _header("The client's X-Request-Id if it sent a usable one (1–128 visible "
-                                           "ASCII characters), else a generated one."),
-                RULESET_DIGEST_HEADER: _header("Digest of facts/ + logic/ that answered.",
-                                               pattern=r"^sha256:[0-9a-f]{64}$"),
+                REQUEST_ID_HEADER: _header(
+                    "The client's X-Request-Id if it sent a usable one (1–128 visible "
+                    "ASCII characters), else a generated one."
+                ),
+                RULESET_DIGEST_HEADER: _header(
+                    "Digest of facts/ + logic/ that answered.", pattern=r"^sha256:[0-9a-f]{64}$"
+                ),
                 RULESET_VERSION_HEADER: _header("Version of the ruleset that answered."),
             },
         },

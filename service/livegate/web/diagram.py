@@ -22,12 +22,14 @@ import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Diagram", "Alternative", "Item", "render", "MARKS", "STATES"]
+from ..contract import STATUSES
 
-MARKS = ("held", "missing", "absent")
+__all__ = ["MARKS", "STATES", "Alternative", "Diagram", "Item", "render"]
+
+MARKS = ("held", "lacking", "absent")
 """An item's mark: the subject holds it, the engine lists it as missing, or the profile does not hold it."""
 
-STATES = ("met", "missing", "other")
+STATES = ("met", "lacking", "other")
 """An alternative's state: the engine says it is fully held, it is one of the engine's minimal missing sets,
 or neither (not minimal, or reserved for a role the subject lacks)."""
 
@@ -39,12 +41,14 @@ FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',
 
 _INK, _MUTED, _LINE = "#1d2939", "#667085", "#98a2b3"
 _COLOURS = {  # (stroke, fill) by state or mark
-    "met": ("#1a7f37", "#ecfdf3"), "held": ("#1a7f37", "#1a7f37"),
-    "missing": ("#b42318", "#fef3f2"), "absent": ("#667085", "#ffffff"),
+    "met": ("#1a7f37", "#ecfdf3"),
+    "held": ("#1a7f37", "#1a7f37"),
+    "lacking": ("#b42318", "#fef3f2"),
+    "absent": ("#667085", "#ffffff"),
     "other": ("#98a2b3", "#f9fafb"),
 }
-_STATUS_COLOURS = {"eligible": "#1a7f37", "missing": "#b54708", "not_applicable": "#667085",
-                   "blocked": "#b42318"}
+_STATUS_COLOURS = dict(zip(STATUSES, ("#1a7f37", "#b54708", "#667085", "#b42318"), strict=True))
+"""The badge colour of each status, in the contract's order of statuses."""
 
 
 @dataclass
@@ -71,13 +75,13 @@ class Alternative:
 class Diagram:
     """What to draw, every text already in the page's language."""
 
-    key: str                       # unique per page: prefixes the ids of <title>/<desc>
-    title: str                     # the category's name
-    subtitle: str                  # e.g. the access method
-    status: str | None             # eligible | missing | not_applicable | blocked, or None without a profile
+    key: str  # unique per page: prefixes the ids of <title>/<desc>
+    title: str  # the category's name
+    subtitle: str  # e.g. the access method
+    status: str | None  # eligible | missing | not_applicable | blocked, or None without a profile
     status_label: str
     alternatives: list[Alternative]
-    words: dict[str, str]          # "or", "all_of", "nothing_required", "held", "missing", "absent"
+    words: dict[str, str]  # "or", "all_of", "nothing_required", "held", "lacking", "absent"
     description: str = ""
 
 
@@ -113,55 +117,76 @@ def wrap(text: str, width: float, size: float) -> list[str]:
         if line.strip():
             lines.append(line.rstrip())
             line = ""
-        token = token.lstrip() if not line else token
-        while text_width(token.rstrip(), size) > width:  # a single overlong token
-            cut = len(token)
-            while cut > 1 and text_width(token[:cut], size) > width:
+        rest = token.lstrip() if not line else token
+        while text_width(rest.rstrip(), size) > width:  # a single overlong token
+            cut = len(rest)
+            while cut > 1 and text_width(rest[:cut], size) > width:
                 cut -= 1
-            lines.append(token[:cut])
-            token = token[cut:]
-        line = token
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        line = rest
     if line.strip():
         lines.append(line.rstrip())
     return lines or [""]
 
 
 # -- drawing ------------------------------------------------------------------------
-def _text(x: float, y: float, lines: list[str], size: float, *, fill: str = _INK, weight: str = "normal",
-          leading: float = 1.35, anchor: str = "start") -> str:
+def _text(
+    x: float,
+    y: float,
+    lines: list[str],
+    size: float,
+    *,
+    fill: str = _INK,
+    weight: str = "normal",
+    leading: float = 1.35,
+    anchor: str = "start",
+) -> str:
     spans = "".join(
         f'<tspan x="{x:g}" dy="{0 if k == 0 else size * leading:g}">{escape(line)}</tspan>'
-        for k, line in enumerate(lines))
-    return (f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" font-weight="{weight}" fill="{fill}" '
-            f'text-anchor="{anchor}">{spans}</text>')
+        for k, line in enumerate(lines)
+    )
+    return (
+        f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" font-weight="{weight}" fill="{fill}" '
+        f'text-anchor="{anchor}">{spans}</text>'
+    )
 
 
 def _marker(cx: float, cy: float, mark: str) -> str:
     stroke, fill = _COLOURS[mark]
     if mark == "held":
-        return (f'<circle cx="{cx:g}" cy="{cy:g}" r="7" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
-                f'<path d="M{cx - 3.5:g} {cy:g} l2.5 2.5 l4.5 -5" fill="none" stroke="#ffffff" '
-                f'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>')
-    if mark == "missing":
-        return (f'<circle cx="{cx:g}" cy="{cy:g}" r="7" fill="#ffffff" stroke="{stroke}" stroke-width="1.8"/>'
-                f'<path d="M{cx - 3:g} {cy - 3:g} l6 6 M{cx + 3:g} {cy - 3:g} l-6 6" stroke="{stroke}" '
-                f'stroke-width="1.6" stroke-linecap="round"/>')
-    return (f'<circle cx="{cx:g}" cy="{cy:g}" r="6.5" fill="#ffffff" stroke="{stroke}" stroke-width="1.3" '
-            f'stroke-dasharray="2 2"/>')
+        return (
+            f'<circle cx="{cx:g}" cy="{cy:g}" r="7" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+            f'<path d="M{cx - 3.5:g} {cy:g} l2.5 2.5 l4.5 -5" fill="none" stroke="#ffffff" '
+            f'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>'
+        )
+    if mark == "lacking":
+        return (
+            f'<circle cx="{cx:g}" cy="{cy:g}" r="7" fill="#ffffff" stroke="{stroke}" stroke-width="1.8"/>'
+            f'<path d="M{cx - 3:g} {cy - 3:g} l6 6 M{cx + 3:g} {cy - 3:g} l-6 6" stroke="{stroke}" '
+            f'stroke-width="1.6" stroke-linecap="round"/>'
+        )
+    return (
+        f'<circle cx="{cx:g}" cy="{cy:g}" r="6.5" fill="#ffffff" stroke="{stroke}" stroke-width="1.3" '
+        f'stroke-dasharray="2 2"/>'
+    )
 
 
 def render(d: Diagram, width: int = WIDTH) -> str:
     """The SVG document (a string, no XML declaration) for ``d``."""
     parts: list[str] = []
-    y = PAD
+    y: float = PAD
     # title, subtitle and status badge
     badge = ""
     if d.status is not None:
         colour = _STATUS_COLOURS.get(d.status, _MUTED)
         bw = text_width(d.status_label, 13) + 20
-        badge = (f'<rect x="{width - PAD - bw:g}" y="{y:g}" width="{bw:g}" height="24" rx="12" fill="{colour}"/>'
-                 + _text(width - PAD - bw / 2, y + 16.5, [d.status_label], 13, fill="#ffffff",
-                         weight="bold", anchor="middle"))
+        badge = (
+            f'<rect x="{width - PAD - bw:g}" y="{y:g}" width="{bw:g}" height="24" rx="12" fill="{colour}"/>'
+            + _text(
+                width - PAD - bw / 2, y + 16.5, [d.status_label], 13, fill="#ffffff", weight="bold", anchor="middle"
+            )
+        )
         title_width = width - 2 * PAD - bw - 12
     else:
         title_width = width - 2 * PAD
@@ -179,8 +204,9 @@ def render(d: Diagram, width: int = WIDTH) -> str:
     for k, alt in enumerate(d.alternatives):
         if k:
             or_width = text_width(d.words["or"], 12) + 6
-            parts.append(f'<rect x="{TRUNK_X - or_width / 2:g}" y="{y - 11:g}" width="{or_width:g}" height="16" '
-                         f'fill="#ffffff"/>')
+            parts.append(
+                f'<rect x="{TRUNK_X - or_width / 2:g}" y="{y - 11:g}" width="{or_width:g}" height="16" fill="#ffffff"/>'
+            )
             parts.append(_text(TRUNK_X, y + 2, [d.words["or"]], 12, fill=_MUTED, weight="bold", anchor="middle"))
             y += 14
         stroke, fill = _COLOURS[alt.state]
@@ -192,8 +218,16 @@ def render(d: Diagram, width: int = WIDTH) -> str:
         cy += 14 * 1.35 * len(label_lines) + 2
         note_lines = wrap(alt.note, box_w - 24, 12.5) if alt.note else []
         if note_lines:
-            inner.append(_text(BOX_X + 12, cy + 13, note_lines, 12.5, fill=stroke if alt.state != "other" else _MUTED,
-                               weight="bold"))
+            inner.append(
+                _text(
+                    BOX_X + 12,
+                    cy + 13,
+                    note_lines,
+                    12.5,
+                    fill=stroke if alt.state != "other" else _MUTED,
+                    weight="bold",
+                )
+            )
             cy += 12.5 * 1.35 * len(note_lines) + 2
         header_mid = top + 22
         if alt.items:
@@ -217,19 +251,20 @@ def render(d: Diagram, width: int = WIDTH) -> str:
             cy += 18
         bottom = cy + 12
         dash = ' stroke-dasharray="5 4"' if alt.state == "other" else ""
-        parts.append(f'<rect x="{BOX_X:g}" y="{top:g}" width="{box_w:g}" height="{bottom - top:g}" rx="8" '
-                     f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>')
+        parts.append(
+            f'<rect x="{BOX_X:g}" y="{top:g}" width="{box_w:g}" height="{bottom - top:g}" rx="8" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
+        )
         parts.extend(inner)
         parts.append(f'<path d="M{TRUNK_X:g} {header_mid:g} H{BOX_X:g}" stroke="{_LINE}" stroke-width="1.5"/>')
         join_ys.append(header_mid)
         y = bottom + 10
     if join_ys:
-        parts.insert(0, f'<path d="M{TRUNK_X:g} {trunk_top:g} V{join_ys[-1]:g}" stroke="{_LINE}" '
-                        f'stroke-width="1.5"/>')
+        parts.insert(0, f'<path d="M{TRUNK_X:g} {trunk_top:g} V{join_ys[-1]:g}" stroke="{_LINE}" stroke-width="1.5"/>')
 
     # legend
     y += 4
-    x = PAD
+    x: float = PAD
     for mark in MARKS:
         label = d.words[mark]
         parts.append(_marker(x + 7, y + 8, mark))
@@ -238,10 +273,12 @@ def render(d: Diagram, width: int = WIDTH) -> str:
     height = y + 16 + PAD
 
     title_id, desc_id = f"{d.key}-title", f"{d.key}-desc"
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" width="{width}" '
-            f'height="{height:g}" role="img" aria-labelledby={quoteattr(title_id + " " + desc_id)} '
-            f'font-family={quoteattr(FONT)} class="diagram">'
-            f'<title id={quoteattr(title_id)}>{escape(d.title)}</title>'
-            f'<desc id={quoteattr(desc_id)}>{escape(d.description)}</desc>'
-            f'<rect width="{width}" height="{height:g}" fill="#ffffff"/>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" width="{width}" '
+        f'height="{height:g}" role="img" aria-labelledby={quoteattr(title_id + " " + desc_id)} '
+        f'font-family={quoteattr(FONT)} class="diagram">'
+        f"<title id={quoteattr(title_id)}>{escape(d.title)}</title>"
+        f"<desc id={quoteattr(desc_id)}>{escape(d.description)}</desc>"
+        f'<rect width="{width}" height="{height:g}" fill="#ffffff"/>'
+    )
     return head + "".join(parts) + "</svg>"

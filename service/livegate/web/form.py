@@ -43,20 +43,25 @@ class FormState:
         def unique(key: str) -> list[str]:
             return list(dict.fromkeys(v for v in args.getlist(key) if v))
 
-        state = cls(subject=args.get("subject") or None, roles=unique("role"), docs=unique("doc"),
-                    acts=unique("act"), scenario=args.get("scenario") or None, cats=unique("cat"),
-                    access=args.get("access") or None)
+        state = cls(
+            subject=args.get("subject") or None,
+            roles=unique("role"),
+            docs=unique("doc"),
+            acts=unique("act"),
+            scenario=args.get("scenario") or None,
+            cats=unique("cat"),
+            access=args.get("access") or None,
+        )
         for key, value in args.items(multi=True):
             if key.startswith("count.") and value.strip():
-                state.counts[key[len("count."):]] = value.strip()
+                state.counts[key[len("count.") :]] = value.strip()
             elif key.startswith("cost.") and value.strip():
-                state.costs[key[len("cost."):]] = value.strip()
-        state.present = any(k in LIST_KEYS or k in SINGLE_KEYS or k.startswith(("count.", "cost."))
-                            for k in args)
+                state.costs[key[len("cost.") :]] = value.strip()
+        state.present = any(k in LIST_KEYS or k in SINGLE_KEYS or k.startswith(("count.", "cost.")) for k in args)
         return state
 
     def to_profile(self) -> dict[str, Any]:
-        """The profile as the engine reads it (JSON shape of SPEC section 3). Numbers that do not parse
+        """The profile as the engine reads it (the JSON shape of docs/semantics.md#input). Numbers that do not parse
         are passed on as text, so the engine's validation names the field and the problem."""
         subject: dict[str, Any] = {}
         if self.subject is not None:
@@ -67,10 +72,14 @@ class FormState:
             goal["scenario"] = self.scenario
         if self.access is not None:
             goal["access"] = self.access
-        return {"subject": subject, "documents": self.docs,
-                "counts": {i: _number(v) for i, v in self.counts.items()},
-                "activities": self.acts, "goal": goal,
-                "costs": {i: _number(v) for i, v in self.costs.items()}}
+        return {
+            "subject": subject,
+            "documents": self.docs,
+            "counts": {i: _number(v) for i, v in self.counts.items()},
+            "activities": self.acts,
+            "goal": goal,
+            "costs": {i: _number(v) for i, v in self.costs.items()},
+        }
 
     def held_in(self, items: list[str]) -> int:
         """How many of ``items`` the form says are held."""

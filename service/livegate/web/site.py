@@ -66,8 +66,9 @@ class Site:
             item = self.cat.items[family[0]]
             return -self.cat.issuer_classes[item.issuer_class].default_cost, item.name
 
-        return [(name, [i for family in sorted(fams, key=order) for i in family])
-                for name, fams in sections.items() if fams]
+        return [
+            (name, [i for family in sorted(fams, key=order) for i in family]) for name, fams in sections.items() if fams
+        ]
 
     def _category_sections(self) -> list[tuple[str, list[str]]]:
         out: dict[str, list[str]] = {}

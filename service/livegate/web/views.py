@@ -29,11 +29,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
 
+from ..contract import ELIGIBLE
 from ..http.decisions import DecisionLogError, decisions
 from ..kb import Category
 from ..names import LANGUAGES
@@ -45,11 +47,12 @@ from .site import Site, Words
 
 __all__ = ["CSP", "web"]
 
-web = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-                static_url_path="/static/web")
+web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 """Content-Security-Policy of every page: nothing but this server, no inline script or style."""
 
 _SITE = "livegate.web"
@@ -126,9 +129,17 @@ def _missing_rows(answer: dict[str, Any], form: FormState, items: dict[str, int]
     rows = []
     for i, n in items.items():
         unit = answer["item_costs"][i]
-        rows.append({"id": i, "count": n, "counted": cat.items[i].counted,
-                     "issuer_class": cat.items[i].issuer_class, "unit_cost": unit, "cost": unit * n,
-                     "whatif": _whatif_url(form, i, n)})
+        rows.append(
+            {
+                "id": i,
+                "count": n,
+                "counted": cat.items[i].counted,
+                "issuer_class": cat.items[i].issuer_class,
+                "unit_cost": unit,
+                "cost": unit * n,
+                "whatif": _whatif_url(form, i, n),
+            }
+        )
     return rows
 
 
@@ -141,15 +152,23 @@ def _plans(profile: Any, form: FormState, answer: dict[str, Any]) -> list[dict[s
             for w in by_id[c]["warnings"]:
                 warnings.setdefault((w["kind"], w["id"]), w)
         plan_pairs = _profile_pairs() + ([("plan", str(k))] if k else [])
-        plans.append({
-            "index": k, "number": k + 1, "plan": p,
-            "categories": [{"id": c, "alternatives": p["equivalent_alternatives"].get(c, [])}
-                           for c in p["categories"]],
-            "missing": _missing_rows(answer, form, {d["id"]: d["count"] for d in p["missing_detail"]}),
-            "warnings": list(warnings.values()),
-            "links": {"print": _url("web.checklist", plan_pairs), "md": _url("web.checklist_md", plan_pairs),
-                      "csv": _url("web.checklist_csv", plan_pairs)},
-        })
+        plans.append(
+            {
+                "index": k,
+                "number": k + 1,
+                "plan": p,
+                "categories": [
+                    {"id": c, "alternatives": p["equivalent_alternatives"].get(c, [])} for c in p["categories"]
+                ],
+                "missing": _missing_rows(answer, form, {d["id"]: d["count"] for d in p["missing_detail"]}),
+                "warnings": list(warnings.values()),
+                "links": {
+                    "print": _url("web.checklist", plan_pairs),
+                    "md": _url("web.checklist_md", plan_pairs),
+                    "csv": _url("web.checklist_csv", plan_pairs),
+                },
+            }
+        )
     return plans
 
 
@@ -157,22 +176,28 @@ def _category_rows(profile: Any, form: FormState, answer: dict[str, Any]) -> lis
     rows = []
     for entry in answer["categories"]:
         sets = entry["missing_sets"]
-        shown = sets[0] if sets and entry["status"] in ("missing", "blocked") else None
-        rows.append({
-            "entry": entry,
-            "missing": (_missing_rows(answer, form, {i: shown["shortfalls"].get(i, 1) for i in shown["documents"]})
-                        if shown else []),
-            "shown_set": shown,
-            "met": [s["alternatives"] for s in sets if not s["documents"]],
-            "more_sets": len(sets) - 1 if shown else 0,
-            "page": _url("web.category", id_=entry["id"]),
-            "diagram": _url("web.diagram", id_=entry["id"]),
-        })
+        shown = sets[0] if sets and entry["status"] != ELIGIBLE else None
+        rows.append(
+            {
+                "entry": entry,
+                "missing": (
+                    _missing_rows(answer, form, {i: shown["shortfalls"].get(i, 1) for i in shown["documents"]})
+                    if shown
+                    else []
+                ),
+                "shown_set": shown,
+                "met": [s["alternatives"] for s in sets if not s["documents"]],
+                "more_sets": len(sets) - 1 if shown else 0,
+                "page": _url("web.category", id_=entry["id"]),
+                "diagram": _url("web.diagram", id_=entry["id"]),
+            }
+        )
     return rows
 
 
-def _diagram(words: Words, c: str, form: FormState | None, entry: dict[str, Any] | None,
-             key: str | None = None) -> Diagram:
+def _diagram(
+    words: Words, c: str, form: FormState | None, entry: dict[str, Any] | None, key: str | None = None
+) -> Diagram:
     """What to draw for category ``c``: alternative states and missing marks from the engine's missing
     sets; for alternatives outside them, what the profile holds as it says it."""
     cat = words.cat
@@ -190,7 +215,7 @@ def _diagram(words: Words, c: str, form: FormState | None, entry: dict[str, Any]
             state = "met"
             notes.append(words.t("met"))
         elif s is not None:
-            state = "missing"
+            state = "lacking"
             notes.append(words.t("lacks", n=sum(s["shortfalls"].get(i, 1) for i in s["documents"]), c=s["cost"]))
         else:
             state = "other"
@@ -208,7 +233,7 @@ def _diagram(words: Words, c: str, form: FormState | None, entry: dict[str, Any]
                 detail.append(words.t("needs", n=need))
             held = form.held_count(i) if form is not None else 0
             if s is not None:
-                mark = "missing" if i in s["documents"] else "held"
+                mark = "lacking" if i in s["documents"] else "held"
                 if i in s["documents"] and counted:
                     detail.append(words.t("shortfall", n=s["shortfalls"].get(i, 1)))
             elif form is None:
@@ -227,22 +252,43 @@ def _diagram(words: Words, c: str, form: FormState | None, entry: dict[str, Any]
         alternatives.append(Alternative(alt.label, state, " · ".join(notes), items))
     status = entry["status"] if entry else None
     title = words.category(c) + (f" — {words.gloss_category(c)}" if words.gloss_category(c) else "")
-    subtitle = f"{words.t('access')}{words.colon}{words.access(info.access)} · {words.t('source')}{words.colon}" \
-               f"{info.source.section}{words.t('source_line', n=info.source.line)}"
+    subtitle = (
+        f"{words.t('access')}{words.colon}{words.access(info.access)} · {words.t('source')}{words.colon}"
+        f"{info.source.section}{words.t('source_line', n=info.source.line)}"
+    )
     description = "; ".join(f"{a.label}: {a.note}" if a.note else a.label for a in alternatives)
-    return Diagram(key=key or f"diagram-{c}", title=title, subtitle=subtitle, status=status,
-                   status_label=words.status(status) if status else "", alternatives=alternatives,
-                   words={"or": words.t("or"), "all_of": words.t("all_of"),
-                          "nothing_required": words.t("nothing_required"), "held": words.t("held"),
-                          "missing": words.t("missing_mark"), "absent": words.t("absent")},
-                   description=description)
+    return Diagram(
+        key=key or f"diagram-{c}",
+        title=title,
+        subtitle=subtitle,
+        status=status,
+        status_label=words.status(status) if status else "",
+        alternatives=alternatives,
+        words={
+            "or": words.t("or"),
+            "all_of": words.t("all_of"),
+            "nothing_required": words.t("nothing_required"),
+            "held": words.t("held"),
+            "lacking": words.t("missing_mark"),
+            "absent": words.t("absent"),
+        },
+        description=description,
+    )
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     lang = _lang()
     words = Words(lang, _site())
-    body = render_template(template, lang=lang, w=words, site=_site(), ruleset=decisions().engine.ruleset,
-                           lang_toggle=_lang_toggle(), decision_id=g.get("decision_id"), **context)
+    body = render_template(
+        template,
+        lang=lang,
+        w=words,
+        site=_site(),
+        ruleset=decisions().engine.ruleset,
+        lang_toggle=_lang_toggle(),
+        decision_id=g.get("decision_id"),
+        **context,
+    )
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -259,7 +305,7 @@ def _security_headers(response: Response) -> Response:
 
 
 @web.get("/")
-def index():
+def index() -> Response:
     if any(v == "" for _, v in request.args.items(multi=True)):
         # a GET form submits its empty fields; the shareable URL leaves them out
         return redirect(request.path + _query(_pairs()), code=303)
@@ -273,13 +319,28 @@ def index():
             context["errors"] = exc.errors
             status = exc.status
         else:
-            context.update(answer=answer, plans=_plans(profile, form, answer),
-                           rows=_category_rows(profile, form, answer), share_url=request.url)
+            context.update(
+                answer=answer,
+                plans=_plans(profile, form, answer),
+                rows=_category_rows(profile, form, answer),
+                share_url=request.url,
+            )
             words = Words(_lang(), _site())
             context["plan_diagrams"] = [
-                Markup(render(_diagram(words, c, form, next(e for e in answer["categories"] if e["id"] == c),
-                                       key=f"plan{p['index']}-{c}")))
-                for p in context["plans"][:1] for c in p["plan"]["categories"]]
+                Markup(
+                    render(
+                        _diagram(
+                            words,
+                            c,
+                            form,
+                            next(e for e in answer["categories"] if e["id"] == c),
+                            key=f"plan{p['index']}-{c}",
+                        )
+                    )
+                )
+                for p in context["plans"][:1]
+                for c in p["plan"]["categories"]
+            ]
     return _page("web/index.html", status, **context)
 
 
@@ -291,24 +352,32 @@ def _category_or_404(id_: str) -> Category:
 
 
 @web.get("/category/<id_>")
-def category(id_: str):
+def category(id_: str) -> Response:
     info = _category_or_404(id_)
     form = FormState.from_args(request.args)
     entry, rows = None, []
     if form.present:
-        profile, answer = _evaluate(form)
+        _profile, answer = _evaluate(form)
         entry = next(e for e in answer["categories"] if e["id"] == id_)
-        rows = [{"set": s, "missing": _missing_rows(answer, form, {i: s["shortfalls"].get(i, 1)
-                                                                    for i in s["documents"]})}
-                for s in entry["missing_sets"]]
+        rows = [
+            {"set": s, "missing": _missing_rows(answer, form, {i: s["shortfalls"].get(i, 1) for i in s["documents"]})}
+            for s in entry["missing_sets"]
+        ]
     words = Words(_lang(), _site())
     svg = Markup(render(_diagram(words, id_, form if form.present else None, entry)))
-    return _page("web/category.html", info=info, entry=entry, form=form, sets=rows, svg=svg,
-                 back=_url("web.index") + f"#cat-{id_}")
+    return _page(
+        "web/category.html",
+        info=info,
+        entry=entry,
+        form=form,
+        sets=rows,
+        svg=svg,
+        back=_url("web.index") + f"#cat-{id_}",
+    )
 
 
 @web.get("/diagram/<id_>.svg")
-def diagram(id_: str):
+def diagram(id_: str) -> Response:
     _category_or_404(id_)
     form = FormState.from_args(request.args)
     entry = None
@@ -324,7 +393,7 @@ def _checklist_data() -> dict[str, Any]:
     form = FormState.from_args(request.args)
     if not form.present:
         raise NotFound("a checklist needs a profile in the query string")
-    profile, answer = _evaluate(form)
+    _profile, answer = _evaluate(form)
     plans = answer["cheapest"]["plans"]
     raw = request.args.get("plan", "0")
     index = int(raw) if raw.isdigit() else -1
@@ -333,12 +402,20 @@ def _checklist_data() -> dict[str, Any]:
     plan = plans[index] if plans else None
     rows = _missing_rows(answer, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
     share = url_for("web.index", _external=True) + _query(_profile_pairs())
-    return {"form": form, "answer": answer, "plan": plan, "index": index, "count": len(plans), "rows": rows,
-            "share_url": share, "generated": _now()}
+    return {
+        "form": form,
+        "answer": answer,
+        "plan": plan,
+        "index": index,
+        "count": len(plans),
+        "rows": rows,
+        "share_url": share,
+        "generated": _now(),
+    }
 
 
 @web.get("/checklist")
-def checklist():
+def checklist() -> Response:
     return _page("web/checklist.html", **_checklist_data())
 
 
@@ -349,48 +426,70 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 
 
 @web.get("/checklist.md")
-def checklist_md():
+def checklist_md() -> Response:
     data = _checklist_data()
     words = Words(_lang(), _site())
-    return _download(render_template("web/checklist.md", w=words, site=_site(),
-                                     ruleset=decisions().engine.ruleset, **data), "text/markdown",
-                     "livegate-checklist.md")
+    return _download(
+        render_template("web/checklist.md", w=words, site=_site(), ruleset=decisions().engine.ruleset, **data),
+        "text/markdown",
+        "livegate-checklist.md",
+    )
 
 
 @web.get("/checklist.csv")
-def checklist_csv():
+def checklist_csv() -> Response:
     data = _checklist_data()
     words = Words(_lang(), _site())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["item_id", words.t("item"), "qualifier", words.t("issuer"), words.t("count"),
-                     words.t("unit_cost"), words.t("line_cost"), words.t("plan_categories")])
+    writer.writerow(
+        [
+            "item_id",
+            words.t("item"),
+            "qualifier",
+            words.t("issuer"),
+            words.t("count"),
+            words.t("unit_cost"),
+            words.t("line_cost"),
+            words.t("plan_categories"),
+        ]
+    )
     categories = " + ".join(words.category(c) for c in data["plan"]["categories"]) if data["plan"] else ""
     for row in data["rows"]:
         it = words.cat.items[row["id"]]
-        writer.writerow([row["id"], it.name, it.qualifier or "", words.issuer(row["issuer_class"]),
-                         row["count"], row["unit_cost"], row["cost"], categories])
+        writer.writerow(
+            [
+                row["id"],
+                it.name,
+                it.qualifier or "",
+                words.issuer(row["issuer_class"]),
+                row["count"],
+                row["unit_cost"],
+                row["cost"],
+                categories,
+            ]
+        )
     return _download("\ufeff" + out.getvalue(), "text/csv", "livegate-checklist.csv")
 
 
 # -- errors on the pages are pages too (the API's errors stay JSON) -------------------------
 @web.errorhandler(ProfileError)
-def _profile_error(exc: ProfileError):
+def _profile_error(exc: ProfileError) -> Response:
     return _page("web/error.html", exc.status, errors=exc.errors, message=None)
 
 
 @web.errorhandler(NotFound)
-def _not_found(exc: NotFound):
+def _not_found(exc: NotFound) -> Response:
     words = Words(_lang(), _site())
     return _page("web/error.html", 404, errors=[], message=words.t("not_found", what=exc.description))
 
 
 @web.errorhandler(EvaluationTimeout)
-def _timeout(exc: EvaluationTimeout):
+def _timeout(exc: EvaluationTimeout) -> Response:
     return _page("web/error.html", exc.status, errors=[], message=Words(_lang(), _site()).t("timeout"))
 
 
 @web.errorhandler(DecisionLogError)
-def _unavailable(exc: DecisionLogError):
+def _unavailable(exc: DecisionLogError) -> Response:
     words = Words(_lang(), _site())
     return _page("web/error.html", exc.status, errors=[], message=words.t("unavailable", message=str(exc)))

@@ -1,0 +1,100 @@
+"""The message catalogue: one per language, complete, and the one source of words.
+
+- Chinese and English have the same keys and each key the same placeholders;
+- every message key the package and its templates use exists;
+- every status and every reason kind of the contract has its words;
+- every id of the catalogue has an English gloss (the page shows one beside
+  each of the source's names).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from livegate import contract
+from livegate.names import LANGUAGES, Names, messages
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "service" / "livegate"
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def _words(lang: str) -> dict[str, str]:
+    return {k: v for k, v in messages(lang).items() if k != "gloss"}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    zh, en = _words("zh"), _words("en")
+    assert set(zh) == set(en)
+    for key in zh:
+        assert _placeholders(zh[key]) == _placeholders(en[key]), key
+
+
+def _used_keys() -> set[str]:
+    used: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""\.t\(\s*["']((?:explain|report|status|status_help|web)\.[\w.]+)["']""", text))
+    for path in (PACKAGE / "web" / "templates").rglob("*"):
+        if path.is_file():
+            used |= {f"web.{k}" for k in re.findall(r"""w\.t\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8"))}
+    for path in (PACKAGE / "web").glob("*.py"):
+        used |= {f"web.{k}" for k in re.findall(r"""words\.t\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8"))}
+    return used
+
+
+def test_every_key_the_package_uses_exists():
+    used = _used_keys()
+    assert len(used) > 100
+    missing = used - set(_words("zh"))
+    assert not missing
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_status_and_reason_kind_has_its_words(lang):
+    words = _words(lang)
+    for status in contract.STATUSES:
+        assert f"status.{status}" in words and f"status_help.{status}" in words
+    for kind in contract.REASONS:
+        assert f"explain.reason.{kind}" in words
+
+
+def test_every_catalogue_id_has_an_english_gloss(catalogue):
+    gloss = messages("en")["gloss"]
+    for table, ids in (
+        ("categories", catalogue.categories),
+        ("items", catalogue.items),
+        ("roles", catalogue.roles),
+        ("scenarios", catalogue.scenarios),
+        ("subject_types", catalogue.subject_types),
+        ("access_methods", catalogue.access_methods),
+        ("issuer_classes", catalogue.issuer_classes),
+        ("activities", catalogue.activities),
+        ("external_categories", catalogue.external_categories),
+    ):
+        assert sorted(gloss[table]) == sorted(ids), table
+
+
+def test_a_name_comes_from_the_facts_in_chinese_and_the_gloss_in_english(catalogue):
+    zh, en = Names(catalogue, "zh"), Names(catalogue, "en")
+    item = next(i for i in catalogue.items.values() if i.qualifier)
+    assert zh.item(item.id) == f"{item.name}（{item.qualifier}）"
+    klass = next(iter(catalogue.issuer_classes.values()))
+    assert zh.issuer(klass.id) == klass.name
+    assert en.issuer(klass.id) == messages("en")["gloss"]["issuer_classes"][klass.id]
+    activity = next(a for a in catalogue.activities.values() if a.label)
+    assert zh.activity(activity.id) == activity.label
+
+
+def test_an_unknown_language_or_key_is_an_error(catalogue):
+    with pytest.raises(ValueError, match="no messages"):
+        messages("fr")
+    with pytest.raises(KeyError):
+        Names(catalogue).t("no.such.key")
