@@ -14,7 +14,6 @@ from pathlib import Path
 import clingo
 import clingo.ast
 import pytest
-
 from livegate import contract
 
 ROOT = Path(__file__).resolve().parent.parent

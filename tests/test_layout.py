@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 
 import clingo.ast
-
 from livegate import Knowledge, contract
 from livegate.kb import digest
 
@@ -65,7 +64,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         state[node] = 2

@@ -14,7 +14,6 @@ import string
 from pathlib import Path
 
 import pytest
-
 from livegate import contract
 from livegate.names import LANGUAGES, Names, messages
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, request
-from werkzeug.wrappers import Response
 from gunicorn.http.errors import ParseException as BodyParseError  # gunicorn's InvalidChunkSize, …
+from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps

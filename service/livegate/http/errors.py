@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from flask import Flask, g, request
-from werkzeug.wrappers import Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response
 
 from ..answer import dumps
 
