@@ -333,7 +333,8 @@ def test_cases_cover_every_category_and_alternative_of_the_source(catalogue):
 
 
 def test_transcription_counts_match_the_source():
-    """31 leaf categories and 62 alternatives, read off the source (docs/semantics.md#categories: nested wording expanded)."""
+    """31 leaf categories and 62 alternatives, read off the source (nested wording expanded as
+    docs/semantics.md#categories says)."""
     assert len(SOURCE["categories"]) == 31
     assert sum(len(c["alternatives"]) for c in SOURCE["categories"]) == 62
     assert len(ITEMS) == 61
