@@ -33,11 +33,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from livegate import corpus  # the seeded realistic generator
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere: bench/ is a folder of the repository
-
-from bench import corpus  # noqa: E402  (the seeded realistic generator)
-
 CACHE = Path(tempfile.gettempdir()) / "livegate-answer-corpus"
 
 
