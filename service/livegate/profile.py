@@ -10,15 +10,27 @@ Errors name the JSON path of the field (``goal.categories[2]``) and the problem.
 
 from __future__ import annotations
 
-import difflib
+import functools
 import json
+import time
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
 
-__all__ = ["MAX_COST", "MAX_COUNT", "MAX_LIST", "JsonError", "Profile", "ProfileError", "loads", "parse_profile"]
+__all__ = [
+    "MAX_COST",
+    "MAX_COUNT",
+    "MAX_LIST",
+    "JsonError",
+    "Profile",
+    "ProfileError",
+    "loads",
+    "nearest_ids",
+    "parse_profile",
+]
 
 MAX_LIST = 200
 """Longest list a profile may hold (the catalogue has fewer than 100 ids of any kind)."""
@@ -29,6 +41,9 @@ MAX_COST = 100_000
 
 MAX_ERRORS = 20
 """Unknown ids reported one by one (with their nearest valid ids); more are counted."""
+NEAREST_BUDGET = 0.002
+"""Seconds the nearest-id searches of one profile may take in all; unknown ids past it are
+listed without suggestions, so a rejection stays cheap whatever it holds."""
 
 Id = Annotated[str, Field(min_length=1, max_length=80)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -152,8 +167,29 @@ def _path(loc: tuple) -> str:
     return out or "(body)"
 
 
-def _unknown(field: str, value: str, valid: list[str], kind: str) -> dict[str, Any]:
-    nearest = difflib.get_close_matches(value, valid, n=3, cutoff=0.5)
+def _bigrams(text: str) -> frozenset[str]:
+    padded = f"^{text[:200]}$"
+    return frozenset(padded[i : i + 2] for i in range(len(padded) - 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _index(ids: tuple[str, ...]) -> tuple[tuple[str, frozenset[str], int], ...]:
+    """Each valid id with its character bigrams and their number: built once per collection of ids."""
+    return tuple((i, grams, len(grams)) for i in sorted(ids) for grams in (_bigrams(i),))
+
+
+def nearest_ids(value: str, ids: Iterable[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The ``n`` ids most like ``value`` (Dice coefficient of their character bigrams, at least
+    ``cutoff``), best first, ties by id. A few microseconds per id compared: the ids' bigrams are
+    indexed once, and the comparison is a set intersection."""
+    grams = _bigrams(value)
+    size = len(grams)
+    scored = [(-2 * len(grams & theirs) / (size + count), c) for c, theirs, count in _index(tuple(ids))]
+    return [c for score, c in sorted(scored)[:n] if -score >= cutoff]
+
+
+def _unknown(field: str, value: str, valid: Iterable[str], kind: str, *, search: bool = True) -> dict[str, Any]:
+    nearest = nearest_ids(value, valid) if search else []
     problem = f"unknown {kind} id {value!r}"
     if nearest:
         problem += "; did you mean " + " or ".join(repr(n) for n in nearest) + "?"
@@ -178,13 +214,14 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
 
     errors: list[dict[str, Any]] = []
     unlisted = 0
+    searched_until = time.perf_counter() + NEAREST_BUDGET
 
     def check(field: str, value: str, valid: dict, kind: str) -> None:
         nonlocal unlisted
         if value in valid:
             return
         if len(errors) < MAX_ERRORS:  # the nearest-id search is the costly part
-            errors.append(_unknown(field, value, sorted(valid), kind))
+            errors.append(_unknown(field, value, valid, kind, search=time.perf_counter() < searched_until))
         else:
             unlisted += 1
 

@@ -6,7 +6,7 @@
 ``GET /v1/catalogue``                 the catalogue (ETag, Cache-Control, 304)
 ``GET /v1/categories/<id>``           one category; 404 with the nearest ids
 ``GET /v1/items/<id>``                one item; 404 with the nearest ids
-``GET /v1/health``                    name, version, ruleset, engine state
+``GET /v1/health``                    name, version, ruleset, decision log, answer cache; 503 if degraded
 ``GET /openapi.json``                 the OpenAPI document
 ====================================  ==============================================
 
@@ -16,7 +16,6 @@ and ETag, the OpenAPI document) is kept in ``app.extensions["livegate.v1"]``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps
-from ..profile import JsonError, loads
+from ..profile import JsonError, loads, nearest_ids
 from .decisions import decisions
 from .errors import ApiError
 from .openapi import build_openapi
@@ -160,7 +159,7 @@ def _cached(body: bytes, etag: str) -> Response:
 def _lookup(kind: str, table: dict[str, bytes], id_: str) -> Response:
     body = table.get(id_)
     if body is None:
-        nearest = difflib.get_close_matches(id_, sorted(table), n=3, cutoff=0.5)
+        nearest = nearest_ids(id_, table)
         hint = ("; did you mean " + " or ".join(repr(n) for n in nearest) + "?") if nearest else ""
         raise ApiError(404, f"unknown_{kind}", f"unknown {kind} id {id_!r}{hint}", "id", nearest=nearest)
     return _cached(body, f"{_published().etag}-{hashlib.sha256(body).hexdigest()[:16]}")
@@ -206,18 +205,27 @@ def item(id_: str) -> Response:
 
 @v1.get("/health")
 def health() -> Response:
-    engine = decisions().engine
-    return _json(
+    """``ok`` (200), or ``degraded`` (503: a load balancer should send evaluations elsewhere) while
+    the decision log cannot be written, since every evaluation here would be refused."""
+    found = decisions()
+    state = found.health()
+    degraded = not state["decision_log"]["writable"]
+    response = _json(
         dumps(
             {
-                "status": "ok",
+                "status": "degraded" if degraded else "ok",
                 "name": "livegate",
                 "version": __version__,
-                "ruleset": engine.ruleset,
-                "engine_loaded": engine is not None,
+                "ruleset": found.engine.ruleset,
+                "engine_loaded": found.engine is not None,
+                **state,
             }
         )
     )
+    if degraded:
+        response.status_code = 503
+    response.cache_control.no_store = True
+    return response
 
 
 @contract_doc.get("/openapi.json")
