@@ -190,6 +190,8 @@ def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine)
         "version": livegate.__version__,
         "ruleset": engine.ruleset,
         "engine_loaded": True,
+        "decision_log": {"configured": False, "writable": True, "problem": None},
+        "answer_cache": {"entries": 0, "bytes": 0, "limit": 16 * 1024 * 1024, "max_entries": 1024},
     }
 
 

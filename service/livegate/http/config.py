@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["DEFAULTS", "ConfigError", "load_config"]
 
@@ -18,10 +19,14 @@ DEFAULTS: dict[str, Any] = {
     "DECISION_LOG": None,  # path of the JSON-Lines decision log; None: no log
     "POOL_SIZE": 4,  # clingo Controls per worker (concurrent evaluations)
     "ANSWER_CACHE": 1024,  # answers kept per worker for profiles asked again; 0: none
+    "ANSWER_CACHE_BYTES": 16 * 1024 * 1024,  # and the bytes they may take in all, per worker
     "FACTS_DIR": None,  # knowledge base folders; None: the shipped ones
     "LOGIC_DIR": None,
     "CATALOGUE_MAX_AGE": 300,  # Cache-Control max-age of the catalogue endpoints, seconds
     "ACCESS_LOG": True,  # one JSON line per request on the "livegate.access" logger
+    "PUBLIC_URL": None,  # the service's public base URL (https://host[/prefix]) for links; None: relative links
+    "READ_TIMEOUT": 10.0,  # livegate serve: seconds a request may take to arrive in full (then closed)
+    "MAX_CONNECTIONS": 1000,  # livegate serve: open connections per worker (more wait to be accepted)
     "ENGINE": None,  # a ready Engine to use instead of building one (tests, embedding)
 }
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
@@ -58,9 +63,20 @@ def _check(cfg: dict[str, Any]) -> None:
     number("MAX_CONTENT_LENGTH", 1, (int,))
     number("POOL_SIZE", 1, (int,))
     number("ANSWER_CACHE", 0, (int,))
+    number("ANSWER_CACHE_BYTES", 0, (int,))
+    number("READ_TIMEOUT", 0.1)
+    number("MAX_CONNECTIONS", 1, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
     if not isinstance(cfg["ACCESS_LOG"], bool):
         raise ConfigError(f"ACCESS_LOG (LIVEGATE_ACCESS_LOG) must be true or false, not {cfg['ACCESS_LOG']!r}")
+    if cfg["PUBLIC_URL"] is not None:
+        url = urlsplit(str(cfg["PUBLIC_URL"]))
+        if url.scheme not in ("http", "https") or not url.netloc or url.query or url.fragment:
+            raise ConfigError(
+                f"PUBLIC_URL (LIVEGATE_PUBLIC_URL) must be an http(s) URL without query or fragment, "
+                f"such as https://livegate.example.com, not {cfg['PUBLIC_URL']!r}"
+            )
+        cfg["PUBLIC_URL"] = str(cfg["PUBLIC_URL"]).rstrip("/")
     for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR"):
         if cfg[key] is not None:
             cfg[key] = str(cfg[key])

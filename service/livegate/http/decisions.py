@@ -6,23 +6,32 @@ validate, evaluate, log.
 ``ENGINE`` gives one), the decision log, and the cache of answers to profiles
 asked again. Blueprints reach it with :func:`decisions`.
 
-The answer cache keeps written answers (:class:`~livegate.answer.Shaped`:
-JSON bytes and a summary, immutable), keyed by what an answer is a function
-of: the profile's input atoms, its cost overrides, the language and whether
-explanations are asked. ``decision_id`` and the logs stay per request.
+The answer cache (:class:`AnswerCache`) keeps written answers
+(:class:`~livegate.answer.Shaped`: JSON bytes and a summary, immutable), keyed
+by what an answer is a function of: the profile's input atoms, its cost
+overrides, the language and whether explanations are asked; it is bounded by
+entries and by bytes. ``decision_id`` and the logs stay per request.
+
+A decision is logged when its answer is delivered: the API logs it before it
+answers (an answer that cannot be logged is withheld), the page once its answer
+is rendered (:meth:`Decisions.record`); only a logged decision's id reaches the
+access log.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
 from flask import Flask, current_app, g
 
 from ..answer import Shaped, dumps
@@ -32,14 +41,32 @@ from ..names import LANGUAGES
 from ..profile import Profile
 from .config import ConfigError
 
-__all__ = ["EXTENSION", "Decision", "DecisionLog", "DecisionLogError", "Decisions", "decisions", "init_app", "now"]
+__all__ = [
+    "EXTENSION",
+    "AnswerCache",
+    "Decision",
+    "DecisionLog",
+    "DecisionLogError",
+    "Decisions",
+    "decisions",
+    "init_app",
+    "now",
+]
 
 EXTENSION = "livegate.decisions"
 """Key of the app's :class:`Decisions` in ``app.extensions``."""
 
 
+LOGGER = logging.getLogger("livegate")
+"""Where the server tells its operator what it does not tell clients (the decision log's path)."""
+
+FAILURE_MEMORY = 30.0
+"""Seconds a failed write of the decision log keeps ``/v1/health`` degraded (unless a write succeeds)."""
+
+
 class DecisionLogError(RuntimeError):
-    """The decision log could not be written; the decision is withheld (an unlogged answer is unauditable)."""
+    """The decision log could not be written; the decision is withheld (an unlogged answer is unauditable).
+    Its message names no server path (the server's log does)."""
 
     status = 503
 
@@ -62,6 +89,7 @@ class DecisionLog:
                 f"DECISION_LOG (LIVEGATE_DECISION_LOG) {self.path} cannot be opened for appending: {exc.strerror}"
             ) from None
         self._lock = threading.Lock()
+        self._failed: tuple[float, str] | None = None  # when the last write failed, and why
 
     def write(self, entry: dict[str, Any]) -> None:
         line = dumps(entry) + b"\n"
@@ -73,11 +101,76 @@ class DecisionLog:
                 finally:
                     os.close(fd)
             if written != len(line):
-                raise OSError(0, f"only {written} of {len(line)} bytes written")
+                raise OSError(errno.EIO, f"only {written} of {len(line)} bytes written")
         except OSError as exc:
-            raise DecisionLogError(
-                f"the decision log {self.path} cannot be written: {exc.strerror}; the answer was withheld"
-            ) from None
+            reason = exc.strerror or type(exc).__name__
+            self._failed = (time.monotonic(), reason)
+            LOGGER.error("the decision log %s cannot be written: %s; the answer was withheld", self.path, reason)
+            raise DecisionLogError(f"the decision log cannot be written ({reason}); the answer was withheld") from None
+        self._failed = None
+
+    def problem(self) -> str | None:
+        """Why the log cannot be written now, or None: it cannot be opened for appending, or
+        the last write failed (less than :data:`FAILURE_MEMORY` seconds ago, none since)."""
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
+        except OSError as exc:
+            return f"cannot be opened for appending ({exc.strerror or type(exc).__name__})"
+        failed = self._failed
+        if failed is not None and time.monotonic() - failed[0] < FAILURE_MEMORY:
+            return f"the last write failed ({failed[1]})"
+        return None
+
+
+class AnswerCache:
+    """Written answers by key, least recently used first out, bounded by ``max_entries`` and by
+    ``max_bytes`` (an answer's JSON bytes and an allowance for its key and summary). Thread-safe."""
+
+    OVERHEAD = 1024
+    """Bytes counted for each entry besides its answer's JSON: the key's atoms and the summary."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._entries: OrderedDict[Any, tuple[Shaped, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def size(cls, shaped: Shaped) -> int:
+        """The bytes an entry is counted for."""
+        return len(shaped.body) + len(shaped.cheapest) + len(shaped.ruleset) + cls.OVERHEAD
+
+    def get(self, key: Any) -> Shaped | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Any, shaped: Shaped) -> None:
+        size = self.size(shaped)
+        if size > self.max_bytes or not self.max_entries:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (shaped, size)
+            self._bytes += size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def stats(self) -> dict[str, int]:
+        """Entries, their bytes and the limits, as ``/v1/health`` reports them."""
+        with self._lock:
+            return {
+                "entries": len(self._entries),
+                "bytes": self._bytes,
+                "limit": self.max_bytes,
+                "max_entries": self.max_entries,
+            }
 
 
 @dataclass(frozen=True)
@@ -91,36 +184,52 @@ class Decision:
 
 
 class Decisions:
-    """Validate → evaluate → log, with an optional cache of written answers (``answer_cache`` entries)."""
+    """Validate → evaluate → log, with an optional :class:`AnswerCache` (``answer_cache`` entries,
+    ``answer_cache_bytes`` bytes)."""
 
-    def __init__(self, engine: Engine, log: DecisionLog | None, *, answer_cache: int = 0, timeout: float | None):
+    def __init__(
+        self,
+        engine: Engine,
+        log: DecisionLog | None,
+        *,
+        answer_cache: int = 0,
+        answer_cache_bytes: int = 16 * 1024 * 1024,
+        timeout: float | None,
+    ):
         self.engine = engine
         self.log = log
         self.timeout = timeout
-        self._answers: LRUCache[tuple[Any, ...], Shaped] | None = LRUCache(answer_cache) if answer_cache else None
-        self._lock = threading.Lock()
+        self.answers = AnswerCache(answer_cache, answer_cache_bytes) if answer_cache and answer_cache_bytes else None
 
     def answer(self, profile: Profile, *, explain: bool, lang: str) -> Shaped:
         """The written answer of a validated profile, from the cache when it was asked before."""
         engine = self.engine
-        if self._answers is None:
+        if self.answers is None:
             return engine.answer(profile, explain=explain, lang=lang, timeout=self.timeout)
         key = (frozenset(engine.input_atoms(profile)), engine.overrides(profile), explain, lang)
-        with self._lock:
-            shaped = self._answers.get(key)
+        shaped = self.answers.get(key)
         if shaped is None:
             shaped = engine.answer(profile, explain=explain, lang=lang, timeout=self.timeout)
-            with self._lock:
-                self._answers[key] = shaped
+            self.answers.put(key, shaped)
         return shaped
 
-    def decide(self, data: Any, endpoint: str, *, explain: bool = True, lang: str = LANGUAGES[0]) -> Decision:
-        """Validate, evaluate and log one decoded profile."""
+    def decide(
+        self, data: Any, endpoint: str, *, explain: bool = True, lang: str = LANGUAGES[0], log: bool = True
+    ) -> Decision:
+        """Validate, evaluate and (unless ``log`` is false: the caller records it once it is
+        delivered) log one decoded profile."""
         profile = self.engine.parse(data)
         shaped = self.answer(profile, explain=explain, lang=lang)
         decision = Decision(data, profile, shaped, str(uuid.uuid4()))
-        g.decision_id = decision.decision_id
+        if log:
+            self.record(decision, endpoint)
+        return decision
+
+    def record(self, decision: Decision, endpoint: str) -> None:
+        """Log a decision (:class:`DecisionLogError` if that fails); from then on the request's
+        access-log line names it."""
         if self.log is not None:
+            shaped = decision.answer
             self.log.write(
                 {
                     "decision_id": decision.decision_id,
@@ -128,13 +237,23 @@ class Decisions:
                     "request_id": g.get("request_id"),
                     "endpoint": endpoint,
                     "ruleset": self.engine.ruleset,
-                    "profile": data,
+                    "profile": decision.data,
                     "eligible": list(shaped.eligible),
                     "cheapest_cost": shaped.cheapest_cost,
                     "cheapest_plans": [list(p) for p in shaped.cheapest_plans],
                 }
             )
-        return decision
+        g.decision_id = decision.decision_id
+
+    def health(self) -> dict[str, Any]:
+        """What ``/v1/health`` says of the decision log and the answer cache."""
+        problem = self.log.problem() if self.log is not None else None
+        return {
+            "decision_log": {"configured": self.log is not None, "writable": problem is None, "problem": problem},
+            "answer_cache": self.answers.stats()
+            if self.answers is not None
+            else {"entries": 0, "bytes": 0, "limit": 0, "max_entries": 0},
+        }
 
 
 def now() -> str:
@@ -149,7 +268,13 @@ def init_app(app: Flask) -> None:
     if engine is None:
         engine = Engine(Knowledge.load(cfg["FACTS_DIR"], cfg["LOGIC_DIR"]), pool_size=cfg["POOL_SIZE"])
     log = DecisionLog(cfg["DECISION_LOG"]) if cfg["DECISION_LOG"] else None
-    app.extensions[EXTENSION] = Decisions(engine, log, answer_cache=cfg["ANSWER_CACHE"], timeout=cfg["TIMEOUT"])
+    app.extensions[EXTENSION] = Decisions(
+        engine,
+        log,
+        answer_cache=cfg["ANSWER_CACHE"],
+        answer_cache_bytes=cfg["ANSWER_CACHE_BYTES"],
+        timeout=cfg["TIMEOUT"],
+    )
 
 
 def decisions() -> Decisions:

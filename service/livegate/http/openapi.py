@@ -98,7 +98,34 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
         _node(schemas, path)["enum"] = sorted(getattr(catalogue, vocabulary))
     _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
     _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
+    _health_state(schemas["Health"])
     return schemas
+
+
+def _health_state(health: dict[str, Any]) -> None:
+    """What ``/v1/health`` reports beyond :class:`livegate.models.Health`: ``degraded`` and the
+    state of the decision log and the answer cache (the models module is to declare them)."""
+    health["properties"]["status"] = {"type": "string", "enum": ["ok", "degraded"], "title": "Status"}
+    counts = {name: {"type": "integer", "minimum": 0} for name in ("entries", "bytes", "limit", "max_entries")}
+    health["properties"]["decision_log"] = {
+        "type": "object",
+        "description": "Whether decisions can be logged; `problem` says why not (no server path).",
+        "properties": {
+            "configured": {"type": "boolean"},
+            "writable": {"type": "boolean"},
+            "problem": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+        "required": ["configured", "writable", "problem"],
+        "additionalProperties": False,
+    }
+    health["properties"]["answer_cache"] = {
+        "type": "object",
+        "description": "The worker's answer cache: entries, their bytes and the limits.",
+        "properties": counts,
+        "required": list(counts),
+        "additionalProperties": False,
+    }
+    health["required"] = [*health.get("required", []), "decision_log", "answer_cache"]
 
 
 def _node(schemas: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
@@ -230,9 +257,15 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "/v1/health": {
                 "get": {
                     "operationId": "health",
-                    "summary": "Name, version, ruleset and engine state",
+                    "summary": "Name, version, ruleset, decision log and answer cache",
                     "tags": ["service"],
-                    "responses": {"200": _response("The service is up.", "Health")},
+                    "responses": {
+                        "200": _response("The service is up.", "Health"),
+                        "503": _response(
+                            "Degraded: the decision log cannot be written, so every evaluation here is refused.",
+                            "Health",
+                        ),
+                    },
                 }
             },
             "/openapi.json": {
@@ -253,8 +286,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "schemas": schemas,
             "headers": {
                 REQUEST_ID_HEADER: _header(
-                    "The client's X-Request-Id if it sent a usable one (1–128 visible "
-                    "ASCII characters), else a generated one."
+                    "The client's X-Request-Id if it sent one usable one (1–128 visible "
+                    "ASCII characters other than the comma), else a generated one."
                 ),
                 RULESET_DIGEST_HEADER: _header(
                     "Digest of facts/ + logic/ that answered.", pattern=r"^sha256:[0-9a-f]{64}$"
