@@ -6,7 +6,8 @@ app and so once per worker under ``livegate serve``
 (:func:`livegate.http.decisions.init_app`), the blueprints (the v1 API, the
 OpenAPI document, the interactive ``/docs/`` page, the web page), the error
 handler, and what every response carries: ``X-Request-Id``, the ruleset
-headers and one JSON access-log line.
+headers, the security headers (:mod:`livegate.http.headers`) and one JSON
+access-log line. ``OPTIONS`` is answered ``204`` with ``Allow``.
 
 No app and no mutable state live at module level; request state stays in the
 request (``flask.g``).
@@ -28,6 +29,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 from .answer import dumps
 from .http import api, decisions, errors
 from .http.config import load_config
+from .http.headers import API_CSP, COMMON, docs_csp
 from .http.openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
 from .profile import ProfileError
 from .solver import EvaluationTimeout
@@ -38,7 +40,9 @@ __all__ = ["ACCESS_LOGGER", "create_app"]
 ACCESS_LOGGER = "livegate.access"
 """The logger of the per-request JSON line."""
 
-_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+_REQUEST_ID = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,128}")
+"""An X-Request-Id echoed as sent: 1–128 visible ASCII characters but the comma (two headers
+arrive joined by one, and neither is then the client's id)."""
 
 
 class _JsonProvider(JSONProvider):
@@ -56,6 +60,16 @@ class _JsonProvider(JSONProvider):
         return Response(body, mimetype="application/json")
 
 
+class _Flask(Flask):
+    """Flask, answering ``OPTIONS`` with ``204 No Content`` and ``Allow`` (not an empty ``200`` page)."""
+
+    def make_default_options_response(self) -> Response:
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
+
+
 def _begin() -> None:
     g.started = time.perf_counter()
     sent = request.headers.get(REQUEST_ID_HEADER, "")
@@ -65,6 +79,11 @@ def _begin() -> None:
 def _finish(response: Response) -> Response:
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
+    for name, value in COMMON.items():
+        response.headers.setdefault(name, value)
+    if "Content-Security-Policy" not in response.headers:  # the pages set their own
+        docs_page = request.blueprint == "docs" and response.mimetype == "text/html" and not response.is_streamed
+        response.headers["Content-Security-Policy"] = docs_csp(response.get_data()) if docs_page else API_CSP
     found = current_app.extensions.get(decisions.EXTENSION)
     if found is not None:
         response.headers[RULESET_DIGEST_HEADER] = found.engine.ruleset["digest"]
@@ -89,7 +108,7 @@ def _finish(response: Response) -> Response:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, the engine, the routes and the error handler."""
-    app = Flask(__name__)
+    app = _Flask(__name__)
     app.config.update(load_config(config))
     app.json = _JsonProvider(app)
     decisions.init_app(app)

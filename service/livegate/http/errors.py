@@ -10,15 +10,19 @@ and :class:`~livegate.http.decisions.DecisionLogError`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
 
-__all__ = ["ApiError", "error_response", "register"]
+__all__ = ["ApiError", "error_response", "plain_error", "register"]
 
 
 class ApiError(Exception):
@@ -36,6 +40,10 @@ def error_response(exc: Exception) -> Response:
     """The one error handler: every error as ``{"error": {...}}`` with its status."""
     if isinstance(exc, HTTPException):
         response = exc.get_response()  # keeps headers such as Allow on a 405
+        if isinstance(exc, RequestRedirect):
+            # werkzeug builds the new URL from the Host header; a relative one cannot point elsewhere
+            target = urlsplit(exc.new_url)
+            response.headers["Location"] = (target.path or "/") + (f"?{target.query}" if target.query else "")
         status = exc.code or 500
         message = exc.description or exc.name
         if isinstance(exc, NotFound):
@@ -64,3 +72,17 @@ def register(app: Flask, *exception_classes: type[Exception]) -> None:
     """Answer werkzeug's HTTP errors and each of ``exception_classes`` with :func:`error_response`."""
     for exc_class in (HTTPException, ApiError, *exception_classes):
         app.register_error_handler(exc_class, error_response)
+
+
+def plain_error(status: int, code: str, message: str, headers: Iterable[tuple[str, str]] = ()) -> bytes:
+    """A whole HTTP/1.1 answer in the error shape, for the server to write where no app runs (a
+    request that did not arrive in time); it closes the connection."""
+    body = dumps({"error": {"code": code, "message": message, "field": None, "request_id": None}}) + b"\n"
+    head = [
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+        "Connection: close",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in headers),
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body

@@ -19,12 +19,17 @@ engine reports (``item_costs``) times the shortfall it reports.
 Every asset is served from the package (``static/``); responses carry a
 Content-Security-Policy that forbids any other origin. The page works without
 JavaScript; ``livegate.js`` only enhances it.
+
+A page's evaluation is logged once the page is rendered (:func:`_delivered`):
+not for an error page, nor for ``HEAD``. Links are relative, or built on the
+configured ``PUBLIC_URL``, never on the request's Host header.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -36,7 +41,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from ..contract import ELIGIBLE
-from ..http.decisions import DecisionLogError, decisions
+from ..http.decisions import Decision, DecisionLogError, decisions
+from ..http.headers import PAGE_CSP
 from ..kb import Category
 from ..names import LANGUAGES
 from ..profile import ProfileError
@@ -49,11 +55,11 @@ __all__ = ["CSP", "web"]
 
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+CSP = PAGE_CSP
 """Content-Security-Policy of every page: nothing but this server, no inline script or style."""
+
+_PLAN = re.compile(r"[0-9]{1,4}")
+"""A plan number as the checklist links write it (ASCII digits only: ``'²'.isdigit()`` is true)."""
 
 _SITE = "livegate.web"
 
@@ -88,6 +94,12 @@ def _profile_pairs() -> list[tuple[str, str]]:
     return [(k, v) for k, v in _pairs() if k != "plan"]
 
 
+def _public(path: str) -> str:
+    """A link to ``path`` on this service: on ``PUBLIC_URL`` if configured, else relative."""
+    base = current_app.config["PUBLIC_URL"]
+    return base + path if base else path
+
+
 def _url(endpoint: str, pairs: list[tuple[str, str]] | None = None, **values: Any) -> str:
     return url_for(endpoint, **values) + _query(_profile_pairs() if pairs is None else pairs)
 
@@ -112,10 +124,21 @@ def _whatif_url(form: FormState, item: str, shortfall: int) -> str:
 
 # -- evaluation -----------------------------------------------------------------------------
 def _evaluate(form: FormState) -> tuple[Any, dict[str, Any]]:
-    """The engine's parsed profile and answer (in the page's language); the decision is logged like the API's."""
-    endpoint = (request.endpoint or "").split(".")[-1]
-    decision = decisions().decide(form.to_profile(), f"web:{endpoint}", lang=_lang())
+    """The engine's parsed profile and answer (in the page's language). The decision is logged
+    like the API's, but only once the page is rendered (:func:`_delivered`)."""
+    decision = decisions().decide(form.to_profile(), "", lang=_lang(), log=False)
+    g.pending_decision = decision
     return decision.profile, decision.answer.json()
+
+
+def _delivered(response: Response) -> Response:
+    """Log the decision the page was rendered from, now that it will be delivered (not for ``HEAD``,
+    whose page is not): a :class:`DecisionLogError` replaces the page by the 503 page."""
+    decision: Decision | None = g.pop("pending_decision", None)
+    if decision is not None and request.method != "HEAD":
+        endpoint = (request.endpoint or "").split(".")[-1]
+        decisions().record(decision, f"web:{endpoint}")
+    return response
 
 
 def _now() -> str:
@@ -286,7 +309,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
         site=_site(),
         ruleset=decisions().engine.ruleset,
         lang_toggle=_lang_toggle(),
-        decision_id=g.get("decision_id"),
+        decision_id=pending.decision_id if (pending := g.get("pending_decision")) is not None else None,
         **context,
     )
     return Response(body, status=status, mimetype="text/html")
@@ -295,9 +318,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 # -- routes ------------------------------------------------------------------------------------
 @web.after_request
 def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = PAGE_CSP  # the others: livegate.app, on every response
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-cache"
         response.headers["Vary"] = "Accept-Language"
@@ -323,7 +344,7 @@ def index() -> Response:
                 answer=answer,
                 plans=_plans(profile, form, answer),
                 rows=_category_rows(profile, form, answer),
-                share_url=request.url,
+                share_url=_public(url_for("web.index") + _query(_pairs())),
             )
             words = Words(_lang(), _site())
             context["plan_diagrams"] = [
@@ -341,7 +362,7 @@ def index() -> Response:
                 for p in context["plans"][:1]
                 for c in p["plan"]["categories"]
             ]
-    return _page("web/index.html", status, **context)
+    return _delivered(_page("web/index.html", status, **context))
 
 
 def _category_or_404(id_: str) -> Category:
@@ -365,14 +386,16 @@ def category(id_: str) -> Response:
         ]
     words = Words(_lang(), _site())
     svg = Markup(render(_diagram(words, id_, form if form.present else None, entry)))
-    return _page(
-        "web/category.html",
-        info=info,
-        entry=entry,
-        form=form,
-        sets=rows,
-        svg=svg,
-        back=_url("web.index") + f"#cat-{id_}",
+    return _delivered(
+        _page(
+            "web/category.html",
+            info=info,
+            entry=entry,
+            form=form,
+            sets=rows,
+            svg=svg,
+            back=_url("web.index") + f"#cat-{id_}",
+        )
     )
 
 
@@ -385,7 +408,7 @@ def diagram(id_: str) -> Response:
         _, answer = _evaluate(form)
         entry = next(e for e in answer["categories"] if e["id"] == id_)
     svg = render(_diagram(Words(_lang(), _site()), id_, form if form.present else None, entry))
-    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml")
+    return _delivered(Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml"))
 
 
 def _checklist_data() -> dict[str, Any]:
@@ -396,12 +419,12 @@ def _checklist_data() -> dict[str, Any]:
     _profile, answer = _evaluate(form)
     plans = answer["cheapest"]["plans"]
     raw = request.args.get("plan", "0")
-    index = int(raw) if raw.isdigit() else -1
+    index = int(raw) if _PLAN.fullmatch(raw) else -1
     if plans and not 0 <= index < len(plans):
         raise NotFound(f"plan {raw}")
     plan = plans[index] if plans else None
     rows = _missing_rows(answer, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
-    share = url_for("web.index", _external=True) + _query(_profile_pairs())
+    share = _public(url_for("web.index") + _query(_profile_pairs()))
     return {
         "form": form,
         "answer": answer,
@@ -416,7 +439,7 @@ def _checklist_data() -> dict[str, Any]:
 
 @web.get("/checklist")
 def checklist() -> Response:
-    return _page("web/checklist.html", **_checklist_data())
+    return _delivered(_page("web/checklist.html", **_checklist_data()))
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:
@@ -429,10 +452,12 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 def checklist_md() -> Response:
     data = _checklist_data()
     words = Words(_lang(), _site())
-    return _download(
-        render_template("web/checklist.md", w=words, site=_site(), ruleset=decisions().engine.ruleset, **data),
-        "text/markdown",
-        "livegate-checklist.md",
+    return _delivered(
+        _download(
+            render_template("web/checklist.md", w=words, site=_site(), ruleset=decisions().engine.ruleset, **data),
+            "text/markdown",
+            "livegate-checklist.md",
+        )
     )
 
 
@@ -469,27 +494,32 @@ def checklist_csv() -> Response:
                 categories,
             ]
         )
-    return _download("\ufeff" + out.getvalue(), "text/csv", "livegate-checklist.csv")
+    return _delivered(_download("\ufeff" + out.getvalue(), "text/csv", "livegate-checklist.csv"))
 
 
 # -- errors on the pages are pages too (the API's errors stay JSON) -------------------------
+# An error page delivers no answer: the evaluation it may follow is not logged, nor named.
 @web.errorhandler(ProfileError)
 def _profile_error(exc: ProfileError) -> Response:
+    g.pop("pending_decision", None)
     return _page("web/error.html", exc.status, errors=exc.errors, message=None)
 
 
 @web.errorhandler(NotFound)
 def _not_found(exc: NotFound) -> Response:
+    g.pop("pending_decision", None)
     words = Words(_lang(), _site())
     return _page("web/error.html", 404, errors=[], message=words.t("not_found", what=exc.description))
 
 
 @web.errorhandler(EvaluationTimeout)
 def _timeout(exc: EvaluationTimeout) -> Response:
+    g.pop("pending_decision", None)
     return _page("web/error.html", exc.status, errors=[], message=Words(_lang(), _site()).t("timeout"))
 
 
 @web.errorhandler(DecisionLogError)
 def _unavailable(exc: DecisionLogError) -> Response:
+    g.pop("pending_decision", None)
     words = Words(_lang(), _site())
     return _page("web/error.html", exc.status, errors=[], message=words.t("unavailable", message=str(exc)))
