@@ -4,8 +4,12 @@ The master process only checks the configuration and the knowledge base, binds
 the socket and supervises; each worker process builds its own app with
 :func:`livegate.app.create_app` when it boots, so the engine is grounded in the
 worker before it accepts its first request (no clingo state crosses a fork).
-Workers are ``gthread`` workers: each serves ``threads`` requests at once,
-with one clingo Control per thread (the engine's pool).
+Each worker is a :class:`~livegate.http.worker.BufferingWorker`, gunicorn's
+``gthread`` worker whose event loop reads each request in full before a thread
+gets it: each serves ``threads`` requests at once, with one clingo Control per
+thread (the engine's pool), while slow and idle connections (up to
+``MAX_CONNECTIONS`` per worker, each closed after ``READ_TIMEOUT`` without a
+whole request) wait in the event loop.
 
 SIGTERM stops gracefully (in-flight requests finish, up to ``graceful_timeout``);
 SIGINT (Ctrl-C) stops at once; both exit 0. Access-log lines (JSON, one per
@@ -15,6 +19,7 @@ request) go to stdout, gunicorn's own messages to stderr.
 from __future__ import annotations
 
 import logging
+import resource
 import signal
 import sys
 from typing import Any
@@ -67,6 +72,16 @@ def _access_logging() -> None:
         logger.propagate = False
 
 
+def _allow_descriptors(connections: int) -> None:
+    """Raise the soft limit of open files so that a worker can hold ``connections`` sockets
+    (and its own files); as far as the hard limit allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+
+
 def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -103,8 +118,9 @@ def serve(
     options = {
         "bind": _bind(host, port),
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "livegate.http.worker.BufferingWorker",
         "threads": threads,
+        "worker_connections": checked["MAX_CONNECTIONS"],
         "graceful_timeout": graceful_timeout,
         "timeout": max(30, int(checked["TIMEOUT"] * 4)),
         "proc_name": "livegate",
@@ -114,6 +130,7 @@ def serve(
         "control_socket_disable": True,
         "preload_app": False,
     }
+    _allow_descriptors(checked["MAX_CONNECTIONS"])
     try:
         LivegateServer(options, config).run()
     except SystemExit as exc:

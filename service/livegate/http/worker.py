@@ -1,0 +1,316 @@
+"""The gunicorn worker of ``livegate serve``: gunicorn's threaded worker, with
+request reading taken off the threads.
+
+gunicorn's ``gthread`` worker gives a connection to one of its threads as soon
+as a byte arrives, and that thread then reads the rest of the request from the
+socket: a client that sends its headers and then a byte of body now and then
+holds the thread, and with it one of the worker's few solver slots, for as
+long as it likes. Eight such clients stopped a two-worker service.
+
+:class:`BufferingWorker` reads every request in the worker's event loop (the
+selector of gunicorn's main thread, which already watches kept-alive
+connections) into a buffer of its connection, and hands the connection to a
+thread only once the request has arrived in full: the head (at most
+:data:`MAX_HEAD_BYTES`) and the body (by ``Content-Length`` or chunked
+framing, up to ``MAX_CONTENT_LENGTH``). The thread's parser (gunicorn's own,
+unchanged: it alone decides what is valid HTTP) then reads from that buffer.
+A slow or idle client therefore costs a buffer and a file descriptor, not a
+thread. The limits:
+
+- ``READ_TIMEOUT`` (app configuration, default 10 s): a connection that has
+  not delivered a whole request within that time of being opened (or of its
+  previous answer, or of the first byte of a request on a kept-alive
+  connection) is closed; with ``408`` if a request had begun. Checked once a
+  second, so closed within ``READ_TIMEOUT`` + 1 s.
+- gunicorn's ``worker_connections`` (``MAX_CONNECTIONS``, default 1000): past
+  it, the worker stops accepting until a connection ends (the kernel queues
+  the rest); buffers are therefore bounded by ``MAX_CONNECTIONS`` ×
+  (``MAX_HEAD_BYTES`` + ``MAX_CONTENT_LENGTH``).
+- a thread's own socket operations (reading what the framing here could not
+  foresee, writing an answer to a client that does not read it) time out
+  after ``READ_TIMEOUT`` each.
+
+A body over ``MAX_CONTENT_LENGTH`` is not read: the request is handed over at
+the end of its head, the app answers 413, and the answer says
+``Connection: close`` (its body is never drained). gunicorn's request parser
+and limits (request line, header count and size) apply as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import selectors
+import socket
+import time
+from functools import partial
+from typing import Any
+
+from gunicorn import http
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from .errors import plain_error
+from .headers import API_HEADERS
+
+__all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
+
+MAX_HEAD_BYTES = 32 * 1024
+"""Largest request head (request line and headers) read before a request is refused with 431."""
+
+MORE, COMPLETE, HAND_OVER, HEAD_TOO_LARGE = "more", "complete", "hand over", "head too large"
+"""What :func:`frame` says of a buffer: wait for more bytes; a whole request is there; give it
+to gunicorn's parser as it is (unclear framing, or a body over the limit: the parser or the app
+answers, and the connection is closed after); the head is too large."""
+
+_CHUNK_LINE = 1024
+"""Longest chunk-size line (with extensions) waited for."""
+
+
+def frame(buf: bytes | bytearray, body_limit: int) -> tuple[str, bool]:
+    """Whether ``buf`` begins with a whole HTTP/1 request: (one of the states above, whether the
+    request expects ``100 Continue`` before its body).
+
+    This only decides *when* a request is handed to gunicorn's parser; the parser decides whether
+    it is valid. Anything this does not understand is handed over at once and its connection
+    closed after the answer, so a disagreement costs at most one socket timeout, never a request
+    served from the wrong bytes."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return (HEAD_TOO_LARGE if len(buf) > MAX_HEAD_BYTES else MORE), False
+    if end + 4 > MAX_HEAD_BYTES:
+        return HEAD_TOO_LARGE, False
+    lines = bytes(buf[:end]).split(b"\r\n")
+    lengths, codings, expect = set(), [], False
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        if not colon:
+            return HAND_OVER, False
+        name, value = name.strip().lower(), value.strip()
+        if name == b"content-length":
+            lengths.add(value)
+        elif name == b"transfer-encoding":
+            codings += [c.strip().lower() for c in value.split(b",")]
+        elif name == b"expect":
+            expect = value.lower() == b"100-continue" and lines[0].endswith(b"HTTP/1.1")
+    start = end + 4
+    if codings:
+        if lengths or codings[-1] != b"chunked":
+            return HAND_OVER, False
+        return _chunked(buf, start, body_limit), expect
+    if not lengths:
+        return COMPLETE, False
+    if len(lengths) > 1:
+        return HAND_OVER, False
+    raw = lengths.pop()
+    if not raw.isdigit() or len(raw) > 18:
+        return HAND_OVER, False
+    length = int(raw)
+    if length > body_limit:
+        return HAND_OVER, False
+    return (COMPLETE if len(buf) >= start + length else MORE), expect and length > 0
+
+
+def _chunked(buf: bytes | bytearray, pos: int, body_limit: int) -> str:
+    total = 0
+    while True:
+        eol = buf.find(b"\r\n", pos)
+        if eol < 0:
+            return HAND_OVER if len(buf) - pos > _CHUNK_LINE else MORE
+        size_text = bytes(buf[pos:eol]).split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            return HAND_OVER
+        if size_text.startswith((b"-", b"+", b"0x", b"0X")):
+            return HAND_OVER
+        if size == 0:  # the last chunk, then trailer lines, then an empty line
+            if buf[eol + 2 : eol + 4] == b"\r\n":
+                return COMPLETE
+            if len(buf) < eol + 4:
+                return MORE
+            trailers_end = buf.find(b"\r\n\r\n", eol + 2)
+            if trailers_end < 0:
+                return HEAD_TOO_LARGE if len(buf) - eol > MAX_HEAD_BYTES else MORE
+            return COMPLETE
+        total += size
+        if total > body_limit:
+            return HAND_OVER
+        pos = eol + 2 + size + 2
+        if len(buf) < pos:
+            return MORE
+        if buf[pos - 2 : pos] != b"\r\n":
+            return HAND_OVER
+
+
+class _TimedSocket(socket.socket):
+    """A connection's socket whose blocking mode has a time bound (``io_timeout`` seconds for
+    each operation): gunicorn's threads switch the socket to blocking mode to read and write."""
+
+    io_timeout: float = 10.0
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            self.settimeout(self.io_timeout)
+        else:
+            super().setblocking(False)
+
+
+def _timed(sock: socket.socket, timeout: float) -> _TimedSocket:
+    timed = _TimedSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
+    timed.io_timeout = timeout
+    return timed
+
+
+class _Reading:
+    """A connection whose request is being read: its buffer and its deadline."""
+
+    __slots__ = ("buf", "continued", "deadline")
+
+    def __init__(self, deadline: float):
+        self.buf = bytearray()
+        self.deadline = deadline
+        self.continued = False
+
+
+class BufferingWorker(ThreadWorker):
+    """gunicorn's ``gthread`` worker whose threads are given whole requests (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.reading: dict[TConn, _Reading] = {}
+        self.read_timeout = 10.0
+        self.body_limit = 64 * 1024
+
+    @classmethod
+    def check_config(cls, cfg: Any, log: Any) -> None:
+        super().check_config(cfg, log)
+        if cfg.is_ssl:
+            raise RuntimeError("livegate's worker reads plain HTTP/1: terminate TLS in front of it")
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        config = getattr(self.wsgi, "config", {})
+        self.read_timeout = float(config.get("READ_TIMEOUT", self.read_timeout))
+        self.body_limit = int(config.get("MAX_CONTENT_LENGTH", self.body_limit))
+
+    # -- connections in ----------------------------------------------------------------
+    def accept(self, listener: Any) -> None:
+        try:
+            client, address = listener.accept()
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                return
+            raise
+        self.nr_conns += 1
+        conn = TConn(self.cfg, _timed(client, self.read_timeout), address, listener.getsockname())
+        self._read(conn)
+
+    def enqueue_req(self, conn: TConn) -> None:
+        """Every way to a thread passes here: a kept-alive connection that became readable, or one
+        with a pipelined request already read. Only a whole request goes on."""
+        self._read(conn)
+
+    def on_client_socket_readable(self, conn: TConn, client: Any) -> None:
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self._read(conn)
+
+    # -- reading -----------------------------------------------------------------------
+    def _read(self, conn: TConn) -> None:
+        state = _Reading(time.monotonic() + self.read_timeout)
+        if conn.parser is not None:  # bytes read ahead by the previous request's parser
+            state.buf += conn.parser.unreader.take_buffered()
+        self.reading[conn] = state
+        conn.sock.setblocking(False)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        if state.buf:
+            self._advance(conn, state)
+
+    def _on_readable(self, conn: TConn, client: Any) -> None:
+        state = self.reading.get(conn)
+        if state is None:
+            return
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop(conn)
+            return
+        if not data:  # the client closed its side: what it sent is all there is
+            if state.buf:
+                self._hand_over(conn, state, close=True)
+            else:
+                self._drop(conn)
+            return
+        state.buf += data
+        self._advance(conn, state)
+
+    def _advance(self, conn: TConn, state: _Reading) -> None:
+        """Hand the request over, or refuse it, once its bytes allow."""
+        status, expect = frame(state.buf, self.body_limit)
+        if status == MORE:
+            if expect and not state.continued:
+                state.continued = True
+                self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+        elif status == HEAD_TOO_LARGE:
+            self._refuse(conn, 431, "request_header_fields_too_large", "the request head is too large")
+        else:
+            self._hand_over(conn, state, close=status == HAND_OVER)
+
+    def _leave(self, conn: TConn) -> None:
+        """Stop reading ``conn`` in the event loop."""
+        if self.reading.pop(conn, None) is not None:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+
+    def _hand_over(self, conn: TConn, state: _Reading, *, close: bool) -> None:
+        self._leave(conn)
+        if conn.parser is None:
+            conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
+        conn.parser.unreader.unread(bytes(state.buf))
+        conn.data_ready = True
+        conn.livegate_close = close
+        super().enqueue_req(conn)
+
+    def _send(self, conn: TConn, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            conn.sock.send(data)
+
+    def _refuse(self, conn: TConn, status: int, code: str, message: str) -> None:
+        self._send(conn, plain_error(status, code, message, API_HEADERS))
+        self._drop(conn)
+
+    def _drop(self, conn: TConn) -> None:
+        self._leave(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self) -> None:
+        """Close the connections whose request has not arrived in time (and, once the worker is
+        stopping, those that have not begun one)."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn, state in list(self.reading.items()):
+            if state.deadline <= now:
+                if state.buf:
+                    self._refuse(
+                        conn,
+                        408,
+                        "request_timeout",
+                        f"the request did not arrive within {self.read_timeout:g} s (LIVEGATE_READ_TIMEOUT)",
+                    )
+                else:
+                    self._drop(conn)
+            elif not self.alive and not state.buf:
+                self._drop(conn)
+
+    # -- requests --------------------------------------------------------------------------
+    def handle_request(self, req: Any, conn: TConn) -> bool:
+        if getattr(conn, "livegate_close", False):
+            req.must_close = True  # its body (if any) was not read: the connection cannot carry another
+        # this worker sent 100 Continue itself if the body was awaited; a request handed over
+        # without its body is answered without asking for it
+        req._expected_100_continue = False
+        result: bool = super().handle_request(req, conn)
+        return result
