@@ -21,6 +21,7 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
@@ -81,6 +82,12 @@ def _finish(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id
     for name, value in COMMON.items():
         response.headers.setdefault(name, value)
+    location = response.headers.get("Location")
+    if location:
+        # werkzeug's own redirects (//v1//health, /docs) are built on the Host header: keep the path only
+        target = urlsplit(location)
+        if target.netloc and target.netloc == request.host:
+            response.headers["Location"] = (target.path or "/") + (f"?{target.query}" if target.query else "")
     if "Content-Security-Policy" not in response.headers:  # the pages set their own
         docs_page = request.blueprint == "docs" and response.mimetype == "text/html" and not response.is_streamed
         response.headers["Content-Security-Policy"] = docs_csp(response.get_data()) if docs_page else API_CSP

@@ -13,11 +13,9 @@ import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
@@ -40,10 +38,6 @@ def error_response(exc: Exception) -> Response:
     """The one error handler: every error as ``{"error": {...}}`` with its status."""
     if isinstance(exc, HTTPException):
         response = exc.get_response()  # keeps headers such as Allow on a 405
-        if isinstance(exc, RequestRedirect):
-            # werkzeug builds the new URL from the Host header; a relative one cannot point elsewhere
-            target = urlsplit(exc.new_url)
-            response.headers["Location"] = (target.path or "/") + (f"?{target.query}" if target.query else "")
         status = exc.code or 500
         message = exc.description or exc.name
         if isinstance(exc, NotFound):

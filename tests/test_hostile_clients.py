@@ -1,0 +1,346 @@
+"""``livegate serve`` under hostile clients, from this process, on loopback only (issue 12).
+
+- 256 connections that send headers and a trickle of body and 256 that send nothing neither
+  slow ``/v1/health`` past 100 ms (p99) nor make an evaluation fail, and the server closes every
+  one of them within ``READ_TIMEOUT`` (+ the one-second sweep).
+- 16 clients sending profiles of 20 near-miss ids each do not push a concurrent valid request's
+  p99 over 50 ms.
+- 10,000 requests with distinct cost overrides leave each worker's RSS within +20 % of what it
+  was after the first 1,000; ``/v1/health`` reports the answer cache within its byte limit.
+- HTTP details: two pipelined requests are both answered; a 413 for a ``Content-Length`` body
+  says ``Connection: close`` (and closes); ``Expect: 100-continue`` gets one ``100``; two
+  ``X-Request-Id`` headers are not echoed joined.
+
+Every loop is bounded by a count and a time.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import http.client
+import json
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from livegate import Knowledge
+from livegate.http.config import DEFAULTS
+
+from tests.support.server import EXAMPLES, HOST, ROOT, Server, rss_kib, send
+
+READ_TIMEOUT = DEFAULTS["READ_TIMEOUT"]
+SWEEP = 1.0
+"""The worker looks for connections past their deadline once a second."""
+SLOW, IDLE = 256, 256
+EXAMPLE = json.loads(EXAMPLES[0].read_bytes())
+SLOW_HEAD = b"POST /v1/cheapest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+
+
+def _p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def _timed(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, float]:
+    started = time.perf_counter()
+    status = send(port, method, path, body, "application/json" if body else None, timeout=5)[0]
+    return status, time.perf_counter() - started
+
+
+@pytest.fixture
+def running_server():
+    """``livegate serve`` as its defaults have it: 2 workers of 4 threads."""
+    with Server(workers=2, threads=4) as server:
+        yield server
+
+
+# -- slow and idle connections ---------------------------------------------------------------------
+@pytest.mark.slow
+def test_256_slow_and_256_idle_connections_neither_stop_the_service_nor_stay_open(running_server):
+    port = running_server.port
+    selector = selectors.DefaultSelector()
+    opened: dict[socket.socket, float] = {}
+    closed: dict[socket.socket, float] = {}
+    answers: dict[socket.socket, bytes] = collections.defaultdict(bytes)
+    slow = []
+    for k in range(SLOW + IDLE):
+        s = socket.create_connection((HOST, port), timeout=5)
+        if k < SLOW:
+            s.sendall(SLOW_HEAD + b'{"sub')
+            slow.append(s)
+        s.setblocking(False)
+        opened[s] = time.monotonic()
+        selector.register(s, selectors.EVENT_READ)
+
+    health: list[float] = []
+    evaluations: list[int] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        body = json.dumps(EXAMPLE).encode()
+        for n in range(2000):
+            if stop.is_set():
+                return
+            try:
+                status, took = _timed(port, "GET", "/v1/health")
+                health.append(took)
+                if status != 200:
+                    failures.append(f"health {status}")
+                if n % 4 == 0:
+                    evaluations.append(_timed(port, "POST", "/v1/cheapest", body)[0])
+            except OSError as exc:
+                failures.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(0.02)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        deadline = max(opened.values()) + READ_TIMEOUT + SWEEP + 3
+        trickle = time.monotonic() + 1
+        while len(closed) < len(opened) and time.monotonic() < deadline:
+            for key, _ in selector.select(0.05):
+                s = key.fileobj
+                try:
+                    data = s.recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if data:
+                    answers[s] += data
+                else:
+                    closed[s] = time.monotonic()
+                    selector.unregister(s)
+            if time.monotonic() >= trickle:  # one more byte of body a second on each slow connection
+                trickle += 1
+                for s in slow:
+                    if s not in closed:
+                        with contextlib.suppress(OSError):
+                            s.send(b"x")
+    finally:
+        stop.set()
+        prober.join(timeout=30)
+        for s in opened:
+            s.close()
+
+    assert not failures, failures[:10]
+    assert len(health) >= 100, f"only {len(health)} health probes answered"
+    assert _p99(health) <= 0.100, f"/v1/health p99 {_p99(health) * 1000:.0f} ms over {len(health)} probes"
+    assert evaluations and set(evaluations) == {200}, collections.Counter(evaluations)
+    assert len(closed) == len(opened), f"{len(opened) - len(closed)} connections still open"
+    lasted = [closed[s] - opened[s] for s in opened]
+    assert max(lasted) <= READ_TIMEOUT + SWEEP + 0.5, f"a connection lasted {max(lasted):.1f} s"
+    assert min(lasted[:SLOW]) >= READ_TIMEOUT - 0.5, "a slow connection was closed before its time"
+    assert all(answers[s].startswith(b"HTTP/1.1 408 ") for s in slow), "a slow request was not told 408"
+    assert all(b"request_timeout" in answers[s] for s in slow)
+
+
+# -- rejections ------------------------------------------------------------------------------------
+def _near_misses(n: int = 20) -> dict:
+    items = sorted(Knowledge.load().catalogue.items)
+    return {
+        "subject": {"type": "enterprise"},
+        "documents": [items[k % len(items)][:-1] + "x" for k in range(n)],
+    }
+
+
+@pytest.mark.slow
+def test_16_clients_sending_20_near_miss_ids_do_not_push_a_valid_requests_p99_over_50_ms(running_server, tmp_path):
+    port = running_server.port
+    body = json.dumps(_near_misses()).encode()
+    assert send(port, "POST", "/v1/cheapest", body, "application/json")[0] == 422
+    request = tmp_path / "request"
+    request.write_bytes(
+        b"POST /v1/cheapest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
+    valid = json.dumps(EXAMPLE).encode()
+    assert send(port, "POST", "/v1/cheapest", valid, "application/json")[0] == 200  # answered once, then cached
+
+    flood = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.flood", str(port), "16", "30", str(request)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1)  # the flood is under way
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        latencies = []
+        for _ in range(300):
+            started = time.perf_counter()
+            conn.request("POST", "/v1/cheapest", body=valid, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - started)
+            assert response.status == 200
+            time.sleep(0.01)
+        conn.close()
+    finally:
+        flood.terminate()
+        out, _ = flood.communicate(timeout=30)
+    flooded = json.loads(out) if out.strip() else {}
+    assert flooded.get("422", 0) >= 300, f"the flood did not run: {flooded}"
+    assert _p99(latencies) <= 0.050, f"p99 {_p99(latencies) * 1000:.0f} ms, while {flooded} rejections"
+
+
+# -- memory ----------------------------------------------------------------------------------------
+DISTINCT_OVERRIDES = 10_000
+FIRST = 1_000
+AFFORDABLE = 0.015
+"""Seconds a request with a new set of cost overrides may take for 10,000 of them to fit in this
+suite's time (about a minute on two cores). Until the engine grounds cost overrides once (issue
+11), each new set is ground anew (~100 ms): the test then says so and skips."""
+
+
+def _override_profiles(n: int) -> list[bytes]:
+    """``n`` profiles, each with its own set of cost overrides (none equal to a default)."""
+    items = sorted(Knowledge.load().catalogue.items)
+    return [json.dumps({**EXAMPLE, "costs": {items[k % len(items)]: 20 + k // len(items)}}).encode() for k in range(n)]
+
+
+def _run(port: int, bodies: list[bytes], clients: int = 4) -> collections.Counter:
+    statuses: collections.Counter = collections.Counter()
+    lock = threading.Lock()
+
+    def work(part: list[bytes]) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        for body in part:
+            conn.request("POST", "/v1/evaluate", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                statuses[response.status] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=work, args=(bodies[k::clients],)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=3600)
+    return statuses
+
+
+@pytest.mark.slow
+def test_10000_distinct_override_sets_leave_worker_rss_within_20_percent_of_its_value_after_1000(running_server):
+    port = running_server.port
+    bodies = _override_profiles(DISTINCT_OVERRIDES + 50)
+    started = time.perf_counter()
+    assert _run(port, bodies[-50:], clients=2) == {200: 50}
+    each = (time.perf_counter() - started) / 50
+    if each > AFFORDABLE:
+        pytest.skip(
+            f"a new set of cost overrides takes {each * 1000:.0f} ms (ground per request until issue 11): "
+            f"10,000 would take ~{each * DISTINCT_OVERRIDES / 60:.0f} min"
+        )
+    assert _run(port, bodies[:FIRST]) == {200: FIRST}
+    after_first = {pid: rss_kib(pid) for pid in running_server.pids()}
+    assert _run(port, bodies[FIRST:]) == {200: DISTINCT_OVERRIDES - FIRST}
+    at_end = {pid: rss_kib(pid) for pid in running_server.pids()}
+    assert at_end.keys() == after_first.keys(), "a worker was replaced"
+    for pid, first in after_first.items():
+        assert first and at_end[pid] and at_end[pid] <= first * 1.2, f"worker {pid}: {first} KiB → {at_end[pid]} KiB"
+    cache = json.loads(send(port, "GET", "/v1/health")[1])["answer_cache"]
+    assert 0 < cache["bytes"] <= cache["limit"] == DEFAULTS["ANSWER_CACHE_BYTES"]
+    assert cache["entries"] > 0
+
+
+# -- HTTP details ----------------------------------------------------------------------------------
+def _exchange(port: int, data: bytes, wait: float = 5) -> bytes:
+    """Send ``data`` on one connection and read until the server closes it (or ``wait`` s pass)."""
+    with socket.create_connection((HOST, port), timeout=wait) as s:
+        s.sendall(data)
+        out = b""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and len(out) < 1_000_000:
+            try:
+                chunk = s.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+LAST_HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+def test_pipelined_requests_are_all_answered(running_server):
+    out = _exchange(running_server.port, HEALTH + HEALTH + LAST_HEALTH)
+    assert out.count(b"HTTP/1.1 200 OK") == 3
+
+
+def test_a_413_for_a_content_length_body_says_close_and_closes(running_server):
+    limit = DEFAULTS["MAX_CONTENT_LENGTH"]
+    head = b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (
+        limit + 1
+    )
+    started = time.monotonic()
+    out = _exchange(running_server.port, head + b"{" + HEALTH)
+    assert out.startswith(b"HTTP/1.1 413 ")
+    head_part = out.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"connection: close" in head_part and b"keep-alive" not in head_part
+    assert out.count(b"HTTP/1.1 ") == 1  # what followed was not read as a request
+    assert time.monotonic() - started < 3, "the server waited for the body before closing"
+
+
+def test_expect_100_continue_gets_one_100_then_the_answer(running_server):
+    body = json.dumps(EXAMPLE).encode()
+    head = (
+        b"POST /v1/cheapest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+        b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    with socket.create_connection((HOST, running_server.port), timeout=5) as s:
+        s.sendall(head)
+        assert s.recv(4096) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(body)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    assert out.startswith(b"HTTP/1.1 200 ") and b"100 Continue" not in out
+
+
+def test_two_request_id_headers_are_not_echoed_joined(running_server):
+    out = _exchange(
+        running_server.port,
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\nX-Request-Id: two\r\nConnection: close\r\n\r\n",
+    )
+    head = out.split(b"\r\n\r\n", 1)[0].decode().lower()
+    request_id = next(line.split(":", 1)[1].strip() for line in head.split("\r\n") if line.startswith("x-request-id:"))
+    assert "," not in request_id and request_id not in ("one", "two")
+
+
+def test_a_head_larger_than_the_limit_is_431_and_closed(running_server):
+    from livegate.http.worker import MAX_HEAD_BYTES
+
+    fields = b"".join(b"X-%d: %s\r\n" % (k, b"a" * 4000) for k in range(MAX_HEAD_BYTES // 4000 + 1))
+    out = _exchange(running_server.port, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + fields)
+    assert out.startswith(b"HTTP/1.1 431 ") and b"nosniff" in out
+
+
+def test_the_worker_frames_what_it_hands_over(running_server):
+    """A chunked body arriving in pieces is answered as a whole."""
+    body = json.dumps(EXAMPLE).encode()
+    head = (
+        b"POST /v1/cheapest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((HOST, running_server.port), timeout=5) as s:
+        s.sendall(head)
+        for k in range(0, len(body), 50):
+            piece = body[k : k + 50]
+            s.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            time.sleep(0.005)
+        s.sendall(b"0\r\n\r\n")
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    assert out.startswith(b"HTTP/1.1 200 "), out[:200]
