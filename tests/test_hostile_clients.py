@@ -20,6 +20,7 @@ import collections
 import contextlib
 import http.client
 import json
+import os
 import selectors
 import socket
 import subprocess
@@ -152,6 +153,9 @@ def _near_misses(n: int = 20) -> dict:
 
 @pytest.mark.slow
 def test_16_clients_sending_20_near_miss_ids_do_not_push_a_valid_requests_p99_over_50_ms(running_server, tmp_path):
+    busy = os.getloadavg()[0] / (os.cpu_count() or 1)
+    if busy > 1.5:  # a latency bound says nothing on a machine other work keeps saturated
+        pytest.skip(f"the machine is busy (load {busy:.1f} per core): p99 not measurable")
     port = running_server.port
     body = json.dumps(_near_misses()).encode()
     assert send(port, "POST", "/v1/cheapest", body, "application/json")[0] == 422
