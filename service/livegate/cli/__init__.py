@@ -1,4 +1,4 @@
-"""The ``livegate`` command: evaluate, catalogue, lint, serve, batch.
+"""The ``livegate`` command: evaluate, catalogue, lint, serve, batch, diff, impact.
 
 Errors go to stderr with a non-zero exit and never a traceback:
 2 for bad input (profile, JSON, file), 3 for a broken knowledge base,
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import corpus
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
 from ..names import Names
@@ -128,6 +129,44 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ..rulesets import RulesetError
+    from .diff import run_diff
+
+    try:
+        return run_diff(args.old, args.new, fmt=args.format, exit_code=args.exit_code)
+    except RulesetError as exc:
+        raise CliError(str(exc)) from None
+    except KnowledgeError as exc:
+        raise CliError(f"knowledge base: {exc}", 3) from None
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    from ..rulesets import RulesetError
+    from .impact import run_impact
+
+    try:
+        return run_impact(
+            args.old,
+            args.new,
+            logs=args.log,
+            profiles=args.profiles,
+            random=args.random,
+            seed=args.seed,
+            workers=args.workers,
+            explain=args.explain,
+            examples=args.examples,
+            fmt=args.format,
+            fail_on_change=args.fail_on_change,
+        )
+    except RulesetError as exc:
+        raise CliError(str(exc)) from None
+    except KnowledgeError as exc:
+        raise CliError(f"knowledge base: {exc}", 3) from None
+    except OSError as exc:
+        raise CliError(f"{exc.filename}: cannot read: {exc.strerror}") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve  # imported here: gunicorn is needed only to serve
 
@@ -166,6 +205,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     p.add_argument("--explain", action="store_true", help="include the explanations (large)")
     p.set_defaults(func=cmd_batch)
+
+    ruleset = "a folder holding facts/ and logic/, or a git revision of this repository"
+    p = sub.add_parser("diff", help="what changed in the rules' meaning between two rulesets")
+    p.add_argument("old", help=ruleset)
+    p.add_argument("new", nargs="?", default=".", help=ruleset + " (default: the current folder)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("impact", help="replay profiles under two rulesets: whose answers change, and how")
+    p.add_argument("old", help=ruleset)
+    p.add_argument("new", nargs="?", default=".", help=ruleset + " (default: the current folder)")
+    p.add_argument("--log", action="append", default=[], metavar="FILE", help="a decision log (JSON Lines)")
+    p.add_argument("--profiles", nargs="+", action="extend", default=[], metavar="FILE", help=".jsonl or .json")
+    p.add_argument("--random", type=int, default=0, metavar="N", help="N seeded realistic profiles")
+    p.add_argument("--seed", type=int, default=corpus.SEED, help=f"seed of --random (default {corpus.SEED})")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    p.add_argument("--explain", action="store_true", help="compare the explanations too")
+    p.add_argument("--examples", type=int, default=3, metavar="K", help="examples per kind of change (default 3)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any answer changed")
+    p.set_defaults(func=cmd_impact)
 
     p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")
     p.add_argument("--host", default="127.0.0.1")
