@@ -34,7 +34,18 @@ import clingo
 
 from .kb import Knowledge, KnowledgeError, _load_facts, _value, default_paths
 
-__all__ = ["SCHEMA", "SECTIONS", "RulesetError", "RulesetSource", "checkout", "compare", "facts_records"]
+__all__ = [
+    "SCHEMA",
+    "SECTIONS",
+    "RulesetError",
+    "RulesetSource",
+    "checkout",
+    "compare",
+    "compare_facts",
+    "compare_files",
+    "extract",
+    "facts_records",
+]
 
 
 class RulesetError(Exception):
