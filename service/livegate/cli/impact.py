@@ -125,7 +125,8 @@ def impact_text(impact: Impact, old: Knowledge, new: Knowledge, origin: str) -> 
         out += ["", "where the answers differ (path: profiles)"]
         out += [f"  {path}: {count}" for path, count in list(data["fields"].items())[:12]]
         if len(data["fields"]) > 12:
-            out.append(f"  … {len(data['fields']) - 12} more paths (--format json lists them all)")
+            more = len(data["fields"]) - 12
+            out.append(f"  … {more} more path{'s' if more > 1 else ''} (--format json lists them all)")
     if data["examples"]:
         out += ["", f"examples (the first {impact.examples_per_kind} of each kind, before → after)"]
     for kind, examples in data["examples"].items():
