@@ -279,12 +279,33 @@ class CatalogueDoc(_Shape):
 
 
 # -- the service ---------------------------------------------------------------------------
+class DecisionLogState(_Shape):
+    """Whether decisions can be logged; ``problem`` says why not (never a server path)."""
+
+    configured: bool
+    writable: bool
+    problem: str | None
+
+
+class AnswerCacheState(_Shape):
+    """The worker's answer cache: entries, their bytes and the limits."""
+
+    entries: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+    limit: int = Field(ge=0)
+    max_entries: int = Field(ge=0)
+
+
 class Health(_Shape):
-    status: Literal["ok"]
+    """``ok`` (200), or ``degraded`` (503) while the decision log cannot be written."""
+
+    status: Literal["ok", "degraded"]
     name: str
     version: str
     ruleset: Ruleset
     engine_loaded: bool
+    decision_log: DecisionLogState
+    answer_cache: AnswerCacheState
 
 
 class ProblemDetail(_Shape):

@@ -98,34 +98,7 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
         _node(schemas, path)["enum"] = sorted(getattr(catalogue, vocabulary))
     _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
     _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
-    _health_state(schemas["Health"])
     return schemas
-
-
-def _health_state(health: dict[str, Any]) -> None:
-    """What ``/v1/health`` reports beyond :class:`livegate.models.Health`: ``degraded`` and the
-    state of the decision log and the answer cache (the models module is to declare them)."""
-    health["properties"]["status"] = {"type": "string", "enum": ["ok", "degraded"], "title": "Status"}
-    counts = {name: {"type": "integer", "minimum": 0} for name in ("entries", "bytes", "limit", "max_entries")}
-    health["properties"]["decision_log"] = {
-        "type": "object",
-        "description": "Whether decisions can be logged; `problem` says why not (no server path).",
-        "properties": {
-            "configured": {"type": "boolean"},
-            "writable": {"type": "boolean"},
-            "problem": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        },
-        "required": ["configured", "writable", "problem"],
-        "additionalProperties": False,
-    }
-    health["properties"]["answer_cache"] = {
-        "type": "object",
-        "description": "The worker's answer cache: entries, their bytes and the limits.",
-        "properties": counts,
-        "required": list(counts),
-        "additionalProperties": False,
-    }
-    health["required"] = [*health.get("required", []), "decision_log", "answer_cache"]
 
 
 def _node(schemas: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
