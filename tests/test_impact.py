@@ -79,7 +79,7 @@ def cases_for(base: Path, extra: list[dict[str, Any]]) -> list[Case]:
     targeted = [Case(f"targeted:{k}", p) for k, p in enumerate(extra, 1)]
     # cost overrides in a few only: each distinct set is a grounding of its own per ruleset
     knowledge = load(base)
-    randoms = random_cases(knowledge, 60, seed=3, overrides=False) + random_cases(knowledge, 3, seed=4, overrides=True)
+    randoms = random_cases(knowledge, 40, seed=3, overrides=False) + random_cases(knowledge, 2, seed=4, overrides=True)
     return examples + randoms + targeted
 
 
@@ -179,7 +179,7 @@ def test_an_added_alternative_is_reported_by_category_with_examples(base, cat, t
 def test_many_workers_give_what_one_gives(base, cat, tmp_path):
     kb = copy_kb(base, tmp_path / "kb-new")
     _alternative_added(kb, cat)
-    cases = random_cases(load(base), 200, seed=11, overrides=False)
+    cases = random_cases(load(base), 130, seed=11, overrides=False)  # enough for two workers
     with checkout(str(base)) as old, checkout(str(kb)) as new:
         one = replay(old, new, cases, workers=1, progress=False)
         two = replay(old, new, cases, workers=2, progress=False)

@@ -54,6 +54,11 @@ def _counts(counter: dict[Any, int], words: Words) -> str:
     return ", ".join(f"{words.category(c)} {n}" for c, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _state(status: Any) -> str:
+    """A category's status; ``(no entry)`` on the side where the category does not exist."""
+    return "(no entry)" if status is None else str(status)
+
+
 def _shown(value: Any) -> str:
     """A value of an answer as the examples show it: a string as it is, anything else as JSON."""
     return value if isinstance(value, str) else _compact(value)
@@ -71,7 +76,7 @@ def _example_lines(kind: str, before: Any, after: Any, words: Words) -> list[str
         marks = [f"+ {words.category(c)}" for c in gained] + [f"- {words.category(c)}" for c in lost]
         return ["eligible: " + ", ".join(marks)]
     if kind == "status":
-        return [f"{words.category(c)}: {before[c]} → {after[c]}" for c in before]
+        return [f"{words.category(c)}: {_state(before[c])} → {_state(after[c])}" for c in before]
     if kind in ("cost_up", "cost_down"):
         return [f"cheapest cost: {before} → {after}"]
     if kind == "plans" and isinstance(before, list):
@@ -106,7 +111,8 @@ def impact_text(impact: Impact, old: Knowledge, new: Knowledge, origin: str) -> 
         elif kind == "status" and impact.status:
             by_category: dict[str, list[str]] = defaultdict(list)
             for entry in data["status"]:
-                by_category[entry["category"]].append(f"{entry['old']} → {entry['new']} {entry['profiles']}")
+                move = f"{_state(entry['old'])} → {_state(entry['new'])}"
+                by_category[entry["category"]].append(f"{move} {entry['profiles']}")
             for c, moves in by_category.items():
                 out.append(f"      {words.category(c)}: {', '.join(moves)}")
         elif kind == "cost_down" and (impact.cost_delta or impact.no_plan_before or impact.no_plan_after):
