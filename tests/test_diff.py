@@ -266,3 +266,11 @@ def test_the_text_names_what_changed_in_the_source_words(base, kb, cat):
     assert out.rstrip().splitlines()[-1] == ("diff: categories 1 changed; items 1 changed; logic/ unchanged")
     assert livegate("diff", str(base), str(kb), "--exit-code").returncode == 1
     assert livegate("diff", str(base), str(base), "--exit-code").returncode == 0
+
+
+def test_categories_are_listed_in_the_source_order(base, kb, cat):
+    first, *_, last = list(cat.categories)
+    for category in (last, first):
+        add_alternative(kb, category, "lg_test_added", "9. 测试", [item_outside(cat, category)])
+    changed = diff(base, kb)["facts"]["categories"]["changed"]
+    assert [entry["id"] for entry in changed] == [first, last]

@@ -288,7 +288,9 @@ def compare_facts(old: Knowledge, new: Knowledge) -> dict[str, Any]:
     facts are the same (whatever their order, layout or files)."""
     old_records, old_other = facts_records(_load_facts(list(old.facts_files)))
     new_records, new_other = facts_records(_load_facts(list(new.facts_files)))
-    position = {c: k for k, c in enumerate([*new.catalogue.categories, *old.catalogue.categories])}
+    position: dict[Any, int] = {}
+    for c in [*new.catalogue.categories, *old.catalogue.categories]:  # the source's order; removed ones last
+        position.setdefault(c, len(position))
     out: dict[str, Any] = {}
     for section in SECTIONS:
         diff = _section_diff(old_records.get(section, {}), new_records.get(section, {}), position)
