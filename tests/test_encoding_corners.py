@@ -1,0 +1,239 @@
+"""Encoding unit tests for the corners the mutation score found unguarded.
+
+``python -m tools.mutate`` (docs/testing.md#mutation-score) changed each rule of
+``logic/`` in turn; these tiny programs fail when one of the mutants that
+survived the other layers is in place. Each case pins what docs/semantics.md
+says about a corner today's facts never reach, in the style of
+``tests/test_encoding.py`` (whose vocabulary and solver they share): a tiny
+knowledge base plus a profile, every atom of the named predicates compared.
+The comment above a case names the rule it guards. The cases look only at
+predicates whose shape the plan and cost rework leaves alone (statuses,
+minimal missing items, reasons, combined access); each knowledge base is
+written here, not borrowed from tests/test_encoding.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_encoding import Case, alternative, category, item, solve
+
+QUALIFIED = (
+    category("kp")
+    + category("kq")
+    + item("p")
+    + item("q")
+    + 'item_qualified(q, p, "scope").\n'
+    + alternative("kp", "a", "p")
+    + alternative("kq", "b", "q")
+)
+REQUIRED = (
+    category("k1")
+    + category("k2")
+    + item("i1")
+    + item("i2")
+    + item("i3", "registration")
+    + alternative("k1", "a", "i1")
+    + alternative("k2", "b1", "i2")
+    + alternative("k2", "b2", "i3")
+    + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+)
+COMPANION = (
+    category("ke", access="plug")
+    + category("ks", access="std")
+    + item("e1", "self_prepared")
+    + item("s1")
+    + alternative("ke", "a", "e1")
+    + alternative("ks", "b", "s1")
+    + "companion_access(ke, ks, std).\n"
+)
+ACTIVITIES = (
+    category("k")
+    + alternative("k", "a")
+    + 'activity(blk, k, "blocked note"). activity_effect(blk, blocks).\n'
+    + 'activity(exc, k, "excluding note"). activity_effect(exc, excludes).\n'
+)
+RESERVED_ONLY = category("k") + item("i1") + alternative("k", "a", "i1", reserved="r")
+MET_AND_PARTLY_MET = (
+    category("k") + item("i1") + item("i2") + alternative("k", "a1", "i1") + alternative("k", "a2", "i1", "i2")
+)
+REQUIRED_FREE = (
+    category("k1")
+    + category("k2")
+    + item("i1")
+    + alternative("k1", "a", "i1")
+    + alternative("k2", "b")
+    + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+)
+EXTERNAL = (
+    category("k")
+    + alternative("k", "a")
+    + 'external_category(x, "X"). activity(ext, k, "note"). activity_effect(ext, requires_external(x)).\n'
+)
+COUNTED_TWICE = (
+    category("k")
+    + item("c", "partner")
+    + item("i", "self_prepared")
+    + alternative("k", "a1", "c")
+    + "requires_count(k, a1, c, 2).\n"
+    + alternative("k", "a2", "c", "i")
+    + "requires_count(k, a2, c, 2).\n"
+)
+
+CASES = [
+    # eligibility.lp combined_access/3: both categories must be eligible, the target too
+    Case(
+        "companion_eligible_alone_grants_no_combined_access",
+        COMPANION + "subject(enterprise). holds(s1).",
+        {"status": ["status(ke,missing)", "status(ks,eligible)"], "combined_access": []},
+    ),
+    # explain.lp excluded_by_activity and reserved: a personal subject gets only unsupported_subject
+    Case(
+        "personal_subject_gets_no_excluded_reason",
+        ACTIVITIES + "subject(personal). does(exc).",
+        {"status": ["status(k,not_applicable)"], "reason": ["reason(k,unsupported_subject(personal))"]},
+    ),
+    Case(
+        "personal_subject_gets_no_reserved_reason",
+        RESERVED_ONLY + "subject(personal).",
+        {"status": ["status(k,not_applicable)"], "reason": ["reason(k,unsupported_subject(personal))"]},
+    ),
+    # explain.lp met_option/2: only a fully met option gives met reasons
+    Case(
+        "only_the_fully_met_option_gives_met_reasons",
+        MET_AND_PARTLY_MET + "subject(enterprise). holds(i1).",
+        {"status": ["status(k,eligible)"], "reason": ["reason(k,met(k,a1,i1,i1))"]},
+    ),
+    # explain.lp met/4 through option_choice/4: a required category's items are met reasons too
+    Case(
+        "met_reasons_name_the_items_of_the_required_category",
+        REQUIRED + "subject(enterprise). does(act). holds(i1). holds(i3).",
+        {
+            "status": ["status(k1,eligible)", "status(k2,eligible)"],
+            "reason": [
+                "reason(k1,met(k1,a,i1,i1))",
+                "reason(k1,met(k2,b2,i3,i3))",
+                "reason(k1,requires_category(k2,act))",
+                "reason(k2,met(k2,b2,i3,i3))",
+            ],
+        },
+    ),
+    # explain.lp nothing_required/2: a "-" alternative, alone or as the required category's
+    Case(
+        "a_dash_alternative_is_met_with_nothing_required",
+        category("k") + alternative("k", "a") + "subject(enterprise).",
+        {"status": ["status(k,eligible)"], "reason": ["reason(k,nothing_required(k,a))"]},
+    ),
+    Case(
+        "a_required_dash_alternative_is_met_with_nothing_required",
+        REQUIRED_FREE + "subject(enterprise). does(act). holds(i1).",
+        {
+            "status": ["status(k1,eligible)", "status(k2,eligible)"],
+            "reason": [
+                "reason(k1,met(k1,a,i1,i1))",
+                "reason(k1,nothing_required(k2,b))",
+                "reason(k1,requires_category(k2,act))",
+                "reason(k2,nothing_required(k2,b))",
+            ],
+        },
+    ),
+    # explain.lp plain_only/3 needs a usable category: a personal subject gets only unsupported_subject
+    Case(
+        "personal_subject_holding_a_plain_form_gets_no_plain_only_reason",
+        QUALIFIED + "subject(personal). holds(p).",
+        {
+            "status": ["status(kp,not_applicable)", "status(kq,not_applicable)"],
+            "reason": ["reason(kp,unsupported_subject(personal))", "reason(kq,unsupported_subject(personal))"],
+        },
+    ),
+    # explain.lp plain_only/3 needs an open alternative: a reserved row says only that it is reserved
+    Case(
+        "plain_form_for_a_reserved_alternative_gives_no_plain_only_reason",
+        category("k")
+        + item("p")
+        + item("q")
+        + item("i2")
+        + 'item_qualified(q, p, "scope").\n'
+        + alternative("k", "a1", "q", reserved="r")
+        + alternative("k", "a2", "i2")
+        + "subject(enterprise). holds(p).",
+        {"status": ["status(k,missing)"], "reason": ["reason(k,reserved(a1,r))"]},
+    ),
+    # requirements.lp held_count/2 and explain.lp plain_only/3: a count of 0 replaces the document
+    # and means "not held" (docs/semantics.md#counts), so no plain_only reason either
+    Case(
+        "a_count_of_zero_means_not_held_even_when_listed",
+        QUALIFIED + "subject(enterprise). holds(p). holds_count(p, 0).",
+        {
+            "status": ["status(kp,missing)", "status(kq,missing)"],
+            "minimal_missing_item": ["minimal_missing_item(kp,a,p,1)", "minimal_missing_item(kq,b,q,1)"],
+            "reason": [],
+        },
+    ),
+    # requirements.lp met_by/4: the held item named is one held, not a plain form counted 0
+    Case(
+        "a_qualified_form_meets_the_plain_requirement_whose_count_is_zero",
+        QUALIFIED + "subject(enterprise). holds(q). holds_count(p, 0).",
+        {
+            "status": ["status(kp,eligible)", "status(kq,eligible)"],
+            "reason": ["reason(kp,met(kp,a,p,q))", "reason(kq,met(kq,b,q,q))"],
+        },
+    ),
+    # explain.lp requires_category/2 and required_category_unusable/1: not for a personal subject
+    Case(
+        "personal_subject_gets_no_requires_category_reason",
+        REQUIRED + "subject(personal). does(act).",
+        {
+            "status": ["status(k1,not_applicable)", "status(k2,not_applicable)"],
+            "reason": ["reason(k1,unsupported_subject(personal))", "reason(k2,unsupported_subject(personal))"],
+        },
+    ),
+    # requirements.lp option/2 needs a usable required category; explain.lp says why (open point 8)
+    Case(
+        "a_blocked_required_category_leaves_the_category_missing_with_no_set",
+        REQUIRED
+        + 'activity(blk2, k2, "n"). activity_effect(blk2, blocks).\n'
+        + "subject(enterprise). does(act). does(blk2). holds(i1).",
+        {
+            "status": ["status(k1,missing)", "status(k2,blocked)"],
+            "minimal_missing_item": ["minimal_missing_item(k2,b1,i2,1)", "minimal_missing_item(k2,b2,i3,1)"],
+            "reason": [
+                "reason(k1,required_category_unusable(k2))",
+                "reason(k1,requires_category(k2,act))",
+                "reason(k2,blocked_by_activity(blk2))",
+            ],
+        },
+    ),
+    # explain.lp external/2: given for a category that is not not_applicable
+    Case(
+        "an_external_requirement_gives_an_external_reason",
+        EXTERNAL + "subject(enterprise). does(ext).",
+        {
+            "status": ["status(k,eligible)"],
+            "external_requirement": ["external_requirement(k,x,ext)"],
+            "reason": ["reason(k,external(x,ext))", "reason(k,nothing_required(k,a))"],
+        },
+    ),
+    Case(
+        "personal_subject_gets_no_external_reason",
+        EXTERNAL + "subject(personal). does(ext).",
+        {"status": ["status(k,not_applicable)"], "reason": ["reason(k,unsupported_subject(personal))"]},
+    ),
+    # missing.lp option_lacks_at_least/4: a shortfall of 2 lies within a shortfall of 2 plus an item
+    Case(
+        "an_equal_counted_shortfall_plus_an_item_is_not_minimal",
+        COUNTED_TWICE + "subject(enterprise).",
+        {"status": ["status(k,missing)"], "minimal_missing_item": ["minimal_missing_item(k,a1,c,2)"]},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_rules_on_tiny_program(case: Case):
+    solved = solve(case.program)
+    for predicate, atoms in case.expect.items():
+        assert solved.atoms(predicate) == sorted(atoms), predicate
+    if case.plans is not None:
+        assert solved.plans == case.plans
+    if case.cost is not None:
+        assert solved.cost == case.cost
