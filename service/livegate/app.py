@@ -5,9 +5,11 @@
 app and so once per worker under ``livegate serve``
 (:func:`livegate.http.decisions.init_app`), the blueprints (the v1 API, the
 OpenAPI document, the interactive ``/docs/`` page, the web page), the error
-handler, and what every response carries: ``X-Request-Id``, the ruleset
-headers, the security headers (:mod:`livegate.http.headers`) and one JSON
-access-log line. ``OPTIONS`` is answered ``204`` with ``Allow``.
+handler, the metrics (:mod:`livegate.http.metrics`; ``GET /metrics`` when
+``METRICS`` is on), and what every response carries: ``X-Request-Id``, the
+ruleset headers, the security headers (:mod:`livegate.http.headers`), one JSON
+access-log line and its count and latency in the metrics. ``OPTIONS`` is
+answered ``204`` with ``Allow``.
 
 No app and no mutable state live at module level; request state stays in the
 request (``flask.g``).
@@ -28,9 +30,10 @@ from flask.json.provider import JSONProvider
 from flask_swagger_ui import get_swaggerui_blueprint
 
 from .answer import dumps
-from .http import api, decisions, errors
+from .http import api, decisions, errors, metrics
 from .http.config import load_config
 from .http.headers import API_CSP, COMMON, docs_csp
+from .http.logs import ACCESS_LOGGER
 from .http.openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
 from .profile import ProfileError
 from .solver import EvaluationTimeout
@@ -38,12 +41,13 @@ from .web import web
 
 __all__ = ["ACCESS_LOGGER", "create_app"]
 
-ACCESS_LOGGER = "livegate.access"
-"""The logger of the per-request JSON line."""
-
 _REQUEST_ID = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,128}")
 """An X-Request-Id echoed as sent: 1–128 visible ASCII characters but the comma (two headers
 arrive joined by one, and neither is then the client's id)."""
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods counted by name in the metrics; any other is counted as ``other``."""
 
 
 class _JsonProvider(JSONProvider):
@@ -95,8 +99,15 @@ def _finish(response: Response) -> Response:
     if found is not None:
         response.headers[RULESET_DIGEST_HEADER] = found.engine.ruleset["digest"]
         response.headers[RULESET_VERSION_HEADER] = found.engine.ruleset["version"]
+    started = g.get("started")
+    counted = current_app.extensions.get(metrics.EXTENSION)
+    if counted is not None:
+        endpoint = request.url_rule.rule if request.url_rule is not None else metrics.UNMATCHED
+        method = request.method if request.method in _METHODS else "other"  # labels from a bounded set
+        counted.requests.labels(endpoint=endpoint, method=method, status=str(response.status_code)).inc()
+        if started is not None:
+            counted.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
     if current_app.config["ACCESS_LOG"]:
-        started = g.get("started")
         line = {
             "time": decisions.now(),
             "request_id": request_id,
@@ -118,7 +129,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = _Flask(__name__)
     app.config.update(load_config(config))
     app.json = _JsonProvider(app)
-    decisions.init_app(app)
+    decisions.init_app(app, metrics.init_app(app))
     app.register_blueprint(api.v1)
     app.register_blueprint(api.contract_doc)
     app.register_blueprint(web)

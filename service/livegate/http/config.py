@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,  # the service's public base URL (https://host[/prefix]) for links; None: relative links
     "READ_TIMEOUT": 10.0,  # livegate serve: seconds a request may take to arrive in full (then closed)
     "MAX_CONNECTIONS": 1000,  # livegate serve: open connections per worker (more wait to be accepted)
+    "METRICS": False,  # GET /metrics (Prometheus text format) on the API's port
+    "LOG_CONFIG": None,  # livegate serve: a logging configuration file (dictConfig .json/.yaml, or fileConfig .ini)
+    "RUN_DIR": None,  # livegate serve sets it: the directory where workers name the ruleset they serve
     "ENGINE": None,  # a ready Engine to use instead of building one (tests, embedding)
 }
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
@@ -67,8 +70,9 @@ def _check(cfg: dict[str, Any]) -> None:
     number("READ_TIMEOUT", 0.1)
     number("MAX_CONNECTIONS", 1, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
-    if not isinstance(cfg["ACCESS_LOG"], bool):
-        raise ConfigError(f"ACCESS_LOG (LIVEGATE_ACCESS_LOG) must be true or false, not {cfg['ACCESS_LOG']!r}")
+    for key in ("ACCESS_LOG", "METRICS"):
+        if not isinstance(cfg[key], bool):
+            raise ConfigError(f"{key} (LIVEGATE_{key}) must be true or false, not {cfg[key]!r}")
     if cfg["PUBLIC_URL"] is not None:
         url = urlsplit(str(cfg["PUBLIC_URL"]))
         if url.scheme not in ("http", "https") or not url.netloc or url.query or url.fragment:
@@ -77,7 +81,7 @@ def _check(cfg: dict[str, Any]) -> None:
                 f"such as https://livegate.example.com, not {cfg['PUBLIC_URL']!r}"
             )
         cfg["PUBLIC_URL"] = str(cfg["PUBLIC_URL"]).rstrip("/")
-    for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR"):
+    for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR"):
         if cfg[key] is not None:
             cfg[key] = str(cfg[key])
     from ..engine import Engine

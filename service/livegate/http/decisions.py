@@ -15,12 +15,21 @@ entries and by bytes. ``decision_id`` and the logs stay per request.
 A decision is logged when its answer is delivered: the API logs it before it
 answers (an answer that cannot be logged is withheld), the page once its answer
 is rendered (:meth:`Decisions.record`); only a logged decision's id reaches the
-access log.
+access log. Each delivered decision is also one JSON line on the
+``livegate.decision`` logger (:data:`DECISION_LOGGER`; no handler unless a
+logging configuration gives it one), and is counted in the app's
+:class:`~livegate.http.metrics.Metrics` with the cache's hits and misses and the
+engine's time.
+
+:meth:`Decisions.readiness` is what ``/v1/health/ready`` answers: the engine is
+grounded, the decision log can be written, the ruleset passes ``livegate lint``.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import json
 import logging
 import os
 import threading
@@ -30,7 +39,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 
@@ -39,9 +48,15 @@ from ..engine import Engine
 from ..kb import Knowledge
 from ..names import LANGUAGES
 from ..profile import Profile
+from ..solver import EvaluationTimeout
 from .config import ConfigError
+from .logs import DECISION_LOGGER
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 __all__ = [
+    "DECISION_LOGGER",
     "EXTENSION",
     "AnswerCache",
     "Decision",
@@ -59,6 +74,7 @@ EXTENSION = "livegate.decisions"
 
 LOGGER = logging.getLogger("livegate")
 """Where the server tells its operator what it does not tell clients (the decision log's path)."""
+
 
 FAILURE_MEMORY = 30.0
 """Seconds a failed write of the decision log keeps ``/v1/health`` degraded (unless a write succeeds)."""
@@ -195,22 +211,45 @@ class Decisions:
         answer_cache: int = 0,
         answer_cache_bytes: int = 16 * 1024 * 1024,
         timeout: float | None,
+        metrics: Metrics | None = None,
     ):
         self.engine = engine
         self.log = log
         self.timeout = timeout
         self.answers = AnswerCache(answer_cache, answer_cache_bytes) if answer_cache and answer_cache_bytes else None
+        self.metrics = metrics
+        self._decision_log = logging.getLogger(DECISION_LOGGER)
+
+    def _solve(self, profile: Profile, *, explain: bool, lang: str) -> Shaped:
+        """The engine's answer, timed (and a time-out counted) in the metrics."""
+        started = time.perf_counter()
+        try:
+            shaped = self.engine.answer(profile, explain=explain, lang=lang, timeout=self.timeout)
+        except EvaluationTimeout:
+            if self.metrics is not None:
+                self.metrics.timeouts.inc()
+            raise
+        if self.metrics is not None:
+            self.metrics.solve.observe(time.perf_counter() - started)
+        return shaped
 
     def answer(self, profile: Profile, *, explain: bool, lang: str) -> Shaped:
         """The written answer of a validated profile, from the cache when it was asked before."""
         engine = self.engine
         if self.answers is None:
-            return engine.answer(profile, explain=explain, lang=lang, timeout=self.timeout)
+            return self._solve(profile, explain=explain, lang=lang)
         key = (frozenset(engine.input_atoms(profile)), engine.overrides(profile), explain, lang)
         shaped = self.answers.get(key)
-        if shaped is None:
-            shaped = engine.answer(profile, explain=explain, lang=lang, timeout=self.timeout)
-            self.answers.put(key, shaped)
+        if shaped is not None:
+            if self.metrics is not None:
+                self.metrics.cache_hits.inc()
+            return shaped
+        if self.metrics is not None:
+            self.metrics.cache_misses.inc()
+        shaped = self._solve(profile, explain=explain, lang=lang)
+        self.answers.put(key, shaped)
+        if self.metrics is not None:
+            self.metrics.cache_size(self.answers.stats())
         return shaped
 
     def decide(
@@ -228,22 +267,62 @@ class Decisions:
     def record(self, decision: Decision, endpoint: str) -> None:
         """Log a decision (:class:`DecisionLogError` if that fails); from then on the request's
         access-log line names it."""
+        shaped = decision.answer
+        when = now()
         if self.log is not None:
-            shaped = decision.answer
-            self.log.write(
-                {
-                    "decision_id": decision.decision_id,
-                    "time": now(),
-                    "request_id": g.get("request_id"),
-                    "endpoint": endpoint,
-                    "ruleset": self.engine.ruleset,
-                    "profile": decision.data,
-                    "eligible": list(shaped.eligible),
-                    "cheapest_cost": shaped.cheapest_cost,
-                    "cheapest_plans": [list(p) for p in shaped.cheapest_plans],
-                }
-            )
+            try:
+                self.log.write(
+                    {
+                        "decision_id": decision.decision_id,
+                        "time": when,
+                        "request_id": g.get("request_id"),
+                        "endpoint": endpoint,
+                        "ruleset": self.engine.ruleset,
+                        "profile": decision.data,
+                        "eligible": list(shaped.eligible),
+                        "cheapest_cost": shaped.cheapest_cost,
+                        "cheapest_plans": [list(p) for p in shaped.cheapest_plans],
+                    }
+                )
+            except DecisionLogError:
+                if self.metrics is not None:
+                    self.metrics.log_failures.inc()
+                raise
         g.decision_id = decision.decision_id
+        if self._decision_log.isEnabledFor(logging.INFO):
+            line = {
+                "time": when,
+                "decision_id": decision.decision_id,
+                "request_id": g.get("request_id"),
+                "endpoint": endpoint,
+                "ruleset": self.engine.ruleset,
+                "eligible": list(shaped.eligible),
+                "cheapest_cost": shaped.cheapest_cost,
+            }
+            self._decision_log.info(json.dumps(line, ensure_ascii=False))
+
+    @functools.cached_property
+    def lint_problems(self) -> tuple[str, ...]:
+        """What ``livegate lint`` finds in the engine's ruleset (run once, on first asking)."""
+        return tuple(self.engine.knowledge.lint())
+
+    def readiness(self) -> dict[str, Any]:
+        """What ``/v1/health/ready`` answers: each check, and the problems of those that fail."""
+        problem = self.log.problem() if self.log is not None else None
+        lint = self.lint_problems
+        checks = {
+            "engine_grounded": self.engine is not None,
+            "decision_log_writable": problem is None,
+            "ruleset_linted": not lint,
+        }
+        problems = [f"decision log: {problem}"] if problem else []
+        problems += [f"lint: {p}" for p in lint]
+        return {
+            "status": "ready" if all(checks.values()) else "not_ready",
+            "ruleset": self.engine.ruleset,
+            "checks": checks,
+            "problems": problems,
+        }
 
     def health(self) -> dict[str, Any]:
         """What ``/v1/health`` says of the decision log and the answer cache."""
@@ -261,7 +340,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, metrics: Metrics | None = None) -> None:
     """Attach the app's :class:`Decisions`, building its engine from the configuration."""
     cfg = app.config
     engine = cfg["ENGINE"]
@@ -274,7 +353,10 @@ def init_app(app: Flask) -> None:
         answer_cache=cfg["ANSWER_CACHE"],
         answer_cache_bytes=cfg["ANSWER_CACHE_BYTES"],
         timeout=cfg["TIMEOUT"],
+        metrics=metrics,
     )
+    if metrics is not None:
+        metrics.serving(engine.ruleset)
 
 
 def decisions() -> Decisions:

@@ -1,7 +1,8 @@
 """Every error the API answers, as ``{"error": {"code", "message", "field", ...}}``.
 
 One handler (:func:`register`) turns werkzeug's HTTP errors (unknown route 404,
-wrong method 405, …) and the domain exceptions into that shape. A domain
+wrong method 405, …) and the domain exceptions into that shape, and counts each
+by its code (``livegate_rejected_requests_total``). A domain
 exception carries ``status`` and ``to_dict()``: :class:`ApiError` here,
 :class:`~livegate.profile.ProfileError`, :class:`~livegate.solver.EvaluationTimeout`
 and :class:`~livegate.http.decisions.DecisionLogError`.
@@ -14,11 +15,12 @@ from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
+from .metrics import EXTENSION as METRICS
 
 __all__ = ["ApiError", "error_response", "plain_error", "register"]
 
@@ -56,6 +58,9 @@ def error_response(exc: Exception) -> Response:
         status = exc.status  # type: ignore[attr-defined]
         body = exc.to_dict()  # type: ignore[attr-defined]
     body["request_id"] = g.get("request_id")
+    counted = current_app.extensions.get(METRICS)
+    if counted is not None:
+        counted.rejected.labels(code=body["code"]).inc()
     response.set_data(dumps({"error": body}))
     response.mimetype = "application/json"
     response.status_code = status

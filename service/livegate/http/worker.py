@@ -21,7 +21,9 @@ thread. The limits:
   not delivered a whole request within that time of being opened (or of its
   previous answer, or of the first byte of a request on a kept-alive
   connection) is closed; with ``408`` if a request had begun. Checked once a
-  second, so closed within ``READ_TIMEOUT`` + 1 s.
+  second, so closed within ``READ_TIMEOUT`` + 1 s. Each close is counted in
+  the app's metrics (``livegate_slow_connections_closed_total``), and each
+  refusal written here (408, 431) by its code.
 - gunicorn's ``worker_connections`` (``MAX_CONNECTIONS``, default 1000): past
   it, the worker stops accepting until a connection ends (the kernel queues
   the rest); buffers are therefore bounded by ``MAX_CONNECTIONS`` ×
@@ -51,6 +53,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .errors import plain_error
 from .headers import API_HEADERS
+from .metrics import EXTENSION as METRICS
 
 __all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
 
@@ -64,6 +67,11 @@ answers, and the connection is closed after); the head is too large."""
 
 _CHUNK_LINE = 1024
 """Longest chunk-size line (with extensions) waited for."""
+
+STOP_LINGER = 2.0
+"""Seconds a stopping worker still waits for the first byte of a request on a connection it
+accepted (or answered) that recently: a client whose request was on its way when the worker was
+told to stop (a reload, a graceful stop) is answered, not reset."""
 
 
 def frame(buf: bytes | bytearray, body_limit: int) -> tuple[str, bool]:
@@ -164,11 +172,12 @@ def _timed(sock: socket.socket, timeout: float) -> _TimedSocket:
 class _Reading:
     """A connection whose request is being read: its buffer and its deadline."""
 
-    __slots__ = ("buf", "continued", "deadline")
+    __slots__ = ("buf", "continued", "deadline", "since")
 
-    def __init__(self, deadline: float):
+    def __init__(self, since: float, timeout: float):
         self.buf = bytearray()
-        self.deadline = deadline
+        self.since = since
+        self.deadline = since + timeout
         self.continued = False
 
 
@@ -180,6 +189,7 @@ class BufferingWorker(ThreadWorker):
         self.reading: dict[TConn, _Reading] = {}
         self.read_timeout = 10.0
         self.body_limit = 64 * 1024
+        self.metrics: Any = None
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -192,6 +202,7 @@ class BufferingWorker(ThreadWorker):
         config = getattr(self.wsgi, "config", {})
         self.read_timeout = float(config.get("READ_TIMEOUT", self.read_timeout))
         self.body_limit = int(config.get("MAX_CONTENT_LENGTH", self.body_limit))
+        self.metrics = getattr(self.wsgi, "extensions", {}).get(METRICS)
 
     # -- connections in ----------------------------------------------------------------
     def accept(self, listener: Any) -> None:
@@ -217,7 +228,7 @@ class BufferingWorker(ThreadWorker):
 
     # -- reading -----------------------------------------------------------------------
     def _read(self, conn: TConn) -> None:
-        state = _Reading(time.monotonic() + self.read_timeout)
+        state = _Reading(time.monotonic(), self.read_timeout)
         if conn.parser is not None:  # bytes read ahead by the previous request's parser
             state.buf += conn.parser.unreader.take_buffered()
         self.reading[conn] = state
@@ -278,6 +289,8 @@ class BufferingWorker(ThreadWorker):
             conn.sock.send(data)
 
     def _refuse(self, conn: TConn, status: int, code: str, message: str) -> None:
+        if self.metrics is not None:
+            self.metrics.rejected.labels(code=code).inc()
         self._send(conn, plain_error(status, code, message, API_HEADERS))
         self._drop(conn)
 
@@ -288,11 +301,13 @@ class BufferingWorker(ThreadWorker):
 
     def murder_pending(self) -> None:
         """Close the connections whose request has not arrived in time (and, once the worker is
-        stopping, those that have not begun one)."""
+        stopping, those that have not begun one for :data:`STOP_LINGER` seconds)."""
         super().murder_pending()
         now = time.monotonic()
         for conn, state in list(self.reading.items()):
             if state.deadline <= now:
+                if self.metrics is not None:
+                    self.metrics.slow_closed.labels(state="request_begun" if state.buf else "idle").inc()
                 if state.buf:
                     self._refuse(
                         conn,
@@ -302,7 +317,7 @@ class BufferingWorker(ThreadWorker):
                     )
                 else:
                     self._drop(conn)
-            elif not self.alive and not state.buf:
+            elif not self.alive and not state.buf and now - state.since >= STOP_LINGER:
                 self._drop(conn)
 
     # -- requests --------------------------------------------------------------------------

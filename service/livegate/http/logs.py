@@ -1,0 +1,48 @@
+"""Logging: the loggers livegate writes to, and a JSON formatter for a logging configuration.
+
+- ``livegate.access``: one JSON line per request (time, request id, method, path, status,
+  latency, bytes, remote, and the decision id of a logged decision);
+- ``livegate.decision``: one JSON line per decision delivered (time, decision id, request id,
+  endpoint, ruleset, eligible set, cheapest cost);
+- ``livegate``: what the operator must know (a decision log that cannot be written, a ruleset
+  reload applied or refused), as plain sentences;
+- ``gunicorn.error``: the server's own messages (workers booting and exiting, signals).
+
+The JSON lines are the records' messages, so any formatter that writes ``%(message)s`` keeps them
+one JSON object a line. :class:`JsonFormatter` makes every other record a JSON line too, for a
+log collector that reads nothing else::
+
+    "formatters": {"json": {"()": "livegate.http.logs.JsonFormatter"}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+__all__ = ["ACCESS_LOGGER", "DECISION_LOGGER", "JsonFormatter"]
+
+ACCESS_LOGGER = "livegate.access"
+DECISION_LOGGER = "livegate.decision"
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON line: a message that is already a JSON object (the access and decision
+    lines) as it is; any other as ``{"time", "level", "logger", "message"}`` (and ``exception``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if message.startswith("{") and message.endswith("}") and not record.exc_info:
+            return message
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
