@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import uuid
 from pathlib import Path
@@ -192,6 +193,10 @@ def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine)
         "engine_loaded": True,
         "decision_log": {"configured": False, "writable": True, "problem": None},
         "answer_cache": {"entries": 0, "bytes": 0, "limit": 16 * 1024 * 1024, "max_entries": 1024},
+        "ready": True,
+        "pid": os.getpid(),
+        "workers": [{"pid": os.getpid(), "ruleset": engine.ruleset}],
+        "reload": None,
     }
 
 
@@ -237,6 +242,8 @@ def test_openapi_lists_every_endpoint(client):
         ("/v1/categories/{id}", "get"),
         ("/v1/items/{id}", "get"),
         ("/v1/health", "get"),
+        ("/v1/health/live", "get"),
+        ("/v1/health/ready", "get"),
         ("/openapi.json", "get"),
     }
 

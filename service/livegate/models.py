@@ -34,9 +34,14 @@ __all__ = [
     "GeneralNote",
     "Health",
     "Item",
+    "Liveness",
     "MissingSet",
     "Plan",
+    "Readiness",
+    "ReadinessChecks",
+    "ReloadState",
     "Ruleset",
+    "WorkerState",
 ]
 
 
@@ -296,6 +301,24 @@ class AnswerCacheState(_Shape):
     max_entries: int = Field(ge=0)
 
 
+class WorkerState(_Shape):
+    """One worker process of the server and the ruleset it serves."""
+
+    pid: int = Field(ge=1)
+    ruleset: Ruleset
+
+
+class ReloadState(_Shape):
+    """The last ruleset reload (``kill -HUP``): applied, or refused with the stage that failed and why;
+    the knowledge base refused is named by its digest (and version, when it could be read)."""
+
+    outcome: Literal["applied", "refused"]
+    stage: Literal["ok", "copy", "parse", "lint", "ground", "evaluate", "boot", "timeout"]
+    reason: str | None
+    time: str
+    ruleset: Ruleset | None = Field(description="The ruleset the reload tried to load.")
+
+
 class Health(_Shape):
     """``ok`` (200), or ``degraded`` (503) while the decision log cannot be written."""
 
@@ -306,6 +329,35 @@ class Health(_Shape):
     engine_loaded: bool
     decision_log: DecisionLogState
     answer_cache: AnswerCacheState
+    ready: bool = Field(description="What /v1/health/ready answers (see Readiness).")
+    pid: int = Field(ge=1, description="The worker process that answered.")
+    workers: list[WorkerState] = Field(
+        description="Every worker of the server and the ruleset it serves (under livegate serve; else this one)."
+    )
+    reload: ReloadState | None = Field(description="The last ruleset reload, or null if there was none.")
+
+
+class Liveness(_Shape):
+    """``/v1/health/live``: the process answers (always 200 when it does)."""
+
+    status: Literal["alive"]
+
+
+class ReadinessChecks(_Shape):
+    """What readiness needs: each check true."""
+
+    engine_grounded: bool
+    decision_log_writable: bool
+    ruleset_linted: bool = Field(description="The ruleset passed livegate lint.")
+
+
+class Readiness(_Shape):
+    """``/v1/health/ready``: ``ready`` (200) when every check holds, else ``not_ready`` (503) with the problems."""
+
+    status: Literal["ready", "not_ready"]
+    ruleset: Ruleset
+    checks: ReadinessChecks
+    problems: list[str]
 
 
 class ProblemDetail(_Shape):

@@ -6,7 +6,11 @@
 ``GET /v1/catalogue``                 the catalogue (ETag, Cache-Control, 304)
 ``GET /v1/categories/<id>``           one category; 404 with the nearest ids
 ``GET /v1/items/<id>``                one item; 404 with the nearest ids
-``GET /v1/health``                    name, version, ruleset, decision log, answer cache; 503 if degraded
+``GET /v1/health``                    the summary: ruleset, decision log, answer cache, readiness, every
+                                      worker's ruleset, the last reload; 503 if degraded
+``GET /v1/health/live``               200 whenever the process answers
+``GET /v1/health/ready``              200 when the engine is grounded, the decision log writable and the
+                                      ruleset passes lint; else 503 with the problems
 ``GET /openapi.json``                 the OpenAPI document
 ====================================  ==============================================
 
@@ -17,6 +21,7 @@ and ETag, the OpenAPI document) is kept in ``app.extensions["livegate.v1"]``.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +35,7 @@ from ..profile import JsonError, loads, nearest_ids
 from .decisions import decisions
 from .errors import ApiError
 from .openapi import build_openapi
+from .runtime import read_reload, workers
 
 __all__ = ["contract_doc", "v1"]
 
@@ -203,6 +209,13 @@ def item(id_: str) -> Response:
     return _lookup("item", _published().items, id_)
 
 
+def _no_store(body: dict[str, Any], status: int = 200) -> Response:
+    response = _json(dumps(body))
+    response.status_code = status
+    response.cache_control.no_store = True
+    return response
+
+
 @v1.get("/health")
 def health() -> Response:
     """``ok`` (200), or ``degraded`` (503: a load balancer should send evaluations elsewhere) while
@@ -210,22 +223,38 @@ def health() -> Response:
     found = decisions()
     state = found.health()
     degraded = not state["decision_log"]["writable"]
-    response = _json(
-        dumps(
-            {
-                "status": "degraded" if degraded else "ok",
-                "name": "livegate",
-                "version": __version__,
-                "ruleset": found.engine.ruleset,
-                "engine_loaded": found.engine is not None,
-                **state,
-            }
-        )
-    )
-    if degraded:
-        response.status_code = 503
-    response.cache_control.no_store = True
-    return response
+    run_dir = current_app.config["RUN_DIR"]
+    pid = os.getpid()
+    serving = workers(run_dir) if run_dir else []
+    if not any(w["pid"] == pid for w in serving):  # not under serve, or this worker's file is not written yet
+        serving = sorted([*serving, {"pid": pid, "ruleset": found.engine.ruleset}], key=lambda w: w["pid"])
+    body = {
+        "status": "degraded" if degraded else "ok",
+        "name": "livegate",
+        "version": __version__,
+        "ruleset": found.engine.ruleset,
+        "engine_loaded": found.engine is not None,
+        **state,
+        "ready": found.readiness()["status"] == "ready",
+        "pid": pid,
+        "workers": serving,
+        "reload": read_reload(run_dir) if run_dir else None,
+    }
+    return _no_store(body, 503 if degraded else 200)
+
+
+@v1.get("/health/live")
+def live() -> Response:
+    """200 whenever the process answers: a liveness probe restarts it only when it does not."""
+    return _no_store({"status": "alive"})
+
+
+@v1.get("/health/ready")
+def ready() -> Response:
+    """200 ``ready`` when the engine is grounded, the decision log can be written and the ruleset
+    passes lint; else 503 ``not_ready`` with the problems (send traffic elsewhere)."""
+    state = decisions().readiness()
+    return _no_store(state, 200 if state["status"] == "ready" else 503)
 
 
 @contract_doc.get("/openapi.json")

@@ -21,7 +21,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .. import contract
 from ..kb import Catalogue
-from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item
+from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item, Liveness, Readiness
 from ..profile import Profile
 
 __all__ = [
@@ -86,7 +86,17 @@ ANSWER_VOCABULARY: dict[tuple[str, ...], str] = {
 
 # -- the document ---------------------------------------------------------------
 _REQUEST_MODELS: list[type[BaseModel]] = [Profile]
-_RESPONSE_MODELS: list[type[BaseModel]] = [Evaluation, CheapestAnswer, CatalogueDoc, Category, Item, Health, Error]
+_RESPONSE_MODELS: list[type[BaseModel]] = [
+    Evaluation,
+    CheapestAnswer,
+    CatalogueDoc,
+    Category,
+    Item,
+    Health,
+    Liveness,
+    Readiness,
+    Error,
+]
 
 
 def _schemas(catalogue: Catalogue) -> dict[str, Any]:
@@ -238,6 +248,25 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                             "Degraded: the decision log cannot be written, so every evaluation here is refused.",
                             "Health",
                         ),
+                    },
+                }
+            },
+            "/v1/health/live": {
+                "get": {
+                    "operationId": "live",
+                    "summary": "Liveness: the process answers",
+                    "tags": ["service"],
+                    "responses": {"200": _response("The process answers.", "Liveness")},
+                }
+            },
+            "/v1/health/ready": {
+                "get": {
+                    "operationId": "ready",
+                    "summary": "Readiness: engine grounded, decision log writable, ruleset linted",
+                    "tags": ["service"],
+                    "responses": {
+                        "200": _response("Ready for evaluations.", "Readiness"),
+                        "503": _response("Not ready: the checks that fail and why.", "Readiness"),
                     },
                 }
             },
