@@ -1,75 +1,468 @@
 """``livegate serve``: the API under gunicorn, a pre-fork WSGI server.
 
-The master process only checks the configuration and the knowledge base, binds
-the socket and supervises; each worker process builds its own app with
-:func:`livegate.app.create_app` when it boots, so the engine is grounded in the
-worker before it accepts its first request (no clingo state crosses a fork).
-Each worker is a :class:`~livegate.http.worker.BufferingWorker`, gunicorn's
-``gthread`` worker whose event loop reads each request in full before a thread
-gets it: each serves ``threads`` requests at once, with one clingo Control per
-thread (the engine's pool), while slow and idle connections (up to
-``MAX_CONNECTIONS`` per worker, each closed after ``READ_TIMEOUT`` without a
-whole request) wait in the event loop.
+The master process checks the configuration, copies the knowledge base into a
+private snapshot and checks it (parse and ``livegate lint``), binds the socket
+and supervises; each worker process builds its own app with
+:func:`livegate.app.create_app` from that snapshot when it boots, so the engine
+is grounded in the worker before it accepts its first request (no clingo state
+crosses a fork). Each worker is a :class:`~livegate.http.worker.BufferingWorker`,
+gunicorn's ``gthread`` worker whose event loop reads each request in full
+before a thread gets it: each serves ``threads`` requests at once, with one
+clingo Control per thread (the engine's pool), while slow and idle connections
+(up to ``MAX_CONNECTIONS`` per worker, each closed after ``READ_TIMEOUT``
+without a whole request) wait in the event loop.
+
+``kill -HUP`` reloads the ruleset without downtime (:meth:`_Arbiter.reload`):
+the master copies the configured ``facts/`` and ``logic/`` into a new
+snapshot and checks it in a child process (parse, lint, ground, one
+evaluation); a snapshot that fails is refused — the old workers keep serving,
+the reason goes to the log, ``/metrics`` and ``/v1/health``. A good one is
+loaded by new workers while the old ones keep serving; once every new worker
+has grounded its engine, the old ones are told to stop (they finish their
+requests). The workers load only a snapshot the master checked, so a
+directory being rewritten is never half-read.
+
+The run directory, a private temporary directory removed on exit, holds the
+snapshots, the metrics of every process (``PROMETHEUS_MULTIPROC_DIR``, see
+:mod:`livegate.http.metrics`) and what workers tell each other
+(:mod:`livegate.http.runtime`).
 
 SIGTERM stops gracefully (in-flight requests finish, up to ``graceful_timeout``);
-SIGINT (Ctrl-C) stops at once; both exit 0. Access-log lines (JSON, one per
-request) go to stdout, gunicorn's own messages to stderr.
+SIGINT (Ctrl-C) stops at once; both exit 0. Logging is the standard library's
+(:data:`LOGGING`): without ``LOG_CONFIG``, access-log lines (JSON, one per
+request) go to stdout and the server's own messages to stderr; a logging
+configuration file (``LOG_CONFIG``) changes what it names (gunicorn applies
+it in the master, so every worker has it).
 """
 
 from __future__ import annotations
 
+import argparse
+import configparser
+import copy
+import json
 import logging
+import logging.config
+import os
 import resource
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
-from ..app import ACCESS_LOGGER, create_app
+from ..http import runtime
 from ..http.config import ConfigError, load_config
-from ..http.decisions import DecisionLog
-from ..kb import Knowledge, KnowledgeError
+from ..http.decisions import EXTENSION as DECISIONS
+from ..http.decisions import DecisionLog, now
+from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
+from ..http.metrics import MULTIPROC_ENV
+from ..kb import Knowledge, KnowledgeError, default_paths, digest
 
-__all__ = ["LivegateServer", "serve"]
+__all__ = ["LivegateServer", "check_ruleset", "serve"]
+
+LOGGER = logging.getLogger("livegate")
+
+RELOAD_BOOT_FAILED = 5
+"""Exit status of a worker started by a reload whose app could not be built (gunicorn halts the
+whole server on its own boot-failure statuses, 3 and 4; a reload must not)."""
+
+CHECK_SECONDS = 120.0
+"""Longest a reload's check of a snapshot (parse, lint, ground, one evaluation) may take."""
+
+BOOT_SECONDS = 120.0
+"""Longest the new workers of a reload may take to ground their engines before the reload is refused."""
+
+
+# -- the knowledge base's snapshots ---------------------------------------------------------
+@dataclass(frozen=True)
+class Snapshot:
+    """A copy of the knowledge base in the run directory: its folders keep their names, so its
+    digest is the digest of the folders it was copied from."""
+
+    root: Path
+    facts: Path
+    logic: Path
+
+
+class Rulesets:
+    """The master's snapshots of the configured knowledge base (``FACTS_DIR``, ``LOGIC_DIR``, or the
+    shipped folders): the one new workers load, and the ones old workers may still read."""
+
+    def __init__(self, run_dir: Path, facts_dir: str | None, logic_dir: str | None):
+        self.root = run_dir / "rulesets"
+        self.facts_dir, self.logic_dir = facts_dir, logic_dir
+        self.current: Snapshot | None = None
+        self._made = 0
+
+    def sources(self) -> tuple[Path, Path]:
+        if self.facts_dir and self.logic_dir:
+            return Path(self.facts_dir), Path(self.logic_dir)
+        facts, logic = default_paths()
+        return Path(self.facts_dir or facts), Path(self.logic_dir or logic)
+
+    def copy(self) -> Snapshot:
+        """A new snapshot of the configured folders (OSError if they cannot be read)."""
+        self._made += 1
+        root = self.root / str(self._made)
+        facts, logic = self.sources()
+        try:
+            shutil.copytree(facts, root / "facts" / facts.name)
+            shutil.copytree(logic, root / "logic" / logic.name)
+        except (OSError, shutil.Error):
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        return Snapshot(root, root / "facts" / facts.name, root / "logic" / logic.name)
+
+    def keep_only_current(self) -> None:
+        """Remove every snapshot but the current one (once no worker reads an older one)."""
+        for path in self.root.iterdir() if self.root.is_dir() else ():
+            if self.current is None or path != self.current.root:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, Any]:
+    """Whether a knowledge base can be served: it parses, passes lint, grounds and answers one
+    profile (the example of ``/openapi.json``) within ``timeout`` s. ``{"ok", "stage", "reason",
+    "ruleset", "digest"}``, ``stage`` naming what failed (``ok`` if nothing did)."""
+    from ..engine import Engine
+    from ..http.openapi import example_profile
+
+    files = sorted(facts.glob("*.lp")) + sorted(logic.glob("*.lp"))
+    verdict: dict[str, Any] = {"ok": False, "stage": "parse", "reason": None, "ruleset": None}
+    try:
+        verdict["digest"] = digest(files)
+        knowledge = Knowledge.load(facts, logic)
+    except (KnowledgeError, OSError) as exc:
+        return {**verdict, "reason": str(exc)}
+    verdict["ruleset"] = knowledge.ruleset
+    problems = knowledge.lint()
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        return {**verdict, "stage": "lint", "reason": f"{len(problems)} lint problem(s): {shown}"}
+    try:
+        engine = Engine(knowledge, pool_size=1)
+    except Exception as exc:  # whatever clingo raises while grounding: the verdict carries it
+        return {**verdict, "stage": "ground", "reason": f"{type(exc).__name__}: {str(exc).strip()}"}
+    try:
+        engine.evaluate(example_profile(knowledge.catalogue), timeout=timeout)
+    except Exception as exc:  # a time-out, or rules that no longer answer
+        return {**verdict, "stage": "evaluate", "reason": f"{type(exc).__name__}: {str(exc).strip()}"}
+    return {**verdict, "ok": True, "stage": "ok"}
+
+
+def _check_in_child(snapshot: Snapshot, timeout: float) -> dict[str, Any]:
+    """:func:`check_ruleset` in a child process, so that the master never grounds (no clingo
+    state, no engine threads in the process that forks the workers) and a check that hangs or
+    crashes costs only the child."""
+    env = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}
+    command = [sys.executable, "-m", "livegate.cli.serve", "--check", str(snapshot.facts), str(snapshot.logic)]
+    command += ["--timeout", str(timeout)]
+    try:
+        done = subprocess.run(
+            command,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=CHECK_SECONDS,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "stage": "timeout", "reason": f"the check took over {CHECK_SECONDS:g} s", "ruleset": None}
+    lines = done.stdout.strip().splitlines()
+    try:
+        verdict: dict[str, Any] = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        tail = done.stderr.strip().splitlines()[-3:]
+        reason = f"the check exited with {done.returncode}: {' '.join(tail)}"
+        return {"ok": False, "stage": "ground", "reason": reason, "ruleset": None}
+    return verdict
+
+
+# -- gunicorn --------------------------------------------------------------------------------
+class _Arbiter(Arbiter):
+    """gunicorn's master, with ``HUP`` reloading the ruleset only, rolling and checked."""
+
+    def __init__(self, app: LivegateServer):
+        self.stopping = False
+        self.retiring: set[int] = set()  # old workers a reload told to stop
+        self.abandoned: set[int] = set()  # new workers of a reload, until they have booted
+        super().__init__(app)
+
+    def stop(self, graceful: bool = True) -> None:
+        self.stopping = True
+        super().stop(graceful)
+
+    def reload(self) -> None:
+        server: LivegateServer = self.app
+        rulesets = server.rulesets
+        try:
+            facts, logic = rulesets.sources()
+            self.log.info("Reloading the ruleset from %s and %s", facts, logic)
+        except KnowledgeError:
+            pass  # said by the refusal below
+        try:
+            snapshot = rulesets.copy()
+        except (OSError, shutil.Error, KnowledgeError) as exc:
+            server.reload_refused("copy", f"the knowledge base cannot be copied: {exc}", None)
+            return
+        verdict = _check_in_child(snapshot, server.check_timeout)
+        if verdict["reason"]:  # the snapshot's place is the server's business: name the folders only
+            for folder in (snapshot.facts, snapshot.logic):
+                verdict["reason"] = verdict["reason"].replace(str(folder), folder.name)
+        if not verdict["ok"]:
+            shutil.rmtree(snapshot.root, ignore_errors=True)
+            server.reload_refused(verdict["stage"], verdict["reason"], verdict.get("ruleset"), verdict.get("digest"))
+            return
+        old, previous = set(self.WORKERS), rulesets.current
+        server.use(snapshot)
+        self.log.reopen_files()
+        server.rolling = True
+        new = [self.spawn_worker() for _ in range(self.num_workers)]
+        server.rolling = False
+        self.abandoned.update(new)  # until they have all booted: an exit is no restart
+        failed = self._await_boot(new, server.run_dir)
+        if failed is None:
+            self.abandoned.difference_update(new)
+            self.retiring |= old
+            for pid in old:
+                self.kill_worker(pid, signal.SIGTERM)
+            server.reload_applied(verdict["ruleset"], len(old))
+            if not self.retiring:
+                rulesets.keep_only_current()
+            return
+        for pid in new:  # one that has grounded may hold requests: it finishes them; the others answered none
+            if pid in self.WORKERS:
+                grounded = (server.run_dir / "workers" / f"{pid}.json").exists()
+                self.kill_worker(pid, signal.SIGTERM if grounded else signal.SIGKILL)
+        self._await_exit(new)
+        server.use(previous)
+        shutil.rmtree(snapshot.root, ignore_errors=True)
+        server.reload_refused(failed[0], failed[1], verdict["ruleset"], verdict.get("digest"))
+
+    def _await_boot(self, pids: list[int], run_dir: Path) -> tuple[str, str] | None:
+        """Wait until every worker of ``pids`` has grounded its engine; None, or why not."""
+        deadline = time.monotonic() + BOOT_SECONDS
+        while True:
+            self.reap_workers()
+            if any(pid not in self.WORKERS for pid in pids):
+                return "boot", "a new worker exited before its engine was grounded (see the log above)"
+            if all((run_dir / "workers" / f"{pid}.json").exists() for pid in pids):
+                return None
+            if time.monotonic() > deadline:
+                return "timeout", f"the new workers did not ground their engines within {BOOT_SECONDS:g} s"
+            time.sleep(0.05)
+
+    def _await_exit(self, pids: list[int]) -> None:
+        """Wait until the workers of ``pids`` have exited (killed after ``graceful_timeout``): were one
+        left, gunicorn's count of workers would retire an old one in its place."""
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        killed = False
+        while any(pid in self.WORKERS for pid in pids):
+            if time.monotonic() > deadline and not killed:
+                for pid in pids:
+                    if pid in self.WORKERS:
+                        self.kill_worker(pid, signal.SIGKILL)
+                killed, deadline = True, time.monotonic() + 10
+            elif time.monotonic() > deadline:
+                break
+            self.reap_workers()
+            time.sleep(0.05)
+
+
+def _child_exit(arbiter: _Arbiter, worker: Any) -> None:
+    """gunicorn's ``child_exit`` hook (in the master): forget the worker's ruleset and its live
+    metrics, count the restart, and drop the snapshots no worker reads any more."""
+    from prometheus_client import multiprocess
+
+    server: LivegateServer = arbiter.app
+    runtime.forget_worker(server.run_dir, worker.pid)
+    multiprocess.mark_process_dead(worker.pid)
+    retired = worker.pid in arbiter.retiring
+    arbiter.retiring.discard(worker.pid)
+    if arbiter.stopping or worker.pid in arbiter.abandoned:
+        arbiter.abandoned.discard(worker.pid)
+        return
+    server.metrics.restarts.labels(cause="reload" if retired else "exit").inc()
+    if retired and not arbiter.retiring:
+        server.rulesets.keep_only_current()
 
 
 class LivegateServer(BaseApplication):
     """gunicorn, configured in code rather than from its command line."""
 
-    def __init__(self, options: dict[str, Any], app_config: dict[str, Any]):
+    def __init__(
+        self,
+        options: dict[str, Any],
+        app_config: dict[str, Any],
+        *,
+        run_dir: Path | None = None,
+        rulesets: Rulesets | None = None,
+    ):
+        from ..http.metrics import ServerMetrics
+
         self.options = options
         self.app_config = app_config
+        self.run_dir = run_dir or Path(app_config["RUN_DIR"])
+        self.rulesets = rulesets or Rulesets(self.run_dir, app_config.get("FACTS_DIR"), app_config.get("LOGIC_DIR"))
+        self.check_timeout = float(load_config(app_config)["TIMEOUT"]) * 5
+        self.metrics = ServerMetrics()
+        self.rolling = False
         super().__init__(prog="livegate serve")
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("child_exit", _child_exit)
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as exc:
+            sys.stderr.write(f"\nError: {exc}\n")
+            sys.exit(1)
+
+    def use(self, snapshot: Snapshot | None) -> None:
+        """Make ``snapshot`` the one new workers load."""
+        self.rulesets.current = snapshot
+        if snapshot is not None:
+            self.app_config["FACTS_DIR"], self.app_config["LOGIC_DIR"] = str(snapshot.facts), str(snapshot.logic)
 
     def load(self):
-        """Called in each worker as it boots: logging, then the app with its engine.
+        """Called in each worker as it boots: logging, then the app with its engine; then the
+        worker names its ruleset in the run directory (the master waits for that in a reload).
 
-        A stop signal that arrives while the engine grounds is held until the
-        app is built: raised inside one of clingo's callbacks, the worker's
-        quit handler would surface as a failed boot (gunicorn then halts with
-        status 3 instead of stopping cleanly)."""
-        _access_logging()
+        A stop signal that arrives while the engine grounds is held until the app is built:
+        raised inside one of clingo's callbacks, the worker's quit handler would surface as a
+        failed boot (gunicorn then halts with status 3 instead of stopping cleanly). A worker
+        started by a reload that cannot build its app exits with :data:`RELOAD_BOOT_FAILED`,
+        which the reload reports, instead of a status that halts the server."""
+        from ..app import create_app
+
+        rolling = self.rolling
         stops = {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         try:
-            return create_app(self.app_config)
+            app = create_app(self.app_config)
+        except Exception:
+            if not rolling:
+                raise
+            LOGGER.exception("a worker started by a ruleset reload could not build its app")
+            sys.exit(RELOAD_BOOT_FAILED)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        ruleset = app.extensions[DECISIONS].engine.ruleset
+        runtime.write_worker(self.run_dir, os.getpid(), ruleset)
+        LOGGER.info("engine grounded: ruleset %s (%s); accepting requests", ruleset["version"], ruleset["digest"])
+        return app
+
+    # -- what a reload tells -------------------------------------------------------------------
+    def _reloaded(self, outcome: str, stage: str, reason: str | None, ruleset: dict[str, str] | None) -> None:
+        when = time.time()
+        self.metrics.reloaded(outcome, stage, when)
+        state = {"outcome": outcome, "stage": stage, "reason": reason, "time": now(), "ruleset": ruleset}
+        runtime.write_reload(self.run_dir, state)
+
+    def reload_applied(self, ruleset: dict[str, str], retired: int) -> None:
+        LOGGER.info(
+            "ruleset reload applied: %s (%s) served by new workers; %d old worker(s) finish their requests",
+            ruleset["version"],
+            ruleset["digest"],
+            retired,
+        )
+        self._reloaded("applied", "ok", None, ruleset)
+
+    def reload_refused(
+        self, stage: str, reason: str, ruleset: dict[str, str] | None, refused_digest: str | None = None
+    ) -> None:
+        named = ruleset["digest"] if ruleset else refused_digest or "unknown digest"
+        LOGGER.error(
+            "ruleset reload refused at %s: %s; the knowledge base refused: %s; the workers keep serving the "
+            "ruleset they had",
+            stage,
+            reason,
+            named,
+        )
+        self._reloaded("refused", stage, reason, ruleset)
 
 
-def _access_logging() -> None:
-    logger = logging.getLogger(ACCESS_LOGGER)
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "message": {"format": "%(message)s"},
+        "dated": {
+            "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        },
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "message", "stream": "ext://sys.stdout"},
+        "stderr": {"class": "logging.StreamHandler", "formatter": "dated", "stream": "ext://sys.stderr"},
+    },
+    "loggers": {
+        ACCESS_LOGGER: {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        DECISION_LOGGER: {"level": "INFO", "handlers": [], "propagate": False},
+        "livegate": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+    },
+    "root": {"level": "WARNING", "handlers": []},
+}
+"""The logging of ``livegate serve`` without ``LOG_CONFIG`` (a :func:`logging.config.dictConfig`
+schema): the access log's JSON lines on stdout, the operator's sentences on stderr dated like
+gunicorn's own lines (which gunicorn writes to stderr itself), the per-decision JSON lines
+nowhere. A ``.json`` or ``.yaml`` configuration is read over it, section by section (a logger,
+handler or formatter it names replaces the one here; the others stay)."""
+
+
+def _logging_options(path: str | None) -> dict[str, Any]:
+    """gunicorn's options for the logging (gunicorn applies them in the master, so every worker
+    has them): :data:`LOGGING`, with a ``.json``, ``.yaml`` or ``.yml`` file read over it for
+    :func:`logging.config.dictConfig`; any other file is for :func:`logging.config.fileConfig`
+    (applied over :data:`LOGGING`). The file is tried here, so a bad one stops start-up with its
+    reason (``ConfigError``)."""
+    if path is None:
+        return {"logconfig_dict": copy.deepcopy(LOGGING)}
+    where = f"LOG_CONFIG (LIVEGATE_LOG_CONFIG) {path}"
+    suffix = Path(path).suffix.lower()
+    try:
+        if suffix not in (".json", ".yaml", ".yml"):
+            parser = configparser.ConfigParser()
+            if not parser.read(path, encoding="utf-8"):
+                raise ConfigError(f"{where} cannot be read")
+            logging.config.dictConfig(copy.deepcopy(LOGGING))
+            logging.config.fileConfig(path, disable_existing_loggers=False)
+            return {"logconfig": path}
+        text = Path(path).read_text(encoding="utf-8")
+        if suffix == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where} must hold a mapping (logging.config.dictConfig's schema)")
+        merged = {**copy.deepcopy(LOGGING), **{k: v for k, v in data.items() if not isinstance(v, dict)}}
+        for section, value in data.items():
+            if isinstance(value, dict):
+                merged[section] = {**merged.get(section, {}), **value} if section != "root" else value
+        logging.config.dictConfig(copy.deepcopy(merged))
+    except ConfigError:
+        raise
+    except ImportError:
+        raise ConfigError(f"{where}: reading YAML needs PyYAML (pip install pyyaml)") from None
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, configparser.Error) as exc:
+        raise ConfigError(f"{where} is not a usable logging configuration: {exc}") from None
+    except Exception as exc:  # yaml's parse errors, without importing yaml for the type
+        raise ConfigError(f"{where} is not a usable logging configuration: {exc}") from None
+    return {"logconfig_dict": merged}
 
 
 def _allow_descriptors(connections: int) -> None:
@@ -106,15 +499,54 @@ def serve(
         checked = load_config(config)
         if checked["DECISION_LOG"]:
             DecisionLog(checked["DECISION_LOG"])
-        Knowledge.load(checked["FACTS_DIR"], checked["LOGIC_DIR"])
-    except (ConfigError, KnowledgeError) as exc:
+        logging_options = _logging_options(checked["LOG_CONFIG"])
+    except ConfigError as exc:
         sys.stderr.write(f"livegate serve: {exc}\n")
-        return 2 if isinstance(exc, ConfigError) else 3
+        return 2
     if workers < 1 or port < 0 or port > 65535 or (threads is not None and threads < 1):
         sys.stderr.write("livegate serve: workers and threads must be >= 1 and port in 0..65535\n")
         return 2
+    master = os.getpid()
+    run_dir = Path(tempfile.mkdtemp(prefix="livegate-serve-"))
+    try:
+        return _serve_from(run_dir, host, port, workers, threads, config, checked, logging_options, graceful_timeout)
+    finally:
+        if os.getpid() == master:  # a worker leaves through here too when it exits
+            shutil.rmtree(run_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)
+
+
+def _serve_from(
+    run_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int | None,
+    config: dict[str, Any],
+    checked: dict[str, Any],
+    logging_options: dict[str, Any],
+    graceful_timeout: int,
+) -> int:
+    rulesets = Rulesets(run_dir, checked["FACTS_DIR"], checked["LOGIC_DIR"])
+    try:
+        snapshot = rulesets.copy()
+        problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
+    except KnowledgeError as exc:
+        sys.stderr.write(f"livegate serve: {exc}\n")
+        return 3
+    except (OSError, shutil.Error) as exc:
+        sys.stderr.write(f"livegate serve: the knowledge base cannot be read: {exc}\n")
+        return 3
+    if problems:
+        sys.stderr.write(f"livegate serve: the knowledge base does not pass lint ({len(problems)} problem(s)):\n")
+        sys.stderr.write("".join(f"  {p}\n" for p in problems))
+        return 3
+    metrics_dir = run_dir / "metrics"
+    metrics_dir.mkdir()
+    os.environ[MULTIPROC_ENV] = str(metrics_dir)  # before anything imports prometheus_client
     threads = threads or checked["POOL_SIZE"]
     config.setdefault("POOL_SIZE", threads)
+    config["RUN_DIR"] = str(run_dir)
     options = {
         "bind": _bind(host, port),
         "workers": workers,
@@ -129,10 +561,28 @@ def serve(
         "loglevel": "info",
         "control_socket_disable": True,
         "preload_app": False,
+        **logging_options,
     }
     _allow_descriptors(checked["MAX_CONNECTIONS"])
+    server = LivegateServer(options, config, run_dir=run_dir, rulesets=rulesets)
+    server.use(snapshot)
     try:
-        LivegateServer(options, config).run()
+        server.run()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+def _check_main(argv: list[str]) -> int:
+    """``python -m livegate.cli.serve --check FACTS LOGIC``: a reload's check, as one JSON line."""
+    parser = argparse.ArgumentParser(prog="livegate.cli.serve")
+    parser.add_argument("--check", nargs=2, metavar=("FACTS", "LOGIC"), required=True)
+    parser.add_argument("--timeout", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    verdict = check_ruleset(Path(args.check[0]), Path(args.check[1]), args.timeout)
+    sys.stdout.write(json.dumps(verdict, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_check_main(sys.argv[1:]))
