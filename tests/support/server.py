@@ -75,7 +75,8 @@ class Server:
     """``livegate serve`` on a free loopback port, in its own process group; a context manager.
 
     ``options`` are more command-line options of ``serve`` (``--timeout``, …);
-    ``top`` go before the command (``--facts``, ``--logic``). Its stdout (the
+    ``top`` go before the command (``--facts``, ``--logic``); ``port`` is known before it starts
+    if given (else a free one is chosen at start). Its stdout (the
     access log) is dropped unless ``access_log`` is True; stderr goes to a file.
     """
 
@@ -88,12 +89,13 @@ class Server:
         top: list[str] | None = None,
         env: dict[str, str] | None = None,
         access_log: bool = False,
+        port: int = 0,
     ):
         self.workers, self.threads = workers, threads
         self.options, self.top = list(options or []), list(top or [])
         self.extra_env = dict(env or {})
         self.access_log = access_log
-        self.port = 0
+        self.port = port  # 0: a free one, chosen at start
         self.proc: subprocess.Popen | None = None
         self._dir = tempfile.TemporaryDirectory(prefix="livegate-serve-")
         self.stderr_path = Path(self._dir.name) / "stderr"
@@ -105,14 +107,18 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def __enter__(self) -> Server:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
     def start(self) -> None:
-        self.port = free_port()
+        self.port = self.port or free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
         env.update(self.extra_env)
         command = [

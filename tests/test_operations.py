@@ -1,0 +1,472 @@
+"""Operating ``livegate serve`` (issue 17): metrics over every worker, a ruleset reloaded by
+``kill -HUP`` without a failed request (and a broken one refused), liveness and readiness, and
+logs through a logging configuration file.
+
+Each server is a real ``livegate serve`` on loopback (tests/support/server.py); every loop is
+bounded by a count and a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from livegate.app import create_app
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.kb_copies import copy_kb
+from tests.support.server import EXAMPLES, HOST, ROOT, Server, free_port, send
+
+JSON = "application/json"
+EXAMPLE_BODIES = [path.read_bytes() for path in EXAMPLES[:3]]
+RELOAD_SECONDS = 90
+"""Longest a reload may take here (a child process checks the copy, then new workers ground)."""
+
+
+def _metrics(port: int) -> dict[tuple[str, frozenset], float]:
+    status, body, headers = send(port, "GET", "/metrics")
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+    }
+
+
+def _value(metrics: dict, name: str, **labels: str) -> float:
+    return metrics.get((name, frozenset(labels.items())), 0.0)
+
+
+def _series(metrics: dict, name: str) -> list[dict[str, str]]:
+    return [dict(labels) for (sample, labels) in metrics if sample == name]
+
+
+def _health(port: int) -> dict:
+    return json.loads(send(port, "GET", "/v1/health")[1])
+
+
+@pytest.fixture
+def make_app(engine):
+    def make(**config):
+        config.setdefault("ENGINE", engine)
+        config.setdefault("TESTING", True)
+        return create_app(config)
+
+    return make
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+@pytest.fixture
+def metrics_server():
+    """Two workers, /metrics on, a one-second READ_TIMEOUT (to see slow connections closed)."""
+    with Server(workers=2, threads=2, env={"LIVEGATE_METRICS": "true", "LIVEGATE_READ_TIMEOUT": "1"}) as server:
+        yield server
+
+
+def test_metrics_add_up_across_both_workers(metrics_server):
+    port = metrics_server.port
+    before = _metrics(port)  # the server's start-up asked /v1/health already
+    sent: Counter = Counter()  # (endpoint label, method, status) → requests
+
+    def ask(method: str, path: str, body: bytes | None = None, content_type: str | None = None) -> int:
+        status = send(port, method, path, body, content_type)[0]
+        sent[("(unmatched)" if path.startswith("/v1/nowhere") else path, method, str(status))] += 1
+        return status
+
+    pids = set()
+    for _ in range(200):  # until each worker has answered (and been counted) at least once
+        status, body, _ = send(port, "GET", "/v1/health")
+        sent[("/v1/health", "GET", str(status))] += 1
+        pids.add(json.loads(body)["pid"])
+        if len(pids) == 2:
+            break
+    assert len(pids) == 2, "one worker answered 200 requests in a row"
+    for round_ in range(4):
+        for body in EXAMPLE_BODIES:
+            assert ask("POST", "/v1/evaluate", body, JSON) == 200
+        assert ask("POST", "/v1/cheapest", EXAMPLE_BODIES[0], JSON) == 200
+        assert ask("GET", "/v1/catalogue") == 200
+        assert ask("POST", "/v1/evaluate", b'{"subject": ', JSON) == 400
+        if round_ < 3:
+            assert ask("POST", "/v1/cheapest", b'{"subject": {"type": "nobody"}}', JSON) == 422
+        if round_ < 2:
+            assert ask("GET", f"/v1/nowhere/{round_}") == 404
+    assert ask("GET", "/v1/health/live") == 200
+    idle = socket.create_connection((HOST, port))
+    begun = socket.create_connection((HOST, port))
+    begun.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    time.sleep(3.5)  # READ_TIMEOUT 1 s, swept once a second: both closed by now
+    assert begun.recv(4096).startswith(b"HTTP/1.1 408")
+    idle.close(), begun.close()
+
+    def delta(metrics: dict, name: str, **labels: str) -> float:
+        return _value(metrics, name, **labels) - _value(before, name, **labels)
+
+    first, second = _metrics(port), _metrics(port)  # whichever worker answers, the same sums
+    for metrics, scrapes in ((first, 1), (second, 2)):  # the scrapes before this one (each counted once answered)
+        counted = {**sent, ("/metrics", "GET", "200"): scrapes}
+        for (endpoint, method, status), n in counted.items():
+            assert delta(metrics, "livegate_http_requests_total", endpoint=endpoint, method=method, status=status) == n
+        by_endpoint: Counter = Counter()
+        for (endpoint, _, _), n in counted.items():
+            by_endpoint[endpoint] += n
+        for endpoint, n in by_endpoint.items():
+            assert delta(metrics, "livegate_http_request_duration_seconds_count", endpoint=endpoint) == n
+            assert delta(metrics, "livegate_http_request_duration_seconds_bucket", endpoint=endpoint, le="+Inf") == n
+        assert delta(metrics, "livegate_rejected_requests_total", code="malformed_json") == 4
+        assert delta(metrics, "livegate_rejected_requests_total", code="invalid_profile") == 3
+        assert delta(metrics, "livegate_rejected_requests_total", code="not_found") == 2
+        assert delta(metrics, "livegate_rejected_requests_total", code="request_timeout") == 1
+        assert delta(metrics, "livegate_slow_connections_closed_total", state="request_begun") == 1
+        assert delta(metrics, "livegate_slow_connections_closed_total", state="idle") == 1
+        answered = 4 * (len(EXAMPLE_BODIES) + 1)
+        hits = _value(metrics, "livegate_answer_cache_hits_total")
+        misses = _value(metrics, "livegate_answer_cache_misses_total")
+        assert hits + misses == answered
+        assert len(EXAMPLE_BODIES) <= misses <= 2 * len(EXAMPLE_BODIES)  # each worker's cache asks at most once
+        assert _value(metrics, "livegate_solve_duration_seconds_count") == misses
+        assert _value(metrics, "livegate_answer_cache_entries") == misses  # summed over the live workers
+        assert _value(metrics, "livegate_answer_cache_bytes") > 0
+        assert _value(metrics, "livegate_evaluation_timeouts_total") == 0
+        assert _value(metrics, "livegate_decision_log_write_failures_total") == 0
+        served = _series(metrics, "livegate_ruleset_info")
+        assert {s["pid"] for s in served} == {str(p) for p in pids}
+        assert {s["digest"] for s in served} == {_health(port)["ruleset"]["digest"]}
+        assert _series(metrics, "livegate_worker_restarts_total") == []
+
+
+def test_metrics_are_off_unless_switched_on(make_app):
+    assert make_app().test_client().get("/metrics").status_code == 404
+    response = make_app(METRICS=True).test_client().get("/metrics")
+    assert response.status_code == 200 and b"livegate_http_requests_total" in response.data
+
+
+# -- reloading the ruleset -------------------------------------------------------------------------
+class _Load:
+    """Threads sending valid evaluations, one connection each, until stopped: every outcome with
+    when it was sent and the digest its answer names."""
+
+    def __init__(self, port: int, threads: int = 3, limit: int = 5000):
+        self.port, self.limit = port, limit
+        self.results: list[tuple[float, int | str, str | None]] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(threads)]
+
+    def __enter__(self) -> _Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+    def _run(self, k: int) -> None:
+        for n in range(self.limit):
+            if self._stop.is_set():
+                return
+            started = time.monotonic()
+            try:
+                status, body, headers = send(self.port, "POST", "/v1/evaluate", EXAMPLE_BODIES[(k + n) % 3], JSON)
+            except OSError as exc:
+                self.results.append((started, f"{type(exc).__name__}: {exc}", None))
+                continue
+            digest = headers.get("x-ruleset-digest")
+            if status == 200:
+                assert json.loads(body)["ruleset"]["digest"] == digest
+            self.results.append((started, status, digest))
+
+    def failures(self) -> list:
+        return [r for r in self.results if r[1] != 200]
+
+    def digests(self, since: float = 0.0) -> set[str | None]:
+        return {digest for started, _, digest in self.results if started >= since}
+
+
+def _replace(kb: Path, change, tmp_path: Path, name: str) -> None:
+    """Replace ``kb``'s facts/ and logic/ by a changed copy, each folder by one rename."""
+    staged = copy_kb(ROOT, tmp_path / name)
+    change(staged)
+    for folder in ("facts", "logic"):
+        os.rename(kb / folder, tmp_path / f"{name}-old-{folder}")
+        os.rename(staged / folder, kb / folder)
+
+
+def _bump_version(kb: Path) -> None:
+    catalogue = kb / "facts" / "catalogue.lp"
+    pattern = r'^ruleset_version\("([^"]*)"\)\.'
+    text, n = re.subn(pattern, r'ruleset_version("\1-reloaded").', catalogue.read_text(), count=1, flags=re.M)
+    assert n == 1
+    catalogue.write_text(text)
+
+
+def _until(predicate, seconds: float = RELOAD_SECONDS, what: str = "") -> float:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.1)
+    return time.monotonic()
+
+
+@pytest.fixture
+def reload_server(tmp_path):
+    """Two workers serving a copy of the knowledge base that the test may replace."""
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    top = ["--facts", str(kb / "facts"), "--logic", str(kb / "logic")]
+    with Server(workers=2, threads=2, top=top, env={"LIVEGATE_METRICS": "true"}) as server:
+        yield server, kb
+
+
+def test_hup_serves_a_new_ruleset_without_a_failed_request(reload_server, tmp_path):
+    server, kb = reload_server
+    port = server.port
+    old = _health(port)["ruleset"]
+    old_pids = server.pids()
+    with _Load(port) as load:
+        time.sleep(1)
+        _replace(kb, _bump_version, tmp_path, "next")
+        os.kill(server.proc.pid, signal.SIGHUP)
+
+        def reloaded() -> bool:
+            health = _health(port)
+            versions = {w["ruleset"]["version"] for w in health["workers"]}
+            return versions == {old["version"] + "-reloaded"} and not old_pids & server.pids()
+
+        done = _until(reloaded, what="the new workers serving and the old ones gone")
+        time.sleep(1.5)
+    new = _health(port)["ruleset"]
+    assert new["version"] == old["version"] + "-reloaded" and new["digest"] != old["digest"]
+    assert load.failures() == []
+    assert load.digests() == {old["digest"], new["digest"]}
+    assert load.digests(since=done) == {new["digest"]}
+    assert len(load.results) > 20
+    health = _health(port)
+    assert health["reload"]["outcome"] == "applied" and health["reload"]["ruleset"] == new
+    metrics = _metrics(port)
+    assert _value(metrics, "livegate_ruleset_reloads_total", outcome="applied", stage="ok") == 1
+    assert _value(metrics, "livegate_worker_restarts_total", cause="reload") == 2
+    assert {s["digest"] for s in _series(metrics, "livegate_ruleset_info")} == {new["digest"]}
+    assert "ruleset reload applied" in server.stderr()
+
+
+def _syntax_error(kb: Path) -> None:
+    with open(kb / "facts" / "auto.lp", "a", encoding="utf-8") as out:
+        out.write("category(half_written\n")
+
+
+def _lint_error(kb: Path) -> None:
+    with open(kb / "facts" / "auto.lp", "a", encoding="utf-8") as out:
+        out.write('alternative(no_such_category, some_alternative, "x").\n')
+
+
+def _grounding_error(kb: Path) -> None:
+    with open(kb / "logic" / "main.lp", "a", encoding="utf-8") as out:  # the facts parse; the rules do not load
+        out.write('#include "no_such_file.lp".\n')
+
+
+def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_server, tmp_path):
+    server, kb = reload_server
+    port = server.port
+    old = _health(port)["ruleset"]
+    pids = server.pids()
+    with _Load(port) as load:
+        for k, (change, stage) in enumerate(
+            [(_syntax_error, "parse"), (_lint_error, "lint"), (_grounding_error, "ground")]
+        ):
+            _replace(kb, change, tmp_path, f"broken-{k}")
+            os.kill(server.proc.pid, signal.SIGHUP)
+            _until(
+                lambda stage=stage: (_health(port)["reload"] or {}).get("stage") == stage,
+                what=f"the reload refused at {stage}",
+            )
+            health = _health(port)
+            assert health["reload"]["outcome"] == "refused" and health["reload"]["reason"]
+            assert "livegate-serve" not in health["reload"]["reason"]  # no server path
+            assert {w["ruleset"]["digest"] for w in health["workers"]} == {old["digest"]}
+            assert server.pids() == pids  # no worker was replaced
+        time.sleep(0.5)
+    assert load.failures() == []
+    assert load.digests() == {old["digest"]}
+    metrics = _metrics(port)
+    for stage in ("parse", "lint", "ground"):
+        assert _value(metrics, "livegate_ruleset_reloads_total", outcome="refused", stage=stage) == 1
+    assert _value(metrics, "livegate_ruleset_last_reload_success") == 0
+    assert _series(metrics, "livegate_worker_restarts_total") == []
+    log = server.stderr()
+    assert re.search(r"ruleset reload refused at parse: facts/auto\.lp:\d+", log)
+    assert "ruleset reload refused at lint: 1 lint problem(s)" in log
+    assert "ruleset reload refused at ground" in log
+    assert "Shutting down" not in log
+
+
+# -- liveness and readiness ------------------------------------------------------------------------
+def test_readiness_is_false_while_the_decision_log_cannot_be_written(make_app, tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    ready = client.get("/v1/health/ready")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {
+        "engine_grounded": True,
+        "decision_log_writable": True,
+        "ruleset_linted": True,
+    }
+    log.unlink()
+    log.mkdir()  # the log replaced by a directory: it cannot be opened for appending
+    ready = client.get("/v1/health/ready")
+    assert ready.status_code == 503
+    body = ready.get_json()
+    assert body["status"] == "not_ready"
+    assert body["checks"] == {"engine_grounded": True, "decision_log_writable": False, "ruleset_linted": True}
+    assert body["problems"] and all(str(tmp_path) not in p for p in body["problems"])
+    assert client.get("/v1/health/live").status_code == 200  # alive all the same: no restart would help
+    assert client.get("/v1/health").get_json()["ready"] is False
+    log.rmdir()
+    assert client.get("/v1/health/ready").status_code == 200
+
+
+def test_readiness_reports_a_ruleset_that_fails_lint(make_app, tmp_path):
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    _lint_error(kb)
+    client = make_app(ENGINE=None, FACTS_DIR=str(kb / "facts"), LOGIC_DIR=str(kb / "logic"), POOL_SIZE=1).test_client()
+    body = client.get("/v1/health/ready").get_json()
+    assert body["status"] == "not_ready" and body["checks"]["ruleset_linted"] is False
+    assert body["problems"] == ["lint: undeclared_category: alternative(no_such_category,some_alternative)"]
+
+
+SLOW_GROUNDING = "slow_grounding(X, Y, Z) :- X = 1..100, Y = 1..100, Z = 1..40.\n"
+"""400,000 atoms nobody shows: a worker takes a few seconds to ground them."""
+
+
+@pytest.mark.server
+def test_no_worker_answers_ready_before_its_engine_is_grounded(tmp_path):
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    (kb / "logic" / "slow.lp").write_text(SLOW_GROUNDING)
+    with open(kb / "logic" / "main.lp", "a", encoding="utf-8") as out:
+        out.write('#include "slow.lp".\n')
+    port = free_port()
+    server = Server(workers=1, threads=1, top=["--facts", str(kb / "facts"), "--logic", str(kb / "logic")], port=port)
+    outcomes: list[tuple[float, str]] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        deadline = time.monotonic() + 120
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                status, body, _ = send(port, "GET", "/v1/health/ready", timeout=0.5)
+                outcomes.append((time.monotonic(), f"{status} {json.loads(body)['checks']['engine_grounded']}"))
+            except TimeoutError:
+                outcomes.append((time.monotonic(), "no answer"))
+            except OSError:
+                outcomes.append((time.monotonic(), "refused"))
+            time.sleep(0.05)
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
+    try:
+        server.start()
+        _until(lambda: any(o.startswith("200") for _, o in outcomes), 60, "a ready answer")
+    finally:
+        stop.set()
+        prober.join(timeout=10)
+        server.close()
+    kinds = [o for _, o in outcomes]
+    first_ready = kinds.index("200 True")
+    assert "no answer" in kinds[:first_ready]  # the port was bound, the worker still grounding
+    assert set(kinds[:first_ready]) <= {"refused", "no answer"}  # never ready, never a 200, before
+    assert set(kinds[first_ready:]) <= {"200 True"}
+
+
+# -- logs through a logging configuration ----------------------------------------------------------
+def _log_config(path: Path, log: Path) -> Path:
+    config = {
+        "version": 1,
+        "formatters": {"json": {"()": "livegate.http.logs.JsonFormatter"}},
+        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(log), "formatter": "json"}},
+        "loggers": {
+            name: {"handlers": ["file"], "level": "INFO", "propagate": False}
+            for name in ("livegate.access", "livegate.decision", "livegate")
+        },
+    }
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_a_logging_configuration_file_sends_a_json_line_per_request_and_per_decision(tmp_path):
+    log = tmp_path / "livegate.log"
+    env = {"LIVEGATE_LOG_CONFIG": str(_log_config(tmp_path / "logging.json", log))}
+    with Server(workers=1, threads=2, env=env, access_log=True) as server:
+        status, body, _ = send(server.port, "POST", "/v1/evaluate", EXAMPLE_BODIES[0], JSON, {"X-Request-Id": "lg-1"})
+        assert status == 200
+        assert send(server.port, "POST", "/v1/evaluate", b"{", JSON, {"X-Request-Id": "lg-2"})[0] == 400
+        decision_id = json.loads(body)["decision_id"]
+        server.stop()
+        stdout = server.stdout_path.read_text()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # every line is JSON
+    access = {line["request_id"]: line for line in lines if "method" in line}
+    decisions = [line for line in lines if "endpoint" in line]
+    assert access["lg-1"]["status"] == 200 and access["lg-1"]["decision_id"] == decision_id
+    assert access["lg-2"]["status"] == 400 and "decision_id" not in access["lg-2"]
+    assert [(d["decision_id"], d["request_id"], d["endpoint"]) for d in decisions] == [
+        (decision_id, "lg-1", "evaluate")
+    ]
+    assert any(line.get("logger") == "livegate" and "engine grounded" in line["message"] for line in lines)
+    assert '"request_id"' not in stdout  # the configuration took the access log off stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        pytest.param("missing.json", None, "is not a usable logging configuration", id="missing_file"),
+        pytest.param(
+            "bad.json", '{"version": 1, "handlers": {"h": {"class": "no.Such"}}}', "is not a usable", id="bad"
+        ),
+        pytest.param("list.yaml", "- 1\n- 2\n", "must hold a mapping", id="not_a_mapping"),
+    ],
+)
+def test_serve_refuses_a_logging_configuration_it_cannot_use(tmp_path, name, text, problem):
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
+    env["LIVEGATE_LOG_CONFIG"] = str(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "livegate", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "LOG_CONFIG (LIVEGATE_LOG_CONFIG)" in done.stderr and problem in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.server
+def test_hup_whose_new_workers_cannot_boot_is_refused_and_the_server_keeps_serving(tmp_path):
+    """The copy passes its check, but the new workers cannot open the decision log (replaced by a
+    directory meanwhile): the reload is refused at boot and the old workers keep serving."""
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    log = tmp_path / "decisions.jsonl"
+    top = ["--facts", str(kb / "facts"), "--logic", str(kb / "logic")]
+    with Server(workers=2, threads=2, top=top, env={"LIVEGATE_DECISION_LOG": str(log)}) as server:
+        old, pids = _health(server.port)["ruleset"], server.pids()
+        _replace(kb, _bump_version, tmp_path, "next")
+        log.unlink()
+        log.mkdir()
+        os.kill(server.proc.pid, signal.SIGHUP)
+        _until(lambda: (_health(server.port)["reload"] or {}).get("stage") == "boot", what="the reload refused at boot")
+        assert server.pids() == pids
+        assert {w["ruleset"]["digest"] for w in _health(server.port)["workers"]} == {old["digest"]}
+        log.rmdir()
+        status, _, headers = send(server.port, "POST", "/v1/evaluate", EXAMPLE_BODIES[0], JSON)
+        assert status == 200 and headers["x-ruleset-digest"] == old["digest"]
+        assert server.proc.poll() is None
+        log_text = server.stderr()
+    assert "ruleset reload refused at boot" in log_text and "Shutting down" not in log_text
