@@ -91,6 +91,8 @@ class KB:
     unsupported: frozenset[str]
     direct: dict[str, frozenset[str]]  # subject type -> access methods
     plain_of: dict[str, str] = field(default_factory=dict)  # qualified item -> plain item
+    role_subject_types: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> subject types allowed
+    aliases: dict[str, str] = field(default_factory=dict)  # old item id -> item id
 
 
 def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
@@ -130,6 +132,9 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
     companions: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for c, comp, acc in f.get("companion_access", []):
         companions[c].append((comp, acc))
+    role_types: dict[str, set[str]] = defaultdict(set)
+    for r, t in f.get("role_subject_type", []):
+        role_types[r].add(t)
     return KB(
         subject_types=sorted(t for t, _ in f["subject_type"]),
         roles=sorted(r for r, _ in f["role"]),
@@ -153,6 +158,8 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
         unsupported=frozenset(t for t, _line in f.get("unsupported_subject_type", [])),
         direct={t: frozenset(v) for t, v in direct.items()},
         plain_of=plain_of,
+        role_subject_types={r: frozenset(role_types.get(r, ())) for r, _ in f["role"]},
+        aliases=dict(f.get("item_alias", [])),
     )
 
 

@@ -107,10 +107,11 @@ def profiles(draw) -> dict[str, Any]:
     focus = draw(st.sampled_from(SPECIAL if special else K.categories), label="focus")
     related = _related(focus)
     subject_type = draw(st.sampled_from([*K.subject_types, "enterprise", "government", "other_organization"]))
-    roles = _unique(draw, st.sampled_from(K.roles), 3)
+    allowed = [r for r in K.roles if subject_type in K.role_subject_types[r]]  # a role the type may hold
+    roles = _unique(draw, st.sampled_from(allowed), 3) if allowed else []
     for cat, alt in sorted(K.reserved):
         if cat in related and _chance(draw, 1, 3):
-            roles += [r for r in sorted(K.reserved[(cat, alt)]) if r not in roles]
+            roles += [r for r in sorted(K.reserved[(cat, alt)]) if r not in roles and r in allowed]
 
     # Documents: a few near-complete alternatives (so that categories are often
     # eligible or one item short), plus some random items.
@@ -132,6 +133,8 @@ def profiles(draw) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for item in _unique(draw, st.sampled_from(COUNTED_ITEMS * 3 + K.items + documents), 4):
         counts[item] = draw(st.sampled_from([0, 1, 2, 3]))
+    # a count of 0 for a listed document is a contradiction (refused): the listing goes
+    documents = [i for i in documents if counts.get(i) != 0]
 
     own = [a for a, c in K.activity_category.items() if c in related]
     activities = [
@@ -203,6 +206,8 @@ def without_item(profile: dict[str, Any], item: str) -> dict[str, Any]:
     counts = p.get("counts", {})
     if item in counts:
         counts[item] = max(0, counts[item] - 1)
+        if counts[item] == 0 and item in p.get("documents", []):  # else a contradiction
+            p["documents"] = [d for d in p["documents"] if d != item]
     elif item in p.get("documents", []):
         p["documents"] = [d for d in p["documents"] if d != item]
     return p
@@ -257,11 +262,14 @@ def random_profiles(n: int, seed: int) -> list[dict]:
     ]
     out = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES][:n]
     while len(out) < n:
+        subject_type = rnd.choice(K.subject_types)
+        allowed = [r for r in K.roles if subject_type in K.role_subject_types[r]]
+        counts = {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))}
         out.append(
             {
-                "subject": {"type": rnd.choice(K.subject_types), "roles": rnd.sample(K.roles, rnd.randint(0, 2))},
-                "documents": rnd.sample(K.items, rnd.randint(0, 12)),
-                "counts": {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))},
+                "subject": {"type": subject_type, "roles": rnd.sample(allowed, min(len(allowed), rnd.randint(0, 2)))},
+                "documents": [i for i in rnd.sample(K.items, rnd.randint(0, 12)) if counts.get(i) != 0],
+                "counts": counts,
                 "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
                 "goal": {
                     "scenario": rnd.choice([None, *K.scenarios]),

@@ -42,7 +42,7 @@ def test_evaluate_text_puts_the_cheapest_path_first_with_the_source_names():
     cheapest, categories = out.index("最低成本路径"), out.index("各类目")
     assert cheapest < categories
     path = out[cheapest:categories]
-    assert "【汽车-汽车预售服务】" in path and "成本 cost 10" in path
+    assert "【汽车-汽车预售服务】" in path and "成本 10" in path
     (still_needed,) = [line for line in path.splitlines() if "还需取得" in line]
     assert "《工信部道路机动车辆生产企业准入许可》" in still_needed
     assert "《厂商授权销售文件》" not in still_needed and "《营业执照》" not in still_needed  # held already
@@ -56,6 +56,33 @@ def test_evaluate_text_puts_the_cheapest_path_first_with_the_source_names():
         assert name in every
     assert re.search(r"auto_presale: .*missing", every)
     assert re.search(r"edu_academic_school: .*not_applicable", every)
+
+
+def test_evaluate_text_gives_each_scenario_and_the_next_steps_in_english():
+    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+    proc = livegate("evaluate", "-", "--format", "text", "--lang", "en", stdin=json.dumps(profile))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    by_scenario = _section(out, "Cheapest path per live scenario")
+    # e-commerce: a value-added telecom licence (10) and the platform's three documents (1 each)
+    assert any("ecommerce: cost 13" in line for line in by_scenario)
+    (auto,) = [line for line in by_scenario if " auto: " in line]
+    assert "no path" in auto and "Car dealer" in auto  # the reason: a role the subject lacks
+    steps = _section(out, "What to get next")
+    assert steps and steps[0].lstrip().startswith("1. ")
+    for word in ("成本", "缺", "最低成本路径", "各类目"):
+        assert word not in out, word
+
+
+def test_a_contradictory_profile_exits_2_naming_both_fields():
+    profile = {
+        "subject": {"type": "enterprise", "roles": ["public_school"]},
+        "documents": ["training_coop_agreement"],
+        "counts": {"training_coop_agreement": 0},
+    }
+    proc = livegate("evaluate", "-", stdin=json.dumps(profile))
+    assert proc.returncode == 2
+    assert_clean_failure(proc, "counts.training_coop_agreement", "documents[0]", "subject.roles[0]", "subject.type")
 
 
 def test_evaluate_reads_json_from_stdin_and_answers_like_the_engine(engine):
@@ -94,7 +121,8 @@ def test_catalogue_json_lists_everything_the_source_has():
     data = json.loads(proc.stdout)
     assert len(data["categories"]) == 31
     assert sum(len(c["alternatives"]) for c in data["categories"]) == 62
-    assert len(data["items"]) == 61
+    assert len(data["items"]) == 60  # the 征信 filing is one item (docs/source-reading.md)
+    assert data["item_aliases"] == {"enterprise_credit_filing_pboc": "enterprise_credit_filing"}
     assert len(data["activities"]) == 8
     assert len(data["roles"]) == 7
     assert len(data["scenarios"]) == 7
@@ -113,14 +141,14 @@ def _section(text: str, title: str) -> list[str]:
     return body
 
 
-def test_catalogue_text_lists_31_categories_62_alternatives_61_items_8_activities_7_roles_7_scenarios():
-    proc = livegate("catalogue", "--format", "text")
+def test_catalogue_text_lists_31_categories_62_alternatives_60_items_8_activities_7_roles_7_scenarios():
+    proc = livegate("catalogue", "--format", "text", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     categories = _section(out, "Categories")
-    assert sum(1 for line in categories if line.startswith("【")) == 31
+    assert sum(1 for line in categories if line.startswith("[")) == 31  # [教育-…] in English, 【…】 in Chinese
     assert sum(1 for line in categories if line.startswith("    - ")) == 62
-    assert len(_section(out, "Items")) == 61
+    assert len(_section(out, "Items")) == 60
     assert len(_section(out, "Activities")) == 8
     assert len(_section(out, "Roles")) == 7
     assert len(_section(out, "Scenarios")) == 7
@@ -131,7 +159,7 @@ def test_lint_passes_on_the_shipped_knowledge_base():
     proc = livegate("lint")
     assert proc.returncode == 0, proc.stderr
     assert "lint: ok" in proc.stdout
-    assert "31 categories, 62 alternatives, 61 items, 8 activities" in proc.stdout
+    assert "31 categories, 62 alternatives, 60 items, 8 activities" in proc.stdout
 
 
 @pytest.fixture

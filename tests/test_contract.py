@@ -47,9 +47,30 @@ def _term(t: clingo.ast.AST) -> tuple[str, int]:
     return t.name, len(t.arguments)
 
 
+def _externals_by_part() -> dict[str, list[tuple[str, int]]]:
+    """The ``#external`` declarations of inputs.lp by program part, in their order."""
+    parts: dict[str, list[tuple[str, int]]] = {"base": []}
+    part = "base"
+    for line in _code(LOGIC / "inputs.lp").splitlines():
+        if m := re.match(r"#program\s+(\w+)", line):
+            part = m.group(1)
+            parts.setdefault(part, [])
+        elif m := re.match(r"#external\s+(\w+)\(([^)]*)\)", line):
+            parts[part].append((m.group(1), len(m.group(2).split(","))))
+    return parts
+
+
 def test_the_input_predicates_are_the_externals_of_inputs_lp():
-    declared = re.findall(r"#external\s+(\w+)\(([^)]*)\)", _code(LOGIC / "inputs.lp"))
-    assert [(name, len(args.split(","))) for name, args in declared] == [p.signature for p in contract.INPUTS]
+    parts = _externals_by_part()
+    assert parts["base"] == [p.signature for p in contract.INPUTS]
+    assert parts[contract.OVERRIDE_PART] == [p.signature for p in contract.OVERRIDES]
+    assert set(parts) == {"base", contract.OVERRIDE_PART}
+
+
+def test_the_override_bits_cover_every_cost_a_profile_may_give():
+    text = _code(LOGIC / "inputs.lp")
+    assert f"B = 0..{contract.OVERRIDE_BITS - 1}" in text
+    assert 2**contract.OVERRIDE_BITS > 100_000 >= 2 ** (contract.OVERRIDE_BITS - 1)
 
 
 def test_the_shown_predicates_are_the_show_statements_of_show_lp_in_their_order():
@@ -89,17 +110,18 @@ def test_the_priorities_are_the_levels_of_plan_lp():
 
 def test_costs_are_read_by_priority_not_position():
     # clingo leaves out a level at which nothing is counted: the vector then shifts
-    assert contract.costs_by_priority([4, 3, 2, 1], [0, 13, 4, 1]) == {
-        "no_plan": 0,
-        "cost": 13,
-        "missing_items": 4,
-        "categories": 1,
-    }
-    assert contract.costs_by_priority([3, 1], [13, 1]) == {
-        "no_plan": 0,
-        "cost": 13,
-        "missing_items": 0,
-        "categories": 1,
+    full = contract.costs_by_priority([8, 7, 6, 5, 4, 3, 2, 1], [0, 13, 4, 1, 0, 20, 5, 2])
+    assert full["goal_cost"] == 13 and full["scenario_cost"] == 20 and full["goal_categories"] == 1
+    shifted = contract.costs_by_priority([7, 5, 3], [13, 1, 20])
+    assert shifted == {
+        "goal_no_plan": 0,
+        "goal_cost": 13,
+        "goal_missing_items": 0,
+        "goal_categories": 1,
+        "scenario_no_plan": 0,
+        "scenario_cost": 20,
+        "scenario_missing_items": 0,
+        "scenario_categories": 0,
     }
     with pytest.raises(KeyError):
         contract.costs_by_priority([9], [1])
@@ -111,7 +133,7 @@ def test_to_python_reads_numbers_strings_constants_and_terms():
 
 
 def test_group_collects_arguments_by_predicate_and_knows_every_shown_predicate():
-    grouped = contract.group(["no_plan", ("status", "finance_bank", "eligible")])
-    assert grouped["no_plan"] == [()]
+    grouped = contract.group([("no_plan", "goal"), ("status", "finance_bank", "eligible")])
+    assert grouped["no_plan"] == [("goal",)]
     assert grouped["status"] == [("finance_bank", "eligible")]
     assert set(grouped) == {p.name for p in contract.SHOWN}

@@ -2,12 +2,15 @@
 
 Each case is a tiny program — a fake category or two written as facts, plus the
 profile as input facts — loaded together with the real ``logic/main.lp`` and
-solved with ``--opt-mode=optN``. The expected atoms of the named predicates are
-compared sorted (every atom of that predicate, not a subset), and the optimal
-plans as a set. Where given, ``cost`` is the optimal cost vector
-[no plan @4, total cost @3, missing items @2, categories @1] (clingo leaves out
-a level with nothing to count, so only cases with items give it). Cases come in
-satisfied / unsatisfied twins.
+solved with ``--opt-mode=optN --enum-mode=brave`` as analysts run it. The
+expected atoms of the named predicates are compared sorted (every atom of that
+predicate, not a subset), and the goal's cheapest plans as a set, each plan as
+its atoms without the plan's name (``plan_category(k)``, ``plan_missing(c,1)``;
+``plan_direct`` for the direct route). A minimal missing set is checked with
+its cost, the sum of its items' weights (``item_weight/2``) times their counts:
+``minimal_missing_set(k,a,10)``. Where given, ``cost`` is
+[no plan, total cost, missing items, categories] of the goal's cheapest plan.
+Cases come in satisfied / unsatisfied twins.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ issuer_class(self_prepared, 1). issuer_class(partner, 3). issuer_class(registrat
 role(r, "角色"). role(gov, "政府主体"). role_implied_by_subject(gov, government).
 """
 
-PLAN_PREDICATES = ("plan_direct", "plan_category", "plan_missing", "plan_access", "plan_companion")
+PLAN_PREDICATES = ("plan_category", "plan_missing", "plan_access", "plan_companion")
 
 
 def category(c: str, access: str = "std", scenario: str = "sc") -> str:
@@ -53,44 +56,76 @@ def alternative(c: str, alt: str, *items: str, reserved: str | None = None) -> s
 
 @dataclass
 class Solved:
-    models: list[tuple[list[int], list[str]]]  # optimal models: (cost vector, sorted shown atoms)
+    symbols: list[clingo.Symbol]  # the shown atoms of the last (brave) model: true in some optimal model
 
     def atoms(self, *names: str) -> list[str]:
-        """Atoms of the named predicates in the (first) optimal model, sorted."""
-        return sorted(a for a in self.models[0][1] if re.match(r"[a-z_]+", a).group(0) in names)
+        """Atoms of the named predicates, sorted; a minimal missing set with its cost."""
+        out = [str(s) for s in self.symbols if s.name in names and s.name != "minimal_missing_set"]
+        if "minimal_missing_set" in names:
+            out += [f"minimal_missing_set({c},{o},{cost})" for (c, o), cost in self.set_costs().items()]
+        return sorted(out)
+
+    def _args(self, name: str) -> list[list[clingo.Symbol]]:
+        return [list(s.arguments) for s in self.symbols if s.name == name]
+
+    def set_costs(self) -> dict[tuple[str, str], int]:
+        weight = {str(i): w.number for i, w in self._args("item_weight")}
+        costs = {(str(c), str(o)): 0 for c, o in self._args("minimal_missing_set")}
+        for c, o, i, n in self._args("minimal_missing_item"):
+            costs[(str(c), str(o))] += n.number * weight[str(i)]
+        return costs
+
+    def goal_plans(self) -> dict[str, list[clingo.Symbol]]:
+        """The goal's cheapest plans by name, each with its plan_* atoms' other arguments."""
+        plans: dict[str, list[clingo.Symbol]] = {str(p): [] for q, p in self._args("cheapest") if str(q) == "goal"}
+        for s in self.symbols:
+            if s.name in PLAN_PREDICATES and str(s.arguments[0]) in plans:
+                plans[str(s.arguments[0])].append(s)
+        return plans
 
     @property
     def plans(self) -> set[tuple[str, ...]]:
-        return {
-            tuple(sorted(a for a in atoms if re.match(r"[a-z_]+", a).group(0) in PLAN_PREDICATES))
-            for _, atoms in self.models
-        }
+        out = set()
+        for name, atoms in self.goal_plans().items():
+            shown = [str(clingo.Function(s.name, s.arguments[1:])) for s in atoms]
+            out.add(tuple(sorted(shown + (["plan_direct"] if name == "direct" else []))))
+        return out or {()}
 
     @property
     def cost(self) -> list[int]:
-        return self.models[0][0]
+        """[no plan, cost, missing items, categories] of the goal's cheapest plan (all tie on these)."""
+        plans = self.goal_plans()
+        if not plans:
+            return [1, 0, 0, 0]
+        weight = {str(i): w.number for i, w in self._args("item_weight")}
+        vectors = set()
+        for atoms in plans.values():
+            missing = [(str(s.arguments[1]), s.arguments[2].number) for s in atoms if s.name == "plan_missing"]
+            categories = [s for s in atoms if s.name == "plan_category"]
+            vectors.add((0, sum(n * weight[i] for i, n in missing), sum(n for _, n in missing), len(categories)))
+        assert len(vectors) == 1, f"tied plans differ: {vectors}"
+        return list(vectors.pop())
 
 
 def solve(program: str) -> Solved:
     messages: list[str] = []
     ctl = clingo.Control(
-        ["--opt-mode=optN", "--models=0", "--warn=none"], logger=lambda code, msg: messages.append(msg)
+        ["--opt-mode=optN", "--enum-mode=brave", "--models=0", "--warn=none"],
+        logger=lambda code, msg: messages.append(msg),
     )
     ctl.load(str(LOGIC_ENTRY))
-    ctl.add("base", [], VOCABULARY + program)
+    ctl.add("base", [], VOCABULARY + program + "\n#show item_weight/2.")
     ctl.ground([("base", [])])
-    found: list[tuple[list[int], list[str]]] = []
+    last: list[clingo.Symbol] = []
 
     def on_model(model: clingo.Model) -> None:
         if model.optimality_proven:
-            entry = (list(model.cost), sorted(str(s) for s in model.symbols(shown=True)))
-            if entry not in found:
-                found.append(entry)
+            last[:] = model.symbols(shown=True)
 
     result = ctl.solve(on_model=on_model)
     assert result.satisfiable, messages
-    assert found, "no optimal model"
-    return Solved(found)
+    assert last, "no optimal model"
+    return Solved(last)
 
 
 @dataclass
@@ -384,7 +419,7 @@ CASES = [
             "minimal_missing_set": ["minimal_missing_set(k,a,0)"],
             "reason": ["reason(k,blocked_by_activity(blk))"],
             "warning": ["warning(k,remedy(blk))"],
-            "no_plan": ["no_plan"],
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
         },
         plans={()},
     ),
@@ -395,7 +430,7 @@ CASES = [
             "status": ["status(k,not_applicable)"],
             "minimal_missing_set": [],
             "reason": ["reason(k,excluded_by_activity(exc))"],
-            "no_plan": ["no_plan"],
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
         },
     ),
     Case(
@@ -421,7 +456,7 @@ CASES = [
             "subject_unsupported": ["subject_unsupported(personal)"],
             "reason": ["reason(k,unsupported_subject(personal))"],
             "minimal_missing_set": [],
-            "no_plan": ["no_plan"],
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
         },
     ),
     # a required category combines the sets
@@ -581,8 +616,148 @@ CASES = [
     Case(
         "personal_subject_has_no_plan",
         DIRECT + "subject(personal).",
-        {"status": ["status(k,not_applicable)"], "no_plan": ["no_plan"], "direct_access": []},
+        {
+            "status": ["status(k,not_applicable)"],
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
+            "direct_access": [],
+        },
         plans={()},
+    ),
+]
+
+
+# --- the cheapest path per scenario, next steps, why no plan ------------------------------------
+# k1 (scenario sc) lacks a licence (10); k2 (scenario other) lacks a self-prepared item (1)
+TWO_SCENARIOS = (
+    category("k1")
+    + category("k2", scenario="other")
+    + item("lic")
+    + item("own", "self_prepared")
+    + alternative("k1", "a", "lic")
+    + alternative("k2", "b", "own")
+)
+# k lacks lic+own by a, or lic2 alone by b; k3 lacks nothing
+STEPS = (
+    category("k")
+    + category("k3", scenario="other")
+    + item("lic")
+    + item("lic2")
+    + item("own", "self_prepared")
+    + alternative("k", "a", "lic", "own")
+    + alternative("k", "b", "lic2")
+    + alternative("k3", "c")
+)
+COUNTED_STEP = category("k") + item("agr", "partner") + alternative("k", "a", "agr") + "requires_count(k, a, agr, 2).\n"
+BLOCKED_GOAL = ACTIVITIES.replace("goal_category(k).\n", "") + category("k9", scenario="other") + alternative("k9", "z")
+
+CASES += [
+    Case(
+        "each_scenario_has_its_own_cheapest_plan_and_the_goal_the_cheapest_of_them",
+        TWO_SCENARIOS + "subject(enterprise).",
+        {
+            "cheapest": [
+                "cheapest(goal,p(k2,b))",
+                "cheapest(scenario(other),p(k2,b))",
+                "cheapest(scenario(sc),p(k1,a))",
+            ],
+            "no_plan": [],
+        },
+        plans={("plan_access(std)", "plan_category(k2)", "plan_missing(own,1)")},
+        cost=[0, 1, 1, 1],
+    ),
+    Case(
+        "a_goal_scenario_leaves_only_its_own_question",
+        TWO_SCENARIOS + "subject(enterprise). goal_scenario(sc).",
+        {"cheapest": ["cheapest(goal,p(k1,a))", "cheapest(scenario(sc),p(k1,a))"], "scenario_not_given": []},
+        cost=[0, 10, 1, 1],
+    ),
+    Case(
+        "without_a_goal_scenario_the_preamble_rule_is_noted",
+        TWO_SCENARIOS + "subject(enterprise). scenario_rule(must_match).",
+        {"scenario_not_given": ["scenario_not_given(must_match)"]},
+    ),
+    Case(
+        "an_own_cost_moves_the_goal_to_the_other_scenario",
+        TWO_SCENARIOS + "subject(enterprise). cost_override(lic, 0).",
+        {"cheapest": ["cheapest(goal,p(k1,a))", "cheapest(scenario(other),p(k2,b))", "cheapest(scenario(sc),p(k1,a))"]},
+        cost=[0, 0, 1, 1],
+    ),
+    Case(
+        "a_plan_that_lacks_nothing_beats_one_that_lacks_an_item_of_cost_0",
+        TWO_SCENARIOS + "subject(enterprise). holds(own). cost_override(lic, 0).",
+        {"cheapest": ["cheapest(goal,p(k2,b))", "cheapest(scenario(other),p(k2,b))", "cheapest(scenario(sc),p(k1,a))"]},
+        plans={("plan_access(std)", "plan_category(k2)")},
+        cost=[0, 0, 0, 1],
+    ),
+    Case(
+        "a_next_step_unlocks_the_categories_whose_minimal_set_it_is",
+        STEPS + "subject(enterprise). goal_scenario(sc).",
+        {
+            "step": ["step(lic,1)", "step(lic2,1)", "step(own,1)"],
+            "unlocks": ["unlocks(lic2,1,k)"],
+            # plan p(k,a) lacks lic and own; p(k,b) lacks lic2
+            "step_gain": [
+                "step_gain(lic,1,p(k,a),lic,1)",
+                "step_gain(lic2,1,p(k,b),lic2,1)",
+                "step_gain(own,1,p(k,a),own,1)",
+            ],
+        },
+        plans={("plan_access(std)", "plan_category(k)", "plan_missing(lic2,1)")},
+    ),
+    Case(
+        "a_counted_step_says_how_many_more",
+        COUNTED_STEP + "subject(enterprise). holds_count(agr, 1).",
+        {"step": ["step(agr,1)"], "unlocks": ["unlocks(agr,1,k)"], "step_gain": ["step_gain(agr,1,p(k,a),agr,1)"]},
+    ),
+    Case(
+        "a_counted_step_of_two_when_none_is_held",
+        COUNTED_STEP + "subject(enterprise).",
+        {"step": ["step(agr,2)"], "unlocks": ["unlocks(agr,2,k)"], "step_gain": ["step_gain(agr,2,p(k,a),agr,2)"]},
+    ),
+    Case(
+        "a_qualified_form_is_a_step_for_its_plain_requirement",
+        QUALIFIED + "subject(enterprise).",
+        # kp asks for p, kq for its qualified form q: holding q meets both, p only kp
+        {"step": ["step(p,1)", "step(q,1)"], "unlocks": ["unlocks(p,1,kp)", "unlocks(q,1,kp)", "unlocks(q,1,kq)"]},
+    ),
+    Case(
+        "the_activity_that_blocks_the_goal_is_named_before_the_goal_filters",
+        BLOCKED_GOAL + "subject(enterprise). does(blk). goal_scenario(sc).",
+        {
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
+            "no_plan_reason": [
+                "no_plan_reason(goal,activity_blocks(blk,k))",
+                "no_plan_reason(scenario(sc),activity_blocks(blk,k))",
+            ],
+        },
+    ),
+    Case(
+        "goal_filters_alone_when_nothing_blocks",
+        TWO_SCENARIOS + "subject(enterprise). goal_scenario(sc). goal_access(plug).",
+        {
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
+            "no_plan_reason": ["no_plan_reason(goal,goal_filters)", "no_plan_reason(scenario(sc),goal_filters)"],
+        },
+    ),
+    Case(
+        "a_reserved_category_names_the_missing_role",
+        GOV_RESERVED + "subject(enterprise).",
+        {
+            "no_plan_reason": [
+                "no_plan_reason(goal,role_missing(gov,k))",
+                "no_plan_reason(scenario(sc),role_missing(gov,k))",
+            ]
+        },
+    ),
+    Case(
+        "an_unsupported_subject_is_the_reason",
+        GOV_RESERVED + "subject(personal).",
+        {
+            "no_plan_reason": [
+                "no_plan_reason(goal,subject_unsupported(personal))",
+                "no_plan_reason(scenario(sc),subject_unsupported(personal))",
+            ]
+        },
     ),
 ]
 

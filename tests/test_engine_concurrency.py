@@ -40,9 +40,18 @@ def test_sixteen_threads_give_the_sequential_answers(engine):
     _run(engine, _profiles(48, seed=4))
 
 
-def test_sixteen_threads_on_a_small_pool_with_evicted_overrides(knowledge):
-    # Fewer solvers than threads and an override cache smaller than the number
-    # of distinct cost overrides: threads wait for solvers and pools are evicted
-    # and rebuilt while others use them.
-    engine = Engine(knowledge, pool_size=2, override_groundings=2)
-    _run(engine, _profiles(24, seed=16))
+def test_sixteen_threads_on_small_pools_with_distinct_cost_overrides(knowledge):
+    # Fewer solvers than threads in both groundings, and every other profile with
+    # costs of its own (distinct sets): threads wait for solvers, and a Control
+    # whose override externals one call set must be clean for the next.
+    engine = Engine(knowledge, pool_size=2, override_pool_size=2)
+    profiles = _profiles(24, seed=16)
+    items = sorted(knowledge.catalogue.items)
+    rng = random.Random(16)
+    for n, profile in enumerate(profiles):
+        if n % 2:
+            profile["costs"] = {i: rng.randrange(0, 200) for i in rng.sample(items, 1 + n % 7)}
+        else:
+            profile.pop("costs", None)
+    assert len({json.dumps(p.get("costs"), sort_keys=True) for p in profiles}) == 13
+    _run(engine, profiles)

@@ -2,12 +2,13 @@
 answer as the source says.
 
 The ``.lp`` twin is run the analysts' way, as a separate process:
-``python -m clingo facts/*.lp logic/*.lp examples/<name>.lp --opt-mode=optN --models=0 --outf=2``.
+``python -m clingo facts/*.lp logic/*.lp examples/<name>.lp --opt-mode=optN --enum-mode=brave --outf=2``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,13 +74,19 @@ BY_HAND = {
 }
 
 
-def run_clingo(lp: Path) -> dict:
-    """The twin through clingo directly; the optimal models and the optimum."""
-    files = sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(
-        str(p) for p in (ROOT / "logic").glob("*.lp")
-    )
+ANALYST_OPTIONS = ["--opt-mode=optN", "--enum-mode=brave"]
+"""How analysts run the examples (docs/analysts.md): the last model lists every atom true in
+some optimal model, so every tied cheapest plan at once."""
+
+
+def _files() -> list[str]:
+    return sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(str(p) for p in (ROOT / "logic").glob("*.lp"))
+
+
+def run_clingo(lp: Path) -> list[clingo.Symbol]:
+    """The twin through clingo directly: the atoms of the last (brave) model."""
     proc = subprocess.run(
-        [sys.executable, "-m", "clingo", *files, str(lp), "--opt-mode=optN", "--models=0", "--outf=2"],
+        [sys.executable, "-m", "clingo", *_files(), str(lp), *ANALYST_OPTIONS, "--outf=2"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -88,33 +95,35 @@ def run_clingo(lp: Path) -> dict:
     assert proc.returncode in (0, 10, 30), proc.stderr  # python -m clingo exits 0; the clingo binary 10/30
     out = json.loads(proc.stdout)
     assert out["Result"] == "OPTIMUM FOUND"
-    optimum = out["Models"]["Costs"]
-    optimal, seen = [], set()
-    for witness in out["Call"][-1]["Witnesses"]:
-        atoms = frozenset(witness["Value"])
-        if witness["Costs"] == optimum and atoms not in seen:
-            seen.add(atoms)
-            optimal.append([clingo.parse_term(a) for a in sorted(atoms)])
-    return {"optimum": optimum, "models": optimal}
+    return [clingo.parse_term(a) for a in out["Call"][-1]["Witnesses"][-1]["Value"]]
 
 
-def clingo_answer(lp: Path) -> dict:
-    run = run_clingo(lp)
-    first = run["models"][0]
-    eligible = {str(s.arguments[0]) for s in first if s.name == "status" and str(s.arguments[1]) == "eligible"}
-    no_plan = any(s.name == "no_plan" for s in first)
-    plans = set()
-    for model in run["models"]:
-        categories = tuple(sorted(str(s.arguments[0]) for s in model if s.name == "plan_category"))
-        missing = tuple(sorted(str(s.arguments[0]) for s in model if s.name == "plan_missing"))
-        if not no_plan:
-            plans.add((categories, missing))
-    if no_plan:
-        cost = None
-    else:
-        assert len(run["optimum"]) == 4, run["optimum"]  # priorities 4, 3, 2, 1
-        cost = run["optimum"][1]
-    return {"eligible": eligible, "cost": cost, "plans": plans, "no_plan": no_plan}
+def clingo_answer(lp: Path, weight: dict[str, int]) -> dict:
+    """Eligible set, the goal's cheapest cost and plans as (categories, missing), read from the
+    atoms; a plan's cost is its missing items' weights (``weight``, the twin's own costs
+    applied) times their counts."""
+    atoms = run_clingo(lp)
+    eligible = {str(s.arguments[0]) for s in atoms if s.name == "status" and str(s.arguments[1]) == "eligible"}
+    goal_plans = {str(s.arguments[1]) for s in atoms if s.name == "cheapest" and str(s.arguments[0]) == "goal"}
+    plans, costs = set(), set()
+    for plan in goal_plans:
+        mine = [s for s in atoms if s.name.startswith("plan_") and str(s.arguments[0]) == plan]
+        categories = tuple(sorted(str(s.arguments[1]) for s in mine if s.name == "plan_category"))
+        missing = {str(s.arguments[1]): s.arguments[2].number for s in mine if s.name == "plan_missing"}
+        plans.add((categories, tuple(sorted(missing))))
+        costs.add(sum(n * weight[i] for i, n in missing.items()))
+    assert len(costs) <= 1, f"tied plans cost the same: {costs}"
+    no_plan = clingo.Function("no_plan", [clingo.Function("goal")]) in atoms
+    assert no_plan == (not goal_plans)
+    return {"eligible": eligible, "cost": costs.pop() if costs else None, "plans": plans, "no_plan": no_plan}
+
+
+def twin_weights(lp: Path, catalogue) -> dict[str, int]:
+    """Every item's cost for the twin: its ``cost_override/2`` facts, else the issuer class's default."""
+    weight = {i: item.default_cost for i, item in catalogue.items.items()}
+    for item, cost in re.findall(r"^cost_override\((\w+),\s*(\d+)\)\.", lp.read_text(encoding="utf-8"), re.M):
+        weight[item] = int(cost)
+    return weight
 
 
 def engine_plans(answer: dict) -> set:
@@ -127,11 +136,11 @@ def test_there_are_at_least_the_nine_profiles_the_issue_asks_for():
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_lp_twin_gives_the_same_eligible_set_cost_and_plans_as_the_json(engine, example):
+def test_lp_twin_gives_the_same_eligible_set_cost_and_plans_as_the_json(engine, catalogue, example):
     lp = example.with_suffix(".lp")
     assert lp.is_file(), f"{example.name} has no .lp twin"
     answer = engine.evaluate(json.loads(example.read_text(encoding="utf-8")))
-    direct = clingo_answer(lp)
+    direct = clingo_answer(lp, twin_weights(lp, catalogue))
     assert direct["eligible"] == set(answer["eligible"])
     assert direct["cost"] == answer["cheapest"]["cost"]
     assert direct["plans"] == engine_plans(answer)
@@ -165,19 +174,8 @@ def test_education_platform_example_reports_a_shortfall_of_one_agreement(engine)
 
 def test_clingo_prints_readable_atoms_for_an_analyst():
     """Without JSON output, plain clingo prints the shown predicates by name."""
-    files = sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(
-        str(p) for p in (ROOT / "logic").glob("*.lp")
-    )
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clingo",
-            *files,
-            str(ROOT / "examples" / "car_dealer.lp"),
-            "--opt-mode=optN",
-            "--models=0",
-        ],
+        [sys.executable, "-m", "clingo", *_files(), str(ROOT / "examples" / "car_dealer.lp"), *ANALYST_OPTIONS],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -186,11 +184,34 @@ def test_clingo_prints_readable_atoms_for_an_analyst():
     assert "OPTIMUM FOUND" in proc.stdout
     for atom in (
         "status(auto_presale,missing)",
-        "minimal_missing_set(auto_presale,dealer,10)",
+        "minimal_missing_set(auto_presale,dealer)",
         "minimal_missing_item(auto_presale,dealer,vehicle_manufacturer_access_permit,1)",
-        "plan_category(auto_presale)",
-        "plan_missing(vehicle_manufacturer_access_permit,1)",
-        "plan_access(standard_live)",
+        "cheapest(goal,p(auto_presale,dealer))",
+        "plan_category(p(auto_presale,dealer),auto_presale)",
+        "plan_missing(p(auto_presale,dealer),vehicle_manufacturer_access_permit,1)",
+        "plan_access(p(auto_presale,dealer),standard_live)",
         "reason(auto_presale,reserved(manufacturer,car_manufacturer))",
+        "step(vehicle_manufacturer_access_permit,1)",
+        "unlocks(vehicle_manufacturer_access_permit,1,auto_presale)",
     ):
         assert atom in proc.stdout.split(), atom
+
+
+@pytest.mark.parametrize("lp", sorted((ROOT / "examples").glob("*.lp")), ids=lambda p: p.stem)
+def test_every_example_says_how_to_run_it_and_the_command_runs(lp):
+    """The command in the twin's header is the analysts' command, and it runs to an optimum."""
+    header = lp.read_text(encoding="utf-8").splitlines()[1]
+    command = f"% Run: python -m clingo facts/*.lp logic/*.lp examples/{lp.name} {' '.join(ANALYST_OPTIONS)}"
+    assert header == command
+    proc = subprocess.run(
+        [sys.executable, "-m", "clingo", *_files(), str(lp), *ANALYST_OPTIONS],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert "OPTIMUM FOUND" in proc.stdout, proc.stderr
+
+
+def test_an_example_shows_own_costs_as_cost_override_facts():
+    assert any("cost_override(" in lp.read_text(encoding="utf-8") for lp in (ROOT / "examples").glob("*.lp"))

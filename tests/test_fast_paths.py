@@ -181,7 +181,7 @@ def test_api_answers_the_same_bytes_as_the_standard_json(clean_livegate_env, eng
 
 # -- the model reader ----------------------------------------------------------------
 def test_the_c_api_reader_is_in_use_and_the_public_api_reader_gives_the_same_answers(knowledge, engine):
-    pool = engine.groundings.pool(())
+    pool = engine.groundings.default
     solver = pool.take(None, None)
     pool.give(solver)
     assert isinstance(solver.reader, FastModelReader)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livegate import ProfileError
 
 DATA = Path(__file__).resolve().parent / "data"
 SOURCE: dict[str, Any] = json.loads((DATA / "source_requirements.json").read_text(encoding="utf-8"))
@@ -124,7 +125,7 @@ def _subject_for(alternative: dict) -> dict:
         return {"type": "enterprise"}
     if SOURCE["role_implied_by_subject"].get(role):
         return {"type": SOURCE["role_implied_by_subject"][role]}
-    return {"type": "enterprise", "roles": [role]}
+    return {"type": SOURCE["role_subject_types"][role][0], "roles": [role]}
 
 
 def _profile(subject: dict, items: dict[str, int]) -> dict:
@@ -259,6 +260,21 @@ def check_invariants(answer: dict) -> None:
         assert plan["cost"] == answer["cheapest"]["cost"]
         for c in plan["categories"]:
             assert by_id[c]["status"] in ("eligible", "missing"), f"plan holds {c} ({by_id[c]['status']})"
+    costs = {s: found["cost"] for s, found in answer["cheapest_by_scenario"].items()}
+    for s, found in answer["cheapest_by_scenario"].items():
+        assert (found["cost"] is None) == (not found["plans"]) == bool(found["no_plan_reasons"]), s
+        for plan in found["plans"]:
+            assert plan["cost"] == found["cost"], s
+            assert plan["direct"] or s in {by_id[c]["scenario"] for c in plan["categories"]}, s
+    if answer["cheapest"]["cost"] is not None:  # the goal's cheapest is the cheapest of the scenarios'
+        assert answer["cheapest"]["cost"] == min(c for c in costs.values() if c is not None)
+    for step in answer["next_steps"]:
+        goal = answer["cheapest"]["cost"]
+        assert goal is None or step["cheapest_cost_after"] <= goal, step
+        for s, after in step["cheapest_cost_after_by_scenario"].items():
+            assert costs[s] is None or after <= costs[s], (step, s)
+        for c in step["unlocks"]:
+            assert by_id[c]["status"] == "missing", step
 
 
 def check_expectations(answer: dict, expect: dict) -> None:
@@ -300,22 +316,53 @@ def check_expectations(answer: dict, expect: dict) -> None:
         text = "\n".join(by_id[cid]["explanation"])
         for fragment in fragments:
             assert fragment in text, f"the explanation of {cid} mentions {fragment!r}"
+    for cid, scope in expect.get("scope", {}).items():
+        assert by_id[cid]["scope"] == scope, f"scope of {cid}"
     if "cheapest" in expect:
-        cheapest = answer["cheapest"]
-        assert cheapest["cost"] == expect["cheapest"]["cost"], "cheapest cost"
-        actual = {(tuple(sorted(p["categories"])), tuple(sorted(p["missing"]))): p for p in cheapest["plans"]}
-        wanted = {(tuple(p["categories"]), tuple(p["missing"])): p for p in expect["cheapest"]["plans"]}
-        assert sorted(actual) == sorted(wanted), "the set of cheapest plans (categories, missing)"
-        assert len(cheapest["plans"]) == len(actual), "each plan is listed once"
+        _check_cheapest(answer["cheapest"], expect["cheapest"], "cheapest")
+    if "cheapest_by_scenario_keys" in expect:
+        assert sorted(answer["cheapest_by_scenario"]) == sorted(expect["cheapest_by_scenario_keys"])
+    for scenario, wanted in expect.get("cheapest_by_scenario", {}).items():
+        _check_cheapest(answer["cheapest_by_scenario"][scenario], wanted, f"cheapest of {scenario}")
+    for k, step in enumerate(expect.get("next_steps_first", [])):
+        actual_step = answer["next_steps"][k]
+        assert {f: actual_step[f] for f in step} == step, f"next step {k + 1}"
+    for step in expect.get("next_steps_include", []):
+        assert any({f: a[f] for f in step} == step for a in answer["next_steps"]), f"a next step {step}"
+    for note in expect.get("notes_include", []):
+        assert note in [n["id"] for n in answer["notes"]], f"the note {note}"
+    for note in expect.get("notes_exclude", []):
+        assert note not in [n["id"] for n in answer["notes"]], f"no note {note}"
+
+
+def _check_cheapest(cheapest: dict, expect: dict, what: str) -> None:
+    assert cheapest["cost"] == expect["cost"], f"{what}: cost"
+    actual = {(tuple(sorted(p["categories"])), tuple(sorted(p["missing"]))): p for p in cheapest["plans"]}
+    if "plans" in expect:
+        wanted = {(tuple(p["categories"]), tuple(p["missing"])): p for p in expect["plans"]}
+        assert sorted(actual) == sorted(wanted), f"{what}: the set of plans (categories, missing)"
         for key, plan in wanted.items():
             for field, value in plan.items():
                 if field not in ("categories", "missing"):
-                    assert actual[key][field] == value, f"plan {key}: {field}"
+                    assert actual[key][field] == value, f"{what}: plan {key}: {field}"
+    assert len(cheapest["plans"]) == len(actual), f"{what}: each plan is listed once"
+    if "no_plan_reasons" in expect:
+        assert cheapest["no_plan_reasons"] == expect["no_plan_reasons"], f"{what}: why no plan, in order"
+    if "explanation_mentions" in expect:
+        text = "\n".join(cheapest["explanation"])
+        for fragment in expect["explanation_mentions"]:
+            assert fragment in text, f"{what}: the explanation mentions {fragment!r}"
 
 
 # --- the tests ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case_answers_as_the_source_says(engine, case):
+    if "refused" in case["expect"]:
+        with pytest.raises(ProfileError) as refused:
+            engine.evaluate(case["profile"])
+        got = [{k: e.get(k) for k in ("field", "conflict")} for e in refused.value.errors]
+        assert got == case["expect"]["refused"]
+        return
     answer = engine.evaluate(case["profile"])
     check_invariants(answer)
     check_expectations(answer, case["expect"])
@@ -337,7 +384,7 @@ def test_transcription_counts_match_the_source():
     docs/semantics.md#categories says)."""
     assert len(SOURCE["categories"]) == 31
     assert sum(len(c["alternatives"]) for c in SOURCE["categories"]) == 62
-    assert len(ITEMS) == 61
+    assert len(ITEMS) == 60
     assert len(SOURCE["roles"]) == 7
 
 
@@ -372,6 +419,13 @@ def test_knowledge_base_items_are_named_and_classed_as_the_source_reads(publishe
         ), item
         assert (mine["qualifier"] is None) == (info["qualifier"] is None), item
         assert mine["default_cost"] == COST[info["issuer_class"]], item
+        assert mine["unit"] == SOURCE["counted_units"].get(item), item
+
+
+def test_the_roles_allow_the_subject_types_the_reading_gives(catalogue):
+    assert {r: sorted(info.subject_types) for r, info in catalogue.roles.items()} == {
+        r: sorted(types) for r, types in SOURCE["role_subject_types"].items()
+    }
 
 
 def test_knowledge_base_activities_have_the_effects_the_source_notes_say(published):

@@ -90,8 +90,8 @@ def test_engine_on_a_100x_knowledge_base_stops_an_ordinary_profile_at_its_bound(
 
 
 def test_engine_on_a_100x_knowledge_base_stops_an_evaluation_with_new_cost_overrides_at_its_bound(large_engine):
-    """A new set of cost overrides is grounded first (seconds on the 100x base), and grounding cannot be
-    interrupted: the bound must hold all the same, and the Controls already there go on answering."""
+    """Own costs are solved on the override grounding, made and prepared for search at start-up (seconds
+    on the 100x base, which no interrupt could stop): the bound holds, and the Controls go on answering."""
     quick = json.loads((ROOT / "examples" / "personal_subject.json").read_text(encoding="utf-8"))
     before = large_engine.evaluate(quick)
     took = _timed_out(large_engine, {"subject": {"type": "enterprise"}, "costs": {"business_license": 7}}, BOUND)

@@ -29,7 +29,7 @@ from cachetools import LRUCache
 from . import contract
 from .contract import Term
 from .kb import Catalogue
-from .names import Names
+from .names import LANGUAGES, Names
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
@@ -46,11 +46,12 @@ def dumps(data: Any) -> bytes:
 
 @dataclass(frozen=True)
 class Shaped:
-    """One answer, written: the whole answer and its ``cheapest`` part as JSON bytes,
-    and what a decision log records of it."""
+    """One answer, written: the whole answer and its path (the members ``cheapest``,
+    ``cheapest_by_scenario``, ``next_steps`` and ``notes``, as they appear in it) as
+    JSON bytes, and what a decision log records of it."""
 
     body: bytes
-    cheapest: bytes
+    path: bytes
     ruleset: bytes
     eligible: tuple[str, ...]
     cheapest_cost: int | None
@@ -137,7 +138,7 @@ class Explainer:
         for i, k in items.items():
             it = cat.items[i]
             key = "explain.missing_item.counted" if it.counted else "explain.missing_item"
-            parts.append(n.t(key, item=n.item(i), issuer=n.issuer(it.issuer_class), count=k))
+            parts.append(n.t(key, item=n.item(i), issuer=n.issuer(it.issuer_class), count=k, unit=n.unit(i)))
         return n.join(parts)
 
     def missing_set(self, s: dict[str, Any]) -> str:
@@ -163,6 +164,9 @@ class Explainer:
 
     def source(self, c: str) -> str:
         return self._kept(("source", c), lambda: self.n.source(c))
+
+    def scope(self, c: str) -> str:
+        return self._kept(("scope", c), lambda: self.n.t("explain.scope_assumed", scope=self.n.scope(c)))
 
     def plan(self, p: dict[str, Any], requires: dict[str, list[tuple[str, str]]], subject_type: str) -> list[str]:
         n, cat = self.n, self.cat
@@ -206,11 +210,34 @@ class Explainer:
         lines += [self.source(c) for c in p["categories"]]
         return lines
 
-    def no_plan(self, unsupported: list[str]) -> str:
-        if unsupported:
-            rule, line = self.n.subject_rule(unsupported[0])
-            return self.n.t("explain.no_plan.unsupported", rule=rule, line=line)
-        return self.n.t("explain.no_plan.goal")
+    def no_plan(self, reasons: list[dict[str, Any]]) -> list[str]:
+        """Why a question has no plan, the most specific cause first (as the reasons come)."""
+        n, cat = self.n, self.cat
+        lines = []
+        for why in reasons:
+            kind = why["kind"]
+            if kind == "subject_unsupported":
+                rule, line = n.subject_rule(why["subject_type"])
+                lines.append(n.t("explain.no_plan.unsupported", rule=rule, line=line))
+            elif kind == "activity_blocks":
+                act = cat.activities[why["activity"]]
+                key = "explain.no_plan.activity_blocks" + (".remedy" if act.remedy else "")
+                lines.append(
+                    n.t(
+                        key,
+                        activity=n.activity(act.id),
+                        note=n.activity_note(act.id),
+                        category=n.category(why["category"]),
+                        remedy=n.remedy(act.id) if act.remedy else "",
+                    )
+                )
+            elif kind == "role_missing":
+                lines.append(
+                    n.t("explain.no_plan.role_missing", category=n.category(why["category"]), role=n.role(why["role"]))
+                )
+            else:
+                lines.append(n.t("explain.no_plan.goal"))
+        return list(dict.fromkeys(lines))
 
 
 class Shaper:
@@ -218,7 +245,8 @@ class Shaper:
 
     ``fragment_cache_bytes`` bounds the cache of category fragments (0: none);
     a fragment is the JSON of one category's entry, keyed by the atoms it is
-    made of, the cost overrides, the language and whether explanations are on.
+    made of, the unit costs (the profile's own), the language and whether
+    explanations are on.
     """
 
     def __init__(self, catalogue: Catalogue, ruleset: dict[str, str], *, fragment_cache_bytes: int = 0):
@@ -226,23 +254,37 @@ class Shaper:
         self.ruleset = dict(ruleset)
         self.ruleset_json = dumps(self.ruleset)
         self.position = {c: k for k, c in enumerate(catalogue.categories)}
+        self.item_position = {i: k for k, i in enumerate(catalogue.items)}
         self.counted = frozenset(i for i, it in catalogue.items.items() if it.counted)
-        self.notes_json = dumps([{"id": g.id, "text": g.text, "line": g.line} for g in catalogue.general_notes])
-        self._explainers = {lang: Explainer(Names(catalogue, lang)) for lang in ("zh", "en")}
-        self._fragments: LRUCache[tuple[Any, ...], tuple[bytes, str, tuple[Any, ...]]] | None = (
+        self.general_notes = [{"id": g.id, "text": g.text, "line": g.line} for g in catalogue.general_notes]
+        self._explainers = {lang: Explainer(Names(catalogue, lang)) for lang in LANGUAGES}
+        self._fragments: LRUCache[tuple[Any, ...], tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]] | None = (
             LRUCache(maxsize=fragment_cache_bytes, getsizeof=lambda v: len(v[0]) + 200)
             if fragment_cache_bytes
             else None
         )
         self._lock = threading.Lock()
         self.scope = {p.name: p.scope for p in contract.SHOWN}
+        self.scenario_of = {c: info.scenario for c, info in catalogue.categories.items()}
 
     # -- the whole answer ------------------------------------------------------------
-    def shape(self, profile: Profile, answer: Answer, *, explain: bool = True, lang: str = "zh") -> Shaped:
+    def shape(
+        self,
+        profile: Profile,
+        answer: Answer,
+        units: dict[str, int],
+        overrides: tuple[Any, ...] = (),
+        *,
+        explain: bool = True,
+        lang: str = LANGUAGES[0],
+    ) -> Shaped:
+        """The answer to ``profile`` from the solver's ``answer``; ``units`` is every item's unit
+        cost (the profile's own, else its issuer class's default), ``overrides`` the profile's own
+        costs (they key the fragment cache)."""
         explainer = self._explainers[lang]
         by_category: dict[str, list[Term]] = {c: [] for c in self.cat.categories}
-        whole: list[Term] = []
-        first_plan: list[Term] = []
+        by_plan: dict[Term, list[Term]] = {}
+        rest: list[Term] = []
         scope = self.scope
         for atom in answer.atoms:
             name = atom[0] if atom.__class__ is tuple else atom
@@ -250,54 +292,75 @@ class Shaper:
             if where == "category":
                 by_category[atom[1]].append(atom)
             elif where == "plan":
-                first_plan.append(atom)
+                by_plan.setdefault(atom[1], []).append(atom)
             else:
-                whole.append(atom)
-        det = contract.group(whole)
-        costs: dict[str, int] = dict(det["missing_item_cost"])
+                rest.append(atom)
+        det = contract.group(rest)
         unsupported = [t for (t,) in det["subject_unsupported"]]
 
         fragments: list[bytes] = []
         eligible: list[str] = []
         requires: dict[str, list[tuple[str, str]]] = {}
+        listed: set[str] = set()
         for c, atoms in by_category.items():
-            fragment, status, required = self._category(c, atoms, costs, answer.overrides, explain, explainer)
+            fragment, status, required, items = self._category(c, atoms, units, overrides, explain, explainer)
             fragments.append(fragment)
+            listed.update(items)
             if status == contract.ELIGIBLE:
                 eligible.append(c)
             if required:
                 requires[c] = list(required)
 
-        plans = [
-            self._plan(contract.group(first_plan if atoms is None else atoms), vector, costs)
-            for atoms, vector in answer.plans
-        ]
-        found = [p for p in plans if p is not None]
-        found.sort(
-            key=lambda p: (
-                p["cost"],
-                len(p["missing"]),
-                len(p["categories"]),
-                [self.position[c] for c in p["categories"]],
-                p["missing"],
+        plans = {plan: self._plan(plan, contract.group(atoms), units) for plan, atoms in by_plan.items()}
+        for p in plans.values():
+            listed.update(p["missing"])
+        by_question: dict[Term, list[Term]] = {}
+        for question, plan in det["cheapest"]:
+            by_question.setdefault(question, []).append(plan)
+        reasons: dict[Term, list[dict[str, Any]]] = {}
+        for question, why in det["no_plan_reason"]:
+            reasons.setdefault(question, []).append(_fields(why, contract.NO_PLAN_REASONS))
+        order = list(contract.NO_PLAN_REASONS)
+
+        def answer_of(question: Term) -> dict[str, Any]:
+            found = self._unique([plans[p] for p in by_question.get(question, [])])
+            why = sorted(reasons.get(question, []), key=lambda r: (order.index(r["kind"]), str(r)))
+            out: dict[str, Any] = {"cost": found[0]["cost"] if found else None, "plans": [], "no_plan_reasons": why}
+            for p in found:
+                entry = dict(p)
+                if explain:
+                    entry["explanation"] = explainer.plan(p, requires, profile.subject.type)
+                out["plans"].append(entry)
+            if explain and not found:
+                out["explanation"] = explainer.no_plan(why)
+            return out
+
+        cheapest = answer_of(contract.GOAL)
+        by_scenario = {
+            s: answer_of((_SCENARIO, s))
+            for s in self.cat.scenarios
+            if (_SCENARIO, s) in {q for (q,) in det["no_plan"]} | set(by_question)
+        }
+        steps = self._steps(det, plans, units, cheapest["cost"], {s: a["cost"] for s, a in by_scenario.items()})
+        listed.update(step["document"] for step in steps)
+        notes = list(self.general_notes)
+        for (note,) in det["scenario_not_given"]:  # the goal names no scenario: the preamble's rule matters
+            rule = next(g for g in self.general_notes if g["id"] == note)
+            notes.insert(
+                0,
+                {
+                    "id": "scenario_not_given",
+                    "text": explainer.n.t("note.scenario_not_given", rule=rule["text"]),
+                    "line": rule["line"],
+                },
             )
-        )
-        unique: list[dict[str, Any]] = []
-        for p in found:  # one plan per (categories, missing): plans are told apart by these
-            if not unique or (p["categories"], p["missing"]) != (unique[-1]["categories"], unique[-1]["missing"]):
-                unique.append(p)
-        if explain:
-            for p in unique:
-                p["explanation"] = explainer.plan(p, requires, profile.subject.type)
-        cheapest: dict[str, Any] = {"cost": unique[0]["cost"] if unique else None, "plans": unique}
-        if explain and not unique:
-            cheapest["explanation"] = [explainer.no_plan(unsupported)]
-        cheapest_json = dumps(cheapest)
         head = {
             "subject_supported": not unsupported,
             "direct_standard_live": contract.DIRECT_STANDARD_LIVE in {a for (a,) in det["direct_access"]},
             "eligible": eligible,
         }
+        path = dumps({"cheapest": cheapest, "cheapest_by_scenario": by_scenario, "next_steps": steps})[1:-1]
+        notes_json = b'"notes":' + dumps(notes)
         body = b"".join(
             [
                 b'{"ruleset":',
@@ -306,22 +369,22 @@ class Shaper:
                 dumps(head)[1:-1],
                 b',"categories":[',
                 b",".join(fragments),
-                b'],"cheapest":',
-                cheapest_json,
+                b"],",
+                path,
                 b',"item_costs":',
-                dumps(dict(sorted(costs.items()))),
-                b',"notes":',
-                self.notes_json,
+                dumps({i: units[i] for i in sorted(listed)}),
+                b",",
+                notes_json,
                 b"}",
             ]
         )
         return Shaped(
             body,
-            cheapest_json,
+            path + b"," + notes_json,
             self.ruleset_json,
             tuple(eligible),
             cheapest["cost"],
-            tuple(tuple(p["categories"]) for p in unique),
+            tuple(tuple(p["categories"]) for p in cheapest["plans"]),
         )
 
     # -- one category ------------------------------------------------------------------
@@ -329,35 +392,36 @@ class Shaper:
         self,
         c: str,
         atoms: list[Term],
-        costs: dict[str, int],
+        units: dict[str, int],
         overrides: tuple[Any, ...],
         explain: bool,
         explainer: Explainer,
-    ) -> tuple[bytes, str, tuple[Any, ...]]:
-        """The JSON of category ``c``'s entry, its status and the categories it requires (with the activity)."""
+    ) -> tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]:
+        """The JSON of category ``c``'s entry, its status, the categories it requires (with the
+        activity) and the items its sets lack."""
         if self._fragments is None:
-            return self._category_entry(c, atoms, costs, explain, explainer)
+            return self._category_entry(c, atoms, units, explain, explainer)
         key = (overrides, explain, explainer.n.lang, tuple(atoms))
         kept = self._fragments.get(key)
         if kept is None:
-            kept = self._category_entry(c, atoms, costs, explain, explainer)
+            kept = self._category_entry(c, atoms, units, explain, explainer)
             with self._lock:
                 self._fragments[key] = kept
         return kept
 
     def _category_entry(
-        self, c: str, atoms: list[Term], costs: dict[str, int], explain: bool, explainer: Explainer
-    ) -> tuple[bytes, str, tuple[Any, ...]]:
+        self, c: str, atoms: list[Term], units: dict[str, int], explain: bool, explainer: Explainer
+    ) -> tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]:
         det = contract.group(atoms)
         info = self.cat.categories[c]
         status = det["status"][0][1]
         sets_by_option: dict[Term, dict[str, Any]] = {}
 
         def entry(option: Term) -> dict[str, Any]:
-            return sets_by_option.setdefault(option, {"items": {}, "choices": {}, "cost": 0})
+            return sets_by_option.setdefault(option, {"items": {}, "choices": {}})
 
-        for _, option, cost in det["minimal_missing_set"]:
-            entry(option)["cost"] = cost
+        for _, option in det["minimal_missing_set"]:
+            entry(option)
         for _, option, item, count in det["minimal_missing_item"]:
             entry(option)["items"][item] = count
         for _, option, in_category, alt in det["missing_set_alternative"]:
@@ -372,22 +436,20 @@ class Shaper:
                     "alternatives": dict(sorted((s["choices"] or {c: own}).items())),
                     "documents": documents,
                     "shortfalls": {i: s["items"][i] for i in documents if i in self.counted},
-                    "item_costs": {i: costs[i] for i in documents},
-                    "cost": s["cost"],
+                    "item_costs": {i: units[i] for i in documents},
+                    "cost": sum(units[i] * s["items"][i] for i in documents),
                 }
             )
         sets.sort(key=lambda s: (s["cost"], len(s["documents"]), s["alternative"]))
         requires = sorted((r, a) for _, r, a in det["requires_category"])
-        reasons = [
-            {"kind": why[0], **dict(zip((f for f, _ in contract.REASONS[why[0]]), why[1:], strict=True))}
-            for _, why in det["reason"]
-        ]
+        reasons = [_fields(why, contract.REASONS) for _, why in det["reason"]]
         out: dict[str, Any] = {
             "id": c,
             "name": info.name,
             "status": status,
             "access": info.access,
             "scenario": info.scenario,
+            "scope": info.scope,
             "combined_access": [{"with": p, "access": a} for _, p, a in sorted(det["combined_access"])],
             "missing_sets": sets,
             "requires_categories": sorted({r for r, _ in requires}),
@@ -399,35 +461,35 @@ class Shaper:
         if explain:
             lines = [explainer.status(c, status)]
             lines += sorted(explainer.reason(c, why) for _, why in det["reason"])
-            if status != contract.ELIGIBLE:
+            if status == contract.ELIGIBLE and info.scope:
+                lines.append(explainer.scope(c))
+            else:
                 lines += [explainer.missing_set(s) for s in sets]
             lines += [explainer.combined(p, a) for _, p, a in sorted(det["combined_access"])]
             lines.append(explainer.source(c))
             out["explanation"] = lines
-        return dumps(out), status, tuple(requires)
+        items = tuple(sorted({i for s in sets for i in s["documents"]}))
+        return dumps(out), status, tuple(requires), items
 
     def _warning(self, what: tuple[Any, ...]) -> dict[str, Any]:
         kind, key = what[0], what[1]
-        if kind == "note":
+        if dict(contract.WARNINGS[kind])["id"] == "note":
             note = self.cat.notes[key]
             return {"kind": kind, "id": key, "text": note.text, "lead_time_days": note.lead_time_days}
         return {"kind": kind, "id": key, "text": self.cat.activities[key].remedy}
 
-    # -- one plan ------------------------------------------------------------------------
-    def _plan(
-        self, det: dict[str, list[tuple[Any, ...]]], vector: dict[str, int], costs: dict[str, int]
-    ) -> dict[str, Any] | None:
+    # -- plans ---------------------------------------------------------------------------
+    def _plan(self, plan: Term, det: dict[str, list[tuple[Any, ...]]], units: dict[str, int]) -> dict[str, Any]:
+        """One plan from its atoms (all but the explanation, which depends on the language)."""
         cat = self.cat
-        if det["no_plan"]:
-            return None
-        categories = sorted((c for (c,) in det["plan_category"]), key=self.position.__getitem__)
-        missing = dict(sorted(det["plan_missing"]))
+        categories = sorted((c for _, c in det["plan_category"]), key=self.position.__getitem__)
+        missing = dict(sorted((i, n) for _, i, n in det["plan_missing"]))
         alternatives: dict[str, list[str]] = {}
-        for c, alt in det["plan_alternative"]:
-            alternatives.setdefault(c, []).append(alt)
-        external = sorted({x for _, x in det["plan_external"]})
+        for _, c, alt in det["plan_alternative"]:
+            if alt not in alternatives.setdefault(c, []):
+                alternatives[c].append(alt)
         return {
-            "direct": bool(det["plan_direct"]),
+            "direct": not categories,
             "categories": categories,
             "alternatives": {c: min(alts) for c, alts in sorted(alternatives.items())},
             "equivalent_alternatives": {c: sorted(alts) for c, alts in sorted(alternatives.items())},
@@ -440,16 +502,114 @@ class Shaper:
                     "qualifier": cat.items[i].qualifier,
                     "issuer_class": cat.items[i].issuer_class,
                     "count": k,
-                    "unit_cost": costs[i],
-                    "cost": k * costs[i],
+                    "unit_cost": units[i],
+                    "cost": k * units[i],
                 }
                 for i, k in missing.items()
             ],
-            "access": det["plan_access"][0][0],
-            "cost": vector["cost"],
-            "companions": [{"category": c, "companion": p} for c, p in sorted(det["plan_companion"])],
-            "external_requirements": external,
-            "lead_time_days": max(
-                (cat.notes[note].lead_time_days or 0 for c in categories for note in cat.categories[c].notes), default=0
-            ),
+            "access": det["plan_access"][0][1] if det["plan_access"] else None,
+            "cost": sum(k * units[i] for i, k in missing.items()),
+            "companions": [{"category": c, "companion": p} for _, c, p in sorted(det["plan_companion"])],
+            "external_requirements": sorted({x for _, _, x in det["plan_external"]}),
+            "lead_time_days": max((d for _, d in det["plan_lead_time"]), default=0),
+            "scope": {c: cat.categories[c].scope for c in categories},
         }
+
+    def _unique(self, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The plans in a stable order, those with the same categories and missing items as one
+        (their alternatives together): plans are told apart by these."""
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for p in plans:
+            key = (tuple(p["categories"]), tuple(p["missing"]))
+            if key not in merged:
+                merged[key] = p
+                continue
+            kept = merged[key] = dict(merged[key])
+            alts = {
+                c: sorted(set(kept["equivalent_alternatives"].get(c, [])) | set(a))
+                for c, a in p["equivalent_alternatives"].items()
+            }
+            kept["equivalent_alternatives"] = alts
+            kept["alternatives"] = {c: a[0] for c, a in alts.items()}
+        return sorted(
+            merged.values(),
+            key=lambda p: (
+                p["cost"],
+                len(p["missing"]),
+                len(p["categories"]),
+                [self.position[c] for c in p["categories"]],
+                p["missing"],
+            ),
+        )
+
+    # -- next steps -----------------------------------------------------------------------------
+    def _steps(
+        self,
+        det: dict[str, list[tuple[Any, ...]]],
+        plans: dict[Term, dict[str, Any]],
+        units: dict[str, int],
+        goal_cost: int | None,
+        scenario_costs: dict[str, int | None],
+    ) -> list[dict[str, Any]]:
+        """Every next step with what it unlocks and the cheapest cost once held, of the goal and
+        of each scenario: the least of the cheapest cost now and of what each plan the solver
+        says gains from the step then costs (its cost less the shortfalls the step meets)."""
+        unlocks: dict[tuple[str, int], list[str]] = {}
+        for i, n, c in det["unlocks"]:
+            unlocks.setdefault((i, n), []).append(c)
+        gains: dict[tuple[str, int], dict[Term, int]] = {}
+        for i, n, plan, j, k in det["step_gain"]:
+            met = gains.setdefault((i, n), {})
+            met[plan] = met.get(plan, 0) + k * units[j]
+        scenario_of = self.scenario_of
+        out = []
+        for i, n in det["step"]:
+            after = dict(scenario_costs)
+            best: int | None = goal_cost
+            for plan, saved in gains.get((i, n), {}).items():
+                cost = plans[plan]["cost"] - saved
+                s = scenario_of[plan[1]]
+                now = after.get(s)
+                if now is None or cost < now:
+                    after[s] = cost
+                if best is None or cost < best:
+                    best = cost
+            out.append(
+                {
+                    "document": i,
+                    "count": n,
+                    "unlocks": sorted(unlocks.get((i, n), []), key=self.position.__getitem__),
+                    "cheapest_cost_after": best,
+                    "lowers_by": goal_cost - best if goal_cost is not None and best is not None else None,
+                    "cheapest_cost_after_by_scenario": {s: after[s] for s in scenario_costs},
+                }
+            )
+
+        def gained(step: dict[str, Any]) -> int:  # what the step takes off the scenarios' costs, together
+            return sum(
+                scenario_costs[s] - c
+                for s, c in step["cheapest_cost_after_by_scenario"].items()
+                if c is not None and scenario_costs[s] is not None
+            )
+
+        out.sort(
+            key=lambda s: (
+                s["cheapest_cost_after"] is None,
+                s["cheapest_cost_after"] or 0,
+                -len(s["unlocks"]),
+                -gained(s),
+                self.item_position[s["document"]],
+                s["count"],
+            )
+        )
+        return out
+
+
+_SCENARIO = contract.SCENARIO
+
+
+def _fields(why: Term, kinds: dict[str, tuple[tuple[str, str], ...]]) -> dict[str, Any]:
+    """A reason term as an object: its kind and its arguments by name."""
+    if isinstance(why, str):
+        return {"kind": why}
+    return {"kind": why[0], **dict(zip((f for f, _ in kinds[why[0]]), why[1:], strict=True))}

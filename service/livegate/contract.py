@@ -28,10 +28,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ELIGIBLE",
+    "GOAL",
     "INPUTS",
-    "PLAN",
+    "NO_PLAN_REASONS",
+    "OVERRIDES",
+    "OVERRIDE_BITS",
+    "OVERRIDE_PART",
     "PRIORITIES",
     "REASONS",
+    "SCENARIO",
     "SHOWN",
     "STATUSES",
     "WARNINGS",
@@ -59,7 +64,7 @@ class Predicate:
 
     name: str
     args: tuple[str, ...]
-    scope: Literal["input", "answer", "category", "plan"]
+    scope: Literal["input", "answer", "category", "plan", "step"]
 
     @property
     def signature(self) -> tuple[str, int]:
@@ -76,34 +81,66 @@ INPUTS: tuple[Predicate, ...] = (
     Predicate("goal_category", ("category",), "input"),
     Predicate("goal_access", ("access",), "input"),
 )
-"""The externals of ``logic/inputs.lp``: the atoms a profile switches on."""
+"""The externals of ``logic/inputs.lp``'s base part: the atoms a profile switches on."""
+
+OVERRIDES: tuple[Predicate, ...] = (
+    Predicate("overridden", ("item",), "input"),
+    Predicate("override_bit", ("item", "bit"), "input"),
+)
+"""The externals of the program part :data:`OVERRIDE_PART` (``logic/inputs.lp``): a profile's
+own cost of an item, as bits. Set with ``assign_external`` on the override grounding only."""
+
+OVERRIDE_PART = "override_costs"
+"""The program part that declares :data:`OVERRIDES`."""
+
+OVERRIDE_BITS = 17
+"""Bits per cost (0 … 100,000 < 2**17)."""
 
 SHOWN: tuple[Predicate, ...] = (
     Predicate("subject_unsupported", ("subject_type",), "answer"),
     Predicate("direct_access", ("access",), "answer"),
     Predicate("status", ("category", "status"), "category"),
     Predicate("combined_access", ("category", "companion", "access"), "category"),
-    Predicate("minimal_missing_set", ("category", "option", "cost"), "category"),
+    Predicate("minimal_missing_set", ("category", "option"), "category"),
     Predicate("minimal_missing_item", ("category", "option", "item", "count"), "category"),
-    Predicate("missing_item_cost", ("item", "cost"), "answer"),
     Predicate("missing_set_alternative", ("category", "option", "in_category", "alternative"), "category"),
     Predicate("requires_category", ("category", "required", "activity"), "category"),
     Predicate("external_requirement", ("category", "external_category", "activity"), "category"),
     Predicate("reason", ("category", "why"), "category"),
     Predicate("warning", ("category", "what"), "category"),
-    Predicate("plan_direct", (), "plan"),
-    Predicate("plan_category", ("category",), "plan"),
-    Predicate("plan_alternative", ("category", "alternative"), "plan"),
-    Predicate("plan_missing", ("item", "count"), "plan"),
-    Predicate("plan_access", ("access",), "plan"),
-    Predicate("plan_companion", ("category", "companion"), "plan"),
-    Predicate("plan_external", ("category", "external_category"), "plan"),
-    Predicate("no_plan", (), "plan"),
+    Predicate("cheapest", ("question", "plan"), "answer"),
+    Predicate("no_plan", ("question",), "answer"),
+    Predicate("no_plan_reason", ("question", "why"), "answer"),
+    Predicate("scenario_not_given", ("note",), "answer"),
+    Predicate("plan_category", ("plan", "category"), "plan"),
+    Predicate("plan_alternative", ("plan", "category", "alternative"), "plan"),
+    Predicate("plan_missing", ("plan", "item", "count"), "plan"),
+    Predicate("plan_access", ("plan", "access"), "plan"),
+    Predicate("plan_companion", ("plan", "category", "companion"), "plan"),
+    Predicate("plan_external", ("plan", "category", "external_category"), "plan"),
+    Predicate("plan_lead_time", ("plan", "days"), "plan"),
+    Predicate("step", ("item", "count"), "step"),
+    Predicate("unlocks", ("item", "count", "category"), "step"),
+    Predicate("step_gain", ("item", "count", "plan", "meets", "by"), "step"),
 )
-"""The shown predicates of ``logic/show.lp``, in its order: the public output."""
+"""The shown predicates of ``logic/show.lp``, in its order: the public output. A plan is
+named by a term (``("p", category, option)``, ``("p", category, option, companion,
+companion_option)`` or ``"direct"``); a question is ``"goal"`` or ``("scenario", id)``."""
 
-PLAN: tuple[Predicate, ...] = tuple(p for p in SHOWN if p.scope == "plan")
-"""The shown predicates that tell one optimal plan from another (one optimal model each)."""
+GOAL = "goal"
+"""The question of the profile's goal (``cheapest/2``'s first argument)."""
+
+SCENARIO = "scenario"
+"""The function symbol of a scenario's question: ``scenario(S)``."""
+
+NO_PLAN_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "activity_blocks": (("activity", "activity"), ("category", "category")),
+    "subject_unsupported": (("subject_type", "subject_type"),),
+    "role_missing": (("role", "role"), ("category", "category")),
+    "goal_filters": (),
+}
+"""Every kind of ``no_plan_reason(Q, Why)`` term (``logic/explain.lp``): its arguments as (field
+name, kind of id), in the order answers list them (the activity that blocks the goal first)."""
 
 REASONS: dict[str, tuple[tuple[str, str], ...]] = {
     "unsupported_subject": (("subject_type", "subject_type"),),
@@ -136,12 +173,21 @@ ELIGIBLE = STATUSES[0]
 DIRECT_STANDARD_LIVE = "standard_live"
 """The access method the answer's ``direct_standard_live`` field is about (an API field of the contract)."""
 
-PRIORITIES: dict[int, str] = {4: "no_plan", 3: "cost", 2: "missing_items", 1: "categories"}
-"""What each optimisation priority of ``logic/plan.lp`` counts (@4 … @1)."""
+PRIORITIES: dict[int, str] = {
+    8: "goal_no_plan",
+    7: "goal_cost",
+    6: "goal_missing_items",
+    5: "goal_categories",
+    4: "scenario_no_plan",
+    3: "scenario_cost",
+    2: "scenario_missing_items",
+    1: "scenario_categories",
+}
+"""What each optimisation priority of ``logic/plan.lp`` counts (@8 … @1)."""
 
 
 def costs_by_priority(priorities: Iterable[int], costs: Iterable[int]) -> dict[str, int]:
-    """An optimisation vector by meaning (``{"cost": 13, …}``); a level clingo leaves
+    """An optimisation vector by meaning (``{"goal_cost": 13, …}``); a level clingo leaves
     out because nothing is counted at it is 0."""
     out = dict.fromkeys(PRIORITIES.values(), 0)
     out.update({PRIORITIES[p]: c for p, c in zip(priorities, costs, strict=True)})

@@ -14,7 +14,7 @@ What "realistic" means here (the figures the performance work is judged on):
   aims at (complete, or one or two documents short), plus documents held at
   random at that density; counted items with counts 1–3;
 * **subject types** weighted towards enterprises, with roles only where the
-  subject type may have them (the catalogue's ``allowed_subject_types`` when
+  subject type may have them (the catalogue's ``subject_types`` when
   it publishes them);
 * **activities** in about a third of the profiles;
 * **goals**: a scenario in about half, candidate categories in a fifth, an
@@ -57,7 +57,7 @@ class Vocabulary:
         self.subject_types = [t["id"] for t in catalogue["subject_types"]]
         self.roles_for: dict[str, list[str]] = {t: [] for t in self.subject_types}
         for r in catalogue["roles"]:
-            for t in r.get("allowed_subject_types", self.subject_types):
+            for t in r.get("subject_types", self.subject_types):
                 if t in self.roles_for:
                     self.roles_for[t].append(r["id"])
         self.alternatives: list[tuple[str, list[dict[str, Any]], list[str]]] = [

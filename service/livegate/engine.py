@@ -34,8 +34,10 @@ FRAGMENT_CACHE_BYTES = 8 * 1024 * 1024
 class Engine:
     """Answers profiles against one knowledge base.
 
-    ``pool_size`` Controls are grounded for concurrent calls (one per thread at
-    a time); ``timeout`` bounds each evaluation (seconds, None: unbounded);
+    ``pool_size`` Controls of each grounding (the default one, and the one for
+    profiles with costs of their own: ``override_pool_size``, default the same)
+    are ground for concurrent calls (one per thread at a time); ``timeout`` bounds each
+    evaluation (seconds, None: unbounded);
     ``fragment_cache_bytes`` bounds the shaper's cache of category fragments
     (0: none).
     """
@@ -45,7 +47,7 @@ class Engine:
         knowledge: Knowledge | None = None,
         *,
         pool_size: int = 4,
-        override_groundings: int = 16,
+        override_pool_size: int | None = None,
         timeout: float | None = None,
         fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
     ):
@@ -53,8 +55,9 @@ class Engine:
         self.catalogue = self.knowledge.catalogue
         self.ruleset = self.knowledge.ruleset
         self.timeout = timeout
-        self.groundings = Groundings(self.knowledge, pool_size=pool_size, override_groundings=override_groundings)
+        self.groundings = Groundings(self.knowledge, pool_size=pool_size, override_pool_size=override_pool_size)
         self.shaper = Shaper(self.catalogue, self.ruleset, fragment_cache_bytes=fragment_cache_bytes)
+        self.default_units = {i: it.default_cost for i, it in self.catalogue.items.items()}
 
     def parse(self, data: Any) -> Profile:
         """Validate a decoded JSON profile; raises :class:`~livegate.profile.ProfileError`."""
@@ -69,6 +72,13 @@ class Engine:
         items = self.catalogue.items
         return tuple(sorted((i, w) for i, w in profile.costs.items() if w != items[i].default_cost))
 
+    def unit_costs(self, profile: Profile) -> dict[str, int]:
+        """Every item's unit cost for this profile: its own cost where it states one, else the
+        default of the item's issuer class (what a profile's costs mean, docs/semantics.md#cost-overrides)."""
+        if not profile.costs:
+            return self.default_units
+        return {**self.default_units, **profile.costs}
+
     def solve(self, profile: Profile, timeout: float | None = None) -> Answer:
         """Solve a validated profile: the raw atoms of the answer."""
         bound = self.timeout if timeout is None else timeout
@@ -79,7 +89,14 @@ class Engine:
     ) -> Shaped:
         """Answer one profile (decoded JSON or a :class:`Profile`): the answer as JSON bytes."""
         profile = data if isinstance(data, Profile) else self.parse(data)
-        return self.shaper.shape(profile, self.solve(profile, timeout), explain=explain, lang=lang)
+        return self.shaper.shape(
+            profile,
+            self.solve(profile, timeout),
+            self.unit_costs(profile),
+            self.overrides(profile),
+            explain=explain,
+            lang=lang,
+        )
 
     def evaluate(
         self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0], timeout: float | None = None

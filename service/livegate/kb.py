@@ -126,6 +126,8 @@ class Item:
     plain_form: str | None
     qualified_forms: tuple[str, ...]
     counted: bool
+    unit: str | None = None
+    """What one of a counted item is counted in (``counted_unit/2``), where the facts say."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +175,11 @@ class SubjectType:
 
 @dataclass(frozen=True, slots=True)
 class Role:
+    """A role some alternatives are reserved for, and the subject types that may hold it."""
+
     id: str
     name: str
+    subject_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +222,8 @@ class Catalogue:
     general_notes: tuple[GeneralNote, ...]
     counted_limit: dict[str, int] = field(default_factory=dict)
     """The largest count any requirement asks of each counted item."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Earlier item ids still accepted in profiles, each with its item (``item_alias/2``)."""
 
     @classmethod
     def from_symbols(cls, symbols: Iterable[clingo.Symbol]) -> Catalogue:
@@ -250,6 +257,7 @@ class Catalogue:
         counted: dict[str, int] = {}
         for (_c, _a, i), n in counts.items():
             counted[i] = max(counted.get(i, 0), n)
+        units = dict(rows("counted_unit/2"))
         items = {
             i: Item(
                 i,
@@ -260,6 +268,7 @@ class Catalogue:
                 qualified[i][0] if i in qualified else None,
                 tuple(q for q, (p, _) in qualified.items() if p == i),
                 i in counted,
+                units.get(i),
             )
             for i, name, klass in rows("item/3")
         }
@@ -332,7 +341,9 @@ class Catalogue:
         return cls(
             version=version,
             subject_types=subject_types,
-            roles={r: Role(r, n) for r, n in rows("role/2")},
+            roles={
+                r: Role(r, n, tuple(t for r2, t in rows("role_subject_type/2") if r2 == r)) for r, n in rows("role/2")
+            },
             role_implied_by_subject=dict(rows("role_implied_by_subject/2")),
             scenarios={s: Scenario(s, n) for s, n in rows("scenario/2")},
             access_methods={a: AccessMethod(a, n, u) for a, n, u in rows("access_method/3")},
@@ -349,6 +360,7 @@ class Catalogue:
                 sorted((GeneralNote(n, text, line) for n, text, line in rows("general_note/3")), key=lambda g: g.line)
             ),
             counted_limit=counted,
+            aliases=dict(rows("item_alias/2")),
         )
 
     def to_json(self, ruleset: dict[str, str]) -> dict[str, Any]:
@@ -389,10 +401,13 @@ class Catalogue:
                     "plain_form": i.plain_form,
                     "qualified_forms": list(i.qualified_forms),
                     "counted": i.counted,
+                    "unit": i.unit,
                 }
                 for i in self.items.values()
             ],
-            "roles": [{"id": r.id, "name": r.name} for r in self.roles.values()],
+            "roles": [
+                {"id": r.id, "name": r.name, "subject_types": list(r.subject_types)} for r in self.roles.values()
+            ],
             "activities": [
                 {
                     "id": a.id,
@@ -413,6 +428,7 @@ class Catalogue:
             "issuer_classes": [{"id": k.id, "default_cost": k.default_cost} for k in self.issuer_classes.values()],
             "external_categories": [{"id": x, "name": n} for x, n in self.external_categories.items()],
             "general_notes": [{"id": g.id, "text": g.text, "line": g.line} for g in self.general_notes],
+            "item_aliases": dict(self.aliases),
         }
 
     def _note_json(self, n: str) -> dict[str, Any]:

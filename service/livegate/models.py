@@ -36,10 +36,13 @@ __all__ = [
     "Item",
     "Liveness",
     "MissingSet",
+    "NextStep",
+    "NoPlanReason",
     "Plan",
     "Readiness",
     "ReadinessChecks",
     "ReloadState",
+    "Role",
     "Ruleset",
     "WorkerState",
 ]
@@ -102,6 +105,10 @@ class CategoryResult(_Shape):
     status: str
     access: str
     scenario: str
+    scope: str | None = Field(
+        description="The source's 类目适用范围: who may use the category (eligibility assumes the "
+        "mini program fits it); null where the source gives none."
+    )
     combined_access: list[CombinedAccess]
     missing_sets: list[MissingSet]
     requires_categories: list[str]
@@ -128,7 +135,7 @@ class Companion(_Shape):
 
 
 class Plan(_Shape):
-    """One of the cheapest ways to a category (or the government direct route)."""
+    """One of the cheapest ways to a category (or a subject type's direct route)."""
 
     direct: bool
     categories: list[str]
@@ -142,15 +149,42 @@ class Plan(_Shape):
     companions: list[Companion]
     external_requirements: list[str]
     lead_time_days: int
+    scope: dict[str, str | None] = Field(description="The 类目适用范围 of each category of the plan.")
     explanation: list[str] | None = Field(default=None, description="Left out with ?explain=false.")
 
 
+class NoPlanReason(_Shape):
+    """Why a question has no plan: ``kind`` (activity_blocks, role_missing, subject_unsupported,
+    goal_filters) and its fields (``activity``, ``category``, ``role``, ``subject_type``)."""
+
+    kind: Literal["activity_blocks", "role_missing", "subject_unsupported", "goal_filters"]
+    activity: str | None = None
+    category: str | None = None
+    role: str | None = None
+    subject_type: str | None = None
+
+
 class Cheapest(_Shape):
-    """The plans of minimal cost; ``cost`` is null when no plan exists."""
+    """The plans of minimal cost; ``cost`` is null when no plan exists, and then
+    ``no_plan_reasons`` says why, the most specific cause first."""
 
     cost: int | None
     plans: list[Plan]
+    no_plan_reasons: list[NoPlanReason]
     explanation: list[str] | None = Field(default=None, description="Why there is no plan (when there is none).")
+
+
+class NextStep(_Shape):
+    """One more document (or ``count`` more of a counted one) and what holding it changes."""
+
+    document: str
+    count: int = Field(description="How many more of the document (1 unless it is counted).")
+    unlocks: list[str] = Field(description="The categories this step alone makes eligible.")
+    cheapest_cost_after: int | None = Field(description="The goal's cheapest cost once the step is held.")
+    lowers_by: int | None = Field(description="How much the step lowers the goal's cheapest cost.")
+    cheapest_cost_after_by_scenario: dict[str, int | None] = Field(
+        description="Each scenario's cheapest cost once the step is held (the scenarios of cheapest_by_scenario)."
+    )
 
 
 class GeneralNote(_Shape):
@@ -169,16 +203,24 @@ class Evaluation(_Shape):
     eligible: list[str]
     categories: list[CategoryResult]
     cheapest: Cheapest
+    cheapest_by_scenario: dict[str, Cheapest] = Field(
+        description="The cheapest path within each scenario the goal allows, keyed by scenario id."
+    )
+    next_steps: list[NextStep] = Field(description="What to get next, best first.")
     item_costs: dict[str, int] = Field(description="The unit cost of every item some option lacks.")
     notes: list[GeneralNote]
 
 
 class CheapestAnswer(_Shape):
-    """Only the cheapest path, for integrations that just want the path."""
+    """Only the path, for integrations that just want the path: the cheapest plans of the
+    goal and of each scenario, the next steps, and the notes."""
 
     decision_id: str
     ruleset: Ruleset
     cheapest: Cheapest
+    cheapest_by_scenario: dict[str, Cheapest]
+    next_steps: list[NextStep]
+    notes: list[GeneralNote]
 
 
 # -- the catalogue ---------------------------------------------------------------------
@@ -233,11 +275,21 @@ class Item(_Shape):
     plain_form: str | None
     qualified_forms: list[str]
     counted: bool
+    unit: str | None = Field(
+        description="What a count of this item counts where the source says so (家: "
+        "institutions); null for copies (份)."
+    )
 
 
 class Named(_Shape):
     id: str
     name: str
+
+
+class Role(_Shape):
+    id: str
+    name: str
+    subject_types: list[str] = Field(description="The subject types that may declare this role.")
 
 
 class Activity(_Shape):
@@ -273,7 +325,7 @@ class CatalogueDoc(_Shape):
     ruleset: Ruleset
     categories: list[Category]
     items: list[Item]
-    roles: list[Named]
+    roles: list[Role]
     activities: list[Activity]
     scenarios: list[Named]
     subject_types: list[SubjectType]
@@ -281,6 +333,7 @@ class CatalogueDoc(_Shape):
     issuer_classes: list[IssuerClass]
     external_categories: list[Named]
     general_notes: list[GeneralNote]
+    item_aliases: dict[str, str] = Field(description="Old item ids still accepted, with the id they stand for.")
 
 
 # -- the service ---------------------------------------------------------------------------
@@ -364,6 +417,7 @@ class ProblemDetail(_Shape):
     field: str
     problem: str
     nearest: list[str] | None = None
+    conflict: str | None = Field(default=None, description="The other JSON path of a contradiction.")
 
 
 class ErrorDetail(_Shape):

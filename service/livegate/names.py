@@ -123,7 +123,7 @@ class Names:
 
     def activity_note(self, a: str) -> str:
         """The source's note an activity comes from, verbatim (in English, the activity's gloss)."""
-        return self._named("activities", a, self.cat.activities[a].text)
+        return self._named("activity_notes", a, self.cat.activities[a].text)
 
     def status(self, s: str) -> str:
         return self.t(f"status.{s}")
@@ -142,6 +142,17 @@ class Names:
         """The source's sentence about subjects of type ``t`` and its line."""
         st = self.cat.subject_types[t]
         return self._named("subject_rules", t, st.rule or ""), st.line or 0
+
+    def unit(self, i: str) -> str:
+        """What one of counted item ``i`` is counted in (``counted_unit/2``, else the catalogue's default)."""
+        unit = self.cat.items[i].unit
+        if unit is None:
+            return self.t("explain.default_unit")
+        return self._named("units", unit, unit)
+
+    def scope(self, c: str) -> str:
+        """The category's 类目适用范围, as the source writes it (with a gloss in English where there is one)."""
+        return self._named("scopes", c, self.cat.categories[c].scope or "")
 
     def source(self, c: str) -> str:
         src = self.cat.categories[c].source

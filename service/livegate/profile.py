@@ -224,6 +224,7 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
             shape.append({"field": _path(loc), "problem": problem})
         raise ProfileError(shape) from None
 
+    profile = _canonical(profile, catalogue.aliases)
     errors: list[dict[str, Any]] = []
     unlisted = 0
     searched_until = time.perf_counter() + NEAREST_BUDGET
@@ -258,4 +259,49 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
         errors.append({"field": "(body)", "problem": f"{unlisted} more unknown id(s), not listed"})
     if errors:
         raise ProfileError(errors)
+    contradictions = _contradictions(profile, catalogue)
+    if contradictions:
+        raise ProfileError(contradictions)
     return profile
+
+
+def _canonical(profile: Profile, aliases: dict[str, str]) -> Profile:
+    """The profile with earlier item ids (``item_alias/2``) replaced by their items' ids."""
+    if not aliases or not ({*profile.documents, *profile.counts, *profile.costs} & aliases.keys()):
+        return profile
+    return profile.model_copy(
+        update={
+            "documents": [aliases.get(i, i) for i in profile.documents],
+            "counts": {aliases.get(i, i): n for i, n in profile.counts.items()},
+            "costs": {aliases.get(i, i): w for i, w in profile.costs.items()},
+        }
+    )
+
+
+def _contradictions(profile: Profile, catalogue: Catalogue) -> list[dict[str, Any]]:
+    """What a profile says twice in ways that cannot both hold; each problem names both JSON paths."""
+    out: list[dict[str, Any]] = []
+    for n, item in enumerate(profile.documents):
+        if profile.counts.get(item) == 0:
+            out.append(
+                {
+                    "field": f"counts.{item}",
+                    "conflict": f"documents[{n}]",
+                    "problem": f"a count of 0 says {item!r} is not held, but documents[{n}] lists it; "
+                    "leave one of them out",
+                }
+            )
+    kind = profile.subject.type
+    for n, role in enumerate(profile.subject.roles):
+        allowed = catalogue.roles[role].subject_types
+        if kind not in allowed:
+            can = ", ".join(repr(t) for t in allowed) or "no subject type"
+            out.append(
+                {
+                    "field": f"subject.roles[{n}]",
+                    "conflict": "subject.type",
+                    "problem": f"a subject of type {kind!r} cannot hold the role {role!r} "
+                    f"(only {can} can); leave the role out or correct subject.type",
+                }
+            )
+    return out

@@ -3,15 +3,19 @@
 ``logic/inputs.lp`` declares every input atom as an external over its domain.
 After grounding, each external's solver literal is looked up once, keyed by the
 plain-Python form of its symbol (``("holds", "business_license")``); a
-profile's input atoms become a list of assumption literals, never program
-text. The shown atoms of the first optimal model are read as one list, and
-every further optimal model through the literals of its plan atoms only
-(:mod:`livegate.contract` reads them).
+profile's input atoms become a list of assumption literals, never program text.
 
-Cost overrides are numbers the grounder needs (they feed ``#sum`` and
-``#minimize``), so each distinct set is grounded once, as facts of the
-``cost/2`` program part, and kept by :class:`Groundings` (least recently used
-out first).
+Costs are data, never ground anew: two groundings of the same rules are made at
+start-up. The default grounding answers profiles that state no cost of their
+own. The override grounding adds the program part ``override_costs``, whose
+externals say which items the profile costs itself and that cost's bits; like
+the input externals they are assumptions of each solve, true for the call's own
+costs. Profiles without costs of their own do not carry the ~1,100 bit externals.
+
+The solver runs with ``--opt-mode=optN --enum-mode=brave``: the last model it
+reports holds every atom true in some optimal model, so one read gives all the
+tied cheapest plans of the goal and of every scenario (:mod:`livegate.contract`
+says what each shown atom is).
 
 Thread safety: a ``clingo.Control`` must not be used by two threads at once.
 Each grounding keeps a pool of Controls; a call borrows one, solves, and
@@ -25,7 +29,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -40,7 +43,15 @@ from .kb import Knowledge
 __all__ = ["Answer", "EvaluationTimeout", "Groundings", "Solver", "Watchdog"]
 
 Overrides = tuple[tuple[str, int], ...]
-"""A profile's cost overrides that differ from the defaults, sorted: ``(("business_license", 0),)``."""
+"""A profile's own costs that differ from the defaults, sorted: ``(("business_license", 0),)``."""
+
+OPTIONS = ("--opt-mode=optN", "--enum-mode=brave", "--opt-strategy=usc", "--models=0", "--warn=none")
+"""How every Control solves: all optimal models' atoms, as brave consequences.
+
+``--opt-strategy=usc`` (core-guided optimisation) instead of clingo's default
+branch-and-bound: equal on today's knowledge base, and on a ten-times larger
+synthetic one it proves the optimum in under a second where branch-and-bound
+took minutes (docs/performance.md has the figures)."""
 
 
 class EvaluationTimeout(RuntimeError):
@@ -54,26 +65,24 @@ class EvaluationTimeout(RuntimeError):
 
 @dataclass(frozen=True)
 class Answer:
-    """The solver's answer for one profile: the shown atoms of the first optimal
-    model, and for every optimal model its plan atoms (``None`` for the first,
-    whose plan atoms are among ``atoms``) with its optimisation vector by meaning
-    (:func:`contract.costs_by_priority`)."""
+    """The solver's answer for one profile: the shown atoms true in some optimal model, and
+    the optimisation vector by meaning (:func:`contract.costs_by_priority`)."""
 
     atoms: list[Term]
-    plans: list[tuple[list[Term] | None, dict[str, int]]]
-    overrides: Overrides
+    costs: dict[str, int]
 
 
 class Solver:
     """One grounded Control, the literal of each of its externals and a table of its shown atoms."""
 
-    def __init__(self, knowledge: Knowledge, overrides: Overrides = (), reader: type = contract.model_reader):
-        ctl = clingo.Control(["--opt-mode=optN", "--models=0", "--warn=none"])
+    def __init__(self, knowledge: Knowledge, *, overrides: bool = False, reader: type = contract.model_reader):
+        ctl = clingo.Control(list(OPTIONS))
         for path in knowledge.facts_files:
             ctl.load(str(path))
         ctl.load(str(knowledge.logic_entry))
         parts: list[tuple[str, list[clingo.Symbol]]] = [("base", [])]
-        parts += [("cost", [clingo.Function(item), clingo.Number(weight)]) for item, weight in overrides]
+        if overrides:
+            parts.append((contract.OVERRIDE_PART, []))
         ctl.ground(parts)
         # every input atom by its plain-Python form, with its position in the
         # assumption list: a profile's assumptions are this list of negative
@@ -86,37 +95,25 @@ class Solver:
                     self.position[contract.to_python(atom.symbol)] = len(self.all_false)
                     self.all_false.append(-atom.literal)
                     ctl.assign_external(atom.literal, None)
+        # the cost externals (override grounding only), also free and passed as
+        # assumptions: false unless the call's own costs make them true. (Setting
+        # them with assign_external instead makes clingo prepare the program anew
+        # on the next solve: 5x slower per call, measured.)
+        self.cost_literal: dict[tuple[Term, ...], int] = {}
+        for pred in contract.OVERRIDES:
+            for atom in ctl.symbolic_atoms.by_signature(*pred.signature):
+                if atom.is_external:
+                    self.cost_literal[contract.to_python(atom.symbol)] = len(self.all_false)
+                    self.all_false.append(-atom.literal)
+                    ctl.assign_external(atom.literal, None)
         self.reader = reader()
         self.table = contract.shown_table(ctl, self.reader)
-        self.plan_literals = self._plan_literals(ctl, knowledge)
         self.ctl = ctl
-
-    def _plan_literals(self, ctl: clingo.Control, knowledge: Knowledge) -> list[tuple[int, Term, list]]:
-        """The plan atoms the ground program can make true, with their solver literal:
-        every optimal model after the first is read through these instead of walking
-        all shown atoms. Those that depend on a category (its alternatives, its external
-        requirements, the items its alternatives ask for) are checked only when the
-        category is in the plan."""
-        by_category: dict[str, list[tuple[int, Term]]] = {c: [] for c in knowledge.catalogue.categories}
-        by_item: dict[str, list[tuple[int, Term]]] = {}
-        plain: list[tuple[int, Term]] = []
-        for pred in contract.PLAN:
-            for atom in ctl.symbolic_atoms.by_signature(*pred.signature):
-                entry = (atom.literal, contract.to_python(atom.symbol))
-                first = pred.args[0] if pred.args else None
-                if first == "category" and pred.name not in {"plan_category", "plan_companion"}:
-                    by_category[entry[1][1]].append(entry)
-                elif first == "item":
-                    by_item.setdefault(entry[1][1], []).append(entry)
-                else:
-                    plain.append(entry)
-        for c, info in knowledge.catalogue.categories.items():
-            items = sorted({r.item for alt in info.alternatives for r in alt.items})
-            by_category[c] += [entry for i in items for entry in by_item.get(i, [])]
-        return [
-            (lit, atom, by_category[atom[1]] if isinstance(atom, tuple) and atom[0] == "plan_category" else [])
-            for lit, atom in plain
-        ]
+        # clingo prepares the ground program for search on the first solve, which
+        # no interrupt stops (seconds on a large knowledge base): do it now, with
+        # assumptions that contradict each other, so no search follows
+        if self.all_false:
+            ctl.solve(assumptions=[self.all_false[0], -self.all_false[0]])
 
     def assumptions(self, true_atoms: set[tuple[Term, ...]]) -> list[int]:
         literals = self.all_false.copy()
@@ -127,6 +124,17 @@ class Solver:
                 literals[k] = -literals[k]
         return literals
 
+    def _cost_positions(self, overrides: Overrides) -> list[int]:
+        """Where in the assumptions the cost externals true for ``overrides`` are: each
+        overridden item and its cost's 1-bits."""
+        out: list[int] = []
+        for item, weight in overrides:
+            out.append(self.cost_literal[("overridden", item)])
+            out += [
+                self.cost_literal[("override_bit", item, b)] for b in range(contract.OVERRIDE_BITS) if weight >> b & 1
+            ]
+        return out
+
     def solve(
         self,
         true_atoms: set[tuple[Term, ...]],
@@ -135,55 +143,46 @@ class Solver:
         watchdog: Watchdog,
         bound: float | None = None,
     ) -> Answer:
-        """Solve with the profile's atoms; interrupted after ``timeout`` seconds
+        """Solve with the profile's atoms and own costs; interrupted after ``timeout`` seconds
         (what is left of the evaluation's ``bound``, named in the error)."""
+        if overrides and not self.cost_literal:
+            raise ValueError("cost overrides need the override grounding")
         bound = timeout if bound is None else bound
-        first: list[Any] = []
-        plans: list[tuple[list[Term] | None, dict[str, int]]] = []
+        last: list[Any] = []
+        costs: dict[str, int] = {}
         # locals, not self: the Control keeps its last handler, and a closure over
         # self would make Control -> handler -> self -> Control a cycle that only
         # the cyclic collector frees
-        plan_literals, reader = self.plan_literals, self.reader
+        reader = self.reader
 
         def on_model(model: clingo.Model) -> None:
-            if not reader.proven(model):
-                return
-            costs = contract.costs_by_priority(model.priority, model.cost)
-            if not first:  # the first optimal model: every shown atom, its plan's among them
-                first.extend(reader.shown(model))
-                plans.append((None, costs))
-                return
-            is_true = reader.truth(model)
-            atoms: list[Term] = []
-            seen: set[int] = set()
-            for lit, atom, dependent in plan_literals:
-                if is_true(lit):
-                    atoms.append(atom)
-                    for dep_lit, dep_atom in dependent:
-                        if dep_lit not in seen and is_true(dep_lit):
-                            seen.add(dep_lit)
-                            atoms.append(dep_atom)
-            plans.append((atoms, costs))
+            if reader.proven(model):  # a brave-consequence model: the optimal atoms found so far
+                last[:] = reader.shown(model)
+                costs.update(contract.costs_by_priority(model.priority, model.cost))
 
+        ctl = self.ctl
+        assumptions = self.assumptions(true_atoms)
+        for k in self._cost_positions(overrides):
+            assumptions[k] = -assumptions[k]
         if timeout is not None:
-            watchdog.arm(self.ctl, timeout)
+            watchdog.arm(ctl, timeout)
         fired = False
         try:
-            result = self.ctl.solve(assumptions=self.assumptions(true_atoms), on_model=on_model)
+            result = ctl.solve(assumptions=assumptions, on_model=on_model)
         finally:
             if timeout is not None:
-                fired = watchdog.disarm(self.ctl)
+                fired = watchdog.disarm(ctl)
         if fired and not result.interrupted:
             # The interrupt came as the search was ending: clingo keeps an
             # interrupt that finds no search for the next solve, which would
             # then stop at once. Spend it on a throwaway call.
-            self.ctl.solve(assumptions=self.assumptions(set()))
+            ctl.solve(assumptions=self.assumptions(set()))
         if result.interrupted:
             raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped")
-        if not result.satisfiable or not plans:
+        if not result.satisfiable or not last:
             raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
         table = self.table
-        return Answer([table[key] for key in first], plans, overrides)
+        return Answer([table[key] for key in last], costs)
 
 
 class Watchdog:
@@ -224,11 +223,9 @@ class Watchdog:
 
 
 class _Pool:
-    """The Controls of one grounding (the base, or one set of cost overrides)."""
+    """The Controls of one grounding, made on demand up to ``size``."""
 
-    def __init__(
-        self, knowledge: Knowledge, overrides: Overrides, size: int, builder: ThreadPoolExecutor, reader: type
-    ):
+    def __init__(self, knowledge: Knowledge, overrides: bool, size: int, builder: ThreadPoolExecutor, reader: type):
         self.knowledge, self.overrides, self.size, self.reader = knowledge, overrides, size, reader
         self.idle: queue.SimpleQueue[Solver] = queue.SimpleQueue()
         self.made = 0
@@ -239,7 +236,7 @@ class _Pool:
         """An idle Control, a new one, or the next one given back; by ``deadline``
         (``time.monotonic()``) or :class:`EvaluationTimeout`. Grounding cannot be
         interrupted, so a new Control is grounded on the builder thread: past the
-        deadline the caller gets its 503 and the grounding, once done, joins the pool."""
+        deadline the caller gets its 503 and the Control, once ground, joins the pool."""
         try:
             return self.idle.get_nowait()
         except queue.Empty:
@@ -255,13 +252,13 @@ class _Pool:
                 raise EvaluationTimeout(
                     f"the evaluation took longer than {bound:g} s and was stopped (while waiting for a free solver)"
                 ) from None
-        future = self.builder.submit(Solver, self.knowledge, self.overrides, self.reader)
+        future = self.builder.submit(Solver, self.knowledge, overrides=self.overrides, reader=self.reader)
         try:
             return future.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
             future.add_done_callback(self._adopt)
             raise EvaluationTimeout(
-                f"the evaluation took longer than {bound:g} s and was stopped (while grounding its cost overrides)"
+                f"the evaluation took longer than {bound:g} s and was stopped (while a solver was being ground)"
             ) from None
         except BaseException:
             with self.lock:
@@ -280,45 +277,37 @@ class _Pool:
 
 
 class Groundings:
-    """The pools of Controls: the base grounding (``pool_size`` Controls) and one per
-    distinct set of cost overrides, the ``override_groundings`` most recently used
-    kept (at most two Controls each)."""
+    """The two groundings, each a pool of Controls: the default one (``pool_size``
+    Controls) and the override one for profiles with costs of their own
+    (``override_pool_size``, default the same). Both are ground at start-up."""
 
     def __init__(
         self,
         knowledge: Knowledge,
         *,
         pool_size: int = 4,
-        override_groundings: int = 16,
+        override_pool_size: int | None = None,
         reader: type = contract.model_reader,
     ):
-        self.knowledge, self.pool_size, self.keep, self.reader = knowledge, pool_size, override_groundings, reader
-        self._pools: OrderedDict[Overrides, _Pool] = OrderedDict()
-        self._lock = threading.Lock()
-        self._builder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livegate-ground")
+        builder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livegate-ground")
+        self.knowledge = knowledge
+        self.default = _Pool(knowledge, False, pool_size, builder, reader)
+        self.override = _Pool(knowledge, True, override_pool_size or pool_size, builder, reader)
         self.watchdog = Watchdog()
-        base = self.pool(())
-        base.give(base.take(None, None))  # ground once now, not on the first request
-
-    def pool(self, overrides: Overrides) -> _Pool:
-        with self._lock:
-            pool = self._pools.get(overrides)
-            if pool is None:
-                size = self.pool_size if not overrides else min(self.pool_size, 2)
-                pool = _Pool(self.knowledge, overrides, size, self._builder, self.reader)
-                self._pools[overrides] = pool
-            self._pools.move_to_end(overrides)
-            while len(self._pools) > self.keep + 1:
-                del self._pools[next(k for k in self._pools if k != ())]
-            return pool
+        for pool in (self.default, self.override):  # ground once now, not on the first request
+            pool.give(pool.take(None, None))
 
     def solve(self, atoms: set[tuple[Term, ...]], overrides: Overrides, bound: float | None) -> Answer:
-        """Solve on a Control of the overrides' grounding, within ``bound`` seconds in all."""
+        """Solve on a Control of the right grounding, within ``bound`` seconds in all."""
         deadline = None if bound is None else time.monotonic() + bound
-        pool = self.pool(overrides)
+        pool = self.override if overrides else self.default
         solver = pool.take(deadline, bound)
         try:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             return solver.solve(atoms, overrides, remaining, self.watchdog, bound)
         finally:
             pool.give(solver)
+
+    def controls(self) -> int:
+        """How many Controls have been ground (for tests: no request grounds one beyond the pools)."""
+        return self.default.made + self.override.made

@@ -17,7 +17,7 @@ from typing import Any
 from .. import corpus
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
-from ..names import Names
+from ..names import LANGUAGES, Names
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 from .report import catalogue_text, evaluation_text
@@ -61,13 +61,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     engine = Engine(_knowledge(args), pool_size=1)
     data = _read_json(args.file)
     try:
-        answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout)
+        answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout, lang=args.lang)
     except ProfileError as exc:
-        lines = [f"invalid profile: {e['field']}: {e['problem']}" for e in exc.errors]
+        lines = [
+            f"invalid profile: {e['field']}: {e['problem']}"
+            + (f" (conflicts with {e['conflict']})" if e.get("conflict") else "")
+            for e in exc.errors
+        ]
         raise CliError("\n".join(lines)) from None
     except EvaluationTimeout as exc:
         raise CliError(str(exc), 4) from None
-    out = evaluation_text(answer, Names(engine.catalogue)) if args.format == "text" else _dump(answer)
+    out = evaluation_text(answer, Names(engine.catalogue, args.lang)) if args.format == "text" else _dump(answer)
     sys.stdout.write(out)
     return 0
 
@@ -75,7 +79,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_catalogue(args: argparse.Namespace) -> int:
     knowledge = _knowledge(args)
     data = knowledge.catalogue_json()
-    sys.stdout.write(catalogue_text(data, Names(knowledge.catalogue)) if args.format == "text" else _dump(data))
+    sys.stdout.write(
+        catalogue_text(data, Names(knowledge.catalogue, args.lang)) if args.format == "text" else _dump(data)
+    )
     return 0
 
 
@@ -189,10 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "text"], default="json")
     p.add_argument("--no-explain", action="store_true", help="leave out the explanations")
     p.add_argument("--timeout", type=float, default=None, help="seconds before the solver is interrupted")
+    p.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="language of explanations and text")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("catalogue", help="categories, items, roles, activities, scenarios")
     p.add_argument("--format", choices=["json", "text"], default="json")
+    p.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="language of the text format")
     p.set_defaults(func=cmd_catalogue)
 
     p = sub.add_parser("lint", help="check the knowledge base")

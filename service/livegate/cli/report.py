@@ -37,6 +37,41 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
         if "explanation" not in plan:
             for d in plan["missing_detail"]:
                 out.append("    " + n.t("report.lacks", item=_item(n, d["id"], d["count"])))
+    by_scenario = answer.get("cheapest_by_scenario", {})
+    if by_scenario:
+        out.append("")
+        out.append(n.t("report.by_scenario"))
+        for s, found in by_scenario.items():
+            if found["cost"] is None:
+                why = " ".join(found.get("explanation", []))
+                out.append("  " + n.t("report.scenario_none", scenario=n.scenario(s), id=s, why=why))
+                continue
+            paths = " | ".join(
+                " + ".join(n.category(c) for c in p["categories"]) or n.t("report.no_category") for p in found["plans"]
+            )
+            out.append(
+                "  " + n.t("report.scenario", scenario=n.scenario(s), id=s, cost=found["cost"], categories=paths)
+            )
+    steps = answer.get("next_steps", [])
+    if steps:
+        out.append("")
+        out.append(n.t("report.next_steps"))
+        for k, step in enumerate(steps, 1):
+            after = step["cheapest_cost_after"]
+            out.append(
+                "  "
+                + n.t(
+                    "report.step",
+                    k=k,
+                    item=_item(n, step["document"], step["count"]),
+                    count="",
+                    after=n.t("report.step.none") if after is None else after,
+                    lowers=n.t("report.step.lowers", by=step["lowers_by"]) if step["lowers_by"] else "",
+                    unlocks=n.t("report.step.unlocks", categories=n.join([n.category(c) for c in step["unlocks"]]))
+                    if step["unlocks"]
+                    else "",
+                )
+            )
     out.append("")
     out.append(n.t("report.categories"))
     for c in answer["categories"]:

@@ -183,13 +183,7 @@ def cheapest() -> Response:
     decision = decisions().decide(_read_profile(), "cheapest", explain=_explain())
     shaped = decision.answer
     return _json(
-        b'{"decision_id":'
-        + dumps(decision.decision_id)
-        + b',"ruleset":'
-        + shaped.ruleset
-        + b',"cheapest":'
-        + shaped.cheapest
-        + b"}"
+        b'{"decision_id":' + dumps(decision.decision_id) + b',"ruleset":' + shaped.ruleset + b"," + shaped.path + b"}"
     )
 
 

@@ -154,7 +154,7 @@ class AnswerCache:
     @classmethod
     def size(cls, shaped: Shaped) -> int:
         """The bytes an entry is counted for."""
-        return len(shaped.body) + len(shaped.cheapest) + len(shaped.ruleset) + cls.OVERHEAD
+        return len(shaped.body) + len(shaped.path) + len(shaped.ruleset) + cls.OVERHEAD
 
     def get(self, key: Any) -> Shaped | None:
         with self._lock:

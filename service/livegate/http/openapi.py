@@ -220,7 +220,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             ),
             "/v1/cheapest": evaluation(
                 "Only the cheapest path for a profile",
-                "The same profile as /v1/evaluate; the answer holds only the cheapest plans and the ruleset.",
+                "The same profile as /v1/evaluate; the answer holds only the path: the cheapest plans of the goal and "
+                "of each scenario, the next steps, the notes and the ruleset.",
                 "CheapestAnswer",
                 "cheapest",
             ),
