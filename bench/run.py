@@ -38,15 +38,15 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-import corpus  # noqa: E402
-from livegate import Engine, Knowledge  # noqa: E402
+from livegate import Engine, Knowledge, corpus  # noqa: E402
 from livegate.solver import Solver as _Solver  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _timed(fn, inputs) -> list[float]:
+def _timed(fn: Callable[[Any], Any], inputs: Sequence[Any]) -> list[float]:
     times = []
     gc.disable()
     try:
@@ -68,7 +68,7 @@ def _timed(fn, inputs) -> list[float]:
     return times
 
 
-def _interleaved(fns, inputs) -> list[list[float]]:
+def _interleaved(fns: Sequence[Callable[[Any], Any]], inputs: Sequence[Any]) -> list[list[float]]:
     """Each function timed once on each input, the functions in turn, each a
     third of the corpus apart: no call follows another on the same profile (a
     profile solved just before is solved faster, which a service that answers
@@ -104,35 +104,24 @@ def bench_engine(n: int, naive_n: int, rounds: int) -> dict:
     does, so that a slow spell of this shared machine does not decide it."""
     knowledge = Knowledge.load()
     engine = Engine(knowledge, pool_size=1)
-    profiles = corpus.profiles(knowledge.catalogue, n)
+    profiles = corpus.profiles(knowledge.catalogue_json(), n)
     parsed = [engine.parse(p) for p in profiles]
     # a running service has met many profiles before: warm the shaper's caches
     # (category entries and plans by their atoms) on another seed's corpus
-    for p in corpus.profiles(knowledge.catalogue, n, seed=corpus.WARM_UP_SEED):
+    for p in corpus.profiles(knowledge.catalogue_json(), n, seed=corpus.WARM_UP_SEED):
         engine.evaluate(p)
-        engine.evaluate(p, explain_=False)
-    cached = Engine(knowledge, pool_size=1, answer_cache=2 * n)
-    for p in parsed:
-        cached.evaluate(p)
+        engine.evaluate(p, explain=False)
 
-    def naive(p):
-        solver = _Solver(knowledge, ())  # a fresh Control: load, ground, solve
-        atoms = engine._input_atoms(p, solver.count_limit)
-        return engine._shaper.response(p, solver.solve(atoms, None, engine._watchdog))
-
-    try:
-        import reference
-    except ImportError:  # pragma: no cover - the reference lives in tests/
-        reference = None
-    kb = reference.load_kb() if reference is not None else None
+    def naive(p: Any) -> Any:
+        solver = _Solver(knowledge, overrides=bool(engine.overrides(p)))  # a fresh Control: load, ground, solve
+        answer = solver.solve(engine.input_atoms(p), engine.overrides(p), None, engine.groundings.watchdog)
+        return engine.shaper.shape(p, answer, engine.unit_costs(p), engine.overrides(p))
 
     labels = [
         "engine.evaluate (with explanations)",
         "engine.evaluate(explain_=False)",
         "engine.solve only (no JSON)",
-        "engine.evaluate, profile asked again (answer cache)",
         "naive: fresh Control per profile",
-        "reference: plain-Python brute force",
     ]
     rounds_of: dict[str, list[list[float]]] = {label: [] for label in labels}
     for _ in range(rounds):
@@ -140,14 +129,11 @@ def bench_engine(n: int, naive_n: int, rounds: int) -> dict:
         # falls on all of them alike
         for label, times in zip(
             labels,
-            _interleaved([engine.evaluate, lambda p: engine.evaluate(p, explain_=False), engine.solve], parsed),
+            _interleaved([engine.evaluate, lambda p: engine.evaluate(p, explain=False), engine.solve], parsed),
             strict=False,
         ):
             rounds_of[label].append(times)
-        rounds_of[labels[3]].append(_timed(cached.evaluate, parsed))
-        rounds_of[labels[4]].append(_timed(naive, parsed[:naive_n]))
-        if kb is not None:
-            rounds_of[labels[5]].append(_timed(lambda p: reference.evaluate(p, kb), profiles))
+        rounds_of[labels[3]].append(_timed(naive, parsed[:naive_n]))
     rows = []
     for label, each in rounds_of.items():
         if not each:
@@ -278,7 +264,7 @@ def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
     env = dict(os.environ, LIVEGATE_ACCESS_LOG="false")
     bindir = Path(sys.executable).parent
 
-    def start(argv, extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    def start(argv: Callable[[int], list[str]], extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
         port = _free_port()
         proc = subprocess.Popen(
             argv(port),
@@ -372,23 +358,21 @@ def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
 # --- scale ----------------------------------------------------------------------
 SCALE_CHILD = textwrap.dedent("""
     import json, resource, statistics, sys, time
-    sys.path.insert(0, sys.argv[3])
-    import corpus
-    from livegate import Engine, Knowledge
+    from livegate import Engine, Knowledge, corpus
     t0 = time.perf_counter()
     knowledge = Knowledge.load(sys.argv[1] + "/facts", sys.argv[1] + "/logic")
     engine = Engine(knowledge, pool_size=1)
     ground = time.perf_counter() - t0
     base = Knowledge.load()
-    profiles = [engine.parse(p) for p in corpus.profiles(base.catalogue, int(sys.argv[2]))]
-    solver = engine._default.take(None)
-    engine._default.give(solver)
+    profiles = [engine.parse(p) for p in corpus.profiles(base.catalogue_json(), int(sys.argv[2]))]
+    solver = engine.groundings.default.take(None, None)
+    engine.groundings.default.give(solver)
     times, clasp, plans = [], [], []
     for p in profiles:
-        s = time.perf_counter(); answer = engine.evaluate(p, explain_=False); times.append(time.perf_counter() - s)
+        s = time.perf_counter(); answer = engine.evaluate(p, explain=False); times.append(time.perf_counter() - s)
         plans.append(len(answer["cheapest"]["plans"]))
         # the baseline: clingo's solve call alone on the same grounding, no model read
-        literals = solver.assumptions(engine._input_atoms(p, solver.count_limit))
+        literals = solver.assumptions(engine.input_atoms(p))
         s = time.perf_counter(); solver.ctl.solve(assumptions=literals); clasp.append(time.perf_counter() - s)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"categories": len(knowledge.catalogue.categories), "items": len(knowledge.catalogue.items),
@@ -400,8 +384,7 @@ SCALE_CHILD = textwrap.dedent("""
 
 
 def bench_scale(factors: list[int], n: int) -> dict:
-    sys.path.insert(0, str(HERE))
-    import synthetic
+    from bench import synthetic
 
     rows = []
     for factor in factors:
@@ -421,7 +404,7 @@ def bench_scale(factors: list[int], n: int) -> dict:
 # --- batch ----------------------------------------------------------------------
 def bench_batch(n: int) -> dict:
     knowledge = Knowledge.load()
-    profiles = corpus.profiles(knowledge.catalogue, 1000)
+    profiles = corpus.profiles(knowledge.catalogue_json(), 1000)
     tmp = Path(tempfile.mkdtemp(prefix="livegate-batch-"))
     source = tmp / "in.jsonl"
     with source.open("w") as f:
