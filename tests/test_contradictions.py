@@ -1,0 +1,115 @@
+"""Contradictory profiles are refused, never silently resolved (docs/semantics.md#limits).
+
+Two contradictions: a document listed in ``documents`` and counted 0 in
+``counts``, and a role the subject type cannot hold (docs/semantics.md#role-fit).
+The roles each subject type may hold are checked against the second
+transcription of the source (``tests/data/source_requirements.json``), not
+against the facts; each refusal names both JSON paths, with 422 from the API,
+exit 2 from ``livegate evaluate`` and a bad line from ``livegate batch``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from livegate.app import create_app
+from livegate.profile import ProfileError
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = json.loads((ROOT / "tests" / "data" / "source_requirements.json").read_text(encoding="utf-8"))
+FIT: dict[str, list[str]] = SOURCE["role_subject_types"]
+TYPES = ["enterprise", "government", "media", "other_organization", "personal"]
+UNFIT = [(role, kind) for role, kinds in sorted(FIT.items()) for kind in TYPES if kind not in kinds]
+FITTING = [(role, kind) for role, kinds in sorted(FIT.items()) for kind in kinds]
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = create_app()
+    app.config.update(TESTING=True)
+    return app.test_client()
+
+
+def test_the_transcription_gives_media_and_personal_subjects_no_role():
+    assert {"media", "personal"}.isdisjoint({k for kinds in FIT.values() for k in kinds})
+    assert len(UNFIT) == 7 * 5 - sum(map(len, FIT.values())) == 25
+
+
+@pytest.mark.parametrize(("role", "kind"), UNFIT, ids=[f"{r}-{k}" for r, k in UNFIT])
+def test_a_role_the_subject_type_cannot_hold_is_refused_by_the_api(client, role, kind):
+    profile = {"subject": {"type": kind, "roles": ["government_body", role] if kind == "government" else [role]}}
+    for endpoint in ("/v1/evaluate", "/v1/cheapest"):
+        response = client.post(endpoint, json=profile)
+        assert response.status_code == 422, (endpoint, response.get_json())
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid_profile"
+        n = profile["subject"]["roles"].index(role)
+        problems = [e for e in error["errors"] if e["field"] == f"subject.roles[{n}]"]
+        assert len(problems) == 1 and problems[0]["conflict"] == "subject.type"
+        assert repr(role) in problems[0]["problem"] and repr(kind) in problems[0]["problem"]
+        assert len(error["errors"]) == 1  # the fitting government_body beside it is no problem
+
+
+@pytest.mark.parametrize(("role", "kind"), FITTING, ids=[f"{r}-{k}" for r, k in FITTING])
+def test_a_role_that_fits_is_answered(engine, role, kind):
+    answer = engine.evaluate({"subject": {"type": kind, "roles": [role]}}, explain=False)
+    assert answer["subject_supported"] is True
+
+
+def test_a_document_counted_zero_is_refused_naming_both_paths(client):
+    profile = {
+        "subject": {"type": "enterprise"},
+        "documents": ["business_license", "training_coop_agreement"],
+        "counts": {"training_coop_agreement": 0, "business_license": 1},
+    }
+    response = client.post("/v1/evaluate", json=profile)
+    assert response.status_code == 422
+    [problem] = response.get_json()["error"]["errors"]
+    assert problem["field"] == "counts.training_coop_agreement" and problem["conflict"] == "documents[1]"
+
+
+def test_a_count_of_zero_without_the_document_listed_is_no_contradiction(engine):
+    with_zero = engine.evaluate({"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": 0}})
+    without = engine.evaluate({"subject": {"type": "enterprise"}})
+    assert with_zero["eligible"] == without["eligible"]
+
+
+def test_both_contradictions_at_once_are_both_reported(engine):
+    profile = {
+        "subject": {"type": "media", "roles": ["car_dealer"]},
+        "documents": ["business_license"],
+        "counts": {"business_license": 0},
+    }
+    with pytest.raises(ProfileError) as raised:
+        engine.evaluate(profile)
+    fields = {(e["field"], e["conflict"]) for e in raised.value.errors}
+    assert fields == {("counts.business_license", "documents[0]"), ("subject.roles[0]", "subject.type")}
+
+
+def test_batch_reports_a_contradictory_line_and_answers_the_others(tmp_path):
+    good = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+    lines = [
+        json.dumps(good),
+        json.dumps({"subject": {"type": "enterprise", "roles": ["government_body"]}}),
+        json.dumps({**good, "counts": {"business_license": 0}}),
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "livegate", "batch", str(source), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    rows = [json.loads(x) for x in done.stdout.splitlines()]
+    assert [r["line"] for r in rows] == [1, 2, 3]
+    assert "error" not in rows[0] and rows[0]["subject_supported"] is True
+    assert rows[1]["error"]["code"] == rows[2]["error"]["code"] == "invalid_profile"
+    assert rows[1]["error"]["field"] == "subject.roles[0]"
+    assert rows[2]["error"]["field"] == "counts.business_license"
+    assert "line 2: subject.roles[0]" in done.stderr and "line 3: counts.business_license" in done.stderr

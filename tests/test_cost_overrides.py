@@ -1,0 +1,116 @@
+"""A profile's own costs are data: no request grounds anything.
+
+Two hundred profiles, each with its own distinct set of costs, are answered by
+the engine's two groundings made at start-up. The number of Controls does not
+change, and every answer is exactly the one of the old way, kept here as the
+baseline: a fresh grounding per set of costs, the costs as ``cost_override/2``
+facts (what an analyst writes; built with clingo's backend, not as program
+text) and the profile's inputs set with ``assign_external``
+(docs/semantics.md#cost-overrides, docs/engine.md#grounding).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import clingo
+import pytest
+from livegate import Engine
+from livegate.contract import SHOWN, costs_by_priority, to_python
+from livegate.profile import ProfileError
+from livegate.solver import OPTIONS
+
+from tests.strategies import random_profiles
+
+SETS = 200
+
+
+def _baseline(engine: Engine, atoms: set[tuple[Any, ...]], costs: dict[str, int]) -> tuple[set[Any], dict[str, int]]:
+    """The shown atoms true in some optimal model and the optimum, from a Control ground for these costs."""
+    knowledge = engine.knowledge
+    ctl = clingo.Control(list(OPTIONS))
+    for path in knowledge.facts_files:
+        ctl.load(str(path))
+    ctl.load(str(knowledge.logic_entry))
+    with ctl.backend() as backend:
+        for item, weight in costs.items():
+            fact = clingo.Function("cost_override", [clingo.Function(item), clingo.Number(weight)])
+            backend.add_rule([backend.add_atom(fact)])
+    ctl.ground([("base", [])])
+    for atom in atoms:
+        name, *args = atom
+        symbol = clingo.Function(name, [clingo.Number(a) if isinstance(a, int) else clingo.Function(a) for a in args])
+        ctl.assign_external(symbol, True)
+    shown = {p.signature for p in SHOWN}
+    last: list[Any] = []
+    optimum: dict[str, int] = {}
+
+    def on_model(model: clingo.Model) -> None:
+        if model.optimality_proven:
+            last[:] = [to_python(s) for s in model.symbols(atoms=True) if (s.name, len(s.arguments)) in shown]
+            optimum.update(costs_by_priority(model.priority, model.cost))
+
+    ctl.solve(on_model=on_model)
+    return set(last), optimum
+
+
+def _cases(engine: Engine) -> list[tuple[Any, dict[str, int]]]:
+    """SETS realistic profiles, each with a distinct set of one to six costs of its own: mostly of
+    items the profile lacks somewhere (those that can change a plan), some of any item."""
+    items = sorted(engine.catalogue.items)
+    rng = random.Random(11)
+    out: list[tuple[Any, dict[str, int]]] = []
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    for data in random_profiles(3 * SETS, seed=11):
+        try:
+            lacking = sorted(engine.evaluate({**data, "costs": {}}, explain=False)["item_costs"])
+        except ProfileError:
+            continue
+        pool = lacking if lacking and rng.random() < 0.8 else items
+        chosen = rng.sample(pool, min(len(pool), rng.randint(1, 6)))
+        costs = {i: rng.choice([0, 1, 2, 4, 7, 25, 100, 999, 100_000]) for i in chosen}
+        try:
+            profile = engine.parse({**data, "costs": costs})
+        except ProfileError:
+            continue
+        key = engine.overrides(profile)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        out.append((profile, costs))
+        if len(out) == SETS:
+            break
+    assert len(out) == SETS
+    return out
+
+
+@pytest.fixture(scope="module")
+def fresh(knowledge) -> Engine:
+    return Engine(knowledge, pool_size=1, override_pool_size=1)
+
+
+def test_distinct_costs_ground_nothing_and_answer_as_a_grounding_per_set_did(fresh):
+    cases = _cases(fresh)
+    controls = fresh.groundings.controls()
+    assert controls == 2  # one per grounding, made at start-up
+    different = []
+    for profile, costs in cases:
+        answer = fresh.solve(profile)
+        atoms, optimum = _baseline(fresh, fresh.input_atoms(profile), costs)
+        if set(answer.atoms) != atoms or answer.costs != optimum:
+            different.append((profile, costs))
+    assert fresh.groundings.controls() == controls
+    assert not different, f"{len(different)} of {SETS} differ from their own grounding, e.g. {different[:2]}"
+
+
+def test_costs_change_answers_in_the_sample(fresh):
+    """The comparison above is not vacuous: in the sample, own costs change the optimum (a cost of the
+    goal or of a scenario) of some profiles and the shown atoms (plans, costs' effects) of more."""
+    optimum = atoms = 0
+    for profile, _ in _cases(fresh):
+        own = fresh.solve(profile)
+        default = fresh.solve(profile.model_copy(update={"costs": {}}))
+        optimum += own.costs != default.costs
+        atoms += set(own.atoms) != set(default.atoms)
+    assert optimum >= SETS // 20 and atoms >= SETS // 20, (optimum, atoms)
