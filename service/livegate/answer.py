@@ -214,6 +214,10 @@ class Explainer:
         """Why a question has no plan, the most specific cause first (as the reasons come)."""
         n, cat = self.n, self.cat
         lines = []
+        roles: dict[str, list[str]] = {}  # role_missing, by category: one sentence naming every role
+        for why in reasons:
+            if why["kind"] == "role_missing":
+                roles.setdefault(why["category"], []).append(why["role"])
         for why in reasons:
             kind = why["kind"]
             if kind == "subject_unsupported":
@@ -232,9 +236,9 @@ class Explainer:
                     )
                 )
             elif kind == "role_missing":
-                lines.append(
-                    n.t("explain.no_plan.role_missing", category=n.category(why["category"]), role=n.role(why["role"]))
-                )
+                c = why["category"]
+                role = n.join([n.role(r) for r in roles[c]])
+                lines.append(n.t("explain.no_plan.role_missing", category=n.category(c), role=role))
             else:
                 lines.append(n.t("explain.no_plan.goal"))
         return list(dict.fromkeys(lines))

@@ -17,6 +17,14 @@ def _item(n: Names, i: str, count: int = 1) -> str:
     return n.t("report.item", name=n.item(i), more=f" ×{count}" if it.counted else "", id=i, issuer=it.issuer_class)
 
 
+def _plan_short(n: Names, plan: dict[str, Any]) -> str:
+    """A plan on one line: its categories, and what it lacks (tied plans of one category differ there)."""
+    names = " + ".join(n.category(c) for c in plan["categories"]) or n.t("report.no_category")
+    if not plan["missing"]:
+        return names
+    return f"{names} ({n.t('report.lacks', item=n.join([n.item(i) for i in plan['missing']]))})"
+
+
 def evaluation_text(answer: dict[str, Any], n: Names) -> str:
     out: list[str] = []
     rs = answer["ruleset"]
@@ -46,9 +54,7 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
                 why = " ".join(found.get("explanation", []))
                 out.append("  " + n.t("report.scenario_none", scenario=n.scenario(s), id=s, why=why))
                 continue
-            paths = " | ".join(
-                " + ".join(n.category(c) for c in p["categories"]) or n.t("report.no_category") for p in found["plans"]
-            )
+            paths = " | ".join(_plan_short(n, p) for p in found["plans"])
             out.append(
                 "  " + n.t("report.scenario", scenario=n.scenario(s), id=s, cost=found["cost"], categories=paths)
             )
