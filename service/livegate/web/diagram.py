@@ -141,14 +141,16 @@ def _text(
     weight: str = "normal",
     leading: float = 1.35,
     anchor: str = "start",
+    source: bool = False,
 ) -> str:
     spans = "".join(
         f'<tspan x="{x:g}" dy="{0 if k == 0 else size * leading:g}">{escape(line)}</tspan>'
         for k, line in enumerate(lines)
     )
+    lang = ' lang="zh-CN"' if source else ""  # the source's own words, quoted
     return (
         f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" font-weight="{weight}" fill="{fill}" '
-        f'text-anchor="{anchor}">{spans}</text>'
+        f'text-anchor="{anchor}"{lang}>{spans}</text>'
     )
 
 
@@ -191,7 +193,7 @@ def render(d: Diagram, width: int = WIDTH) -> str:
     else:
         title_width = width - 2 * PAD
     title_lines = wrap(d.title, title_width, 18)
-    parts.append(_text(PAD, y + 18, title_lines, 18, weight="bold"))
+    parts.append(_text(PAD, y + 18, title_lines, 18, weight="bold", source=True))
     parts.append(badge)
     y += 18 * 1.35 * len(title_lines) + 4
     sub_lines = wrap(d.subtitle, width - 2 * PAD, 13)
@@ -214,7 +216,7 @@ def render(d: Diagram, width: int = WIDTH) -> str:
         inner: list[str] = []
         cy = top + 12
         label_lines = wrap(alt.label, box_w - 24, 14)
-        inner.append(_text(BOX_X + 12, cy + 14, label_lines, 14, weight="bold"))
+        inner.append(_text(BOX_X + 12, cy + 14, label_lines, 14, weight="bold", source=True))
         cy += 14 * 1.35 * len(label_lines) + 2
         note_lines = wrap(alt.note, box_w - 24, 12.5) if alt.note else []
         if note_lines:
@@ -238,13 +240,13 @@ def render(d: Diagram, width: int = WIDTH) -> str:
                 cy += 6
                 name_lines = wrap(item.name, box_w - 52, 13)
                 inner.append(_marker(BOX_X + 22, cy + 9, item.mark))
-                inner.append(_text(BOX_X + 38, cy + 13, name_lines, 13))
+                inner.append(_text(BOX_X + 38, cy + 13, name_lines, 13, source=True))
                 cy += 13 * 1.35 * len(name_lines)
-                detail_lines = wrap(item.detail, box_w - 52, 11.5) if item.detail else []
+                detail_lines = wrap(item.detail, box_w - 52, 12) if item.detail else []
                 if detail_lines:
                     colour = _COLOURS[item.mark][0] if item.mark != "absent" else _MUTED
-                    inner.append(_text(BOX_X + 38, cy + 12, detail_lines, 11.5, fill=colour))
-                    cy += 11.5 * 1.35 * len(detail_lines)
+                    inner.append(_text(BOX_X + 38, cy + 12, detail_lines, 12, fill=colour))
+                    cy += 12 * 1.35 * len(detail_lines)
         else:
             cy += 4
             inner.append(_text(BOX_X + 12, cy + 13, [d.words["nothing_required"]], 13, fill=_MUTED))

@@ -6,6 +6,13 @@ reproduces the answer: ``subject`` (type), ``role``, ``doc`` (items held),
 ``scenario``, ``cat`` (candidate categories), ``access``, ``cost.<item>``
 (cost overrides); ``lang`` picks the language and ``plan=N`` one of several
 tied plans for the checklist.
+
+The guided steps add keys that only steer the page, never the profile:
+``step`` (the screen the form is on, 1–4; without it, the answer), ``next``
+(the screen's button: go on), ``setlang`` (the language button: stay, in the
+other language), ``q.<plain item>`` (the answer to a qualified document's
+sub-question, turned into ``doc`` values before the URL is shared) and
+``added`` / ``was`` (the what-if banner: the item added and the cost before).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ __all__ = ["LIST_KEYS", "SINGLE_KEYS", "FormState"]
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
+PAGE_KEYS = {"lang", "step", "next", "back", "setlang", "plan", "added", "was", "prev"}
+"""Keys that steer the page (language, screen, what-if banner) and are no part of the profile."""
 _INTEGER = re.compile(r"\s*-?\d{1,12}\s*")
 
 

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from ..kb import Catalogue
 from ..names import Names
 
-__all__ = ["Site", "Words"]
+__all__ = ["SOURCE_PAGE", "Site", "Words"]
+
+SOURCE_PAGE = "https://cloud.tencent.com/document/product/1078/43316"
+"""The Tencent Cloud page the knowledge base is transcribed from (docs/source/README.md); the facts
+hold each category's WeChat link and each access method's document, not the page itself."""
 
 
 def _top_section(section: str) -> str:
@@ -39,6 +45,8 @@ class Site:
                         users.append(c)
         self.item_sections = self._item_sections()
         self.category_sections = self._category_sections()
+        self.scenarios = list(dict.fromkeys(info.scenario for info in catalogue.categories.values()))
+        """The scenarios in the source's order (of their first category)."""
         self.names = {lang: Names(catalogue, lang) for lang in ("zh", "en")}
 
     def _family(self, i: str) -> list[str]:
@@ -88,9 +96,30 @@ class Words:
         self.names = site.names[lang]
         self.colon = ": " if lang == "en" else "："
 
-    def t(self, key: str, **values: Any) -> str:
-        """A message of the page (``web.<key>`` of the message catalogue)."""
+    def t(self, key: str, markup: bool = False, **values: Any) -> Any:
+        """A message of the page (``web.<key>`` of the message catalogue); with ``markup``, a
+        :class:`~markupsafe.Markup` whose values are escaped unless they are markup themselves."""
+        if markup:
+            return Markup(escape(self.names.messages[f"web.{key}"])).format(**values)
         return self.names.t(f"web.{key}", **values)
+
+    # words addressed by an id (their keys: tests/test_web.py checks every id has one)
+    def step_title(self, n: int) -> str:
+        return self.t(f"step_{n}_title")
+
+    def step_short(self, n: int) -> str:
+        return self.t(f"step_{n}_short")
+
+    def subject_help(self, t: str) -> str:
+        return self.t(f"subject_help_{t}")
+
+    def role_help(self, r: str) -> str:
+        return self.t(f"role_help_{r}")
+
+    def qualifier_question(self, plain: str) -> str:
+        """The sub-question of a plain document's qualified forms (a general one where none is written)."""
+        key = f"qualifier_question_{plain}"
+        return self.t(key) if self.names.has(f"web.{key}") else self.t("qualifier_question")
 
     # the source's names, and their English glosses
     def category(self, c: str) -> str:
@@ -135,7 +164,7 @@ class Words:
     def issuer_costs(self) -> str:
         """The issuer classes with their default costs, as the catalogue gives them."""
         classes = sorted(self.cat.issuer_classes.values(), key=lambda k: k.default_cost)
-        return "、".join(f"{self.issuer(k.id)} {k.default_cost}" for k in classes)
+        return " · ".join(f"{self.issuer(k.id)} {k.default_cost}" for k in classes)
 
     def status(self, s: str) -> str:
         return self.names.status(s)

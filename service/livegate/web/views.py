@@ -47,9 +47,11 @@ from ..kb import Category
 from ..names import LANGUAGES
 from ..profile import ProfileError
 from ..solver import EvaluationTimeout
+from . import shape
 from .diagram import Alternative, Diagram, Item, render
-from .form import FormState
-from .site import Site, Words
+from .form import PAGE_KEYS, FormState
+from .site import SOURCE_PAGE, Site, Words
+from .steps import STEPS, Questions
 
 __all__ = ["CSP", "web"]
 
@@ -77,8 +79,12 @@ def _site() -> Site:
 
 
 def _lang() -> str:
-    lang = request.args.get("lang", LANGUAGES[0])
-    return lang if lang in LANGUAGES else LANGUAGES[0]
+    """``?lang`` when it names a language, else the best of the browser's ``Accept-Language``, else Chinese."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best if best in LANGUAGES else LANGUAGES[0]
 
 
 def _pairs(args: MultiDict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -89,9 +95,9 @@ def _query(pairs: list[tuple[str, str]]) -> str:
     return ("?" + urlencode(pairs)) if pairs else ""
 
 
-def _profile_pairs() -> list[tuple[str, str]]:
-    """The query's profile and language, without page-specific keys (plan)."""
-    return [(k, v) for k, v in _pairs() if k != "plan"]
+def _profile_pairs(pairs: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The query's profile and language, without the keys that steer one page (plan, step, what-if)."""
+    return [(k, v) for k, v in (_pairs() if pairs is None else pairs) if k == "lang" or k not in PAGE_KEYS]
 
 
 def _public(path: str) -> str:
@@ -107,19 +113,28 @@ def _url(endpoint: str, pairs: list[tuple[str, str]] | None = None, **values: An
 def _lang_toggle() -> str:
     other = "en" if _lang() == "zh" else "zh"
     pairs = [(k, v) for k, v in _pairs() if k != "lang"]
-    if other != LANGUAGES[0]:
-        pairs.append(("lang", other))
+    pairs.append(("lang", other))
     return request.path + _query(pairs)
 
 
-def _whatif_url(form: FormState, item: str, shortfall: int) -> str:
-    """The answer's URL with ``item`` added to the profile (``shortfall`` more of a counted item)."""
+def _whatif_url(form: FormState, item: str, shortfall: int, was: int | None = None) -> str:
+    """The answer's URL with ``item`` added to the profile (``shortfall`` more of a counted item), naming
+    what was added and the cost before, for the banner."""
     pairs = [(k, v) for k, v in _profile_pairs() if k != f"count.{item}"]
     if _site().cat.items[item].counted:
         pairs.append((f"count.{item}", str(form.held_count(item) + shortfall)))
+        pairs.append(("prev", str(form.held_count(item))))
     elif item not in form.docs:
         pairs.append(("doc", item))
+    pairs.append(("added", item))
+    if was is not None:
+        pairs.append(("was", str(was)))
     return url_for("web.index") + _query(pairs) + "#answer"
+
+
+def _without_url(pairs: list[tuple[str, str]], key: str, value: str) -> str:
+    """The answer's URL without one value (an activity, say)."""
+    return url_for("web.index") + _query([(k, v) for k, v in _profile_pairs(pairs) if (k, v) != (key, value)])
 
 
 # -- evaluation -----------------------------------------------------------------------------
@@ -146,7 +161,9 @@ def _now() -> str:
 
 
 # -- shaping the answer for the templates ---------------------------------------------------
-def _missing_rows(answer: dict[str, Any], form: FormState, items: dict[str, int]) -> list[dict[str, Any]]:
+def _missing_rows(
+    answer: dict[str, Any], form: FormState, items: dict[str, int], was: int | None = None
+) -> list[dict[str, Any]]:
     """The rows of a missing-items table; unit costs are the engine's (``item_costs``)."""
     cat = _site().cat
     rows = []
@@ -160,42 +177,63 @@ def _missing_rows(answer: dict[str, Any], form: FormState, items: dict[str, int]
                 "issuer_class": cat.items[i].issuer_class,
                 "unit_cost": unit,
                 "cost": unit * n,
-                "whatif": _whatif_url(form, i, n),
+                "whatif": _whatif_url(form, i, n, was),
             }
         )
     return rows
 
 
-def _plans(profile: Any, form: FormState, answer: dict[str, Any]) -> list[dict[str, Any]]:
+def _held_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The documents of a plan's alternatives that are not missing: held, to submit with the application."""
+    cat = _site().cat
+    rows: dict[str, dict[str, Any]] = {}
+    for c in plan["categories"]:
+        for req in cat.categories[c].alternative(plan["alternatives"][c]).items:
+            if req.item not in plan["missing"] and req.item not in rows:
+                rows[req.item] = {"id": req.item, "count": req.count, "issuer_class": cat.items[req.item].issuer_class}
+    return list(rows.values())
+
+
+def _plan_groups(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
+    cat = _site().cat
     by_id = {c["id"]: c for c in answer["categories"]}
-    plans = []
-    for k, p in enumerate(answer["cheapest"]["plans"]):
+    was = answer["cheapest"]["cost"]
+    groups = shape.plan_groups(answer, cat)
+    for grp in groups:
+        p = grp["first"]
         warnings: dict[tuple, dict] = {}
         for c in p["categories"]:
             for w in by_id[c]["warnings"]:
                 warnings.setdefault((w["kind"], w["id"]), w)
-        plan_pairs = _profile_pairs() + ([("plan", str(k))] if k else [])
-        plans.append(
-            {
-                "index": k,
-                "number": k + 1,
-                "plan": p,
-                "categories": [
-                    {"id": c, "alternatives": p["equivalent_alternatives"].get(c, [])} for c in p["categories"]
-                ],
-                "missing": _missing_rows(answer, form, {d["id"]: d["count"] for d in p["missing_detail"]}),
-                "warnings": list(warnings.values()),
-                "links": {
-                    "print": _url("web.checklist", plan_pairs),
-                    "md": _url("web.checklist_md", plan_pairs),
-                    "csv": _url("web.checklist_csv", plan_pairs),
-                },
-            }
+        plan_pairs = _profile_pairs() + ([("plan", str(grp["index"]))] if grp["index"] else [])
+        counts = dict(grp["common"])
+        grp["number"] = len([x for x in groups if x["index"] <= grp["index"]])
+        grp["missing"] = _missing_rows(answer, form, counts, was)
+        grp["choice_rows"] = [
+            (c, [(a, _missing_rows(answer, form, {i: p["shortfalls"].get(i, 1) for i in its}, was)) for a, its in opts])
+            for c, opts in grp["choices"]
+        ]
+        grp["alternatives"] = {
+            c: list(dict.fromkeys(a for _, q in grp["plans"] for a in q["equivalent_alternatives"].get(c, [])))
+            for c in p["categories"]
+        }
+        grp["held"] = _held_rows(p)
+        grp["warnings"] = list(warnings.values())
+        grp["companion_hint"] = (
+            [(c, x) for c in p["categories"] for x in cat.categories[c].companions if not form.access]
+            if p["access"] != "standard_live"
+            else []
         )
-    return plans
+        grp["links"] = {
+            "print": _url("web.checklist", plan_pairs),
+            "md": _url("web.checklist_md", plan_pairs),
+            "csv": _url("web.checklist_csv", plan_pairs),
+            "standard": url_for("web.index") + _query([*_profile_pairs(), ("access", "standard_live")]) + "#answer",
+        }
+    return groups
 
 
-def _category_rows(profile: Any, form: FormState, answer: dict[str, Any]) -> list[dict[str, Any]]:
+def _category_rows(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
     rows = []
     for entry in answer["categories"]:
         sets = entry["missing_sets"]
@@ -211,6 +249,7 @@ def _category_rows(profile: Any, form: FormState, answer: dict[str, Any]) -> lis
                 "shown_set": shown,
                 "met": [s["alternatives"] for s in sets if not s["documents"]],
                 "more_sets": len(sets) - 1 if shown else 0,
+                "why": shape.category_why(words, entry),
                 "page": _url("web.category", id_=entry["id"]),
                 "diagram": _url("web.diagram", id_=entry["id"]),
             }
@@ -243,7 +282,8 @@ def _diagram(
         else:
             state = "other"
         if alt.reserved_for:
-            notes.append(words.t("reserved_for", roles="、".join(words.role(r) for r in alt.reserved_for)))
+            roles = words.t("list_sep").join(words.role(r) for r in alt.reserved_for)
+            notes.append(words.t("reserved_for", roles=roles))
         items = []
         for requirement in alt.items:
             i, need = requirement.item, requirement.count
@@ -275,10 +315,7 @@ def _diagram(
         alternatives.append(Alternative(alt.label, state, " · ".join(notes), items))
     status = entry["status"] if entry else None
     title = words.category(c) + (f" — {words.gloss_category(c)}" if words.gloss_category(c) else "")
-    subtitle = (
-        f"{words.t('access')}{words.colon}{words.access(info.access)} · {words.t('source')}{words.colon}"
-        f"{info.source.section}{words.t('source_line', n=info.source.line)}"
-    )
+    subtitle = f"{words.t('access')}{words.colon}{words.access(info.access)}"
     description = "; ".join(f"{a.label}: {a.note}" if a.note else a.label for a in alternatives)
     return Diagram(
         key=key or f"diagram-{c}",
@@ -302,17 +339,96 @@ def _diagram(
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     lang = _lang()
     words = Words(lang, _site())
+    context.setdefault("step_form", False)
     body = render_template(
         template,
         lang=lang,
         w=words,
         site=_site(),
+        source_page=SOURCE_PAGE,
         ruleset=decisions().engine.ruleset,
         lang_toggle=_lang_toggle(),
+        other_lang="en" if lang == "zh" else "zh",
         decision_id=pending.decision_id if (pending := g.get("pending_decision")) is not None else None,
         **context,
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+# -- the guided steps ------------------------------------------------------------------------------
+_STEP_KEYS = {1: {"scenario"}, 2: {"subject", "role"}, 4: {"access", "cat"}}
+"""The profile keys each screen owns outright; the documents screen owns the items it asks, the
+activities screen the activities it asks and the cost overrides."""
+
+
+def _questions(form: FormState) -> Questions:
+    return Questions(_site().cat, form.scenario, form.subject, form.roles)
+
+
+def _owned(step: int, key: str, value: str, q: Questions) -> bool:
+    """Whether the pair ``key=value`` is a field of screen ``step`` (else it travels as a hidden field)."""
+    if key in _STEP_KEYS.get(step, ()):
+        return True
+    if step == 3:
+        asked = q.asked_items()
+        return (key == "doc" and value in asked) or (key.startswith("count.") and key[6:] in asked)
+    if step == 4:
+        return (key == "act" and value in q.activities()) or (key.startswith("cost.") and key[5:] in q.asked_items())
+    return False
+
+
+def _step_url(step: int, pairs: list[tuple[str, str]] | None = None) -> str:
+    pairs = _profile_pairs(pairs)
+    return url_for("web.index") + _query([*pairs, ("step", str(step))])
+
+
+def _step_context(step: int, form: FormState, pairs: list[tuple[str, str]], errors: list[Any]) -> dict[str, Any]:
+    q = _questions(form)
+    hidden = [(k, v) for k, v in _profile_pairs(pairs) if k != "lang" and not _owned(step, k, v, q)]
+    context: dict[str, Any] = {
+        "form": form,
+        "step": step,
+        "questions": q,
+        "hidden": hidden,
+        "errors": errors,
+        "step_form": True,
+        "steps": [(n, _step_url(n, pairs)) for n in STEPS],
+        "explicit_lang": request.args.get("lang") in LANGUAGES,
+    }
+    if step == 3:
+        context["groups"] = q.doc_groups()
+    return context
+
+
+def _qualified_answers(
+    args: MultiDict[str, str], pairs: list[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Turn each ``q.<plain>`` answer (a qualified form, ``all`` or ``none``) into ``doc`` values, and the
+    roles ticked under the chosen subject type (``role.<type>``) into ``role`` values. Returns the pairs
+    and the plain documents ticked whose sub-question went unanswered."""
+    cat = _site().cat
+    subject = args.get("subject")
+    out = [(k, v) for k, v in pairs if not k.startswith(("q.", "role."))]
+    out += [("role", r) for r in args.getlist(f"role.{subject}") if r] if subject else []
+    docs = [v for k, v in out if k == "doc"]
+    unanswered: list[str] = []
+    asked = {k[2:] for k in args if k.startswith("q.")} | set(args.getlist("asked"))
+    for plain in asked:
+        if plain not in cat.items or plain not in docs:
+            continue
+        answer = args.get(f"q.{plain}", "")
+        forms = list(cat.items[plain].qualified_forms)
+        if answer in forms:
+            chosen = [answer]
+        elif answer == "all":
+            chosen = forms
+        elif answer == "none":
+            continue
+        else:
+            unanswered.append(plain)
+            continue
+        out = [(k, v) for k, v in out if (k, v) != ("doc", plain)] + [("doc", f) for f in chosen]
+    return [p for p in out if p[0] != "asked"], unanswered
 
 
 # -- routes ------------------------------------------------------------------------------------
@@ -327,42 +443,193 @@ def _security_headers(response: Response) -> Response:
 
 @web.get("/")
 def index() -> Response:
-    if any(v == "" for _, v in request.args.items(multi=True)):
-        # a GET form submits its empty fields; the shareable URL leaves them out
-        return redirect(request.path + _query(_pairs()), code=303)
-    form = FormState.from_args(request.args)
-    context: dict[str, Any] = {"form": form, "answer": None, "errors": []}
-    status = 200
-    if form.present:
-        try:
-            profile, answer = _evaluate(form)
-        except ProfileError as exc:
-            context["errors"] = exc.errors
-            status = exc.status
-        else:
-            context.update(
-                answer=answer,
-                plans=_plans(profile, form, answer),
-                rows=_category_rows(profile, form, answer),
-                share_url=_public(url_for("web.index") + _query(_pairs())),
+    args = request.args
+    steering = any(k in args for k in ("next", "back", "setlang", "asked"))
+    steering = steering or any(k.startswith(("q.", "role.")) for k in args)
+    if steering or any(v == "" for _, v in args.items(multi=True)):
+        return _normalize(args)
+    form = FormState.from_args(args)
+    raw_step = args.get("step", "")
+    if raw_step.isascii() and raw_step.isdigit() and int(raw_step) in STEPS:
+        return _delivered(_page("web/step.html", **_step_context(int(raw_step), form, _pairs(), [])))
+    if not form.present:
+        return _delivered(_page("web/step.html", **_step_context(1, form, _pairs(), [])))
+    return _answer_page(form)
+
+
+def _normalize(args: MultiDict[str, str]) -> Response:
+    """A screen's submission (or a URL with empty fields) becomes the clean shareable URL: empty fields
+    dropped, sub-questions turned into documents, and the next screen (or the answer) chosen."""
+    pairs = [(k, v) for k, v in args.items(multi=True) if v != "" and k not in ("next", "back", "setlang", "step")]
+    pairs, unanswered = _qualified_answers(args, pairs)
+    raw = args.get("step", "")
+    step = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in STEPS else None
+    form = FormState.from_args(MultiDict(pairs))
+    if unanswered and step == 3:
+        words = Words(_lang(), _site())
+        errors = [{"field": words.item(i), "problem": words.t("qualifier_unanswered")} for i in unanswered]
+        context = _step_context(3, form, pairs, errors)
+        context["unanswered"] = unanswered
+        return _delivered(_page("web/step.html", 422, **context))
+    if "setlang" in args and args["setlang"] in LANGUAGES:
+        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", args["setlang"])]
+        target = step
+    elif "next" in args and step is not None:
+        target = step + 1
+        kind = _site().cat.subject_types.get(form.subject or "")
+        if step >= 2 and kind is not None and not kind.supported:
+            target = None  # a subject that cannot stream gets its (short) answer at once
+        if target is not None and target > STEPS[-1]:
+            target = None
+    elif "back" in args and step is not None:
+        target = max(step - 1, STEPS[0])
+    else:
+        target = step
+    if target is not None:
+        return redirect(url_for("web.index") + _query([*pairs, ("step", str(target))]), code=303)
+    return redirect(url_for("web.index") + _query(pairs) + "#answer", code=303)
+
+
+def _answer_page(form: FormState) -> Response:
+    words = Words(_lang(), _site())
+    try:
+        _profile, answer = _evaluate(form)
+    except ProfileError as exc:
+        errors = _web_errors(words, exc.errors)
+        return _page("web/index.html", exc.status, form=form, answer=None, errors=errors, steps=_edit_steps())
+    scenario = form.scenario if form.scenario in _site().cat.scenarios else None
+    groups = _plan_groups(form, answer, words) if answer["subject_supported"] and scenario else []
+    relevant = shape.relevant_categories(answer, scenario)
+    rows = _category_rows(form, answer, words) if answer["subject_supported"] else []
+    pairs = _pairs()
+    context: dict[str, Any] = {
+        "form": form,
+        "answer": answer,
+        "errors": [],
+        "scenario": scenario,
+        "groups": groups,
+        "verdict": shape.verdict(words, answer, groups, scenario),
+        "next_steps": shape.next_steps(
+            words, answer, relevant, lambda i, n: _whatif_url(form, i, n, answer["cheapest"]["cost"])
+        )
+        if scenario
+        else [],
+        "no_plan": shape.no_plan_reasons(words, answer, lambda a: _without_url(pairs, "act", a) + "#answer")
+        if answer["subject_supported"] and scenario and not groups
+        else [],
+        "relevant_rows": [r for r in rows if r["entry"]["id"] in relevant],
+        "other_rows": [r for r in rows if r["entry"]["id"] not in relevant],
+        "by_scenario": _by_scenario(answer) if scenario is None and answer["subject_supported"] else [],
+        "share_url": _public(url_for("web.index") + _query(_profile_pairs())),
+        "steps": _edit_steps(),
+        "banner": _banner(form, answer),
+        "custom_costs": bool(form.costs),
+        "shape": shape,
+    }
+    context["plan_diagrams"] = [
+        Markup(
+            render(
+                _diagram(words, c, form, next(e for e in answer["categories"] if e["id"] == c), key=f"plan-{c}"),
             )
-            words = Words(_lang(), _site())
-            context["plan_diagrams"] = [
-                Markup(
-                    render(
-                        _diagram(
-                            words,
-                            c,
-                            form,
-                            next(e for e in answer["categories"] if e["id"] == c),
-                            key=f"plan{p['index']}-{c}",
-                        )
-                    )
-                )
-                for p in context["plans"][:1]
-                for c in p["plan"]["categories"]
-            ]
-    return _delivered(_page("web/index.html", status, **context))
+        )
+        for c in (groups[0]["first"]["categories"] if groups else [])
+    ]
+    return _delivered(_page("web/index.html", 200, **context))
+
+
+def _edit_steps() -> list[tuple[int, str]]:
+    return [(n, _step_url(n)) for n in STEPS]
+
+
+def _by_scenario(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each scenario's cheapest path, as a short table that asks which scenario is meant."""
+    out = []
+    order = {s: k for k, s in enumerate(_site().scenarios)}
+    for s, cheapest in sorted(answer["cheapest_by_scenario"].items(), key=lambda kv: order.get(kv[0], 99)):
+        plans = cheapest["plans"]
+        out.append(
+            {
+                "scenario": s,
+                "cost": cheapest["cost"],
+                "categories": list(dict.fromkeys(c for p in plans for c in p["categories"])),
+                "direct": any(p["direct"] for p in plans),
+                "link": url_for("web.index") + _query([*_profile_pairs(), ("scenario", s)]) + "#answer",
+            }
+        )
+    return out
+
+
+def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
+    """What a what-if click added (``added``), the cost before (``was``) and after, and the undo link."""
+    item = request.args.get("added")
+    if item not in _site().cat.items:
+        return None
+    was = request.args.get("was", "")
+    prev = request.args.get("prev", "")
+    pairs = [(k, v) for k, v in _profile_pairs() if (k, v) != ("doc", item) and k != f"count.{item}"]
+    if prev.isascii() and prev.isdigit() and int(prev) > 0:
+        pairs.append((f"count.{item}", prev))
+    return {
+        "item": item,
+        "was": int(was) if was.isascii() and was.isdigit() else None,
+        "now": answer["cheapest"]["cost"],
+        "undo": url_for("web.index") + _query(pairs) + "#answer",
+    }
+
+
+_FIELD_KEYS = {
+    "subject.type": "subject_type",
+    "subject.roles": "roles_legend",
+    "documents": "items_legend",
+    "activities": "activities_legend",
+    "goal.scenario": "scenario",
+    "goal.categories": "candidates",
+    "goal.access": "access",
+}
+_PROBLEMS = (
+    (re.compile(r"Input should be a valid integer"), "problem_integer"),
+    (re.compile(r"Input should be greater than or equal to (?P<n>-?\d+)"), "problem_min"),
+    (re.compile(r"Input should be less than or equal to (?P<n>-?\d+)"), "problem_max"),
+    (re.compile(r"unknown \w[\w ]* id (?P<value>'[^']*'|\"[^\"]*\")"), "problem_unknown"),
+    (re.compile(r"cannot hold the role '(?P<role>\w+)' \(only (?P<types>[^)]*) can\)"), "problem_role"),
+    (re.compile(r"a count of 0 says"), "problem_count_zero"),
+)
+
+
+def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The engine's profile errors in the page's language: the field named as the form names it, the
+    problem by kind (a problem of a kind this page does not know keeps the engine's words)."""
+    cat = words.cat
+    out = []
+    for e in errors:
+        path = e["field"]
+        label: str
+        if path.startswith(("counts.", "costs.")):
+            kind, _, i = path.partition(".")
+            name = words.item(i) if i in cat.items else i
+            label = words.t("field_count" if kind == "counts" else "field_cost", item=name)
+        else:
+            base = re.sub(r"\[\d+\]$", "", path)
+            label = words.t(_FIELD_KEYS[base]) if base in _FIELD_KEYS else path
+        problem = e["problem"]
+        for pattern, key in _PROBLEMS:
+            m = pattern.search(problem)
+            if not m:
+                continue
+            values: dict[str, Any] = m.groupdict()
+            if key == "problem_role":
+                role = values["role"]
+                types = [t.strip(" '") for t in values["types"].split(",")]
+                values = {
+                    "role": words.role(role) if role in cat.roles else role,
+                    "types": words.t("list_sep").join(words.subject(t) for t in types if t in cat.subject_types),
+                }
+            if key == "problem_unknown":
+                values["value"] = values["value"].strip("'\"")
+            problem = words.t(key, **values)
+            break
+        out.append({"field": label, "problem": problem})
+    return out
 
 
 def _category_or_404(id_: str) -> Category:
@@ -394,6 +661,7 @@ def category(id_: str) -> Response:
             form=form,
             sets=rows,
             svg=svg,
+            why=shape.category_why(Words(_lang(), _site()), entry) if entry else [],
             back=_url("web.index") + f"#cat-{id_}",
         )
     )
@@ -425,6 +693,7 @@ def _checklist_data() -> dict[str, Any]:
     plan = plans[index] if plans else None
     rows = _missing_rows(answer, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
     share = _public(url_for("web.index") + _query(_profile_pairs()))
+    words = Words(_lang(), _site())
     return {
         "form": form,
         "answer": answer,
@@ -432,8 +701,12 @@ def _checklist_data() -> dict[str, Any]:
         "index": index,
         "count": len(plans),
         "rows": rows,
+        "held": _held_rows(plan) if plan else [],
+        "no_plan": shape.no_plan_reasons(words, answer, lambda a: "") if not plan else [],
         "share_url": share,
         "generated": _now(),
+        "filename": "livegate-"
+        + ("-".join(plan["categories"]) if plan and plan["categories"] else ("direct" if plan else "no-path")),
     }
 
 
@@ -454,9 +727,16 @@ def checklist_md() -> Response:
     words = Words(_lang(), _site())
     return _delivered(
         _download(
-            render_template("web/checklist.md", w=words, site=_site(), ruleset=decisions().engine.ruleset, **data),
+            render_template(
+                "web/checklist.md",
+                w=words,
+                site=_site(),
+                source_page=SOURCE_PAGE,
+                ruleset=decisions().engine.ruleset,
+                **data,
+            ),
             "text/markdown",
-            "livegate-checklist.md",
+            data["filename"] + ".md",
         )
     )
 
@@ -469,9 +749,11 @@ def checklist_csv() -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
         [
-            "item_id",
+            words.t("csv_state"),
+            words.t("csv_item_id"),
             words.t("item"),
-            "qualifier",
+            words.t("csv_qualifier"),
+            words.t("csv_gloss"),
             words.t("issuer"),
             words.t("count"),
             words.t("unit_cost"),
@@ -480,21 +762,24 @@ def checklist_csv() -> Response:
         ]
     )
     categories = " + ".join(words.category(c) for c in data["plan"]["categories"]) if data["plan"] else ""
-    for row in data["rows"]:
-        it = words.cat.items[row["id"]]
-        writer.writerow(
-            [
-                row["id"],
-                it.name,
-                it.qualifier or "",
-                words.issuer(row["issuer_class"]),
-                row["count"],
-                row["unit_cost"],
-                row["cost"],
-                categories,
-            ]
-        )
-    return _delivered(_download("\ufeff" + out.getvalue(), "text/csv", "livegate-checklist.csv"))
+    for state, rows in (("csv_to_get", data["rows"]), ("csv_to_submit", data["held"])):
+        for row in rows:
+            it = words.cat.items[row["id"]]
+            writer.writerow(
+                [
+                    words.t(state),
+                    row["id"],
+                    it.name,
+                    it.qualifier or "",
+                    words.gloss_item(row["id"]) or "",
+                    words.issuer(row["issuer_class"]),
+                    row["count"],
+                    row.get("unit_cost", ""),
+                    row.get("cost", ""),
+                    categories,
+                ]
+            )
+    return _delivered(_download("\ufeff" + out.getvalue(), "text/csv", data["filename"] + ".csv"))
 
 
 # -- errors on the pages are pages too (the API's errors stay JSON) -------------------------
@@ -502,7 +787,8 @@ def checklist_csv() -> Response:
 @web.errorhandler(ProfileError)
 def _profile_error(exc: ProfileError) -> Response:
     g.pop("pending_decision", None)
-    return _page("web/error.html", exc.status, errors=exc.errors, message=None)
+    errors = _web_errors(Words(_lang(), _site()), exc.errors)
+    return _page("web/error.html", exc.status, errors=errors, message=None)
 
 
 @web.errorhandler(NotFound)

@@ -5,8 +5,8 @@
  *  - the form and the "what if I also had..." links fetch the answer from the
  *    same URL and swap it in; history.pushState keeps every answer in the
  *    browser's history, so the back button returns to the previous answer;
- *  - empty fields are left out of the URL;
- *  - a filter narrows the list of documents; each section counts what is held;
+ *  - empty fields are left out of the URL (the server's redirect does the
+ *    rest: sub-questions into documents, the next screen);
  *  - copy-link and print buttons.
  * Nothing is decided here: every answer is the server's HTML. No request
  * leaves this origin.
@@ -21,9 +21,14 @@
     root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
   }
 
-  function formUrl(form) {
+  function formUrl(form, submitter) {
     var params = new URLSearchParams();
-    new FormData(form).forEach(function (value, key) {
+    var data;
+    try { data = new FormData(form, submitter || undefined); } catch (e) {
+      data = new FormData(form);
+      if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    }
+    data.forEach(function (value, key) {
       if (typeof value === "string" && value.trim() !== "") params.append(key, value.trim());
     });
     var query = params.toString();
@@ -38,10 +43,8 @@
     old.replaceWith(document.importNode(fresh, true));
     document.title = doc.title;
     document.documentElement.lang = doc.documentElement.lang;
-    ["lang-toggle"].forEach(function (id) {
-      var a = doc.getElementById(id), b = document.getElementById(id);
-      if (a && b) b.setAttribute("href", a.getAttribute("href"));
-    });
+    var head = doc.querySelector("header"), oldHead = document.querySelector("header");
+    if (head && oldHead) oldHead.replaceWith(document.importNode(head, true));
     var foot = doc.querySelector("footer"), oldFoot = document.querySelector("footer");
     if (foot && oldFoot) oldFoot.replaceWith(document.importNode(foot, true));
     showJsOnly(document);
@@ -49,7 +52,8 @@
   }
 
   function focusAnswer() {
-    var target = document.getElementById("errors") || document.getElementById("answer-title");
+    var target = document.getElementById("errors") || document.getElementById("answer-title") ||
+      document.getElementById("step-title");
     if (target) {
       if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
       target.focus({preventScroll: true});
@@ -96,7 +100,7 @@
     var form = event.target;
     if (form.id !== "profile") return;
     event.preventDefault();
-    navigate(formUrl(form), true);
+    navigate(formUrl(form, event.submitter), true);
   });
 
   document.addEventListener("click", function (event) {
@@ -127,34 +131,21 @@
     navigate(here, false);
   });
 
-  document.addEventListener("input", function (event) {
-    if (event.target.id !== "item-filter") return;
-    var words = event.target.value.trim().toLowerCase();
-    document.querySelectorAll("#profile .items details.section").forEach(function (section) {
-      var shown = 0;
-      section.querySelectorAll("li.item").forEach(function (li) {
-        var match = !words || (li.getAttribute("data-search") || "").toLowerCase().indexOf(words) >= 0;
-        li.hidden = !match;
-        if (match) shown += 1;
-      });
-      section.hidden = shown === 0;
-      if (words && shown) section.open = true;
+  // roles belong to one subject type: those under another type are neither sent nor ticked
+  function syncRoles() {
+    document.querySelectorAll("#profile fieldset.roles[data-subject]").forEach(function (box) {
+      var radio = document.getElementById("subject-" + box.getAttribute("data-subject"));
+      var on = !!(radio && radio.checked);
+      box.querySelectorAll("input[type=checkbox]").forEach(function (input) { input.disabled = !on; });
     });
-  });
+  }
 
   document.addEventListener("change", function (event) {
-    var section = event.target.closest("details");
-    if (!section || !section.closest("#profile")) return;
-    var badge = section.querySelector("summary [data-count]");
-    if (!badge) return;
-    var n = 0;
-    section.querySelectorAll("input[type=checkbox]").forEach(function (box) { if (box.checked) n += 1; });
-    section.querySelectorAll("input[type=number][name^='count.']").forEach(function (box) {
-      if (parseInt(box.value, 10) > 0) n += 1;
-    });
-    var template = badge.getAttribute("data-template") || "{n}";
-    badge.textContent = n ? template.replace("{n}", String(n)) : "";
+    if (event.target.name === "subject") syncRoles();
   });
+
+  new MutationObserver(syncRoles).observe(document.documentElement, {childList: true, subtree: true});
+  syncRoles();
 
   history.replaceState({livegate: current}, "", location.href);
   showJsOnly(document);

@@ -1,0 +1,290 @@
+"""The engine's answer arranged for the answer page: the one-sentence verdict, the cheapest plans
+(ties that differ only in an equivalent alternative shown once, with "or"), the next steps, the
+reasons there is no plan, and the categories worth showing.
+
+Nothing here decides: every status, set, cost, plan, step and reason is the engine's. This module
+groups and names them, and builds the links that re-ask with one thing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import product
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .site import Words
+
+__all__ = ["category_why", "next_steps", "no_plan_reasons", "plan_groups", "relevant_categories", "verdict"]
+
+
+# -- names as markup: the source's name (Chinese, marked as such) with its English gloss -------------
+def cat_name(words: Words, c: str) -> Markup:
+    gloss = words.gloss_category(c)
+    name = Markup('<span class="src" lang="zh-CN">【{}】</span>').format(words.category(c))
+    return name + (Markup(' <span class="gloss">{}</span>').format(gloss) if gloss else Markup(""))
+
+
+def item_name(words: Words, i: str) -> Markup:
+    gloss = words.gloss_item(i)
+    name = Markup('<span class="src" lang="zh-CN">{}</span>').format(words.item(i))
+    return name + (Markup(' <span class="gloss">({})</span>').format(gloss) if gloss else Markup(""))
+
+
+def alt_name(words: Words, c: str, alt: str) -> Markup:
+    return Markup('<span class="src" lang="zh-CN">「{}」</span>').format(words.alternative(c, alt))
+
+
+def activity_name(words: Words, a: str) -> Markup:
+    if words.lang == "zh":
+        return Markup("「{}」").format(words.activity(a))
+    return Markup("“{}”").format(words.activity(a))
+
+
+def joined(words: Words, parts: list[Markup], key: str = "list_sep") -> Markup:
+    return Markup(escape(words.t(key))).join(parts)
+
+
+# -- plans -----------------------------------------------------------------------------------------
+def _missing_count(plan: dict[str, Any]) -> int:
+    return sum(d["count"] for d in plan["missing_detail"])
+
+
+def plan_groups(answer: dict[str, Any], cat: Any) -> list[dict[str, Any]]:
+    """The cheapest plans, those with the same categories, access and cost merged when they are every
+    combination of some alternatives per category (then shown once, each category's alternatives with
+    "or"). Each group: ``plans`` (``(index, plan)``), ``common`` (items every plan lacks, with counts),
+    ``choices`` (per category with more than one alternative: ``(category, [(alternative, [items])])``)."""
+    groups: dict[tuple, list[tuple[int, dict[str, Any]]]] = {}
+    for k, p in enumerate(answer["cheapest"]["plans"]):
+        key = (tuple(p["categories"]), p["access"], p["cost"], p["direct"])
+        groups.setdefault(key, []).append((k, p))
+    out: list[dict[str, Any]] = []
+    for members in groups.values():
+        first = members[0][1]
+        cats = first["categories"]
+        per_cat = {c: list(dict.fromkeys(p["alternatives"][c] for _, p in members)) for c in cats}
+        combos = {tuple(p["alternatives"][c] for c in cats) for _, p in members}
+        cartesian = len(members) > 1 and combos == set(product(*(per_cat[c] for c in cats)))
+        parts = [members] if cartesian else [[m] for m in members]
+        for part in parts:
+            plans = [p for _, p in part]
+            counts = {d["id"]: d["count"] for d in plans[0]["missing_detail"]}
+            common = [i for i in counts if all(i in p["missing"] for p in plans)]
+            choices = []
+            for c in cats:
+                alts = list(dict.fromkeys(p["alternatives"][c] for p in plans))
+                if len(alts) < 2:
+                    continue
+                options = []
+                for a in alts:
+                    items = [
+                        i
+                        for p in plans
+                        if p["alternatives"][c] == a
+                        for i in p["missing"]
+                        if i not in common and any(r.item == i for r in cat.categories[c].alternative(a).items)
+                    ]
+                    options.append((a, list(dict.fromkeys(items))))
+                choices.append((c, options))
+            out.append(
+                {
+                    "plans": part,
+                    "first": plans[0],
+                    "index": part[0][0],
+                    "common": [(i, counts[i]) for i in common],
+                    "choices": choices,
+                    "count": _missing_count(plans[0]),
+                }
+            )
+    return out
+
+
+def _cats_markup(words: Words, cats: list[str]) -> Markup:
+    return Markup(" + ").join(cat_name(words, c) for c in cats)
+
+
+def _missing_markup(words: Words, group: dict[str, Any]) -> Markup:
+    parts = []
+    for i, n in group["common"]:
+        part = item_name(words, i)
+        if n > 1:
+            part += Markup(escape(words.t("times", n=n)))
+        parts.append(part)
+    for _c, options in group["choices"]:
+        alts = [Markup(" + ").join(item_name(words, i) for i in items) for _a, items in options if items]
+        if alts:
+            parts.append(Markup(escape(words.t("either_or_sep"))).join(alts))
+    return joined(words, parts, "items_sep")  # item names may hold 、 themselves
+
+
+def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], scenario: str | None) -> dict[str, Any]:
+    """The answer in one sentence: ``kind`` (yes, missing, no, unsupported, pick) and ``text`` (markup)."""
+    cheapest = answer["cheapest"]
+    if not answer["subject_supported"]:
+        reason = next((r for r in cheapest["no_plan_reasons"] if r["kind"] == "subject_unsupported"), None)
+        subject = reason["subject_type"] if reason else "personal"
+        rule, _line = words.names.subject_rule(subject)
+        return {"kind": "unsupported", "text": words.t("verdict_unsupported", markup=True, rule=rule)}
+    if scenario is None:
+        return {"kind": "pick", "text": words.t("verdict_pick", markup=True)}
+    if not groups:
+        reasons = no_plan_reasons(words, answer, lambda _a: "")
+        first = reasons[0]["short"] if reasons else words.t("no_path")
+        return {"kind": "no", "text": words.t("verdict_none", markup=True, reason=first)}
+    group = groups[0]
+    plan = group["first"]
+    more = len(groups) - 1
+    tail = Markup(" ") + words.t("verdict_more", markup=True, n=more) if more else Markup("")
+    if plan["direct"]:
+        return {
+            "kind": "yes",
+            "text": words.t("verdict_direct", markup=True, access=words.access(plan["access"])) + tail,
+        }
+    cats = _cats_markup(words, plan["categories"])
+    if plan["cost"] == 0 and not plan["missing"]:
+        text = words.t("verdict_ready", markup=True, categories=cats, access=words.access(plan["access"]))
+        return {"kind": "yes", "text": text + tail}
+    text = words.t(
+        "verdict_missing",
+        markup=True,
+        n=group["count"],
+        items=_missing_markup(words, group),
+        categories=cats,
+        access=words.access(plan["access"]),
+    )
+    return {"kind": "missing", "text": text + tail}
+
+
+# -- next steps and no-plan reasons -------------------------------------------------------------------
+def next_steps(
+    words: Words, answer: dict[str, Any], relevant: set[str], link: Callable[[str, int], str], limit: int = 3
+) -> list[dict[str, Any]]:
+    """The engine's next steps that lower the goal's cheapest cost (best first, at most ``limit``)."""
+    before = answer["cheapest"]["cost"]
+    out = []
+    for step in answer["next_steps"]:
+        if not step["lowers_by"]:
+            continue
+        out.append(
+            {
+                "step": step,
+                "before": before,
+                "unlocks": [c for c in step["unlocks"] if c in relevant],
+                "link": link(step["document"], step["count"]),
+            }
+        )
+        if len(out) == limit:
+            break
+    return out
+
+
+def no_plan_reasons(words: Words, answer: dict[str, Any], without: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Why there is no plan, most specific first: the sentence, the source's remedy, a what-if link."""
+    out = []
+    for r in answer["cheapest"]["no_plan_reasons"]:
+        kind = r["kind"]
+        remedy = ""
+        link = ""
+        if kind == "activity_blocks":
+            a = r["activity"]
+            text = words.t(
+                "reason_activity_blocks",
+                markup=True,
+                activity=activity_name(words, a),
+                category=cat_name(words, r["category"]),
+                note=Markup('<q lang="zh-CN">{}</q>').format(words.cat.activities[a].text)
+                if words.lang == "en"
+                else Markup("“{}”").format(words.cat.activities[a].text),
+            )
+            if words.cat.activities[a].remedy:
+                remedy = words.names.remedy(a)
+            link = without(a)
+            short = words.t(
+                "reason_activity_blocks_short",
+                markup=True,
+                activity=activity_name(words, a),
+                category=cat_name(words, r["category"]),
+            )
+        elif kind == "role_missing":
+            text = words.t(
+                "reason_role_missing", markup=True, category=cat_name(words, r["category"]), role=words.role(r["role"])
+            )
+        elif kind == "subject_unsupported":
+            text = Markup(escape(words.names.subject_rule(r["subject_type"])[0]))
+        else:
+            text = words.t("reason_goal_filters", markup=True)
+        if kind != "activity_blocks":
+            short = text
+        out.append(
+            {
+                "kind": kind,
+                "text": text,
+                "short": short,
+                "remedy": remedy,
+                "without": link,
+                "activity": r.get("activity"),
+            }
+        )
+    return out
+
+
+# -- categories -------------------------------------------------------------------------------------
+def relevant_categories(answer: dict[str, Any], scenario: str | None) -> set[str]:
+    """The categories of the scenario (all without one), and every category of a cheapest plan."""
+    ids = {e["id"] for e in answer["categories"] if scenario in (None, e["scenario"])}
+    for p in answer["cheapest"]["plans"]:
+        ids.update(p["categories"])
+    return ids
+
+
+def category_why(words: Words, entry: dict[str, Any]) -> list[Markup]:
+    """Why a category has its status, from the engine's reasons (no line numbers, no ids)."""
+    c = entry["id"]
+    lines: list[Markup] = []
+    for r in entry["reasons"]:
+        kind = r["kind"]
+        if kind == "reserved":
+            alternative = alt_name(words, c, r["alternative"])
+            lines.append(words.t("why_reserved", markup=True, alternative=alternative, role=words.role(r["role"])))
+        elif kind == "blocked_by_activity":
+            line = words.t("why_blocked", markup=True, activity=activity_name(words, r["activity"]))
+            if words.cat.activities[r["activity"]].remedy:
+                line += Markup(" ") + words.t("why_remedy", markup=True, remedy=words.names.remedy(r["activity"]))
+            lines.append(line)
+        elif kind == "excluded_by_activity":
+            lines.append(words.t("why_excluded", markup=True, activity=activity_name(words, r["activity"])))
+        elif kind == "plain_only":
+            lines.append(
+                words.t(
+                    "why_plain_only",
+                    markup=True,
+                    plain=item_name(words, r["plain"]),
+                    alternative=alt_name(words, c, r["alternative"]),
+                    item=item_name(words, r["item"]),
+                )
+            )
+        elif kind == "requires_category":
+            lines.append(
+                words.t(
+                    "why_requires",
+                    markup=True,
+                    activity=activity_name(words, r["activity"]),
+                    category=cat_name(words, r["category"]),
+                )
+            )
+        elif kind == "required_category_unusable":
+            lines.append(words.t("why_required_unusable", markup=True, category=cat_name(words, r["category"])))
+        elif kind == "external":
+            lines.append(
+                words.t(
+                    "why_external",
+                    markup=True,
+                    activity=activity_name(words, r["activity"]),
+                    external=words.external(r["external_category"]),
+                )
+            )
+        elif kind == "unsupported_subject":
+            lines.append(Markup(escape(words.names.subject_rule(r["subject_type"])[0])))
+    return lines

@@ -1,0 +1,120 @@
+"""The guided check's four screens: what each one asks, taken from the catalogue.
+
+1. **Scenario** — what the mini program streams (the source's 小程序直播场景).
+2. **Subject** — the subject type, and the roles that type may hold
+   (``role_subject_type/2``) and that some category of the scenario reserves an
+   alternative for; a role the type implies (``role_implied_by_subject/2``) is
+   never asked.
+3. **Documents** — only the items some category of the scenario asks for
+   (leaving out alternatives reserved for a role the subject neither declared
+   nor is implied to hold), grouped by the first category that asks for them. A
+   plain document and the qualified forms the scenario asks for are one
+   question with a sub-question on the qualifier (``item_qualified/3``).
+4. **Activities** — the source's notes on the scenario's categories, the access
+   method and candidate categories, and cost overrides under "advanced".
+
+This module chooses *what to ask*; it decides nothing about the answer: what a
+held document satisfies, what is missing and what is cheapest all come from the
+engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..kb import Catalogue
+
+__all__ = ["STEPS", "DocGroup", "DocQuestion", "Questions"]
+
+STEPS = (1, 2, 3, 4)
+"""The screens of the guided check; the answer comes after the last."""
+
+
+@dataclass
+class DocQuestion:
+    """One document asked: its plain form and the qualified forms the scenario asks for (the sub-question)."""
+
+    item: str
+    qualified: list[str] = field(default_factory=list)
+    counted: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        """Every item id this question can set."""
+        return [self.item, *self.qualified]
+
+
+@dataclass
+class DocGroup:
+    """The documents first asked for by one category (its id), in the source's order."""
+
+    category: str
+    questions: list[DocQuestion]
+
+
+class Questions:
+    """What the screens ask for one scenario (or every scenario when ``scenario`` is None) and subject."""
+
+    def __init__(self, cat: Catalogue, scenario: str | None, subject: str | None, roles: list[str]):
+        self.cat = cat
+        self.scenario = scenario if scenario in cat.scenarios else None
+        self.subject = subject if subject in cat.subject_types else None
+        self.categories = [c for c, info in cat.categories.items() if self.scenario in (None, info.scenario)]
+        implied = {r for r, t in cat.role_implied_by_subject.items() if t == self.subject}
+        self.held_roles = set(roles) | implied
+        self.implied_roles = implied
+
+    # -- step 2 ----------------------------------------------------------------------------
+    def roles_for(self, subject: str) -> list[str]:
+        """The roles a subject of type ``subject`` may declare that matter for the scenario."""
+        implied = {r for r, t in self.cat.role_implied_by_subject.items() if t == subject}
+        reserved = {r for c in self.categories for alt in self.cat.categories[c].alternatives for r in alt.reserved_for}
+        return [
+            r
+            for r, role in self.cat.roles.items()
+            if r in reserved and r not in implied and subject in role.subject_types
+        ]
+
+    def all_roles(self) -> list[str]:
+        """Every role some subject type may declare for this scenario (catalogue order)."""
+        wanted = {r for t in self.cat.subject_types for r in self.roles_for(t)}
+        return [r for r in self.cat.roles if r in wanted]
+
+    # -- step 3 ----------------------------------------------------------------------------
+    def _open(self, reserved_for: tuple[str, ...]) -> bool:
+        return not reserved_for or bool(self.held_roles & set(reserved_for))
+
+    def doc_groups(self) -> list[DocGroup]:
+        """The documents to ask about, grouped by the first category (source order) that asks for them."""
+        placed: dict[str, DocQuestion] = {}
+        groups: list[DocGroup] = []
+        for c in self.categories:
+            fresh: list[DocQuestion] = []
+            for alt in self.cat.categories[c].alternatives:
+                if not self._open(alt.reserved_for):
+                    continue
+                for req in alt.items:
+                    it = self.cat.items[req.item]
+                    plain = it.plain_form or req.item
+                    question = placed.get(plain)
+                    if question is None:
+                        question = DocQuestion(plain, counted=self.cat.items[plain].counted)
+                        placed[plain] = question
+                        fresh.append(question)
+                    if it.plain_form and req.item not in question.qualified:
+                        question.qualified.append(req.item)
+            if fresh:
+                groups.append(DocGroup(c, fresh))
+        for question in placed.values():  # the catalogue's order of the qualified forms
+            order = list(self.cat.items[question.item].qualified_forms)
+            question.qualified.sort(key=order.index)
+        return groups
+
+    def asked_items(self) -> set[str]:
+        """Every item id the documents screen can set."""
+        return {i for g in self.doc_groups() for q in g.questions for i in q.ids}
+
+    # -- step 4 ----------------------------------------------------------------------------
+    def activities(self) -> list[str]:
+        """The activities (the source's notes) of the scenario's categories, in catalogue order."""
+        return [a for a, act in self.cat.activities.items() if act.category in self.categories]
