@@ -225,6 +225,18 @@ CASES = [
         COUNTED_TWICE + "subject(enterprise).",
         {"status": ["status(k,missing)"], "minimal_missing_item": ["minimal_missing_item(k,a1,c,2)"]},
     ),
+    # missing.lp missing_set_alternative/4: only for a minimal combined set
+    Case(
+        "only_a_minimal_combined_set_names_its_alternatives",
+        REQUIRED + "subject(enterprise). does(act). holds(i1). holds(i3).",
+        {
+            "status": ["status(k1,eligible)", "status(k2,eligible)"],
+            "missing_set_alternative": [
+                "missing_set_alternative(k1,(a,b2),k1,a)",
+                "missing_set_alternative(k1,(a,b2),k2,b2)",
+            ],
+        },
+    ),
 ]
 
 

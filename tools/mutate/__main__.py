@@ -163,6 +163,12 @@ def mutate(args: argparse.Namespace, spaces: list[Workspace], started: float) ->
     outcomes = run_all(chosen, spaces, started, args.seconds)
 
     lines, score, unexplained = summary(outcomes, known, len(everything))
+    stale = sorted(set(known) - {m.id for m in everything})
+    if stale:
+        lines.append(
+            f"{args.known.name}: {len(stale)} entries match no mutant of today's files (rules changed): "
+            + " ".join(stale)
+        )
     elapsed = time.monotonic() - started
     lines.append(f"time: {elapsed:.0f}s ({len(spaces)} job(s), per-mutant timeout {timeout:.0f}s)")
     print(*lines, sep="\n")

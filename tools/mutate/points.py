@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -499,16 +500,26 @@ def mutants(root: Path, patterns: Sequence[str] = ("logic/*.lp",)) -> list[Mutan
                     edits,
                 )
             )
-    ids = [m.id for m in out]
-    duplicated = {i for i in ids if ids.count(i) > 1}
-    if duplicated:
-        out = [
-            Mutant(f"{m.id}{n}", m.file, m.line, m.operator, m.description, m.rule, m.edits)
-            if m.id in duplicated
-            else m
-            for n, m in enumerate(out)
-        ]
-    return out
+    # the same mutation printed the same way twice in one statement (`1 <= {…} <= 1`: both bounds
+    # print as ` <= 1`): the k-th one is told apart by "#k", stably while the statement stays
+    counted: Counter[str] = Counter()
+    unique = []
+    for first in out:
+        counted[first.id] += 1
+        m = first
+        if counted[first.id] > 1:
+            description = f"{first.description} #{counted[first.id]}"
+            m = Mutant(
+                _mutant_id(m.file, m.rule, m.operator, description),
+                m.file,
+                m.line,
+                m.operator,
+                description,
+                m.rule,
+                m.edits,
+            )
+        unique.append(m)
+    return unique
 
 
 def check_round_trip(root: Path, patterns: Sequence[str] = ("logic/*.lp",)) -> list[str]:
