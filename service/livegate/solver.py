@@ -30,7 +30,6 @@ import queue
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,10 +232,12 @@ class _Pool:
         self.builder = builder
 
     def take(self, deadline: float | None, bound: float | None) -> Solver:
-        """An idle Control, a new one, or the next one given back; by ``deadline``
+        """An idle Control, or the first one given back or newly ground; by ``deadline``
         (``time.monotonic()``) or :class:`EvaluationTimeout`. Grounding cannot be
-        interrupted, so a new Control is grounded on the builder thread: past the
-        deadline the caller gets its 503 and the Control, once ground, joins the pool."""
+        interrupted, so a new Control (while the pool has fewer than ``size``) is ground
+        on the builder thread and joins the pool when ready; meanwhile the caller takes
+        whichever Control is free first, so growing the pool never fails a request that
+        an existing Control could serve in time."""
         try:
             return self.idle.get_nowait()
         except queue.Empty:
@@ -245,25 +246,22 @@ class _Pool:
             make = self.made < self.size
             if make:
                 self.made += 1
-        if not make:
-            try:
-                return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise EvaluationTimeout(
-                    f"the evaluation took longer than {bound:g} s and was stopped (while waiting for a free solver)"
-                ) from None
-        future = self.builder.submit(Solver, self.knowledge, overrides=self.overrides, reader=self.reader)
-        try:
-            return future.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
-        except FutureTimeout:
+        if make:
+            future = self.builder.submit(Solver, self.knowledge, overrides=self.overrides, reader=self.reader)
             future.add_done_callback(self._adopt)
-            raise EvaluationTimeout(
-                f"the evaluation took longer than {bound:g} s and was stopped (while a solver was being ground)"
-            ) from None
-        except BaseException:
-            with self.lock:
-                self.made -= 1
-            raise
+        try:
+            return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            why = "while a solver was being ground" if make else "while waiting for a free solver"
+            raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped ({why})") from None
+
+    def prime(self) -> None:
+        """Ground the first Control here and now (start-up: a knowledge base that does not
+        ground fails the caller, not a request)."""
+        solver = Solver(self.knowledge, overrides=self.overrides, reader=self.reader)
+        with self.lock:
+            self.made += 1
+        self.give(solver)
 
     def _adopt(self, future: Future[Solver]) -> None:
         if future.exception() is None:
@@ -295,7 +293,7 @@ class Groundings:
         self.override = _Pool(knowledge, True, override_pool_size or pool_size, builder, reader)
         self.watchdog = Watchdog()
         for pool in (self.default, self.override):  # ground once now, not on the first request
-            pool.give(pool.take(None, None))
+            pool.prime()
 
     def solve(self, atoms: set[tuple[Term, ...]], overrides: Overrides, bound: float | None) -> Answer:
         """Solve on a Control of the right grounding, within ``bound`` seconds in all."""
