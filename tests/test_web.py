@@ -772,3 +772,12 @@ def test_success_every_id_the_screens_name_has_its_words(app, catalogue, lang):
     assert all(words.role_help(r) for r in catalogue.roles)
     plains = [i for i, it in catalogue.items.items() if it.qualified_forms]
     assert all(words.names.has(f"web.qualifier_question_{i}") for i in plains)
+
+
+def test_success_a_blocked_category_of_the_scenario_is_told_even_when_another_path_exists(client):
+    # L97: 在线教育 with iOS virtual goods is blocked until they are removed; 职业培训 still open (L144)
+    url = TRAINING + "&act=online_edu_ios_virtual_goods"
+    page = get_page(client, url)
+    assert verdict(page).startswith("可以。")
+    assert [a["data-category"] for a in page.find("li") if a.get("data-category")] == ["edu_online_education"]
+    assert "来源的建议" in page.text("blocked")

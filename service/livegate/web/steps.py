@@ -103,7 +103,8 @@ class Questions:
                         fresh.append(question)
                     if it.plain_form and req.item not in question.qualified:
                         question.qualified.append(req.item)
-            if fresh:
+            if fresh:  # the weightiest first: licences, then registrations, partners' and own documents
+                fresh.sort(key=lambda q: -self.cat.items[q.item].default_cost)
                 groups.append(DocGroup(c, fresh))
         for question in placed.values():  # the catalogue's order of the qualified forms
             order = list(self.cat.items[question.item].qualified_forms)

@@ -517,6 +517,13 @@ def _answer_page(form: FormState) -> Response:
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: _without_url(pairs, "act", a) + "#answer")
         if answer["subject_supported"] and scenario and not groups
         else [],
+        "blocked_rows": [  # the scenario's categories a declared activity blocks (the engine's reason)
+            r
+            for r in rows
+            if r["entry"]["id"] in relevant and any(x["kind"] == "blocked_by_activity" for x in r["entry"]["reasons"])
+        ]
+        if groups
+        else [],
         "relevant_rows": [r for r in rows if r["entry"]["id"] in relevant],
         "other_rows": [r for r in rows if r["entry"]["id"] not in relevant],
         "by_scenario": _by_scenario(answer) if scenario is None and answer["subject_supported"] else [],
