@@ -194,7 +194,7 @@ def _held_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def _plan_groups(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
+def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
     cat = _site().cat
     by_id = {c["id"]: c for c in answer["categories"]}
     was = answer["cheapest"]["cost"]
@@ -498,7 +498,7 @@ def _answer_page(form: FormState) -> Response:
         errors = _web_errors(words, exc.errors)
         return _page("web/index.html", exc.status, form=form, answer=None, errors=errors, steps=_edit_steps())
     scenario = form.scenario if form.scenario in _site().cat.scenarios else None
-    groups = _plan_groups(form, answer, words) if answer["subject_supported"] and scenario else []
+    groups = _plans(form, answer, words) if answer["subject_supported"] and scenario else []
     relevant = shape.relevant_categories(answer, scenario)
     rows = _category_rows(form, answer, words) if answer["subject_supported"] else []
     pairs = _pairs()
