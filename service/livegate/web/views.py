@@ -610,11 +610,11 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
     out = []
     for e in errors:
         path = e["field"]
-        label: str
+        label: Any
         if path.startswith(("counts.", "costs.")):
             kind, _, i = path.partition(".")
-            name = words.item(i) if i in cat.items else i
-            label = words.t("field_count" if kind == "counts" else "field_cost", item=name)
+            name = Markup('<span class="src" lang="zh-CN">{}</span>').format(words.item(i)) if i in cat.items else i
+            label = words.t("field_count" if kind == "counts" else "field_cost", markup=True, item=name)
         else:
             base = re.sub(r"\[\d+\]$", "", path)
             label = words.t(_FIELD_KEYS[base]) if base in _FIELD_KEYS else path
