@@ -17,7 +17,25 @@ What it computes (docs/semantics.md#statuses to #cheapest, ties as #ties decides
 * every plan (goal-allowed usable target × one applicable alternative per
   category × required categories × companion where the goal access needs one),
   the cheapest cost and the set of optimal plans by (cost, missing units,
-  categories).
+  categories) — for the goal and, as ``cheapest_by_scenario``, for every
+  scenario the goal allows (docs/semantics.md#cheapest);
+* the next steps (:func:`next_steps`): every document (and count) that some
+  minimal set of a usable category lacks, and, by evaluating the profile again
+  with that much more of it, the categories it makes eligible and the cheapest
+  cost of the goal and of each scenario afterwards.
+
+Three corners the facts of today never reach are read as ``logic/`` reads them
+(docs/testing.md#reference-corners), so that the synthetic knowledge bases of
+tests/test_synthetic_kb.py can reach them:
+
+* a plain item and its qualified forms are counted each on its own: holding
+  one plain and one qualified copy is holding one, not two, of the plain item;
+* a category that an activity makes require another is met only through that
+  category's own alternatives (one step: what the required category itself
+  requires is not followed), and has no options while the required category
+  is not usable;
+* a required category that is missing does not keep the requiring one from
+  being eligible: one of its alternatives must be held, nothing more.
 """
 
 from __future__ import annotations
@@ -93,10 +111,13 @@ class KB:
     plain_of: dict[str, str] = field(default_factory=dict)  # qualified item -> plain item
     role_subject_types: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> subject types allowed
     aliases: dict[str, str] = field(default_factory=dict)  # old item id -> item id
+    notes: dict[str, list[str]] = field(default_factory=dict)  # category -> its notes
+    lead_time: dict[str, int] = field(default_factory=dict)  # note -> days
+    remedies: frozenset[str] = frozenset()  # activities the source gives a remedy for
 
 
 def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
-    f = read_facts(facts_dir)
+    f: dict[str, list[tuple]] = defaultdict(list, read_facts(facts_dir))  # a small knowledge base lacks some
     categories = sorted(c for c, _ in f["category"])
     alternatives: dict[str, list[str]] = defaultdict(list)
     for c, a, _label in f["alternative"]:
@@ -160,6 +181,9 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
         plain_of=plain_of,
         role_subject_types={r: frozenset(role_types.get(r, ())) for r, _ in f["role"]},
         aliases=dict(f.get("item_alias", [])),
+        notes={c: sorted(n for c2, n, _text in f["category_note"] if c2 == c) for c in categories},
+        lead_time=dict(f["note_lead_time"]),
+        remedies=frozenset(a for a, _text in f["activity_remedy"]),
     )
 
 
@@ -196,6 +220,8 @@ class CategoryResult:
     missing_sets: list[MissingSet]
     requires_categories: list[str]
     external_requirements: list[str]
+    combined_access: frozenset = frozenset()  # {(companion, access)} when both are eligible
+    warnings: frozenset = frozenset()  # {("note", note) or ("remedy", activity)}
 
 
 @dataclass(frozen=True)
@@ -207,6 +233,8 @@ class Plan:
     counted: frozenset
     access: str
     cost: int
+    target: str | None = None  # None for the direct route
+    companion: str | None = None  # the target's companion for the goal's access
 
     @property
     def units(self) -> int:
@@ -223,6 +251,14 @@ class Plan:
 
 
 @dataclass
+class Question:
+    """The cheapest plans of one question (the goal, or one scenario)."""
+
+    cost: int | None
+    optimal: dict[tuple, dict]  # plan key -> {"alternatives": {cat: set}, "plans": [Plan]}
+
+
+@dataclass
 class Result:
     subject_supported: bool
     direct_standard_live: bool
@@ -230,10 +266,29 @@ class Result:
     plans: list[Plan]  # every plan, optimal or not
     cheapest_cost: int | None
     optimal: dict[tuple, dict]  # plan key -> {"alternatives": {cat: set}, "plans": [Plan]}
+    by_scenario: dict[str, Question] = field(default_factory=dict)  # every scenario the goal allows
 
     @property
     def eligible(self) -> list[str]:
         return sorted(c for c, r in self.categories.items() if r.status == ELIGIBLE)
+
+
+def cheapest_of(plans: Iterable[Plan]) -> Question:
+    """The least (cost, missing units, categories) among ``plans``, and every plan that has it,
+    grouped by (categories, missing items) — docs/semantics.md#optimisation and #ties."""
+    plans = list(plans)
+    if not plans:
+        return Question(None, {})
+    best = min(p.rank for p in plans)
+    optimal: dict[tuple, dict] = {}
+    for p in plans:
+        if p.rank != best:
+            continue
+        entry = optimal.setdefault(p.key, {"alternatives": defaultdict(set), "plans": []})
+        entry["plans"].append(p)
+        for c, a in p.alternatives:
+            entry["alternatives"][c].add(a)
+    return Question(best[0], optimal)
 
 
 # ---------------------------------------------------------------------------
@@ -255,7 +310,10 @@ class _Evaluator:
         subject = profile["subject"]
         self.type = subject["type"]
         self.roles = set(subject.get("roles", [])) | set(k.implied_roles.get(self.type, ()))
-        self.held = holdings(profile)
+        # a count is a number held only for a counted item (one some requirement asks a number of);
+        # of any other item, a qualified form of a counted one too, it means "held" (semantics#counts)
+        counted = {i for s in k.counted.values() for i in s}
+        self.held = {i: n if i in counted else 1 for i, n in holdings(profile).items()}
         self.activities = set(profile.get("activities", []))
         costs = profile.get("costs", {})
         self.cost = {i: costs.get(i, c) for i, c in k.default_cost.items()}
@@ -269,8 +327,10 @@ class _Evaluator:
 
     # -- requirements -------------------------------------------------------
     def have(self, item: str) -> int:
-        """How many of ``item`` the profile meets: its own count plus its qualified forms'."""
-        return self.held.get(item, 0) + sum(self.held.get(q, 0) for q in self.k.qualified_forms.get(item, []))
+        """How many of ``item`` the profile meets: its own count, or a qualified form's, whichever
+        is larger — each form is counted on its own, never added to another (requirements.lp
+        holds_at_least/2; docs/testing.md#reference-corners)."""
+        return max([self.held.get(item, 0), *(self.held.get(q, 0) for q in self.k.qualified_forms.get(item, []))])
 
     def applicable(self, cat: str) -> list[str]:
         out = []
@@ -286,25 +346,33 @@ class _Evaluator:
     def externals(self, cat: str) -> list[str]:
         return sorted({e[1] for e in self.effects[cat] if e[0] == "requires_external"})
 
-    def closure(self, cat: str) -> list[str]:
-        seen: list[str] = []
-        todo = [cat]
-        while todo:
-            c = todo.pop()
-            if c in seen:
-                continue
-            seen.append(c)
-            todo.extend(self.requires(c))
-        return sorted(seen)
+    def usable(self, cat: str) -> bool:
+        """Neither not applicable nor blocked (docs/semantics.md#statuses): holdings play no part."""
+        effects = {e[0] for e in self.effects[cat]}
+        return (
+            self.type not in self.k.unsupported
+            and "excludes" not in effects
+            and "blocks" not in effects
+            and bool(self.applicable(cat))
+        )
+
+    def closure(self, cat: str) -> list[str] | None:
+        """The category and the categories it requires — one step, not what those require in turn
+        — or None when a required category is not usable (then the category has no option)."""
+        required = [r for r in self.requires(cat) if r != cat]
+        if not all(self.usable(r) for r in required):
+            return None
+        return sorted({cat, *required})
 
     def missing_of(self, option: Iterable[tuple[str, str]]) -> tuple[frozenset, frozenset, int]:
         """Items an option (one alternative per category) still lacks; shared items once."""
         need: dict[str, int] = {}
-        counted: set[str] = set()
         for cat, alt in option:
             for item, n in self.k.requirement.get((cat, alt), {}).items():
                 need[item] = max(need.get(item, 0), n)
-            counted |= self.k.counted.get((cat, alt), frozenset())
+        # a counted item (one that some requirement asks for a number of) is reported with its
+        # shortfall wherever it is missing, also where this option asks for one
+        counted = {i for s in self.k.counted.values() for i in s}
         missing = {}
         for item, n in need.items():
             short = n - self.have(item)
@@ -328,16 +396,16 @@ class _Evaluator:
         elif "blocks" in effects:
             status = BLOCKED
         else:
-            memo[cat] = MISSING  # guards a (never expected) cycle of required categories
-            held_alt = any(not self.missing_of([(cat, a)])[0] for a in self.applicable(cat))
-            required_ok = all(self.own_status(r, memo) == ELIGIBLE for r in self.requires(cat))
-            status = ELIGIBLE if held_alt and required_ok else MISSING
+            members = self.closure(cat)
+            met = members is not None and any(not self.missing_of(o)[0] for o in self.options(members))
+            status = ELIGIBLE if met else MISSING
         memo[cat] = status
         return status
 
     def minimal_sets(self, cat: str) -> list[MissingSet]:
         sets = []
-        for option in self.options(self.closure(cat)):
+        members = self.closure(cat)
+        for option in self.options(members) if members is not None else []:
             missing, counted, cost = self.missing_of(option)
             sets.append(MissingSet(option, missing, counted, cost))
 
@@ -356,6 +424,12 @@ class _Evaluator:
             status = self.own_status(c, memo)
             sets = [] if status == NOT_APPLICABLE else self.minimal_sets(c)
             cats[c] = CategoryResult(c, status, k.access[c], sets, self.requires(c), self.externals(c))
+        for c, r in cats.items():  # docs/semantics.md#companions, #warnings
+            r.combined_access = frozenset(
+                (p, a) for p, a in k.companions.get(c, []) if r.status == ELIGIBLE and cats[p].status == ELIGIBLE
+            )
+            remedies = {("remedy", a) for a in self.activities if k.activity_category[a] == c and a in k.remedies}
+            r.warnings = frozenset({("note", n) for n in k.notes.get(c, [])} | remedies)
 
         supported = self.type not in k.unsupported
         direct_access = k.direct.get(self.type, frozenset()) if supported else frozenset()
@@ -377,39 +451,87 @@ class _Evaluator:
                 else:
                     variants = [(comp, acc) for comp, acc in k.companions.get(target, []) if acc == self.goal_access]
                 for comp, acc in variants:
-                    members = set(self.closure(target))
-                    if comp is not None:
-                        members |= set(self.closure(comp))
+                    own = self.closure(target)
+                    other = self.closure(comp) if comp is not None else []
+                    if own is None or other is None:
+                        continue
+                    members = set(own) | set(other)
                     if not members <= usable:
                         continue
                     for option in self.options(members):
                         missing, counted, cost = self.missing_of(option)
-                        plans.append(Plan(False, frozenset(members), option, missing, counted, acc, cost))
-        optimal: dict[tuple, dict] = {}
-        cheapest = None
-        if plans:
-            best = min(p.rank for p in plans)
-            cheapest = best[0]
-            for p in plans:
-                if p.rank != best:
-                    continue
-                entry = optimal.setdefault(p.key, {"alternatives": defaultdict(set), "plans": []})
-                entry["plans"].append(p)
-                for c, a in p.alternatives:
-                    entry["alternatives"][c].add(a)
+                        plans.append(Plan(False, frozenset(members), option, missing, counted, acc, cost, target, comp))
+        goal = cheapest_of(plans)
+        # the scenarios the goal allows: those of the categories its scenario and candidates let in,
+        # whether usable or not (the access filter does not narrow them); the direct route answers each
+        allowed = {
+            k.scenario[c]
+            for c in k.categories
+            if (self.goal_scenario is None or k.scenario[c] == self.goal_scenario)
+            and (not self.goal_categories or c in self.goal_categories)
+        }
+        by_scenario = {
+            s: cheapest_of(p for p in plans if p.direct or k.scenario[p.target] == s) for s in sorted(allowed)
+        }
         return Result(
             subject_supported=supported,
             direct_standard_live="standard_live" in direct_access,
             categories=cats,
             plans=plans,
-            cheapest_cost=cheapest,
-            optimal=optimal,
+            cheapest_cost=goal.cost,
+            optimal=goal.optimal,
+            by_scenario=by_scenario,
         )
 
 
 def evaluate(profile: Mapping[str, Any], k: KB | None = None) -> Result:
     """Evaluate a (valid) profile against the knowledge base, by docs/semantics.md."""
     return _Evaluator(k or kb(), profile).run()
+
+
+@dataclass(frozen=True)
+class Step:
+    document: str
+    count: int
+    unlocks: frozenset  # categories the step alone makes eligible
+    cost_after: int | None  # the goal's cheapest cost once the step is held
+    cost_after_by_scenario: dict  # scenario -> its cheapest cost once held
+
+
+def with_more(profile: Mapping[str, Any], item: str, units: int) -> dict[str, Any]:
+    """The profile holding ``units`` more of ``item``: its count raised (a copy)."""
+    p = dict(profile)
+    p["counts"] = {**profile.get("counts", {}), item: holdings(profile).get(item, 0) + units}
+    return p
+
+
+def next_steps(profile: Mapping[str, Any], k: KB | None = None, before: Result | None = None) -> dict[tuple, Step]:
+    """Every next step, by (document, count): each (item, shortfall) of a minimal missing set of a
+    usable category (docs/semantics.md#next-steps), with what holding that much more of the
+    item does — found by evaluating the profile again with it, not by arithmetic on plans."""
+    k = k or kb()
+    before = before or evaluate(profile, k)
+    usable = {c for c, r in before.categories.items() if r.status in (ELIGIBLE, MISSING)}
+    wanted = sorted({(i, n) for c in usable for s in before.categories[c].missing_sets for i, n in s.missing})
+    out = {}
+    for item, units in wanted:
+        after = evaluate(with_more(profile, item, units), k)
+        unlocks = frozenset(
+            c for c, r in before.categories.items() if r.status == MISSING and after.categories[c].status == ELIGIBLE
+        )
+        out[(item, units)] = Step(
+            item,
+            units,
+            unlocks,
+            after.cheapest_cost,
+            {s: after.by_scenario[s].cost for s in before.by_scenario},
+        )
+    return out
+
+
+def plan_lead_time(k: KB, plan: Plan) -> int:
+    """The longest lead time a note of the plan's categories announces (0: none)."""
+    return max([0, *(k.lead_time.get(n, 0) for c in plan.categories for n in k.notes.get(c, []))])
 
 
 def plan_externals(result: Result, plan: Plan) -> list[str]:

@@ -58,8 +58,13 @@ def reference_sets(category: ref.CategoryResult) -> Counter:
 
 
 def engine_plans(answer: dict) -> dict[tuple, dict]:
+    return question_plans(answer["cheapest"])
+
+
+def question_plans(question: dict) -> dict[tuple, dict]:
+    """The plans of one question (``cheapest`` or a scenario's entry) by (categories, missing)."""
     out: dict[tuple, dict] = {}
-    for plan in answer["cheapest"]["plans"]:
+    for plan in question["plans"]:
         key = (frozenset(plan["categories"]), _units(plan["missing"], plan["shortfalls"]))
         assert key not in out, f"two plans with the same (categories, missing): {plan}"
         out[key] = plan
@@ -96,14 +101,36 @@ def assert_matches_reference(answer: dict, expected: ref.Result) -> None:
         assert sorted(cat["requires_categories"]) == exp.requires_categories, cid
         assert sorted(cat["external_requirements"]) == exp.external_requirements, cid
 
-    assert answer["cheapest"]["cost"] == expected.cheapest_cost
-    plans = engine_plans(answer)
-    assert set(plans) == set(expected.optimal), (sorted(map(show, plans)), sorted(map(show, expected.optimal)))
+    position = {c["id"]: n for n, c in enumerate(answer["categories"])}  # the catalogue's order: the source's
+    assert_question_matches(
+        answer["cheapest"], ref.Question(expected.cheapest_cost, expected.optimal), expected, position
+    )
+    assert sorted(answer["cheapest_by_scenario"]) == sorted(expected.by_scenario), "the scenarios the goal allows"
+    for scenario, question in expected.by_scenario.items():
+        try:
+            assert_question_matches(answer["cheapest_by_scenario"][scenario], question, expected, position)
+        except AssertionError as exc:
+            raise AssertionError(f"cheapest_by_scenario.{scenario}: {exc}") from exc
+
+
+def assert_question_matches(found: dict, question: ref.Question, expected: ref.Result, position: dict) -> None:
+    """One question's answer (its cost, every optimal plan with its alternatives) against the reference,
+    and the plans' order (docs/semantics.md#ties: cost, missing items, categories, the categories'
+    catalogue positions, the missing item ids)."""
+    assert found["cost"] == question.cost
+    order = [
+        (p["cost"], len(p["missing"]), len(p["categories"]), sorted(position[c] for c in p["categories"]), p["missing"])
+        for p in found["plans"]
+    ]
+    assert order == sorted(order), "plans out of order"
+    assert (found["cost"] is None) == (not found["plans"]), found
+    plans = question_plans(found)
+    assert set(plans) == set(question.optimal), (sorted(map(show, plans)), sorted(map(show, question.optimal)))
     for key, plan in plans.items():
-        exp = expected.optimal[key]
+        exp = question.optimal[key]
         some = exp["plans"][0]
         assert plan["direct"] is some.direct
-        assert plan["cost"] == some.cost == expected.cheapest_cost
+        assert plan["cost"] == some.cost == question.cost
         assert plan["access"] == some.access
         counted = set().union(*(p.counted for p in exp["plans"]))
         assert plan["shortfalls"] == {i: n for i, n in some.missing if i in counted}
@@ -111,8 +138,32 @@ def assert_matches_reference(answer: dict, expected: ref.Result) -> None:
         assert {c: sorted(a) for c, a in plan["equivalent_alternatives"].items()} == equivalent, show(key)
         assert set(plan["alternatives"]) == set(equivalent)
         for c, a in plan["alternatives"].items():
-            assert a in equivalent[c]
+            assert a == equivalent[c][0], (c, a, "the first of the equivalent alternatives by id")
         assert sorted(plan["external_requirements"]) == ref.plan_externals(expected, some)
+
+
+def assert_steps_match_reference(answer: dict, profile: dict, expected: ref.Result, k: ref.KB | None = None) -> None:
+    """``next_steps`` against the reference's steps, each found by evaluating the profile again."""
+    steps = ref.next_steps(profile, k, before=expected)
+    got = {(s["document"], s["count"]): s for s in answer["next_steps"]}
+    assert len(got) == len(answer["next_steps"]), "a step listed twice"
+    assert sorted(got) == sorted(steps), (sorted(set(got) - set(steps)), sorted(set(steps) - set(got)))
+    now = answer["cheapest"]["cost"]
+    for key, step in got.items():
+        exp = steps[key]
+        assert set(step["unlocks"]) == exp.unlocks, (key, step["unlocks"], sorted(exp.unlocks))
+        assert len(step["unlocks"]) == len(set(step["unlocks"])), key
+        assert step["cheapest_cost_after"] == exp.cost_after, (key, step["cheapest_cost_after"], exp.cost_after)
+        assert step["lowers_by"] == (None if now is None else now - exp.cost_after), key
+        assert step["cheapest_cost_after_by_scenario"] == exp.cost_after_by_scenario, key
+    assert_ranked(answer["next_steps"])
+
+
+def assert_ranked(steps: list[dict]) -> None:
+    """Best first (issue 13): a lower cheapest cost after the step first (no plan last), then more
+    categories unlocked."""
+    ranks = [(s["cheapest_cost_after"] is None, s["cheapest_cost_after"] or 0, -len(s["unlocks"])) for s in steps]
+    assert ranks == sorted(ranks), ranks
 
 
 def evaluate(engine, profile: dict) -> dict:
@@ -138,6 +189,45 @@ def test_examples_match_reference(engine, path):
 @given(profile=profiles())
 def test_engine_matches_reference(engine, profile):
     assert_matches_reference(evaluate(engine, profile), ref.evaluate(profile))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_next_steps_of_the_examples_match_reference(engine, path):
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    answer = evaluate(engine, profile)
+    assert answer["next_steps"] or answer["cheapest"]["cost"] in (0, None), "an example with a cost has steps"
+    assert_steps_match_reference(answer, profile, ref.evaluate(profile))
+
+
+@SETTINGS
+@given(profile=profiles())
+def test_next_steps_match_reference(engine, profile):
+    assert_steps_match_reference(evaluate(engine, profile), profile, ref.evaluate(profile))
+
+
+@SETTINGS
+@given(profile=profiles(), data=st.data())
+def test_a_next_step_held_gives_what_it_promised(engine, profile, data):
+    """Holding that much more of a step's document, the engine asked again answers exactly the
+    step's costs (goal and every scenario), never more than now, and makes eligible exactly the
+    categories the step unlocks."""
+    answer = evaluate(engine, profile)
+    steps = answer["next_steps"]
+    if not steps:
+        return
+    picks = {0} | set(data.draw(st.lists(st.sampled_from(range(len(steps))), max_size=2, unique=True), label="steps"))
+    for n in sorted(picks):  # the top-ranked one always
+        step = steps[n]
+        after = evaluate(engine, ref.with_more(profile, step["document"], step["count"]))
+        assert after["cheapest"]["cost"] == step["cheapest_cost_after"], step
+        if answer["cheapest"]["cost"] is not None:
+            assert after["cheapest"]["cost"] <= answer["cheapest"]["cost"], step
+        for s, cost in step["cheapest_cost_after_by_scenario"].items():
+            assert after["cheapest_by_scenario"][s]["cost"] == cost, (s, step)
+            before = answer["cheapest_by_scenario"][s]["cost"]
+            assert before is None or cost <= before, (s, step)
+        became = set(after["eligible"]) - set(answer["eligible"])
+        assert became == set(step["unlocks"]), (step, sorted(became))
 
 
 # ---------------------------------------------------------------------------
