@@ -280,3 +280,175 @@ def random_profiles(n: int, seed: int) -> list[dict]:
             }
         )
     return out
+
+
+# ---------------------------------------------------------------------------
+# Synthetic knowledge bases (tests/test_synthetic_kb.py)
+# ---------------------------------------------------------------------------
+
+FACTS_DIR = Path(__file__).resolve().parent.parent / "facts"
+
+VOCABULARY_PREDICATES = (
+    "ruleset_version(",
+    "subject_type(",
+    "unsupported_subject_type(",
+    "direct_route(",
+    "subject_type_rule(",
+    "general_note(",
+    "scenario_rule(",
+    "access_method(",
+    "issuer_class(",
+    "issuer_class_name(",
+    "role(",
+    "role_implied_by_subject(",
+    "role_subject_type(",
+    "scenario(",
+    "external_category(",
+)
+"""What a synthetic knowledge base keeps of facts/catalogue.lp: the vocabulary (subject types,
+roles and the types each fits, scenarios, access methods, issuer classes, general notes); its
+items, categories and activities are generated."""
+
+SYNTHETIC_SCENARIOS = ("ecommerce", "education", "finance")
+ISSUER_CLASSES = ("self_prepared", "partner", "registration", "licence")
+EXTERNALS = ("medical_categories", "current_affairs")
+
+
+def vocabulary() -> str:
+    """The catalogue's vocabulary facts, as written in facts/catalogue.lp (one per line)."""
+    lines = (FACTS_DIR / "catalogue.lp").read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if line.startswith(VOCABULARY_PREDICATES)) + "\n"
+
+
+def _q(text: str) -> str:
+    return '"' + text + '"'
+
+
+@st.composite
+def knowledge_bases(draw) -> str:
+    """The facts of a small random knowledge base in the facts' own vocabulary, of the shapes
+    ``logic/checks/lint.lp`` lets a ruleset have (a test asserts that it lints clean).
+
+    Items (some qualified forms of others; some counted — asked for 2 by one alternative and 3 by
+    another, never with a qualified form: lint's counted_qualified_item), categories over three
+    scenarios and both access methods, each with 1–3 alternatives (some reserved for roles, some
+    asking for nothing), companions that upgrade the access, activities that exclude, block,
+    require another category (at most one each, which requires none itself; it may be blocked,
+    excluded or reserved, so unusable) or an external category, remedies, notes with lead times."""
+    n_items = draw(st.integers(3, 7), label="items")
+    items = [f"i{n}" for n in range(n_items)]
+    plain_of: dict[str, str] = {}
+    for n, item in enumerate(items):
+        if n and draw(st.integers(0, 3)) == 0:  # a qualified form of an earlier, unqualified item
+            plain_of[item] = draw(st.sampled_from([i for i in items[:n] if i not in plain_of]))
+    countable = [i for i in items if i not in plain_of and i not in plain_of.values()]
+    classes = {i: draw(st.sampled_from(ISSUER_CLASSES)) for i in items}
+
+    facts: list[str] = []
+    used: set[str] = set()
+    n_categories = draw(st.integers(2, 5), label="categories")
+    categories = [f"k{n}" for n in range(n_categories)]
+    for n, c in enumerate(categories):
+        scenario = draw(st.sampled_from(SYNTHETIC_SCENARIOS))
+        access = draw(st.sampled_from(["standard_live", "cloud_live_plugin", "cloud_live_plugin"]))
+        facts += [
+            f"category({c}, {_q('category ' + c)}).",
+            f"category_source({c}, {_q('section ' + c)}, {_q('https://example.org/' + c)}, {10 + n}).",
+            f"category_scenario({c}, {scenario}).",
+            f"category_scene({c}, {_q('scene of ' + c)}).",
+            f"category_scope({c}, {_q('scope of ' + c)}).",
+            f"category_access({c}, {access}).",
+        ]
+        for a in range(draw(st.integers(1, 3), label="alternatives")):
+            alt = f"a{a}"
+            facts.append(f"alternative({c}, {alt}, {_q(f'{a + 1}. {c} {alt}')}).")
+            for item in _unique(draw, st.sampled_from(items), 3):
+                used.add(item)
+                facts.append(f"requires_item({c}, {alt}, {item}).")
+                if item in countable and draw(st.integers(0, 2)) == 0:
+                    facts.append(f"requires_count({c}, {alt}, {item}, {draw(st.sampled_from([2, 3]))}).")
+            if draw(st.integers(0, 3)) == 0:
+                for role in _unique(draw, st.sampled_from(sorted(K.roles)), 2, min_size=1):
+                    facts.append(f"reserved_for({c}, {alt}, {role}).")
+        if access == "cloud_live_plugin" and draw(st.booleans()):
+            companion = draw(st.sampled_from([k for k in categories if k != c]))
+            facts.append(f"companion_access({c}, {companion}, standard_live).")
+        if draw(st.integers(0, 4)) == 0:
+            facts.append(f"category_note({c}, note_{c}, {_q('note of ' + c)}).")
+            if draw(st.booleans()):
+                facts.append(f"note_lead_time(note_{c}, {draw(st.integers(1, 30))}).")
+
+    required: dict[str, str] = {}  # category -> the one category an activity makes it require
+    for n in range(draw(st.integers(0, 4), label="activities")):
+        act = f"act{n}"
+        c = draw(st.sampled_from(categories))
+        kind = draw(st.sampled_from(["excludes", "blocks", "requires_category", "requires_category", "external"]))
+        # lint: one required category per category, which requires none itself and is not itself
+        others = [r for r in categories if r != c and r not in required]
+        if kind == "requires_category" and (c in required or c in required.values() or not others):
+            kind = "external"
+        if kind == "requires_category":
+            required[c] = draw(st.sampled_from(others))
+            effect = f"requires_category({required[c]})"
+        elif kind == "external":
+            effect = f"requires_external({draw(st.sampled_from(EXTERNALS))})"
+        else:
+            effect = kind
+        facts += [
+            f"activity({act}, {c}, {_q('activity ' + act)}).",
+            f"activity_label({act}, {_q('label of ' + act)}).",
+            f"activity_effect({act}, {effect}).",
+        ]
+        if draw(st.booleans()):
+            facts.append(f"activity_remedy({act}, {_q('remedy of ' + act)}).")
+
+    used |= {plain_of[i] for i in used if i in plain_of}  # lint: every item is used
+    declared = [f"item({i}, {_q('item ' + i)}, {classes[i]})." for i in items if i in used]
+    declared += [f"item_qualified({q}, {p}, {_q('qualifier of ' + q)})." for q, p in plain_of.items() if q in used]
+    return vocabulary() + "\n".join(declared + facts) + "\n"
+
+
+@st.composite
+def synthetic_profiles(draw, k) -> dict[str, Any]:
+    """A valid profile over the synthetic knowledge base ``k`` (a reference.KB): near-complete
+    alternatives often, counts of counted items and of their qualified forms, activities, goals."""
+    subject_type = draw(st.sampled_from([*k.subject_types, "enterprise", "enterprise", "government"]))
+    allowed = [r for r in k.roles if subject_type in k.role_subject_types[r]]
+    roles = _unique(draw, st.sampled_from(allowed), 3) if allowed else []
+    documents: list[str] = []
+    alternatives = sorted((c, a) for c in k.categories for a in k.alternatives[c])
+    for cat, alt in _unique(draw, st.sampled_from(alternatives), 3):
+        needed = sorted(k.requirement.get((cat, alt), {}))
+        if needed and draw(st.booleans()):
+            needed.remove(draw(st.sampled_from(needed)))
+        for item in needed:
+            forms = [item, *k.qualified_forms.get(item, []), k.plain_of.get(item, item)]
+            documents.append(draw(st.sampled_from(forms)))
+    documents += _unique(draw, st.sampled_from(k.items), 3) if k.items else []
+    counted = sorted({i for s in k.counted.values() for i in s})
+    related = sorted({*counted, *(q for i in counted for q in k.qualified_forms.get(i, []))})
+    pool = related or k.items
+    counts = {
+        i: draw(st.sampled_from([0, 1, 1, 2, 3])) for i in (_unique(draw, st.sampled_from(pool), 3) if pool else [])
+    }
+    documents = [i for i in dict.fromkeys(documents) if counts.get(i) != 0]
+    profile: dict[str, Any] = {
+        "subject": {"type": subject_type, "roles": roles},
+        "documents": documents,
+        "counts": counts,
+        "activities": _unique(draw, st.sampled_from(k.activities), 3) if k.activities else [],
+    }
+    goal: dict[str, Any] = {}
+    if draw(st.booleans()):
+        goal["scenario"] = draw(st.sampled_from(sorted(set(k.scenario.values()))))
+    if draw(st.integers(0, 2)) == 0:
+        goal["categories"] = _unique(draw, st.sampled_from(k.categories), 3)
+    if draw(st.booleans()):
+        goal["access"] = draw(st.sampled_from(k.access_methods))
+    if goal:
+        profile["goal"] = goal
+    if k.items and draw(st.integers(0, 3)) == 0:
+        profile["costs"] = {
+            i: draw(st.sampled_from([0, 1, 2, 5, 7, 30])) for i in _unique(draw, st.sampled_from(k.items), 3)
+        }
+    return profile
