@@ -225,6 +225,57 @@ CASES = [
         COUNTED_TWICE + "subject(enterprise).",
         {"status": ["status(k,missing)"], "minimal_missing_item": ["minimal_missing_item(k,a1,c,2)"]},
     ),
+    # explain.lp no_plan_reason/2: an activity that excludes the only category of the goal is named
+    # as the cause (docs/semantics.md#no-plan), as one that blocks it is
+    Case(
+        "an_excluding_activity_is_the_reason_for_no_plan",
+        ACTIVITIES + "subject(enterprise). does(exc).",
+        {
+            "status": ["status(k,not_applicable)"],
+            "no_plan": ["no_plan(goal)", "no_plan(scenario(sc))"],
+            "no_plan_reason": [
+                "no_plan_reason(goal,activity_blocks(exc,k))",
+                "no_plan_reason(scenario(sc),activity_blocks(exc,k))",
+            ],
+        },
+    ),
+    # plan.lp option_size/3 and settled/2: a plan that lacks nothing with one category beats one
+    # with two (the required category's); both lack nothing (docs/semantics.md#optimisation)
+    Case(
+        "a_free_plan_of_one_category_beats_a_free_plan_of_two",
+        REQUIRED + category("k3") + alternative("k3", "c") + "subject(enterprise). does(act). holds(i1). holds(i3).",
+        {
+            "status": ["status(k1,eligible)", "status(k2,eligible)", "status(k3,eligible)"],
+            "cheapest": [
+                "cheapest(goal,p(k2,b2))",
+                "cheapest(goal,p(k3,c))",
+                "cheapest(scenario(sc),p(k2,b2))",
+                "cheapest(scenario(sc),p(k3,c))",
+            ],
+        },
+    ),
+    # plan.lp, the scenarios' weak constraints: each scenario's cost is its own (an item two
+    # scenarios' plans lack counts in each), so a scenario never takes a dearer plan because another
+    # scenario's plan lacks the same item (docs/semantics.md#optimisation: they do not interact)
+    Case(
+        "each_scenario_pays_for_an_item_another_scenario_lacks_too",
+        category("ka")
+        + category("kb")
+        + category("kc", scenario="other")
+        + item("x")
+        + item("y", "registration")
+        + alternative("ka", "a", "x")
+        + alternative("kb", "b", "y")
+        + alternative("kc", "c", "x")
+        + "subject(enterprise).",
+        {
+            "cheapest": [
+                "cheapest(goal,p(kb,b))",
+                "cheapest(scenario(other),p(kc,c))",
+                "cheapest(scenario(sc),p(kb,b))",
+            ],
+        },
+    ),
     # missing.lp missing_set_alternative/4: only for a minimal combined set
     Case(
         "only_a_minimal_combined_set_names_its_alternatives",

@@ -17,7 +17,7 @@ from pathlib import Path
 from queue import Queue
 from typing import Any
 
-from . import points
+from . import points, shaper
 from .run import DEFAULT_LAYERS, KILLED, Outcome, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -40,7 +40,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--files", nargs="+", default=["logic/*.lp"], help="globs of the files to mutate")
     parser.add_argument("--tests", nargs="+", default=list(DEFAULT_LAYERS), help="test files (globs) to run")
-    parser.add_argument("--operators", nargs="+", choices=sorted(points.OPERATORS), help="only these operators")
+    parser.add_argument(
+        "--operators", nargs="+", choices=sorted({*points.OPERATORS, "shaper"}), help="only these operators"
+    )
+    parser.add_argument(
+        "--shaper", action="store_true", help=f"also the shaper's mutants ({shaper.FILE}: tools/mutate/shaper.py)"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--show", metavar="ID", help="print one mutant's changed statement(s) and exit")
     parser.add_argument("--sample", type=int, metavar="N", help="run N mutants drawn at random (seeded)")
@@ -128,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def mutate(args: argparse.Namespace, spaces: list[Workspace], started: float) -> int:
     root = spaces[0].root
     everything = points.mutants(root, args.files)
+    if args.shaper:
+        more, lost = shaper.mutants(root)
+        everything += more
+        if lost:
+            print(f"{shaper.FILE}: passages of tools/mutate/shaper.py no longer found once:", *lost, sep="\n  ")
+            return 2
     if args.show:
         for m in everything:
             if m.id == args.show:
