@@ -1,24 +1,40 @@
-"""The benchmark: every figure next to a baseline measured in the same run.
+"""The benchmark of issue 11: every figure beside its baseline, measured in the same run.
 
-    python bench/run.py                 # all sections (installs Debian's wrk when missing, as root)
-    python bench/run.py --quick         # smaller corpus, 3 s of HTTP, scale 1x/10x
-    python bench/run.py --sections engine,scale   # some sections only
+    python bench/run.py                        # every part (about 30 minutes on a loaded 2-core machine)
+    python bench/run.py --quick                # CI-sized: small corpora, 3 s of HTTP, 1x/10x scale (2 minutes)
+    python bench/run.py --only engine,http     # some parts only: engine, http, rss, batch, scale
+    python bench/run.py --rss-requests 20000 --batch-profiles 20000 --scale-factors 1,10   # shorter long parts
 
-Sections
-  engine  per-evaluation latency of the engine over a seeded corpus of valid
-          random profiles, against (a) the naive way: a fresh clingo.Control
-          that loads, grounds and solves for each profile, and (b) the plain
-          Python brute-force reference evaluator of tests/reference.py
-  http    POST /v1/evaluate under gunicorn (2 workers, concurrency 16, wrk),
-          as shipped (answer cache on) and with the answer cache off, against
-          the floor: the same server setup answering a precomputed response of
-          the same size
-  scale   the engine with synthetic knowledge bases 10x and 100x the size
-  batch   `livegate batch` throughput on 100,000 profiles
+Parts (each row is printed beside its baseline; docs/performance.md has the figures)
 
-It prints a table and writes the figures as JSON (bench/results.json).
-Timings are medians and 99th percentiles of wall-clock time; this machine is
-shared, so compare figures of one run with each other, not across runs.
+  engine  Engine.evaluate per profile (the engine has no answer cache) on the
+          realistic corpus (bench/corpus.py): profiles without own costs (all,
+          with a scenario, without one), profiles with own costs, and the 0.1
+          benchmark's light corpus. Baseline of every row: a fresh grounding per
+          request with today's rules — the old way of answering own costs
+          (``cost_override/2`` facts built with clingo's backend, one Control per
+          distinct set; a cache of 16 would never hit, every set is distinct),
+          and for a profile without own costs the naive way. Its answers are
+          compared with the engine's. A second baseline column: the previous
+          release (``--previous``, default 4ac77a8, the last commit before costs
+          became data) on the same profiles, in a child process.
+  http    ``livegate serve`` (gunicorn, 2 workers, as shipped) under wrk, 16
+          connections, a Lua script cycling through >= 10,000 distinct bodies
+          (so no answer-cache hit: checked on /metrics), without and with own
+          costs; baseline: ``GET /v1/health`` on the same server, in turn.
+  rss     worker RSS before and after ``--rss-requests`` (100,000) requests, each
+          with a distinct set of own costs (made by the Lua script).
+  batch   ``livegate batch`` on ``--batch-profiles`` (100,000) distinct realistic
+          profiles, a third with own costs, 2 worker processes.
+  scale   1x/10x/100x synthetic knowledge bases (bench/synthetic.py): the
+          evaluation's growth against the ground program's, with the engine's
+          ``--opt-strategy=usc`` and, as the alternative, clingo's default
+          branch-and-bound (``bb``) on the same groundings, per profile in turn.
+
+It prints the tables and writes the figures as JSON (``--json``, default
+bench/results.json). The machine is shared: compare figures of one run with
+each other. Timings are wall-clock medians and 99th percentiles; engine rows
+are timed ``rounds`` times and report their fastest round (as timeit does).
 """
 
 from __future__ import annotations
@@ -36,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -44,141 +61,349 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not the repository
+    sys.path.insert(0, str(ROOT))
 
-from livegate import Engine, Knowledge, corpus  # noqa: E402
-from livegate.solver import Solver as _Solver  # noqa: E402
+import clingo  # noqa: E402
+from livegate import Engine, Knowledge, contract  # noqa: E402
+from livegate.solver import OPTIONS, Answer, Overrides  # noqa: E402
+
+from bench import corpus  # noqa: E402
+
+PARTS = ("engine", "http", "rss", "batch", "scale")
+PREVIOUS = "4ac77a8"
+"""The previous release's code (0.2.0 before ruleset 2.0.0: own costs ground per set, 16 kept)."""
+HTTP_SEED, RSS_SEED, BATCH_SEED = 1101, 1102, 1103
+CONNECTIONS = 16
+BODIES = 10_000
+"""Distinct bodies each wrk run cycles through (the answer cache keeps 1,024 per worker)."""
 
 
-def _percentile(values: list[float], q: float) -> float:
+# -- timing --------------------------------------------------------------------------------
+def _percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _timed(fn: Callable[[Any], Any], inputs: Sequence[Any]) -> list[float]:
-    times = []
-    gc.disable()
-    try:
-        for x in inputs:
-            start = time.perf_counter()
-            fn(x)
-            times.append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return times
+def _stats_ms(times: Sequence[float]) -> dict[str, float]:
+    return {"n": len(times), "median_ms": statistics.median(times) * 1e3, "p99_ms": _percentile(times, 0.99) * 1e3}
+
+
+CPU: dict[int, list[float]] = {}
+"""The thread's CPU time of each timed call, by id of its list of wall times (a loaded machine
+stretches wall time; CPU time shows what the call itself cost)."""
 
 
 def _interleaved(fns: Sequence[Callable[[Any], Any]], inputs: Sequence[Any]) -> list[list[float]]:
-    """Each function timed once on each input, the functions in turn, each a
-    third of the corpus apart: no call follows another on the same profile (a
-    profile solved just before is solved faster, which a service that answers
-    a stream of different profiles does not see)."""
+    """Each function timed once on each input, the functions in turn, each a share of the corpus
+    apart: no call follows another on the same profile (a profile solved just before is solved
+    faster, which a service answering a stream of different profiles does not see)."""
     times: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
     n, m = len(inputs), len(fns)
     gc.disable()
     try:
         for k in range(n):
             for j, fn in enumerate(fns):
                 x = inputs[(k + j * n // m) % n]
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 fn(x)
                 times[j].append(time.perf_counter() - start)
+                cpu[j].append(time.thread_time() - start_cpu)
     finally:
         gc.enable()
+    for t, c in zip(times, cpu, strict=True):
+        CPU[id(t)] = c
     return times
 
 
-def _row(label: str, times: list[float]) -> dict:
+def _best(rounds: list[list[float]]) -> dict[str, Any]:
+    best = min(rounds, key=statistics.median)
+    cpu = CPU.get(id(best))
     return {
-        "label": label,
-        "n": len(times),
-        "median_ms": statistics.median(times) * 1e3,
-        "p99_ms": _percentile(times, 0.99) * 1e3,
+        **_stats_ms(best),
+        "cpu_median_ms": statistics.median(cpu) * 1e3 if cpu else None,
+        "round_medians_ms": [round(statistics.median(r) * 1e3, 3) for r in rounds],
     }
 
 
-# --- engine ---------------------------------------------------------------------
-def bench_engine(n: int, naive_n: int, rounds: int) -> dict:
-    """Every row is timed ``rounds`` times over the corpus, the rows in turn; a
-    row reports its fastest round (its median and that round's p99), as timeit
-    does, so that a slow spell of this shared machine does not decide it."""
-    knowledge = Knowledge.load()
-    engine = Engine(knowledge, pool_size=1)
-    profiles = corpus.profiles(knowledge.catalogue_json(), n)
-    parsed = [engine.parse(p) for p in profiles]
-    # a running service has met many profiles before: warm the shaper's caches
-    # (category entries and plans by their atoms) on another seed's corpus
-    for p in corpus.profiles(knowledge.catalogue_json(), n, seed=corpus.WARM_UP_SEED):
+# -- the baseline: a grounding per request ---------------------------------------------------
+def _symbol(term: Any) -> clingo.Symbol:
+    if isinstance(term, int):
+        return clingo.Number(term)
+    if isinstance(term, str):
+        return clingo.Function(term)
+    name, *args = term
+    return clingo.Function(name, [_symbol(a) for a in args])
+
+
+class GroundPerRequest:
+    """The old way of answering own costs, on today's rules: a Control ground for the request's
+    costs (``cost_override/2`` facts added with clingo's backend, never program text), the
+    profile's input externals set true, the same options and model reader as the engine."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.watch_grounds = 0
+
+    def solve(self, atoms: set[tuple[Any, ...]], overrides: Overrides) -> Answer:
+        self.watch_grounds += 1
+        ctl = clingo.Control(list(OPTIONS))
+        for path in self.knowledge.facts_files:
+            ctl.load(str(path))
+        ctl.load(str(self.knowledge.logic_entry))
+        with ctl.backend() as backend:
+            for item, weight in overrides:
+                fact = clingo.Function("cost_override", [clingo.Function(item), clingo.Number(weight)])
+                backend.add_rule([backend.add_atom(fact)])
+        ctl.ground([("base", [])])
+        reader = contract.model_reader()
+        table = contract.shown_table(ctl, reader)
+        last: list[Any] = []
+        costs: dict[str, int] = {}
+
+        def on_model(model: clingo.Model) -> None:
+            if reader.proven(model):
+                last[:] = reader.shown(model)
+                costs.update(contract.costs_by_priority(model.priority, model.cost))
+
+        for atom in atoms:  # a fresh Control: set the profile's externals true, the others stay false
+            ctl.assign_external(_symbol(atom), True)
+        ctl.solve(on_model=on_model)
+        return Answer([table[key] for key in last], costs)
+
+
+# -- engine ------------------------------------------------------------------------------------
+PREVIOUS_CHILD = textwrap.dedent("""
+    # the previous release's engine on the same rows (run with PYTHONPATH=<its tree>/service)
+    import gc, json, statistics, sys, time
+    from livegate import Engine, Knowledge
+    job = json.load(open(sys.argv[1]))
+    engine = Engine(Knowledge.load(), pool_size=1)
+    for p in job["warm"]:
         engine.evaluate(p)
-        engine.evaluate(p, explain=False)
+    out = {}
+    for label, profiles in job["rows"].items():
+        rounds = []
+        for _ in range(job["rounds"]):
+            times = []
+            gc.disable()
+            for p in profiles:
+                s = time.perf_counter(); engine.evaluate(p); times.append(time.perf_counter() - s)
+            gc.enable()
+            rounds.append(times)
+        best = min(rounds, key=statistics.median)
+        best.sort()
+        out[label] = {"n": len(best), "median_ms": statistics.median(best) * 1e3,
+                      "p99_ms": best[min(len(best) - 1, int(0.99 * len(best)))] * 1e3,
+                      "round_medians_ms": [round(statistics.median(r) * 1e3, 3) for r in rounds]}
+    print(json.dumps(out))
+""")
 
-    def naive(p: Any) -> Any:
-        solver = _Solver(knowledge, overrides=bool(engine.overrides(p)))  # a fresh Control: load, ground, solve
-        answer = solver.solve(engine.input_atoms(p), engine.overrides(p), None, engine.groundings.watchdog)
-        return engine.shaper.shape(p, answer, engine.unit_costs(p), engine.overrides(p))
 
-    labels = [
-        "engine.evaluate (with explanations)",
-        "engine.evaluate(explain_=False)",
-        "engine.solve only (no JSON)",
-        "naive: fresh Control per profile",
-    ]
-    rounds_of: dict[str, list[list[float]]] = {label: [] for label in labels}
+def _previous_tree(rev: str) -> Path | None:
+    """The previous release's files (git archive), or None where git or the revision is missing."""
+    tree = Path(tempfile.mkdtemp(prefix="livegate-previous-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True)
+    if archive.returncode != 0:
+        shutil.rmtree(tree, ignore_errors=True)
+        return None
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def _previous_release(rev: str, rows: dict[str, list[dict[str, Any]]], warm: list[dict[str, Any]], rounds: int) -> Any:
+    tree = _previous_tree(rev)
+    if tree is None:
+        return {"skipped": f"revision {rev} is not in this clone"}
+    try:
+        job = tree / "job.json"
+        job.write_text(json.dumps({"rows": rows, "warm": warm, "rounds": rounds}))
+        env = dict(os.environ, PYTHONPATH=str(tree / "service"))
+        child = subprocess.run(
+            [sys.executable, "-c", PREVIOUS_CHILD, str(job)], capture_output=True, text=True, env=env, cwd=tree
+        )
+        if child.returncode != 0:
+            return {"skipped": f"the previous release failed: {child.stderr.strip().splitlines()[-1:]}"}
+        return json.loads(child.stdout)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def bench_engine(n: int, rounds: int, baseline_n: int, previous: str | None) -> dict[str, Any]:
+    knowledge = Knowledge.load()
+    engine = Engine(knowledge, pool_size=1, override_pool_size=1)
+    realistic = corpus.realistic(engine, n)
+    light = corpus.light_profiles(knowledge.catalogue_json(), n)
+    warm = corpus.realistic(engine, max(50, n // 2), seed=corpus.WARM_UP_SEED)
+    # a running service has met other profiles before: warm the shaper's caches on another seed
+    for p in warm:
+        engine.evaluate(p)
+    controls_before = engine.groundings.controls()
+
+    parsed = [(p, engine.parse(p)) for p in realistic]
+    own = [x for x in parsed if engine.overrides(x[1])]
+    plain = [x for x in parsed if not engine.overrides(x[1])]
+    rows: dict[str, list[tuple[dict[str, Any], Any]]] = {
+        "realistic, no own costs": plain,
+        "realistic, no own costs, with a scenario": [x for x in plain if x[1].goal.scenario is not None],
+        "realistic, no own costs, no scenario": [x for x in plain if x[1].goal.scenario is None],
+        "realistic, own costs": own,
+        "light corpus of 0.1 (0-10 documents)": [(p, engine.parse(p)) for p in light],
+    }
+    baseline = GroundPerRequest(knowledge)
+
+    def grounded(profile: Any) -> Any:
+        answer = baseline.solve(engine.input_atoms(profile), engine.overrides(profile))
+        return engine.shaper.shape(profile, answer, engine.unit_costs(profile), engine.overrides(profile)).json()
+
+    timed: dict[str, dict[str, list[list[float]]]] = {
+        label: {"evaluate": [], "solve": [], "baseline": []} for label in rows
+    }
     for _ in range(rounds):
-        # the three are timed in turn on each profile, so that a slow spell
-        # falls on all of them alike
-        for label, times in zip(
-            labels,
-            _interleaved([engine.evaluate, lambda p: engine.evaluate(p, explain=False), engine.solve], parsed),
-            strict=False,
-        ):
-            rounds_of[label].append(times)
-        rounds_of[labels[3]].append(_timed(naive, parsed[:naive_n]))
-    rows = []
-    for label, each in rounds_of.items():
-        if not each:
-            continue
-        best = min(each, key=statistics.median)
-        rows.append({**_row(label, best), "round_medians_ms": [statistics.median(t) * 1e3 for t in each]})
-    engine_median = rows[0]["median_ms"]
-    naive_median = next(r["median_ms"] for r in rows if r["label"].startswith("naive"))
-    return {"profiles": n, "rounds": rounds, "rows": rows, "speedup_over_naive": naive_median / engine_median}
+        for label, members in rows.items():
+            profiles = [q for _, q in members]
+            evaluate, solve = _interleaved([engine.evaluate, engine.solve], profiles)
+            timed[label]["evaluate"].append(evaluate)
+            timed[label]["solve"].append(solve)
+            timed[label]["baseline"].append(_interleaved([grounded], profiles[:baseline_n])[0])
+    controls_after = engine.groundings.controls()
+
+    # the baseline's answers against the engine's: the same shown atoms and optimum
+    agree: dict[str, list[int]] = {}
+    for label, members in rows.items():
+        same = 0
+        for _, q in members[:baseline_n]:
+            mine = engine.solve(q)
+            theirs = baseline.solve(engine.input_atoms(q), engine.overrides(q))
+            same += set(mine.atoms) == set(theirs.atoms) and mine.costs == theirs.costs
+        agree[label] = [same, min(baseline_n, len(members))]
+
+    prev: Any = None
+    if previous:
+        prev = _previous_release(previous, {label: [p for p, _ in m] for label, m in rows.items()}, warm, rounds)
+    out_rows = []
+    for label in rows:
+        row: dict[str, Any] = {
+            "row": label,
+            "engine": _best(timed[label]["evaluate"]),
+            "engine_solve_only": _best(timed[label]["solve"]),
+            "baseline": {"name": "ground per request", **_best(timed[label]["baseline"])},
+            "answers_equal_to_baseline": agree[label],
+        }
+        row["speedup_over_baseline"] = row["baseline"]["median_ms"] / row["engine"]["median_ms"]
+        if isinstance(prev, dict) and label in prev:
+            row["previous_release"] = {"name": f"previous release {previous}", **prev[label]}
+        out_rows.append(row)
+    return {
+        "profiles": n,
+        "rounds": rounds,
+        "corpus": corpus.summary(engine, realistic),
+        "controls_before": controls_before,
+        "controls_after": controls_after,
+        "previous_release": prev if isinstance(prev, dict) and "skipped" in prev else previous,
+        "rows": out_rows,
+    }
 
 
-# --- http -----------------------------------------------------------------------
-FLOOR_APP = textwrap.dedent('''
-    """The floor: the same gunicorn setup answering a precomputed response."""
-    import os
-    from flask import Flask, Response
+def print_engine(result: dict[str, Any]) -> None:
+    c = result["corpus"]
+    print(
+        f"\n== engine: Engine.evaluate per profile, {result['profiles']} realistic profiles, best of "
+        f"{result['rounds']} round(s); the engine has no answer cache =="
+    )
+    print(
+        f"corpus: {c['distinct']} distinct, holdings {c['holdings_density_min']:.0%}-{c['holdings_density_max']:.0%} "
+        f"of the items (median {c['holdings_density_median']:.0%}), own costs {c['with_own_costs']:.0%}, "
+        f"scenario {c['with_scenario']:.0%}, candidate categories {c['with_candidate_categories']:.0%}, "
+        f"access {c['with_access']:.0%}, activities {c['with_activities']:.0%}, roles {c['with_roles']:.0%}, "
+        f"counts {c['with_counts']:.0%}"
+    )
+    head = (
+        f"{'row':42} {'n':>5} {'median':>8} {'p99':>8} {'cpu':>6} {'solve':>7} | {'baseline':20} {'median':>8} "
+        f"{'p99':>8} {'x':>6} {'same':>8} | {'previous release':>16} {'median':>8} {'p99':>8}"
+    )
+    print(head)
+    for r in result["rows"]:
+        e, b = r["engine"], r["baseline"]
+        p = r.get("previous_release")
+        same = "{}/{}".format(*r["answers_equal_to_baseline"])
+        tail = f"{p['name']:>16} {p['median_ms']:>8.2f} {p['p99_ms']:>8.2f}" if p else f"{'(not run)':>16}"
+        print(
+            f"{r['row']:42} {e['n']:>5} {e['median_ms']:>8.2f} {e['p99_ms']:>8.2f} {e['cpu_median_ms']:>6.2f} "
+            f"{r['engine_solve_only']['median_ms']:>7.2f} | {b['name']:20} {b['median_ms']:>8.2f} {b['p99_ms']:>8.2f} "
+            f"{r['speedup_over_baseline']:>5.0f}x {same:>8} | {tail}"
+        )
+    print(
+        "(ms; cpu: median thread CPU time of a call (wall time stretches on a loaded machine); 'solve': "
+        "Engine.solve alone; 'same': answers equal to the baseline's; x: baseline median / engine's)"
+    )
+    print(f"Controls ground: {result['controls_before']} before the rows, {result['controls_after']} after")
 
-    BODY = open(os.environ["LIVEGATE_FLOOR_BODY"], "rb").read()
 
-    def create_app():
-        app = Flask("floor")
-
-        @app.post("/v1/evaluate")
-        def evaluate():
-            return Response(BODY, mimetype="application/json")
-
-        return app
-''')
+# -- HTTP ------------------------------------------------------------------------------------
+LUA_BODIES = textwrap.dedent("""
+    -- cycles through the bodies of a JSON Lines file, each thread from its own offset;
+    -- args: file, offset, requests per thread (0: until -d ends), own costs (1: a distinct set per request),
+    -- a folder where a thread that has its answers writes done<id> (bench/run.py then stops wrk)
+    local threads = {}
+    function setup(thread)
+      thread:set("id", #threads)
+      table.insert(threads, thread)
+    end
+    function init(args)
+      bodies = {}
+      for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+      offset = tonumber(args[2]) + id * math.floor(#bodies / 2)
+      limit = tonumber(args[3])
+      costs = tonumber(args[4]) == 1
+      marker = args[5] or ""
+      finished = false
+      counter = 0
+      answered = 0
+      headers = {["Content-Type"] = "application/json"}
+    end
+    function request()
+      counter = counter + 1
+      local line = bodies[(offset + counter) % #bodies + 1]
+      if costs then
+        -- a distinct set of own costs per request: two items, values from this thread's counter
+        local a, b, prefix = line:match("^(%S+) (%S+) (.*)$")
+        local c = id * 10000000 + offset + counter
+        line = prefix .. ',"costs":{"' .. a .. '":' .. (c % 100001) .. ',"' .. b .. '":'
+               .. (math.floor(c / 100001) % 100001) .. '}}'
+      end
+      return wrk.format("POST", "/v1/evaluate", headers, line)
+    end
+    function response(status, headers, body)
+      answered = answered + 1
+      if limit > 0 and answered >= limit and not finished then
+        finished = true
+        if marker ~= "" then local f = io.open(marker .. "/done" .. id, "w"); f:close() end
+        wrk.thread:stop()
+      end
+    end
+""")
+LUA_DONE = textwrap.dedent("""
+    done = function(summary, latency, requests)
+      io.write(string.format("LIVEGATE %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+        latency:percentile(50), latency:percentile(99), summary.errors.connect + summary.errors.read +
+        summary.errors.write + summary.errors.timeout, summary.errors.status))
+    end
+""")
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
-def _wait(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout:g} s")
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        data: bytes = response.read()
+        return data
 
 
 def _rss_mb(pid: int) -> float:
@@ -190,306 +415,514 @@ def _rss_mb(pid: int) -> float:
 
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]
+    return sorted(int(x) for x in out.split())
 
 
-def _wrk(url: str, body_file: Path, seconds: int, connections: int) -> dict:
-    script = body_file.with_suffix(".lua")
-    script.write_text(
-        textwrap.dedent(f'''
-        wrk.method = "POST"
-        wrk.headers["Content-Type"] = "application/json"
-        local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()
-        done = function(summary, latency, requests)
-          io.write(string.format("LIVEGATE %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
-            latency:percentile(50), latency:percentile(99), summary.errors.connect + summary.errors.read +
-            summary.errors.write + summary.errors.timeout, summary.errors.status, latency.max))
-        end
-    ''')
-    )
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True,
+class Server:
+    """``livegate serve --workers 2`` on a free loopback port, started in its own session."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "livegate"), "serve", "--workers", "2", "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while True:  # both workers up and grounded
+            try:
+                health = json.loads(_get(self.base + "/v1/health"))
+                if health.get("ready") and len(health.get("workers", [])) >= 2:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("livegate serve did not come up")
+            time.sleep(0.2)
+
+    def workers(self) -> list[int]:
+        # livegate serve runs gunicorn in this process or a child: its workers are the leaves
+        pids = _children(self.proc.pid)
+        grand = [c for p in pids for c in _children(p)]
+        return grand or pids
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def _wrk(url: str, script: Path, seconds: float, args: Sequence[Any] = (), until: Path | None = None) -> dict[str, Any]:
+    """One wrk run: ``seconds`` long, or (``until``: a folder the Lua script marks) until both threads
+    have had their count of answers — wrk's main thread sleeps its whole duration even when its
+    threads have stopped, so it is interrupted then (SIGINT: it prints its summary and exits)."""
+    proc = subprocess.Popen(
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+            *(["--", *map(str, args)] if args else []),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=True,
-    ).stdout
+    )
+    if until is not None:
+        while proc.poll() is None:
+            if len(list(until.glob("done*"))) >= 2:
+                proc.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.1)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {err.strip()} {out.strip()[-500:]}")
+    for marker in until.glob("done*") if until is not None else ():
+        marker.unlink()
     line = next(x for x in out.splitlines() if x.startswith("LIVEGATE "))
-    requests, duration_us, p50, p99, errors, status_errors, _max_us = map(int, line.split()[1:])
+    requests, duration_us, p50, p99, errors, status_errors = map(int, line.split()[1:])
     return {
         "requests": requests,
         "rps": requests / (duration_us / 1e6),
         "p50_ms": p50 / 1e3,
         "p99_ms": p99 / 1e3,
-        "socket_errors": errors,
-        "non_2xx": status_errors,
+        "errors": errors + status_errors,
     }
 
 
-def _warm_up(url: str, body_file: Path, connections: int) -> None:
-    """Two seconds of load, not measured. The first health answer comes from the
-    first worker up; wrk's keep-alive connections, opened at once, would all stay
-    on it while the second worker is still grounding its knowledge base."""
-    time.sleep(1.0)
-    _wrk(url, body_file, 2, connections)
+def _bodies(path: Path, profiles: list[dict[str, Any]], costs_items: list[tuple[str, str]] | None = None) -> None:
+    """One body a line; for the Lua script's own costs: "item item <the body without its closing brace>"."""
+    with path.open("w", encoding="utf-8") as f:
+        for k, p in enumerate(profiles):
+            text = json.dumps(p, separators=(",", ":"))
+            if costs_items is not None:
+                a, b = costs_items[k % len(costs_items)]
+                text = f"{a} {b} {text[:-1]}"
+            f.write(text + "\n")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+def _metric(base: str, name: str) -> float:
+    text = _get(base + "/metrics").decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
 
 
-def _ensure_wrk() -> bool:
-    """wrk from Debian's packages; installed here when missing and we may (root with apt-get)."""
-    if shutil.which("wrk") is not None:
-        return True
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing wrk (apt-get install wrk) for the HTTP section …", flush=True)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, capture_output=True)
-    return shutil.which("wrk") is not None
-
-
-def bench_http(seconds: int, rounds: int, connections: int = 16) -> dict:
-    if not _ensure_wrk():
+def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
-    tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-"))
-    profile = json.loads((ROOT / "examples" / "ecommerce_seller.json").read_text())
-    body = tmp / "profile.json"
-    body.write_text(json.dumps(profile))
-    env = dict(os.environ, LIVEGATE_ACCESS_LOG="false")
-    bindir = Path(sys.executable).parent
-
-    def start(argv: Callable[[int], list[str]], extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
-        port = _free_port()
-        proc = subprocess.Popen(
-            argv(port),
-            env=dict(env, **extra),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        return proc, f"http://127.0.0.1:{port}/v1/evaluate"
-
-    def post(url: str) -> bytes:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                request = urllib.request.Request(
-                    url, data=body.read_bytes(), headers={"Content-Type": "application/json"}
-                )
-                with urllib.request.urlopen(request) as response:
-                    return response.read()
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-
-    # as shipped (the answer cache on: wrk repeats one profile, so every answer
-    # after the first of each worker comes from it), with the cache off (every
-    # request solved: what a stream of distinct profiles costs), and the floor.
-    # The three servers run side by side (idle but for the one under load) and
-    # are measured in turn, `rounds` times; the best round of each is kept, so
-    # that a slow spell of this shared machine does not decide the comparison.
-    def livegate(port: int) -> list[str]:
-        return [str(bindir / "livegate"), "serve", "--workers", "2", "--port", str(port)]
-
-    def floor_server(port: int) -> list[str]:
-        return [
-            str(bindir / "gunicorn"),
-            "-w",
-            "2",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "floor_app:create_app()",
-        ]
-
-    servers: dict[str, tuple[subprocess.Popen, str]] = {}
-    try:
-        servers["service"] = start(livegate, {})
-        servers["service_uncached"] = start(livegate, {"LIVEGATE_ANSWER_CACHE": "0"})
-        answer = post(servers["service"][1])
-        post(servers["service_uncached"][1])
-        (tmp / "answer.json").write_bytes(answer)
-        (tmp / "floor_app.py").write_text(FLOOR_APP)
-        servers["floor"] = start(
-            floor_server, {"LIVEGATE_FLOOR_BODY": str(tmp / "answer.json"), "PYTHONPATH": str(tmp)}
-        )
-        post(servers["floor"][1])
-        for _, url in servers.values():
-            _warm_up(url, body, connections)
-        runs: dict[str, list[dict]] = {key: [] for key in servers}
-        for _ in range(rounds):
-            for key, (_, url) in servers.items():
-                runs[key].append(_wrk(url, body, seconds, connections))
-        best = {key: max(results, key=lambda r: r["rps"]) for key, results in runs.items()}
-        for key in ("service", "service_uncached"):
-            best[key]["worker_rss_mb"] = [round(_rss_mb(pid), 1) for pid in _children(servers[key][0].pid)]
-    finally:
-        for proc, _ in servers.values():
-            _stop(proc)
-    labels = {
-        "service": "livegate serve (answer cache on, as shipped)",
-        "service_uncached": "livegate serve, LIVEGATE_ANSWER_CACHE=0",
-        "floor": "floor: same server, precomputed answer",
+    engine = Engine(pool_size=1, override_pool_size=1)
+    tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-http-"))
+    kinds = {
+        "POST /v1/evaluate, distinct profiles, no own costs": corpus.realistic(
+            engine, BODIES, HTTP_SEED, overrides=False
+        ),
+        "POST /v1/evaluate, distinct profiles, each its own costs": corpus.realistic(
+            engine, BODIES, HTTP_SEED + 1, overrides=True
+        ),
     }
-    for key, result in best.items():
-        result["label"] = labels[key]
-        result["rps_each_round"] = [round(r["rps"]) for r in runs[key]]
+    scripts: dict[str, Path] = {}
+    for k, (label, profiles) in enumerate(kinds.items()):
+        _bodies(tmp / f"bodies{k}.jsonl", profiles)
+        scripts[label] = tmp / f"bodies{k}.jsonl"
+    (tmp / "bodies.lua").write_text(LUA_BODIES + LUA_DONE)
+    (tmp / "health.lua").write_text(LUA_DONE)
+    server = Server({"LIVEGATE_ACCESS_LOG": "false", "LIVEGATE_METRICS": "true"})
+    try:
+        offsets = dict.fromkeys(kinds, 0)
+
+        def post(label: str, secs: float) -> dict[str, Any]:
+            result = _wrk(
+                server.base + "/v1/evaluate", tmp / "bodies.lua", secs, [scripts[label], offsets[label], 0, 0]
+            )
+            # the next run starts past every body of this one, those in flight at its end included
+            offsets[label] += result["requests"] + 2 * CONNECTIONS
+            return result
+
+        for label in kinds:  # warm-up, not measured: every Control of both groundings made
+            post(label, 3)
+        hits_before = _metric(server.base, "livegate_answer_cache_hits_total")
+        runs: dict[str, list[dict[str, Any]]] = {"GET /v1/health": [], **{label: [] for label in kinds}}
+        for _ in range(rounds):
+            runs["GET /v1/health"].append(_wrk(server.base + "/v1/health", tmp / "health.lua", seconds))
+            for label in kinds:
+                runs[label].append(post(label, seconds))
+        hits = _metric(server.base, "livegate_answer_cache_hits_total") - hits_before
+        rss = [round(_rss_mb(pid), 1) for pid in server.workers()]
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    best = {label: max(results, key=lambda r: r["rps"]) for label, results in runs.items()}
+    health = best["GET /v1/health"]
+    rows = []
+    for label in kinds:
+        r = best[label]
+        rows.append(
+            {
+                "row": label,
+                **r,
+                "rps_each_round": [round(x["rps"]) for x in runs[label]],
+                "baseline": {
+                    "name": "GET /v1/health",
+                    **health,
+                    "rps_each_round": [round(x["rps"]) for x in runs["GET /v1/health"]],
+                },
+                "rate_vs_health": r["rps"] / health["rps"],
+            }
+        )
     return {
         "seconds": seconds,
-        "connections": connections,
         "rounds": rounds,
-        "response_bytes": len(answer),
-        **best,
-        "throughput_vs_floor": best["service"]["rps"] / best["floor"]["rps"],
-        "uncached_throughput_vs_floor": best["service_uncached"]["rps"] / best["floor"]["rps"],
+        "connections": CONNECTIONS,
+        "distinct_bodies": BODIES,
+        "answer_cache_hits": hits,
+        "worker_rss_mb": rss,
+        "rows": rows,
     }
 
 
-# --- scale ----------------------------------------------------------------------
+def print_http(result: dict[str, Any]) -> None:
+    print(
+        f"\n== http: livegate serve, gunicorn 2 workers, wrk {CONNECTIONS} connections, best of "
+        f"{result.get('rounds')} round(s) of {result.get('seconds')} s =="
+    )
+    if "skipped" in result:
+        print("skipped:", result["skipped"])
+        return
+    print(
+        f"{'row':56} {'req/s':>7} {'p50':>7} {'p99':>7} {'err':>4} | "
+        f"{'baseline':15} {'req/s':>7} {'p99':>7} {'ratio':>6}"
+    )
+    for r in result["rows"]:
+        b = r["baseline"]
+        print(
+            f"{r['row']:56} {r['rps']:>7.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['errors']:>4} | "
+            f"{b['name']:15} {b['rps']:>7.0f} {b['p99_ms']:>7.1f} {r['rate_vs_health']:>6.1%}"
+        )
+    print(
+        f"(ms; {result['distinct_bodies']:,} distinct bodies per row; answer-cache hits during the measured runs: "
+        f"{result['answer_cache_hits']:.0f}; worker RSS after: {result['worker_rss_mb']} MB)"
+    )
+
+
+# -- RSS -------------------------------------------------------------------------------------
+def bench_rss(requests: int) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    import random
+
+    engine = Engine(pool_size=1, override_pool_size=1)
+    tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-rss-"))
+    rnd = random.Random(RSS_SEED)
+    items = sorted(engine.catalogue.items)
+    pairs = [tuple(rnd.sample(items, 2)) for _ in range(997)]
+    _bodies(tmp / "bodies.jsonl", corpus.realistic(engine, BODIES, RSS_SEED, overrides=False), pairs)  # type: ignore[arg-type]
+    (tmp / "bodies.lua").write_text(LUA_BODIES + LUA_DONE)
+    server = Server({"LIVEGATE_ACCESS_LOG": "false"})
+    samples: list[list[float]] = []
+    warm_each = max(50, min(1000, requests // 20))  # per wrk thread: every Control of both pools made
+    try:
+        warm = _wrk(
+            server.base + "/v1/evaluate",
+            tmp / "bodies.lua",
+            3600,
+            [tmp / "bodies.jsonl", 5_000_000, warm_each, 1, tmp],
+            tmp,
+        )
+        pids = server.workers()
+        before = [_rss_mb(pid) for pid in pids]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(2.0):
+                samples.append([_rss_mb(pid) for pid in pids])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        start = time.perf_counter()
+        run = _wrk(
+            server.base + "/v1/evaluate",
+            tmp / "bodies.lua",
+            7200,
+            [tmp / "bodies.jsonl", 0, requests // 2, 1, tmp],
+            tmp,
+        )
+        elapsed = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        after = [_rss_mb(pid) for pid in pids]
+        same_workers = server.workers() == pids
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    change = [a / b - 1 for a, b in zip(after, before, strict=True)]
+    return {
+        "row": f"worker RSS after {run['requests']:,} requests, each a distinct set of own costs",
+        "requests": run["requests"],
+        "warm_up_requests": warm["requests"],
+        "seconds": elapsed,
+        "errors": run["errors"],
+        "p99_ms": run["p99_ms"],
+        "rps": run["rps"],
+        "baseline": {
+            "name": f"RSS before (after {warm['requests']:,} warm-up requests)",
+            "rss_mb": [round(x, 1) for x in before],
+        },
+        "rss_after_mb": [round(x, 1) for x in after],
+        "rss_peak_mb": [round(max(s[k] for s in samples), 1) for k in range(len(pids))] if samples else None,
+        "change": change,
+        "same_workers": same_workers,
+    }
+
+
+def print_rss(result: dict[str, Any]) -> None:
+    print("\n== rss: livegate serve, 2 workers ==")
+    if "skipped" in result:
+        print("skipped:", result["skipped"])
+        return
+    print(
+        f"{result['row']}: {result['rss_after_mb']} MB (peak {result['rss_peak_mb']}) | baseline: "
+        f"{result['baseline']['name']}: {result['baseline']['rss_mb']} MB | change "
+        + ", ".join(f"{c:+.1%}" for c in result["change"])
+        + f" | {result['rps']:.0f} req/s, p99 {result['p99_ms']:.0f} ms, {result['errors']} errors, "
+        f"{result['seconds']:.0f} s, same workers throughout: {result['same_workers']}"
+    )
+
+
+# -- batch -----------------------------------------------------------------------------------
+def bench_batch(n: int) -> dict[str, Any]:
+    engine = Engine(pool_size=1, override_pool_size=1)
+    tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-batch-"))
+    profiles = corpus.realistic(engine, n, BATCH_SEED)
+    own = sum(1 for p in profiles if engine.overrides(engine.parse(p)))
+    source = tmp / "in.jsonl"
+    source.write_text(corpus.dumps(profiles), encoding="utf-8")
+    try:
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "livegate"),
+                "batch",
+                str(source),
+                "-o",
+                str(tmp / "out.csv"),
+                "--workers",
+                "2",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        elapsed = time.perf_counter() - start
+        with (tmp / "out.csv").open(encoding="utf-8") as f:
+            lines = sum(1 for _ in f) - 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "row": f"livegate batch, {n:,} distinct realistic profiles ({own / n:.0%} with own costs), 2 workers",
+        "profiles": n,
+        "answered": lines,
+        "seconds": elapsed,
+        "profiles_per_s": n / elapsed,
+        "baseline": {"name": "target (issue 11)", "profiles_per_s": 2000},
+    }
+
+
+def print_batch(result: dict[str, Any]) -> None:
+    print("\n== batch ==")
+    print(
+        f"{result['row']}: {result['seconds']:.1f} s, {result['profiles_per_s']:,.0f} profiles/s, "
+        f"{result['answered']:,} answered | baseline: {result['baseline']['name']}: "
+        f"{result['baseline']['profiles_per_s']:,} profiles/s"
+    )
+
+
+# -- scale -----------------------------------------------------------------------------------
 SCALE_CHILD = textwrap.dedent("""
     import json, resource, statistics, sys, time
-    from livegate import Engine, Knowledge, corpus
+    from livegate import Engine, Knowledge
+    from livegate.solver import EvaluationTimeout
+    folder, profiles_file, bb_n, bb_timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     t0 = time.perf_counter()
-    knowledge = Knowledge.load(sys.argv[1] + "/facts", sys.argv[1] + "/logic")
-    engine = Engine(knowledge, pool_size=1)
-    ground = time.perf_counter() - t0
-    base = Knowledge.load()
-    profiles = [engine.parse(p) for p in corpus.profiles(base.catalogue_json(), int(sys.argv[2]))]
-    solver = engine.groundings.default.take(None, None)
-    engine.groundings.default.give(solver)
-    times, clasp, plans = [], [], []
-    for p in profiles:
-        s = time.perf_counter(); answer = engine.evaluate(p, explain=False); times.append(time.perf_counter() - s)
-        plans.append(len(answer["cheapest"]["plans"]))
-        # the baseline: clingo's solve call alone on the same grounding, no model read
-        literals = solver.assumptions(engine.input_atoms(p))
-        s = time.perf_counter(); solver.ctl.solve(assumptions=literals); clasp.append(time.perf_counter() - s)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"categories": len(knowledge.catalogue.categories), "items": len(knowledge.catalogue.items),
-                      "ground_rules": int(solver.ctl.statistics["problem"]["lp"]["rules"]),
-                      "load_and_ground_s": ground, "median_ms": statistics.median(times) * 1e3,
-                      "clingo_solve_median_ms": statistics.median(clasp) * 1e3,
-                      "mean_tied_plans": statistics.mean(plans), "max_rss_mb": rss}))
+    engine = Engine(Knowledge.load(folder + "/facts", folder + "/logic"), pool_size=1, override_pool_size=1)
+    ground_s = time.perf_counter() - t0
+    pools = (engine.groundings.default, engine.groundings.override)
+    def controls():
+        out = []
+        for pool in pools:
+            s = pool.take(None, None); pool.give(s); out.append(s)
+        return out
+    rules = [int(s.ctl.statistics["problem"]["lp"]["rules"]) for s in controls()]
+    def strategy(name):
+        for s in controls():
+            s.ctl.configuration.solver.opt_strategy = name
+    profiles = [engine.parse(json.loads(line)) for line in open(profiles_file)]
+    times = {"usc": [], "bb": []}; solve = []; timeouts = 0; same = 0; plans = []
+    for k, p in enumerate(profiles):
+        order = ["usc", "bb"] if k % 2 == 0 else ["bb", "usc"]
+        answers = {}
+        for name in order:
+            if name == "bb" and k >= bb_n:
+                continue
+            strategy(name)
+            s = time.perf_counter()
+            try:
+                answers[name] = engine.evaluate(p, timeout=bb_timeout if name == "bb" else None)
+            except EvaluationTimeout:
+                timeouts += 1
+                answers[name] = None
+            times[name].append(time.perf_counter() - s)
+        strategy("usc")
+        s = time.perf_counter(); engine.solve(p); solve.append(time.perf_counter() - s)
+        plans.append(len(answers["usc"]["cheapest"]["plans"]))
+        if "bb" in answers:
+            same += answers["bb"] is not None and answers["bb"]["cheapest"] == answers["usc"]["cheapest"]
+    ms = lambda ts: statistics.median(ts) * 1e3 if ts else None
+    p99 = lambda ts: sorted(ts)[min(len(ts) - 1, int(0.99 * len(ts)))] * 1e3
+    print(json.dumps({"categories": len(engine.catalogue.categories), "items": len(engine.catalogue.items),
+        "ground_rules": rules[0], "ground_rules_override": rules[1], "load_and_ground_s": ground_s,
+        "profiles": len(profiles), "usc_median_ms": ms(times["usc"]), "usc_p99_ms": p99(times["usc"]),
+        "solve_only_median_ms": ms(solve), "bb_profiles": len(times["bb"]), "bb_median_ms": ms(times["bb"]),
+        "bb_timeouts": timeouts, "bb_timeout_s": bb_timeout, "bb_same_cheapest": same,
+        "mean_tied_plans": statistics.mean(plans),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """)
 
 
-def bench_scale(factors: list[int], n: int) -> dict:
+def bench_scale(
+    factors: list[int], profiles_of: dict[int, int], bb_of: dict[int, int], bb_timeout: float
+) -> dict[str, Any]:
     from bench import synthetic
 
+    engine = Engine(pool_size=1, override_pool_size=1)
+    tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-scale-"))
     rows = []
-    for factor in factors:
-        target = Path(tempfile.mkdtemp(prefix=f"livegate-kb{factor}-"))
-        synthetic.generate(factor, target)
-        child = subprocess.run(
-            [sys.executable, "-c", SCALE_CHILD, str(target), str(n), str(HERE)], capture_output=True, text=True
-        )
-        if child.returncode != 0:
-            raise RuntimeError(f"the {factor}x scale run failed:\n{child.stderr}")
-        out = child.stdout
-        rows.append({"factor": factor, **json.loads(out)})
-        shutil.rmtree(target, ignore_errors=True)
-    return {"profiles": n, "rows": rows}
+    try:
+        everyone = corpus.realistic(engine, max(profiles_of.values()))
+        for factor in factors:
+            folder = tmp / f"kb{factor}"
+            synthetic.generate(factor, folder)
+            pfile = tmp / f"profiles{factor}.jsonl"
+            pfile.write_text(corpus.dumps(everyone[: profiles_of[factor]]), encoding="utf-8")
+            start = time.perf_counter()
+            child = subprocess.run(
+                [sys.executable, "-c", SCALE_CHILD, str(folder), str(pfile), str(bb_of[factor]), str(bb_timeout)],
+                capture_output=True,
+                text=True,
+            )
+            if child.returncode != 0:
+                raise RuntimeError(f"the {factor}x scale run failed:\n{child.stderr}")
+            rows.append({"factor": factor, **json.loads(child.stdout), "seconds": time.perf_counter() - start})
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    first = rows[0]
+    for r in rows:
+        r["program_growth"] = r["ground_rules"] / first["ground_rules"]
+        r["evaluation_growth"] = r["usc_median_ms"] / first["usc_median_ms"]
+        r["growth_ratio"] = r["evaluation_growth"] / r["program_growth"]
+        if r["bb_median_ms"] is not None and first["bb_median_ms"] is not None:
+            r["bb_evaluation_growth"] = r["bb_median_ms"] / first["bb_median_ms"]
+            r["bb_growth_ratio"] = r["bb_evaluation_growth"] / r["program_growth"]
+    return {"bb_timeout_s": bb_timeout, "rows": rows}
 
 
-# --- batch ----------------------------------------------------------------------
-def bench_batch(n: int) -> dict:
-    knowledge = Knowledge.load()
-    profiles = corpus.profiles(knowledge.catalogue_json(), 1000)
-    tmp = Path(tempfile.mkdtemp(prefix="livegate-batch-"))
-    source = tmp / "in.jsonl"
-    with source.open("w") as f:
-        for k in range(n):
-            f.write(json.dumps(profiles[k % len(profiles)]) + "\n")
-    start = time.perf_counter()
-    subprocess.run(
-        [str(Path(sys.executable).parent / "livegate"), "batch", str(source), "-o", str(tmp / "out.csv")],
-        check=True,
-        capture_output=True,
+def print_scale(result: dict[str, Any]) -> None:
+    print("\n== scale: synthetic knowledge bases (bench/synthetic.py), realistic profiles, Engine.evaluate ==")
+    print(
+        f"{'factor':>6} {'cats':>5} {'rules':>9} {'ground s':>8} {'n':>4} {'usc median':>10} {'p99':>8} "
+        f"{'growth':>7} {'/program':>8} | {'baseline: bb':>12} {'n':>3} {'t-outs':>6} {'same':>4} {'growth':>7} | "
+        f"{'ties':>5} {'RSS MB':>7}"
     )
-    elapsed = time.perf_counter() - start
-    shutil.rmtree(tmp, ignore_errors=True)
-    return {"profiles": n, "seconds": elapsed, "profiles_per_s": n / elapsed, "workers": os.cpu_count()}
+    for r in result["rows"]:
+        bb = f"{r['bb_median_ms']:>12.1f}" if r["bb_median_ms"] is not None else f"{'-':>12}"
+        bbg = f"{r['bb_evaluation_growth']:>6.1f}x" if "bb_evaluation_growth" in r else f"{'-':>7}"
+        print(
+            f"{r['factor']:>5}x {r['categories']:>5} {r['ground_rules']:>9} {r['load_and_ground_s']:>8.1f} "
+            f"{r['profiles']:>4} {r['usc_median_ms']:>10.1f} {r['usc_p99_ms']:>8.1f} {r['evaluation_growth']:>6.1f}x "
+            f"{r['growth_ratio']:>8.2f} | {bb} {r['bb_profiles']:>3} {r['bb_timeouts']:>6} {r['bb_same_cheapest']:>4} "
+            f"{bbg} | {r['mean_tied_plans']:>5.1f} {r['max_rss_mb']:>7.0f}"
+        )
+    print(
+        f"(ms; growth: median over the 1x median; /program: that over the ground program's growth (target <= 1.3); "
+        f"bb: clingo's default branch-and-bound on the same grounding, each evaluation bounded by "
+        f"{result['bb_timeout_s']:g} s (a time-out counts as the bound); rules: the default grounding's)"
+    )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--json", type=Path, default=HERE / "results.json")
-    parser.add_argument("--sections", default="engine,http,scale,batch")
-    args = parser.parse_args()
-    sections = set(args.sections.split(","))
+# -- main ------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="CI-sized run of every part (about 2 minutes)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
+    parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the figures")
+    parser.add_argument("--profiles", type=int, help="engine: realistic profiles (1,000; quick 150)")
+    parser.add_argument("--previous", default=PREVIOUS, help="engine: the previous release's revision ('' to skip)")
+    parser.add_argument("--http-seconds", type=float, help="http: seconds per wrk run (10; quick 3)")
+    parser.add_argument("--rss-requests", type=int, help="rss: requests with distinct own costs (100,000; quick 3,000)")
+    parser.add_argument("--batch-profiles", type=int, help="batch: profiles (100,000; quick 2,000)")
+    parser.add_argument("--scale-factors", help="scale: factors (1,10,100; quick 1,10)")
+    args = parser.parse_args(argv)
+    parts = [p for p in args.only.split(",") if p]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     quick = args.quick
-    results: dict = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "clingo": clingo.__version__,
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        },
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "quick": quick,
+        "parts": parts,
     }
-    if "engine" in sections:
-        results["engine"] = bench_engine(200 if quick else 1000, 50 if quick else 200, 1 if quick else 3)
-        print("\n== engine: per evaluation, seeded corpus of", results["engine"]["profiles"], "profiles ==")
-        print(f"{'':52} {'n':>6} {'median ms':>10} {'p99 ms':>9}   medians of each round")
-        for r in results["engine"]["rows"]:
-            print(
-                f"{r['label']:52} {r['n']:>6} {r['median_ms']:>10.3f} {r['p99_ms']:>9.3f}   "
-                + " ".join(f"{m:.3f}" for m in r["round_medians_ms"])
-            )
-        print(f"engine vs naive: {results['engine']['speedup_over_naive']:.1f}x faster")
-    if "http" in sections:
-        results["http"] = bench_http(3 if quick else 10, 1 if quick else 2)
-        h = results["http"]
-        print("\n== http: POST /v1/evaluate, gunicorn 2 workers, concurrency 16 ==")
-        if "skipped" in h:
-            print("skipped:", h["skipped"])
-        else:
-            print(f"{'':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}")
-            for key in ("service", "service_uncached", "floor"):
-                r = h[key]
-                print(
-                    f"{r['label']:44} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-                    f"{r['socket_errors'] + r['non_2xx']:>7} {r['rps'] / h['floor']['rps']:>9.0%}"
-                )
-            print(
-                f"response {h['response_bytes']} bytes; worker RSS MB: {h['service']['worker_rss_mb']} "
-                f"(cache on), {h['service_uncached']['worker_rss_mb']} (cache off)"
-            )
-    if "scale" in sections:
-        results["scale"] = bench_scale([1, 10] if quick else [1, 10, 100], 100 if quick else 300)
-        print("\n== scale: synthetic knowledge bases ==")
-        print(
-            f"{'factor':>6} {'categories':>10} {'ground rules':>12} {'ground s':>9} {'median ms':>10} "
-            f"{'clingo alone':>12} {'tied plans':>10} {'max RSS MB':>11}"
-        )
-        for r in results["scale"]["rows"]:
-            print(
-                f"{r['factor']:>6} {r['categories']:>10} {r['ground_rules']:>12} {r['load_and_ground_s']:>9.2f} "
-                f"{r['median_ms']:>10.3f} {r['clingo_solve_median_ms']:>12.3f} {r['mean_tied_plans']:>10.1f} "
-                f"{r['max_rss_mb']:>11.0f}"
-            )
-        first = results["scale"]["rows"][0]
-        for r in results["scale"]["rows"][1:]:
-            print(
-                f"{r['factor']}x: evaluation {r['median_ms'] / first['median_ms']:.0f}x the 1x time, "
-                f"clingo's solve alone {r['clingo_solve_median_ms'] / first['clingo_solve_median_ms']:.0f}x, "
-                f"ground program {r['ground_rules'] / first['ground_rules']:.0f}x"
-            )
-    if "batch" in sections:
-        results["batch"] = bench_batch(5000 if quick else 100_000)
-        b = results["batch"]
-        print(
-            f"\n== batch: {b['profiles']} profiles in {b['seconds']:.1f} s = {b['profiles_per_s']:,.0f} profiles/s "
-            f"({b['workers']} workers) =="
-        )
+    started = time.perf_counter()
+    print(
+        f"livegate benchmark, {results['date']}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+        f"clingo {clingo.__version__}, options {' '.join(OPTIONS)}"
+    )
+    for part in PARTS:
+        if part not in parts:
+            continue
+        t0 = time.perf_counter()
+        if part == "engine":
+            n = args.profiles or (150 if quick else 1000)
+            results["engine"] = bench_engine(n, 1 if quick else 3, 10 if quick else 40, args.previous or None)
+            print_engine(results["engine"])
+        elif part == "http":
+            results["http"] = bench_http(args.http_seconds or (3 if quick else 10), 1 if quick else 2)
+            print_http(results["http"])
+        elif part == "rss":
+            results["rss"] = bench_rss(args.rss_requests or (3000 if quick else 100_000))
+            print_rss(results["rss"])
+        elif part == "batch":
+            results["batch"] = bench_batch(args.batch_profiles or (2000 if quick else 100_000))
+            print_batch(results["batch"])
+        elif part == "scale":
+            factors = [int(f) for f in (args.scale_factors or ("1,10" if quick else "1,10,100")).split(",")]
+            profiles_of = {
+                f: (20 if quick else 200) if f == 1 else (5 if quick else 40) if f <= 10 else 10 for f in factors
+            }
+            bb_of = {f: min(profiles_of[f], 20 if f == 1 else 3 if quick else 10 if f <= 10 else 5) for f in factors}
+            results["scale"] = bench_scale(factors, profiles_of, bb_of, 2.0 if quick else 10.0)
+            print_scale(results["scale"])
+        results.setdefault("seconds", {})[part] = time.perf_counter() - t0
+    results["seconds"]["total"] = time.perf_counter() - started
     args.json.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nwritten: {args.json}")
+    print(f"\n{results['seconds']['total']:.0f} s in all; written: {args.json}")
     return 0
 
 

@@ -1,0 +1,145 @@
+"""``bench/run.py --quick`` runs every part and prints every row beside its baseline.
+
+Structure only, never timing (a shared, noisy machine): the rows the issue asks
+for are there with a baseline measured in the same run; the baseline's answers
+equal the engine's; no row grounds a Control; the HTTP bodies never hit the
+answer cache; every batch profile is answered; the scale table has the
+alternative strategy. Sizes are cut below ``--quick`` to keep the test short.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PREVIOUS = "4ac77a8"
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+ENGINE_ROWS = {
+    "realistic, no own costs",
+    "realistic, no own costs, with a scenario",
+    "realistic, no own costs, no scenario",
+    "realistic, own costs",
+    "light corpus of 0.1 (0-10 documents)",
+}
+HTTP_ROWS = {
+    "POST /v1/evaluate, distinct profiles, no own costs",
+    "POST /v1/evaluate, distinct profiles, each its own costs",
+}
+
+
+def _has_previous() -> bool:
+    return (
+        shutil.which("git") is not None
+        and subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", PREVIOUS], capture_output=True).returncode == 0
+    )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--quick",
+            "--json",
+            str(out),
+            "--profiles",
+            "40",
+            "--http-seconds",
+            "1",
+            "--rss-requests",
+            "200",
+            "--batch-profiles",
+            "200",
+            "--scale-factors",
+            "1,2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout, json.loads(out.read_text())
+
+
+def _line(stdout: str, start: str) -> str:
+    lines = [x for x in stdout.splitlines() if x.startswith(start)]
+    assert len(lines) == 1, f"{start!r}: {lines}"
+    return lines[0]
+
+
+def test_engine_rows_each_beside_the_grounding_per_request(run: tuple[str, dict]) -> None:
+    stdout, results = run
+    engine = results["engine"]
+    assert {r["row"] for r in engine["rows"]} == ENGINE_ROWS
+    for row in engine["rows"]:
+        line = _line(stdout, row["row"] + " ")
+        assert "| ground per request" in line
+        assert row["baseline"]["name"] == "ground per request"
+        assert row["baseline"]["n"] > 0 and row["engine"]["n"] > 0
+        same, compared = row["answers_equal_to_baseline"]
+        assert same == compared > 0, row["row"]
+        if _has_previous():
+            assert row["previous_release"]["n"] == row["engine"]["n"], row["row"]
+            assert f"previous release {PREVIOUS}" in line
+    # no row grounds anything: the two groundings made at start-up answer every profile
+    assert engine["controls_before"] == engine["controls_after"] == 2
+    sizes = {r["row"]: r["engine"]["n"] for r in engine["rows"]}
+    assert sizes["realistic, no own costs"] + sizes["realistic, own costs"] == engine["profiles"] == 40
+    assert (
+        sizes["realistic, no own costs, with a scenario"] + sizes["realistic, no own costs, no scenario"]
+        == sizes["realistic, no own costs"]
+    )
+
+
+def test_the_corpus_looks_like_traffic(run: tuple[str, dict]) -> None:
+    corpus = run[1]["engine"]["corpus"]
+    assert corpus["distinct"] == corpus["profiles"]
+    assert corpus["holdings_density_min"] < 0.1 and corpus["holdings_density_max"] > 0.5
+    assert 0.15 < corpus["with_own_costs"] < 0.55
+    assert 0.3 < corpus["with_scenario"] < 0.7
+
+
+def test_http_rows_beside_health_with_no_answer_cache_hit(run: tuple[str, dict]) -> None:
+    stdout, results = run
+    if shutil.which("wrk") is None:
+        assert "skipped" in results["http"] and "skipped" in results["rss"]
+        return
+    http = results["http"]
+    assert {r["row"] for r in http["rows"]} == HTTP_ROWS
+    assert http["distinct_bodies"] >= 10_000
+    assert http["answer_cache_hits"] == 0
+    for row in http["rows"]:
+        assert "| GET /v1/health" in _line(stdout, row["row"] + " ")
+        assert row["baseline"]["rps"] > 0 and row["requests"] > 0
+        assert row["rate_vs_health"] == pytest.approx(row["rps"] / row["baseline"]["rps"])
+    rss = results["rss"]
+    assert rss["requests"] >= 200 and rss["same_workers"]
+    assert len(rss["baseline"]["rss_mb"]) == len(rss["rss_after_mb"]) == len(rss["change"]) == 2
+    assert "| baseline: RSS before" in _line(stdout, rss["row"] + ":")
+
+
+def test_batch_and_scale_rows(run: tuple[str, dict]) -> None:
+    stdout, results = run
+    batch = results["batch"]
+    assert batch["answered"] == batch["profiles"] == 200
+    assert "| baseline: target" in _line(stdout, batch["row"] + ":")
+    scale = results["scale"]["rows"]
+    assert [r["factor"] for r in scale] == [1, 2]
+    assert scale[1]["ground_rules"] > scale[0]["ground_rules"]
+    assert scale[1]["categories"] == 2 * scale[0]["categories"]
+    for r in scale:
+        assert r["bb_profiles"] > 0 and r["bb_median_ms"] is not None  # the alternative strategy, same run
+        assert r["growth_ratio"] == pytest.approx(r["evaluation_growth"] / r["program_growth"])
+        assert r["bb_same_cheapest"] + r["bb_timeouts"] <= r["bb_profiles"]
+    assert "baseline: bb" in stdout
