@@ -262,17 +262,64 @@ CASES = [
         category("ka")
         + category("kb")
         + category("kc", scenario="other")
+        + category("kt", scenario="third")
+        + 'scenario(third, "t").\n'
         + item("x")
         + item("y", "registration")
         + alternative("ka", "a", "x")
         + alternative("kb", "b", "y")
         + alternative("kc", "c", "x")
+        + alternative("kt", "t")
         + "subject(enterprise).",
         {
             "cheapest": [
-                "cheapest(goal,p(kb,b))",
+                "cheapest(goal,p(kt,t))",
                 "cheapest(scenario(other),p(kc,c))",
                 "cheapest(scenario(sc),p(kb,b))",
+                "cheapest(scenario(third),p(kt,t))",
+            ],
+        },
+    ),
+    # plan.lp settled/2 of the goal: of the scenarios' free plans, only those of fewest categories
+    # (here one scenario's fewest has two categories, another's one)
+    Case(
+        "the_goal_keeps_the_free_plans_of_fewest_categories_over_all_scenarios",
+        category("k1", scenario="other")
+        + category("k2")
+        + alternative("k1", "a")
+        + alternative("k2", "b")
+        + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+        + "subject(enterprise). does(act).",
+        {
+            "cheapest": [
+                "cheapest(goal,p(k2,b))",
+                "cheapest(scenario(other),p(k1,(a,b)))",
+                "cheapest(scenario(sc),p(k2,b))",
+            ],
+        },
+    ),
+    # plan.lp, the scenarios' last level: between plans of equal cost and missing items, a scenario's
+    # cheapest is the one of fewer categories (here in a scenario the goal's free plans leave open)
+    Case(
+        "a_scenario_breaks_a_tie_by_fewer_categories",
+        category("kx")
+        + category("k1")
+        + category("k2", scenario="other")
+        + category("kz", scenario="other")
+        + item("x")
+        + alternative("kx", "a", "x")
+        + alternative("k1", "a", "x")
+        + alternative("k2", "b")
+        + alternative("kz", "c")
+        + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+        + "subject(enterprise). does(act).",
+        {
+            "cheapest": [
+                "cheapest(goal,p(k2,b))",
+                "cheapest(goal,p(kz,c))",
+                "cheapest(scenario(other),p(k2,b))",
+                "cheapest(scenario(other),p(kz,c))",
+                "cheapest(scenario(sc),p(kx,a))",
             ],
         },
     ),
