@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from livegate import Engine, Knowledge
 
@@ -39,7 +39,15 @@ DEFAULT_KBS = 25
 LONG_KBS = int(os.environ.get("LIVEGATE_SYNTHETIC_KBS", "500"))
 PROFILES = 20
 
-COMMON: dict = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
+COMMON: dict = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": list(HealthCheck),
+    # a failure is reported as found, not shrunk: each try grounds a knowledge base, and shrinking
+    # one took minutes (a mutant of logic/ fails fast); the example is small enough to read as it is
+    "phases": (Phase.explicit, Phase.reuse, Phase.generate),
+    "report_multiple_bugs": False,
+}
 
 
 def load(facts: str) -> tuple[Engine, ref.KB, list[str]]:
