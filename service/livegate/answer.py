@@ -9,8 +9,9 @@ The answer is written as JSON bytes, assembled from one fragment per category
 and one per plan. Bytes are immutable, so a fragment can be kept and reused by
 later answers without any caller being able to change another's answer: a
 category's fragment is a function of its own atoms, the unit costs and the
-language, and :class:`Shaper` keeps them in a cache bounded in bytes (given in
-its constructor; ``docs/engine.md`` gives the figures that justify it). The
+language, and :class:`Shaper` keeps those of profiles with the default costs in
+a cache bounded in bytes (given in its constructor; ``docs/engine.md`` gives
+the figures that justify it). The
 shape of the JSON is defined by the pydantic models of
 :mod:`livegate.models` (which also give ``/openapi.json``); every answer the
 test suite sees is validated against them.
@@ -249,8 +250,9 @@ class Shaper:
 
     ``fragment_cache_bytes`` bounds the cache of category fragments (0: none);
     a fragment is the JSON of one category's entry, keyed by the atoms it is
-    made of, the unit costs (the profile's own), the language and whether
-    explanations are on.
+    made of, the language and whether explanations are on. Only fragments of
+    profiles with the default costs are kept: a profile's own costs are nearly
+    always a set of its own, whose fragments no later answer would use.
     """
 
     def __init__(self, catalogue: Catalogue, ruleset: dict[str, str], *, fragment_cache_bytes: int = 0):
@@ -284,7 +286,7 @@ class Shaper:
     ) -> Shaped:
         """The answer to ``profile`` from the solver's ``answer``; ``units`` is every item's unit
         cost (the profile's own, else its issuer class's default), ``overrides`` the profile's own
-        costs (they key the fragment cache)."""
+        costs (a profile with some is not served from the fragment cache)."""
         explainer = self._explainers[lang]
         by_category: dict[str, list[Term]] = {c: [] for c in self.cat.categories}
         by_plan: dict[Term, list[Term]] = {}
@@ -403,9 +405,11 @@ class Shaper:
     ) -> tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]:
         """The JSON of category ``c``'s entry, its status, the categories it requires (with the
         activity) and the items its sets lack."""
-        if self._fragments is None:
+        if self._fragments is None or overrides:
+            # a profile's own costs are nearly always a set of its own: its fragments would
+            # only push out the default-cost ones that other profiles share
             return self._category_entry(c, atoms, units, explain, explainer)
-        key = (overrides, explain, explainer.n.lang, tuple(atoms))
+        key = (explain, explainer.n.lang, tuple(atoms))
         kept = self._fragments.get(key)
         if kept is None:
             kept = self._category_entry(c, atoms, units, explain, explainer)

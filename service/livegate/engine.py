@@ -39,7 +39,8 @@ class Engine:
     are ground for concurrent calls (one per thread at a time); ``timeout`` bounds each
     evaluation (seconds, None: unbounded);
     ``fragment_cache_bytes`` bounds the shaper's cache of category fragments
-    (0: none).
+    (0: none); ``fill_pools`` grounds every Control of the pools right after
+    start-up, on a background thread (the server does), instead of on demand.
     """
 
     def __init__(
@@ -50,12 +51,15 @@ class Engine:
         override_pool_size: int | None = None,
         timeout: float | None = None,
         fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
+        fill_pools: bool = False,
     ):
         self.knowledge = knowledge or Knowledge.load()
         self.catalogue = self.knowledge.catalogue
         self.ruleset = self.knowledge.ruleset
         self.timeout = timeout
-        self.groundings = Groundings(self.knowledge, pool_size=pool_size, override_pool_size=override_pool_size)
+        self.groundings = Groundings(
+            self.knowledge, pool_size=pool_size, override_pool_size=override_pool_size, fill=fill_pools
+        )
         self.shaper = Shaper(self.catalogue, self.ruleset, fragment_cache_bytes=fragment_cache_bytes)
         self.default_units = {i: it.default_cost for i, it in self.catalogue.items.items()}
 

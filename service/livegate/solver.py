@@ -263,6 +263,16 @@ class _Pool:
             self.made += 1
         self.give(solver)
 
+    def fill(self) -> None:
+        """Ground the rest of the pool on the builder thread, now rather than under load."""
+        with self.lock:
+            missing = self.size - self.made
+            self.made = self.size
+        for _ in range(missing):
+            self.builder.submit(Solver, self.knowledge, overrides=self.overrides, reader=self.reader).add_done_callback(
+                self._adopt
+            )
+
     def _adopt(self, future: Future[Solver]) -> None:
         if future.exception() is None:
             self.give(future.result())
@@ -277,7 +287,10 @@ class _Pool:
 class Groundings:
     """The two groundings, each a pool of Controls: the default one (``pool_size``
     Controls) and the override one for profiles with costs of their own
-    (``override_pool_size``, default the same). Both are ground at start-up."""
+    (``override_pool_size``, default the same). The first Control of each is ground
+    at start-up; the others when a call finds none free, or, with ``fill``, on the
+    builder thread right after start-up (a server: its memory and its grounding work
+    then come before the traffic, not under it)."""
 
     def __init__(
         self,
@@ -286,6 +299,7 @@ class Groundings:
         pool_size: int = 4,
         override_pool_size: int | None = None,
         reader: type = contract.model_reader,
+        fill: bool = False,
     ):
         builder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livegate-ground")
         self.knowledge = knowledge
@@ -294,6 +308,9 @@ class Groundings:
         self.watchdog = Watchdog()
         for pool in (self.default, self.override):  # ground once now, not on the first request
             pool.prime()
+        if fill:
+            for pool in (self.default, self.override):
+                pool.fill()
 
     def solve(self, atoms: set[tuple[Term, ...]], overrides: Overrides, bound: float | None) -> Answer:
         """Solve on a Control of the right grounding, within ``bound`` seconds in all."""

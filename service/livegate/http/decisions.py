@@ -345,7 +345,7 @@ def init_app(app: Flask, metrics: Metrics | None = None) -> None:
     cfg = app.config
     engine = cfg["ENGINE"]
     if engine is None:
-        engine = Engine(Knowledge.load(cfg["FACTS_DIR"], cfg["LOGIC_DIR"]), pool_size=cfg["POOL_SIZE"])
+        engine = Engine(Knowledge.load(cfg["FACTS_DIR"], cfg["LOGIC_DIR"]), pool_size=cfg["POOL_SIZE"], fill_pools=True)
     log = DecisionLog(cfg["DECISION_LOG"]) if cfg["DECISION_LOG"] else None
     app.extensions[EXTENSION] = Decisions(
         engine,
