@@ -436,20 +436,44 @@ def _priority_swaps(file_statements: Sequence[Statement]) -> Iterator[tuple[str,
 # --- mutants of the files ----------------------------------------------------------------------
 def _render(st: Statement, new: Any | None, source: bytes, siblings: Sequence[Statement]) -> tuple[int, int, str]:
     """The edit that writes ``new`` in place of statement ``st``."""
-    if st.group is None:
-        return st.start, st.end, "" if new is None else str(new)
-    # an element of a #minimize/#maximize directive: rewrite all its elements
+    return _render_all([(st, new)], source, siblings)[0]
+
+
+def _render_all(
+    changed: Sequence[tuple[Statement, Any | None]], source: bytes, siblings: Sequence[Statement]
+) -> list[tuple[int, int, str]]:
+    """The edits that write each new node in place of its statement: one edit per statement, and
+    one per #minimize/#maximize directive for all its changed elements together (two edits of
+    one directive would overlap)."""
+    edits: list[tuple[int, int, str]] = []
+    groups: dict[Any, dict[int, Any | None]] = {}
+    for st, new in changed:
+        if st.group is None:
+            edits.append((st.start, st.end, "" if new is None else str(new)))
+        else:
+            groups.setdefault(st.group, {})[id(st)] = new
+    for group, news in groups.items():
+        edits.append(_render_directive(group, news, source, siblings))
+    return edits
+
+
+def _render_directive(
+    group: Any, news: dict[int, Any | None], source: bytes, siblings: Sequence[Statement]
+) -> tuple[int, int, str]:
+    """The edit that rewrites all the elements of one #minimize/#maximize directive."""
+    members = [s for s in siblings if s.group == group]
+    st = members[0]
     maximize = _directive_keyword(source, st.start).startswith("#max")
-    group = [s for s in siblings if s.group == st.group]
-    start = min(s.start for s in group)
-    end = max(s.end for s in group)
+    start = min(s.start for s in members)
+    end = max(s.end for s in members)
     parts = []
-    for s in group:
-        node = new if s is st else s.node
+    for s in members:
+        node = news.get(id(s), s.node)  # None: the element removed
         if node is not None:
             parts.append(_render_element(node, maximize))
     if not parts:  # the directive's only element removed: keep the directive, inactive
-        parts.append(_render_element(st.node.update(body=[*st.node.body, _false(st.node.location)]), maximize))
+        node = next(s for s in members if id(s) in news).node
+        parts.append(_render_element(node.update(body=[*node.body, _false(node.location)]), maximize))
     return start, end, "; ".join(parts)
 
 
@@ -487,7 +511,7 @@ def mutants(root: Path, patterns: Sequence[str] = ("logic/*.lp",)) -> list[Mutan
                     )
                 )
         for description, changed, line in _priority_swaps(sts):
-            edits = tuple(_render(st, new, source, sts) for st, new in changed)
+            edits = tuple(_render_all(changed, source, sts))
             rule = " ".join(str(st.node) for st, _ in changed)
             out.append(
                 Mutant(
