@@ -323,6 +323,31 @@ CASES = [
             ],
         },
     ),
+    # plan.lp id_missing/3: a plan with a companion lacks an item both lack once, by the larger
+    # shortfall (docs/semantics.md#plans)
+    Case(
+        "a_companion_plan_lacks_a_shared_counted_item_by_the_larger_shortfall",
+        category("ke", access="plug")
+        + category("ks", access="std")
+        + item("c", "partner")
+        + alternative("ke", "a", "c")
+        + "requires_count(ke, a, c, 2).\n"
+        + alternative("ks", "b", "c")
+        + "requires_count(ks, b, c, 3).\n"
+        + "companion_access(ke, ks, std).\n"
+        + "subject(enterprise). goal_access(std). goal_category(ke).",
+        {"status": ["status(ke,missing)", "status(ks,missing)"]},
+        plans={
+            (
+                "plan_access(std)",
+                "plan_category(ke)",
+                "plan_category(ks)",
+                "plan_companion(ke,ks)",
+                "plan_missing(c,3)",
+            )
+        },
+        cost=[0, 9, 3, 2],
+    ),
     # missing.lp missing_set_alternative/4: only for a minimal combined set
     Case(
         "only_a_minimal_combined_set_names_its_alternatives",
