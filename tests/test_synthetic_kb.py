@@ -128,12 +128,14 @@ def test_engine_matches_reference_on_many_synthetic_knowledge_bases(data):
     check(data)
 
 
-def category_facts(c: str, line: int, access: str, *alternatives: tuple[str, tuple[str, ...]]) -> str:
-    """One category of the ecommerce scenario with its alternatives (id, items), as the generator writes it."""
+def category_facts(
+    c: str, line: int, access: str, *alternatives: tuple[str, tuple[str, ...]], scenario: str = "ecommerce"
+) -> str:
+    """One category with its alternatives (id, items), as the generator writes it."""
     out = [
         f'category({c}, "category {c}").',
         f'category_source({c}, "section {c}", "https://example.org/{c}", {line}).',
-        f"category_scenario({c}, ecommerce).",
+        f"category_scenario({c}, {scenario}).",
         f'category_scene({c}, "scene of {c}").',
         f'category_scope({c}, "scope of {c}").',
         f"category_access({c}, {access}).",
@@ -167,6 +169,18 @@ HAND_WRITTEN = [
         [({"ka": "a1"}, {"ka": ["a1"]}), ({"kb": "b1"}, {"kb": ["b1"]})],
         id="tied_plans_in_the_sources_order",
     ),
+    pytest.param(
+        # the profile's own costs: x and y cost 1 each, z 2, so in the ecommerce scenario ka (x and y)
+        # and kb (z) both cost 2 and kb, lacking one item fewer, is cheapest — each item's cost
+        # counts, also two equal ones (the goal, settled by kt's free plan, leaves the scenario open)
+        'item(x, "x", licence). item(y, "y", licence). item(z, "z", licence).\n'
+        + category_facts("ka", 10, "standard_live", ("a1", ("x", "y")))
+        + category_facts("kb", 11, "standard_live", ("b1", ("z",)))
+        + category_facts("kt", 12, "standard_live", ("t1", ()), scenario="education"),
+        {"subject": {"type": "enterprise"}, "costs": {"x": 1, "y": 1, "z": 2}},
+        [({"kt": "t1"}, {"kt": ["t1"]})],
+        id="own_costs_of_equal_items_count_each",
+    ),
 ]
 
 
@@ -177,3 +191,5 @@ def test_hand_written_knowledge_bases(facts, profile, plans):
     answer = engine.evaluate(profile)
     assert [(p["alternatives"], p["equivalent_alternatives"]) for p in answer["cheapest"]["plans"]] == plans
     assert_matches_reference(answer, ref.evaluate(profile, k))
+    if "costs" in profile:
+        assert [p["categories"] for p in answer["cheapest_by_scenario"]["ecommerce"]["plans"]] == [["kb"]]
