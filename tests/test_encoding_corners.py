@@ -348,6 +348,26 @@ CASES = [
         },
         cost=[0, 9, 3, 2],
     ),
+    # requirements.lp option_missing/4: a combined option lacks an item both its alternatives lack
+    # once, by the larger shortfall (docs/semantics.md#combined-sets)
+    Case(
+        "a_combined_set_lacks_a_shared_counted_item_by_the_larger_shortfall",
+        category("k1")
+        + category("k2")
+        + item("c", "partner")
+        + alternative("k1", "a", "c")
+        + "requires_count(k1, a, c, 2).\n"
+        + alternative("k2", "b", "c")
+        + "requires_count(k2, b, c, 3).\n"
+        + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+        + "subject(enterprise). does(act).",
+        {
+            "minimal_missing_item": [
+                "minimal_missing_item(k1,(a,b),c,3)",
+                "minimal_missing_item(k2,b,c,3)",
+            ],
+        },
+    ),
     # missing.lp missing_set_alternative/4: only for a minimal combined set
     Case(
         "only_a_minimal_combined_set_names_its_alternatives",
