@@ -407,13 +407,6 @@ def _replay_one(numbered: tuple[int, Case]) -> tuple[int, dict[str, Any]]:
     return number, {"outcome": "changed", "case": case, **change}
 
 
-def _overrides_key(case: Case) -> bytes:
-    """Profiles with the same cost overrides replay one after the other: each distinct set is
-    grounded once per ruleset and worker (see ``docs/performance.md``)."""
-    costs = case.data.get("costs") if isinstance(case.data, dict) else None
-    return _canon(costs) if isinstance(costs, dict) and costs else b""
-
-
 @dataclass
 class Impact:
     """What a replay found; :meth:`to_json` is ``livegate impact --format json``."""
@@ -574,7 +567,7 @@ def replay(
     impact.workers = workers
     show = err.isatty() if progress is None else progress
     paths = ((str(old.facts), str(old.logic)), (str(new.facts), str(new.logic)), explain)
-    numbered = sorted(enumerate(cases), key=lambda nc: _overrides_key(nc[1]))
+    numbered = list(enumerate(cases))
     started = time.perf_counter()
     with _results(paths, numbered, workers) as results:
         shown: Iterator[tuple[int, dict[str, Any]]] = results
