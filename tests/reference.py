@@ -24,9 +24,11 @@ What it computes (docs/semantics.md#statuses to #cheapest, ties as #ties decides
   with that much more of it, the categories it makes eligible and the cheapest
   cost of the goal and of each scenario afterwards.
 
-Three corners the facts of today never reach are read as ``logic/`` reads them
-(docs/testing.md#reference-corners), so that the synthetic knowledge bases of
-tests/test_synthetic_kb.py can reach them:
+Corners the facts of today never reach are read as ``logic/`` reads them
+(docs/testing.md#reference-corners): the synthetic knowledge bases of
+tests/test_synthetic_kb.py reach the last two; lint keeps every ruleset
+livegate serves out of the first (no counted item has a qualified form) and
+out of chains of required categories:
 
 * a plain item and its qualified forms are counted each on its own: holding
   one plain and one qualified copy is holding one, not two, of the plain item;
