@@ -1,7 +1,7 @@
 """The benchmark of issue 11: every figure beside its baseline, measured in the same run.
 
-    python bench/run.py                        # every part (about 30 minutes on a loaded 2-core machine)
-    python bench/run.py --quick                # CI-sized: small corpora, 3 s of HTTP, 1x/10x scale (2 minutes)
+    python bench/run.py                        # every part (about 80 minutes on the loaded 2-core machine)
+    python bench/run.py --quick                # CI-sized: small corpora, 3 s of HTTP, 1x/10x scale (2-5 minutes)
     python bench/run.py --only engine,http     # some parts only: engine, http, rss, batch, scale
     python bench/run.py --rss-requests 20000 --batch-profiles 20000 --scale-factors 1,10   # shorter long parts
 
@@ -862,7 +862,7 @@ def print_scale(result: dict[str, Any]) -> None:
 # -- main ------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="CI-sized run of every part (about 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="CI-sized run of every part (2-5 minutes)")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the figures")
     parser.add_argument("--profiles", type=int, help="engine: realistic profiles (1,000; quick 150)")
@@ -920,6 +920,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["scale"] = bench_scale(factors, profiles_of, bb_of, 2.0 if quick else 10.0)
             print_scale(results["scale"])
         results.setdefault("seconds", {})[part] = time.perf_counter() - t0
+        args.json.write_text(json.dumps(results, indent=2) + "\n")  # after each part: a later failure keeps it
     results["seconds"]["total"] = time.perf_counter() - started
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{results['seconds']['total']:.0f} s in all; written: {args.json}")
