@@ -368,6 +368,47 @@ CASES = [
             ],
         },
     ),
+    # explain.lp no_plan_reason/2: an activity is named only for a category of the question's scope
+    Case(
+        "only_a_blocked_category_in_scope_is_a_reason_for_no_plan",
+        category("ka")
+        + category("kb")
+        + alternative("ka", "a")
+        + alternative("kb", "b")
+        + 'activity(blk_a, ka, "note"). activity_effect(blk_a, blocks).\n'
+        + 'activity(blk_b, kb, "note"). activity_effect(blk_b, blocks).\n'
+        + "subject(enterprise). does(blk_a). does(blk_b). goal_category(ka).",
+        {
+            "no_plan_reason": [
+                "no_plan_reason(goal,activity_blocks(blk_a,ka))",
+                "no_plan_reason(scenario(sc),activity_blocks(blk_a,ka))",
+            ],
+        },
+    ),
+    # plan.lp access_allowed/1: a category that needs a companion for the goal's access is no
+    # candidate while its companion is unusable, so the goal's filter is named beside the activity
+    # that blocks the other candidate (docs/semantics.md#no-plan)
+    Case(
+        "a_category_whose_companion_is_blocked_is_left_out_by_the_goals_access",
+        category("kc", access="plug")
+        + category("kp")
+        + category("kx")
+        + alternative("kc", "a")
+        + alternative("kp", "b")
+        + alternative("kx", "c")
+        + "companion_access(kc, kp, std).\n"
+        + 'activity(blk_p, kp, "note"). activity_effect(blk_p, blocks).\n'
+        + 'activity(blk_x, kx, "note"). activity_effect(blk_x, blocks).\n'
+        + "subject(enterprise). does(blk_p). does(blk_x). goal_category(kc). goal_category(kx). goal_access(std).",
+        {
+            "no_plan_reason": [
+                "no_plan_reason(goal,activity_blocks(blk_x,kx))",
+                "no_plan_reason(goal,goal_filters)",
+                "no_plan_reason(scenario(sc),activity_blocks(blk_x,kx))",
+                "no_plan_reason(scenario(sc),goal_filters)",
+            ],
+        },
+    ),
     # missing.lp missing_set_alternative/4: only for a minimal combined set
     Case(
         "only_a_minimal_combined_set_names_its_alternatives",
