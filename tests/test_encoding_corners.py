@@ -409,6 +409,35 @@ CASES = [
             ],
         },
     ),
+    # plan.lp, the scenarios' levels: at equal cost, fewer missing items before fewer categories
+    # (docs/semantics.md#optimisation), in a scenario the goal's free plans leave open
+    Case(
+        "a_scenario_prefers_fewer_missing_items_to_fewer_categories",
+        category("ka")
+        + category("k1")
+        + category("k2", scenario="other")
+        + category("kt", scenario="third")
+        + 'scenario(third, "t").\n'
+        + item("x", "self_prepared")
+        + item("y", "self_prepared")
+        + item("z")
+        + "cost_override(z, 2).\n"
+        + alternative("ka", "a", "x", "y")
+        + alternative("k1", "a", "z")
+        + alternative("k2", "b")
+        + alternative("kt", "t")
+        + 'activity(act, k1, "note"). activity_effect(act, requires_category(k2)).\n'
+        + "subject(enterprise). does(act).",
+        {
+            "cheapest": [
+                "cheapest(goal,p(k2,b))",
+                "cheapest(goal,p(kt,t))",
+                "cheapest(scenario(other),p(k2,b))",
+                "cheapest(scenario(sc),p(k1,(a,b)))",
+                "cheapest(scenario(third),p(kt,t))",
+            ],
+        },
+    ),
     # missing.lp missing_set_alternative/4: only for a minimal combined set
     Case(
         "only_a_minimal_combined_set_names_its_alternatives",
