@@ -36,7 +36,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
     from .solver import Answer
 
-__all__ = ["Explainer", "Shaped", "Shaper", "dumps"]
+__all__ = ["SENTENCES", "Explainer", "Shaped", "Shaper", "dumps"]
+
+SENTENCES = 16_384
+"""Sentences an explainer keeps, least recently used first out."""
 
 
 def dumps(data: Any) -> bytes:
@@ -77,11 +80,14 @@ class Explainer:
     def __init__(self, names: Names):
         self.n = names
         self.cat = names.cat
-        self._sentences: dict[tuple[Any, ...], str] = {}
+        # bounded: a missing set's sentence shows its cost, which a profile's own costs make
+        # any number, so the sentences are not a finite vocabulary (docs/performance.md#rss)
+        self._sentences: LRUCache[tuple[Any, ...], str] = LRUCache(maxsize=SENTENCES)
         self._lock = threading.Lock()
 
     def _kept(self, key: tuple[Any, ...], make: Callable[[], str]) -> str:
-        text = self._sentences.get(key)
+        with self._lock:  # an LRU lookup reorders: not safe without the lock
+            text = self._sentences.get(key)
         if text is None:
             text = make()
             with self._lock:
