@@ -7,8 +7,8 @@
   here one property at a time: no 5xx, no wrong answer, no connection error
   except those in flight on the worker it kills, a replacement worker that
   answers, and RSS growth under 10 %.
-- An evicted cost-override grounding is freed at once, not when the cyclic
-  garbage collector next runs.
+- Distinct sets of own costs make no Control, and an engine's Controls are
+  freed at once when it goes, not when the cyclic garbage collector next runs.
 """
 
 from __future__ import annotations
@@ -33,28 +33,30 @@ CLIENTS = 16
 REQUESTS_PER_CLIENT = 12
 LOAD_SECONDS = 8
 LOAD_OVERRIDE_SETS = 16
-"""As many cost overrides as a worker keeps grounded: none is evicted, so the RSS figure measures what
-requests leave behind, not the cache turning over (the last test covers evicted groundings)."""
+"""Distinct sets of own costs in the load mix (none is ground: the override grounding answers them all)."""
 RANDOM_PROFILES = 30
+PATH_FIELDS = ("cheapest", "cheapest_by_scenario", "next_steps", "notes")
+"""What ``/v1/cheapest`` answers besides the ruleset (docs/answer.md)."""
 
 
 def _random_profiles(catalogue, n: int, seed: int = 4) -> list[dict]:
-    """Valid profiles over every kind of id, some with counts and cost overrides."""
+    """Valid profiles over every kind of id (roles that fit the subject type; no document both listed and
+    counted 0, which is refused), some with counts and own costs."""
     rng = random.Random(seed)
-    items, roles, activities = sorted(catalogue.items), sorted(catalogue.roles), sorted(catalogue.activities)
+    items, activities = sorted(catalogue.items), sorted(catalogue.activities)
     out = []
     for _ in range(n):
+        kind = rng.choice(sorted(catalogue.subject_types))
+        fitting = sorted(r for r, role in catalogue.roles.items() if kind in role.subject_types)
         profile = {
-            "subject": {
-                "type": rng.choice(sorted(catalogue.subject_types)),
-                "roles": rng.sample(roles, rng.randint(0, 2)),
-            },
+            "subject": {"type": kind, "roles": rng.sample(fitting, min(len(fitting), rng.randint(0, 2)))},
             "documents": rng.sample(items, rng.randint(0, 6)),
             "activities": rng.sample(activities, rng.randint(0, 2)),
         }
         if rng.random() < 0.4:
-            profile["counts"] = {rng.choice(items): rng.randint(0, 3)}
-        if rng.random() < 0.8:  # more distinct overrides than a worker caches (16): some are evicted
+            counted = rng.choice(items)
+            profile["counts"] = {counted: rng.randint(0 if counted not in profile["documents"] else 1, 3)}
+        if rng.random() < 0.8:  # many distinct sets of own costs
             profile["costs"] = {rng.choice(items): rng.randint(0, 20)}
         if rng.random() < 0.5:
             profile["goal"] = {"scenario": rng.choice(sorted(catalogue.scenarios))}
@@ -68,7 +70,7 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
     overrides = {
         (i, w) for p in profiles for i, w in p.get("costs", {}).items() if w != catalogue.items[i].default_cost
     }
-    assert len(overrides) > 16, "the profiles should turn a worker's override cache (16) over"
+    assert len(overrides) > 16, "many distinct sets of own costs"
     requests = [
         (path, n)
         for n in range(len(profiles))
@@ -77,9 +79,7 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
     expected = {}
     for path, n in requests:  # one by one, in this process
         answer = json.loads(json.dumps(engine.evaluate(profiles[n], explain="explain=false" not in path)))
-        expected[path, n] = (
-            {"ruleset": answer["ruleset"], "cheapest": answer["cheapest"]} if path == "/v1/cheapest" else answer
-        )
+        expected[path, n] = {k: answer[k] for k in ("ruleset", *PATH_FIELDS)} if path == "/v1/cheapest" else answer
     results: list[tuple[str, int, int, dict | str]] = []
     start = threading.Barrier(CLIENTS)
 
@@ -185,21 +185,24 @@ def test_load_server_stopped_cleanly(load_run):
     assert load_run["figures"]["server_exit_status"] == 0
 
 
-# -- memory: evicted groundings -----------------------------------------------------------
+# -- memory: Controls -------------------------------------------------------------------
 # Each clingo.Control keeps its last solve handler (Control._handler -> the on_model closure). A closure
-# that holds the engine's _Solver makes Control -> handler -> closure -> _Solver -> Control a reference
-# cycle, and an evicted grounding then waits for the cyclic garbage collector: ~96 dead Controls after
-# 100 evaluations over 20 overrides, ~230 MB per worker under the load mix instead of ~145 MB.
-def test_a_cost_override_grounding_evicted_from_the_cache_is_freed_at_once(knowledge):
-    engine = Engine(knowledge, pool_size=1, override_groundings=4)
-    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+# that held the solver would make Control -> handler -> closure -> solver -> Control a reference cycle, and
+# a dropped engine's Controls would wait for the cyclic garbage collector (in 0.1, with a grounding per
+# set of own costs, ~96 dead Controls after 100 evaluations, ~230 MB per worker instead of ~145 MB).
+def test_own_costs_make_no_control_and_a_dropped_engines_controls_are_freed_at_once(knowledge):
     gc.collect()
     before = sum(isinstance(o, clingo.Control) for o in gc.get_objects())
     gc.disable()
     try:
-        for n in range(40):  # 20 distinct overrides through a cache of 4: every call grounds anew
+        engine = Engine(knowledge, pool_size=1)
+        profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+        for n in range(40):  # 20 distinct sets of own costs, each asked twice
             engine.evaluate({**profile, "costs": {"training_coop_agreement": n % 20}})
-        alive = sum(isinstance(o, clingo.Control) for o in gc.get_objects()) - before
+        made = sum(isinstance(o, clingo.Control) for o in gc.get_objects()) - before
+        del engine
+        left = sum(isinstance(o, clingo.Control) for o in gc.get_objects()) - before
     finally:
         gc.enable()
-    assert alive <= 4  # the cached groundings (the default one was counted before)
+    assert made == 2  # the default grounding's and the override grounding's, from start-up
+    assert left == 0
