@@ -20,6 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from livegate import Engine
 from livegate.app import create_app
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.figures import report
 
@@ -59,4 +60,11 @@ schema = _fuzz_schema()
 def test_fuzz_finds_no_server_error_and_no_answer_off_schema(case, fuzz_stats):
     response = case.call()
     fuzz_stats[(case.operation.label, response.status_code)] += 1
-    case.validate_response(response)
+    errors = response.json().get("error", {}).get("errors", []) if response.status_code == 422 else []
+    if errors and all("conflict" in e for e in errors):
+        # a contradiction (a role the subject type cannot hold, a document listed and counted 0) is
+        # valid for the schema and refused by design (docs/semantics.md#limits): each names both paths
+        assert all(e["field"] and e["conflict"] for e in errors)
+        case.validate_response(response, excluded_checks=[positive_data_acceptance])
+    else:
+        case.validate_response(response)
