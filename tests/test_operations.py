@@ -462,7 +462,19 @@ def test_hup_whose_new_workers_cannot_boot_is_refused_and_the_server_keeps_servi
         log.unlink()
         log.mkdir()
         os.kill(server.proc.pid, signal.SIGHUP)
-        _until(lambda: (_health(server.port)["reload"] or {}).get("stage") == "boot", what="the reload refused at boot")
+        resets = []
+
+        def refused() -> bool:
+            # a new worker may accept a connection before it fails at boot, and that connection is
+            # then reset (a known gap, docs/api.md#reload): while waiting, count resets, at most one each
+            try:
+                return (_health(server.port)["reload"] or {}).get("stage") == "boot"
+            except ConnectionResetError:
+                resets.append(1)
+                return False
+
+        _until(refused, what="the reload refused at boot")
+        assert len(resets) <= 2, f"{len(resets)} probes reset during the refused reload"
         assert server.pids() == pids
         assert {w["ruleset"]["digest"] for w in _health(server.port)["workers"]} == {old["digest"]}
         log.rmdir()

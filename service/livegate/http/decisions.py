@@ -343,10 +343,11 @@ def now() -> str:
 def init_app(app: Flask, metrics: Metrics | None = None) -> None:
     """Attach the app's :class:`Decisions`, building its engine from the configuration."""
     cfg = app.config
+    # the decision log first: a log that cannot be opened fails the worker at once, before seconds of grounding
+    log = DecisionLog(cfg["DECISION_LOG"]) if cfg["DECISION_LOG"] else None
     engine = cfg["ENGINE"]
     if engine is None:
         engine = Engine(Knowledge.load(cfg["FACTS_DIR"], cfg["LOGIC_DIR"]), pool_size=cfg["POOL_SIZE"], fill_pools=True)
-    log = DecisionLog(cfg["DECISION_LOG"]) if cfg["DECISION_LOG"] else None
     app.extensions[EXTENSION] = Decisions(
         engine,
         log,
