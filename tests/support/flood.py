@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import json
 import selectors
+import signal
 import socket
 import sys
 import time
@@ -40,6 +41,10 @@ class _Client:
         return int(head.split(" ", 2)[1])
 
 
+_STOP: list[bool] = []
+"""Set by SIGTERM: the flood ends early and still prints its counts (the test terminates it when done)."""
+
+
 def flood(port: int, connections: int, seconds: float, request: bytes, limit: int = 1_000_000) -> dict[str, int]:
     selector = selectors.DefaultSelector()
     statuses: collections.Counter = collections.Counter()
@@ -49,7 +54,7 @@ def flood(port: int, connections: int, seconds: float, request: bytes, limit: in
         selector.register(client.sock, selectors.EVENT_READ, client)
     deadline = time.monotonic() + seconds
     sent = connections
-    while time.monotonic() < deadline and sum(statuses.values()) < limit:
+    while time.monotonic() < deadline and sum(statuses.values()) < limit and not _STOP:
         for key, _ in selector.select(0.1):
             client = key.data
             try:
@@ -76,5 +81,6 @@ def flood(port: int, connections: int, seconds: float, request: bytes, limit: in
 if __name__ == "__main__":
     port, connections, seconds, path = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
     limit = int(sys.argv[5]) if len(sys.argv) > 5 else 1_000_000
+    signal.signal(signal.SIGTERM, lambda *_: _STOP.append(True))
     with open(path, "rb") as f:
         print(json.dumps(flood(port, connections, seconds, f.read(), limit)))
