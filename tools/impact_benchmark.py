@@ -29,27 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from livegate import corpus
-from livegate.kb import Knowledge
-
-from tools.updating_example import ROOT, edit
+from tools.updating_example import ROOT, decision_log, edit
 
 HEADER = "| decision log | requests | workers | seconds | requests/s | CPU seconds | answers changed | load average |"
-
-
-def write_log(kb: Path, path: Path, n: int, overrides: bool | None) -> None:
-    knowledge = Knowledge.load(kb / "facts", kb / "logic")
-    profiles = corpus.profiles(knowledge.catalogue_json(), n, corpus.SEED, overrides=overrides)
-    with open(path, "w", encoding="utf-8") as log:
-        for k, profile in enumerate(profiles, 1):
-            entry = {
-                "decision_id": f"00000000-0000-4000-8000-{k:012d}",
-                "time": "2026-11-29T09:00:00.000Z",
-                "endpoint": "/v1/evaluate",
-                "ruleset": knowledge.ruleset,
-                "profile": profile,
-            }
-            log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def timed(here: Path, log: str, workers: int) -> tuple[float, float, dict]:
@@ -90,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, (label, overrides) in logs.items():
             if args.only and key != args.only:
                 continue
-            write_log(here / "kb", here / f"{key}.jsonl", args.n, overrides)
+            decision_log(here / "kb", here / f"{key}.jsonl", args.n, overrides)
             before = os.getloadavg()[0]
             seconds, cpu, report = timed(here, f"{key}.jsonl", args.workers)
             load = f"{before:.1f} → {os.getloadavg()[0]:.1f}"

@@ -72,9 +72,10 @@ def _facts_diff(old: Path, new: Path) -> str:
     return "".join(out)
 
 
-def _decision_log(kb: Path, path: Path) -> None:
+def decision_log(kb: Path, path: Path, n: int = REQUESTS, overrides: bool | None = False) -> None:
+    """A decision log of ``n`` seeded corpus profiles answered by the knowledge base at ``kb``."""
     knowledge = Knowledge.load(kb / "facts", kb / "logic")
-    profiles = corpus.profiles(knowledge.catalogue_json(), REQUESTS, corpus.SEED, overrides=False)
+    profiles = corpus.profiles(knowledge.catalogue_json(), n, corpus.SEED, overrides=overrides)
     with open(path, "w", encoding="utf-8") as log:
         for k, profile in enumerate(profiles, 1):
             entry = {
@@ -110,7 +111,7 @@ def example() -> str:
             shutil.copytree(ROOT / "facts", here / name / "facts")
             shutil.copytree(ROOT / "logic", here / name / "logic")
         edit(here / "kb-new")
-        _decision_log(here / "kb", here / "decisions.jsonl")
+        decision_log(here / "kb", here / "decisions.jsonl")
         changes = _facts_diff(here / "kb", here / "kb-new")
         lint = _run(here, "--facts", "kb-new/facts", "--logic", "kb-new/logic", "lint")
         diff = _run(here, "diff", "kb", "kb-new")
