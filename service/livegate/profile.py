@@ -10,7 +10,10 @@ Errors name the JSON path of the field (``goal.categories[2]``) and the problem.
 
 from __future__ import annotations
 
+import collections
 import functools
+import heapq
+import itertools
 import json
 import time
 from collections.abc import Iterable
@@ -44,6 +47,8 @@ MAX_ERRORS = 20
 NEAREST_BUDGET = 0.001
 """Seconds the nearest-id searches of one profile may take in all; unknown ids past it are
 listed without suggestions, so a rejection stays cheap whatever it holds."""
+NEAREST_KEPT = 4096
+"""Nearest-id answers kept (least recently used out): a few hundred KiB."""
 
 Id = Annotated[str, Field(min_length=1, max_length=80)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -188,16 +193,20 @@ def _index(ids: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...], dict
 def nearest_ids(value: str, ids: Iterable[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
     """The ``n`` ids most like ``value`` (Dice coefficient of their character bigrams, at least
     ``cutoff``), best first, ties by id. Cheap: the bigrams ``value`` shares with each id are
-    counted from an index built once, touching only the ids that share one."""
-    names, sizes, postings = _index(tuple(ids))
+    counted (in C, by :class:`collections.Counter`) from an index built once, touching only the
+    ids that share one; and the last :data:`NEAREST_KEPT` answers are kept, so a client that
+    repeats its mistake (or a flood of one rejected body) costs a lookup."""
+    return list(_nearest(value[:200], tuple(ids), n, cutoff))
+
+
+@functools.lru_cache(maxsize=NEAREST_KEPT)
+def _nearest(value: str, ids: tuple[str, ...], n: int, cutoff: float) -> tuple[str, ...]:
+    names, sizes, postings = _index(ids)
     grams = _bigrams(value)
-    shared = [0] * len(names)
-    for gram in grams:
-        for k in postings.get(gram, ()):
-            shared[k] += 1
+    shared = collections.Counter(itertools.chain.from_iterable(postings.get(gram, ()) for gram in grams))
     size = len(grams)
-    scored = sorted((-2 * count / (size + sizes[k]), names[k]) for k, count in enumerate(shared) if count)
-    return [name for score, name in scored[:n] if -score >= cutoff]
+    scored = heapq.nsmallest(n, ((-2 * count / (size + sizes[k]), names[k]) for k, count in shared.items()))
+    return tuple(name for score, name in scored if -score >= cutoff)
 
 
 def _unknown(field: str, value: str, valid: Iterable[str], kind: str, *, search: bool = True) -> dict[str, Any]:
