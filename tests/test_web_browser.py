@@ -1,7 +1,7 @@
 """The web page in a real browser: Debian's chromium, headless, driven by Playwright.
 
-The app runs behind a real HTTP server (werkzeug, in a thread) on a free
-loopback port. Seven people walk through the guided check as they would — an
+The page is served by ``livegate serve`` itself (gunicorn, one worker of four
+threads) on a free loopback port, as users have it. Seven people walk through the guided check as they would — an
 e-commerce operator holding only a business licence, a public school, a
 training institution selling iOS virtual goods, a government body, an
 individual, a car dealer selling whole vehicles online, an English-speaking
@@ -27,15 +27,14 @@ answer.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from livegate.app import create_app
+
+from tests.support.server import HOST, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,19 +68,11 @@ def sync_api():
 
 
 @pytest.fixture(scope="module")
-def server(engine):
-    """The app behind a real threaded HTTP server on a free loopback port."""
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({"ENGINE": engine, "ACCESS_LOG": False})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="livegate-web-test", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(10)
-    httpd.server_close()
+def server():
+    """``livegate serve`` on a free loopback port: the page as users get it (a development server
+    here once left a static file open when the browser dropped a connection)."""
+    with Server(workers=1, threads=4) as running:
+        yield f"http://{HOST}:{running.port}"
 
 
 @pytest.fixture(scope="module")
