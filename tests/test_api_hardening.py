@@ -239,13 +239,21 @@ def test_the_answer_cache_default_limit_is_documented(make_app, repo_root):
 # -- 3. the nearest-id budget --------------------------------------------------------------------------
 def test_unknown_ids_past_the_search_budget_are_listed_without_suggestions(engine, monkeypatch):
     items = sorted(engine.catalogue.items)
-    data = {"subject": {"type": "enterprise"}, "documents": [i[:-1] + "x" for i in items[:20]]}
-    monkeypatch.setattr(profile_module, "NEAREST_BUDGET", 60.0)
+    near = [i[:-1] + "x" for i in items[:20]]
+    data = {"subject": {"type": "enterprise"}, "documents": near}
+    costs = [profile_module.search_cost(v, engine.catalogue.items) for v in near]
+    # the default budget covers 20 searches in today's catalogue, whatever the machine's load
+    assert sum(costs) <= profile_module.NEAREST_BUDGET
     with pytest.raises(profile_module.ProfileError) as searched:
         engine.parse(data)
     assert all(e["nearest"] for e in searched.value.errors)
-    monkeypatch.setattr(profile_module, "NEAREST_BUDGET", 0.0)
+    # a budget that covers the first five searches only: the next ones go without suggestions
+    monkeypatch.setattr(profile_module, "NEAREST_BUDGET", sum(costs[:5]))
+    with pytest.raises(profile_module.ProfileError) as partly:
+        engine.parse(data)
+    assert [e["field"] for e in partly.value.errors] == [e["field"] for e in searched.value.errors]
+    assert [bool(e["nearest"]) for e in partly.value.errors] == [True] * 5 + [False] * 15
+    monkeypatch.setattr(profile_module, "NEAREST_BUDGET", 0)
     with pytest.raises(profile_module.ProfileError) as unsearched:
         engine.parse(data)
-    assert [e["field"] for e in unsearched.value.errors] == [e["field"] for e in searched.value.errors]
     assert not any(e["nearest"] for e in unsearched.value.errors)

@@ -15,7 +15,6 @@ import functools
 import heapq
 import itertools
 import json
-import time
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -33,6 +32,7 @@ __all__ = [
     "loads",
     "nearest_ids",
     "parse_profile",
+    "search_cost",
 ]
 
 MAX_LIST = 200
@@ -44,9 +44,12 @@ MAX_COST = 100_000
 
 MAX_ERRORS = 20
 """Unknown ids reported one by one (with their nearest valid ids); more are counted."""
-NEAREST_BUDGET = 0.001
-"""Seconds the nearest-id searches of one profile may take in all; unknown ids past it are
-listed without suggestions, so a rejection stays cheap whatever it holds."""
+NEAREST_BUDGET = 20_000
+"""Index entries (an id sharing a character bigram with the unknown one) that the nearest-id
+searches of one profile may visit in all; an unknown id whose search would go past it is listed
+without suggestions, so a rejection stays cheap whatever it holds and however large the
+catalogue. Counted in work, not time, so the answer does not depend on the machine's load.
+Today's catalogue: one search visits about 300, so 20 unknown ids are all searched."""
 NEAREST_KEPT = 4096
 """Nearest-id answers kept (least recently used out): a few hundred KiB."""
 
@@ -199,6 +202,13 @@ def nearest_ids(value: str, ids: Iterable[str], n: int = 3, cutoff: float = 0.5)
     return list(_nearest(value[:200], tuple(ids), n, cutoff))
 
 
+def search_cost(value: str, ids: Iterable[str]) -> int:
+    """The index entries :func:`nearest_ids` visits for ``value``: what it costs (see
+    :data:`NEAREST_BUDGET`), whether or not its answer is kept."""
+    _, _, postings = _index(tuple(ids))
+    return sum(len(postings.get(gram, ())) for gram in _bigrams(value))
+
+
 @functools.lru_cache(maxsize=NEAREST_KEPT)
 def _nearest(value: str, ids: tuple[str, ...], n: int, cutoff: float) -> tuple[str, ...]:
     names, sizes, postings = _index(ids)
@@ -236,14 +246,17 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     profile = _canonical(profile, catalogue.aliases)
     errors: list[dict[str, Any]] = []
     unlisted = 0
-    searched_until = time.perf_counter() + NEAREST_BUDGET
+    budget = NEAREST_BUDGET
 
     def check(field: str, value: str, valid: dict, kind: str) -> None:
-        nonlocal unlisted
+        nonlocal unlisted, budget
         if value in valid:
             return
         if len(errors) < MAX_ERRORS:  # the nearest-id search is the costly part
-            errors.append(_unknown(field, value, valid, kind, search=time.perf_counter() < searched_until))
+            cost = search_cost(value, valid)
+            search = cost <= budget
+            budget -= cost if search else 0
+            errors.append(_unknown(field, value, valid, kind, search=search))
         else:
             unlisted += 1
 
