@@ -75,7 +75,15 @@ def clean_livegate_env(monkeypatch):
             monkeypatch.delenv(name)
 
 
-SERVER_FIXTURES = {"server", "pigeon_server", "load_run", "running_server", "metrics_server", "reload_server"}
+SERVER_FIXTURES = {
+    "server",
+    "pigeon_server",
+    "load_run",
+    "running_server",
+    "shared_server",
+    "metrics_server",
+    "reload_server",
+}
 """Fixtures that start a real ``livegate serve``: their tests carry the ``server`` marker."""
 SLOW_MODULES = {"test_server_load", "test_api_fuzz", "test_differential"}
 """Modules that take more than a few seconds in all: their tests carry the ``slow`` marker."""

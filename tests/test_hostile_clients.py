@@ -55,7 +55,15 @@ def _timed(port: int, method: str, path: str, body: bytes | None = None) -> tupl
 
 @pytest.fixture
 def running_server():
-    """``livegate serve`` as its defaults have it: 2 workers of 4 threads."""
+    """``livegate serve`` as its defaults have it: 2 workers of 4 threads; a fresh one for each
+    test that measures (latency, memory, connections)."""
+    with Server(workers=2, threads=4) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shared_server():
+    """The same, shared by the HTTP details' tests, which each use their own connections."""
     with Server(workers=2, threads=4) as server:
         yield server
 
@@ -277,18 +285,18 @@ HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
 LAST_HEALTH = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 
 
-def test_pipelined_requests_are_all_answered(running_server):
-    out = _exchange(running_server.port, HEALTH + HEALTH + LAST_HEALTH)
+def test_pipelined_requests_are_all_answered(shared_server):
+    out = _exchange(shared_server.port, HEALTH + HEALTH + LAST_HEALTH)
     assert out.count(b"HTTP/1.1 200 OK") == 3
 
 
-def test_a_413_for_a_content_length_body_says_close_and_closes(running_server):
+def test_a_413_for_a_content_length_body_says_close_and_closes(shared_server):
     limit = DEFAULTS["MAX_CONTENT_LENGTH"]
     head = b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (
         limit + 1
     )
     started = time.monotonic()
-    out = _exchange(running_server.port, head + b"{" + HEALTH)
+    out = _exchange(shared_server.port, head + b"{" + HEALTH)
     assert out.startswith(b"HTTP/1.1 413 ")
     head_part = out.split(b"\r\n\r\n", 1)[0].lower()
     assert b"connection: close" in head_part and b"keep-alive" not in head_part
@@ -296,13 +304,13 @@ def test_a_413_for_a_content_length_body_says_close_and_closes(running_server):
     assert time.monotonic() - started < 3, "the server waited for the body before closing"
 
 
-def test_expect_100_continue_gets_one_100_then_the_answer(running_server):
+def test_expect_100_continue_gets_one_100_then_the_answer(shared_server):
     body = json.dumps(EXAMPLE).encode()
     head = (
         b"POST /v1/cheapest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
         b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
     )
-    with socket.create_connection((HOST, running_server.port), timeout=5) as s:
+    with socket.create_connection((HOST, shared_server.port), timeout=5) as s:
         s.sendall(head)
         assert s.recv(4096) == b"HTTP/1.1 100 Continue\r\n\r\n"
         s.sendall(body)
@@ -312,9 +320,9 @@ def test_expect_100_continue_gets_one_100_then_the_answer(running_server):
     assert out.startswith(b"HTTP/1.1 200 ") and b"100 Continue" not in out
 
 
-def test_two_request_id_headers_are_not_echoed_joined(running_server):
+def test_two_request_id_headers_are_not_echoed_joined(shared_server):
     out = _exchange(
-        running_server.port,
+        shared_server.port,
         b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\nX-Request-Id: two\r\nConnection: close\r\n\r\n",
     )
     head = out.split(b"\r\n\r\n", 1)[0].decode().lower()
@@ -322,22 +330,22 @@ def test_two_request_id_headers_are_not_echoed_joined(running_server):
     assert "," not in request_id and request_id not in ("one", "two")
 
 
-def test_a_head_larger_than_the_limit_is_431_and_closed(running_server):
+def test_a_head_larger_than_the_limit_is_431_and_closed(shared_server):
     from livegate.http.worker import MAX_HEAD_BYTES
 
     fields = b"".join(b"X-%d: %s\r\n" % (k, b"a" * 4000) for k in range(MAX_HEAD_BYTES // 4000 + 1))
-    out = _exchange(running_server.port, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + fields)
+    out = _exchange(shared_server.port, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + fields)
     assert out.startswith(b"HTTP/1.1 431 ") and b"nosniff" in out
 
 
-def test_the_worker_frames_what_it_hands_over(running_server):
+def test_the_worker_frames_what_it_hands_over(shared_server):
     """A chunked body arriving in pieces is answered as a whole."""
     body = json.dumps(EXAMPLE).encode()
     head = (
         b"POST /v1/cheapest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     )
-    with socket.create_connection((HOST, running_server.port), timeout=5) as s:
+    with socket.create_connection((HOST, shared_server.port), timeout=5) as s:
         s.sendall(head)
         for k in range(0, len(body), 50):
             piece = body[k : k + 50]
