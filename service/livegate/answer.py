@@ -411,10 +411,16 @@ class Shaper:
     ) -> tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]:
         """The JSON of category ``c``'s entry, its status, the categories it requires (with the
         activity) and the items its sets lack."""
-        if self._fragments is None or overrides:
-            # a profile's own costs are nearly always a set of its own: its fragments would
-            # only push out the default-cost ones that other profiles share
+        if self._fragments is None:
             return self._category_entry(c, atoms, units, explain, explainer)
+        if overrides:
+            # the entry shows the unit costs of the items its sets lack, and only those: where
+            # the profile costs none of them itself, the default-cost entry is the same bytes.
+            # Otherwise it is a set of its own, whose fragment no later answer would use.
+            own = {i for i, _ in overrides}
+            for atom in atoms:
+                if atom[0] == "minimal_missing_item" and atom[3] in own:
+                    return self._category_entry(c, atoms, units, explain, explainer)
         key = (explain, explainer.n.lang, tuple(atoms))
         kept = self._fragments.get(key)
         if kept is None:

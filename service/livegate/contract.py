@@ -299,8 +299,30 @@ class FastModelReader:
     def __init__(self) -> None:
         self._size = _ffi.new("size_t*")
         self._bool = _ffi.new("bool*")
+        self._n = 0
+
+    def capacity(self, n: int) -> None:
+        """At most ``n`` atoms are shown (the grounding's shown table): read a model with one
+        call into a buffer of that size, its unused end marked by a handle no shown atom has
+        (clingo computes a model's shown atoms anew on each call, so asking their number first
+        computes them twice)."""
+        self._n = n
+        self._mark = clingo.Supremum._rep
+        self._blank = _ffi.new("clingo_symbol_t[]", [self._mark] * n)
+        self._buf = _ffi.new("clingo_symbol_t[]", n)
 
     def shown(self, model: clingo.Model) -> list[int]:
+        n = self._n
+        if n:
+            buf = self._buf
+            _ffi.memmove(buf, self._blank, _ffi.sizeof(buf))
+            if _lib.clingo_model_symbols(model._rep, _lib.clingo_show_type_shown, buf, n):
+                handles = _ffi.unpack(buf, n)
+                try:
+                    return handles[: handles.index(self._mark)]
+                except ValueError:
+                    return handles
+            # more shown atoms than the table holds (never, for a signature-only #show): read as below
         rep, size = model._rep, self._size
         _handle_error(_lib.clingo_model_symbols_size(rep, _lib.clingo_show_type_shown, size))
         n = size[0]
