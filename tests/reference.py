@@ -314,8 +314,8 @@ class _Evaluator:
         self.roles = set(subject.get("roles", [])) | set(k.implied_roles.get(self.type, ()))
         # a count is a number held only for a counted item (one some requirement asks a number of);
         # of any other item, a qualified form of a counted one too, it means "held" (semantics#counts)
-        counted = {i for s in k.counted.values() for i in s}
-        self.held = {i: n if i in counted else 1 for i, n in holdings(profile).items()}
+        self.counted = {i for s in k.counted.values() for i in s}
+        self.held = {i: n if i in self.counted else 1 for i, n in holdings(profile).items()}
         self.activities = set(profile.get("activities", []))
         costs = profile.get("costs", {})
         self.cost = {i: costs.get(i, c) for i, c in k.default_cost.items()}
@@ -326,6 +326,7 @@ class _Evaluator:
         self.effects: dict[str, list[tuple]] = defaultdict(list)
         for a in sorted(self.activities):
             self.effects[k.activity_category[a]].extend(k.activity_effects.get(a, []))
+        self._missing: dict[tuple, tuple[frozenset, frozenset, int]] = {}
 
     # -- requirements -------------------------------------------------------
     def have(self, item: str) -> int:
@@ -366,22 +367,28 @@ class _Evaluator:
             return None
         return sorted({cat, *required})
 
-    def missing_of(self, option: Iterable[tuple[str, str]]) -> tuple[frozenset, frozenset, int]:
-        """Items an option (one alternative per category) still lacks; shared items once."""
+    def missing_of(self, option: tuple[tuple[str, str], ...]) -> tuple[frozenset, frozenset, int]:
+        """Items an option (one alternative per category) still lacks; shared items once. Worked out
+        once per option: statuses, missing sets and plans ask about the same options."""
+        known = self._missing.get(option)
+        if known is None:
+            known = self._missing[option] = self._lacks(option)
+        return known
+
+    def _lacks(self, option: tuple[tuple[str, str], ...]) -> tuple[frozenset, frozenset, int]:
         need: dict[str, int] = {}
         for cat, alt in option:
             for item, n in self.k.requirement.get((cat, alt), {}).items():
                 need[item] = max(need.get(item, 0), n)
         # a counted item (one that some requirement asks for a number of) is reported with its
         # shortfall wherever it is missing, also where this option asks for one
-        counted = {i for s in self.k.counted.values() for i in s}
         missing = {}
         for item, n in need.items():
             short = n - self.have(item)
             if short > 0:
                 missing[item] = short
         cost = sum(self.cost[i] * n for i, n in missing.items())
-        return frozenset(missing.items()), frozenset(counted & missing.keys()), cost
+        return frozenset(missing.items()), frozenset(self.counted & missing.keys()), cost
 
     def options(self, cats: Iterable[str]) -> list[tuple[tuple[str, str], ...]]:
         cats = sorted(set(cats))

@@ -324,6 +324,28 @@ def _q(text: str) -> str:
     return '"' + text + '"'
 
 
+# The strategies are built once, here or once per knowledge base, never in a draw: hypothesis
+# validates each new strategy object, which took more time than the draws themselves (built
+# anew for each profile, they were 3/4 of its time). The same strategies draw the same values.
+_ISSUER_CLASS = st.sampled_from(ISSUER_CLASSES)
+_SCENARIO = st.sampled_from(SYNTHETIC_SCENARIOS)
+_CATEGORY_ACCESS = st.sampled_from(["standard_live", "cloud_live_plugin", "cloud_live_plugin"])
+_REQUIRED_COUNT = st.sampled_from([2, 3])
+_RESERVED_FOR = st.lists(st.sampled_from(sorted(K.roles)), min_size=1, max_size=2, unique=True)
+_EFFECT = st.sampled_from(["excludes", "blocks", "requires_category", "requires_category", "external"])
+_EXTERNAL = st.sampled_from(EXTERNALS)
+_COIN = st.booleans()
+_ONE_IN_THREE = st.integers(0, 2)
+_ONE_IN_FOUR = st.integers(0, 3)
+_HELD_COUNT = st.sampled_from([0, 1, 1, 2, 3])
+_OWN_COST = st.sampled_from([0, 1, 2, 5, 7, 30])
+
+
+def _few(values: list) -> st.SearchStrategy[list]:
+    """Up to three distinct ``values``: what ``_unique(draw, st.sampled_from(values), 3)`` draws."""
+    return st.lists(st.sampled_from(values), max_size=3, unique=True)
+
+
 @st.composite
 def knowledge_bases(draw) -> str:
     """The facts of a small random knowledge base in the facts' own vocabulary, of the shapes
@@ -342,15 +364,17 @@ def knowledge_bases(draw) -> str:
         if n and draw(st.integers(0, 3)) == 0:  # a qualified form of an earlier, unqualified item
             plain_of[item] = draw(st.sampled_from([i for i in items[:n] if i not in plain_of]))
     countable = [i for i in items if i not in plain_of and i not in plain_of.values()]
-    classes = {i: draw(st.sampled_from(ISSUER_CLASSES)) for i in items}
+    classes = {i: draw(_ISSUER_CLASS) for i in items}
 
     facts: list[str] = []
     used: set[str] = set()
     n_categories = draw(st.integers(2, 5), label="categories")
     categories = [f"k{n}" for n in range(n_categories)]
+    some_items = _few(items)
+    some_category = st.sampled_from(categories)
     for n, c in enumerate(categories):
-        scenario = draw(st.sampled_from(SYNTHETIC_SCENARIOS))
-        access = draw(st.sampled_from(["standard_live", "cloud_live_plugin", "cloud_live_plugin"]))
+        scenario = draw(_SCENARIO)
+        access = draw(_CATEGORY_ACCESS)
         facts += [
             f"category({c}, {_q('category ' + c)}).",
             f"category_source({c}, {_q('section ' + c)}, {_q('https://example.org/' + c)}, {10 + n}).",
@@ -362,13 +386,13 @@ def knowledge_bases(draw) -> str:
         for a in range(draw(st.integers(1, 3), label="alternatives")):
             alt = f"a{a}"
             facts.append(f"alternative({c}, {alt}, {_q(f'{a + 1}. {c} {alt}')}).")
-            for item in _unique(draw, st.sampled_from(items), 3):
+            for item in draw(some_items):
                 used.add(item)
                 facts.append(f"requires_item({c}, {alt}, {item}).")
                 if item in countable and draw(st.integers(0, 2)) == 0:
-                    facts.append(f"requires_count({c}, {alt}, {item}, {draw(st.sampled_from([2, 3]))}).")
+                    facts.append(f"requires_count({c}, {alt}, {item}, {draw(_REQUIRED_COUNT)}).")
             if draw(st.integers(0, 3)) == 0:
-                for role in _unique(draw, st.sampled_from(sorted(K.roles)), 2, min_size=1):
+                for role in draw(_RESERVED_FOR):
                     facts.append(f"reserved_for({c}, {alt}, {role}).")
         if access == "cloud_live_plugin" and draw(st.booleans()):
             companion = draw(st.sampled_from([k for k in categories if k != c]))
@@ -381,8 +405,8 @@ def knowledge_bases(draw) -> str:
     required: dict[str, str] = {}  # category -> the one category an activity makes it require
     for n in range(draw(st.integers(0, 4), label="activities")):
         act = f"act{n}"
-        c = draw(st.sampled_from(categories))
-        kind = draw(st.sampled_from(["excludes", "blocks", "requires_category", "requires_category", "external"]))
+        c = draw(some_category)
+        kind = draw(_EFFECT)
         # lint: one required category per category, which requires none itself and is not itself
         others = [r for r in categories if r != c and r not in required]
         if kind == "requires_category" and (c in required or c in required.values() or not others):
@@ -391,7 +415,7 @@ def knowledge_bases(draw) -> str:
             required[c] = draw(st.sampled_from(others))
             effect = f"requires_category({required[c]})"
         elif kind == "external":
-            effect = f"requires_external({draw(st.sampled_from(EXTERNALS))})"
+            effect = f"requires_external({draw(_EXTERNAL)})"
         else:
             effect = kind
         facts += [
@@ -408,47 +432,65 @@ def knowledge_bases(draw) -> str:
     return vocabulary() + "\n".join(declared + facts) + "\n"
 
 
-@st.composite
-def synthetic_profiles(draw, k) -> dict[str, Any]:
-    """A valid profile over the synthetic knowledge base ``k`` (a reference.KB): near-complete
-    alternatives often, counts of counted items and of their qualified forms, activities, goals."""
-    subject_type = draw(st.sampled_from([*k.subject_types, "enterprise", "enterprise", "government"]))
-    allowed = [r for r in k.roles if subject_type in k.role_subject_types[r]]
-    roles = _unique(draw, st.sampled_from(allowed), 3) if allowed else []
-    documents: list[str] = []
-    alternatives = sorted((c, a) for c in k.categories for a in k.alternatives[c])
-    for cat, alt in _unique(draw, st.sampled_from(alternatives), 3):
-        needed = sorted(k.requirement.get((cat, alt), {}))
-        if needed and draw(st.booleans()):
-            needed.remove(draw(st.sampled_from(needed)))
-        for item in needed:
-            forms = [item, *k.qualified_forms.get(item, []), k.plain_of.get(item, item)]
-            documents.append(draw(st.sampled_from(forms)))
-    documents += _unique(draw, st.sampled_from(k.items), 3) if k.items else []
+def synthetic_profiles(k) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid profiles over the synthetic knowledge base ``k`` (a reference.KB): near-complete
+    alternatives often, counts of counted items and of their qualified forms, activities, goals.
+
+    Every strategy over ``k`` is built here, once per knowledge base; each profile only draws."""
+    subject_types = st.sampled_from([*k.subject_types, "enterprise", "enterprise", "government"])
+    roles_of = {}  # subject type -> the roles it may hold, when any
+    for t in {*k.subject_types, "enterprise", "government"}:
+        allowed = [r for r in k.roles if t in k.role_subject_types[r]]
+        if allowed:
+            roles_of[t] = _few(allowed)
+    alternatives = _few(sorted((c, a) for c in k.categories for a in k.alternatives[c]))
+    needed = {key: sorted(req) for key, req in k.requirement.items()}
+    left_out = {key: st.sampled_from(items) for key, items in needed.items() if items}
+    forms = {
+        item: st.sampled_from([item, *k.qualified_forms.get(item, []), k.plain_of.get(item, item)])
+        for items in needed.values()
+        for item in items
+    }
+    items = _few(k.items) if k.items else None
     counted = sorted({i for s in k.counted.values() for i in s})
     related = sorted({*counted, *(q for i in counted for q in k.qualified_forms.get(i, []))})
     pool = related or k.items
-    counts = {
-        i: draw(st.sampled_from([0, 1, 1, 2, 3])) for i in (_unique(draw, st.sampled_from(pool), 3) if pool else [])
-    }
-    documents = [i for i in dict.fromkeys(documents) if counts.get(i) != 0]
-    profile: dict[str, Any] = {
-        "subject": {"type": subject_type, "roles": roles},
-        "documents": documents,
-        "counts": counts,
-        "activities": _unique(draw, st.sampled_from(k.activities), 3) if k.activities else [],
-    }
-    goal: dict[str, Any] = {}
-    if draw(st.booleans()):
-        goal["scenario"] = draw(st.sampled_from(sorted(set(k.scenario.values()))))
-    if draw(st.integers(0, 2)) == 0:
-        goal["categories"] = _unique(draw, st.sampled_from(k.categories), 3)
-    if draw(st.booleans()):
-        goal["access"] = draw(st.sampled_from(k.access_methods))
-    if goal:
-        profile["goal"] = goal
-    if k.items and draw(st.integers(0, 3)) == 0:
-        profile["costs"] = {
-            i: draw(st.sampled_from([0, 1, 2, 5, 7, 30])) for i in _unique(draw, st.sampled_from(k.items), 3)
+    counts_of = _few(pool) if pool else None
+    activities = _few(k.activities) if k.activities else None
+    scenarios = st.sampled_from(sorted(set(k.scenario.values())))
+    categories = _few(k.categories)
+    access_methods = st.sampled_from(k.access_methods)
+
+    @st.composite
+    def profile(draw) -> dict[str, Any]:
+        subject_type = draw(subject_types)
+        roles = draw(roles_of[subject_type]) if subject_type in roles_of else []
+        documents: list[str] = []
+        for key in draw(alternatives):
+            wanted = list(needed.get(key, []))
+            if wanted and draw(_COIN):
+                wanted.remove(draw(left_out[key]))
+            documents += [draw(forms[item]) for item in wanted]
+        documents += draw(items) if items is not None else []
+        counts = {i: draw(_HELD_COUNT) for i in (draw(counts_of) if counts_of is not None else [])}
+        documents = [i for i in dict.fromkeys(documents) if counts.get(i) != 0]
+        out: dict[str, Any] = {
+            "subject": {"type": subject_type, "roles": roles},
+            "documents": documents,
+            "counts": counts,
+            "activities": draw(activities) if activities is not None else [],
         }
-    return profile
+        goal: dict[str, Any] = {}
+        if draw(_COIN):
+            goal["scenario"] = draw(scenarios)
+        if draw(_ONE_IN_THREE) == 0:
+            goal["categories"] = draw(categories)
+        if draw(_COIN):
+            goal["access"] = draw(access_methods)
+        if goal:
+            out["goal"] = goal
+        if items is not None and draw(_ONE_IN_FOUR) == 0:
+            out["costs"] = {i: draw(_OWN_COST) for i in draw(items)}
+        return out
+
+    return profile()

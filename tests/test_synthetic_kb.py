@@ -16,9 +16,13 @@ times and missing details, and every next step, each checked by asking the
 engine again with the step held.
 
 The default run tries ``DEFAULT_KBS`` knowledge bases; the ``slow`` one
-``LONG_KBS`` (CI runs both: 100, about a minute; ``LIVEGATE_SYNTHETIC_KBS=500``
-for a longer run, which found no disagreement either), each with ``PROFILES``
-profiles.
+``LONG_KBS`` (CI runs both: 500 took 140-155 s on a loaded 2-core machine;
+``LIVEGATE_SYNTHETIC_KBS`` sets more for a longer run), each with ``PROFILES``
+profiles. Most of a knowledge base's time is the engine's: its start on the
+knowledge base (two groundings) and about 30 evaluations. The test's own part
+is kept small: the profiles' strategies are built once per knowledge base
+(:func:`tests.strategies.synthetic_profiles`), and the reference works out each
+option's missing items once per profile.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from tests.test_differential import assert_matches_reference, assert_steps_match
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KBS = 25
-LONG_KBS = int(os.environ.get("LIVEGATE_SYNTHETIC_KBS", "100"))
+LONG_KBS = int(os.environ.get("LIVEGATE_SYNTHETIC_KBS", "500"))
 PROFILES = 20
 
 COMMON: dict = {
@@ -110,8 +114,9 @@ def check(data: st.DataObject) -> None:
     facts = data.draw(knowledge_bases(), label="facts")
     engine, k, lint = load(facts)
     assert lint == [], "a knowledge base livegate would refuse to serve"
+    profiles = synthetic_profiles(k)
     for n in range(PROFILES):
-        profile = data.draw(synthetic_profiles(k), label=f"profile {n}")
+        profile = data.draw(profiles, label=f"profile {n}")
         answer = engine.evaluate(profile)
         expected = ref.evaluate(profile, k)
         assert_matches_reference(answer, expected)
@@ -162,6 +167,7 @@ HAND_WRITTEN = [
         + "companion_access(kc, kp, standard_live).\n",
         {"subject": {"type": "enterprise"}, "goal": {"categories": ["kc"], "access": "standard_live"}},
         [({"kc": "a1", "kp": "b1"}, {"kc": ["a1", "a2"], "kp": ["b1", "b2"]})],
+        None,
         id="merged_plans_report_their_first_alternatives",
     ),
     pytest.param(
@@ -172,6 +178,7 @@ HAND_WRITTEN = [
         + category_facts("kb", 11, "standard_live", ("b1", ("a",))),
         {"subject": {"type": "enterprise"}},
         [({"ka": "a1"}, {"ka": ["a1"]}), ({"kb": "b1"}, {"kb": ["b1"]})],
+        None,
         id="tied_plans_in_the_sources_order",
     ),
     pytest.param(
@@ -184,17 +191,33 @@ HAND_WRITTEN = [
         + category_facts("kt", 12, "standard_live", ("t1", ()), scenario="education"),
         {"subject": {"type": "enterprise"}, "costs": {"x": 1, "y": 1, "z": 2}},
         [({"kt": "t1"}, {"kt": ["t1"]})],
+        [["kb"]],
         id="own_costs_of_equal_items_count_each",
+    ),
+    pytest.param(
+        # in the ecommerce scenario kc with its companion kp (education, lacking nothing) lacks x (10),
+        # ks lacks y and z (5 + 5): a tie in cost that the fewer missing items settle before the fewer
+        # categories (docs/semantics.md#ties), in a scenario's plans as in the goal's. The random
+        # knowledge bases did not reach it: 500 of them passed with the scenarios' two levels swapped
+        'item(x, "x", licence). item(y, "y", registration). item(z, "z", registration).\n'
+        + category_facts("kc", 10, "cloud_live_plugin", ("a1", ("x",)))
+        + category_facts("kp", 11, "standard_live", ("b1", ()), scenario="education")
+        + category_facts("ks", 12, "standard_live", ("s1", ("y", "z")))
+        + "companion_access(kc, kp, standard_live).\n",
+        {"subject": {"type": "enterprise"}, "goal": {"access": "standard_live"}},
+        [({"kp": "b1"}, {"kp": ["b1"]})],
+        [["kc", "kp"]],
+        id="scenario_ties_go_to_fewer_missing_items_before_fewer_categories",
     ),
 ]
 
 
-@pytest.mark.parametrize(("facts", "profile", "plans"), HAND_WRITTEN)
-def test_hand_written_knowledge_bases(facts, profile, plans):
+@pytest.mark.parametrize(("facts", "profile", "plans", "ecommerce"), HAND_WRITTEN)
+def test_hand_written_knowledge_bases(facts, profile, plans, ecommerce):
     engine, k, lint = load(vocabulary() + facts)
     assert lint == []
     answer = engine.evaluate(profile)
     assert [(p["alternatives"], p["equivalent_alternatives"]) for p in answer["cheapest"]["plans"]] == plans
     assert_matches_reference(answer, ref.evaluate(profile, k))
-    if "costs" in profile:
-        assert [p["categories"] for p in answer["cheapest_by_scenario"]["ecommerce"]["plans"]] == [["kb"]]
+    if ecommerce is not None:  # the categories of the ecommerce scenario's cheapest plans
+        assert [p["categories"] for p in answer["cheapest_by_scenario"]["ecommerce"]["plans"]] == ecommerce
