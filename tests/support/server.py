@@ -172,6 +172,21 @@ class Server:
             self.stop()
             raise
 
+    def settle(self, seconds: float = 30.0, idle: float = 0.02, every: float = 0.25) -> bool:
+        """Wait (at most ``seconds``) until no worker used more than ``idle`` s of CPU in ``every``
+        s: the pools' Controls beyond the first are ground on a background thread after the
+        server answers, and a latency measured meanwhile measures that grounding. Whether the
+        workers went idle in time."""
+        deadline = time.monotonic() + seconds
+        before = {pid: cpu_seconds(pid) or 0.0 for pid in self.pids()}
+        while time.monotonic() < deadline:
+            time.sleep(every)
+            now = {pid: cpu_seconds(pid) or 0.0 for pid in self.pids()}
+            if now.keys() == before.keys() and all(now[p] - before[p] <= idle for p in now):
+                return True
+            before = now
+        return False
+
     def pids(self) -> set[int]:
         """The current worker pids."""
         return worker_pids(self.proc.pid) if self.proc else set()

@@ -32,6 +32,15 @@ thread. The limits:
   foresee, writing an answer to a client that does not read it) time out
   after ``READ_TIMEOUT`` each.
 
+Whole requests wait for a thread in two lanes, each first come, first served: a request on a
+connection whose previous answer was a client error (4xx) waits behind every request in the
+other lane, only one thread at a time serves that lane, and while more of them wait it rests
+between two of them as long as the last one took of its CPU. Clients that keep sending what is
+refused (20 misspelt document ids, say, each costing a nearest-id search) therefore share at
+most half of one core of each worker, and the other threads stay free for everyone else. No
+request is refused for it, and a connection whose answer is not a client error is back in the
+ordinary lane with its next request.
+
 A body over ``MAX_CONTENT_LENGTH`` is not read: the request is handed over at
 the end of its head, the app answers 413, and the answer says
 ``Connection: close`` (its body is never drained). gunicorn's request parser
@@ -44,7 +53,10 @@ import contextlib
 import errno
 import selectors
 import socket
+import threading
 import time
+from collections import deque
+from concurrent import futures
 from functools import partial
 from typing import Any
 
@@ -150,6 +162,10 @@ def _chunked(buf: bytes | bytearray, pos: int, body_limit: int) -> str:
             return HAND_OVER
 
 
+REFUSED_REST_MAX = 0.1
+"""Longest rest, in seconds, of the thread serving the refused lane between two of its requests."""
+
+
 class _TimedSocket(socket.socket):
     """A connection's socket whose blocking mode has a time bound (``io_timeout`` seconds for
     each operation): gunicorn's threads switch the socket to blocking mode to read and write."""
@@ -184,12 +200,22 @@ class _Reading:
 class BufferingWorker(ThreadWorker):
     """gunicorn's ``gthread`` worker whose threads are given whole requests (see the module)."""
 
+    wsgi: Any
+
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.reading: dict[TConn, _Reading] = {}
         self.read_timeout = 10.0
         self.body_limit = 64 * 1024
         self.metrics: Any = None
+        self.lanes: tuple[deque, deque] = (deque(), deque())
+        """Whole requests waiting for a thread, (connection, its future): ordinary ones, then
+        those on connections just refused."""
+        self.lanes_lock = threading.Lock()
+        self.serving_refused = False
+        """Whether a thread is serving a request of the refused lane (one at a time)."""
+        self.answered = threading.local()
+        """Per thread: whether the answer just written was a client error."""
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -203,6 +229,7 @@ class BufferingWorker(ThreadWorker):
         self.read_timeout = float(config.get("READ_TIMEOUT", self.read_timeout))
         self.body_limit = int(config.get("MAX_CONTENT_LENGTH", self.body_limit))
         self.metrics = getattr(self.wsgi, "extensions", {}).get(METRICS)
+        self.wsgi = partial(_recording_refusals, self.wsgi, self.answered)
 
     # -- connections in ----------------------------------------------------------------
     def accept(self, listener: Any) -> None:
@@ -282,7 +309,54 @@ class BufferingWorker(ThreadWorker):
         conn.parser.unreader.unread(bytes(state.buf))
         conn.data_ready = True
         conn.livegate_close = close
-        super().enqueue_req(conn)
+        self._dispatch(conn)
+
+    # -- lanes -------------------------------------------------------------------------------
+    def _dispatch(self, conn: TConn) -> None:
+        """Queue ``conn`` in its lane and give the pool one task, which serves whichever request
+        leads the lanes when a thread takes it up (so as many tasks as waiting requests)."""
+        future: futures.Future = futures.Future()
+        future.add_done_callback(lambda done: self.method_queue.defer(self.finish_request, conn, done))
+        with self.lanes_lock:
+            self.lanes[bool(getattr(conn, "livegate_refused", False))].append((conn, future))
+        self.tpool.submit(self._serve_next)
+
+    def _serve_next(self) -> None:
+        """Serve the first ordinary request; or, if there is none and no thread serves the refused
+        lane, serve that lane until it is empty, resting after each request as long as it took of
+        this thread's CPU (the lane uses at most half a core). The tasks of the refused requests
+        served here have nothing left to do when they run, and end."""
+        with self.lanes_lock:
+            ordinary, refused = self.lanes
+            if ordinary:
+                conn, future = ordinary.popleft()
+            elif refused and not self.serving_refused:
+                self.serving_refused = True
+                conn = None
+            else:
+                return
+        if conn is not None:
+            self._run(conn, future)
+            return
+        while True:
+            with self.lanes_lock:
+                if not refused:  # given up in the same hold of the lock: no request is left behind
+                    self.serving_refused = False
+                    return
+                conn, future = refused.popleft()
+            used = time.thread_time()
+            self._run(conn, future)
+            if refused:
+                time.sleep(min(REFUSED_REST_MAX, time.thread_time() - used))
+
+    def _run(self, conn: TConn, future: futures.Future) -> None:
+        """Serve ``conn``'s request; its outcome, or what it raised, goes to ``finish_request``
+        through ``future`` (so this never raises)."""
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(self.handle(conn))
+            except BaseException as exc:  # finish_request closes the connection
+                future.set_exception(exc)
 
     def _send(self, conn: TConn, data: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -327,5 +401,19 @@ class BufferingWorker(ThreadWorker):
         # this worker sent 100 Continue itself if the body was awaited; a request handed over
         # without its body is answered without asking for it
         req._expected_100_continue = False
-        result: bool = super().handle_request(req, conn)
+        self.answered.refused = False
+        try:
+            result: bool = super().handle_request(req, conn)
+        finally:
+            conn.livegate_refused = self.answered.refused
         return result
+
+
+def _recording_refusals(app: Any, answered: threading.local, environ: dict, start_response: Any) -> Any:
+    """``app``, noting in ``answered.refused`` whether its answer is a client error (4xx)."""
+
+    def start(status: str, headers: list, exc_info: Any = None) -> Any:
+        answered.refused = status.startswith("4")
+        return start_response(status, headers, exc_info)
+
+    return app(environ, start)
