@@ -222,17 +222,24 @@ def input_atoms(profile: Profile, counted_limit: dict[str, int]) -> set[tuple[Te
 
 
 # -- symbols as plain Python ---------------------------------------------------------
-def to_python(sym: clingo.Symbol) -> Term:
+def to_python(sym: clingo.Symbol, memo: dict[clingo.Symbol, Term] | None = None) -> Term:
     """A symbol as plain Python: a number as ``int``, a string or constant as ``str``,
-    a compound term as a tuple ``(name, *args)`` (``name`` is ``""`` for a tuple)."""
+    a compound term as a tuple ``(name, *args)`` (``name`` is ``""`` for a tuple).
+    With ``memo``, each distinct symbol (subterms too) is converted once and kept there."""
+    if memo is not None:
+        known = memo.get(sym)
+        if known is not None:
+            return known
     if sym.type == clingo.SymbolType.Number:
-        return sym.number
-    if sym.type == clingo.SymbolType.String:
-        return sym.string
-    args = sym.arguments
-    if not args:
-        return sym.name
-    return (sym.name, *(to_python(a) for a in args))
+        term: Term = sym.number
+    elif sym.type == clingo.SymbolType.String:
+        term = sym.string
+    else:
+        args = sym.arguments
+        term = (sym.name, *(to_python(a, memo) for a in args)) if args else sym.name
+    if memo is not None:
+        memo[sym] = term
+    return term
 
 
 def group(atoms: Iterable[Term]) -> dict[str, list[tuple[Term, ...]]]:
@@ -257,9 +264,10 @@ def shown_table(ctl: clingo.Control, reader: ModelReader) -> dict[Any, Term]:
     public reader), as plain Python. Built once per grounding: reading a model is
     then a lookup per atom."""
     table: dict[Any, Term] = {}
+    converted: dict[clingo.Symbol, Term] = {}  # the atoms share most subterms: each converted once
     for pred in SHOWN:
         for atom in ctl.symbolic_atoms.by_signature(*pred.signature):
-            table[reader.key(atom.symbol)] = to_python(atom.symbol)
+            table[reader.key(atom.symbol)] = to_python(atom.symbol, converted)
     return table
 
 
