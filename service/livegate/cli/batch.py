@@ -29,34 +29,44 @@ __all__ = ["run_batch"]
 
 @dataclass
 class _Worker:
-    """What one worker process holds: its own engine (clingo Controls are per process)."""
+    """What one worker process holds: its own engine (clingo Controls are per process) and how
+    its rows are written (each worker shapes its rows, so the parent only writes them)."""
 
     engine: Engine | None = None
     explain: bool = False
+    csv_format: bool = False
+    categories: tuple[str, ...] = ()
 
 
 _WORKER = _Worker()
 
+Row = list[Any] | str
+"""One output row: CSV cells, or a JSON line (with its newline)."""
 
-def _init(explain: bool, facts: str | None, logic: str | None) -> None:
-    _WORKER.engine = Engine(Knowledge.load(facts, logic), pool_size=1)
+
+def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None) -> None:
+    knowledge = Knowledge.load(facts, logic)
+    _WORKER.engine = Engine(knowledge, pool_size=1)
     _WORKER.explain = explain
+    _WORKER.csv_format = csv_format
+    _WORKER.categories = tuple(knowledge.catalogue.categories)
 
 
-def _evaluate(numbered: tuple[int, str]) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None]:
+def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | None]:
+    """A line's row, its eligible categories and its error message (None if answered)."""
     number, text = numbered
     engine = _WORKER.engine
     assert engine is not None
+    answer, error = None, None
     try:
-        data = loads(text)
+        answer = engine.evaluate(loads(text), explain=_WORKER.explain)
     except JsonError as exc:
-        return number, None, {"code": "malformed_json", "message": str(exc)}
-    try:
-        return number, engine.evaluate(data, explain=_WORKER.explain), None
-    except ProfileError as exc:
-        return number, None, exc.to_dict()
-    except EvaluationTimeout as exc:
-        return number, None, exc.to_dict()
+        error = {"code": "malformed_json", "message": str(exc)}
+    except (ProfileError, EvaluationTimeout) as exc:
+        error = exc.to_dict()
+    shape = _csv_row if _WORKER.csv_format else _json_line
+    row = shape(number, answer, error, _WORKER.categories)
+    return number, row, [] if answer is None else answer["eligible"], None if error is None else error["message"]
 
 
 def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
@@ -65,43 +75,36 @@ def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-class _CsvOut:
-    def __init__(self, out: IO[str], categories: list[str]):
-        self.categories = categories
-        self.writer = csv.writer(out)
-        self.writer.writerow(
-            ["line", "error", *categories, "cheapest_cost", "cheapest_plans", "cheapest_categories", "cheapest_missing"]
-        )
-
-    def write(self, number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
-        if answer is None:
-            assert error is not None
-            self.writer.writerow([number, error["message"], *[""] * len(self.categories), "", "", "", ""])
-            return
-        status = {c["id"]: c["status"] for c in answer["categories"]}
-        plans = answer["cheapest"]["plans"]
-        first = plans[0] if plans else {"categories": [], "missing": []}
-        cost = answer["cheapest"]["cost"]
-        self.writer.writerow(
-            [
-                number,
-                "",
-                *[status[c] for c in self.categories],
-                "" if cost is None else cost,
-                len(plans),
-                ";".join(first["categories"]),
-                ";".join(first["missing"]),
-            ]
-        )
+CSV_HEAD = ["line", "error", "cheapest_cost", "cheapest_plans", "cheapest_categories", "cheapest_missing"]
+"""The CSV columns; a column per category (its status) comes after ``error``."""
 
 
-class _JsonOut:
-    def __init__(self, out: IO[str]):
-        self.out = out
+def _csv_row(
+    number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None, categories: tuple[str, ...]
+) -> list[Any]:
+    if answer is None:
+        assert error is not None
+        return [number, error["message"], *[""] * len(categories), "", "", "", ""]
+    status = {c["id"]: c["status"] for c in answer["categories"]}
+    plans = answer["cheapest"]["plans"]
+    first = plans[0] if plans else {"categories": [], "missing": []}
+    cost = answer["cheapest"]["cost"]
+    return [
+        number,
+        "",
+        *[status[c] for c in categories],
+        "" if cost is None else cost,
+        len(plans),
+        ";".join(first["categories"]),
+        ";".join(first["missing"]),
+    ]
 
-    def write(self, number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None) -> None:
-        row = {"line": number, "error": error} if answer is None else {"line": number, **answer}
-        self.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+def _json_line(
+    number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None, categories: tuple[str, ...]
+) -> str:
+    row = {"line": number, "error": error} if answer is None else {"line": number, **answer}
+    return json.dumps(row, ensure_ascii=False) + "\n"
 
 
 def run_batch(
@@ -118,28 +121,31 @@ def run_batch(
 ) -> int:
     """Evaluate every line of ``source`` into ``out``; returns the number of bad lines."""
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
-    writer = _CsvOut(out, categories) if csv_format else _JsonOut(out)
+    writer = csv.writer(out)
+    if csv_format:
+        writer.writerow([*CSV_HEAD[:2], *categories, *CSV_HEAD[2:]])
     workers = workers or os.cpu_count() or 1
     show_progress = err.isatty() if progress is None else progress
     eligible: Counter[str] = Counter()
     done = bad = 0
     started = time.perf_counter()
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ctx.Pool(workers, initializer=_init, initargs=(explain, facts, logic)) as pool:
+    with ctx.Pool(workers, initializer=_init, initargs=(explain, csv_format, facts, logic)) as pool:
         results = pool.imap(_evaluate, _lines(source), chunksize=64)
         if show_progress:
             from tqdm import tqdm
 
             results = tqdm(results, unit=" profiles", file=err)
-        for number, answer, error in results:
+        for number, row, answer_eligible, error in results:
             done += 1
-            if answer is None:
-                assert error is not None
+            if error is not None:
                 bad += 1
-                err.write(f"line {number}: {error['message']}\n")
+                err.write(f"line {number}: {error}\n")
+            eligible.update(answer_eligible)
+            if isinstance(row, str):
+                out.write(row)
             else:
-                eligible.update(answer["eligible"])
-            writer.write(number, answer, error)
+                writer.writerow(row)
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed > 0 else 0.0
     err.write(
