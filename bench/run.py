@@ -680,6 +680,11 @@ def bench_rss(requests: int) -> dict[str, Any]:
         },
         "rss_after_mb": [round(x, 1) for x in after],
         "rss_peak_mb": [round(max(s[k] for s in samples), 1) for k in range(len(pids))] if samples else None,
+        # each worker's RSS at the end of each tenth of the run (sampled every 2 s; the rate is steady,
+        # so a tenth of the time is about a tenth of the requests): whether it levels off
+        "rss_tenths_mb": [[round(x, 1) for x in samples[max(0, len(samples) * k // 10 - 1)]] for k in range(1, 11)]
+        if samples
+        else None,
         "change": change,
         "same_workers": same_workers,
     }
@@ -697,6 +702,11 @@ def print_rss(result: dict[str, Any]) -> None:
         + f" | {result['rps']:.0f} req/s, p99 {result['p99_ms']:.0f} ms, {result['errors']} errors, "
         f"{result['seconds']:.0f} s, same workers throughout: {result['same_workers']}"
     )
+    if result.get("rss_tenths_mb"):
+        print(
+            "RSS at the end of each tenth of the run, MB: "
+            + "  ".join("/".join(map(str, t)) for t in result["rss_tenths_mb"])
+        )
 
 
 # -- batch -----------------------------------------------------------------------------------
