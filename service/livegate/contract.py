@@ -278,6 +278,9 @@ class PublicModelReader:
     def key(sym: clingo.Symbol) -> Any:
         return sym
 
+    def capacity(self, n: int) -> None:
+        """Nothing to prepare: ``Model.symbols`` sizes its own list."""
+
     def shown(self, model: clingo.Model) -> list[Any]:
         return list(model.symbols(shown=True))
 

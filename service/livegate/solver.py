@@ -107,8 +107,7 @@ class Solver:
                     ctl.assign_external(atom.literal, None)
         self.reader = reader()
         self.table = contract.shown_table(ctl, self.reader)
-        if hasattr(self.reader, "capacity"):
-            self.reader.capacity(len(self.table))
+        self.reader.capacity(len(self.table))
         self.ctl = ctl
         # clingo prepares the ground program for search on the first solve, which
         # no interrupt stops (seconds on a large knowledge base): do it now, with

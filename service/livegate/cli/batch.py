@@ -64,8 +64,10 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | Non
         error = {"code": "malformed_json", "message": str(exc)}
     except (ProfileError, EvaluationTimeout) as exc:
         error = exc.to_dict()
-    shape = _csv_row if _WORKER.csv_format else _json_line
-    row = shape(number, answer, error, _WORKER.categories)
+    if _WORKER.csv_format:
+        row: Row = _csv_row(number, answer, error, _WORKER.categories)
+    else:
+        row = _json_line(number, answer, error)
     return number, row, [] if answer is None else answer["eligible"], None if error is None else error["message"]
 
 
@@ -100,9 +102,7 @@ def _csv_row(
     ]
 
 
-def _json_line(
-    number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None, categories: tuple[str, ...]
-) -> str:
+def _json_line(number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None) -> str:
     row = {"line": number, "error": error} if answer is None else {"line": number, **answer}
     return json.dumps(row, ensure_ascii=False) + "\n"
 
