@@ -114,3 +114,28 @@ def test_costs_change_answers_in_the_sample(fresh):
         optimum += own.costs != default.costs
         atoms += set(own.atoms) != set(default.atoms)
     assert optimum >= SETS // 20 and atoms >= SETS // 20, (optimum, atoms)
+
+
+def test_own_costs_add_no_kept_sentence_and_each_sentence_shows_its_cost(fresh):
+    """A missing set's sentence shows its cost, which own costs make any number: the explainer keeps
+    the parts that do not depend on it and writes the cost in each time, so a client that cycles
+    through costs cannot fill its memory, and no answer shows another's cost."""
+    profile = next(p for p, _ in _cases(fresh))
+    lacking = sorted(fresh.evaluate(profile.model_copy(update={"costs": {}}), explain=False)["item_costs"])
+    item = lacking[0]
+    explainer = fresh.shaper._explainers["en"]
+    fresh.evaluate({**profile.model_dump(mode="json", exclude_none=True), "costs": {item: 1}}, lang="en")
+    kept = len(explainer._sentences)
+    shown = 0
+    for cost in range(2, 202):
+        data = {**profile.model_dump(mode="json", exclude_none=True), "costs": {item: cost * 37}}
+        for c in fresh.evaluate(data, lang="en")["categories"]:
+            written = [line for line in c["explanation"] if "still missing" in line]
+            if c["status"] == "eligible" and c["scope"]:
+                continue
+            for s in c["missing_sets"]:
+                if s["documents"]:
+                    assert any(line.endswith(f"; cost {s['cost']}.") for line in written), (c["id"], s, written)
+                    shown += item in s["documents"]
+    assert len(explainer._sentences) == kept
+    assert shown >= 200  # the costed item is in some set of every answer: its cost was written each time

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from cachetools import LRUCache
@@ -40,6 +40,8 @@ __all__ = ["SENTENCES", "Explainer", "Shaped", "Shaper", "dumps"]
 
 SENTENCES = 16_384
 """Sentences an explainer keeps, least recently used first out."""
+
+_T = TypeVar("_T")
 
 
 def dumps(data: Any) -> bytes:
@@ -80,14 +82,15 @@ class Explainer:
     def __init__(self, names: Names):
         self.n = names
         self.cat = names.cat
-        # bounded: a missing set's sentence shows its cost, which a profile's own costs make
-        # any number, so the sentences are not a finite vocabulary (docs/performance.md#rss)
-        self._sentences: LRUCache[tuple[Any, ...], str] = LRUCache(maxsize=SENTENCES)
+        # What is kept never holds a cost: a missing set's cost is any number under a profile's
+        # own costs, so its sentence is written around the kept parts each time. The bound is a
+        # backstop (docs/performance.md#rss).
+        self._sentences: LRUCache[tuple[Any, ...], Any] = LRUCache(maxsize=SENTENCES)
         self._lock = threading.Lock()
 
-    def _kept(self, key: tuple[Any, ...], make: Callable[[], str]) -> str:
+    def _kept(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         with self._lock:  # an LRU lookup reorders: not safe without the lock
-            text = self._sentences.get(key)
+            text: _T | None = self._sentences.get(key)
         if text is None:
             text = make()
             with self._lock:
@@ -149,22 +152,17 @@ class Explainer:
         return n.join(parts)
 
     def missing_set(self, s: dict[str, Any]) -> str:
-        key = (
-            "set",
-            tuple(s["alternatives"].items()),
-            tuple(s["documents"]),
-            tuple(s["shortfalls"].items()),
-            s["cost"],
-        )
-        return self._kept(key, lambda: self._missing_set(s))
-
-    def _missing_set(self, s: dict[str, Any]) -> str:
-        n = self.n
-        alternatives = n.join([n.alternative(k, v) for k, v in s["alternatives"].items()])
+        key = ("set", tuple(s["alternatives"].items()), tuple(s["documents"]), tuple(s["shortfalls"].items()))
         if not s["documents"]:
-            return n.t("explain.set.met", alternatives=alternatives)
-        missing = self.missing({i: s["shortfalls"].get(i, 1) for i in s["documents"]})
-        return n.t("explain.set.missing", alternatives=alternatives, missing=missing, cost=s["cost"])
+            return self._kept(key, lambda: self.n.t("explain.set.met", alternatives=self._alternatives(s)))
+        alternatives, missing = self._kept(key, lambda: (self._alternatives(s), self._missing_of(s)))
+        return self.n.t("explain.set.missing", alternatives=alternatives, missing=missing, cost=s["cost"])
+
+    def _alternatives(self, s: dict[str, Any]) -> str:
+        return self.n.join([self.n.alternative(k, v) for k, v in s["alternatives"].items()])
+
+    def _missing_of(self, s: dict[str, Any]) -> str:
+        return self.missing({i: s["shortfalls"].get(i, 1) for i in s["documents"]})
 
     def combined(self, companion: str, access: str) -> str:
         return self.n.t("explain.combined", category=self.n.category(companion), access=self.n.access(access))
