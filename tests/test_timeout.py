@@ -195,3 +195,36 @@ def test_serve_with_a_pathological_knowledge_base_wrote_no_traceback(pigeon_serv
     """Run last in this module: the 503s were answers, not crashes."""
     assert send(pigeon_server.port, "GET", "/v1/health")[0] == 200
     assert "Traceback" not in pigeon_server.stderr()
+
+
+class _Interruptible:
+    """Stands for a Control: records when the watchdog interrupts it."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.done = threading.Event()
+
+    def interrupt(self) -> None:
+        self.at = time.monotonic()
+        self.done.set()
+
+
+def test_watchdog_interrupts_a_sooner_deadline_armed_while_it_waits_for_a_later_one():
+    """The watchdog thread is woken only for a deadline before the one it waits for: one armed
+    after a later one still fires on time, the later one only at its own time, a disarmed one never."""
+    from livegate.solver import Watchdog
+
+    watchdog = Watchdog()
+    late, soon, gone = _Interruptible(), _Interruptible(), _Interruptible()
+    start = time.monotonic()
+    watchdog.arm(late, 1.5)  # type: ignore[arg-type]
+    watchdog.arm(gone, 0.1)  # type: ignore[arg-type]
+    assert watchdog.disarm(gone) is False  # disarmed before its deadline: not interrupted
+    time.sleep(0.1)  # the thread now waits for late's deadline
+    watchdog.arm(soon, 0.2)  # type: ignore[arg-type]
+    assert soon.done.wait(0.2 + SLACK), "a sooner deadline armed during a longer wait was not kept"
+    assert soon.at is not None and soon.at - start >= 0.3
+    assert late.at is None  # not before its own deadline
+    assert late.done.wait(1.5 + SLACK) and late.at is not None and late.at - start >= 1.5
+    assert watchdog.disarm(late) is True  # the watchdog interrupted it
+    assert gone.at is None

@@ -26,6 +26,7 @@ thread-safe), and the Control stays usable.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -193,14 +194,21 @@ class Watchdog:
         self._cond = threading.Condition()
         self._deadlines: dict[int, tuple[float, clingo.Control]] = {}
         self._thread: threading.Thread | None = None
+        self._wake = math.inf  # when the thread looks next, unless told sooner
 
     def arm(self, ctl: clingo.Control, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
         with self._cond:
-            self._deadlines[id(ctl)] = (time.monotonic() + timeout, ctl)
+            self._deadlines[id(ctl)] = (deadline, ctl)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="livegate-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            # Woken only for a deadline before the one it waits for: with one timeout for
+            # all, that is when nothing was armed. (Waking it for every call costs each
+            # request two thread switches.)
+            if deadline < self._wake:
+                self._wake = deadline
+                self._cond.notify()
 
     def disarm(self, ctl: clingo.Control) -> bool:
         """Forget the deadline; True if the watchdog already interrupted this Control."""
@@ -210,16 +218,13 @@ class Watchdog:
     def _run(self) -> None:
         with self._cond:
             while True:
-                if not self._deadlines:
-                    self._cond.wait()
-                    continue
                 now = time.monotonic()
                 for key, (deadline, ctl) in list(self._deadlines.items()):
                     if deadline <= now:
                         ctl.interrupt()
                         del self._deadlines[key]
-                if self._deadlines:
-                    self._cond.wait(min(d for d, _ in self._deadlines.values()) - now)
+                self._wake = min((d for d, _ in self._deadlines.values()), default=math.inf)
+                self._cond.wait(None if self._wake == math.inf else self._wake - now)
 
 
 class _Pool:
