@@ -616,7 +616,10 @@ def print_http(result: dict[str, Any]) -> None:
 
 
 # -- RSS -------------------------------------------------------------------------------------
-def bench_rss(requests: int) -> dict[str, Any]:
+def bench_rss(requests: int, warm_up: int) -> dict[str, Any]:
+    """Each worker's RSS before and after ``requests`` requests, each with a distinct set of own
+    costs; "before" is after ``warm_up`` such requests (their own costs distinct from the run's),
+    which should be enough to fill the workers' bounded caches (docs/performance.md#rss)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     import random
@@ -630,7 +633,7 @@ def bench_rss(requests: int) -> dict[str, Any]:
     (tmp / "bodies.lua").write_text(LUA_BODIES + LUA_DONE)
     server = Server({"LIVEGATE_ACCESS_LOG": "false"})
     samples: list[list[float]] = []
-    warm_each = max(50, min(1000, requests // 20))  # per wrk thread: every Control of both pools made
+    warm_each = max(50, warm_up // 2)  # per wrk thread (two): at least every Control of both pools made
     try:
         warm = _wrk(
             server.base + "/v1/evaluate",
@@ -879,6 +882,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--previous", default=PREVIOUS, help="engine: the previous release's revision ('' to skip)")
     parser.add_argument("--http-seconds", type=float, help="http: seconds per wrk run (10; quick 3)")
     parser.add_argument("--rss-requests", type=int, help="rss: requests with distinct own costs (100,000; quick 3,000)")
+    parser.add_argument(
+        "--rss-warm-up", type=int, help="rss: requests before the first RSS (20,000, the caches full; quick 100)"
+    )
     parser.add_argument("--batch-profiles", type=int, help="batch: profiles (100,000; quick 2,000)")
     parser.add_argument("--scale-factors", help="scale: factors (1,10,100; quick 1,10)")
     args = parser.parse_args(argv)
@@ -916,7 +922,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["http"] = bench_http(args.http_seconds or (3 if quick else 10), 1 if quick else 2)
             print_http(results["http"])
         elif part == "rss":
-            results["rss"] = bench_rss(args.rss_requests or (3000 if quick else 100_000))
+            results["rss"] = bench_rss(
+                args.rss_requests or (3000 if quick else 100_000),
+                args.rss_warm_up if args.rss_warm_up is not None else (100 if quick else 20_000),
+            )
             print_rss(results["rss"])
         elif part == "batch":
             results["batch"] = bench_batch(args.batch_profiles or (2000 if quick else 100_000))
