@@ -20,8 +20,10 @@ import livegate.app
 import pytest
 from flask import Flask
 from livegate import Engine, Knowledge, Profile
+from livegate.answer import SENTENCES
 from livegate.app import create_app
 from livegate.cli import main as cli_main
+from livegate.engine import FRAGMENT_CACHE_BYTES
 from livegate.http.config import ConfigError
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
@@ -187,7 +189,11 @@ def test_every_item_is_served_as_the_catalogue_lists_it(client, engine):
 def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine):
     response = client.get("/v1/health")
     assert response.status_code == 200
-    assert response.get_json() == {
+    body = response.get_json()
+    caches = body.pop("engine_caches")
+    assert caches["fragments"]["limit"] == FRAGMENT_CACHE_BYTES and caches["sentences"]["limit"] == 2 * SENTENCES
+    assert 0 <= caches["fragments"]["bytes"] <= FRAGMENT_CACHE_BYTES
+    assert body == {
         "status": "ok",
         "name": "livegate",
         "version": livegate.__version__,
@@ -739,3 +745,26 @@ def test_apps_are_independent_and_no_app_lives_at_module_level(make_app):
 def test_create_app_builds_its_own_engine_when_none_is_given():
     app = create_app({"TESTING": True, "POOL_SIZE": 1})
     assert app.test_client().post("/v1/evaluate", json=BANK).status_code == 200
+
+
+def test_health_reports_what_the_answer_writer_keeps_and_own_costs_add_no_sentence(client, engine):
+    """``engine_caches``: a new profile's category entries and sentences are kept (and counted);
+    the same profile with its own costs adds no sentence, whatever the costs."""
+    held = sorted(engine.catalogue.items)[-7:-3]  # a profile no other test asks about
+    data = {"subject": {"type": "enterprise"}, "documents": held, "goal": {"scenario": "finance"}}
+
+    def caches():
+        return client.get("/v1/health").get_json()["engine_caches"]
+
+    before = caches()
+    answer = client.post("/v1/evaluate", json=data)
+    assert answer.status_code == 200
+    first = caches()
+    assert first["sentences"]["entries"] > before["sentences"]["entries"]
+    assert first["fragments"]["entries"] > before["fragments"]["entries"]
+    assert first["fragments"]["bytes"] > before["fragments"]["bytes"]
+    lacking = sorted(answer.get_json()["item_costs"])
+    for cost in (7, 700, 70_000):
+        own = {**data, "costs": dict.fromkeys(lacking[:3], cost)}
+        assert client.post("/v1/evaluate", json=own).status_code == 200
+    assert caches()["sentences"] == first["sentences"]

@@ -88,6 +88,10 @@ class Explainer:
         self._sentences: LRUCache[tuple[Any, ...], Any] = LRUCache(maxsize=SENTENCES)
         self._lock = threading.Lock()
 
+    def kept(self) -> int:
+        """How many sentences (and parts of sentences) are kept."""
+        return len(self._sentences)
+
     def _kept(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         with self._lock:  # an LRU lookup reorders: not safe without the lock
             text: _T | None = self._sentences.get(key)
@@ -276,6 +280,24 @@ class Shaper:
         self._lock = threading.Lock()
         self.scope = {p.name: p.scope for p in contract.SHOWN}
         self.scenario_of = {c: info.scenario for c, info in catalogue.categories.items()}
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """What the caches hold and their limits: category fragments (entries, the bytes their
+        bound counts) and sentences (entries, all languages)."""
+        with self._lock:
+            fragments = self._fragments
+            entries, held, limit = (
+                (len(fragments), int(fragments.currsize), int(fragments.maxsize))
+                if fragments is not None
+                else (0, 0, 0)
+            )
+        return {
+            "fragments": {"entries": entries, "bytes": held, "limit": limit},
+            "sentences": {
+                "entries": sum(e.kept() for e in self._explainers.values()),
+                "limit": SENTENCES * len(self._explainers),
+            },
+        }
 
     # -- the whole answer ------------------------------------------------------------
     def shape(

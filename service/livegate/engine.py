@@ -102,6 +102,10 @@ class Engine:
             lang=lang,
         )
 
+    def cache_stats(self) -> dict[str, dict[str, int]]:
+        """What the answer writer's caches hold (category fragments, sentences) and their limits."""
+        return self.shaper.stats()
+
     def evaluate(
         self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0], timeout: float | None = None
     ) -> dict[str, Any]:

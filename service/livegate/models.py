@@ -354,6 +354,28 @@ class AnswerCacheState(_Shape):
     max_entries: int = Field(ge=0)
 
 
+class FragmentCacheState(_Shape):
+    """The worker's cache of category entries written for profiles with the default costs."""
+
+    entries: int = Field(ge=0)
+    bytes: int = Field(ge=0, description="The bytes its bound counts (each entry's JSON and 200).")
+    limit: int = Field(ge=0)
+
+
+class SentenceCacheState(_Shape):
+    """The worker's kept sentences and parts of sentences, in every language."""
+
+    entries: int = Field(ge=0)
+    limit: int = Field(ge=0)
+
+
+class EngineCacheState(_Shape):
+    """What the worker's answer writer keeps between answers (bounded; none holds a cost of a profile's own)."""
+
+    fragments: FragmentCacheState
+    sentences: SentenceCacheState
+
+
 class WorkerState(_Shape):
     """One worker process of the server and the ruleset it serves."""
 
@@ -382,6 +404,7 @@ class Health(_Shape):
     engine_loaded: bool
     decision_log: DecisionLogState
     answer_cache: AnswerCacheState
+    engine_caches: EngineCacheState
     ready: bool = Field(description="What /v1/health/ready answers (see Readiness).")
     pid: int = Field(ge=1, description="The worker process that answered.")
     workers: list[WorkerState] = Field(

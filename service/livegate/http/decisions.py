@@ -325,13 +325,14 @@ class Decisions:
         }
 
     def health(self) -> dict[str, Any]:
-        """What ``/v1/health`` says of the decision log and the answer cache."""
+        """What ``/v1/health`` says of the decision log and this worker's caches."""
         problem = self.log.problem() if self.log is not None else None
         return {
             "decision_log": {"configured": self.log is not None, "writable": problem is None, "problem": problem},
             "answer_cache": self.answers.stats()
             if self.answers is not None
             else {"entries": 0, "bytes": 0, "limit": 0, "max_entries": 0},
+            "engine_caches": self.engine.cache_stats(),
         }
 
 
