@@ -616,6 +616,17 @@ def print_http(result: dict[str, Any]) -> None:
 
 
 # -- RSS -------------------------------------------------------------------------------------
+def _engine_caches(base: str, pids: list[int], tries: int = 400) -> dict[int, Any]:
+    """Each worker's ``engine_caches`` from ``/v1/health`` (asked until every worker has answered)."""
+    seen: dict[int, Any] = {}
+    for _ in range(tries):
+        health = json.loads(_get(base + "/v1/health"))
+        seen[health["pid"]] = health["engine_caches"]
+        if set(pids) <= seen.keys():
+            break
+    return seen
+
+
 def bench_rss(requests: int, warm_up: int) -> dict[str, Any]:
     """Each worker's RSS before and after ``requests`` requests, each with a distinct set of own
     costs; "before" is after ``warm_up`` such requests (their own costs distinct from the run's),
@@ -644,6 +655,7 @@ def bench_rss(requests: int, warm_up: int) -> dict[str, Any]:
         )
         pids = server.workers()
         before = [_rss_mb(pid) for pid in pids]
+        caches_before = _engine_caches(server.base, pids)
         stop = threading.Event()
 
         def sample() -> None:
@@ -664,6 +676,7 @@ def bench_rss(requests: int, warm_up: int) -> dict[str, Any]:
         stop.set()
         sampler.join()
         after = [_rss_mb(pid) for pid in pids]
+        caches_after = _engine_caches(server.base, pids)
         same_workers = server.workers() == pids
     finally:
         server.stop()
@@ -690,7 +703,18 @@ def bench_rss(requests: int, warm_up: int) -> dict[str, Any]:
         else None,
         "change": change,
         "same_workers": same_workers,
+        # each worker's answer-writer caches (/v1/health), before and after: whether they were still filling
+        "engine_caches": [{"before": caches_before.get(pid), "after": caches_after.get(pid)} for pid in pids],
     }
+
+
+def _filled(caches: dict[str, Any] | None, name: str) -> str:
+    if caches is None:
+        return "?"
+    c = caches[name]
+    if "bytes" in c:
+        return f"{c['entries']:,} ({c['bytes'] / 2**20:.1f} of {c['limit'] / 2**20:.0f} MiB)"
+    return f"{c['entries']:,} (of {c['limit']:,})"
 
 
 def print_rss(result: dict[str, Any]) -> None:
@@ -705,6 +729,14 @@ def print_rss(result: dict[str, Any]) -> None:
         + f" | {result['rps']:.0f} req/s, p99 {result['p99_ms']:.0f} ms, {result['errors']} errors, "
         f"{result['seconds']:.0f} s, same workers throughout: {result['same_workers']}"
     )
+    for k, caches in enumerate(result.get("engine_caches") or []):
+        print(
+            f"worker {k + 1}'s caches, before → after: "
+            + "; ".join(
+                f"{name} {_filled(caches['before'], name)} → {_filled(caches['after'], name)}"
+                for name in ("fragments", "sentences")
+            )
+        )
     if result.get("rss_tenths_mb"):
         print(
             "RSS at the end of each tenth of the run, MB: "

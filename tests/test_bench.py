@@ -127,6 +127,14 @@ def test_http_rows_beside_health_with_no_answer_cache_hit(run: tuple[str, dict])
     assert rss["requests"] >= 200 and rss["same_workers"]
     assert len(rss["baseline"]["rss_mb"]) == len(rss["rss_after_mb"]) == len(rss["change"]) == 2
     assert "| baseline: RSS before" in _line(stdout, rss["row"] + ":")
+    # each worker's caches from /v1/health, before and after the run: far from full at this size, they
+    # only grow, within their bounds
+    assert len(rss["engine_caches"]) == 2
+    for caches in rss["engine_caches"]:
+        before, after = caches["before"], caches["after"]
+        assert 0 < before["fragments"]["bytes"] <= after["fragments"]["bytes"] <= after["fragments"]["limit"]
+        assert 0 < before["sentences"]["entries"] <= after["sentences"]["entries"] < after["sentences"]["limit"]
+    assert "worker 2's caches, before → after: fragments" in stdout
 
 
 def test_batch_and_scale_rows(run: tuple[str, dict]) -> None:
