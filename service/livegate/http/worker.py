@@ -41,6 +41,10 @@ most half of one core of each worker, and the other threads stay free for everyo
 request is refused for it, and a connection whose answer is not a client error is back in the
 ordinary lane with its next request.
 
+Every :data:`TRIM_INTERVAL` seconds in which it answered something, the worker hands the
+memory freed meanwhile back to the system (:mod:`livegate.http.memory`), so that its resident
+size follows what it holds.
+
 A body over ``MAX_CONTENT_LENGTH`` is not read: the request is handed over at
 the end of its head, the app answers 413, and the answer says
 ``Connection: close`` (its body is never drained). gunicorn's request parser
@@ -65,6 +69,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .errors import plain_error
 from .headers import API_HEADERS
+from .memory import release_free_memory
 from .metrics import EXTENSION as METRICS
 
 __all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
@@ -76,6 +81,10 @@ MORE, COMPLETE, HAND_OVER, HEAD_TOO_LARGE = "more", "complete", "hand over", "he
 """What :func:`frame` says of a buffer: wait for more bytes; a whole request is there; give it
 to gunicorn's parser as it is (unclear framing, or a body over the limit: the parser or the app
 answers, and the connection is closed after); the head is too large."""
+
+TRIM_INTERVAL = 10.0
+"""Seconds between two hand-backs of freed memory, in a worker that answered something meanwhile
+(each takes at most a few milliseconds: docs/performance.md#rss-trim)."""
 
 _CHUNK_LINE = 1024
 """Longest chunk-size line (with extensions) waited for."""
@@ -216,6 +225,8 @@ class BufferingWorker(ThreadWorker):
         """Whether a thread is serving a request of the refused lane (one at a time)."""
         self.answered = threading.local()
         """Per thread: whether the answer just written was a client error."""
+        self.served_since_trim = False
+        self.next_trim = time.monotonic() + TRIM_INTERVAL
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -378,6 +389,7 @@ class BufferingWorker(ThreadWorker):
         stopping, those that have not begun one for :data:`STOP_LINGER` seconds)."""
         super().murder_pending()
         now = time.monotonic()
+        self._trim_if_due(now)
         for conn, state in list(self.reading.items()):
             if state.deadline <= now:
                 if self.metrics is not None:
@@ -394,6 +406,16 @@ class BufferingWorker(ThreadWorker):
             elif not self.alive and not state.buf and now - state.since >= STOP_LINGER:
                 self._drop(conn)
 
+    def _trim_if_due(self, now: float) -> None:
+        """Hand freed memory back once :data:`TRIM_INTERVAL` has passed, if the worker answered
+        something since the last time (an idle worker has freed nothing)."""
+        if now < self.next_trim:
+            return
+        self.next_trim = now + TRIM_INTERVAL
+        if self.served_since_trim:
+            self.served_since_trim = False
+            release_free_memory()
+
     # -- requests --------------------------------------------------------------------------
     def handle_request(self, req: Any, conn: TConn) -> bool:
         if getattr(conn, "livegate_close", False):
@@ -402,6 +424,7 @@ class BufferingWorker(ThreadWorker):
         # without its body is answered without asking for it
         req._expected_100_continue = False
         self.answered.refused = False
+        self.served_since_trim = True
         try:
             result: bool = super().handle_request(req, conn)
         finally:
