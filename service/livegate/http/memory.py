@@ -2,8 +2,8 @@
 
 The one place livegate calls the C library. A worker's live memory stops
 growing once its bounded caches are full, but glibc keeps the pages of what
-was freed since (answers of about 64 KB, written by four threads, each
-allocating in its own arena) and reuses them only in part: measured under
+was freed since in the middle of its heaps (answers of about 64 KB, written
+and dropped by four threads) and reuses them only in part: measured under
 ``livegate serve`` on 2026-12-03, a worker whose caches had stopped changing
 still grew about 0.7 MB per 10,000 requests, and ``malloc_trim(0)`` then
 handed back 9-10 MB at once (docs/performance.md#rss-trim).
