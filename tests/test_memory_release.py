@@ -32,7 +32,7 @@ def test_freed_memory_that_glibc_keeps_is_handed_back():
     def write() -> None:
         for k in range(1600):  # 100 MiB in 64 KiB blocks, each followed by a small block that stays
             freed.append(bytes([k % 251]) * 65_000)
-            kept.append(bytes([k % 13]) * 200)
+            kept.append(bytes([k % 13]) * 1000)  # over 512 bytes: from malloc, between the large ones
 
     thread = threading.Thread(target=write)
     thread.start()
