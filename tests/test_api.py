@@ -25,6 +25,7 @@ from livegate.app import create_app
 from livegate.cli import main as cli_main
 from livegate.engine import FRAGMENT_CACHE_BYTES
 from livegate.http.config import ConfigError
+from livegate.names import LANGUAGES
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 BANK = {
@@ -191,7 +192,8 @@ def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine)
     assert response.status_code == 200
     body = response.get_json()
     caches = body.pop("engine_caches")
-    assert caches["fragments"]["limit"] == FRAGMENT_CACHE_BYTES and caches["sentences"]["limit"] == 2 * SENTENCES
+    assert caches["fragments"]["limit"] == FRAGMENT_CACHE_BYTES
+    assert caches["sentences"]["limit"] == len(LANGUAGES) * SENTENCES
     assert 0 <= caches["fragments"]["bytes"] <= FRAGMENT_CACHE_BYTES
     assert body == {
         "status": "ok",

@@ -204,8 +204,8 @@ class Watchdog:
                 self._thread = threading.Thread(target=self._run, name="livegate-watchdog", daemon=True)
                 self._thread.start()
             # Woken only for a deadline before the one it waits for: with one timeout for
-            # all, that is when nothing was armed. (Waking it for every call costs each
-            # request two thread switches.)
+            # all, only when it waits for none (nothing was armed when it last looked).
+            # (Waking it for every call costs each request two thread switches.)
             if deadline < self._wake:
                 self._wake = deadline
                 self._cond.notify()
