@@ -734,7 +734,7 @@ def print_rss(result: dict[str, Any]) -> None:
             f"worker {k + 1}'s caches, before → after: "
             + "; ".join(
                 f"{name} {_filled(caches['before'], name)} → {_filled(caches['after'], name)}"
-                for name in ("fragments", "sentences")
+                for name in ("fragments", "plans", "sentences", "plan_explanations")
             )
         )
     if result.get("rss_tenths_mb"):

@@ -20,10 +20,10 @@ import livegate.app
 import pytest
 from flask import Flask
 from livegate import Engine, Knowledge, Profile
-from livegate.answer import SENTENCES
+from livegate.answer import PLAN_EXPLANATIONS, SENTENCES
 from livegate.app import create_app
 from livegate.cli import main as cli_main
-from livegate.engine import FRAGMENT_CACHE_BYTES
+from livegate.engine import FRAGMENT_CACHE_BYTES, PLAN_CACHE_BYTES
 from livegate.http.config import ConfigError
 from livegate.names import LANGUAGES
 
@@ -193,8 +193,11 @@ def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine)
     body = response.get_json()
     caches = body.pop("engine_caches")
     assert caches["fragments"]["limit"] == FRAGMENT_CACHE_BYTES
+    assert caches["plans"]["limit"] == PLAN_CACHE_BYTES
     assert caches["sentences"]["limit"] == len(LANGUAGES) * SENTENCES
+    assert caches["plan_explanations"]["limit"] == len(LANGUAGES) * PLAN_EXPLANATIONS
     assert 0 <= caches["fragments"]["bytes"] <= FRAGMENT_CACHE_BYTES
+    assert 0 <= caches["plans"]["bytes"] <= PLAN_CACHE_BYTES
     assert body == {
         "status": "ok",
         "name": "livegate",
@@ -749,10 +752,12 @@ def test_create_app_builds_its_own_engine_when_none_is_given():
     assert app.test_client().post("/v1/evaluate", json=BANK).status_code == 200
 
 
-def test_health_reports_what_the_answer_writer_keeps_and_own_costs_add_no_sentence(client, engine):
-    """``engine_caches``: a new profile's category entries and sentences are kept (and counted);
-    the same profile with its own costs adds no sentence, whatever the costs."""
-    held = sorted(engine.catalogue.items)[-7:-3]  # a profile no other test asks about
+def test_health_reports_what_the_answer_writer_keeps_and_own_costs_add_no_sentence(make_app, knowledge):
+    """``engine_caches``: a new profile's category entries, plans and sentences are kept (and
+    counted); the same profile with its own costs adds no sentence, whatever the costs."""
+    engine = Engine(knowledge, pool_size=1)  # its own: what other tests asked is not kept here
+    client = make_app(ENGINE=engine).test_client()
+    held = sorted(engine.catalogue.items)[-7:-3]
     data = {"subject": {"type": "enterprise"}, "documents": held, "goal": {"scenario": "finance"}}
 
     def caches():
@@ -765,6 +770,8 @@ def test_health_reports_what_the_answer_writer_keeps_and_own_costs_add_no_senten
     assert first["sentences"]["entries"] > before["sentences"]["entries"]
     assert first["fragments"]["entries"] > before["fragments"]["entries"]
     assert first["fragments"]["bytes"] > before["fragments"]["bytes"]
+    assert first["plans"]["entries"] > before["plans"]["entries"]
+    assert first["plan_explanations"]["entries"] > before["plan_explanations"]["entries"]
     lacking = sorted(answer.get_json()["item_costs"])
     for cost in (7, 700, 70_000):
         own = {**data, "costs": dict.fromkeys(lacking[:3], cost)}

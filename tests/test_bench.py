@@ -134,6 +134,8 @@ def test_http_rows_beside_health_with_no_answer_cache_hit(run: tuple[str, dict])
         before, after = caches["before"], caches["after"]
         assert 0 < before["fragments"]["bytes"] <= after["fragments"]["bytes"] <= after["fragments"]["limit"]
         assert 0 < before["sentences"]["entries"] <= after["sentences"]["entries"] < after["sentences"]["limit"]
+        assert 0 < before["plans"]["bytes"] <= after["plans"]["bytes"] <= after["plans"]["limit"]
+        assert 0 < before["plan_explanations"]["entries"] <= after["plan_explanations"]["entries"]
     assert "worker 2's caches, before → after: fragments" in stdout
 
 

@@ -4,7 +4,8 @@
   profile asked again is answered without solving, with the same bytes, also
   under threads and evictions;
 - the model reader through clingo's C API against clingo's public API;
-- the shaper's cache of category fragments against fragments written cold;
+- the shaper's caches of category fragments, of plans and of plans' explanations against
+  answers written cold;
 - answers are fresh objects: changing one changes no other.
 
 No timings here: those are the benchmark's (bench/run.py).
@@ -199,3 +200,55 @@ def test_fragments_written_cold_equal_fragments_from_the_cache(knowledge, engine
     cold = Engine(knowledge, pool_size=1, fragment_cache_bytes=0)
     for profile, expected in zip(profiles, warm, strict=True):
         assert cold.answer(profile).body == expected
+
+
+@pytest.fixture(scope="module")
+def cold(knowledge) -> Engine:
+    """An engine that keeps no category fragment, no plan and no plan's explanation."""
+    return Engine(knowledge, pool_size=1, fragment_cache_bytes=0, plan_cache_bytes=0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_plans_and_their_explanations_from_the_caches_equal_those_written_cold(engine, cold, lang):
+    """Every answer twice from the warm engine (its plans kept, then read back) and once from one
+    that keeps nothing: the same bytes, with explanations and without, with own costs and without."""
+    assert cold.cache_stats()["plans"] == {"entries": 0, "bytes": 0, "limit": 0}
+    profiles = random_profiles(40, seed=12)
+    assert sum(1 for p in profiles if p.get("costs")) >= 10
+    for profile in profiles:
+        for explain in (True, False):
+            first = engine.answer(profile, lang=lang, explain=explain).body
+            assert engine.answer(profile, lang=lang, explain=explain).body == first
+            assert cold.answer(profile, lang=lang, explain=explain).body == first
+    assert cold.cache_stats()["plan_explanations"]["entries"] == 0
+    assert engine.cache_stats()["plans"]["entries"] > 0
+
+
+def test_a_kept_plan_explanation_states_each_answers_own_cost(knowledge, cold):
+    """A plan's explanation is kept without its cost: the same plans under three sets of own costs
+    show each time the cost of that answer, as written cold, and keep no new explanation."""
+    warm = Engine(knowledge, pool_size=1)
+    data = {"subject": {"type": "enterprise"}, "documents": ["business_license"], "goal": {"scenario": "medical"}}
+    plans = warm.evaluate(data)["cheapest"]["plans"]
+    lacking = sorted({i for p in plans for i in p["missing"]})
+    assert lacking
+    kept = warm.cache_stats()["plan_explanations"]["entries"]
+    for cost in (7, 8, 9):  # the same cheapest plans as with the default costs (10), other costs
+        own = {**data, "costs": dict.fromkeys(lacking, cost)}
+        answer = warm.evaluate(own)
+        assert answer == cold.evaluate(own)
+        assert [p["categories"] for p in answer["cheapest"]["plans"]] == [p["categories"] for p in plans]
+        for plan in answer["cheapest"]["plans"]:
+            units = {i: cost if i in lacking else knowledge.catalogue.items[i].default_cost for i in plan["missing"]}
+            assert plan["cost"] == sum(units[d["id"]] * d["count"] for d in plan["missing_detail"])
+            assert any(str(plan["cost"]) in line for line in plan["explanation"])
+    assert warm.cache_stats()["plan_explanations"]["entries"] == kept
+
+
+def test_caches_bounded_below_one_entry_keep_nothing_and_answer_as_cold(knowledge, cold):
+    """A bound smaller than any one fragment or plan keeps nothing and fails no answer."""
+    tiny = Engine(knowledge, pool_size=1, fragment_cache_bytes=10, plan_cache_bytes=10)
+    for profile in random_profiles(8, seed=4):
+        assert tiny.answer(profile).body == cold.answer(profile).body
+    stats = tiny.cache_stats()
+    assert stats["fragments"]["entries"] == stats["plans"]["entries"] == 0

@@ -9,9 +9,10 @@ The answer is written as JSON bytes, assembled from one fragment per category
 and one per plan. Bytes are immutable, so a fragment can be kept and reused by
 later answers without any caller being able to change another's answer: a
 category's fragment is a function of its own atoms, the unit costs and the
-language, and :class:`Shaper` keeps those of profiles with the default costs in
-a cache bounded in bytes (given in its constructor; ``docs/engine.md`` gives
-the figures that justify it). The
+language, and :class:`Shaper` keeps those that show no cost of the profile's own
+in a cache bounded in bytes; plans, and their explanations without the line of
+their cost, are kept alike (bounds given in its constructor; ``docs/engine.md``
+gives the figures that justify them). The
 shape of the JSON is defined by the pydantic models of
 :mod:`livegate.models` (which also give ``/openapi.json``); every answer the
 test suite sees is validated against them.
@@ -19,6 +20,7 @@ test suite sees is validated against them.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,10 +38,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
     from .solver import Answer
 
-__all__ = ["SENTENCES", "Explainer", "Shaped", "Shaper", "dumps"]
+__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "dumps"]
 
 SENTENCES = 16_384
 """Sentences an explainer keeps, least recently used first out."""
+
+PLAN_EXPLANATIONS = 4_096
+"""Plans' explanations an explainer keeps (without the line of their cost), least recently used
+first out."""
 
 _T = TypeVar("_T")
 
@@ -54,7 +60,7 @@ def dumps(data: Any) -> bytes:
 class Shaped:
     """One answer, written: the whole answer and its path (the members ``cheapest``,
     ``cheapest_by_scenario``, ``next_steps`` and ``notes``, as they appear in it) as
-    JSON bytes, and what a decision log records of it."""
+    JSON bytes, and what a decision log and a batch's CSV row record of it."""
 
     body: bytes
     path: bytes
@@ -62,6 +68,10 @@ class Shaped:
     eligible: tuple[str, ...]
     cheapest_cost: int | None
     cheapest_plans: tuple[tuple[str, ...], ...]
+    statuses: tuple[str, ...] = ()
+    """Each category's status, in the catalogue's order."""
+    cheapest_missing: tuple[tuple[str, ...], ...] = ()
+    """What each of ``cheapest_plans`` lacks."""
 
     def json(self) -> dict[str, Any]:
         """The answer as fresh Python objects (nothing shared with any other caller)."""
@@ -79,18 +89,27 @@ class Explainer:
     what it says, so each is written once and kept (the vocabulary is finite: at most one
     per reason atom of the grounding and language)."""
 
-    def __init__(self, names: Names):
+    def __init__(self, names: Names, *, plan_explanations: int = PLAN_EXPLANATIONS):
         self.n = names
         self.cat = names.cat
         # What is kept never holds a cost: a missing set's cost is any number under a profile's
         # own costs, so its sentence is written around the kept parts each time. The bound is a
         # backstop (docs/performance.md#rss).
         self._sentences: LRUCache[tuple[Any, ...], Any] = LRUCache(maxsize=SENTENCES)
+        # plans' explanations (but the line of their cost), apart: a dozen lines each; 0: none kept
+        self._plans: LRUCache[tuple[Any, ...], tuple[tuple[str, ...], str | None, tuple[str, ...]]] | None = (
+            LRUCache(maxsize=plan_explanations) if plan_explanations else None
+        )
+        self.plans_limit = plan_explanations
         self._lock = threading.Lock()
 
     def kept(self) -> int:
         """How many sentences (and parts of sentences) are kept."""
         return len(self._sentences)
+
+    def plans_kept(self) -> int:
+        """How many plans' explanations are kept."""
+        return len(self._plans) if self._plans is not None else 0
 
     def _kept(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         with self._lock:  # an LRU lookup reorders: not safe without the lock
@@ -178,10 +197,51 @@ class Explainer:
         return self._kept(("scope", c), lambda: self.n.t("explain.scope_assumed", scope=self.n.scope(c)))
 
     def plan(self, p: dict[str, Any], requires: dict[str, list[tuple[str, str]]], subject_type: str) -> list[str]:
-        n, cat = self.n, self.cat
+        """Plan ``p``'s explanation. Its lines repeat across answers, all but the one that
+        states the plan's cost (any number under a profile's own costs): the others are kept,
+        keyed by everything they say, and that one is written each time."""
+        n = self.n
         if p["direct"]:
             rule, line = n.subject_rule(subject_type)
             return [n.t("explain.plan.direct", rule=rule, line=line)]
+        kept = self._plans
+        before, missing, after = self._plan_parts(p, requires) if kept is None else self._kept_plan(kept, p, requires)
+        if missing is None:
+            return [*before, *after]
+        return [*before, n.t("explain.plan.missing", missing=missing, cost=p["cost"]), *after]
+
+    def _kept_plan(
+        self,
+        kept: LRUCache[tuple[Any, ...], tuple[tuple[str, ...], str | None, tuple[str, ...]]],
+        p: dict[str, Any],
+        requires: dict[str, list[tuple[str, str]]],
+    ) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+        """:meth:`_plan_parts`, kept in ``kept`` by everything they say."""
+        categories = p["categories"]
+        key = (
+            tuple(categories),
+            tuple((c, tuple(a)) for c, a in p["equivalent_alternatives"].items()),
+            tuple(tuple(requires.get(c, ())) for c in categories),
+            tuple((x["category"], x["companion"]) for x in p["companions"]),
+            p["access"],
+            tuple((d["id"], d["count"]) for d in p["missing_detail"]),
+            tuple(p["external_requirements"]),
+        )
+        with self._lock:
+            parts = kept.get(key)
+        if parts is None:
+            parts = self._plan_parts(p, requires)
+            with self._lock:
+                kept[key] = parts
+        return parts
+
+    def _plan_parts(
+        self, p: dict[str, Any], requires: dict[str, list[tuple[str, str]]]
+    ) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+        """A plan's explanation in three parts: the lines before the one that states what it lacks
+        and its cost, what it lacks (None: nothing, and that line is among the others), the lines
+        after."""
+        n, cat = self.n, self.cat
         lines = []
         for c in p["categories"]:
             alts = n.t("explain.or").join(n.alternative(c, a) for a in p["equivalent_alternatives"].get(c, []))
@@ -205,9 +265,11 @@ class Explainer:
                     access=n.access(p["access"]),
                 )
             )
+        before = tuple(lines)
+        lines = []
+        missing = None
         if p["missing"]:
-            counts = {d["id"]: d["count"] for d in p["missing_detail"]}
-            lines.append(n.t("explain.plan.missing", missing=self.missing(counts), cost=p["cost"]))
+            missing = self.missing({d["id"]: d["count"] for d in p["missing_detail"]})
         else:
             lines.append(n.t("explain.plan.nothing_missing"))
         lines += [n.t("explain.plan.external", external_category=n.external(x)) for x in p["external_requirements"]]
@@ -217,7 +279,7 @@ class Explainer:
         lines += [n.t("explain.plan.note", note=n.note(note)) for note in notes]
         lines.append(n.t("explain.plan.access", access=n.access(p["access"])))
         lines += [self.source(c) for c in p["categories"]]
-        return lines
+        return before, missing, tuple(lines)
 
     def no_plan(self, reasons: list[dict[str, Any]]) -> list[str]:
         """Why a question has no plan, the most specific cause first (as the reasons come)."""
@@ -258,12 +320,21 @@ class Shaper:
 
     ``fragment_cache_bytes`` bounds the cache of category fragments (0: none);
     a fragment is the JSON of one category's entry, keyed by the atoms it is
-    made of, the language and whether explanations are on. Only fragments of
-    profiles with the default costs are kept: a profile's own costs are nearly
+    made of, the language and whether explanations are on. Only fragments that
+    show no cost of a profile's own are kept: a profile's own costs are nearly
     always a set of its own, whose fragments no later answer would use.
+    ``plan_cache_bytes`` bounds the cache of plans, kept on the same terms and
+    keyed by their atoms (0: none, and no plan's explanation kept either).
     """
 
-    def __init__(self, catalogue: Catalogue, ruleset: dict[str, str], *, fragment_cache_bytes: int = 0):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        ruleset: dict[str, str],
+        *,
+        fragment_cache_bytes: int = 0,
+        plan_cache_bytes: int = 0,
+    ):
         self.cat = catalogue
         self.ruleset = dict(ruleset)
         self.ruleset_json = dumps(self.ruleset)
@@ -271,31 +342,44 @@ class Shaper:
         self.item_position = {i: k for k, i in enumerate(catalogue.items)}
         self.counted = frozenset(i for i, it in catalogue.items.items() if it.counted)
         self.general_notes = [{"id": g.id, "text": g.text, "line": g.line} for g in catalogue.general_notes]
-        self._explainers = {lang: Explainer(Names(catalogue, lang)) for lang in LANGUAGES}
+        self._explainers = {
+            lang: Explainer(Names(catalogue, lang), plan_explanations=PLAN_EXPLANATIONS if plan_cache_bytes else 0)
+            for lang in LANGUAGES
+        }
         self._fragments: LRUCache[tuple[Any, ...], tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]] | None = (
             LRUCache(maxsize=fragment_cache_bytes, getsizeof=lambda v: len(v[0]) + 200)
             if fragment_cache_bytes
             else None
+        )
+        # plans by their atoms; each counted as its JSON's length (taken once, when kept)
+        self._plans: LRUCache[tuple[Term, ...], dict[str, Any]] | None = (
+            LRUCache(maxsize=plan_cache_bytes, getsizeof=lambda p: len(dumps(p)) + 200) if plan_cache_bytes else None
         )
         self._lock = threading.Lock()
         self.scope = {p.name: p.scope for p in contract.SHOWN}
         self.scenario_of = {c: info.scenario for c, info in catalogue.categories.items()}
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """What the caches hold and their limits: category fragments (entries, the bytes their
-        bound counts) and sentences (entries, all languages)."""
+        """What the caches hold and their limits: category fragments and plans (entries, the bytes
+        their bounds count), sentences and plans' explanations (entries, all languages)."""
+
+        def state(cache: LRUCache[Any, Any] | None) -> dict[str, int]:
+            if cache is None:
+                return {"entries": 0, "bytes": 0, "limit": 0}
+            return {"entries": len(cache), "bytes": int(cache.currsize), "limit": int(cache.maxsize)}
+
         with self._lock:
-            fragments = self._fragments
-            entries, held, limit = (
-                (len(fragments), int(fragments.currsize), int(fragments.maxsize))
-                if fragments is not None
-                else (0, 0, 0)
-            )
+            fragments, plans = state(self._fragments), state(self._plans)
         return {
-            "fragments": {"entries": entries, "bytes": held, "limit": limit},
+            "fragments": fragments,
+            "plans": plans,
             "sentences": {
                 "entries": sum(e.kept() for e in self._explainers.values()),
                 "limit": SENTENCES * len(self._explainers),
+            },
+            "plan_explanations": {
+                "entries": sum(e.plans_kept() for e in self._explainers.values()),
+                "limit": sum(e.plans_limit for e in self._explainers.values()),
             },
         }
 
@@ -331,19 +415,22 @@ class Shaper:
         unsupported = [t for (t,) in det["subject_unsupported"]]
 
         fragments: list[bytes] = []
+        statuses: list[str] = []
         eligible: list[str] = []
         requires: dict[str, list[tuple[str, str]]] = {}
         listed: set[str] = set()
         for c, atoms in by_category.items():
             fragment, status, required, items = self._category(c, atoms, units, overrides, explain, explainer)
             fragments.append(fragment)
+            statuses.append(status)
             listed.update(items)
             if status == contract.ELIGIBLE:
                 eligible.append(c)
             if required:
                 requires[c] = list(required)
 
-        plans = {plan: self._plan(plan, contract.group(atoms), units) for plan, atoms in by_plan.items()}
+        own = frozenset(i for i, _ in overrides)
+        plans = {plan: self._plan_of(plan, atoms, units, own) for plan, atoms in by_plan.items()}
         for p in plans.values():
             listed.update(p["missing"])
         by_question: dict[Term, list[Term]] = {}
@@ -417,6 +504,8 @@ class Shaper:
             tuple(eligible),
             cheapest["cost"],
             tuple(tuple(p["categories"]) for p in cheapest["plans"]),
+            tuple(statuses),
+            tuple(tuple(p["missing"]) for p in cheapest["plans"]),
         )
 
     # -- one category ------------------------------------------------------------------
@@ -442,11 +531,12 @@ class Shaper:
                 if atom[0] == "minimal_missing_item" and atom[3] in own:
                     return self._category_entry(c, atoms, units, explain, explainer)
         key = (explain, explainer.n.lang, tuple(atoms))
-        kept = self._fragments.get(key)
+        with self._lock:  # an LRU lookup reorders (and another thread may evict): under the lock
+            kept = self._fragments.get(key)
         if kept is None:
             kept = self._category_entry(c, atoms, units, explain, explainer)
             with self._lock:
-                self._fragments[key] = kept
+                _keep(self._fragments, key, kept)
         return kept
 
     def _category_entry(
@@ -519,6 +609,23 @@ class Shaper:
         return {"kind": kind, "id": key, "text": self.cat.activities[key].remedy}
 
     # -- plans ---------------------------------------------------------------------------
+    def _plan_of(self, plan: Term, atoms: list[Term], units: dict[str, int], own: frozenset[str]) -> dict[str, Any]:
+        """Plan ``plan`` from its atoms, kept (never changed once made: callers copy before
+        adding to it) where its cost is the default one: where the profile costs none of the
+        items it lacks itself. A plan with such an item is made anew and not kept, as a
+        category's fragment is."""
+        plans = self._plans
+        if plans is None or (own and any(a[0] == "plan_missing" and a[2] in own for a in atoms)):
+            return self._plan(plan, contract.group(atoms), units)
+        key = tuple(atoms)
+        with self._lock:
+            kept = plans.get(key)
+        if kept is None:
+            kept = self._plan(plan, contract.group(atoms), units)
+            with self._lock:
+                _keep(plans, key, kept)
+        return kept
+
     def _plan(self, plan: Term, det: dict[str, list[tuple[Any, ...]]], units: dict[str, int]) -> dict[str, Any]:
         """One plan from its atoms (all but the explanation, which depends on the language)."""
         cat = self.cat
@@ -646,6 +753,13 @@ class Shaper:
 
 
 _SCENARIO = contract.SCENARIO
+
+
+def _keep(cache: LRUCache[Any, Any], key: Any, value: Any) -> None:
+    """Keep ``value`` in a cache bounded in bytes, unless it alone is over the bound (a bound
+    smaller than one value keeps nothing, rather than failing the answer)."""
+    with contextlib.suppress(ValueError):  # cachetools: "value too large"
+        cache[key] = value
 
 
 def _fields(why: Term, kinds: dict[str, tuple[tuple[str, str], ...]]) -> dict[str, Any]:

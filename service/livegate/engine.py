@@ -25,10 +25,13 @@ from .names import LANGUAGES
 from .profile import Profile, parse_profile
 from .solver import Answer, EvaluationTimeout, Groundings, Overrides
 
-__all__ = ["FRAGMENT_CACHE_BYTES", "Engine", "EvaluationTimeout"]
+__all__ = ["FRAGMENT_CACHE_BYTES", "PLAN_CACHE_BYTES", "Engine", "EvaluationTimeout"]
 
 FRAGMENT_CACHE_BYTES = 8 * 1024 * 1024
 """Default bound of the shaper's cache of category fragments (see ``docs/engine.md``)."""
+
+PLAN_CACHE_BYTES = 2 * 1024 * 1024
+"""Default bound of the shaper's cache of plans, in bytes of their JSON (see ``docs/engine.md``)."""
 
 
 class Engine:
@@ -38,8 +41,8 @@ class Engine:
     profiles with costs of their own: ``override_pool_size``, default the same)
     are ground for concurrent calls (one per thread at a time); ``timeout`` bounds each
     evaluation (seconds, None: unbounded);
-    ``fragment_cache_bytes`` bounds the shaper's cache of category fragments
-    (0: none); ``fill_pools`` grounds every Control of the pools right after
+    ``fragment_cache_bytes`` and ``plan_cache_bytes`` bound the shaper's caches of
+    category fragments and of plans (0: none); ``fill_pools`` grounds every Control of the pools right after
     start-up, on a background thread (the server does), instead of on demand.
     """
 
@@ -51,6 +54,7 @@ class Engine:
         override_pool_size: int | None = None,
         timeout: float | None = None,
         fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
+        plan_cache_bytes: int = PLAN_CACHE_BYTES,
         fill_pools: bool = False,
     ):
         self.knowledge = knowledge or Knowledge.load()
@@ -60,7 +64,12 @@ class Engine:
         self.groundings = Groundings(
             self.knowledge, pool_size=pool_size, override_pool_size=override_pool_size, fill=fill_pools
         )
-        self.shaper = Shaper(self.catalogue, self.ruleset, fragment_cache_bytes=fragment_cache_bytes)
+        self.shaper = Shaper(
+            self.catalogue,
+            self.ruleset,
+            fragment_cache_bytes=fragment_cache_bytes,
+            plan_cache_bytes=plan_cache_bytes,
+        )
         self.default_units = {i: it.default_cost for i, it in self.catalogue.items.items()}
 
     def parse(self, data: Any) -> Profile:

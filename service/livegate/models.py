@@ -369,11 +369,23 @@ class SentenceCacheState(_Shape):
     limit: int = Field(ge=0)
 
 
+class PlanCacheState(_Shape):
+    """The worker's cache of plans whose cost is the default one (no item they lack costed by the profile)."""
+
+    entries: int = Field(ge=0)
+    bytes: int = Field(ge=0, description="The bytes its bound counts (each plan's JSON and 200).")
+    limit: int = Field(ge=0)
+
+
 class EngineCacheState(_Shape):
     """What the worker's answer writer keeps between answers (bounded; none holds a cost of a profile's own)."""
 
     fragments: FragmentCacheState
+    plans: PlanCacheState
     sentences: SentenceCacheState
+    plan_explanations: SentenceCacheState = Field(
+        description="Plans' explanations, in every language, without the line that states the plan's cost."
+    )
 
 
 class WorkerState(_Shape):
