@@ -81,3 +81,29 @@ def test_batch_of_only_good_lines_exits_zero_and_can_explain(tmp_path):
     rows = [json.loads(x) for x in done.stdout.splitlines()]
     assert len(rows) == 3 and all(r["categories"][0]["explanation"] for r in rows)
     assert "0 bad line(s)" in done.stderr
+
+
+def test_batch_csv_rows_say_what_the_answers_say(tmp_path, engine):
+    """Each CSV row is written from the answer as written, without reading it back: every cell
+    against the answer ``Engine.evaluate`` gives for the same line (own costs in some)."""
+    from tests.strategies import random_profiles
+
+    profiles = random_profiles(30, seed=21)
+    assert any(p.get("costs") for p in profiles)
+    out = tmp_path / "out.csv"
+    done = _batch(tmp_path, [json.dumps(p) for p in profiles], "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == len(profiles)
+    for row, profile in zip(rows, profiles, strict=True):
+        answer = engine.evaluate(profile, explain=False)
+        plans = answer["cheapest"]["plans"]
+        assert {c["id"]: row[c["id"]] for c in answer["categories"]} == {
+            c["id"]: c["status"] for c in answer["categories"]
+        }
+        cost = answer["cheapest"]["cost"]
+        assert row["cheapest_cost"] == ("" if cost is None else str(cost))
+        assert row["cheapest_plans"] == str(len(plans))
+        assert row["cheapest_categories"] == (";".join(plans[0]["categories"]) if plans else "")
+        assert row["cheapest_missing"] == (";".join(plans[0]["missing"]) if plans else "")
+        assert row["error"] == ""

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from ..answer import Shaped
 from ..engine import Engine
 from ..kb import Knowledge
 from ..profile import JsonError, ProfileError, loads
@@ -57,18 +58,18 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | Non
     number, text = numbered
     engine = _WORKER.engine
     assert engine is not None
-    answer, error = None, None
+    shaped, error = None, None
     try:
-        answer = engine.evaluate(loads(text), explain=_WORKER.explain)
+        shaped = engine.answer(loads(text), explain=_WORKER.explain)
     except JsonError as exc:
         error = {"code": "malformed_json", "message": str(exc)}
     except (ProfileError, EvaluationTimeout) as exc:
         error = exc.to_dict()
-    if _WORKER.csv_format:
-        row: Row = _csv_row(number, answer, error, _WORKER.categories)
+    if _WORKER.csv_format:  # from what the written answer records: the answer is not read back
+        row: Row = _csv_row(number, shaped, error)
     else:
-        row = _json_line(number, answer, error)
-    return number, row, [] if answer is None else answer["eligible"], None if error is None else error["message"]
+        row = _json_line(number, None if shaped is None else shaped.json(), error)
+    return number, row, [] if shaped is None else list(shaped.eligible), None if error is None else error["message"]
 
 
 def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
@@ -81,24 +82,20 @@ CSV_HEAD = ["line", "error", "cheapest_cost", "cheapest_plans", "cheapest_catego
 """The CSV columns; a column per category (its status) comes after ``error``."""
 
 
-def _csv_row(
-    number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None, categories: tuple[str, ...]
-) -> list[Any]:
-    if answer is None:
+def _csv_row(number: int, shaped: Shaped | None, error: dict[str, Any] | None) -> list[Any]:
+    if shaped is None:
         assert error is not None
-        return [number, error["message"], *[""] * len(categories), "", "", "", ""]
-    status = {c["id"]: c["status"] for c in answer["categories"]}
-    plans = answer["cheapest"]["plans"]
-    first = plans[0] if plans else {"categories": [], "missing": []}
-    cost = answer["cheapest"]["cost"]
+        return [number, error["message"], *[""] * len(_WORKER.categories), "", "", "", ""]
+    plans = shaped.cheapest_plans
+    cost = shaped.cheapest_cost
     return [
         number,
         "",
-        *[status[c] for c in categories],
+        *shaped.statuses,  # in the catalogue's order, as the header's categories
         "" if cost is None else cost,
         len(plans),
-        ";".join(first["categories"]),
-        ";".join(first["missing"]),
+        ";".join(plans[0]) if plans else "",
+        ";".join(shaped.cheapest_missing[0]) if plans else "",
     ]
 
 
