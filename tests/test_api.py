@@ -777,3 +777,64 @@ def test_health_reports_what_the_answer_writer_keeps_and_own_costs_add_no_senten
         own = {**data, "costs": dict.fromkeys(lacking[:3], cost)}
         assert client.post("/v1/evaluate", json=own).status_code == 200
     assert caches()["sentences"] == first["sentences"]
+
+
+# -- what kind of problem -----------------------------------------------------------------------------
+ENTERPRISE = {"subject": {"type": "enterprise"}}
+
+
+@pytest.mark.parametrize(
+    "body, field, expected",
+    [
+        (["enterprise"], "(body)", {"kind": "not_object"}),
+        ({**ENTERPRISE, "documnets": []}, "documnets", {"kind": "unknown_field"}),
+        (
+            {**ENTERPRISE, "counts": {"training_coop_agreement": "two"}},
+            "counts.training_coop_agreement",
+            {"kind": "integer"},
+        ),
+        (
+            {**ENTERPRISE, "counts": {"training_coop_agreement": -1}},
+            "counts.training_coop_agreement",
+            {"kind": "min", "limit": 0},
+        ),
+        (
+            {**ENTERPRISE, "costs": {"business_license": 100_001}},
+            "costs.business_license",
+            {"kind": "max", "limit": 100_000},
+        ),
+        ({**ENTERPRISE, "documents": "business_license"}, "documents", {"kind": "invalid"}),
+        (
+            {**ENTERPRISE, "documents": ["business_licence"]},
+            "documents[0]",
+            {"kind": "unknown_id", "value": "business_licence"},
+        ),
+        (
+            {**ENTERPRISE, "documents": ["business_license"], "counts": {"business_license": 0}},
+            "counts.business_license",
+            {"kind": "count_zero", "conflict": "documents[0]"},
+        ),
+        (
+            {"subject": {"type": "media", "roles": ["car_dealer"]}},
+            "subject.roles[0]",
+            {"kind": "role_not_allowed", "value": "car_dealer", "conflict": "subject.type"},
+        ),
+    ],
+)
+def test_each_problem_says_its_kind_and_what_it_is_about(client, body, field, expected):
+    """``kind`` names the problem for a program, with the value, bound or other path it is about;
+    ``problem`` still says it in words."""
+    response = client.post("/v1/evaluate", json=body)
+    assert response.status_code == 422
+    (problem,) = [e for e in response.get_json()["error"]["errors"] if e["field"] == field]
+    assert {k: problem[k] for k in expected} == expected
+    assert problem["problem"]
+    if problem["kind"] == "unknown_id":
+        assert problem["nearest"][0] == "business_license"
+
+
+def test_unknown_ids_beyond_those_listed_are_one_problem_of_their_own_kind(client):
+    body = {**ENTERPRISE, "documents": [f"no_such_item_{n}" for n in range(30)]}
+    errors = client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]
+    assert [e["kind"] for e in errors] == ["unknown_id"] * 20 + ["more_unknown"]
+    assert errors[-1]["problem"].startswith("10 more unknown")

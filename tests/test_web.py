@@ -580,6 +580,16 @@ def test_success_english_csv_has_english_columns(client):
             "zh",
             "已持有的材料：没有这一项：business_licence。",
         ),
+        (
+            "subject=enterprise&scenario=ecommerce&cost.business_license=100001",
+            "zh",
+            "成本：《营业执照》：不能大于 100000。",
+        ),
+        (
+            "subject=media&role=car_dealer&scenario=auto",
+            "zh",
+            "该主体类型不能选择角色「汽车经销商/4s店」（只有企业可以）",
+        ),
     ],
 )
 def test_fail_bad_profile_is_a_422_page_in_the_page_language_naming_the_field(client, query_, lang, expected):

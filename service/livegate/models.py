@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .profile import ProblemKind
+
 __all__ = [
     "AccessMethod",
     "Activity",
@@ -450,7 +452,12 @@ class Readiness(_Shape):
 
 class ProblemDetail(_Shape):
     field: str
+    kind: ProblemKind = Field(
+        description="What is wrong, for a program (a client writes the problem in its own words from it)."
+    )
     problem: str
+    value: str | None = Field(default=None, description="The unknown id, or the role the subject type cannot hold.")
+    limit: int | None = Field(default=None, description="The bound a number passed (kinds min and max).")
     nearest: list[str] | None = None
     conflict: str | None = Field(default=None, description="The other JSON path of a contradiction.")
 

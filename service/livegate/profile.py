@@ -16,7 +16,7 @@ import heapq
 import itertools
 import json
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,7 +26,9 @@ __all__ = [
     "MAX_COST",
     "MAX_COUNT",
     "MAX_LIST",
+    "PROBLEM_KINDS",
     "JsonError",
+    "ProblemKind",
     "Profile",
     "ProfileError",
     "loads",
@@ -101,8 +103,12 @@ class Profile(_Strict):
 class ProfileError(ValueError):
     """The profile is malformed or names ids the catalogue does not know.
 
-    ``errors`` is a list of ``{"field", "problem", "nearest"?}``; ``status`` is
-    the HTTP status an API answers with (422).
+    ``errors`` is a list of ``{"field", "kind", "problem", …}``: ``kind`` says what
+    is wrong as one of :data:`PROBLEM_KINDS` (a page writes the problem in its own
+    language from it), ``problem`` says it in words, and some kinds add what they
+    are about: ``value`` (the unknown id, the role not allowed), ``limit`` (the
+    bound passed), ``nearest`` (ids like an unknown one), ``conflict`` (the other
+    path of a contradiction). ``status`` is the HTTP status an API answers with (422).
     """
 
     status = 422
@@ -114,6 +120,32 @@ class ProfileError(ValueError):
     def to_dict(self) -> dict[str, Any]:
         first = self.errors[0]
         return {"code": "invalid_profile", "message": str(self), "field": first["field"], "errors": self.errors}
+
+
+ProblemKind = Literal[
+    "not_object",  # the profile is not a JSON object
+    "unknown_field",  # a field the profile has no place for
+    "integer",  # not a whole number
+    "min",  # below ``limit``
+    "max",  # above ``limit``
+    "invalid",  # any other shape error (the problem says which)
+    "unknown_id",  # ``value`` is no id of its kind; ``nearest``: the ids most like it
+    "more_unknown",  # more unknown ids than are listed
+    "count_zero",  # a count of 0 for a document the profile lists (``conflict``)
+    "role_not_allowed",  # the subject type cannot hold the role ``value`` (``conflict``)
+]
+PROBLEM_KINDS: tuple[str, ...] = get_args(ProblemKind)
+"""What a problem of a profile can be (``kind`` of each of :attr:`ProfileError.errors`)."""
+
+_SHAPE_KINDS: dict[str, ProblemKind] = {
+    "int_parsing": "integer",
+    "int_type": "integer",
+    "int_from_float": "integer",
+    "greater_than_equal": "min",
+    "less_than_equal": "max",
+    "extra_forbidden": "unknown_field",
+}
+"""pydantic's error types, by the kind they are."""
 
 
 class JsonError(ValueError):
@@ -224,23 +256,27 @@ def _unknown(field: str, value: str, valid: Iterable[str], kind: str, *, search:
     problem = f"unknown {kind} id {value!r}"
     if nearest:
         problem += "; did you mean " + " or ".join(repr(n) for n in nearest) + "?"
-    return {"field": field, "problem": problem, "nearest": nearest}
+    return {"field": field, "kind": "unknown_id", "problem": problem, "value": value, "nearest": nearest}
 
 
 def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     """Validate ``data`` (decoded JSON) into a :class:`Profile` or raise :class:`ProfileError`."""
     if not isinstance(data, dict):
-        raise ProfileError([{"field": "(body)", "problem": "a profile must be a JSON object"}])
+        raise ProfileError([{"field": "(body)", "kind": "not_object", "problem": "a profile must be a JSON object"}])
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
         shape: list[dict[str, Any]] = []
         for err in exc.errors(include_url=False, include_input=False):
             loc = tuple(p for p in err["loc"] if p not in ("[key]",))
+            kind = _SHAPE_KINDS.get(err["type"], "invalid")
             problem = err["msg"]
-            if err["type"] == "extra_forbidden":
+            if kind == "unknown_field":
                 problem = "unknown field (not part of the profile)"
-            shape.append({"field": _path(loc), "problem": problem})
+            item: dict[str, Any] = {"field": _path(loc), "kind": kind, "problem": problem}
+            if kind in ("min", "max"):
+                item["limit"] = err["ctx"]["ge" if kind == "min" else "le"]
+            shape.append(item)
         raise ProfileError(shape) from None
 
     profile = _canonical(profile, catalogue.aliases)
@@ -278,7 +314,9 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     for i in profile.costs:
         check(f"costs.{i}", i, catalogue.items, "item")
     if unlisted:
-        errors.append({"field": "(body)", "problem": f"{unlisted} more unknown id(s), not listed"})
+        errors.append(
+            {"field": "(body)", "kind": "more_unknown", "problem": f"{unlisted} more unknown id(s), not listed"}
+        )
     if errors:
         raise ProfileError(errors)
     contradictions = _contradictions(profile, catalogue)
@@ -308,6 +346,7 @@ def _contradictions(profile: Profile, catalogue: Catalogue) -> list[dict[str, An
             out.append(
                 {
                     "field": f"counts.{item}",
+                    "kind": "count_zero",
                     "conflict": f"documents[{n}]",
                     "problem": f"a count of 0 says {item!r} is not held, but documents[{n}] lists it; "
                     "leave one of them out",
@@ -321,6 +360,8 @@ def _contradictions(profile: Profile, catalogue: Catalogue) -> list[dict[str, An
             out.append(
                 {
                     "field": f"subject.roles[{n}]",
+                    "kind": "role_not_allowed",
+                    "value": role,
                     "conflict": "subject.type",
                     "problem": f"a subject of type {kind!r} cannot hold the role {role!r} "
                     f"(only {can} can); leave the role out or correct subject.type",

@@ -593,14 +593,15 @@ _FIELD_KEYS = {
     "goal.categories": "candidates",
     "goal.access": "access",
 }
-_PROBLEMS = (
-    (re.compile(r"Input should be a valid integer"), "problem_integer"),
-    (re.compile(r"Input should be greater than or equal to (?P<n>-?\d+)"), "problem_min"),
-    (re.compile(r"Input should be less than or equal to (?P<n>-?\d+)"), "problem_max"),
-    (re.compile(r"unknown \w[\w ]* id (?P<value>'[^']*'|\"[^\"]*\")"), "problem_unknown"),
-    (re.compile(r"cannot hold the role '(?P<role>\w+)' \(only (?P<types>[^)]*) can\)"), "problem_role"),
-    (re.compile(r"a count of 0 says"), "problem_count_zero"),
-)
+_PROBLEMS = {
+    "integer": "problem_integer",
+    "min": "problem_min",
+    "max": "problem_max",
+    "unknown_id": "problem_unknown",
+    "role_not_allowed": "problem_role",
+    "count_zero": "problem_count_zero",
+}
+"""The page's words for each kind of problem a profile can have (the others keep the engine's)."""
 
 
 def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -618,23 +619,18 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         else:
             base = re.sub(r"\[\d+\]$", "", path)
             label = words.t(_FIELD_KEYS[base]) if base in _FIELD_KEYS else path
+        kind = e.get("kind")
         problem = e["problem"]
-        for pattern, key in _PROBLEMS:
-            m = pattern.search(problem)
-            if not m:
-                continue
-            values: dict[str, Any] = m.groupdict()
-            if key == "problem_role":
-                role = values["role"]
-                types = [t.strip(" '") for t in values["types"].split(",")]
-                values = {
-                    "role": words.role(role) if role in cat.roles else role,
-                    "types": words.t("list_sep").join(words.subject(t) for t in types if t in cat.subject_types),
-                }
-            if key == "problem_unknown":
-                values["value"] = values["value"].strip("'\"")
-            problem = words.t(key, **values)
-            break
+        if kind in ("min", "max"):
+            problem = words.t(_PROBLEMS[kind], n=e["limit"])
+        elif kind == "unknown_id":
+            problem = words.t(_PROBLEMS[kind], value=e["value"])
+        elif kind == "role_not_allowed":
+            role = cat.roles[e["value"]]
+            types = words.t("list_sep").join(words.subject(t) for t in role.subject_types)
+            problem = words.t(_PROBLEMS[kind], role=words.role(role.id), types=types)
+        elif kind in _PROBLEMS:
+            problem = words.t(_PROBLEMS[kind])
         out.append({"field": label, "problem": problem})
     return out
 
