@@ -31,6 +31,10 @@ BOUND = 0.3
 """The time bound the tests set, in seconds."""
 SLACK = 0.5
 """How much later than its bound an interrupted evaluation may return (the watchdog, thread switches, a busy CI)."""
+SERVED_SLACK = 1.5
+"""The same for an answer over HTTP, which adds a round trip through a worker that may wait for a core on a
+machine busy with other suites (0.5 s was once missed there); still far below what the pigeon-hole problem
+takes unbounded."""
 HARD = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
 """Switches the pigeon-hole problem on."""
 QUICK = {"subject": {"type": "enterprise"}, "documents": ["financial_licence"], "goal": {"scenario": "finance"}}
@@ -153,7 +157,7 @@ def test_serve_answers_an_evaluation_past_its_bound_with_503_and_the_same_worker
         assert status == 503
         error = json.loads(body)["error"]
         assert (error["code"], error["field"]) == ("evaluation_timeout", None) and error["message"]
-        assert took < BOUND + SLACK
+        assert took < BOUND + SERVED_SLACK
         status, after, _ = _post(pigeon_server, path, QUICK)
         assert (status, without_decision_id(after)) == (200, without_decision_id(before))
     assert pigeon_server.pids() == {worker}
