@@ -68,9 +68,9 @@ class Shaped:
     eligible: tuple[str, ...]
     cheapest_cost: int | None
     cheapest_plans: tuple[tuple[str, ...], ...]
-    statuses: tuple[str, ...] = ()
+    statuses: tuple[str, ...]
     """Each category's status, in the catalogue's order."""
-    cheapest_missing: tuple[tuple[str, ...], ...] = ()
+    cheapest_missing: tuple[tuple[str, ...], ...]
     """What each of ``cheapest_plans`` lacks."""
 
     def json(self) -> dict[str, Any]:
@@ -112,13 +112,7 @@ class Explainer:
         return len(self._plans) if self._plans is not None else 0
 
     def _kept(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
-        with self._lock:  # an LRU lookup reorders: not safe without the lock
-            text: _T | None = self._sentences.get(key)
-        if text is None:
-            text = make()
-            with self._lock:
-                self._sentences[key] = text
-        return text
+        return _kept(self._sentences, self._lock, key, make)
 
     def status(self, c: str, status: str) -> str:
         n = self.n
@@ -227,13 +221,7 @@ class Explainer:
             tuple((d["id"], d["count"]) for d in p["missing_detail"]),
             tuple(p["external_requirements"]),
         )
-        with self._lock:
-            parts = kept.get(key)
-        if parts is None:
-            parts = self._plan_parts(p, requires)
-            with self._lock:
-                kept[key] = parts
-        return parts
+        return _kept(kept, self._lock, key, lambda: self._plan_parts(p, requires))
 
     def _plan_parts(
         self, p: dict[str, Any], requires: dict[str, list[tuple[str, str]]]
@@ -398,6 +386,7 @@ class Shaper:
         cost (the profile's own, else its issuer class's default), ``overrides`` the profile's own
         costs (a profile with some is not served from the fragment cache)."""
         explainer = self._explainers[lang]
+        own = frozenset(i for i, _ in overrides)  # the items the profile costs itself
         by_category: dict[str, list[Term]] = {c: [] for c in self.cat.categories}
         by_plan: dict[Term, list[Term]] = {}
         rest: list[Term] = []
@@ -420,7 +409,7 @@ class Shaper:
         requires: dict[str, list[tuple[str, str]]] = {}
         listed: set[str] = set()
         for c, atoms in by_category.items():
-            fragment, status, required, items = self._category(c, atoms, units, overrides, explain, explainer)
+            fragment, status, required, items = self._category(c, atoms, units, own, explain, explainer)
             fragments.append(fragment)
             statuses.append(status)
             listed.update(items)
@@ -429,7 +418,6 @@ class Shaper:
             if required:
                 requires[c] = list(required)
 
-        own = frozenset(i for i, _ in overrides)
         plans = {plan: self._plan_of(plan, atoms, units, own) for plan, atoms in by_plan.items()}
         for p in plans.values():
             listed.update(p["missing"])
@@ -514,30 +502,24 @@ class Shaper:
         c: str,
         atoms: list[Term],
         units: dict[str, int],
-        overrides: tuple[Any, ...],
+        own: frozenset[str],
         explain: bool,
         explainer: Explainer,
     ) -> tuple[bytes, str, tuple[Any, ...], tuple[str, ...]]:
         """The JSON of category ``c``'s entry, its status, the categories it requires (with the
-        activity) and the items its sets lack."""
-        if self._fragments is None:
+        activity) and the items its sets lack (``own``: the items the profile costs itself)."""
+        fragments = self._fragments
+        # the entry shows the unit costs of the items its sets lack, and only those: where the
+        # profile costs none of them itself, the default-cost entry is the same bytes. Otherwise
+        # it is a set of its own, whose fragment no later answer would use.
+        if fragments is None or _lacks_own(atoms, "minimal_missing_item", 3, own):
             return self._category_entry(c, atoms, units, explain, explainer)
-        if overrides:
-            # the entry shows the unit costs of the items its sets lack, and only those: where
-            # the profile costs none of them itself, the default-cost entry is the same bytes.
-            # Otherwise it is a set of its own, whose fragment no later answer would use.
-            own = {i for i, _ in overrides}
-            for atom in atoms:
-                if atom[0] == "minimal_missing_item" and atom[3] in own:
-                    return self._category_entry(c, atoms, units, explain, explainer)
-        key = (explain, explainer.n.lang, tuple(atoms))
-        with self._lock:  # an LRU lookup reorders (and another thread may evict): under the lock
-            kept = self._fragments.get(key)
-        if kept is None:
-            kept = self._category_entry(c, atoms, units, explain, explainer)
-            with self._lock:
-                _keep(self._fragments, key, kept)
-        return kept
+        return _kept(
+            fragments,
+            self._lock,
+            (explain, explainer.n.lang, tuple(atoms)),
+            lambda: self._category_entry(c, atoms, units, explain, explainer),
+        )
 
     def _category_entry(
         self, c: str, atoms: list[Term], units: dict[str, int], explain: bool, explainer: Explainer
@@ -615,16 +597,9 @@ class Shaper:
         items it lacks itself. A plan with such an item is made anew and not kept, as a
         category's fragment is."""
         plans = self._plans
-        if plans is None or (own and any(a[0] == "plan_missing" and a[2] in own for a in atoms)):
+        if plans is None or _lacks_own(atoms, "plan_missing", 2, own):
             return self._plan(plan, contract.group(atoms), units)
-        key = tuple(atoms)
-        with self._lock:
-            kept = plans.get(key)
-        if kept is None:
-            kept = self._plan(plan, contract.group(atoms), units)
-            with self._lock:
-                _keep(plans, key, kept)
-        return kept
+        return _kept(plans, self._lock, tuple(atoms), lambda: self._plan(plan, contract.group(atoms), units))
 
     def _plan(self, plan: Term, det: dict[str, list[tuple[Any, ...]]], units: dict[str, int]) -> dict[str, Any]:
         """One plan from its atoms (all but the explanation, which depends on the language)."""
@@ -755,11 +730,24 @@ class Shaper:
 _SCENARIO = contract.SCENARIO
 
 
-def _keep(cache: LRUCache[Any, Any], key: Any, value: Any) -> None:
-    """Keep ``value`` in a cache bounded in bytes, unless it alone is over the bound (a bound
-    smaller than one value keeps nothing, rather than failing the answer)."""
-    with contextlib.suppress(ValueError):  # cachetools: "value too large"
-        cache[key] = value
+def _kept(cache: LRUCache[Any, Any], lock: threading.Lock, key: Any, make: Callable[[], _T]) -> _T:
+    """The value kept under ``key``, else ``make()``'s, then kept. An LRU lookup reorders the
+    cache (and another thread may evict): both steps under ``lock``. A value over the cache's
+    bound alone is not kept (a bound smaller than one value keeps nothing, rather than failing
+    the answer)."""
+    with lock:
+        value: _T | None = cache.get(key)
+    if value is None:
+        value = make()
+        with lock, contextlib.suppress(ValueError):  # cachetools: "value too large"
+            cache[key] = value
+    return value
+
+
+def _lacks_own(atoms: list[Term], name: str, position: int, own: frozenset[str]) -> bool:
+    """Whether one of the ``name`` atoms among ``atoms`` lacks (the item at ``position``) an item
+    the profile costs itself: what is made of them then shows a cost of the profile's own."""
+    return bool(own) and any(a[0] == name and a[position] in own for a in atoms)
 
 
 def _fields(why: Term, kinds: dict[str, tuple[tuple[str, str], ...]]) -> dict[str, Any]:

@@ -356,12 +356,14 @@ class AnswerCacheState(_Shape):
     max_entries: int = Field(ge=0)
 
 
-class FragmentCacheState(_Shape):
-    """The worker's cache of category entries written for profiles with the default costs."""
-
+class _BytesBoundCacheState(_Shape):
     entries: int = Field(ge=0)
     bytes: int = Field(ge=0, description="The bytes its bound counts (each entry's JSON and 200).")
     limit: int = Field(ge=0)
+
+
+class FragmentCacheState(_BytesBoundCacheState):
+    """The worker's cache of category entries that show no cost of a profile's own."""
 
 
 class SentenceCacheState(_Shape):
@@ -371,12 +373,8 @@ class SentenceCacheState(_Shape):
     limit: int = Field(ge=0)
 
 
-class PlanCacheState(_Shape):
+class PlanCacheState(_BytesBoundCacheState):
     """The worker's cache of plans whose cost is the default one (no item they lack costed by the profile)."""
-
-    entries: int = Field(ge=0)
-    bytes: int = Field(ge=0, description="The bytes its bound counts (each plan's JSON and 200).")
-    limit: int = Field(ge=0)
 
 
 class EngineCacheState(_Shape):

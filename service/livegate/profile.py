@@ -16,7 +16,7 @@ import heapq
 import itertools
 import json
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,7 +26,6 @@ __all__ = [
     "MAX_COST",
     "MAX_COUNT",
     "MAX_LIST",
-    "PROBLEM_KINDS",
     "JsonError",
     "ProblemKind",
     "Profile",
@@ -104,7 +103,7 @@ class ProfileError(ValueError):
     """The profile is malformed or names ids the catalogue does not know.
 
     ``errors`` is a list of ``{"field", "kind", "problem", …}``: ``kind`` says what
-    is wrong as one of :data:`PROBLEM_KINDS` (a page writes the problem in its own
+    is wrong as one of :data:`ProblemKind` (a page writes the problem in its own
     language from it), ``problem`` says it in words, and some kinds add what they
     are about: ``value`` (the unknown id, the role not allowed), ``limit`` (the
     bound passed), ``nearest`` (ids like an unknown one), ``conflict`` (the other
@@ -134,7 +133,6 @@ ProblemKind = Literal[
     "count_zero",  # a count of 0 for a document the profile lists (``conflict``)
     "role_not_allowed",  # the subject type cannot hold the role ``value`` (``conflict``)
 ]
-PROBLEM_KINDS: tuple[str, ...] = get_args(ProblemKind)
 """What a problem of a profile can be (``kind`` of each of :attr:`ProfileError.errors`)."""
 
 _SHAPE_KINDS: dict[str, ProblemKind] = {

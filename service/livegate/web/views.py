@@ -45,7 +45,7 @@ from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.headers import PAGE_CSP
 from ..kb import Category
 from ..names import LANGUAGES
-from ..profile import ProfileError
+from ..profile import ProblemKind, ProfileError
 from ..solver import EvaluationTimeout
 from . import shape
 from .diagram import Alternative, Diagram, Item, render
@@ -593,7 +593,7 @@ _FIELD_KEYS = {
     "goal.categories": "candidates",
     "goal.access": "access",
 }
-_PROBLEMS = {
+_PROBLEMS: dict[ProblemKind, str] = {
     "integer": "problem_integer",
     "min": "problem_min",
     "max": "problem_max",
