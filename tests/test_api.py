@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import typing
 import uuid
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from livegate.cli import main as cli_main
 from livegate.engine import FRAGMENT_CACHE_BYTES, PLAN_CACHE_BYTES
 from livegate.http.config import ConfigError
 from livegate.names import LANGUAGES
+from livegate.profile import ProblemKind, problem_text
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 BANK = {
@@ -404,7 +406,7 @@ ERRORS = [
         422,
         "invalid_profile",
         "counts.training_coop_agreement",
-        "valid integer",
+        "must be a whole number",
         id="wrong_typed_count_is_422",
     ),
     pytest.param(
@@ -807,17 +809,23 @@ ENTERPRISE = {"subject": {"type": "enterprise"}}
         (
             {**ENTERPRISE, "documents": ["business_licence"]},
             "documents[0]",
-            {"kind": "unknown_id", "value": "business_licence"},
+            {"kind": "unknown_id", "value": "business_licence", "of": "item"},
         ),
         (
             {**ENTERPRISE, "documents": ["business_license"], "counts": {"business_license": 0}},
             "counts.business_license",
-            {"kind": "count_zero", "conflict": "documents[0]"},
+            {"kind": "count_zero", "value": "business_license", "conflict": "documents[0]"},
         ),
         (
             {"subject": {"type": "media", "roles": ["car_dealer"]}},
             "subject.roles[0]",
-            {"kind": "role_not_allowed", "value": "car_dealer", "conflict": "subject.type"},
+            {
+                "kind": "role_not_allowed",
+                "value": "car_dealer",
+                "subject_type": "media",
+                "allowed": ["enterprise"],
+                "conflict": "subject.type",
+            },
         ),
     ],
 )
@@ -833,8 +841,83 @@ def test_each_problem_says_its_kind_and_what_it_is_about(client, body, field, ex
         assert problem["nearest"][0] == "business_license"
 
 
+UNKNOWN_IN_EVERY_FIELD = {
+    "subject": {"type": "enterprize", "roles": ["car_dealers"]},
+    "documents": ["business_licence"],
+    "counts": {"training_coop_agreements": 1},
+    "activities": ["stock_trade"],
+    "goal": {"scenario": "educaton", "categories": ["finance_banks"], "access": "standard_lives"},
+    "costs": {"business_licenses": 3},
+}
+OF_BY_FIELD = {  # what each field of a profile names (docs/api.md#errors)
+    "subject.type": ("subject_type", "subject type"),
+    "subject.roles[0]": ("role", "role"),
+    "documents[0]": ("item", "item"),
+    "counts.training_coop_agreements": ("item", "item"),
+    "activities[0]": ("activity", "activity"),
+    "goal.scenario": ("scenario", "scenario"),
+    "goal.categories[0]": ("category", "category"),
+    "goal.access": ("access_method", "access method"),
+    "costs.business_licenses": ("item", "item"),
+}
+
+
+def test_an_unknown_id_says_what_it_was_meant_to_name(client):
+    """``of`` tells a program which kind of id was unknown, without reading the words; the words
+    name it too."""
+    errors = client.post("/v1/evaluate", json=UNKNOWN_IN_EVERY_FIELD).get_json()["error"]["errors"]
+    assert {e["field"] for e in errors} == set(OF_BY_FIELD)
+    for e in errors:
+        of, words = OF_BY_FIELD[e["field"]]
+        assert (e["kind"], e["of"]) == ("unknown_id", of)
+        assert e["problem"].startswith(f"unknown {words} id {e['value']!r}")
+        assert e["nearest"] and e["problem"].endswith("?")
+
+
+PROBLEM_BODIES = [
+    ["enterprise"],
+    {**ENTERPRISE, "documnets": []},
+    {**ENTERPRISE, "counts": {"training_coop_agreement": "two"}, "costs": {"business_license": -1}},
+    {**ENTERPRISE, "costs": {"business_license": 100_001}},
+    {**ENTERPRISE, "documents": "business_license"},
+    UNKNOWN_IN_EVERY_FIELD,
+    {**ENTERPRISE, "documents": [f"no_such_item_{n}" for n in range(22)]},
+    {**ENTERPRISE, "documents": ["business_license"], "counts": {"business_license": 0}},
+    {"subject": {"type": "media", "roles": ["car_dealer", "public_school"]}},
+]
+
+
+def test_every_problem_is_written_in_either_language_from_its_kind_and_fields(client):
+    """The API's words are the catalogue's English, and the same fields give the Chinese: no English
+    word is left in it but the ids and paths it quotes and the term JSON (and pydantic's own words, kind
+    invalid)."""
+    seen = set()
+    for body in PROBLEM_BODIES:
+        for e in client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]:
+            seen.add(e["kind"])
+            assert problem_text(e, "en") == e["problem"]
+            zh = problem_text(e, "zh")
+            if e["kind"] == "invalid":
+                assert zh == e["problem"]
+                continue
+            rest = re.sub(r"'[^']*'|\(body\)|JSON|[a-z_]+(\.[a-z_]+)*(\[\d+\])?", "", zh)
+            assert not re.search(r"[A-Za-z]", rest), (e, zh)
+            assert re.search(r"[\u4e00-\u9fff]", zh), zh
+    assert seen == set(typing.get_args(ProblemKind))
+
+
+def test_a_role_problem_names_the_type_given_and_those_that_can_hold_it(client):
+    body = {"subject": {"type": "media", "roles": ["public_school"]}}
+    (e,) = client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]
+    # facts/catalogue.lp: role_subject_type(public_school, government), (public_school, other_organization)
+    assert sorted(e["allowed"]) == ["government", "other_organization"]
+    assert e["problem"].startswith("a subject of type 'media' cannot hold the role 'public_school' (only ")
+    assert "'government'" in e["problem"] and "'other_organization'" in e["problem"]
+
+
 def test_unknown_ids_beyond_those_listed_are_one_problem_of_their_own_kind(client):
     body = {**ENTERPRISE, "documents": [f"no_such_item_{n}" for n in range(30)]}
     errors = client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]
     assert [e["kind"] for e in errors] == ["unknown_id"] * 20 + ["more_unknown"]
+    assert errors[-1]["count"] == 10
     assert errors[-1]["problem"].startswith("10 more unknown")

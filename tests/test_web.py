@@ -590,6 +590,11 @@ def test_success_english_csv_has_english_columns(client):
             "zh",
             "该主体类型不能选择角色「汽车经销商/4s店」（只有企业可以）",
         ),
+        (  # a kind the form has no words of its own for: the message catalogue's, in the page's language
+            "subject=enterprise&scenario=ecommerce&" + "&".join(f"doc=nope_{n}" for n in range(25)),
+            "zh",
+            "另有 5 个未知 id，未逐一列出",
+        ),
     ],
 )
 def test_fail_bad_profile_is_a_422_page_in_the_page_language_naming_the_field(client, query_, lang, expected):

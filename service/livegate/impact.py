@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import sys
 import time
 from collections import Counter
@@ -303,32 +302,16 @@ def compare_answers(old: dict[str, Any], new: dict[str, Any], ids: frozenset[str
 
 
 # -- the replay --------------------------------------------------------------------------
-_UNKNOWN = re.compile(r"unknown (.+?) id ")
-
-
-def _at(data: Any, field_path: str) -> Any:
-    """The id a validation error's field names in ``data`` (a value, or a key of counts/costs)."""
-    value = data
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", field_path):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            value = value[index] if isinstance(value, list) and index < len(value) else None
-        elif isinstance(value, dict) and part in value:
-            value = value[part] if isinstance(value[part], str | dict | list) else part
-        else:
-            return part
-    return value
-
-
-def _unknown_ids(data: Any, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unknown_ids(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each problem of a refused profile, with the unknown id and what it was meant to name."""
     out = []
     for e in errors:
-        kind = _UNKNOWN.match(str(e.get("problem", "")))
+        unknown = e.get("kind") == "unknown_id"
         out.append(
             {
                 "field": e.get("field"),
-                "kind": kind.group(1) if kind else None,
-                "id": _at(data, str(e.get("field", ""))) if kind else None,
+                "kind": e.get("of") if unknown else None,
+                "id": e.get("value") if unknown else None,
                 "problem": e.get("problem"),
             }
         )
@@ -396,7 +379,7 @@ def _replay_one(numbered: tuple[int, Case]) -> tuple[int, dict[str, Any]]:
         return number, {"outcome": "changed", "kinds": ["valid_again"], "case": case, "errors": old_errors}
     if new is None:
         assert new_errors is not None
-        ids = _unknown_ids(case.data, new_errors)
+        ids = _unknown_ids(new_errors)
         return number, {"outcome": "changed", "kinds": ["invalid"], "case": case, "ids": ids}
     same_bytes = _unnamed(old)
     if same_bytes is not None and same_bytes == _unnamed(new):  # the common case, without decoding

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .profile import ProblemKind
+from .profile import IdKind, ProblemKind
 
 __all__ = [
     "AccessMethod",
@@ -454,9 +454,20 @@ class ProblemDetail(_Shape):
         description="What is wrong, for a program (a client writes the problem in its own words from it)."
     )
     problem: str
-    value: str | None = Field(default=None, description="The unknown id, or the role the subject type cannot hold.")
+    value: str | None = Field(
+        default=None,
+        description="The unknown id, the item counted 0 (count_zero), or the role the subject type cannot hold.",
+    )
+    of: IdKind | None = Field(default=None, description="What the unknown id was meant to name (kind unknown_id).")
     limit: int | None = Field(default=None, description="The bound a number passed (kinds min and max).")
+    count: int | None = Field(default=None, description="How many more unknown ids there are (kind more_unknown).")
     nearest: list[str] | None = None
+    subject_type: str | None = Field(
+        default=None, description="The subject type given, which cannot hold the role (kind role_not_allowed)."
+    )
+    allowed: list[str] | None = Field(
+        default=None, description="The subject types that can hold the role (kind role_not_allowed)."
+    )
     conflict: str | None = Field(default=None, description="The other JSON path of a contradiction.")
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
+from .names import messages
 
 __all__ = [
     "MAX_COST",
@@ -103,11 +104,15 @@ class ProfileError(ValueError):
     """The profile is malformed or names ids the catalogue does not know.
 
     ``errors`` is a list of ``{"field", "kind", "problem", …}``: ``kind`` says what
-    is wrong as one of :data:`ProblemKind` (a page writes the problem in its own
-    language from it), ``problem`` says it in words, and some kinds add what they
-    are about: ``value`` (the unknown id, the role not allowed), ``limit`` (the
-    bound passed), ``nearest`` (ids like an unknown one), ``conflict`` (the other
-    path of a contradiction). ``status`` is the HTTP status an API answers with (422).
+    is wrong as one of :data:`ProblemKind`, ``problem`` says it in English words
+    (:func:`problem_text` writes it in any language of the message catalogue), and
+    some kinds add what they are about: ``value`` (the unknown id, the item counted
+    0, the role not allowed), ``of`` (an unknown id's :data:`IdKind`), ``limit``
+    (the bound passed), ``count`` (unknown ids not listed), ``nearest`` (ids like an
+    unknown one), ``subject_type`` and ``allowed`` (the subject type given, and those
+    that can hold a role),
+    ``conflict`` (the other path of a contradiction). ``status`` is the HTTP status
+    an API answers with (422).
     """
 
     status = 422
@@ -128,12 +133,44 @@ ProblemKind = Literal[
     "min",  # below ``limit``
     "max",  # above ``limit``
     "invalid",  # any other shape error (the problem says which)
-    "unknown_id",  # ``value`` is no id of its kind; ``nearest``: the ids most like it
-    "more_unknown",  # more unknown ids than are listed
-    "count_zero",  # a count of 0 for a document the profile lists (``conflict``)
-    "role_not_allowed",  # the subject type cannot hold the role ``value`` (``conflict``)
+    "unknown_id",  # ``value`` is no id of its kind (``of``); ``nearest``: the ids most like it
+    "more_unknown",  # ``count`` more unknown ids than are listed
+    "count_zero",  # a count of 0 for the item ``value``, which the profile lists (``conflict``)
+    "role_not_allowed",  # ``subject_type`` cannot hold the role ``value``, only ``allowed`` can (``conflict``)
 ]
 """What a problem of a profile can be (``kind`` of each of :attr:`ProfileError.errors`)."""
+
+IdKind = Literal["subject_type", "role", "item", "activity", "scenario", "category", "access_method"]
+"""What an unknown id was meant to name (``of`` of an ``unknown_id`` problem)."""
+
+
+def problem_text(problem: dict[str, Any], lang: str = "en") -> str:
+    """One problem of :attr:`ProfileError.errors` in words of ``lang``, from its kind and the
+    fields that kind adds (the message catalogue's ``problem.*``). An ``invalid`` problem
+    keeps pydantic's own words, which are English."""
+    words = messages(lang)
+    kind: ProblemKind = problem["kind"]
+    if kind == "invalid":
+        return str(problem["problem"])
+    values = {k: v for k, v in problem.items() if k not in ("field", "kind", "problem", "nearest", "allowed", "of")}
+    if kind == "unknown_id":
+        values["of"] = words[f"problem.of.{problem['of']}"]
+    elif kind == "role_not_allowed":
+        allowed = words["problem.list_separator"].join(repr(t) for t in problem["allowed"])
+        values["allowed"] = allowed or words["problem.no_subject_type"]
+    text: str = words[f"problem.{kind}"].format(**values)
+    if problem.get("nearest"):
+        ids = words["problem.nearest_or"].join(repr(n) for n in problem["nearest"])
+        text += words["problem.nearest"].format(ids=ids)
+    return text
+
+
+def _problem(field: str, kind: ProblemKind, **fields: Any) -> dict[str, Any]:
+    """A problem of a profile with its English words (the API's and the log's language)."""
+    out: dict[str, Any] = {"field": field, "kind": kind, "problem": "", **fields}
+    out["problem"] = problem_text(out)
+    return out
+
 
 _SHAPE_KINDS: dict[str, ProblemKind] = {
     "int_parsing": "integer",
@@ -249,18 +286,15 @@ def _nearest(value: str, ids: tuple[str, ...], n: int, cutoff: float) -> tuple[s
     return tuple(name for score, name in scored if -score >= cutoff)
 
 
-def _unknown(field: str, value: str, valid: Iterable[str], kind: str, *, search: bool = True) -> dict[str, Any]:
+def _unknown(field: str, value: str, valid: Iterable[str], of: IdKind, *, search: bool = True) -> dict[str, Any]:
     nearest = nearest_ids(value, valid) if search else []
-    problem = f"unknown {kind} id {value!r}"
-    if nearest:
-        problem += "; did you mean " + " or ".join(repr(n) for n in nearest) + "?"
-    return {"field": field, "kind": "unknown_id", "problem": problem, "value": value, "nearest": nearest}
+    return _problem(field, "unknown_id", value=value, of=of, nearest=nearest)
 
 
 def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     """Validate ``data`` (decoded JSON) into a :class:`Profile` or raise :class:`ProfileError`."""
     if not isinstance(data, dict):
-        raise ProfileError([{"field": "(body)", "kind": "not_object", "problem": "a profile must be a JSON object"}])
+        raise ProfileError([_problem("(body)", "not_object")])
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
@@ -268,13 +302,12 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
         for err in exc.errors(include_url=False, include_input=False):
             loc = tuple(p for p in err["loc"] if p not in ("[key]",))
             kind = _SHAPE_KINDS.get(err["type"], "invalid")
-            problem = err["msg"]
-            if kind == "unknown_field":
-                problem = "unknown field (not part of the profile)"
-            item: dict[str, Any] = {"field": _path(loc), "kind": kind, "problem": problem}
-            if kind in ("min", "max"):
-                item["limit"] = err["ctx"]["ge" if kind == "min" else "le"]
-            shape.append(item)
+            if kind == "invalid":
+                shape.append({"field": _path(loc), "kind": kind, "problem": err["msg"]})
+            elif kind in ("min", "max"):
+                shape.append(_problem(_path(loc), kind, limit=err["ctx"]["ge" if kind == "min" else "le"]))
+            else:
+                shape.append(_problem(_path(loc), kind))
         raise ProfileError(shape) from None
 
     profile = _canonical(profile, catalogue.aliases)
@@ -282,7 +315,7 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     unlisted = 0
     budget = NEAREST_BUDGET
 
-    def check(field: str, value: str, valid: dict, kind: str) -> None:
+    def check(field: str, value: str, valid: dict, of: IdKind) -> None:
         nonlocal unlisted, budget
         if value in valid:
             return
@@ -290,11 +323,11 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
             cost = search_cost(value, valid)
             search = cost <= budget
             budget -= cost if search else 0
-            errors.append(_unknown(field, value, valid, kind, search=search))
+            errors.append(_unknown(field, value, valid, of, search=search))
         else:
             unlisted += 1
 
-    check("subject.type", profile.subject.type, catalogue.subject_types, "subject type")
+    check("subject.type", profile.subject.type, catalogue.subject_types, "subject_type")
     for n, r in enumerate(profile.subject.roles):
         check(f"subject.roles[{n}]", r, catalogue.roles, "role")
     for n, i in enumerate(profile.documents):
@@ -308,13 +341,11 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
     for n, c in enumerate(profile.goal.categories):
         check(f"goal.categories[{n}]", c, catalogue.categories, "category")
     if profile.goal.access is not None:
-        check("goal.access", profile.goal.access, catalogue.access_methods, "access method")
+        check("goal.access", profile.goal.access, catalogue.access_methods, "access_method")
     for i in profile.costs:
         check(f"costs.{i}", i, catalogue.items, "item")
     if unlisted:
-        errors.append(
-            {"field": "(body)", "kind": "more_unknown", "problem": f"{unlisted} more unknown id(s), not listed"}
-        )
+        errors.append(_problem("(body)", "more_unknown", count=unlisted))
     if errors:
         raise ProfileError(errors)
     contradictions = _contradictions(profile, catalogue)
@@ -341,28 +372,20 @@ def _contradictions(profile: Profile, catalogue: Catalogue) -> list[dict[str, An
     out: list[dict[str, Any]] = []
     for n, item in enumerate(profile.documents):
         if profile.counts.get(item) == 0:
-            out.append(
-                {
-                    "field": f"counts.{item}",
-                    "kind": "count_zero",
-                    "conflict": f"documents[{n}]",
-                    "problem": f"a count of 0 says {item!r} is not held, but documents[{n}] lists it; "
-                    "leave one of them out",
-                }
-            )
+            out.append(_problem(f"counts.{item}", "count_zero", value=item, conflict=f"documents[{n}]"))
     kind = profile.subject.type
     for n, role in enumerate(profile.subject.roles):
         allowed = catalogue.roles[role].subject_types
         if kind not in allowed:
-            can = ", ".join(repr(t) for t in allowed) or "no subject type"
+            path = f"subject.roles[{n}]"
             out.append(
-                {
-                    "field": f"subject.roles[{n}]",
-                    "kind": "role_not_allowed",
-                    "value": role,
-                    "conflict": "subject.type",
-                    "problem": f"a subject of type {kind!r} cannot hold the role {role!r} "
-                    f"(only {can} can); leave the role out or correct subject.type",
-                }
+                _problem(
+                    path,
+                    "role_not_allowed",
+                    value=role,
+                    subject_type=kind,
+                    allowed=list(allowed),
+                    conflict="subject.type",
+                )
             )
     return out

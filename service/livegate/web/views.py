@@ -45,7 +45,7 @@ from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.headers import PAGE_CSP
 from ..kb import Category
 from ..names import LANGUAGES
-from ..profile import ProblemKind, ProfileError
+from ..profile import ProblemKind, ProfileError, problem_text
 from ..solver import EvaluationTimeout
 from . import shape
 from .diagram import Alternative, Diagram, Item, render
@@ -601,12 +601,12 @@ _PROBLEMS: dict[ProblemKind, str] = {
     "role_not_allowed": "problem_role",
     "count_zero": "problem_count_zero",
 }
-"""The page's words for each kind of problem a profile can have (the others keep the engine's)."""
+"""The page's words for the kinds of problem its form can make (the others: the catalogue's ``problem.*``)."""
 
 
 def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The engine's profile errors in the page's language: the field named as the form names it, the
-    problem by kind (a problem of a kind this page does not know keeps the engine's words)."""
+    problem by kind (a kind without words of the page's own in the message catalogue's ``problem.*``)."""
     cat = words.cat
     out = []
     for e in errors:
@@ -620,7 +620,7 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
             base = re.sub(r"\[\d+\]$", "", path)
             label = words.t(_FIELD_KEYS[base]) if base in _FIELD_KEYS else path
         kind = e.get("kind")
-        problem = e["problem"]
+        problem = problem_text(e, words.lang)
         if kind in ("min", "max"):
             problem = words.t(_PROBLEMS[kind], n=e["limit"])
         elif kind == "unknown_id":
