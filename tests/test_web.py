@@ -593,7 +593,7 @@ def test_success_english_csv_has_english_columns(client):
         (  # a kind the form has no words of its own for: the message catalogue's, in the page's language
             "subject=enterprise&scenario=ecommerce&" + "&".join(f"doc=nope_{n}" for n in range(25)),
             "zh",
-            "另有 5 个未知 id，未逐一列出",
+            "填写的资料：另有 5 个未知 id，未逐一列出",
         ),
     ],
 )

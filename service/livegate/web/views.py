@@ -592,6 +592,7 @@ _FIELD_KEYS = {
     "goal.scenario": "scenario",
     "goal.categories": "candidates",
     "goal.access": "access",
+    "(body)": "field_body",
 }
 _PROBLEMS: dict[ProblemKind, str] = {
     "integer": "problem_integer",
