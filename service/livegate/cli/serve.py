@@ -63,6 +63,7 @@ from ..http.config import ConfigError, load_config
 from ..http.decisions import EXTENSION as DECISIONS
 from ..http.decisions import DecisionLog, now
 from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
+from ..http.memory import keep_start_up
 from ..http.metrics import MULTIPROC_ENV
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
 
@@ -359,6 +360,7 @@ class LivegateServer(BaseApplication):
             sys.exit(RELOAD_BOOT_FAILED)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        keep_start_up()  # before the first request (livegate.http.memory says why)
         ruleset = app.extensions[DECISIONS].engine.ruleset
         runtime.write_worker(self.run_dir, os.getpid(), ruleset)
         LOGGER.info("engine grounded: ruleset %s (%s); accepting requests", ruleset["version"], ruleset["digest"])

@@ -1,4 +1,13 @@
-"""Handing a worker's freed memory back to the system (glibc's ``malloc_trim``).
+"""A worker's memory: what it keeps for life out of the cyclic collector's walks
+(:func:`keep_start_up`), and what it freed handed back to the system (glibc's
+``malloc_trim``, :func:`release_free_memory`).
+
+Python's cyclic garbage collector walks every object it tracks in a full
+collection, holding the GIL: a worker's start-up leaves about 50,000 of them
+(the catalogue, the Controls' tables, Flask, pydantic's models), which never
+become garbage. Measured on 2026-12-04, the app answering 3,000 realistic
+profiles in one process: one full collection, 37 ms, during which no request
+of the worker moves; with the start-up's objects frozen (``gc.freeze``), 4.6 ms.
 
 The one place livegate calls the C library. A worker's live memory stops
 growing once its bounded caches are full, but glibc keeps the pages of what
@@ -16,9 +25,18 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 from collections.abc import Callable
 
-__all__ = ["release_free_memory", "supported"]
+__all__ = ["keep_start_up", "release_free_memory", "supported"]
+
+
+def keep_start_up() -> None:
+    """Collect what start-up left as garbage, then keep everything alive now out of every later
+    collection (``gc.freeze``). Call once, before the first request: what a request holds while
+    it is frozen would never be collected if it became part of a reference cycle."""
+    gc.collect()
+    gc.freeze()
 
 
 @functools.cache
