@@ -110,9 +110,8 @@ class ProfileError(ValueError):
     0, the role not allowed), ``of`` (an unknown id's :data:`IdKind`), ``limit``
     (the bound passed), ``count`` (unknown ids not listed), ``nearest`` (ids like an
     unknown one), ``subject_type`` and ``allowed`` (the subject type given, and those
-    that can hold a role),
-    ``conflict`` (the other path of a contradiction). ``status`` is the HTTP status
-    an API answers with (422).
+    that can hold a role), ``conflict`` (the other path of a contradiction).
+    ``status`` is the HTTP status an API answers with (422).
     """
 
     status = 422
