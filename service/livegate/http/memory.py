@@ -9,7 +9,7 @@ become garbage. Measured on 2026-12-04, the app answering 3,000 realistic
 profiles in one process: one full collection, 37 ms, during which no request
 of the worker moves; with the start-up's objects frozen (``gc.freeze``), 4.6 ms.
 
-The one place livegate calls the C library. A worker's live memory stops
+This module is also the one place livegate calls the C library. A worker's live memory stops
 growing once its bounded caches are full, but glibc keeps the pages of what
 was freed since in the middle of its heaps (answers of about 64 KB, written
 and dropped by four threads) and reuses them only in part: measured under

@@ -621,17 +621,17 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
             base = re.sub(r"\[\d+\]$", "", path)
             label = words.t(_FIELD_KEYS[base]) if base in _FIELD_KEYS else path
         kind = e.get("kind")
-        problem = problem_text(e, words.lang)
         if kind in ("min", "max"):
             problem = words.t(_PROBLEMS[kind], n=e["limit"])
         elif kind == "unknown_id":
             problem = words.t(_PROBLEMS[kind], value=e["value"])
         elif kind == "role_not_allowed":
-            role = cat.roles[e["value"]]
-            types = words.t("list_sep").join(words.subject(t) for t in role.subject_types)
-            problem = words.t(_PROBLEMS[kind], role=words.role(role.id), types=types)
+            types = words.t("list_sep").join(words.subject(t) for t in e["allowed"])
+            problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), types=types)
         elif kind in _PROBLEMS:
             problem = words.t(_PROBLEMS[kind])
+        else:
+            problem = problem_text(e, words.lang)
         out.append({"field": label, "problem": problem})
     return out
 
