@@ -151,5 +151,12 @@ def test_batch_and_scale_rows(run: tuple[str, dict]) -> None:
     for r in scale:
         assert r["bb_profiles"] > 0 and r["bb_median_ms"] is not None  # the alternative strategy, same run
         assert r["growth_ratio"] == pytest.approx(r["evaluation_growth"] / r["program_growth"])
+        # the growth's baseline is the shipped knowledge base, timed in the same process on the same profiles
+        assert r["one_rules"] == scale[0]["ground_rules"]  # the shipped knowledge base is the 1x synthetic one
+        assert r["evaluation_growth"] == pytest.approx(r["usc_median_ms"] / r["one_median_ms"])
+        assert r["program_growth"] == pytest.approx(r["ground_rules"] / r["one_rules"])
+        assert r["growth_ratio_across_runs"] == pytest.approx(
+            r["usc_median_ms"] / scale[0]["usc_median_ms"] / (r["ground_rules"] / scale[0]["ground_rules"])
+        )
         assert r["bb_same_cheapest"] + r["bb_timeouts"] <= r["bb_profiles"]
-    assert "baseline: bb" in stdout
+    assert "baseline: bb" in stdout and "1x beside" in stdout
