@@ -2,6 +2,9 @@
 
 - Chinese and English have the same keys and each key the same placeholders;
 - every message key the package and its templates use exists;
+- the API's and the engine's own error messages (``http.*``, ``engine.*``,
+  ``json.*``) are words of the catalogue: English in the API, and written in
+  Chinese they keep no English beyond names of the protocol;
 - every status and every reason kind of the contract has its words;
 - every id of the catalogue has an English gloss (the page shows one beside
   each of the source's names).
@@ -15,9 +18,10 @@ from pathlib import Path
 
 import pytest
 from livegate import contract
-from livegate.names import LANGUAGES, Names, messages
+from livegate.names import LANGUAGES, Listed, Message, Names, messages
 
 ROOT = Path(__file__).resolve().parent.parent
+CJK = re.compile(r"[\u3400-\u9fff]")
 PACKAGE = ROOT / "service" / "livegate"
 
 
@@ -41,6 +45,8 @@ def _used_keys() -> set[str]:
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"""\.t\(\s*["']((?:explain|report|status|status_help|web)\.[\w.]+)["']""", text))
+        used |= set(re.findall(r"""(?:Message|Listed)\(\s*["']([\w.]+)["']""", text))
+        used |= set(re.findall(r"""Listed\([^()]*,\s*["']([\w.]+)["']\)""", text))
     for path in (PACKAGE / "web" / "templates").rglob("*"):
         if path.is_file():
             used |= {f"web.{k}" for k in re.findall(r"""w\.t\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8"))}
@@ -97,3 +103,69 @@ def test_an_unknown_language_or_key_is_an_error(catalogue):
         messages("fr")
     with pytest.raises(KeyError):
         Names(catalogue).t("no.such.key")
+
+
+# -- the API's and the engine's own messages ------------------------------------------------
+_SAMPLE = {
+    "got": "text/plain",
+    "charset": "latin-1",
+    "limit": 65536,
+    "error": "Invalid chunk size",
+    "byte": 3,
+    "value": "maybe",
+    "hint": "",
+    "path": "/v1/nothing",
+    "method": "PUT",
+    "allowed": "GET, HEAD",
+    "seconds": 2.0,
+    "reason": "Permission denied",
+    "written": 10,
+    "size": 20,
+    "line": 1,
+    "column": 2,
+    "why": "Expecting value",
+    "name": "NaN",
+    "key": "documents",
+}
+"""A value for every placeholder of those messages; the English ones stand for what the OS or
+Python's json module says, which stays English."""
+
+_PROTOCOL = re.compile(
+    r"Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]+|/openapi\.json|\bid\b|explain|true|false"
+)
+"""What a Chinese message may keep in Latin letters: names of the protocol and the settings."""
+
+_OWN = ("http.", "engine.", "json.")
+
+
+def test_every_api_and_engine_message_is_written_in_chinese_without_english_words():
+    zh = _words("zh")
+    keys = sorted(k for k in zh if k.startswith(_OWN))
+    assert len(keys) >= 25
+    english = {str(v) for v in _SAMPLE.values()} - {""}
+    for key in keys:
+        text = Message(key, **{p: _SAMPLE[p] for p in _placeholders(zh[key])}).text("zh")
+        for value in sorted(english, key=len, reverse=True):
+            text = text.replace(repr(value), "").replace(value, "")
+        left = _PROTOCOL.sub("", text)
+        assert not re.search(r"[A-Za-z]{2,}", left), (key, text)
+        assert CJK.search(text), (key, text)
+
+
+def test_a_message_writes_its_nested_message_and_its_list_in_the_same_language():
+    hint = Message("problem.nearest", ids=Listed(["bank", "banks"], "problem.nearest_or"))
+    said = Message("http.unknown_category", value="bnak", hint=hint)
+    assert str(said) == "unknown category id 'bnak'; did you mean 'bank' or 'banks'?"
+    assert said.text("zh") == "未知的类目 id 'bnak'；是否想写 'bank' 或 'banks'？"
+    reason = Message("http.short_write", written=10, size=20)
+    written = Message("http.decision_log", reason=reason).text("zh")
+    assert written == "决策日志无法写入（20 字节中只写入了 10 字节），因此没有给出答案"
+
+
+def test_every_unknown_id_kind_the_api_looks_up_has_its_message():
+    # api.py names the key from the kind (f"http.unknown_{kind}"), so the search above cannot see it
+    api = (PACKAGE / "http" / "api.py").read_text(encoding="utf-8")
+    kinds = set(re.findall(r"""_lookup\(\s*["'](\w+)["']""", api))
+    assert kinds == {"category", "item"}
+    for kind in kinds:
+        assert f"http.unknown_{kind}" in _words("en")

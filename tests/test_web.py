@@ -768,6 +768,23 @@ def test_success_web_evaluations_are_logged_like_the_api(engine, tmp_path):
     assert len(log.read_text().splitlines()) == 1  # a screen of questions evaluates nothing
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "not_said"),
+    [("zh", "决策日志无法写入", "decision log"), ("en", "the decision log cannot be written", "决策日志")],
+)
+def test_fail_an_unwritable_decision_log_is_told_in_the_page_language(engine, tmp_path, lang, said, not_said):
+    log = tmp_path / "decisions.jsonl"
+    client = create_app(
+        {"ENGINE": engine, "TESTING": True, "ACCESS_LOG": False, "DECISION_LOG": str(log)}
+    ).test_client()
+    log.unlink()
+    log.mkdir()  # the path is now a directory: appending fails
+    response = client.get(SELLER + f"&lang={lang}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert said in text and not_said not in text
+
+
 def test_success_api_errors_stay_json_next_to_the_page(client):
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404 and response.mimetype == "application/json"

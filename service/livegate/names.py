@@ -17,16 +17,20 @@ keys and placeholders.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 from .kb import Catalogue
 
-__all__ = ["LANGUAGES", "Names", "messages"]
+__all__ = ["LANGUAGES", "Listed", "Message", "Names", "messages"]
 
 LANGUAGES = ("zh", "en")
 """The languages of the message catalogue; the first is the default."""
+
+ENGLISH = "en"
+"""The language of an error's ``message`` in the API, the logs and the command line."""
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -46,6 +50,43 @@ def messages(lang: str) -> dict[str, Any]:
         raise ValueError(f"no messages for language {lang!r}; languages: {', '.join(LANGUAGES)}")
     text = files("livegate").joinpath("messages", f"{lang}.json").read_text(encoding="utf-8")
     return _flatten(json.loads(text))
+
+
+class Message:
+    """Words not yet written in a language: a message catalogue key and its values (a value
+    may itself be a :class:`Message`, written in the same language). An error keeps one, so
+    that each reader writes it in its own language: the API and the logs in English
+    (``str()``), the page in the visitor's."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, /, **values: Any):
+        self.key, self.values = key, values
+
+    def text(self, lang: str = ENGLISH) -> str:
+        values = {k: v.text(lang) if isinstance(v, Message | Listed) else v for k, v in self.values.items()}
+        template: str = messages(lang)[self.key]
+        return template.format(**values)
+
+    def __str__(self) -> str:
+        return self.text(ENGLISH)
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, **{self.values!r})"
+
+
+class Listed:
+    """Ids in a :class:`Message`: each quoted (``repr``), joined by the catalogue's ``separator``
+    (``problem.nearest_or``: " or " / " 或 ")."""
+
+    __slots__ = ("items", "separator")
+
+    def __init__(self, items: Iterable[str], separator: str):
+        self.items, self.separator = tuple(items), separator
+
+    def text(self, lang: str = ENGLISH) -> str:
+        joiner: str = messages(lang)[self.separator]
+        return joiner.join(repr(item) for item in self.items)
 
 
 class Names:

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
-from .names import messages
+from .names import Message, messages
 
 __all__ = [
     "MAX_COST",
@@ -183,7 +183,12 @@ _SHAPE_KINDS: dict[str, ProblemKind] = {
 
 
 class JsonError(ValueError):
-    """The text is not JSON a profile can be read from; the message says where and why."""
+    """The text is not JSON a profile can be read from; the message says where and why
+    (``said`` holds the words; ``str()`` is their English)."""
+
+    def __init__(self, said: Message):
+        super().__init__(str(said))
+        self.said = said
 
 
 class _NotJson(ValueError):
@@ -192,7 +197,7 @@ class _NotJson(ValueError):
 
 
 def _no_constant(name: str) -> None:
-    raise _NotJson(f"{name} is not valid JSON")
+    raise _NotJson(Message("json.constant", name=name))
 
 
 def _number(literal: str) -> int | float:
@@ -212,7 +217,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _NotJson(f"the key {key!r} appears twice in one object")
+            raise _NotJson(Message("json.duplicate_key", key=key))
         out[key] = value
     return out
 
@@ -222,13 +227,13 @@ def loads(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_number, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
-        raise JsonError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise JsonError(Message("json.at", line=exc.lineno, column=exc.colno, why=exc.msg)) from None
     except RecursionError:
-        raise JsonError("the JSON is nested too deeply") from None
+        raise JsonError(Message("json.too_deep")) from None
     except _NotJson as exc:
-        raise JsonError(f"malformed JSON: {exc}") from None
+        raise JsonError(Message("json.malformed", why=exc.args[0])) from None
     except ValueError:  # an integer literal longer than Python converts
-        raise JsonError("malformed JSON: a number literal is too long") from None
+        raise JsonError(Message("json.number_too_long")) from None
 
 
 def _path(loc: tuple) -> str:

@@ -39,6 +39,7 @@ import clingo
 from . import contract
 from .contract import Term
 from .kb import Knowledge
+from .names import Message
 
 __all__ = ["Answer", "EvaluationTimeout", "Groundings", "Solver", "Watchdog"]
 
@@ -55,9 +56,14 @@ took minutes (docs/performance.md has the figures)."""
 
 
 class EvaluationTimeout(RuntimeError):
-    """The solver did not finish within the time bound; the call was interrupted."""
+    """The solver did not finish within the time bound; the call was interrupted. ``said``
+    holds the words (``str()`` is their English)."""
 
     status = 503
+
+    def __init__(self, said: Message):
+        super().__init__(str(said))
+        self.said = said
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": "evaluation_timeout", "message": str(self), "field": None}
@@ -179,7 +185,7 @@ class Solver:
             # then stop at once. Spend it on a throwaway call.
             ctl.solve(assumptions=self.assumptions(set()))
         if result.interrupted:
-            raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped")
+            raise EvaluationTimeout(Message("engine.timeout", seconds=bound))
         if not result.satisfiable or not last:
             raise RuntimeError("the knowledge base has no answer for this profile (inconsistent rules)")
         table = self.table
@@ -258,8 +264,8 @@ class _Pool:
         try:
             return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            why = "while a solver was being ground" if make else "while waiting for a free solver"
-            raise EvaluationTimeout(f"the evaluation took longer than {bound:g} s and was stopped ({why})") from None
+            key = "engine.timeout_grounding" if make else "engine.timeout_waiting"
+            raise EvaluationTimeout(Message(key, seconds=bound)) from None
 
     def prime(self) -> None:
         """Ground the first Control here and now (start-up: a knowledge base that does not

@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps
+from ..names import Listed, Message
 from ..profile import JsonError, loads, nearest_ids
 from .decisions import decisions
 from .errors import ApiError
@@ -88,23 +89,13 @@ def _read_profile() -> Any:
     if request.mimetype != "application/json" and not (
         request.mimetype.startswith("application/") and request.mimetype.endswith("+json")
     ):
-        got = request.headers.get("Content-Type") or "none"
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"send the profile as JSON with Content-Type: application/json (got {got})",
-            "Content-Type",
-        )
+        got = request.headers.get("Content-Type") or Message("http.no_content_type")
+        raise ApiError(415, "unsupported_media_type", Message("http.content_type", got=got), "Content-Type")
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise ApiError(415, "unsupported_media_type", f"JSON must be UTF-8, not {charset}", "Content-Type")
+        raise ApiError(415, "unsupported_media_type", Message("http.charset", charset=charset), "Content-Type")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    too_large = ApiError(
-        413,
-        "body_too_large",
-        f"the body is larger than the limit of {limit} bytes (LIVEGATE_MAX_CONTENT_LENGTH)",
-        "(body)",
-    )
+    too_large = ApiError(413, "body_too_large", Message("http.body_too_large", limit=limit), "(body)")
     if request.content_length is not None:
         if request.content_length > limit:
             raise too_large
@@ -115,21 +106,21 @@ def _read_profile() -> Any:
         try:
             raw = _read_at_most(request.input_stream, limit + 1)
         except (OSError, ValueError, BodyParseError) as exc:  # a broken chunked encoding
-            raise ApiError(400, "malformed_body", f"the chunked body is malformed: {exc}", "(body)") from None
+            raise ApiError(400, "malformed_body", Message("http.chunked_malformed", error=exc), "(body)") from None
         if len(raw) > limit:
             raise too_large
     else:  # no length and a server that does not end the stream: no body (werkzeug's safe default)
         raw = b""
     if not raw.strip():
-        raise ApiError(400, "malformed_json", "the body is empty; send a profile as a JSON object", "(body)")
+        raise ApiError(400, "malformed_json", Message("http.body_empty"), "(body)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"the body is not UTF-8 (byte {exc.start})", "(body)") from None
+        raise ApiError(400, "malformed_json", Message("http.body_not_utf8", byte=exc.start), "(body)") from None
     try:
         return loads(text)
     except JsonError as exc:
-        raise ApiError(400, "malformed_json", str(exc), "(body)") from None
+        raise ApiError(400, "malformed_json", exc.said, "(body)") from None
 
 
 def _read_at_most(stream: Any, size: int) -> bytes:
@@ -151,7 +142,7 @@ def _explain() -> bool:
         return True
     if raw.lower() in _FALSE:
         return False
-    raise ApiError(400, "invalid_query", f"explain must be true or false, not {raw!r}", "explain")
+    raise ApiError(400, "invalid_query", Message("http.explain_not_bool", value=raw), "explain")
 
 
 def _cached(body: bytes, etag: str) -> Response:
@@ -166,8 +157,9 @@ def _lookup(kind: str, table: dict[str, bytes], id_: str) -> Response:
     body = table.get(id_)
     if body is None:
         nearest = nearest_ids(id_, table)
-        hint = ("; did you mean " + " or ".join(repr(n) for n in nearest) + "?") if nearest else ""
-        raise ApiError(404, f"unknown_{kind}", f"unknown {kind} id {id_!r}{hint}", "id", nearest=nearest)
+        hint = Message("problem.nearest", ids=Listed(nearest, "problem.nearest_or")) if nearest else ""
+        said = Message(f"http.unknown_{kind}", value=id_, hint=hint)
+        raise ApiError(404, f"unknown_{kind}", said, "id", nearest=nearest)
     return _cached(body, f"{_published().etag}-{hashlib.sha256(body).hexdigest()[:16]}")
 
 

@@ -27,7 +27,6 @@ grounded, the decision log can be written, the ruleset passes ``livegate lint``.
 
 from __future__ import annotations
 
-import errno
 import functools
 import json
 import logging
@@ -39,14 +38,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Flask, current_app, g
 
 from ..answer import Shaped, dumps
 from ..engine import Engine
 from ..kb import Knowledge
-from ..names import LANGUAGES
+from ..names import LANGUAGES, Message
 from ..profile import Profile
 from ..solver import EvaluationTimeout
 from .config import ConfigError
@@ -82,9 +81,14 @@ FAILURE_MEMORY = 30.0
 
 class DecisionLogError(RuntimeError):
     """The decision log could not be written; the decision is withheld (an unlogged answer is unauditable).
-    Its message names no server path (the server's log does)."""
+    Its message names no server path (the server's log does); ``said`` holds its words (``str()``
+    is their English)."""
 
     status = 503
+
+    def __init__(self, said: Message):
+        super().__init__(str(said))
+        self.said = said
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": "decision_log_unavailable", "message": str(self), "field": None}
@@ -105,7 +109,7 @@ class DecisionLog:
                 f"DECISION_LOG (LIVEGATE_DECISION_LOG) {self.path} cannot be opened for appending: {exc.strerror}"
             ) from None
         self._lock = threading.Lock()
-        self._failed: tuple[float, str] | None = None  # when the last write failed, and why
+        self._failed: tuple[float, str | Message] | None = None  # when the last write failed, and why
 
     def write(self, entry: dict[str, Any]) -> None:
         line = dumps(entry) + b"\n"
@@ -116,14 +120,16 @@ class DecisionLog:
                     written = os.write(fd, line)
                 finally:
                     os.close(fd)
-            if written != len(line):
-                raise OSError(errno.EIO, f"only {written} of {len(line)} bytes written")
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            self._failed = (time.monotonic(), reason)
-            LOGGER.error("the decision log %s cannot be written: %s; the answer was withheld", self.path, reason)
-            raise DecisionLogError(f"the decision log cannot be written ({reason}); the answer was withheld") from None
+            self._fail(exc.strerror or type(exc).__name__)
+        if written != len(line):
+            self._fail(Message("http.short_write", written=written, size=len(line)))
         self._failed = None
+
+    def _fail(self, reason: str | Message) -> NoReturn:
+        self._failed = (time.monotonic(), reason)
+        LOGGER.error("the decision log %s cannot be written: %s; the answer was withheld", self.path, reason)
+        raise DecisionLogError(Message("http.decision_log", reason=reason)) from None
 
     def problem(self) -> str | None:
         """Why the log cannot be written now, or None: it cannot be opened for appending, or
@@ -131,10 +137,10 @@ class DecisionLog:
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
         except OSError as exc:
-            return f"cannot be opened for appending ({exc.strerror or type(exc).__name__})"
+            return str(Message("http.decision_log_open", error=exc.strerror or type(exc).__name__))
         failed = self._failed
         if failed is not None and time.monotonic() - failed[0] < FAILURE_MEMORY:
-            return f"the last write failed ({failed[1]})"
+            return str(Message("http.decision_log_write", error=failed[1]))
         return None
 
 

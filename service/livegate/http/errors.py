@@ -5,7 +5,9 @@ wrong method 405, …) and the domain exceptions into that shape, and counts eac
 by its code (``livegate_rejected_requests_total``). A domain
 exception carries ``status`` and ``to_dict()``: :class:`ApiError` here,
 :class:`~livegate.profile.ProfileError`, :class:`~livegate.solver.EvaluationTimeout`
-and :class:`~livegate.http.decisions.DecisionLogError`.
+and :class:`~livegate.http.decisions.DecisionLogError`. Every message the API writes
+itself comes from the message catalogue (``http.*``, ``engine.*``, ``json.*``,
+``problem.*``), in English; werkzeug's own words remain for the other HTTP errors.
 """
 
 from __future__ import annotations
@@ -20,17 +22,19 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
+from ..names import Message
 from .metrics import EXTENSION as METRICS
 
 __all__ = ["ApiError", "error_response", "plain_error", "register"]
 
 
 class ApiError(Exception):
-    """A request the API refuses: its status, a code, a message and the field at fault."""
+    """A request the API refuses: its status, a code, its words (a message catalogue entry,
+    ``said``; the API answers them in English) and the field at fault."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any):
-        super().__init__(message)
-        self.status, self.code, self.field, self.extra = status, code, field, extra
+    def __init__(self, status: int, code: str, said: Message, field: str | None = None, **extra: Any):
+        super().__init__(str(said))
+        self.status, self.code, self.said, self.field, self.extra = status, code, said, field, extra
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": str(self), "field": self.field, **self.extra}
@@ -41,13 +45,12 @@ def error_response(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         response = exc.get_response()  # keeps headers such as Allow on a 405
         status = exc.code or 500
-        message = exc.description or exc.name
+        message = exc.description or exc.name  # werkzeug's words for the rest
         if isinstance(exc, NotFound):
-            message = f"no such endpoint: {request.path}; the API is described at /openapi.json"
+            message = str(Message("http.no_endpoint", path=request.path))
         elif isinstance(exc, MethodNotAllowed):
-            message = (
-                f"{request.method} is not allowed on {request.path}; allowed: {', '.join(exc.valid_methods or [])}"
-            )
+            allowed = ", ".join(exc.valid_methods or [])
+            message = str(Message("http.method_not_allowed", method=request.method, path=request.path, allowed=allowed))
         body = {
             "code": re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_"),
             "message": message,
@@ -73,10 +76,10 @@ def register(app: Flask, *exception_classes: type[Exception]) -> None:
         app.register_error_handler(exc_class, error_response)
 
 
-def plain_error(status: int, code: str, message: str, headers: Iterable[tuple[str, str]] = ()) -> bytes:
+def plain_error(status: int, code: str, said: Message, headers: Iterable[tuple[str, str]] = ()) -> bytes:
     """A whole HTTP/1.1 answer in the error shape, for the server to write where no app runs (a
     request that did not arrive in time); it closes the connection."""
-    body = dumps({"error": {"code": code, "message": message, "field": None, "request_id": None}}) + b"\n"
+    body = dumps({"error": {"code": code, "message": str(said), "field": None, "request_id": None}}) + b"\n"
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
         "Connection: close",

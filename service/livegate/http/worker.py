@@ -67,6 +67,7 @@ from typing import Any
 from gunicorn import http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ..names import Message
 from .errors import plain_error
 from .headers import API_HEADERS
 from .memory import release_free_memory
@@ -303,7 +304,7 @@ class BufferingWorker(ThreadWorker):
                 state.continued = True
                 self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
         elif status == HEAD_TOO_LARGE:
-            self._refuse(conn, 431, "request_header_fields_too_large", "the request head is too large")
+            self._refuse(conn, 431, "request_header_fields_too_large", Message("http.head_too_large"))
         else:
             self._hand_over(conn, state, close=status == HAND_OVER)
 
@@ -373,10 +374,10 @@ class BufferingWorker(ThreadWorker):
         with contextlib.suppress(OSError):
             conn.sock.send(data)
 
-    def _refuse(self, conn: TConn, status: int, code: str, message: str) -> None:
+    def _refuse(self, conn: TConn, status: int, code: str, said: Message) -> None:
         if self.metrics is not None:
             self.metrics.rejected.labels(code=code).inc()
-        self._send(conn, plain_error(status, code, message, API_HEADERS))
+        self._send(conn, plain_error(status, code, said, API_HEADERS))
         self._drop(conn)
 
     def _drop(self, conn: TConn) -> None:
@@ -399,7 +400,7 @@ class BufferingWorker(ThreadWorker):
                         conn,
                         408,
                         "request_timeout",
-                        f"the request did not arrive within {self.read_timeout:g} s (LIVEGATE_READ_TIMEOUT)",
+                        Message("http.request_timeout", seconds=self.read_timeout),
                     )
                 else:
                     self._drop(conn)

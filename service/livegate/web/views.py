@@ -811,5 +811,6 @@ def _timeout(exc: EvaluationTimeout) -> Response:
 @web.errorhandler(DecisionLogError)
 def _unavailable(exc: DecisionLogError) -> Response:
     g.pop("pending_decision", None)
-    words = Words(_lang(), _site())
-    return _page("web/error.html", exc.status, errors=[], message=words.t("unavailable", message=str(exc)))
+    lang = _lang()
+    words = Words(lang, _site())
+    return _page("web/error.html", exc.status, errors=[], message=words.t("unavailable", message=exc.said.text(lang)))
