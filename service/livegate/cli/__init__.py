@@ -17,7 +17,7 @@ from typing import Any
 from .. import corpus
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
-from ..names import LANGUAGES, Names
+from ..names import LANGUAGES, Message, Names
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 from .report import catalogue_text, evaluation_text
@@ -26,31 +26,32 @@ __all__ = ["main"]
 
 
 class CliError(Exception):
-    """A user-facing failure: message for stderr and the exit code."""
+    """A user-facing failure: its words for stderr (``said``; ``str()`` is their English) and
+    the exit code."""
 
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
+    def __init__(self, said: Message | str, code: int = 2):
+        super().__init__(str(said))
+        self.said, self.code = said, code
 
 
 def _knowledge(args: argparse.Namespace) -> Knowledge:
     try:
         return Knowledge.load(args.facts, args.logic)
     except KnowledgeError as exc:
-        raise CliError(f"knowledge base: {exc}", 3) from None
+        raise CliError(Message("cli.knowledge_base", error=exc), 3) from None
 
 
 def _read_json(path: str) -> Any:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"{path}: cannot read: {exc.strerror}") from None
+        raise CliError(Message("cli.cannot_read", path=path, error=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise CliError(f"{path}: not UTF-8 text") from None
+        raise CliError(Message("cli.not_utf8", path=path)) from None
     try:
         return loads(text)
     except JsonError as exc:
-        raise CliError(f"{path}: {exc}") from None
+        raise CliError(Message("cli.in_file", path=path, error=exc.said)) from None
 
 
 def _dump(data: Any) -> str:
@@ -64,13 +65,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout, lang=args.lang)
     except ProfileError as exc:
         lines = [
-            f"invalid profile: {e['field']}: {e['problem']}"
-            + (f" (conflicts with {e['conflict']})" if e.get("conflict") else "")
-            for e in exc.errors
+            str(Message("cli.conflicts_with" if e.get("conflict") else "cli.invalid_profile", **e)) for e in exc.errors
         ]
         raise CliError("\n".join(lines)) from None
     except EvaluationTimeout as exc:
-        raise CliError(str(exc), 4) from None
+        raise CliError(exc.said, 4) from None
     out = evaluation_text(answer, Names(engine.catalogue, args.lang)) if args.format == "text" else _dump(answer)
     sys.stdout.write(out)
     return 0
@@ -92,7 +91,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         problems = [f"parse_error: {exc}"]
     if problems:
-        sys.stderr.write(f"lint: {len(problems)} problem(s) in the knowledge base:\n")
+        sys.stderr.write(f"{Message('cli.lint_problems', count=len(problems))}\n")
         sys.stderr.write("".join(f"  {p}\n" for p in problems))
         return 1
     cat = knowledge.catalogue
@@ -114,7 +113,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         try:
             source = sys.stdin if args.input == "-" else files.enter_context(open(args.input, encoding="utf-8"))
         except OSError as exc:
-            raise CliError(f"{args.input}: cannot read: {exc.strerror}") from None
+            raise CliError(Message("cli.cannot_read", path=args.input, error=exc.strerror)) from None
         try:
             out = (
                 sys.stdout
@@ -122,7 +121,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 else files.enter_context(open(output, "w", encoding="utf-8", newline=""))
             )
         except OSError as exc:
-            raise CliError(f"{output}: cannot write: {exc.strerror}") from None
+            raise CliError(Message("cli.cannot_write", path=output, error=exc.strerror)) from None
         bad = run_batch(
             source,
             out,
@@ -144,7 +143,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     except RulesetError as exc:
         raise CliError(str(exc)) from None
     except KnowledgeError as exc:
-        raise CliError(f"knowledge base: {exc}", 3) from None
+        raise CliError(Message("cli.knowledge_base", error=exc), 3) from None
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
@@ -168,9 +167,9 @@ def cmd_impact(args: argparse.Namespace) -> int:
     except RulesetError as exc:
         raise CliError(str(exc)) from None
     except KnowledgeError as exc:
-        raise CliError(f"knowledge base: {exc}", 3) from None
+        raise CliError(Message("cli.knowledge_base", error=exc), 3) from None
     except OSError as exc:
-        raise CliError(f"{exc.filename}: cannot read: {exc.strerror}") from None
+        raise CliError(Message("cli.cannot_read", path=exc.filename, error=exc.strerror)) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -258,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CliError as exc:
-        sys.stderr.write(f"livegate: {exc}\n")
+        sys.stderr.write(f"{Message('cli.error', message=exc.said)}\n")
         return exc.code
     except KeyboardInterrupt:
         return 130

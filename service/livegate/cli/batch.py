@@ -22,6 +22,7 @@ from typing import IO, Any
 from ..answer import Shaped
 from ..engine import Engine
 from ..kb import Knowledge
+from ..names import Message
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 
@@ -137,7 +138,7 @@ def run_batch(
             done += 1
             if error is not None:
                 bad += 1
-                err.write(f"line {number}: {error}\n")
+                err.write(f"{Message('cli.batch_line', number=number, error=error)}\n")
             eligible.update(answer_eligible)
             if isinstance(row, str):
                 out.write(row)
@@ -145,10 +146,8 @@ def run_batch(
                 writer.writerow(row)
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed > 0 else 0.0
-    err.write(
-        f"batch: {done} profiles in {elapsed:.2f} s ({rate:,.0f} profiles/s, {workers} workers); {bad} bad line(s)\n"
-    )
-    err.write("eligible per category:\n")
+    summary = Message("cli.batch_done", done=done, seconds=elapsed, rate=rate, workers=workers, bad=bad)
+    err.write(f"{summary}\n{Message('cli.batch_eligible')}\n")
     for c in categories:
         err.write(f"  {c}: {eligible[c]}\n")
     return bad

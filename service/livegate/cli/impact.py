@@ -18,6 +18,7 @@ from typing import IO, Any
 from ..engine import Engine
 from ..impact import KINDS, Case, Impact, random_cases, read_cases, replay
 from ..kb import Knowledge, KnowledgeError
+from ..names import Message
 from ..profile import ProfileError
 from ..rulesets import RulesetError, checkout
 from .diff import Words
@@ -168,7 +169,7 @@ def run_impact(
     :class:`~livegate.rulesets.RulesetError`, :class:`~livegate.kb.KnowledgeError` or
     ``OSError`` (a file that cannot be read)."""
     if not (logs or profiles or random):
-        raise RulesetError("no profiles: give --log FILE, --profiles FILE or --random N")
+        raise RulesetError(str(Message("cli.impact_no_profiles")))
     with checkout(old) as old_source, checkout(new) as new_source:
         old_kb, new_kb = old_source.load(), new_source.load()
         _probe(old_kb, "old", old_source.label)
@@ -186,9 +187,8 @@ def run_impact(
             origins.append(f"{random} random profiles (seed {seed})")
         impact = replay(old_source, new_source, cases, explain=explain, workers=workers, examples=examples, err=err)
     impact.unreadable = unreadable
-    err.write(
-        f"impact: {impact.profiles} profiles answered twice in {impact.seconds:.2f} s ({impact.workers} workers)\n"
-    )
+    done = Message("cli.impact_done", profiles=impact.profiles, seconds=impact.seconds, workers=impact.workers)
+    err.write(f"{done}\n")
     if fmt == "json":
         out.write(json.dumps(impact.to_json(), ensure_ascii=False, indent=2) + "\n")
         err.write(impact.summary() + "\n")

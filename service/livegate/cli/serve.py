@@ -66,6 +66,7 @@ from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
 from ..http.memory import keep_start_up
 from ..http.metrics import MULTIPROC_ENV
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
+from ..names import Message
 
 __all__ = ["LivegateServer", "check_ruleset", "serve"]
 
@@ -328,7 +329,7 @@ class LivegateServer(BaseApplication):
         try:
             _Arbiter(self).run()
         except RuntimeError as exc:
-            sys.stderr.write(f"\nError: {exc}\n")
+            sys.stderr.write(f"\n{Message('cli.serve_stopped', message=exc)}\n")
             sys.exit(1)
 
     def use(self, snapshot: Snapshot | None) -> None:
@@ -432,13 +433,12 @@ def _logging_options(path: str | None) -> dict[str, Any]:
     reason (``ConfigError``)."""
     if path is None:
         return {"logconfig_dict": copy.deepcopy(LOGGING)}
-    where = f"LOG_CONFIG (LIVEGATE_LOG_CONFIG) {path}"
     suffix = Path(path).suffix.lower()
     try:
         if suffix not in (".json", ".yaml", ".yml"):
             parser = configparser.ConfigParser()
             if not parser.read(path, encoding="utf-8"):
-                raise ConfigError(f"{where} cannot be read")
+                raise ConfigError(Message("config.log_config_unreadable", path=path))
             logging.config.dictConfig(copy.deepcopy(LOGGING))
             logging.config.fileConfig(path, disable_existing_loggers=False)
             return {"logconfig": path}
@@ -450,7 +450,7 @@ def _logging_options(path: str | None) -> dict[str, Any]:
 
             data = yaml.safe_load(text)
         if not isinstance(data, dict):
-            raise ConfigError(f"{where} must hold a mapping (logging.config.dictConfig's schema)")
+            raise ConfigError(Message("config.log_config_mapping", path=path))
         merged = {**copy.deepcopy(LOGGING), **{k: v for k, v in data.items() if not isinstance(v, dict)}}
         for section, value in data.items():
             if isinstance(value, dict):
@@ -459,11 +459,11 @@ def _logging_options(path: str | None) -> dict[str, Any]:
     except ConfigError:
         raise
     except ImportError:
-        raise ConfigError(f"{where}: reading YAML needs PyYAML (pip install pyyaml)") from None
+        raise ConfigError(Message("config.log_config_yaml", path=path)) from None
     except (OSError, ValueError, TypeError, AttributeError, KeyError, configparser.Error) as exc:
-        raise ConfigError(f"{where} is not a usable logging configuration: {exc}") from None
+        raise ConfigError(Message("config.log_config_unusable", path=path, error=exc)) from None
     except Exception as exc:  # yaml's parse errors, without importing yaml for the type
-        raise ConfigError(f"{where} is not a usable logging configuration: {exc}") from None
+        raise ConfigError(Message("config.log_config_unusable", path=path, error=exc)) from None
     return {"logconfig_dict": merged}
 
 
@@ -479,6 +479,11 @@ def _allow_descriptors(connections: int) -> None:
 
 def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _say(message: Message | str) -> None:
+    """One line of ``livegate serve`` on stderr (the command's own words, before the server logs)."""
+    sys.stderr.write(f"{Message('cli.serve_error', message=message)}\n")
 
 
 def serve(
@@ -503,10 +508,10 @@ def serve(
             DecisionLog(checked["DECISION_LOG"])
         logging_options = _logging_options(checked["LOG_CONFIG"])
     except ConfigError as exc:
-        sys.stderr.write(f"livegate serve: {exc}\n")
+        _say(exc.said)
         return 2
     if workers < 1 or port < 0 or port > 65535 or (threads is not None and threads < 1):
-        sys.stderr.write("livegate serve: workers and threads must be >= 1 and port in 0..65535\n")
+        _say(Message("cli.serve_arguments"))
         return 2
     master = os.getpid()
     run_dir = Path(tempfile.mkdtemp(prefix="livegate-serve-"))
@@ -534,13 +539,13 @@ def _serve_from(
         snapshot = rulesets.copy()
         problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
     except KnowledgeError as exc:
-        sys.stderr.write(f"livegate serve: {exc}\n")
+        _say(str(exc))
         return 3
     except (OSError, shutil.Error) as exc:
-        sys.stderr.write(f"livegate serve: the knowledge base cannot be read: {exc}\n")
+        _say(Message("cli.serve_unreadable", error=exc))
         return 3
     if problems:
-        sys.stderr.write(f"livegate serve: the knowledge base does not pass lint ({len(problems)} problem(s)):\n")
+        _say(Message("cli.serve_lint", count=len(problems)))
         sys.stderr.write("".join(f"  {p}\n" for p in problems))
         return 3
     metrics_dir = run_dir / "metrics"

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..names import Message
+
 __all__ = ["DEFAULTS", "ConfigError", "load_config"]
 
 DEFAULTS: dict[str, Any] = {
@@ -36,7 +38,12 @@ DEFAULTS: dict[str, Any] = {
 
 
 class ConfigError(ValueError):
-    """A configuration value is out of range or of the wrong type."""
+    """A configuration value is out of range or of the wrong type; ``said`` holds the words
+    (``str()`` is their English)."""
+
+    def __init__(self, said: Message):
+        super().__init__(str(said))
+        self.said = said
 
 
 def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -59,8 +66,8 @@ def _check(cfg: dict[str, Any]) -> None:
     def number(key: str, low: float, kinds: tuple[type, ...] = (int, float)) -> None:
         value = cfg[key]
         if isinstance(value, bool) or not isinstance(value, kinds) or not isinstance(value, int | float) or value < low:
-            kind = "an integer" if kinds == (int,) else "a number"
-            raise ConfigError(f"{key} (LIVEGATE_{key}) must be {kind} >= {low:g}, not {value!r}")
+            kind = "config.integer" if kinds == (int,) else "config.number"
+            raise ConfigError(Message(kind, key=key, low=low, value=value))
 
     number("TIMEOUT", 1e-9)
     number("MAX_CONTENT_LENGTH", 1, (int,))
@@ -72,14 +79,11 @@ def _check(cfg: dict[str, Any]) -> None:
     number("CATALOGUE_MAX_AGE", 0, (int,))
     for key in ("ACCESS_LOG", "METRICS"):
         if not isinstance(cfg[key], bool):
-            raise ConfigError(f"{key} (LIVEGATE_{key}) must be true or false, not {cfg[key]!r}")
+            raise ConfigError(Message("config.boolean", key=key, value=cfg[key]))
     if cfg["PUBLIC_URL"] is not None:
         url = urlsplit(str(cfg["PUBLIC_URL"]))
         if url.scheme not in ("http", "https") or not url.netloc or url.query or url.fragment:
-            raise ConfigError(
-                f"PUBLIC_URL (LIVEGATE_PUBLIC_URL) must be an http(s) URL without query or fragment, "
-                f"such as https://livegate.example.com, not {cfg['PUBLIC_URL']!r}"
-            )
+            raise ConfigError(Message("config.public_url", value=cfg["PUBLIC_URL"]))
         cfg["PUBLIC_URL"] = str(cfg["PUBLIC_URL"]).rstrip("/")
     for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR"):
         if cfg[key] is not None:
@@ -87,4 +91,4 @@ def _check(cfg: dict[str, Any]) -> None:
     from ..engine import Engine
 
     if cfg["ENGINE"] is not None and not isinstance(cfg["ENGINE"], Engine):
-        raise ConfigError("ENGINE must be a livegate.Engine")
+        raise ConfigError(Message("config.engine"))

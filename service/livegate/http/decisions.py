@@ -105,9 +105,7 @@ class DecisionLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
         except OSError as exc:
-            raise ConfigError(
-                f"DECISION_LOG (LIVEGATE_DECISION_LOG) {self.path} cannot be opened for appending: {exc.strerror}"
-            ) from None
+            raise ConfigError(Message("config.decision_log", path=self.path, error=exc.strerror)) from None
         self._lock = threading.Lock()
         self._failed: tuple[float, str | Message] | None = None  # when the last write failed, and why
 
