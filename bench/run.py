@@ -643,7 +643,7 @@ def _still_filling(before: dict[int, Any], after: dict[int, Any]) -> bool:
     run can all land on one worker)."""
     for pid, caches in after.items():
         was = before.get(pid)
-        if was is None or any(cache["entries"] == 0 for cache in caches.values()):
+        if was is None or all(cache["entries"] == 0 for cache in caches.values()):
             return True
         for name, cache in caches.items():
             if cache["entries"] > was[name]["entries"] * (1 + WARM_SETTLED):
@@ -678,7 +678,7 @@ def bench_rss(requests: int, warm_up: int, warm_up_limit: int | None = None) -> 
         caches_before: dict[int, Any] = {}
         while True:
             # per wrk thread (two): at least every Control of both pools made; own costs past the run's
-            each = max(50, (warm_up if rounds == 0 else min(WARM_MORE, limit - warmed)) // 2)
+            each = max(50, (warm_up if rounds == 0 else min(WARM_MORE, warm_up, limit - warmed)) // 2)
             warm = _wrk(
                 server.base + "/v1/evaluate",
                 tmp / "bodies.lua",
@@ -889,7 +889,7 @@ SCALE_CHILD = textwrap.dedent("""
     print(json.dumps({"categories": len(engine.catalogue.categories), "items": len(engine.catalogue.items),
         "ground_rules": rules[0], "ground_rules_override": rules[1], "load_and_ground_s": ground_s,
         "profiles": len(profiles), "usc_median_ms": ms(times["usc"]), "usc_p99_ms": p99(times["usc"]),
-        "one_rules": one_rules, "one_median_ms": ms(times["one"]),
+        "one_rules": one_rules, "one_median_ms": ms(times["one"]), "one_profiles": len(times["one"]),
         "solve_only_median_ms": ms(solve), "bb_profiles": len(times["bb"]), "bb_median_ms": ms(times["bb"]),
         "bb_timeouts": timeouts, "bb_timeout_s": bb_timeout, "bb_same_cheapest": same,
         "mean_tied_plans": statistics.mean(plans),

@@ -153,6 +153,7 @@ def test_batch_and_scale_rows(run: tuple[str, dict]) -> None:
         assert r["growth_ratio"] == pytest.approx(r["evaluation_growth"] / r["program_growth"])
         # the growth's baseline is the shipped knowledge base, timed in the same process on the same profiles
         assert r["one_rules"] == scale[0]["ground_rules"]  # the shipped knowledge base is the 1x synthetic one
+        assert r["one_profiles"] == r["profiles"]  # every profile timed on both, in turn
         assert r["evaluation_growth"] == pytest.approx(r["usc_median_ms"] / r["one_median_ms"])
         assert r["program_growth"] == pytest.approx(r["ground_rules"] / r["one_rules"])
         assert r["growth_ratio_across_runs"] == pytest.approx(

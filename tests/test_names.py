@@ -180,6 +180,25 @@ def test_a_message_writes_its_nested_message_and_its_list_in_the_same_language()
     assert written == "决策日志无法写入（20 字节中只写入了 10 字节），因此没有给出答案"
 
 
+def test_the_keys_the_code_chooses_by_condition_exist():
+    # keys picked by an if-expression, which the search for Message("...") above cannot see
+    en = _words("en")
+    for key in ("config.integer", "config.number", "engine.timeout_grounding", "engine.timeout_waiting"):
+        assert key in en
+    for key in ("cli.invalid_profile", "cli.conflicts_with"):
+        assert key in en
+
+
+def test_an_error_given_a_plain_string_keeps_it_in_every_language():
+    from livegate.http.decisions import DecisionLogError
+    from livegate.solver import EvaluationTimeout
+
+    for error in (DecisionLogError("disk full"), EvaluationTimeout("disk full")):
+        assert str(error) == error.said.text("zh") == error.said.text("en") == "disk full"
+    said = Message("http.decision_log", reason="disk full")
+    assert DecisionLogError(said).said is said
+
+
 def test_every_unknown_id_kind_the_api_looks_up_has_its_message():
     # api.py names the key from the kind (f"http.unknown_{kind}"), so the search above cannot see it
     api = (PACKAGE / "http" / "api.py").read_text(encoding="utf-8")

@@ -63,6 +63,11 @@ class Message:
     def __init__(self, key: str, /, **values: Any):
         self.key, self.values = key, values
 
+    @classmethod
+    def of(cls, said: Message | str) -> Message:
+        """``said`` itself, or a text given as is (``verbatim``: the same in every language)."""
+        return said if isinstance(said, Message) else cls("verbatim", text=said)
+
     def text(self, lang: str = ENGLISH) -> str:
         values = {k: v.text(lang) if isinstance(v, Message | Listed) else v for k, v in self.values.items()}
         template: str = messages(lang)[self.key]

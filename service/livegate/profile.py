@@ -186,9 +186,9 @@ class JsonError(ValueError):
     """The text is not JSON a profile can be read from; the message says where and why
     (``said`` holds the words; ``str()`` is their English)."""
 
-    def __init__(self, said: Message):
+    def __init__(self, said: Message | str):
         super().__init__(str(said))
-        self.said = said
+        self.said = Message.of(said)
 
 
 class _NotJson(ValueError):

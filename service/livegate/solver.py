@@ -61,9 +61,9 @@ class EvaluationTimeout(RuntimeError):
 
     status = 503
 
-    def __init__(self, said: Message):
+    def __init__(self, said: Message | str):
         super().__init__(str(said))
-        self.said = said
+        self.said = Message.of(said)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": "evaluation_timeout", "message": str(self), "field": None}

@@ -31,7 +31,7 @@ class CliError(Exception):
 
     def __init__(self, said: Message | str, code: int = 2):
         super().__init__(str(said))
-        self.said, self.code = said, code
+        self.said, self.code = Message.of(said), code
 
 
 def _knowledge(args: argparse.Namespace) -> Knowledge:

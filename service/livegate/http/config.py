@@ -41,9 +41,9 @@ class ConfigError(ValueError):
     """A configuration value is out of range or of the wrong type; ``said`` holds the words
     (``str()`` is their English)."""
 
-    def __init__(self, said: Message):
+    def __init__(self, said: Message | str):
         super().__init__(str(said))
-        self.said = said
+        self.said = Message.of(said)
 
 
 def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

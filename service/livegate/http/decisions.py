@@ -86,9 +86,9 @@ class DecisionLogError(RuntimeError):
 
     status = 503
 
-    def __init__(self, said: Message):
+    def __init__(self, said: Message | str):
         super().__init__(str(said))
-        self.said = said
+        self.said = Message.of(said)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": "decision_log_unavailable", "message": str(self), "field": None}

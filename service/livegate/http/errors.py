@@ -32,9 +32,9 @@ class ApiError(Exception):
     """A request the API refuses: its status, a code, its words (a message catalogue entry,
     ``said``; the API answers them in English) and the field at fault."""
 
-    def __init__(self, status: int, code: str, said: Message, field: str | None = None, **extra: Any):
+    def __init__(self, status: int, code: str, said: Message | str, field: str | None = None, **extra: Any):
         super().__init__(str(said))
-        self.status, self.code, self.said, self.field, self.extra = status, code, said, field, extra
+        self.status, self.code, self.said, self.field, self.extra = status, code, Message.of(said), field, extra
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": str(self), "field": self.field, **self.extra}
