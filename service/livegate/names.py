@@ -24,7 +24,7 @@ from typing import Any
 
 from .kb import Catalogue
 
-__all__ = ["LANGUAGES", "Listed", "Message", "Names", "messages"]
+__all__ = ["LANGUAGES", "Listed", "Message", "Names", "Said", "messages"]
 
 LANGUAGES = ("zh", "en")
 """The languages of the message catalogue; the first is the default."""
@@ -78,6 +78,15 @@ class Message:
 
     def __repr__(self) -> str:
         return f"Message({self.key!r}, **{self.values!r})"
+
+
+class Said(Exception):
+    """An error whose words are a :class:`Message` (``said``; a plain string is kept as is), its
+    ``str()`` their English: mixed into the errors the API, the page and the command line show."""
+
+    def __init__(self, said: Message | str):
+        super().__init__(str(said))
+        self.said = Message.of(said)
 
 
 class Listed:

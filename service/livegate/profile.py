@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
-from .names import Message, messages
+from .names import Listed, Message, Said, messages
 
 __all__ = [
     "MAX_COST",
@@ -155,12 +155,11 @@ def problem_text(problem: dict[str, Any], lang: str = "en") -> str:
     if kind == "unknown_id":
         values["of"] = words[f"problem.of.{problem['of']}"]
     elif kind == "role_not_allowed":
-        allowed = words["problem.list_separator"].join(repr(t) for t in problem["allowed"])
+        allowed = Listed(problem["allowed"], "problem.list_separator").text(lang)
         values["allowed"] = allowed or words["problem.no_subject_type"]
     text: str = words[f"problem.{kind}"].format(**values)
     if problem.get("nearest"):
-        ids = words["problem.nearest_or"].join(repr(n) for n in problem["nearest"])
-        text += words["problem.nearest"].format(ids=ids)
+        text += Message("problem.nearest", ids=Listed(problem["nearest"], "problem.nearest_or")).text(lang)
     return text
 
 
@@ -182,13 +181,8 @@ _SHAPE_KINDS: dict[str, ProblemKind] = {
 """pydantic's error types, by the kind they are."""
 
 
-class JsonError(ValueError):
-    """The text is not JSON a profile can be read from; the message says where and why
-    (``said`` holds the words; ``str()`` is their English)."""
-
-    def __init__(self, said: Message | str):
-        super().__init__(str(said))
-        self.said = Message.of(said)
+class JsonError(Said, ValueError):
+    """The text is not JSON a profile can be read from; the message says where and why."""
 
 
 class _NotJson(ValueError):

@@ -39,7 +39,7 @@ import clingo
 from . import contract
 from .contract import Term
 from .kb import Knowledge
-from .names import Message
+from .names import Message, Said
 
 __all__ = ["Answer", "EvaluationTimeout", "Groundings", "Solver", "Watchdog"]
 
@@ -55,15 +55,10 @@ synthetic one it proves the optimum in under a second where branch-and-bound
 took minutes (docs/performance.md has the figures)."""
 
 
-class EvaluationTimeout(RuntimeError):
-    """The solver did not finish within the time bound; the call was interrupted. ``said``
-    holds the words (``str()`` is their English)."""
+class EvaluationTimeout(Said, RuntimeError):
+    """The solver did not finish within the time bound; the call was interrupted."""
 
     status = 503
-
-    def __init__(self, said: Message | str):
-        super().__init__(str(said))
-        self.said = Message.of(said)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": "evaluation_timeout", "message": str(self), "field": None}

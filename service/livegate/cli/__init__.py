@@ -17,7 +17,7 @@ from typing import Any
 from .. import corpus
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
-from ..names import LANGUAGES, Message, Names
+from ..names import LANGUAGES, Message, Names, Said
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 from .report import catalogue_text, evaluation_text
@@ -25,13 +25,12 @@ from .report import catalogue_text, evaluation_text
 __all__ = ["main"]
 
 
-class CliError(Exception):
-    """A user-facing failure: its words for stderr (``said``; ``str()`` is their English) and
-    the exit code."""
+class CliError(Said):
+    """A user-facing failure: its words for stderr (``said``) and the exit code."""
 
     def __init__(self, said: Message | str, code: int = 2):
-        super().__init__(str(said))
-        self.said, self.code = Message.of(said), code
+        super().__init__(said)
+        self.code = code
 
 
 def _knowledge(args: argparse.Namespace) -> Knowledge:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..names import Message
+from ..names import Message, Said
 
 __all__ = ["DEFAULTS", "ConfigError", "load_config"]
 
@@ -37,13 +37,8 @@ DEFAULTS: dict[str, Any] = {
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
 
 
-class ConfigError(ValueError):
-    """A configuration value is out of range or of the wrong type; ``said`` holds the words
-    (``str()`` is their English)."""
-
-    def __init__(self, said: Message | str):
-        super().__init__(str(said))
-        self.said = Message.of(said)
+class ConfigError(Said, ValueError):
+    """A configuration value is out of range or of the wrong type."""
 
 
 def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

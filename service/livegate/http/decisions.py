@@ -45,7 +45,7 @@ from flask import Flask, current_app, g
 from ..answer import Shaped, dumps
 from ..engine import Engine
 from ..kb import Knowledge
-from ..names import LANGUAGES, Message
+from ..names import LANGUAGES, Message, Said
 from ..profile import Profile
 from ..solver import EvaluationTimeout
 from .config import ConfigError
@@ -79,16 +79,11 @@ FAILURE_MEMORY = 30.0
 """Seconds a failed write of the decision log keeps ``/v1/health`` degraded (unless a write succeeds)."""
 
 
-class DecisionLogError(RuntimeError):
+class DecisionLogError(Said, RuntimeError):
     """The decision log could not be written; the decision is withheld (an unlogged answer is unauditable).
-    Its message names no server path (the server's log does); ``said`` holds its words (``str()``
-    is their English)."""
+    Its message names no server path (the server's log does)."""
 
     status = 503
-
-    def __init__(self, said: Message | str):
-        super().__init__(str(said))
-        self.said = Message.of(said)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": "decision_log_unavailable", "message": str(self), "field": None}

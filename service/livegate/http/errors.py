@@ -22,19 +22,19 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
-from ..names import Message
+from ..names import Message, Said
 from .metrics import EXTENSION as METRICS
 
 __all__ = ["ApiError", "error_response", "plain_error", "register"]
 
 
-class ApiError(Exception):
-    """A request the API refuses: its status, a code, its words (a message catalogue entry,
-    ``said``; the API answers them in English) and the field at fault."""
+class ApiError(Said):
+    """A request the API refuses: its status, a code, its words (``said``; the API answers them
+    in English) and the field at fault."""
 
     def __init__(self, status: int, code: str, said: Message | str, field: str | None = None, **extra: Any):
-        super().__init__(str(said))
-        self.status, self.code, self.said, self.field, self.extra = status, code, Message.of(said), field, extra
+        super().__init__(said)
+        self.status, self.code, self.field, self.extra = status, code, field, extra
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": str(self), "field": self.field, **self.extra}
