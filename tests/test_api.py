@@ -921,3 +921,115 @@ def test_unknown_ids_beyond_those_listed_are_one_problem_of_their_own_kind(clien
     assert [e["kind"] for e in errors] == ["unknown_id"] * 20 + ["more_unknown"]
     assert errors[-1]["count"] == 10
     assert errors[-1]["problem"].startswith("10 more unknown")
+
+
+# -- the language a request asks for ----------------------------------------------------------
+SELLER = json.loads((Path(__file__).resolve().parent.parent / "examples" / "ecommerce_seller.json").read_text())
+
+
+def _answer(response) -> dict:
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    del data["decision_id"]
+    return data
+
+
+def test_explanations_come_in_the_language_of_lang_else_accept_language_else_chinese(client, engine):
+    zh, en = engine.evaluate(SELLER, lang="zh"), engine.evaluate(SELLER, lang="en")
+    assert zh["cheapest"]["plans"][0]["explanation"] != en["cheapest"]["plans"][0]["explanation"]
+    # the English template of a plan's first sentence (messages/en.json, explain.plan_*)
+    assert en["cheapest"]["plans"][0]["explanation"][0].startswith("Apply for the [电商平台] category")
+    assert zh["cheapest"]["plans"][0]["explanation"][0].startswith("申请【电商平台】类目")
+    asked = [
+        ("", {}, zh),
+        ("?lang=en", {}, en),
+        ("?lang=zh", {}, zh),
+        ("", {"Accept-Language": "en-US,en;q=0.9"}, en),
+        ("", {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}, zh),
+        ("", {"Accept-Language": "fr-FR"}, zh),  # none of ours: the default
+        ("?lang=zh", {"Accept-Language": "en"}, zh),  # ?lang wins
+        ("?lang=en&explain=true", {"Accept-Language": "zh"}, en),
+    ]
+    for query, headers, expected in asked:
+        response = client.post("/v1/evaluate" + query, json=SELLER, headers=headers)
+        assert _answer(response) == expected, (query, headers)
+        assert "Accept-Language" in response.headers["Vary"]
+        cheapest = client.post("/v1/cheapest" + query, json=SELLER, headers=headers)
+        assert _answer(cheapest)["cheapest"] == expected["cheapest"], (query, headers)
+        assert "Accept-Language" in cheapest.headers["Vary"]
+
+
+def test_an_unknown_lang_is_refused_naming_the_field_in_the_language_of_accept_language(client):
+    for value in ("fr", "EN", "", "zh-CN"):
+        response = client.post("/v1/evaluate", json=SELLER, query_string={"lang": value})
+        assert response.status_code == 400
+        error = response.get_json()["error"]
+        assert (error["code"], error["field"]) == ("invalid_query", "lang")
+        assert error["message"] == f"lang must be one of 'zh' or 'en', not {value!r}"
+    error = client.post("/v1/evaluate?lang=fr", json=SELLER, headers={"Accept-Language": "zh"}).get_json()["error"]
+    assert error["message"] == "lang 只能是 'zh' 或 'en' 之一，不能是 'fr'"
+
+
+def test_errors_are_in_english_unless_the_request_asks_for_chinese(client):
+    body = {**ENTERPRISE, "costs": {"business_license": -1}}
+    english = client.post("/v1/evaluate", json=body).get_json()["error"]
+    assert english["message"] == "costs.business_license: must be at least 0"
+    for how in ({"query_string": {"lang": "zh"}}, {"headers": {"Accept-Language": "zh-CN"}}):
+        response = client.post("/v1/evaluate", json=body, **how)
+        assert "Accept-Language" in response.headers["Vary"]
+        error = response.get_json()["error"]
+        # messages/zh.json: problem.at "{field}：{problem}", problem.min "不能小于 {limit}"
+        assert error["message"] == "costs.business_license：不能小于 0"
+        assert error["errors"] == [{**english["errors"][0], "problem": "不能小于 0"}]
+
+
+def test_every_problem_in_chinese_keeps_its_kind_and_fields_and_only_its_words_change(client):
+    for body in PROBLEM_BODIES:
+        english = client.post("/v1/evaluate", json=body).get_json()["error"]
+        chinese = client.post("/v1/evaluate?lang=zh", json=body).get_json()["error"]
+        assert {k: v for k, v in chinese.items() if k not in ("message", "errors", "request_id")} == {
+            k: v for k, v in english.items() if k not in ("message", "errors", "request_id")
+        }
+        assert len(chinese["errors"]) == len(english["errors"])
+        for zh, en in zip(chinese["errors"], english["errors"], strict=True):
+            assert {**zh, "problem": None} == {**en, "problem": None}
+            assert zh["problem"] == problem_text(en, "zh")
+            assert zh["problem"] in chinese["message"]
+            if en["kind"] != "invalid":
+                assert zh["problem"] != en["problem"]
+
+
+def test_the_api_s_other_errors_answer_in_chinese_when_asked(client):
+    zh = {"Accept-Language": "zh"}
+    cases = [
+        (
+            client.get("/v1/categories/ecommerce_platfrom", headers=zh),
+            404,
+            "未知的类目 id 'ecommerce_platfrom'；是否想写 'ecommerce_platform'？",
+        ),
+        (client.get("/v1/nothing", headers=zh), 404, "没有这个接口：/v1/nothing；接口说明见 /openapi.json"),
+        (client.delete("/v1/evaluate?lang=zh"), 405, "/v1/evaluate 不接受 DELETE 请求；可用的方法：POST, OPTIONS"),
+        (
+            client.post("/v1/evaluate?lang=zh&explain=maybe", json=SELLER),
+            400,
+            "explain 只能是 true 或 false，不能是 'maybe'",
+        ),
+        (
+            client.post("/v1/evaluate", data=b"{}", content_type="text/plain", headers=zh),
+            415,
+            "请以 JSON 发送画像，并带上 Content-Type: application/json（收到的是 text/plain）",
+        ),
+    ]
+    for response, status, message in cases:
+        assert response.status_code == status
+        assert response.get_json()["error"]["message"] == message
+        assert "Accept-Language" in response.headers["Vary"]
+    english = client.get("/v1/categories/ecommerce_platfrom").get_json()["error"]["message"]
+    assert english == "unknown category id 'ecommerce_platfrom'; did you mean 'ecommerce_platform'?"
+
+
+def test_openapi_documents_lang_on_both_evaluations(client):
+    doc = client.get("/openapi.json").get_json()
+    for path in ("/v1/evaluate", "/v1/cheapest"):
+        (lang,) = [p for p in doc["paths"][path]["post"]["parameters"] if p["name"] == "lang"]
+        assert (lang["in"], lang["required"], lang["schema"]["enum"]) == ("query", False, list(LANGUAGES))

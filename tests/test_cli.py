@@ -85,6 +85,27 @@ def test_a_contradictory_profile_exits_2_naming_both_fields():
     assert_clean_failure(proc, "counts.training_coop_agreement", "documents[0]", "subject.roles[0]", "subject.type")
 
 
+def test_errors_are_english_and_in_chinese_with_lang_zh():
+    body = '{"subject": {"type": "enterprize"}, "counts": {"business_license": -2}}'
+    english = livegate("evaluate", "-", stdin=body)
+    assert english.returncode == 2
+    assert english.stderr == "livegate: invalid profile: counts.business_license: must be at least 0\n"
+    chinese = livegate("evaluate", "-", "--lang", "zh", stdin=body)
+    assert chinese.returncode == 2
+    # messages/zh.json: cli.error "livegate：{message}", cli.invalid_profile "画像有误：{field}：{problem}",
+    # problem.min "不能小于 {limit}"
+    assert chinese.stderr == "livegate：画像有误：counts.business_license：不能小于 0\n"
+    unknown = livegate("evaluate", "-", "--lang", "zh", stdin='{"subject": {"type": "enterprize"}}')
+    assert (
+        unknown.stderr == "livegate：画像有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
+    )
+    missing = livegate("evaluate", "no-such-profile.json", "--lang", "zh")
+    assert missing.stderr == "livegate：no-such-profile.json：无法读取：No such file or directory\n"
+    assert livegate("evaluate", "no-such-profile.json", "--lang", "en").stderr == (
+        "livegate: no-such-profile.json: cannot read: No such file or directory\n"
+    )
+
+
 def test_evaluate_reads_json_from_stdin_and_answers_like_the_engine(engine):
     profile = {
         "subject": {"type": "enterprise"},

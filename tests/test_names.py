@@ -139,6 +139,7 @@ _SAMPLE = {
     "number": 3,
     "profiles": 10,
     "low": 1,
+    "languages": Listed(["zh", "en"], "problem.nearest_or"),
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
 Python's json module says, which stays English."""
@@ -147,6 +148,7 @@ _PROTOCOL = re.compile(
     r"Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
     r"|explain|true|false|livegate(\.Engine)?|serve|lint|batch|impact|workers|threads|--\w+ (FILE|N)"
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
+    r"|\blang\b|'zh'|'en'"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their
 options and the settings."""

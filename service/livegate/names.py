@@ -24,13 +24,14 @@ from typing import Any
 
 from .kb import Catalogue
 
-__all__ = ["LANGUAGES", "Listed", "Message", "Names", "Said", "messages"]
+__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Names", "Said", "messages"]
 
 LANGUAGES = ("zh", "en")
 """The languages of the message catalogue; the first is the default."""
 
 ENGLISH = "en"
-"""The language of an error's ``message`` in the API, the logs and the command line."""
+"""The language of an error's words unless the reader asks for another: the API's ``message``
+(a request may ask, :mod:`livegate.http.language`), the logs and the command line."""
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:

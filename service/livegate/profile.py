@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
-from .names import Listed, Message, Said, messages
+from .names import ENGLISH, Listed, Message, Said, messages
 
 __all__ = [
     "MAX_COST",
@@ -105,7 +105,8 @@ class ProfileError(ValueError):
 
     ``errors`` is a list of ``{"field", "kind", "problem", …}``: ``kind`` says what
     is wrong as one of :data:`ProblemKind`, ``problem`` says it in English words
-    (:func:`problem_text` writes it in any language of the message catalogue), and
+    (:func:`problem_text` writes it in any language of the message catalogue, and
+    ``to_dict(lang)`` answers every problem in one), and
     some kinds add what they are about: ``value`` (the unknown id, the item counted
     0, the role not allowed), ``of`` (an unknown id's :data:`IdKind`), ``limit``
     (the bound passed), ``count`` (unknown ids not listed), ``nearest`` (ids like an
@@ -118,11 +119,19 @@ class ProfileError(ValueError):
 
     def __init__(self, errors: list[dict[str, Any]]):
         self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['problem']}" for e in errors))
+        super().__init__(self.text(ENGLISH))
 
-    def to_dict(self) -> dict[str, Any]:
-        first = self.errors[0]
-        return {"code": "invalid_profile", "message": str(self), "field": first["field"], "errors": self.errors}
+    def text(self, lang: str = ENGLISH) -> str:
+        """Every problem after its field, in words of ``lang``."""
+        words = messages(lang)
+        return words["problem.separator"].join(
+            words["problem.at"].format(field=e["field"], problem=problem_text(e, lang)) for e in self.errors
+        )
+
+    def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:
+        """The API's error body, its ``message`` and each ``problem`` in words of ``lang``."""
+        errors = self.errors if lang == ENGLISH else [{**e, "problem": problem_text(e, lang)} for e in self.errors]
+        return {"code": "invalid_profile", "message": self.text(lang), "field": errors[0]["field"], "errors": errors}
 
 
 ProblemKind = Literal[

@@ -39,7 +39,7 @@ import clingo
 from . import contract
 from .contract import Term
 from .kb import Knowledge
-from .names import Message, Said
+from .names import ENGLISH, Message, Said
 
 __all__ = ["Answer", "EvaluationTimeout", "Groundings", "Solver", "Watchdog"]
 
@@ -60,8 +60,8 @@ class EvaluationTimeout(Said, RuntimeError):
 
     status = 503
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": "evaluation_timeout", "message": str(self), "field": None}
+    def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:
+        return {"code": "evaluation_timeout", "message": self.said.text(lang), "field": None}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Errors go to stderr with a non-zero exit and never a traceback:
 2 for bad input (profile, JSON, file), 3 for a broken knowledge base,
-4 for an evaluation over its time bound.
+4 for an evaluation over its time bound. They are English, or in the language
+``--lang`` names where a command has it and it is given.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 from .. import corpus
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
-from ..names import LANGUAGES, Message, Names, Said
-from ..profile import JsonError, ProfileError, loads
+from ..names import ENGLISH, LANGUAGES, Message, Names, Said
+from ..profile import JsonError, ProfileError, loads, problem_text
 from ..solver import EvaluationTimeout
 from .report import catalogue_text, evaluation_text
 
@@ -57,19 +58,35 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def _text_lang(args: argparse.Namespace) -> str:
+    """The language of a command's output: its ``--lang``, else Chinese."""
+    return getattr(args, "lang", None) or LANGUAGES[0]
+
+
+def _error_lang(args: argparse.Namespace) -> str:
+    """The language of a command's errors: its ``--lang`` where given, else English."""
+    return getattr(args, "lang", None) or ENGLISH
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     engine = Engine(_knowledge(args), pool_size=1)
     data = _read_json(args.file)
+    lang = _text_lang(args)
     try:
-        answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout, lang=args.lang)
+        answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout, lang=lang)
     except ProfileError as exc:
+        said = _error_lang(args)
         lines = [
-            str(Message("cli.conflicts_with" if e.get("conflict") else "cli.invalid_profile", **e)) for e in exc.errors
+            Message(
+                "cli.conflicts_with" if e.get("conflict") else "cli.invalid_profile",
+                **{**e, "problem": problem_text(e, said)},
+            ).text(said)
+            for e in exc.errors
         ]
         raise CliError("\n".join(lines)) from None
     except EvaluationTimeout as exc:
         raise CliError(exc.said, 4) from None
-    out = evaluation_text(answer, Names(engine.catalogue, args.lang)) if args.format == "text" else _dump(answer)
+    out = evaluation_text(answer, Names(engine.catalogue, lang)) if args.format == "text" else _dump(answer)
     sys.stdout.write(out)
     return 0
 
@@ -78,7 +95,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     knowledge = _knowledge(args)
     data = knowledge.catalogue_json()
     sys.stdout.write(
-        catalogue_text(data, Names(knowledge.catalogue, args.lang)) if args.format == "text" else _dump(data)
+        catalogue_text(data, Names(knowledge.catalogue, _text_lang(args))) if args.format == "text" else _dump(data)
     )
     return 0
 
@@ -193,12 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "text"], default="json")
     p.add_argument("--no-explain", action="store_true", help="leave out the explanations")
     p.add_argument("--timeout", type=float, default=None, help="seconds before the solver is interrupted")
-    p.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="language of explanations and text")
+    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of explanations, text and errors")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("catalogue", help="categories, items, roles, activities, scenarios")
     p.add_argument("--format", choices=["json", "text"], default="json")
-    p.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0], help="language of the text format")
+    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the text format and errors")
     p.set_defaults(func=cmd_catalogue)
 
     p = sub.add_parser("lint", help="check the knowledge base")
@@ -256,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CliError as exc:
-        sys.stderr.write(f"{Message('cli.error', message=exc.said)}\n")
+        sys.stderr.write(Message("cli.error", message=exc.said).text(_error_lang(args)) + "\n")
         return exc.code
     except KeyboardInterrupt:
         return 130

@@ -31,10 +31,11 @@ from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps
-from ..names import Listed, Message
+from ..names import LANGUAGES, Listed, Message
 from ..profile import JsonError, loads, nearest_ids
 from .decisions import decisions
 from .errors import ApiError
+from .language import asked, vary
 from .openapi import build_openapi
 from .runtime import read_reload, workers
 
@@ -145,6 +146,16 @@ def _explain() -> bool:
     raise ApiError(400, "invalid_query", Message("http.explain_not_bool", value=raw), "explain")
 
 
+def _lang() -> str:
+    """The language of the answer's explanations: ``?lang`` (refused unless it names one), else
+    the best of ``Accept-Language``, else Chinese."""
+    raw = request.args.get("lang")
+    if raw is not None and raw not in LANGUAGES:
+        said = Message("http.lang_unknown", value=raw, languages=Listed(LANGUAGES, "problem.nearest_or"))
+        raise ApiError(400, "invalid_query", said, "lang")
+    return asked() or LANGUAGES[0]
+
+
 def _cached(body: bytes, etag: str) -> Response:
     response = Response(body, mimetype="application/json")
     response.set_etag(etag)
@@ -166,16 +177,24 @@ def _lookup(kind: str, table: dict[str, bytes], id_: str) -> Response:
 # -- routes ---------------------------------------------------------------------------
 @v1.post("/evaluate")
 def evaluate() -> Response:
-    decision = decisions().decide(_read_profile(), "evaluate", explain=_explain())
-    return _json(b'{"decision_id":' + dumps(decision.decision_id) + b"," + decision.answer.body[1:])
+    decision = decisions().decide(_read_profile(), "evaluate", explain=_explain(), lang=_lang())
+    return vary(_json(b'{"decision_id":' + dumps(decision.decision_id) + b"," + decision.answer.body[1:]))
 
 
 @v1.post("/cheapest")
 def cheapest() -> Response:
-    decision = decisions().decide(_read_profile(), "cheapest", explain=_explain())
+    decision = decisions().decide(_read_profile(), "cheapest", explain=_explain(), lang=_lang())
     shaped = decision.answer
-    return _json(
-        b'{"decision_id":' + dumps(decision.decision_id) + b',"ruleset":' + shaped.ruleset + b"," + shaped.path + b"}"
+    return vary(
+        _json(
+            b'{"decision_id":'
+            + dumps(decision.decision_id)
+            + b',"ruleset":'
+            + shaped.ruleset
+            + b","
+            + shaped.path
+            + b"}"
+        )
     )
 
 

@@ -45,7 +45,7 @@ from flask import Flask, current_app, g
 from ..answer import Shaped, dumps
 from ..engine import Engine
 from ..kb import Knowledge
-from ..names import LANGUAGES, Message, Said
+from ..names import ENGLISH, LANGUAGES, Message, Said
 from ..profile import Profile
 from ..solver import EvaluationTimeout
 from .config import ConfigError
@@ -85,8 +85,8 @@ class DecisionLogError(Said, RuntimeError):
 
     status = 503
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": "decision_log_unavailable", "message": str(self), "field": None}
+    def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:
+        return {"code": "decision_log_unavailable", "message": self.said.text(lang), "field": None}
 
 
 class DecisionLog:

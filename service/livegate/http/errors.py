@@ -7,7 +7,8 @@ exception carries ``status`` and ``to_dict()``: :class:`ApiError` here,
 :class:`~livegate.profile.ProfileError`, :class:`~livegate.solver.EvaluationTimeout`
 and :class:`~livegate.http.decisions.DecisionLogError`. Every message the API writes
 itself comes from the message catalogue (``http.*``, ``engine.*``, ``json.*``,
-``problem.*``), in English; werkzeug's own words remain for the other HTTP errors.
+``problem.*``), in the language the request asks for (``?lang``, ``Accept-Language``), else
+English; werkzeug's own words remain for the other HTTP errors.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
-from ..names import Message, Said
+from ..names import ENGLISH, Message, Said
+from .language import asked, vary
 from .metrics import EXTENSION as METRICS
 
 __all__ = ["ApiError", "error_response", "plain_error", "register"]
@@ -30,27 +32,30 @@ __all__ = ["ApiError", "error_response", "plain_error", "register"]
 
 class ApiError(Said):
     """A request the API refuses: its status, a code, its words (``said``; the API answers them
-    in English) and the field at fault."""
+    in the language the request asks for, else English) and the field at fault."""
 
     def __init__(self, status: int, code: str, said: Message | str, field: str | None = None, **extra: Any):
         super().__init__(said)
         self.status, self.code, self.field, self.extra = status, code, field, extra
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": str(self), "field": self.field, **self.extra}
+    def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:
+        return {"code": self.code, "message": self.said.text(lang), "field": self.field, **self.extra}
 
 
 def error_response(exc: Exception) -> Response:
-    """The one error handler: every error as ``{"error": {...}}`` with its status."""
+    """The one error handler: every error as ``{"error": {...}}`` with its status, its words in
+    the language the request asks for (:func:`~livegate.http.language.asked`), else English."""
+    lang = asked() or ENGLISH
     if isinstance(exc, HTTPException):
         response = exc.get_response()  # keeps headers such as Allow on a 405
         status = exc.code or 500
         message = exc.description or exc.name  # werkzeug's words for the rest
         if isinstance(exc, NotFound):
-            message = str(Message("http.no_endpoint", path=request.path))
+            message = Message("http.no_endpoint", path=request.path).text(lang)
         elif isinstance(exc, MethodNotAllowed):
             allowed = ", ".join(exc.valid_methods or [])
-            message = str(Message("http.method_not_allowed", method=request.method, path=request.path, allowed=allowed))
+            said = Message("http.method_not_allowed", method=request.method, path=request.path, allowed=allowed)
+            message = said.text(lang)
         body = {
             "code": re.sub(r"\W+", "_", (exc.name or "error").lower()).strip("_"),
             "message": message,
@@ -59,8 +64,9 @@ def error_response(exc: Exception) -> Response:
     else:
         response = Response()
         status = exc.status  # type: ignore[attr-defined]
-        body = exc.to_dict()  # type: ignore[attr-defined]
+        body = exc.to_dict(lang)  # type: ignore[attr-defined]
     body["request_id"] = g.get("request_id")
+    vary(response)
     counted = current_app.extensions.get(METRICS)
     if counted is not None:
         counted.rejected.labels(code=body["code"]).inc()

@@ -22,6 +22,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from .. import contract
 from ..kb import Catalogue
 from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item, Liveness, Readiness
+from ..names import LANGUAGES
 from ..profile import Profile
 
 __all__ = [
@@ -161,6 +162,14 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
         "description": "false leaves out the explanations (a smaller, faster answer).",
         "schema": {"type": "boolean", "default": True},
     }
+    lang = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "The language of the explanations and of error messages: zh (Chinese) or en (English). "
+        "Without it, the best of Accept-Language; without either, explanations are Chinese and errors English.",
+        "schema": {"type": "string", "enum": list(LANGUAGES)},
+    }
     profile_body = {
         "required": True,
         "content": {
@@ -178,7 +187,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                 "summary": summary,
                 "description": description,
                 "tags": ["evaluation"],
-                "parameters": [explain],
+                "parameters": [explain, lang],
                 "requestBody": profile_body,
                 "responses": {"200": _response("The answer.", answer), **_errors(400, 413, 415, 422, 503)},
             }

@@ -43,6 +43,7 @@ from werkzeug.wrappers import Response
 from ..contract import ELIGIBLE
 from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.headers import PAGE_CSP
+from ..http.language import asked
 from ..kb import Category
 from ..names import LANGUAGES
 from ..profile import ProblemKind, ProfileError, problem_text
@@ -79,12 +80,8 @@ def _site() -> Site:
 
 
 def _lang() -> str:
-    """``?lang`` when it names a language, else the best of the browser's ``Accept-Language``, else Chinese."""
-    lang = request.args.get("lang")
-    if lang in LANGUAGES:
-        return lang
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best if best in LANGUAGES else LANGUAGES[0]
+    """The language the visitor asks for (:func:`~livegate.http.language.asked`), else Chinese."""
+    return asked() or LANGUAGES[0]
 
 
 def _pairs(args: MultiDict[str, str] | None = None) -> list[tuple[str, str]]:

@@ -1,0 +1,33 @@
+"""The language a request asks for, read the same way by the API and the page.
+
+``?lang`` when it names a language of the message catalogue (``zh``, ``en``), else
+the best of the request's ``Accept-Language`` among them, else none: each reader
+then takes its own default. The page and the API's explanations default to Chinese
+(the source's language); the API's error messages default to English (the
+language they have always had, so a client that asks for nothing sees no
+change). A response whose words follow the request says ``Vary: Accept-Language``.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from werkzeug.wrappers import Response
+
+from ..names import LANGUAGES
+
+__all__ = ["asked", "vary"]
+
+
+def asked() -> str | None:
+    """The request's language: ``?lang`` if it names one, else ``Accept-Language``'s best; or None."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best if best in LANGUAGES else None
+
+
+def vary(response: Response) -> Response:
+    """Say that ``response``'s words depend on the request's ``Accept-Language``."""
+    response.vary.add("Accept-Language")
+    return response
