@@ -26,8 +26,8 @@ from livegate.app import create_app
 from livegate.cli import main as cli_main
 from livegate.engine import FRAGMENT_CACHE_BYTES, PLAN_CACHE_BYTES
 from livegate.http.config import ConfigError
-from livegate.names import LANGUAGES
 from livegate.profile import ProblemKind, problem_text
+from livegate.words import LANGUAGES
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 BANK = {
@@ -1008,7 +1008,7 @@ def test_the_api_s_other_errors_answer_in_chinese_when_asked(client):
             "未知的类目 id 'ecommerce_platfrom'；是否想写 'ecommerce_platform'？",
         ),
         (client.get("/v1/nothing", headers=zh), 404, "没有这个接口：/v1/nothing；接口说明见 /openapi.json"),
-        (client.delete("/v1/evaluate?lang=zh"), 405, "/v1/evaluate 不接受 DELETE 请求；可用的方法：POST, OPTIONS"),
+        (client.delete("/v1/evaluate?lang=zh"), 405, "/v1/evaluate 不接受 DELETE 请求；可用的方法：OPTIONS, POST"),
         (
             client.post("/v1/evaluate?lang=zh&explain=maybe", json=SELLER),
             400,

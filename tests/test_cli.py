@@ -232,6 +232,23 @@ BREAKS = [
         id="reserved_for_an_undeclared_role",
     ),
     pytest.param("tools.lp", None, 'category(broken_category, "x"\n', ["tools.lp", "syntax error"], id="syntax_error"),
+    # facts about an activity or an alternative that is not declared: loading leaves them out, so that
+    # lint can name them (it used to stop with a KeyError's traceback)
+    pytest.param(
+        "tools.lp",
+        'activity(video_cs_other_content, tools_video_cs, "'
+        '不涉及以上几类内容的一对一视频客服服务，如企业售后一对一视频服务等").',
+        "",
+        ["undeclared_activity: activity_label(video_cs_other_content)", "activity_effect(video_cs_other_content)"],
+        id="label_and_effect_of_an_undeclared_activity",
+    ),
+    pytest.param(
+        "finance.lp",
+        'alternative(finance_bank, financial_licence, "1. 《金融许可证》").',
+        "",
+        ["undeclared_alternative: requires_item(finance_bank,financial_licence,financial_licence)"],
+        id="requirement_of_an_undeclared_alternative",
+    ),
 ]
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from livegate.cli.diff import diff_summary
-from livegate.rulesets import SCHEMA, RulesetError, checkout, compare
+from livegate.rulesets import SCHEMA, SECTIONS, RulesetError, checkout, compare
+from livegate.words import LANGUAGES, messages
 
 from tests.support.kb_copies import (
     add_alternative,
@@ -250,12 +251,19 @@ def test_an_unknown_revision_is_refused_with_a_message(tmp_path: Path):
 
 
 # --- the text -----------------------------------------------------------------------------------
-def test_the_text_names_what_changed_in_the_source_words(base, kb, cat):
+def _alternative_and_class_changed(kb: Path, cat) -> tuple[str, str, str, str, str]:
+    """An alternative added to the first category and an item re-classed: the category, the
+    alternative's item, the item re-classed, its old class and its new one."""
     category = next(iter(cat.categories))
     item = item_outside(cat, category)
     add_alternative(kb, category, "lg_test_added", "9. 测试", [item])
     item_b, old_class, new_class = reclassable_item(cat)
     set_item_class(kb, item_b, new_class)
+    return category, item, item_b, old_class, new_class
+
+
+def test_the_text_names_what_changed_in_the_source_words(base, kb, cat):
+    category, item, item_b, old_class, new_class = _alternative_and_class_changed(kb, cat)
     proc = livegate("diff", str(base), str(kb))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -266,6 +274,38 @@ def test_the_text_names_what_changed_in_the_source_words(base, kb, cat):
     assert out.rstrip().splitlines()[-1] == ("diff: categories 1 changed; items 1 changed; logic/ unchanged")
     assert livegate("diff", str(base), str(kb), "--exit-code").returncode == 1
     assert livegate("diff", str(base), str(base), "--exit-code").returncode == 0
+
+
+def test_the_text_in_chinese_with_lang_zh(base, kb, cat):
+    _, item, item_b, _, _ = _alternative_and_class_changed(kb, cat)
+    proc = livegate("diff", str(base), str(kb), "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    # messages/zh.json: diff.header, diff.head "{section}：{kind} {count} 项", diff.alternative
+    # "{mark} 资质方案 {alternative}：{detail}", diff.items_by.issuer_class, diff.summary*
+    assert out.startswith(f"规则集对比：旧 {base}（")
+    assert "类目：变更 1 项" in out
+    assert f"+ 资质方案 “9. 测试”（lg_test_added）：材料 {cat.items[item].name}" in out
+    assert f"改了出具方类别的材料（1）\n  ~ {cat.items[item_b].name}" in out
+    assert out.rstrip().splitlines()[-1] == "diff：类目 变更 1；材料 变更 1；logic/ 无变更"
+    assert not re.search(r"\b(added|removed|changed|items|categories|alternative|rules)\b", out), out
+    english = livegate("diff", str(base), str(kb)).stdout
+    assert english == livegate("diff", str(base), str(kb), "--lang", "en").stdout
+    assert english.rstrip().splitlines()[-1] == "diff: categories 1 changed; items 1 changed; logic/ unchanged"
+    proc = livegate("diff", "no-such-revision", "--lang", "zh")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("livegate：'no-such-revision' 既不是含有 facts/ 和 logic/ 的文件夹，也不是 ")
+
+
+def test_every_section_and_field_of_the_facts_has_words_in_both_languages():
+    for lang in LANGUAGES:
+        words = messages(lang)
+        for section, _, fields in SCHEMA.values():
+            assert section == "ruleset" or f"diff.section.{section}" in words, (lang, section)
+            for field, _ in fields:
+                assert f"diff.field.{field}" in words, (lang, field)
+        assert all(f"diff.section.{s}" in words for s in SECTIONS)
+    assert {k for k in messages("en") if k.startswith("diff.section.")} == {f"diff.section.{s}" for s in SECTIONS}
 
 
 def test_categories_are_listed_in_the_source_order(base, kb, cat):

@@ -5,6 +5,7 @@ copies, its answers compared by meaning — and reports how they change."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -259,8 +260,10 @@ def test_a_decision_log_is_read_by_its_profile_field_and_bad_lines_are_listed(tm
     )
     cases, unreadable = read_cases(log, log=True)
     assert [(c.where, c.decision_id) for c in cases] == [(f"{log}:1", "d1")]
-    assert [u.split(": ", 1)[0] for u in unreadable] == [f"{log}:3", f"{log}:4"]
-    assert unreadable[1].endswith("not a decision (no profile field)")
+    assert [str(u).split(": ", 1)[0] for u in unreadable] == [f"{log}:3", f"{log}:4"]
+    assert str(unreadable[1]).endswith("not a decision (no profile field)")
+    # messages/zh.json: impact.unreadable_line "{where}：{problem}", impact.not_a_decision
+    assert unreadable[1].text("zh") == f"{log}:4：不是一条决策（没有 profile 字段）"
 
 
 def test_a_json_file_of_profiles_is_one_case_per_profile(tmp_path):
@@ -321,3 +324,33 @@ def test_the_command_without_profiles_or_with_a_missing_file_says_so(base):
     proc = livegate("impact", str(base), str(base), "--log", "no/such/file.jsonl")
     assert proc.returncode == 2 and "no/such/file.jsonl: cannot read" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_report_in_chinese_counts_the_same_as_in_english(base, cat, tmp_path):
+    kb = copy_kb(base, tmp_path / "kb-new")
+    _alternative_added(kb, cat)
+    args = ("impact", str(base), str(kb), "--random", "20", "--workers", "1")
+    english = livegate(*args)
+    chinese = livegate(*args, "--lang", "zh")
+    assert english.returncode == chinese.returncode == 0, chinese.stderr
+    summary = re.fullmatch(r"impact: 20 profiles, (\d+) changed \(([\d.]+) %\).*", english.stdout.splitlines()[-1])
+    assert summary, english.stdout
+    changed, share = summary.groups()
+    # messages/zh.json: impact.summary "影响：{profiles} 个画像，{changed} 个有变化{share}…",
+    # impact.share "（{percent:.1f} %）"
+    assert chinese.stdout.splitlines()[-1].startswith(f"影响：20 个画像，{changed} 个有变化（{share} %）")
+    assert chinese.stdout.splitlines()[2] == f"答案有变化：20 个中 {changed} 个（{share} %）"
+    assert "  可用类目集合 " in chinese.stdout and "  最低成本上升 " in chinese.stdout
+    assert "20 个随机画像（种子 20261129）" in chinese.stdout.splitlines()[0]
+    assert chinese.stderr.startswith("impact：20 个画像各回答两次")
+    assert english.stdout == livegate(*args, "--lang", "en").stdout
+    assert "answers changed: " in english.stdout and "eligible set" in english.stdout
+
+
+def test_the_command_s_errors_in_chinese_with_lang_zh(base):
+    proc = livegate("impact", str(base), str(base), "--lang", "zh")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("livegate：") and "no profiles" not in proc.stderr
+    proc = livegate("impact", "no-such-revision", str(base), "--random", "1", "--lang", "zh")
+    assert proc.returncode == 2
+    assert "'no-such-revision' 既不是含有 facts/ 和 logic/ 的文件夹，也不是" in proc.stderr

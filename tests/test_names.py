@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from livegate import contract
-from livegate.names import LANGUAGES, Listed, Message, Names, messages
+from livegate.names import Names
+from livegate.words import LANGUAGES, Listed, Message, messages
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -140,6 +141,46 @@ _SAMPLE = {
     "profiles": 10,
     "low": 1,
     "languages": Listed(["zh", "en"], "problem.nearest_or"),
+    "folder": "/srv/kb/facts",
+    "commit": "0123456789ab",
+    "spec": "v2",
+    "repository": "/srv/repo",
+    "side": "",
+    "label": "v2",
+    "shown": "undeclared_item: requires_item(a, b, c)",
+    "code": 1,
+    "tail": "Traceback",
+    "old": 1,
+    "new": 2,
+    "old_version": "1.0.0",
+    "new_version": "2.0.0",
+    "text": "“x”",
+    "section": "",
+    "kind": "",
+    "marked": "+ a",
+    "id": "a1",
+    "alternative": "a1",
+    "mark": "+",
+    "detail": "",
+    "predicates": "",
+    "files": "",
+    "parts": "",
+    "counted": "",
+    "origin": "log.jsonl",
+    "explained": "",
+    "changed": 1,
+    "share": "",
+    "percent": 50.0,
+    "counts": "",
+    "spread": "+1 ×2",
+    "before": 1,
+    "after": 2,
+    "ids": "",
+    "profile": "{}",
+    "marks": "",
+    "where": "log.jsonl:2",
+    "kinds": "",
+    "seed": 7,
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
 Python's json module says, which stays English."""
@@ -148,12 +189,13 @@ _PROTOCOL = re.compile(
     r"Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
     r"|explain|true|false|livegate(\.Engine)?|serve|lint|batch|impact|workers|threads|--\w+ (FILE|N)"
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
-    r"|\blang\b|'zh'|'en'"
+    r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"
+    r"|\.lp\b|\bprofile\b|\bid\b"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their
 options and the settings."""
 
-_OWN = ("http.", "engine.", "json.", "cli.", "config.")
+_OWN = ("http.", "engine.", "json.", "cli.", "config.", "kb.", "ruleset.", "reload.", "diff.", "impact.")
 
 
 def test_every_api_engine_and_command_line_message_is_written_in_chinese_without_english_words():

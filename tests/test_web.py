@@ -24,8 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from livegate.app import create_app
-from livegate.names import messages
 from livegate.web import CSP
+from livegate.words import messages
 
 SELLER = "/?subject=enterprise&doc=business_license&scenario=ecommerce"
 """An enterprise live-commerce seller holding only a business licence (examples/ecommerce_seller.json)."""

@@ -32,7 +32,8 @@ from cachetools import LRUCache
 from . import contract
 from .contract import Term
 from .kb import Catalogue
-from .names import LANGUAGES, Names
+from .names import Names
+from .words import LANGUAGES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile

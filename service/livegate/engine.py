@@ -21,9 +21,9 @@ from typing import Any
 from . import contract
 from .answer import Shaped, Shaper
 from .kb import Knowledge
-from .names import LANGUAGES
 from .profile import Profile, parse_profile
 from .solver import Answer, EvaluationTimeout, Groundings, Overrides
+from .words import LANGUAGES
 
 __all__ = ["FRAGMENT_CACHE_BYTES", "PLAN_CACHE_BYTES", "Engine", "EvaluationTimeout"]
 

@@ -33,6 +33,7 @@ from .engine import Engine
 from .kb import Knowledge
 from .profile import JsonError, ProfileError, loads
 from .rulesets import RulesetSource
+from .words import ENGLISH, Message, Phrases
 
 __all__ = [
     "IGNORED",
@@ -63,7 +64,7 @@ class Case:
 
 
 # -- reading profiles --------------------------------------------------------------------
-def _json_lines(path: Path) -> Iterator[tuple[int, Any | None, str | None]]:
+def _json_lines(path: Path) -> Iterator[tuple[int, Any | None, Message | None]]:
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -71,36 +72,36 @@ def _json_lines(path: Path) -> Iterator[tuple[int, Any | None, str | None]]:
             try:
                 yield number, loads(line), None
             except JsonError as exc:
-                yield number, None, str(exc)
+                yield number, None, exc.said
 
 
-def read_cases(path: Path | str, *, log: bool) -> tuple[list[Case], list[str]]:
+def read_cases(path: Path | str, *, log: bool) -> tuple[list[Case], list[Message]]:
     """The profiles of a decision log (``log``: JSON Lines with a ``profile`` field, as
     ``LIVEGATE_DECISION_LOG`` writes them) or of a profiles file (JSON Lines, one profile a
     line; or a ``.json`` file holding one profile or a list of them), and the lines that
     could not be read, each with why. ``OSError`` if the file cannot be read."""
     path = Path(path)
     cases: list[Case] = []
-    unreadable: list[str] = []
+    unreadable: list[Message] = []
     if not log and path.suffix == ".json":
         try:
             data = loads(path.read_text(encoding="utf-8"))
         except JsonError as exc:
-            return [], [f"{path}: {exc}"]
+            return [], [Message("impact.unreadable_line", where=path, problem=exc.said)]
         if isinstance(data, list):
             return [Case(f"{path}[{k}]", p) for k, p in enumerate(data)], []
         return [Case(str(path), data)], []
     for number, data, problem in _json_lines(path):
         where = f"{path}:{number}"
         if problem is not None:
-            unreadable.append(f"{where}: {problem}")
+            unreadable.append(Message("impact.unreadable_line", where=where, problem=problem))
         elif not log:
             cases.append(Case(where, data))
         elif isinstance(data, dict) and "profile" in data:
             decision = data.get("decision_id")
             cases.append(Case(where, data["profile"], decision if isinstance(decision, str) else None))
         else:
-            unreadable.append(f"{where}: not a decision (no profile field)")
+            unreadable.append(Message("impact.unreadable_line", where=where, problem=Message("impact.not_a_decision")))
     return cases, unreadable
 
 
@@ -401,7 +402,7 @@ class Impact:
     profiles: int = 0
     changed: int = 0
     skipped: int = 0
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: list[Message] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)
     gained: Counter[str] = field(default_factory=Counter)
     lost: Counter[str] = field(default_factory=Counter)
@@ -470,15 +471,24 @@ class Impact:
             out["before"], out["after"] = result["views"][kind]
         return out
 
-    def summary(self) -> str:
-        """One line a CI job can gate on."""
-        share = f" ({100 * self.changed / self.profiles:.1f} %)" if self.profiles else ""
-        kinds = ", ".join(f"{k.replace('_', ' ')} {self.kinds[k]}" for k in KINDS if self.kinds[k])
-        return (
-            f"impact: {self.profiles} profiles, {self.changed} changed{share}"
-            + (f" — {kinds}" if kinds else "")
-            + f"; old {self.old['source']} ({self.old['ruleset']['version']})"
-            + f" → new {self.new['source']} ({self.new['ruleset']['version']})"
+    def summary(self, lang: str = ENGLISH) -> str:
+        """One line a CI job can gate on (in ``lang``)."""
+        say = Phrases(lang)
+        share = say.t("impact.share", percent=100 * self.changed / self.profiles) if self.profiles else ""
+        kinds = say.join(
+            (f"{say.t(f'impact.summary_kind.{k}')} {self.kinds[k]}" for k in KINDS if self.kinds[k]),
+            "impact.list_separator",
+        )
+        return say.t(
+            "impact.summary",
+            profiles=self.profiles,
+            changed=self.changed,
+            share=share,
+            kinds=say.t("impact.summary_kinds", kinds=kinds) if kinds else "",
+            old=self.old["source"],
+            old_version=self.old["ruleset"]["version"],
+            new=self.new["source"],
+            new_version=self.new["ruleset"]["version"],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -519,7 +529,7 @@ class Impact:
             },
             "fields": dict(sorted(self.fields.items(), key=lambda kv: (-kv[1], kv[0]))),
             "examples": {k: [example for _, example in self.examples[k]] for k in KINDS if k in self.examples},
-            "unreadable": self.unreadable,
+            "unreadable": [str(line) for line in self.unreadable],
         }
 
 

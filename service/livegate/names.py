@@ -9,124 +9,28 @@ default; in English the source's names are kept (they are what WeChat's forms
 show) and an English gloss comes beside them where the catalogue has one.
 
 Messages are ``str.format`` templates addressed by dotted keys
-(``names.t("status.eligible")``); a missing key is an error, never a silent
-fallback, and ``tests/test_names.py`` checks that both languages have the same
-keys and placeholders.
+(``names.t("status.eligible")``), from :mod:`livegate.words`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from functools import cache
-from importlib.resources import files
-from typing import Any
-
 from .kb import Catalogue
+from .words import LANGUAGES, Phrases
 
-__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Names", "Said", "messages"]
-
-LANGUAGES = ("zh", "en")
-"""The languages of the message catalogue; the first is the default."""
-
-ENGLISH = "en"
-"""The language of an error's words unless the reader asks for another: the API's ``message``
-(a request may ask, :mod:`livegate.http.language`), the logs and the command line."""
+__all__ = ["Names"]
 
 
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict) and not key.startswith("gloss"):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-@cache
-def messages(lang: str) -> dict[str, Any]:
-    """The message catalogue of ``lang`` as dotted keys (read once per process)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"no messages for language {lang!r}; languages: {', '.join(LANGUAGES)}")
-    text = files("livegate").joinpath("messages", f"{lang}.json").read_text(encoding="utf-8")
-    return _flatten(json.loads(text))
-
-
-class Message:
-    """Words not yet written in a language: a message catalogue key and its values (a value
-    may itself be a :class:`Message`, written in the same language). An error keeps one, so
-    that each reader writes it in its own language: the API and the logs in English
-    (``str()``), the page in the visitor's."""
-
-    __slots__ = ("key", "values")
-
-    def __init__(self, key: str, /, **values: Any):
-        self.key, self.values = key, values
-
-    @classmethod
-    def of(cls, said: Message | str) -> Message:
-        """``said`` itself, or a text given as is (``verbatim``: the same in every language)."""
-        return said if isinstance(said, Message) else cls("verbatim", text=said)
-
-    def text(self, lang: str = ENGLISH) -> str:
-        values = {k: v.text(lang) if isinstance(v, Message | Listed) else v for k, v in self.values.items()}
-        template: str = messages(lang)[self.key]
-        return template.format(**values)
-
-    def __str__(self) -> str:
-        return self.text(ENGLISH)
-
-    def __repr__(self) -> str:
-        return f"Message({self.key!r}, **{self.values!r})"
-
-
-class Said(Exception):
-    """An error whose words are a :class:`Message` (``said``; a plain string is kept as is), its
-    ``str()`` their English: mixed into the errors the API, the page and the command line show."""
-
-    def __init__(self, said: Message | str):
-        super().__init__(str(said))
-        self.said = Message.of(said)
-
-
-class Listed:
-    """Ids in a :class:`Message`: each quoted (``repr``), joined by the catalogue's ``separator``
-    (``problem.nearest_or``: " or " / " 或 ")."""
-
-    __slots__ = ("items", "separator")
-
-    def __init__(self, items: Iterable[str], separator: str):
-        self.items, self.separator = tuple(items), separator
-
-    def text(self, lang: str = ENGLISH) -> str:
-        joiner: str = messages(lang)[self.separator]
-        return joiner.join(repr(item) for item in self.items)
-
-
-class Names:
+class Names(Phrases):
     """The words of one language for one catalogue."""
 
     def __init__(self, catalogue: Catalogue, lang: str = LANGUAGES[0]):
+        super().__init__(lang)
         self.cat = catalogue
-        self.lang = lang
-        self.messages = messages(lang)
         self._gloss: dict[str, dict[str, str]] = self.messages.get("gloss", {})
-
-    def t(self, key: str, **values: Any) -> str:
-        """The message ``key``, formatted with ``values``."""
-        text: str = self.messages[key]
-        return text.format(**values) if values else text
-
-    def has(self, key: str) -> bool:
-        return key in self.messages
 
     def gloss(self, table: str, key: str) -> str | None:
         """The English gloss of a source name (None in Chinese, or where there is none)."""
         return self._gloss.get(table, {}).get(key)
-
-    def join(self, parts: list[str]) -> str:
-        return self.t("explain.list_separator").join(parts)
 
     # -- the source's names ------------------------------------------------------
     def category_name(self, c: str) -> str:

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
-from .names import ENGLISH, Listed, Message, Said, messages
+from .words import ENGLISH, Listed, Message, Said, messages
 
 __all__ = [
     "MAX_COST",

@@ -33,6 +33,7 @@ from typing import Any
 import clingo
 
 from .kb import Knowledge, KnowledgeError, _load_facts, _value, default_paths
+from .words import Message, Said
 
 __all__ = [
     "SCHEMA",
@@ -48,8 +49,9 @@ __all__ = [
 ]
 
 
-class RulesetError(Exception):
-    """A ruleset could not be found: neither a folder with ``facts/`` and ``logic/`` nor a git revision."""
+class RulesetError(Said, Exception):
+    """A ruleset could not be found: neither a folder with ``facts/`` and ``logic/`` nor a git revision
+    (its words, ``said``: the catalogue's ``ruleset.*``)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def extract(repo: Path, commit: str, into: Path, folders: Iterable[str] = ("fact
     """Write ``folders`` of ``commit`` under ``into`` (``git archive``; the working tree is untouched)."""
     done = _git(repo, "archive", "--format=tar", commit, "--", *folders)
     if done.returncode != 0:
-        raise RulesetError(f"{commit[:12]}: git archive failed: {done.stderr.decode().strip()}")
+        raise RulesetError(Message("ruleset.archive_failed", commit=commit[:12], error=done.stderr.decode().strip()))
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
         tar.extractall(into, filter="data")
 
@@ -124,15 +126,14 @@ def checkout(spec: str, *, repo: Path | None = None) -> Iterator[RulesetSource]:
     where = repo or repository()
     commit = resolve_revision(spec, where) if where is not None else None
     if where is None or commit is None:
-        raise RulesetError(
-            f"{spec!r} is neither a folder holding facts/ and logic/ nor a git revision"
-            + (f" of {where}" if where is not None else " (no git repository here)")
-        )
+        if where is None:
+            raise RulesetError(Message("ruleset.not_found_no_repository", spec=spec))
+        raise RulesetError(Message("ruleset.not_found", spec=spec, repository=where))
     with tempfile.TemporaryDirectory(prefix="livegate-ruleset-") as tmp:
         extract(where, commit, Path(tmp))
         source = RulesetSource(spec, Path(tmp), commit)
         if not (source.facts.is_dir() and source.logic.is_dir()):
-            raise RulesetError(f"{spec} ({commit[:12]}) has no facts/ and logic/ folders")
+            raise RulesetError(Message("ruleset.no_folders", spec=spec, commit=commit[:12]))
         yield source
 
 

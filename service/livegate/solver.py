@@ -39,7 +39,7 @@ import clingo
 from . import contract
 from .contract import Term
 from .kb import Knowledge
-from .names import ENGLISH, Message, Said
+from .words import ENGLISH, Message, Said
 
 __all__ = ["Answer", "EvaluationTimeout", "Groundings", "Solver", "Watchdog"]
 

@@ -18,9 +18,10 @@ from typing import Any
 from .. import corpus
 from ..engine import Engine
 from ..kb import Knowledge, KnowledgeError
-from ..names import ENGLISH, LANGUAGES, Message, Names, Said
+from ..names import Names
 from ..profile import JsonError, ProfileError, loads, problem_text
 from ..solver import EvaluationTimeout
+from ..words import ENGLISH, LANGUAGES, Message, Said
 from .report import catalogue_text, evaluation_text
 
 __all__ = ["main"]
@@ -38,7 +39,7 @@ def _knowledge(args: argparse.Namespace) -> Knowledge:
     try:
         return Knowledge.load(args.facts, args.logic)
     except KnowledgeError as exc:
-        raise CliError(Message("cli.knowledge_base", error=exc), 3) from None
+        raise CliError(Message("cli.knowledge_base", error=exc.said), 3) from None
 
 
 def _read_json(path: str) -> Any:
@@ -155,11 +156,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import run_diff
 
     try:
-        return run_diff(args.old, args.new, fmt=args.format, exit_code=args.exit_code)
+        return run_diff(args.old, args.new, fmt=args.format, exit_code=args.exit_code, lang=_error_lang(args))
     except RulesetError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(exc.said) from None
     except KnowledgeError as exc:
-        raise CliError(Message("cli.knowledge_base", error=exc), 3) from None
+        raise CliError(Message("cli.knowledge_base", error=exc.said), 3) from None
 
 
 def cmd_impact(args: argparse.Namespace) -> int:
@@ -179,11 +180,12 @@ def cmd_impact(args: argparse.Namespace) -> int:
             examples=args.examples,
             fmt=args.format,
             fail_on_change=args.fail_on_change,
+            lang=_error_lang(args),
         )
     except RulesetError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(exc.said) from None
     except KnowledgeError as exc:
-        raise CliError(Message("cli.knowledge_base", error=exc), 3) from None
+        raise CliError(Message("cli.knowledge_base", error=exc.said), 3) from None
     except OSError as exc:
         raise CliError(Message("cli.cannot_read", path=exc.filename, error=exc.strerror)) from None
 
@@ -235,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("new", nargs="?", default=".", help=ruleset + " (default: the current folder)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
+    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the report and errors (default: en)")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("impact", help="replay profiles under two rulesets: whose answers change, and how")
@@ -249,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--examples", type=int, default=3, metavar="K", help="examples per kind of change (default 3)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any answer changed")
+    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the report and errors (default: en)")
     p.set_defaults(func=cmd_impact)
 
     p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")

@@ -22,9 +22,9 @@ from typing import IO, Any
 from ..answer import Shaped
 from ..engine import Engine
 from ..kb import Knowledge
-from ..names import Message
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
+from ..words import Message
 
 __all__ = ["run_batch"]
 

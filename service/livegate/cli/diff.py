@@ -1,9 +1,10 @@
 """``livegate diff OLD NEW``: what changed in the rules' meaning, by category, in the source's names.
 
 The comparison is :func:`livegate.rulesets.compare`; this module writes it as
-text (or the CLI dumps it as JSON). A line starts with ``+`` for what was
-added, ``-`` for what was removed, ``~`` for what changed; ids stand beside
-the source's names.
+text (or the CLI dumps it as JSON), in English or Chinese: its words are the
+message catalogue's ``diff.*``. A line starts with ``+`` for what was added,
+``-`` for what was removed, ``~`` for what changed; ids stand beside the
+source's names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import IO, Any
 
 from ..kb import Knowledge
 from ..rulesets import checkout, compare
+from ..words import ENGLISH, Phrases
 
 __all__ = ["Words", "diff_summary", "diff_text", "run_diff"]
 
@@ -25,10 +27,12 @@ TEXTS = frozenset({"name", "label", "text", "scene", "scope", "qualifier", "rule
 """Fields whose values are the source's wording: quoted in the text."""
 
 
-class Words:
-    """The source's names of ids, from the new catalogue first, then the old one."""
+class Words(Phrases):
+    """The report's words in one language, and the source's names of ids, from the new
+    catalogue first, then the old one."""
 
-    def __init__(self, old: Knowledge, new: Knowledge):
+    def __init__(self, old: Knowledge, new: Knowledge, lang: str = ENGLISH):
+        super().__init__(lang)
         self.cats = (new.catalogue, old.catalogue)
 
     def _first(self, pick: Callable[[Any], str | None]) -> str | None:
@@ -57,38 +61,40 @@ class Words:
         return f"{name} ({r})" if name else str(r)
 
 
-def _quote(field: str, value: Any) -> str:
+def _quote(field: str, value: Any, words: Words) -> str:
     if value is None:
-        return "(none)"
+        return words.t("diff.none")
     if field in TEXTS and isinstance(value, str):
-        return f"“{value}”"
+        return words.t("diff.quote", text=value)
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value)
 
 
 def _values(field: str, values: list[Any], words: Words) -> str:
+    """A set field's values, by the source's names where they have one."""
     if field == "items":
-        return ", ".join(words.item(i) for i in values)
+        return words.join((words.item(i) for i in values), "diff.list_separator")
     if field == "counts":
-        return ", ".join(f"{words.item(i)} ×{n}" for i, n in values)
+        return words.join((f"{words.item(i)} ×{n}" for i, n in values), "diff.list_separator")
     if field == "roles":
-        return ", ".join(words.role(r) for r in values)
+        return words.join((words.role(r) for r in values), "diff.list_separator")
     if field == "companions":
-        return ", ".join(f"{words.category(c)} → {a}" for c, a in values)
-    return ", ".join(_quote(field, v) for v in values)
+        return words.join((f"{words.category(c)} → {a}" for c, a in values), "diff.list_separator")
+    return words.join((_quote(field, v, words) for v in values), "diff.list_separator")
 
 
 def _change(field: str, change: dict[str, Any], words: Words) -> str:
-    label = field.replace("_", " ")
+    label = words.t(f"diff.field.{field}")
     if "added" in change or "removed" in change:
         parts = []
         if change.get("added"):
             parts.append("+ " + _values(field, change["added"], words))
         if change.get("removed"):
             parts.append("- " + _values(field, change["removed"], words))
-        return f"{label} " + " ".join(parts)
-    return f"{label}: {_quote(field, change['old'])} → {_quote(field, change['new'])}"
+        return words.t("diff.set_change", field=label, marked=" ".join(parts))
+    old, new = _quote(field, change["old"], words), _quote(field, change["new"], words)
+    return words.t("diff.value_change", field=label, old=old, new=new)
 
 
 def _record(entry: dict[str, Any], words: Words, skip: tuple[str, ...] = ()) -> str:
@@ -97,121 +103,141 @@ def _record(entry: dict[str, Any], words: Words, skip: tuple[str, ...] = ()) -> 
     for k, v in entry.items():
         if k in ("id", "category", "alternatives", *skip) or v is None or v == []:
             continue
-        text = _values(k, v, words) if isinstance(v, list) and k in SETS else _quote(k, v)
-        parts.append(f"{k.replace('_', ' ')} {text}")
-    return "; ".join(parts)
+        text = _values(k, v, words) if isinstance(v, list) and k in SETS else _quote(k, v, words)
+        parts.append(words.t("diff.record_field", field=words.t(f"diff.field.{k}"), value=text))
+    return words.join(parts, "diff.record_separator")
 
 
-def _alternative(entry: dict[str, Any], words: Words) -> str:
-    return f"“{entry.get('label')}” ({entry['id']})" if entry.get("label") else f"{entry['id']}"
+def _alternative(mark: str, entry: dict[str, Any], detail: str, words: Words) -> str:
+    """One alternative's line: its label and id, and ``detail``."""
+    label = entry.get("label")
+    named = words.t("diff.alternative_labelled", label=label, id=entry["id"]) if label else f"{entry['id']}"
+    return words.t("diff.alternative", mark=mark, alternative=named, detail=detail)
+
+
+def _head(section: str, kind: str, count: int, words: Words) -> str:
+    """A section's heading: "categories added (2)"."""
+    return words.t(
+        "diff.head", section=words.t(f"diff.section.{section}"), kind=words.t(f"diff.kind.{kind}"), count=count
+    )
 
 
 def _categories(section: dict[str, Any], words: Words, out: list[str]) -> None:
     for kind, mark in (("added", "+"), ("removed", "-")):
         entries = section.get(kind, [])
         if entries:
-            out.append(f"categories {kind} ({len(entries)})")
+            out.append(_head("categories", kind, len(entries), words))
         for entry in entries:
             out.append(f"  {mark} {words.category(entry['id'])}")
             detail = _record(entry, words, skip=("name",))
             if detail:
                 out.append(f"      {detail}")
             for alt in entry.get("alternatives", []):
-                out.append(f"      {mark} alternative {_alternative(alt, words)}: {_record(alt, words, ('label',))}")
+                out.append("      " + _alternative(mark, alt, _record(alt, words, ("label",)), words))
     changed = section.get("changed", [])
     if changed:
-        out.append(f"categories changed ({len(changed)})")
+        out.append(_head("categories", "changed", len(changed), words))
     for entry in changed:
         out.append(f"  ~ {words.category(entry['id'])}")
         for field, change in entry.get("fields", {}).items():
             out.append(f"      {_change(field, change, words)}")
         alternatives = entry.get("alternatives", {})
         for alt in alternatives.get("added", []):
-            out.append(f"      + alternative {_alternative(alt, words)}: {_record(alt, words, ('label',))}")
+            out.append("      " + _alternative("+", alt, _record(alt, words, ("label",)), words))
         for alt in alternatives.get("removed", []):
-            out.append(f"      - alternative {_alternative(alt, words)}: {_record(alt, words, ('label',))}")
+            out.append("      " + _alternative("-", alt, _record(alt, words, ("label",)), words))
         for alt in alternatives.get("changed", []):
-            changes = "; ".join(_change(f, c, words) for f, c in alt["fields"].items())
-            out.append(f"      ~ alternative {_alternative(alt, words)}: {changes}")
+            changes = words.join((_change(f, c, words) for f, c in alt["fields"].items()), "diff.record_separator")
+            out.append("      " + _alternative("~", alt, changes, words))
 
 
-ITEM_GROUPS = (("name", "renamed"), ("issuer_class", "re-classed"), ("default_cost", "re-costed"))
-"""The item changes the text lists on their own, each under its verb."""
+ITEM_GROUPS = ("name", "issuer_class", "default_cost")
+"""The item changes the text lists on their own, each under its heading (``diff.items_by``)."""
 
 
 def _items(section: dict[str, Any], words: Words, out: list[str]) -> None:
     for kind, mark in (("added", "+"), ("removed", "-")):
         entries = section.get(kind, [])
         if entries:
-            out.append(f"items {kind} ({len(entries)})")
+            out.append(_head("items", kind, len(entries), words))
         for entry in entries:
             out.append(f"  {mark} {words.item(entry['id'])}: {_record(entry, words, ('name',))}")
     changed = section.get("changed", [])
-    for field, verb in ITEM_GROUPS:
+    for field in ITEM_GROUPS:
         entries = [e for e in changed if field in e["fields"]]
         if entries:
-            out.append(f"items {verb} ({len(entries)})")
+            out.append(words.t(f"diff.items_by.{field}", count=len(entries)))
         for entry in entries:
             change = entry["fields"][field]
             head = entry["id"] if field == "name" else words.item(entry["id"])
-            out.append(f"  ~ {head}: {_quote(field, change['old'])} → {_quote(field, change['new'])}")
-    grouped = {f for f, _ in ITEM_GROUPS}
-    rest = [e for e in changed if set(e["fields"]) - grouped]
+            out.append(f"  ~ {head}: {_quote(field, change['old'], words)} → {_quote(field, change['new'], words)}")
+    rest = [e for e in changed if set(e["fields"]) - set(ITEM_GROUPS)]
     if rest:
-        out.append(f"items changed otherwise ({len(rest)})")
+        out.append(words.t("diff.items_otherwise", count=len(rest)))
     for entry in rest:
-        changes = "; ".join(_change(f, c, words) for f, c in entry["fields"].items() if f not in grouped)
-        out.append(f"  ~ {words.item(entry['id'])}: {changes}")
+        changes = (_change(f, c, words) for f, c in entry["fields"].items() if f not in ITEM_GROUPS)
+        out.append(f"  ~ {words.item(entry['id'])}: {words.join(changes, 'diff.record_separator')}")
 
 
-def _generic(title: str, section: dict[str, Any], words: Words, out: list[str]) -> None:
+def _generic(section_id: str, section: dict[str, Any], words: Words, out: list[str]) -> None:
     for kind, mark in (("added", "+"), ("removed", "-"), ("changed", "~")):
         entries = section.get(kind, [])
         if entries:
-            out.append(f"{title} {kind} ({len(entries)})")
+            out.append(_head(section_id, kind, len(entries), words))
         for entry in entries:
             named = entry.get("name") or entry.get("label")
-            head = f"{entry['id']} “{named}”" if named and kind == "changed" else str(entry["id"])
+            head = (
+                f"{entry['id']} {words.t('diff.quote', text=named)}"
+                if named and kind == "changed"
+                else str(entry["id"])
+            )
             if kind == "changed":
-                detail = "; ".join(_change(f, c, words) for f, c in entry["fields"].items())
+                changes = (_change(f, c, words) for f, c in entry["fields"].items())
+                detail = words.join(changes, "diff.record_separator")
             else:
                 detail = _record(entry, words)
             out.append(f"  {mark} {head}: {detail}" if detail else f"  {mark} {head}")
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def diff_summary(result: dict[str, Any]) -> str:
-    """One line: what changed, counted."""
+def diff_summary(result: dict[str, Any], lang: str = ENGLISH) -> str:
+    """One line: what changed, counted (in ``lang``)."""
+    say = Phrases(lang)
     facts, files = result["facts"], result["files"]
     if not result["changed"]:
-        note = f" ({_count(len(files['facts']), 'file')} of facts/ differ in comments, order or layout only)"
-        return "diff: no change in meaning" + (note if files["facts"] else "")
+        note = say.t("diff.layout_only", files=say.count("diff.files", len(files["facts"])))
+        return say.t("diff.no_change") + (note if files["facts"] else "")
     parts = []
     for section, body in facts.items():
         if section == "version":
-            parts.append(f"ruleset_version {body['old']} → {body['new']}")
+            parts.append(say.t("diff.summary_version", old=body["old"], new=body["new"]))
         elif section == "other":
-            parts.append(f"other facts: {_count(len(body), 'predicate')}")
+            parts.append(say.t("diff.summary_other", predicates=say.count("diff.predicates", len(body))))
         else:
-            counted = ", ".join(f"{len(body[k])} {k}" for k in ("added", "removed", "changed") if body.get(k))
-            parts.append(f"{section.replace('_', ' ')} {counted}")
-    parts.append(f"logic/ {_count(len(files['logic']), 'file')} changed" if files["logic"] else "logic/ unchanged")
-    return "diff: " + "; ".join(parts)
+            counted = say.join(
+                (
+                    say.t("diff.summary_count", count=len(body[k]), kind=say.t(f"diff.kind.{k}"))
+                    for k in ("added", "removed", "changed")
+                    if body.get(k)
+                ),
+                "diff.list_separator",
+            )
+            parts.append(say.t("diff.summary_section", section=say.t(f"diff.section.{section}"), counted=counted))
+    if files["logic"]:
+        parts.append(say.t("diff.logic_changed", files=say.count("diff.files", len(files["logic"]))))
+    else:
+        parts.append(say.t("diff.logic_unchanged"))
+    return say.t("diff.summary", parts=say.join(parts, "diff.record_separator"))
 
 
-def diff_text(result: dict[str, Any], old: Knowledge, new: Knowledge) -> str:
-    """The comparison as a report, section by section, ending with :func:`diff_summary`."""
-    words = Words(old, new)
+def diff_text(result: dict[str, Any], old: Knowledge, new: Knowledge, lang: str = ENGLISH) -> str:
+    """The comparison as a report in ``lang``, section by section, ending with :func:`diff_summary`."""
+    words = Words(old, new, lang)
     o, n = result["old"], result["new"]
-    out = [
-        f"ruleset diff: old {o['source']} ({o['ruleset']['version']}) → new {n['source']} ({n['ruleset']['version']})"
-    ]
+    versions = {"old_version": o["ruleset"]["version"], "new_version": n["ruleset"]["version"]}
+    out = [words.t("diff.header", old=o["source"], new=n["source"], **versions)]
     facts = result["facts"]
     if "version" in facts:
-        out += ["", f"ruleset_version: {facts['version']['old']} → {facts['version']['new']}"]
+        out += ["", words.t("diff.version", old=facts["version"]["old"], new=facts["version"]["new"])]
     for section, body in facts.items():
         if section == "version":
             continue
@@ -221,26 +247,28 @@ def diff_text(result: dict[str, Any], old: Knowledge, new: Knowledge) -> str:
         elif section == "items":
             _items(body, words, out)
         elif section == "other":
-            out.append(f"other facts ({_count(len(body), 'predicate')} that facts/catalogue.lp does not document)")
+            out.append(words.t("diff.other_head", predicates=words.count("diff.predicates", len(body))))
             for change in body.values():
                 for atom in change.get("added", []):
                     out.append(f"  + {atom}")
                 for atom in change.get("removed", []):
                     out.append(f"  - {atom}")
         else:
-            _generic(section.replace("_", " "), body, words, out)
+            _generic(section, body, words, out)
     logic = result["logic"]
     out.append("")
     if result["files"]["logic"]:
-        out.append(f"rules (logic/): {', '.join(result['files']['logic'])}")
+        out.append(words.t("diff.rules_changed", files=", ".join(result["files"]["logic"])))
         out.append(logic["diff"].rstrip("\n"))
     else:
-        out.append("rules (logic/): no change")
-    out += ["", diff_summary(result)]
+        out.append(words.t("diff.rules_unchanged"))
+    out += ["", diff_summary(result, lang)]
     return "\n".join(out) + "\n"
 
 
-def run_diff(old: str, new: str, *, fmt: str = "text", exit_code: bool = False, out: IO[str] = sys.stdout) -> int:
+def run_diff(
+    old: str, new: str, *, fmt: str = "text", exit_code: bool = False, lang: str = ENGLISH, out: IO[str] = sys.stdout
+) -> int:
     """``livegate diff OLD NEW``: 0, or 1 with ``exit_code`` when something changed.
     Raises :class:`~livegate.rulesets.RulesetError` or :class:`~livegate.kb.KnowledgeError`."""
     with checkout(old) as old_source, checkout(new) as new_source:
@@ -249,5 +277,5 @@ def run_diff(old: str, new: str, *, fmt: str = "text", exit_code: bool = False, 
     if fmt == "json":
         out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write(diff_text(result, old_kb, new_kb))
+        out.write(diff_text(result, old_kb, new_kb, lang))
     return 1 if exit_code and result["changed"] else 0

@@ -12,30 +12,19 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections import defaultdict
 from typing import IO, Any
 
 from ..engine import Engine
 from ..impact import KINDS, Case, Impact, random_cases, read_cases, replay
 from ..kb import Knowledge, KnowledgeError
-from ..names import Message
 from ..profile import ProfileError
 from ..rulesets import RulesetError, checkout
+from ..words import ENGLISH, Message, Phrases
 from .diff import Words
 
 __all__ = ["impact_text", "run_impact"]
-
-TITLES = {
-    "eligible_set": "eligible set",
-    "status": "status",
-    "cost_up": "cheapest cost up",
-    "cost_down": "cheapest cost down",
-    "plans": "cheapest plans",
-    "other": "other fields",
-    "invalid": "became invalid",
-    "valid_again": "valid again",
-}
-"""How the text names each kind of change."""
 
 
 def _probe(knowledge: Knowledge, side: str, label: str) -> None:
@@ -46,18 +35,19 @@ def _probe(knowledge: Knowledge, side: str, label: str) -> None:
     except ProfileError:
         pass
     except Exception as exc:  # whatever breaks here breaks every profile: say so once, without a traceback
-        raise KnowledgeError(
-            f"{side} {label}: this livegate cannot answer with these rules ({type(exc).__name__}: {exc})"
-        ) from None
+        error = f"{type(exc).__name__}: {exc}"
+        said = Message("ruleset.cannot_answer", side=Message(f"ruleset.side.{side}"), label=label, error=error)
+        raise KnowledgeError(said) from None
 
 
 def _counts(counter: dict[Any, int], words: Words) -> str:
-    return ", ".join(f"{words.category(c)} {n}" for c, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return words.join((f"{words.category(c)} {n}" for c, n in ranked), "impact.list_separator")
 
 
-def _state(status: Any) -> str:
+def _state(status: Any, words: Words) -> str:
     """A category's status; ``(no entry)`` on the side where the category does not exist."""
-    return "(no entry)" if status is None else str(status)
+    return words.t("impact.no_entry") if status is None else str(status)
 
 
 def _shown(value: Any) -> str:
@@ -75,77 +65,93 @@ def _example_lines(kind: str, before: Any, after: Any, words: Words) -> list[str
         gained = [c for c in after if c not in before]
         lost = [c for c in before if c not in after]
         marks = [f"+ {words.category(c)}" for c in gained] + [f"- {words.category(c)}" for c in lost]
-        return ["eligible: " + ", ".join(marks)]
+        return [words.t("impact.eligible", marks=words.join(marks, "impact.list_separator"))]
     if kind == "status":
-        return [f"{words.category(c)}: {_state(before[c])} → {_state(after[c])}" for c in before]
+        return [f"{words.category(c)}: {_state(before[c], words)} → {_state(after[c], words)}" for c in before]
     if kind in ("cost_up", "cost_down"):
-        return [f"cheapest cost: {before} → {after}"]
+        return [words.t("impact.cheapest_cost", before=before, after=after)]
     if kind == "plans" and isinstance(before, list):
         return [f"- {p}" for p in before if p not in after] + [f"+ {p}" for p in after if p not in before]
     if kind in ("plans", "other"):
         return [f"{path}: {_shown(before[path])} → {_shown(after[path])}" for path in before]
-    return [f"before: {_compact(before)}", f"after:  {_compact(after)}"]
+    return [words.t("impact.before", value=_compact(before)), words.t("impact.after", value=_compact(after))]
 
 
-def impact_text(impact: Impact, old: Knowledge, new: Knowledge, origin: str) -> str:
-    """The replay as a report, ending with :meth:`Impact.summary`."""
-    words = Words(old, new)
+def _width(text: str) -> int:
+    """How many columns ``text`` takes in a terminal (a CJK character two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def impact_text(impact: Impact, old: Knowledge, new: Knowledge, origin: str, lang: str = ENGLISH) -> str:
+    """The replay as a report in ``lang``, ending with :meth:`Impact.summary`."""
+    words = Words(old, new, lang)
     data = impact.to_json()
     o, n = data["old"], data["new"]
+    versions = {"old_version": o["ruleset"]["version"], "new_version": n["ruleset"]["version"]}
+    explained = "" if data["explain"] else words.t("impact.explanations_left_out")
     out = [
-        f"impact: old {o['source']} ({o['ruleset']['version']}) → new {n['source']} ({n['ruleset']['version']}), "
-        f"{data['profiles']} profiles from {origin}" + ("" if data["explain"] else " (explanations left out)"),
+        words.t(
+            "impact.header",
+            old=o["source"],
+            new=n["source"],
+            profiles=data["profiles"],
+            origin=origin,
+            explained=explained,
+            **versions,
+        ),
         "",
     ]
-    share = f" ({100 * impact.changed / impact.profiles:.1f} %)" if impact.profiles else ""
-    out.append(f"answers changed: {impact.changed} of {impact.profiles}{share}")
+    share = words.t("impact.share", percent=100 * impact.changed / impact.profiles) if impact.profiles else ""
+    out.append(words.t("impact.changed", changed=impact.changed, profiles=impact.profiles, share=share))
     if impact.skipped:
-        out.append(f"refused by both rulesets (not compared): {impact.skipped}")
-    width = max(len(t) for t in TITLES.values())
+        out.append(words.t("impact.skipped", count=impact.skipped))
+    titles = {kind: words.t(f"impact.title.{kind}") for kind in KINDS}
+    width = max(_width(t) for t in titles.values())
     for kind in KINDS:
-        out.append(f"  {TITLES[kind]:<{width}}  {impact.kinds[kind]:>6}")
+        title = titles[kind]
+        out.append(f"  {title}{' ' * (width - _width(title))}  {impact.kinds[kind]:>6}")
         if kind == "eligible_set":
             if impact.gained:
-                out.append(f"      gained: {_counts(impact.gained, words)}")
+                out.append("      " + words.t("impact.gained", counts=_counts(impact.gained, words)))
             if impact.lost:
-                out.append(f"      lost: {_counts(impact.lost, words)}")
+                out.append("      " + words.t("impact.lost", counts=_counts(impact.lost, words)))
         elif kind == "status" and impact.status:
             by_category: dict[str, list[str]] = defaultdict(list)
             for entry in data["status"]:
-                move = f"{_state(entry['old'])} → {_state(entry['new'])}"
+                move = f"{_state(entry['old'], words)} → {_state(entry['new'], words)}"
                 by_category[entry["category"]].append(f"{move} {entry['profiles']}")
             for c, moves in by_category.items():
-                out.append(f"      {words.category(c)}: {', '.join(moves)}")
+                out.append(f"      {words.category(c)}: {words.join(moves, 'impact.list_separator')}")
         elif kind == "cost_down" and (impact.cost_delta or impact.no_plan_before or impact.no_plan_after):
             cost = data["cost"]
-            spread = ", ".join(f"{d} ×{k}" for d, k in cost["delta"].items())
-            out.append(f"      by how much (new − old, profiles): {spread or '—'}")
+            spread = words.join((f"{d} ×{k}" for d, k in cost["delta"].items()), "impact.list_separator")
+            out.append("      " + words.t("impact.by_how_much", spread=spread or "—"))
             if cost["no_plan_before"] or cost["no_plan_after"]:
                 out.append(
-                    f"      no plan before, one now: {cost['no_plan_before']}; "
-                    f"a plan before, none now: {cost['no_plan_after']}"
+                    "      " + words.t("impact.no_plan", before=cost["no_plan_before"], after=cost["no_plan_after"])
                 )
         elif kind == "invalid" and data["invalid"]["ids"]:
-            ids = ", ".join(f"{e['kind']} {e['id']!r} ×{e['profiles']}" for e in data["invalid"]["ids"])
-            out.append(f"      unknown to the new ruleset: {ids}")
+            ids = words.join(
+                (f"{e['kind']} {e['id']!r} ×{e['profiles']}" for e in data["invalid"]["ids"]), "impact.list_separator"
+            )
+            out.append("      " + words.t("impact.unknown_ids", ids=ids))
     if data["fields"]:
-        out += ["", "where the answers differ (path: profiles)"]
+        out += ["", words.t("impact.fields_head")]
         out += [f"  {path}: {count}" for path, count in list(data["fields"].items())[:12]]
         if len(data["fields"]) > 12:
-            more = len(data["fields"]) - 12
-            out.append(f"  … {more} more path{'s' if more > 1 else ''} (--format json lists them all)")
+            out.append("  " + words.count("impact.more_paths", len(data["fields"]) - 12))
     if data["examples"]:
-        out += ["", f"examples (the first {impact.examples_per_kind} of each kind, before → after)"]
+        out += ["", words.t("impact.examples_head", count=impact.examples_per_kind)]
     for kind, examples in data["examples"].items():
         for ex in examples:
-            decision = f" (decision {ex['decision_id']})" if "decision_id" in ex else ""
-            out.append(f"  {TITLES[kind]} — {ex['where']}{decision}")
-            out.append(f"      profile: {_compact(ex['profile'])}")
+            decision = words.t("impact.decision", id=ex["decision_id"]) if "decision_id" in ex else ""
+            out.append(f"  {titles[kind]} — {ex['where']}{decision}")
+            out.append("      " + words.t("impact.profile", profile=_compact(ex["profile"])))
             out += [f"      {line}" for line in _example_lines(kind, ex["before"], ex["after"], words)]
     if impact.unreadable:
-        out += ["", f"lines not read ({len(impact.unreadable)}):"]
-        out += [f"  {line}" for line in impact.unreadable[:10]]
-    out += ["", impact.summary()]
+        out += ["", words.t("impact.unreadable_head", count=len(impact.unreadable))]
+        out += [f"  {line.text(lang)}" for line in impact.unreadable[:10]]
+    out += ["", impact.summary(lang)]
     return "\n".join(out) + "\n"
 
 
@@ -162,6 +168,7 @@ def run_impact(
     examples: int,
     fmt: str = "text",
     fail_on_change: bool = False,
+    lang: str = ENGLISH,
     out: IO[str] = sys.stdout,
     err: IO[str] = sys.stderr,
 ) -> int:
@@ -169,13 +176,13 @@ def run_impact(
     :class:`~livegate.rulesets.RulesetError`, :class:`~livegate.kb.KnowledgeError` or
     ``OSError`` (a file that cannot be read)."""
     if not (logs or profiles or random):
-        raise RulesetError(str(Message("cli.impact_no_profiles")))
+        raise RulesetError(Message("cli.impact_no_profiles"))
     with checkout(old) as old_source, checkout(new) as new_source:
         old_kb, new_kb = old_source.load(), new_source.load()
         _probe(old_kb, "old", old_source.label)
         _probe(new_kb, "new", new_source.label)
         cases: list[Case] = []
-        unreadable: list[str] = []
+        unreadable: list[Message] = []
         origins = []
         for path, log in [*((p, True) for p in logs), *((p, False) for p in profiles)]:
             read, bad = read_cases(path, log=log)
@@ -184,14 +191,15 @@ def run_impact(
             origins.append(path)
         if random:
             cases += random_cases(old_kb, random, seed)
-            origins.append(f"{random} random profiles (seed {seed})")
+            origins.append(Message("impact.random", count=random, seed=seed).text(lang))
         impact = replay(old_source, new_source, cases, explain=explain, workers=workers, examples=examples, err=err)
     impact.unreadable = unreadable
     done = Message("cli.impact_done", profiles=impact.profiles, seconds=impact.seconds, workers=impact.workers)
-    err.write(f"{done}\n")
+    err.write(done.text(lang) + "\n")
     if fmt == "json":
         out.write(json.dumps(impact.to_json(), ensure_ascii=False, indent=2) + "\n")
-        err.write(impact.summary() + "\n")
+        err.write(impact.summary(lang) + "\n")
     else:
-        out.write(impact_text(impact, old_kb, new_kb, ", ".join(origins)))
+        origin = Phrases(lang).join(origins, "impact.list_separator")
+        out.write(impact_text(impact, old_kb, new_kb, origin, lang))
     return 1 if fail_on_change and impact.changed else 0

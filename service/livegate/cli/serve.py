@@ -66,7 +66,7 @@ from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
 from ..http.memory import keep_start_up
 from ..http.metrics import MULTIPROC_ENV
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
-from ..names import Message
+from ..words import Message
 
 __all__ = ["LivegateServer", "check_ruleset", "serve"]
 
@@ -147,8 +147,10 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, A
     verdict["ruleset"] = knowledge.ruleset
     problems = knowledge.lint()
     if problems:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        return {**verdict, "stage": "lint", "reason": f"{len(problems)} lint problem(s): {shown}"}
+        shown = "; ".join(problems[:5]) + (
+            str(Message("reload.lint_more", count=len(problems) - 5)) if len(problems) > 5 else ""
+        )
+        return {**verdict, "stage": "lint", "reason": str(Message("reload.lint", count=len(problems), shown=shown))}
     try:
         engine = Engine(knowledge, pool_size=1)
     except Exception as exc:  # whatever clingo raises while grounding: the verdict carries it
@@ -178,13 +180,14 @@ def _check_in_child(snapshot: Snapshot, timeout: float) -> dict[str, Any]:
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
-        return {"ok": False, "stage": "timeout", "reason": f"the check took over {CHECK_SECONDS:g} s", "ruleset": None}
+        reason = str(Message("reload.check_timeout", seconds=CHECK_SECONDS))
+        return {"ok": False, "stage": "timeout", "reason": reason, "ruleset": None}
     lines = done.stdout.strip().splitlines()
     try:
         verdict: dict[str, Any] = json.loads(lines[-1])
     except (IndexError, ValueError):
         tail = done.stderr.strip().splitlines()[-3:]
-        reason = f"the check exited with {done.returncode}: {' '.join(tail)}"
+        reason = str(Message("reload.check_exited", code=done.returncode, tail=" ".join(tail)))
         return {"ok": False, "stage": "ground", "reason": reason, "ruleset": None}
     return verdict
 
@@ -214,7 +217,7 @@ class _Arbiter(Arbiter):
         try:
             snapshot = rulesets.copy()
         except (OSError, shutil.Error, KnowledgeError) as exc:
-            server.reload_refused("copy", f"the knowledge base cannot be copied: {exc}", None)
+            server.reload_refused("copy", str(Message("reload.cannot_copy", error=exc)), None)
             return
         verdict = _check_in_child(snapshot, server.check_timeout)
         if verdict["reason"]:  # the snapshot's place is the server's business: name the folders only
@@ -256,11 +259,11 @@ class _Arbiter(Arbiter):
         while True:
             self.reap_workers()
             if any(pid not in self.WORKERS for pid in pids):
-                return "boot", "a new worker exited before its engine was grounded (see the log above)"
+                return "boot", str(Message("reload.worker_exited"))
             if all((run_dir / "workers" / f"{pid}.json").exists() for pid in pids):
                 return None
             if time.monotonic() > deadline:
-                return "timeout", f"the new workers did not ground their engines within {BOOT_SECONDS:g} s"
+                return "timeout", str(Message("reload.boot_timeout", seconds=BOOT_SECONDS))
             time.sleep(0.05)
 
     def _await_exit(self, pids: list[int]) -> None:
@@ -539,7 +542,7 @@ def _serve_from(
         snapshot = rulesets.copy()
         problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
     except KnowledgeError as exc:
-        _say(str(exc))
+        _say(exc.said)
         return 3
     except (OSError, shutil.Error) as exc:
         _say(Message("cli.serve_unreadable", error=exc))

@@ -31,8 +31,8 @@ from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps
-from ..names import LANGUAGES, Listed, Message
 from ..profile import JsonError, loads, nearest_ids
+from ..words import LANGUAGES, Listed, Message
 from .decisions import decisions
 from .errors import ApiError
 from .language import asked, vary

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..names import Message, Said
+from ..words import Message, Said
 
 __all__ = ["DEFAULTS", "ConfigError", "load_config"]
 

@@ -45,9 +45,9 @@ from flask import Flask, current_app, g
 from ..answer import Shaped, dumps
 from ..engine import Engine
 from ..kb import Knowledge
-from ..names import ENGLISH, LANGUAGES, Message, Said
 from ..profile import Profile
 from ..solver import EvaluationTimeout
+from ..words import ENGLISH, LANGUAGES, Message, Said
 from .config import ConfigError
 from .logs import DECISION_LOGGER
 

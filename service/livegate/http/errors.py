@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
 from ..answer import dumps
-from ..names import ENGLISH, Message, Said
+from ..words import ENGLISH, Message, Said
 from .language import asked, vary
 from .metrics import EXTENSION as METRICS
 
@@ -53,7 +53,7 @@ def error_response(exc: Exception) -> Response:
         if isinstance(exc, NotFound):
             message = Message("http.no_endpoint", path=request.path).text(lang)
         elif isinstance(exc, MethodNotAllowed):
-            allowed = ", ".join(exc.valid_methods or [])
+            allowed = ", ".join(sorted(exc.valid_methods or []))  # werkzeug keeps them in a set
             said = Message("http.method_not_allowed", method=request.method, path=request.path, allowed=allowed)
             message = said.text(lang)
         body = {

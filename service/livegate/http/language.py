@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.wrappers import Response
 
-from ..names import LANGUAGES
+from ..words import LANGUAGES
 
 __all__ = ["asked", "vary"]
 

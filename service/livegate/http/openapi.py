@@ -22,8 +22,8 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from .. import contract
 from ..kb import Catalogue
 from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item, Liveness, Readiness
-from ..names import LANGUAGES
 from ..profile import Profile
+from ..words import LANGUAGES
 
 __all__ = [
     "PROFILE_VOCABULARY",

@@ -67,7 +67,7 @@ from typing import Any
 from gunicorn import http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from ..names import Message
+from ..words import Message
 from .errors import plain_error
 from .headers import API_HEADERS
 from .memory import release_free_memory

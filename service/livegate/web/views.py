@@ -45,9 +45,9 @@ from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.headers import PAGE_CSP
 from ..http.language import asked
 from ..kb import Category
-from ..names import LANGUAGES
 from ..profile import ProblemKind, ProfileError, problem_text
 from ..solver import EvaluationTimeout
+from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, render
 from .form import PAGE_KEYS, FormState

@@ -1,0 +1,124 @@
+"""The message catalogue: every user-visible word that is not the source's, per language
+(``livegate/messages/zh.json``, ``en.json``), and words not yet written in one.
+
+Messages are ``str.format`` templates addressed by dotted keys (``messages("zh")["status.eligible"]``);
+a missing key is an error, never a silent fallback, and ``tests/test_names.py`` checks
+that both languages have the same keys and placeholders. An error keeps its words as a
+:class:`Message` (a key and its values) so that each reader writes them in its own
+language. :mod:`livegate.names` adds the source's names of one catalogue.
+
+This module imports nothing of the package, so every other module may use it (the
+knowledge base's own errors too).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "messages"]
+
+LANGUAGES = ("zh", "en")
+"""The languages of the message catalogue; the first is the default."""
+
+ENGLISH = "en"
+"""The language of an error's words unless the reader asks for another: the API's ``message``
+(a request may ask, :mod:`livegate.http.language`), the logs and the command line."""
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and not key.startswith("gloss"):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+@cache
+def messages(lang: str) -> dict[str, Any]:
+    """The message catalogue of ``lang`` as dotted keys (read once per process)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no messages for language {lang!r}; languages: {', '.join(LANGUAGES)}")
+    text = files("livegate").joinpath("messages", f"{lang}.json").read_text(encoding="utf-8")
+    return _flatten(json.loads(text))
+
+
+class Message:
+    """Words not yet written in a language: a message catalogue key and its values (a value
+    may itself be a :class:`Message`, written in the same language). An error keeps one, so
+    that each reader writes it in its own language: the logs in English (``str()``), the API
+    and the page in the one the request asks for, the command line in ``--lang``'s."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, /, **values: Any):
+        self.key, self.values = key, values
+
+    @classmethod
+    def of(cls, said: Message | str) -> Message:
+        """``said`` itself, or a text given as is (``verbatim``: the same in every language)."""
+        return said if isinstance(said, Message) else cls("verbatim", text=said)
+
+    def text(self, lang: str = ENGLISH) -> str:
+        values = {k: v.text(lang) if isinstance(v, Message | Listed) else v for k, v in self.values.items()}
+        template: str = messages(lang)[self.key]
+        return template.format(**values)
+
+    def __str__(self) -> str:
+        return self.text(ENGLISH)
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, **{self.values!r})"
+
+
+class Said(Exception):
+    """An error whose words are a :class:`Message` (``said``; a plain string is kept as is), its
+    ``str()`` their English: mixed into the errors the API, the page and the command line show."""
+
+    def __init__(self, said: Message | str):
+        super().__init__(str(said))
+        self.said = Message.of(said)
+
+
+class Listed:
+    """Ids in a :class:`Message`: each quoted (``repr``), joined by the catalogue's ``separator``
+    (``problem.nearest_or``: " or " / " 或 ")."""
+
+    __slots__ = ("items", "separator")
+
+    def __init__(self, items: Iterable[str], separator: str):
+        self.items, self.separator = tuple(items), separator
+
+    def text(self, lang: str = ENGLISH) -> str:
+        joiner: str = messages(lang)[self.separator]
+        return joiner.join(repr(item) for item in self.items)
+
+
+class Phrases:
+    """The message catalogue of one language, written out: ``t`` formats a key, ``count`` a
+    number with its noun, ``join`` parts with a separator of the catalogue."""
+
+    def __init__(self, lang: str = LANGUAGES[0]):
+        self.lang = lang
+        self.messages = messages(lang)
+
+    def t(self, key: str, **values: Any) -> str:
+        """The message ``key``, formatted with ``values``."""
+        text: str = self.messages[key]
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in self.messages
+
+    def count(self, key: str, n: int) -> str:
+        """``n`` with the noun of ``key``: ``key.one`` for one, else ``key.other`` ("1 file", "2 files")."""
+        return self.t(f"{key}.{'one' if n == 1 else 'other'}", count=n)
+
+    def join(self, parts: Iterable[str], separator: str = "explain.list_separator") -> str:
+        """``parts`` joined by the catalogue's ``separator``."""
+        return self.t(separator).join(parts)
