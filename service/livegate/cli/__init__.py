@@ -59,24 +59,25 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _text_lang(args: argparse.Namespace) -> str:
-    """The language of a command's output: its ``--lang``, else Chinese."""
+def _lang_else_chinese(args: argparse.Namespace) -> str:
+    """The language of ``evaluate``'s and ``catalogue``'s output: their ``--lang``, else Chinese."""
     return getattr(args, "lang", None) or LANGUAGES[0]
 
 
-def _error_lang(args: argparse.Namespace) -> str:
-    """The language of a command's errors: its ``--lang`` where given, else English."""
+def _lang_else_english(args: argparse.Namespace) -> str:
+    """The language of every command's errors and of ``diff``'s and ``impact``'s reports: the
+    command's ``--lang`` where it has one and it is given, else English."""
     return getattr(args, "lang", None) or ENGLISH
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     engine = Engine(_knowledge(args), pool_size=1)
     data = _read_json(args.file)
-    lang = _text_lang(args)
+    lang = _lang_else_chinese(args)
     try:
         answer = engine.evaluate(data, explain=not args.no_explain, timeout=args.timeout, lang=lang)
     except ProfileError as exc:
-        said = _error_lang(args)
+        said = _lang_else_english(args)
         lines = [
             Message(
                 "cli.conflicts_with" if e.get("conflict") else "cli.invalid_profile",
@@ -95,9 +96,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_catalogue(args: argparse.Namespace) -> int:
     knowledge = _knowledge(args)
     data = knowledge.catalogue_json()
-    sys.stdout.write(
-        catalogue_text(data, Names(knowledge.catalogue, _text_lang(args))) if args.format == "text" else _dump(data)
-    )
+    names = Names(knowledge.catalogue, _lang_else_chinese(args))
+    sys.stdout.write(catalogue_text(data, names) if args.format == "text" else _dump(data))
     return 0
 
 
@@ -156,7 +156,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import run_diff
 
     try:
-        return run_diff(args.old, args.new, fmt=args.format, exit_code=args.exit_code, lang=_error_lang(args))
+        return run_diff(args.old, args.new, fmt=args.format, exit_code=args.exit_code, lang=_lang_else_english(args))
     except RulesetError as exc:
         raise CliError(exc.said) from None
     except KnowledgeError as exc:
@@ -180,7 +180,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
             examples=args.examples,
             fmt=args.format,
             fail_on_change=args.fail_on_change,
-            lang=_error_lang(args),
+            lang=_lang_else_english(args),
         )
     except RulesetError as exc:
         raise CliError(exc.said) from None
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CliError as exc:
-        sys.stderr.write(Message("cli.error", message=exc.said).text(_error_lang(args)) + "\n")
+        sys.stderr.write(Message("cli.error", message=exc.said).text(_lang_else_english(args)) + "\n")
         return exc.code
     except KeyboardInterrupt:
         return 130
