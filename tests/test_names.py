@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from livegate import contract
 from livegate.names import Names
-from livegate.words import LANGUAGES, Listed, Message, messages
+from livegate.words import LANGUAGES, Listed, Message, Phrases, messages
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -46,7 +46,12 @@ def _used_keys() -> set[str]:
     used: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        used |= set(re.findall(r"""\.t\(\s*["']((?:explain|report|status|status_help|web)\.[\w.]+)["']""", text))
+        used |= set(
+            re.findall(
+                r"""\.t\(\s*["']((?:explain|report|status|status_help|web|diff|impact|problem|ruleset)\.[\w.]+)["']""",
+                text,
+            )
+        )
         used |= set(re.findall(r"""(?:Message|Listed)\(\s*["']([\w.]+)["']""", text))
         used |= set(re.findall(r"""Listed\([^()]*,\s*["']([\w.]+)["']\)""", text))
     for path in (PACKAGE / "web" / "templates").rglob("*"):
@@ -60,8 +65,30 @@ def _used_keys() -> set[str]:
 def test_every_key_the_package_uses_exists():
     used = _used_keys()
     assert len(used) > 100
-    missing = used - set(_words("zh"))
-    assert not missing
+    for lang in LANGUAGES:
+        words = _words(lang)
+        # a message by number is there in its two forms (key.one, key.other)
+        missing = {k for k in used if k not in words and not {f"{k}.one", f"{k}.other"} <= set(words)}
+        assert not missing, (lang, missing)
+
+
+def test_a_message_by_number_has_both_forms_and_is_chosen_by_n_or_count():
+    for lang in LANGUAGES:
+        words = _words(lang)
+        ones = {k.removesuffix(".one") for k in words if k.endswith(".one")}
+        # (impact.title.other and impact.summary_kind.other name the kind of change "other")
+        assert len(ones) >= 10 and all(f"{k}.other" in words for k in ones), lang
+        assert not ones & set(words), "a key is a message and a message by number at once"
+    en, zh = Phrases("en"), Phrases("zh")
+    assert en.t("web.scenario_categories", n=1) == "1 category"
+    assert en.t("web.scenario_categories", n=14) == "14 categories"
+    assert en.t("web.scenario_categories", n=0) == "0 categories"
+    assert zh.t("web.scenario_categories", n=1) == "1 个类目"
+    assert str(Message("cli.lint_problems", count=1)) == "lint: 1 problem in the knowledge base:"
+    assert str(Message("cli.lint_problems", count=2)) == "lint: 2 problems in the knowledge base:"
+    assert en.has("web.scenario_categories") and not en.has("web.no_such_message")
+    with pytest.raises(KeyError):
+        en.t("web.no_such_message", n=1)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -306,7 +306,7 @@ def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_serve
     assert _series(metrics, "livegate_worker_restarts_total") == []
     log = server.stderr()
     assert re.search(r"ruleset reload refused at parse: facts/auto\.lp:\d+", log)
-    assert "ruleset reload refused at lint: 1 lint problem(s)" in log
+    assert "ruleset reload refused at lint: 1 lint problem:" in log
     assert "ruleset reload refused at ground" in log
     assert "Shutting down" not in log
 

@@ -167,6 +167,15 @@ def test_success_first_screen_asks_only_the_scenario_with_the_source_scene(clien
     assert "电商类直播带货" in html and "娱乐直播（明星、生活趣事、宠物直播等）" in html  # the source's 小程序直播场景
 
 
+def test_success_the_scenarios_count_their_categories_in_the_singular_and_the_plural(client, catalogue):
+    english = client.get("/?lang=en").get_data(as_text=True)
+    per_scenario = {s: sum(c.scenario == s for c in catalogue.categories.values()) for s in catalogue.scenarios}
+    assert per_scenario["ecommerce"] == 1 and per_scenario["education"] > 1
+    assert "1 category:" in english and not re.search(r"\b1 categories", english)
+    assert f"{per_scenario['education']} categories:" in english
+    assert "1 个类目：" in client.get("/?lang=zh").get_data(as_text=True)
+
+
 def test_success_next_from_a_screen_goes_to_the_next_with_its_answer_in_the_url(client):
     assert submit(client, "/?step=1&scenario=education&next=1") == "/?scenario=education&step=2"
     assert submit(

@@ -230,7 +230,7 @@ PEOPLE = [
         subject="enterprise",
         docs=["business_license"],
         lang="en",
-        says="4 document(s) still to get:",
+        says="4 documents still to get:",
         cost="13",
     ),
 ]

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .kb import Catalogue
-from .words import ENGLISH, Listed, Message, Said, messages
+from .words import ENGLISH, Listed, Message, Said, messages, template
 
 __all__ = [
     "MAX_COST",
@@ -166,7 +166,7 @@ def problem_text(problem: dict[str, Any], lang: str = "en") -> str:
     elif kind == "role_not_allowed":
         allowed = Listed(problem["allowed"], "problem.list_separator").text(lang)
         values["allowed"] = allowed or words["problem.no_subject_type"]
-    text: str = words[f"problem.{kind}"].format(**values)
+    text: str = template(words, f"problem.{kind}", values).format(**values)
     if problem.get("nearest"):
         text += Message("problem.nearest", ids=Listed(problem["nearest"], "problem.nearest_or")).text(lang)
     return text

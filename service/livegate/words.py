@@ -19,7 +19,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "messages"]
+__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "messages", "template"]
 
 LANGUAGES = ("zh", "en")
 """The languages of the message catalogue; the first is the default."""
@@ -27,6 +27,21 @@ LANGUAGES = ("zh", "en")
 ENGLISH = "en"
 """The language of an error's words unless the reader asks for another: the API's ``message``
 (a request may ask, :mod:`livegate.http.language`), the logs and the command line."""
+
+
+NUMBER = ("n", "count")
+"""The values a message by number is chosen by (the first of them the call gives)."""
+
+
+def template(words: dict[str, Any], key: str, values: dict[str, Any]) -> str:
+    """The template of ``key`` in a language's ``words``. A message that depends on a number is
+    written in two forms, ``key.one`` and ``key.other`` (``{"one": "{n} category", "other": "{n}
+    categories"}``), chosen by the value of ``n`` (or ``count``): one for 1, the other else."""
+    text = words.get(key)
+    if text is None:
+        n = next((values[k] for k in NUMBER if k in values), None)
+        text = words[f"{key}.{'one' if n == 1 else 'other'}"]  # KeyError: no such message
+    return str(text)
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -66,8 +81,7 @@ class Message:
 
     def text(self, lang: str = ENGLISH) -> str:
         values = {k: v.text(lang) if isinstance(v, Message | Listed) else v for k, v in self.values.items()}
-        template: str = messages(lang)[self.key]
-        return template.format(**values)
+        return template(messages(lang), self.key, values).format(**values)
 
     def __str__(self) -> str:
         return self.text(ENGLISH)
@@ -100,24 +114,20 @@ class Listed:
 
 
 class Phrases:
-    """The message catalogue of one language, written out: ``t`` formats a key, ``count`` a
-    number with its noun, ``join`` parts with a separator of the catalogue."""
+    """The message catalogue of one language, written out: ``t`` formats a key, ``join`` parts
+    with a separator of the catalogue."""
 
     def __init__(self, lang: str = LANGUAGES[0]):
         self.lang = lang
         self.messages = messages(lang)
 
     def t(self, key: str, **values: Any) -> str:
-        """The message ``key``, formatted with ``values``."""
-        text: str = self.messages[key]
+        """The message ``key`` (by number: :func:`template`), formatted with ``values``."""
+        text = template(self.messages, key, values)
         return text.format(**values) if values else text
 
     def has(self, key: str) -> bool:
-        return key in self.messages
-
-    def count(self, key: str, n: int) -> str:
-        """``n`` with the noun of ``key``: ``key.one`` for one, else ``key.other`` ("1 file", "2 files")."""
-        return self.t(f"{key}.{'one' if n == 1 else 'other'}", count=n)
+        return key in self.messages or f"{key}.other" in self.messages
 
     def join(self, parts: Iterable[str], separator: str = "explain.list_separator") -> str:
         """``parts`` joined by the catalogue's ``separator``."""

@@ -204,14 +204,14 @@ def diff_summary(result: dict[str, Any], lang: str = ENGLISH) -> str:
     say = Phrases(lang)
     facts, files = result["facts"], result["files"]
     if not result["changed"]:
-        note = say.t("diff.layout_only", files=say.count("diff.files", len(files["facts"])))
+        note = say.t("diff.layout_only", files=say.t("diff.files", count=len(files["facts"])))
         return say.t("diff.no_change") + (note if files["facts"] else "")
     parts = []
     for section, body in facts.items():
         if section == "version":
             parts.append(say.t("diff.summary_version", old=body["old"], new=body["new"]))
         elif section == "other":
-            parts.append(say.t("diff.summary_other", predicates=say.count("diff.predicates", len(body))))
+            parts.append(say.t("diff.summary_other", predicates=say.t("diff.predicates", count=len(body))))
         else:
             counted = say.join(
                 (
@@ -223,7 +223,7 @@ def diff_summary(result: dict[str, Any], lang: str = ENGLISH) -> str:
             )
             parts.append(say.t("diff.summary_section", section=say.t(f"diff.section.{section}"), counted=counted))
     if files["logic"]:
-        parts.append(say.t("diff.logic_changed", files=say.count("diff.files", len(files["logic"]))))
+        parts.append(say.t("diff.logic_changed", files=say.t("diff.files", count=len(files["logic"]))))
     else:
         parts.append(say.t("diff.logic_unchanged"))
     return say.t("diff.summary", parts=say.join(parts, "diff.record_separator"))
@@ -247,7 +247,7 @@ def diff_text(result: dict[str, Any], old: Knowledge, new: Knowledge, lang: str 
         elif section == "items":
             _items(body, words, out)
         elif section == "other":
-            out.append(words.t("diff.other_head", predicates=words.count("diff.predicates", len(body))))
+            out.append(words.t("diff.other_head", predicates=words.t("diff.predicates", count=len(body))))
             for change in body.values():
                 for atom in change.get("added", []):
                     out.append(f"  + {atom}")

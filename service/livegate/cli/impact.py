@@ -139,7 +139,7 @@ def impact_text(impact: Impact, old: Knowledge, new: Knowledge, origin: str, lan
         out += ["", words.t("impact.fields_head")]
         out += [f"  {path}: {count}" for path, count in list(data["fields"].items())[:12]]
         if len(data["fields"]) > 12:
-            out.append("  " + words.count("impact.more_paths", len(data["fields"]) - 12))
+            out.append("  " + words.t("impact.more_paths", count=len(data["fields"]) - 12))
     if data["examples"]:
         out += ["", words.t("impact.examples_head", count=impact.examples_per_kind)]
     for kind, examples in data["examples"].items():

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from ..kb import Catalogue
 from ..names import Names
+from ..words import template
 
 __all__ = ["SOURCE_PAGE", "Site", "Words"]
 
@@ -100,7 +101,7 @@ class Words:
         """A message of the page (``web.<key>`` of the message catalogue); with ``markup``, a
         :class:`~markupsafe.Markup` whose values are escaped unless they are markup themselves."""
         if markup:
-            return Markup(escape(self.names.messages[f"web.{key}"])).format(**values)
+            return Markup(escape(template(self.names.messages, f"web.{key}", values))).format(**values)
         return self.names.t(f"web.{key}", **values)
 
     # words addressed by an id (their keys: tests/test_web.py checks every id has one)
