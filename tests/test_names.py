@@ -277,3 +277,16 @@ def test_every_unknown_id_kind_the_api_looks_up_has_its_message():
     assert kinds == {"category", "item"}
     for kind in kinds:
         assert f"http.unknown_{kind}" in _words("en")
+
+
+def test_a_remedy_s_gloss_ends_a_sentence_only_where_the_source_does(catalogue):
+    """The sentences that quote a remedy end it themselves ("To fix: {remedy}."), as the Chinese does
+    ("整改：{remedy}。") with the source's remedies, which end without 。; a gloss ending with a
+    period wrote "review.." on the page."""
+    names = Names(catalogue, "en")
+    remedies = {a: act.remedy for a, act in catalogue.activities.items() if act.remedy}
+    assert remedies
+    for a, source in remedies.items():
+        assert names.remedy(a).endswith(".") == source.endswith("。"), (a, names.remedy(a))
+        said = names.t("explain.reason.blocked_by_activity.remedy", activity="x", remedy=names.remedy(a))
+        assert ".." not in said

@@ -825,3 +825,22 @@ def test_success_a_blocked_category_of_the_scenario_is_told_even_when_another_pa
     assert verdict(page).startswith("可以。")
     assert [a["data-category"] for a in page.find("li") if a.get("data-category")] == ["edu_online_education"]
     assert "来源的建议" in page.text("blocked")
+
+
+def test_no_english_sentence_ends_twice(client, engine, repo_root):
+    """Sentences that quote a gloss end it themselves: no "review.." where a quoted gloss ends with a
+    period too (the remedies did)."""
+    doubled = re.compile(r"[^.]\.\.(?!\.)")
+    urls = [
+        "/?scenario=education&subject=enterprise&role=training_institution&doc=business_license"
+        "&act=online_edu_ios_virtual_goods&lang=en",
+        "/?scenario=auto&subject=enterprise&role=car_dealer&doc=business_license&act=auto_whole_vehicle_sales&lang=en",
+        "/?scenario=ecommerce&subject=enterprise&doc=business_license&lang=en",
+    ]
+    for url in urls:
+        text = re.sub(r"<[^>]+>", " ", client.get(url).get_data(as_text=True))
+        assert "The source" in text or "advice" in text or "still to get" in text, url
+        assert not doubled.search(text), (url, doubled.search(text))
+    for path in sorted((repo_root / "examples").glob("*.json")):
+        answer = json.dumps(engine.evaluate(json.loads(path.read_text(encoding="utf-8")), lang="en"))
+        assert not doubled.search(answer), (path.name, doubled.search(answer))
