@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from pathlib import Path
@@ -290,3 +291,47 @@ def test_a_remedy_s_gloss_ends_a_sentence_only_where_the_source_does(catalogue):
         assert names.remedy(a).endswith(".") == source.endswith("。"), (a, names.remedy(a))
         said = names.t("explain.reason.blocked_by_activity.remedy", activity="x", remedy=names.remedy(a))
         assert ".." not in said
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_note_quoted_inside_a_sentence_does_not_end_it_twice(engine, lang):
+    """An activity's note quoted in a reason ("Because of “…must be added”, …") loses its own full
+    stop; it used to read “…must be added.”, and 「…类目。」，."""
+    doubled = re.compile(r"[.。][”」][.,，。]")
+    for activity in engine.catalogue.activities:
+        profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"], "activities": [activity]}
+        answer = json.dumps(engine.evaluate(profile, lang=lang), ensure_ascii=False)
+        assert not doubled.search(answer), (activity, doubled.findall(answer))
+
+
+def test_either_lists_alternatives_as_each_language_writes_them(catalogue):
+    en, zh = Names(catalogue, "en"), Names(catalogue, "zh")
+    assert en.either(["A"]) == "A" and en.either(["A", "B"]) == "A or B"
+    assert en.either(["A", "B", "C"]) == "A, B or C"
+    assert zh.either(["甲", "乙", "丙"]) == "甲、乙或丙"
+
+
+def test_the_explanations_name_every_role_a_category_is_open_to_and_what_a_dash_means(engine):
+    auto = {"subject": {"type": "enterprise"}, "documents": ["business_license"], "goal": {"scenario": "auto"}}
+    # facts/auto.lp: auto_presale is reserved for car_dealer, car_manufacturer and car_subsidiary
+    (english,) = engine.evaluate(auto, lang="en")["cheapest"]["explanation"]
+    assert "is open only to Car dealer / 4S shop, Car manufacturer or Manufacturer's subsidiary or branch;" in english
+    (chinese,) = engine.evaluate(auto, lang="zh")["cheapest"]["explanation"]
+    assert "仅适用于汽车经销商/4s店、汽车厂商或下属子/分公司，" in chinese
+    # facts/tools.lp: alternative(tools_video_cs, none, "-"), the source's "nothing to submit"
+    video = {"subject": {"type": "enterprise"}, "goal": {"scenario": "customer_service"}}
+    first = engine.evaluate(video, lang="en")["cheapest"]["plans"][0]["explanation"][0]
+    assert first == "Apply for the [工具-视频客服] category, by 「-」 (no documents required)."
+    assert (
+        engine.evaluate(video, lang="zh")["cheapest"]["plans"][0]["explanation"][0]
+        == "申请【工具-视频客服】类目，按「-」（无需材料）。"
+    )
+
+
+def test_the_note_for_a_goal_without_a_scenario_quotes_the_rule_in_the_answer_s_language(engine):
+    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
+    (note,) = [n for n in engine.evaluate(profile, lang="en")["notes"] if n["id"] == "scenario_not_given"]
+    assert note["text"].startswith("No live scenario was given: The chosen category must match the mini program's")
+    assert not CJK.search(note["text"])
+    (note,) = [n for n in engine.evaluate(profile, lang="zh")["notes"] if n["id"] == "scenario_not_given"]
+    assert note["text"].startswith("未指定直播场景：所选类目需符合小程序的实际应用场景")

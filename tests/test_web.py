@@ -844,3 +844,20 @@ def test_no_english_sentence_ends_twice(client, engine, repo_root):
     for path in sorted((repo_root / "examples").glob("*.json")):
         answer = json.dumps(engine.evaluate(json.loads(path.read_text(encoding="utf-8")), lang="en"))
         assert not doubled.search(answer), (path.name, doubled.search(answer))
+
+
+def test_no_path_for_want_of_a_role_names_every_role_that_could_in_one_sentence(client):
+    """The verdict names all the roles that may use the category (facts/auto.lp: reserved_for
+    auto_presale to car_dealer, car_manufacturer, car_subsidiary), not only the first, which read as
+    if that role alone could."""
+    url = "/?scenario=auto&subject=enterprise&doc=business_license&lang="
+    english = get_page(client, url + "en").text("verdict-text")
+    assert "is open only to Car dealer / 4S shop, Car manufacturer or Manufacturer's subsidiary or branch." in english
+    chinese = get_page(client, url + "zh").text("verdict-text")
+    assert "【汽车-汽车预售服务】仅适用于汽车经销商/4s店、汽车厂商或下属子/分公司。" in chinese
+
+
+def test_the_verdict_s_reason_after_a_colon_goes_on_in_lower_case(client):
+    url = "/?scenario=entertainment&subject=enterprise&access=cloud_live_plugin&lang=en"
+    verdict = get_page(client, url).text("verdict-text")
+    assert "Not as things stand: no category is usable with the candidate categories" in verdict

@@ -147,7 +147,7 @@ class Explainer:
                 values[field] = n.role(value)
                 values["role_id"] = value
             elif kind_of_id == "activity":
-                values[field] = n.activity_note(value)
+                values[field] = n.activity_quoted(value)
                 values["remedy"] = n.remedy(value) if cat.activities[value].remedy else None
             elif kind_of_id == "external_category":
                 values[field] = n.external(value)
@@ -240,7 +240,7 @@ class Explainer:
                 lines.append(
                     n.t(
                         "explain.plan.requires",
-                        activity=n.activity_note(activity),
+                        activity=n.activity_quoted(activity),
                         category=n.category(c),
                         required=n.category(r),
                     )
@@ -297,7 +297,7 @@ class Explainer:
                 )
             elif kind == "role_missing":
                 c = why["category"]
-                role = n.join([n.role(r) for r in roles[c]])
+                role = n.either([n.role(r) for r in roles[c]])
                 lines.append(n.t("explain.no_plan.role_missing", category=n.category(c), role=role))
             else:
                 lines.append(n.t("explain.no_plan.goal"))
@@ -458,7 +458,9 @@ class Shaper:
                 0,
                 {
                     "id": "scenario_not_given",
-                    "text": explainer.n.t("note.scenario_not_given", rule=rule["text"]),
+                    "text": explainer.n.t(
+                        "note.scenario_not_given", rule=explainer.n.gloss("notes", note) or rule["text"]
+                    ),
                     "line": rule["line"],
                 },
             )

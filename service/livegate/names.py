@@ -51,8 +51,16 @@ class Names(Phrases):
         return self.cat.categories[c].alternative(alt).label
 
     def alternative(self, c: str, alt: str) -> str:
-        """An alternative as the explanations quote it: 「1. 《金融许可证》」."""
-        return self.t("explain.alternative", label=self.alternative_label(c, alt))
+        """An alternative as the explanations quote it: 「1. 《金融许可证》」; the source's "-" (no
+        document asked) with what it means: 「-」 (no documents required)."""
+        label = self.alternative_label(c, alt)
+        return self.t("explain.alternative_none" if label == "-" else "explain.alternative", label=label)
+
+    def either(self, parts: list[str]) -> str:
+        """``parts`` as alternatives: "A", "A or B", "A, B or C" (zh: "A、B或C")."""
+        if len(parts) < 2:
+            return "".join(parts)
+        return self.t("explain.either", some=self.t("explain.comma").join(parts[:-1]), last=parts[-1])
 
     # -- the catalogue's vocabulary, in this language -------------------------------
     def _named(self, table: str, key: str, source_name: str) -> str:
@@ -84,6 +92,11 @@ class Names(Phrases):
     def activity_note(self, a: str) -> str:
         """The source's note an activity comes from, verbatim (in English, the activity's gloss)."""
         return self._named("activity_notes", a, self.cat.activities[a].text)
+
+    def activity_quoted(self, a: str) -> str:
+        """The activity's note quoted inside a sentence: without its own full stop (。 or .), which
+        the quoting sentence's punctuation takes the place of (“…must be added”, so …)."""
+        return self.activity_note(a).removesuffix("。").removesuffix(".")
 
     def status(self, s: str) -> str:
         return self.t(f"status.{s}")

@@ -136,7 +136,7 @@ def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], 
     group = groups[0]
     plan = group["first"]
     more = len(groups) - 1
-    tail = Markup(" ") + words.t("verdict_more", markup=True, n=more) if more else Markup("")
+    tail = words.t("sentence_sep") + words.t("verdict_more", markup=True, n=more) if more else Markup("")
     if plan["direct"]:
         return {
             "kind": "yes",
@@ -183,10 +183,18 @@ def next_steps(
 def no_plan_reasons(words: Words, answer: dict[str, Any], without: Callable[[str], str]) -> list[dict[str, Any]]:
     """Why there is no plan, most specific first: the sentence, the source's remedy, a what-if link."""
     out = []
+    # a category open only to some roles is one reason naming them all ("… open only to A, B or C"),
+    # not one line per role, each of which would read as if that role alone could
+    roles: dict[str, list[str]] = {}
+    for r in answer["cheapest"]["no_plan_reasons"]:
+        if r["kind"] == "role_missing":
+            roles.setdefault(r["category"], []).append(r["role"])
     for r in answer["cheapest"]["no_plan_reasons"]:
         kind = r["kind"]
         remedy = ""
         link = ""
+        if kind == "role_missing" and r["role"] != roles[r["category"]][0]:
+            continue
         if kind == "activity_blocks":
             a = r["activity"]
             text = words.t(
@@ -208,14 +216,14 @@ def no_plan_reasons(words: Words, answer: dict[str, Any], without: Callable[[str
                 category=cat_name(words, r["category"]),
             )
         elif kind == "role_missing":
-            text = words.t(
-                "reason_role_missing", markup=True, category=cat_name(words, r["category"]), role=words.role(r["role"])
-            )
+            either = words.names.either([words.role(role) for role in roles[r["category"]]])
+            text = words.t("reason_role_missing", markup=True, category=cat_name(words, r["category"]), role=either)
         elif kind == "subject_unsupported":
             text = Markup(escape(words.names.subject_rule(r["subject_type"])[0]))
         else:
             text = words.t("reason_goal_filters", markup=True)
-        if kind != "activity_blocks":
+            short = words.t("reason_goal_filters_short", markup=True)
+        if kind not in ("activity_blocks", "goal_filters"):
             short = text
         out.append(
             {
@@ -251,7 +259,8 @@ def category_why(words: Words, entry: dict[str, Any]) -> list[Markup]:
         elif kind == "blocked_by_activity":
             line = words.t("why_blocked", markup=True, activity=activity_name(words, r["activity"]))
             if words.cat.activities[r["activity"]].remedy:
-                line += Markup(" ") + words.t("why_remedy", markup=True, remedy=words.names.remedy(r["activity"]))
+                remedy = words.names.remedy(r["activity"])
+                line += words.t("sentence_sep") + words.t("why_remedy", markup=True, remedy=remedy)
             lines.append(line)
         elif kind == "excluded_by_activity":
             lines.append(words.t("why_excluded", markup=True, activity=activity_name(words, r["activity"])))

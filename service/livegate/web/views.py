@@ -684,13 +684,13 @@ def _checklist_data() -> dict[str, Any]:
     """The chosen plan (``plan``, default the first cheapest) and its rows."""
     form = FormState.from_args(request.args)
     if not form.present:
-        raise NotFound("a checklist needs a profile in the query string")
+        raise NotFound(Words(_lang(), _site()).t("checklist_needs_profile"))
     _profile, answer = _evaluate(form)
     plans = answer["cheapest"]["plans"]
     raw = request.args.get("plan", "0")
     index = int(raw) if _PLAN.fullmatch(raw) else -1
     if plans and not 0 <= index < len(plans):
-        raise NotFound(f"plan {raw}")
+        raise NotFound(Words(_lang(), _site()).t("no_such_plan", plan=raw))
     plan = plans[index] if plans else None
     rows = _missing_rows(answer, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
     share = _public(url_for("web.index") + _query(_profile_pairs()))
