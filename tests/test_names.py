@@ -335,3 +335,15 @@ def test_the_note_for_a_goal_without_a_scenario_quotes_the_rule_in_the_answer_s_
     assert not CJK.search(note["text"])
     (note,) = [n for n in engine.evaluate(profile, lang="zh")["notes"] if n["id"] == "scenario_not_given"]
     assert note["text"].startswith("未指定直播场景：所选类目需符合小程序的实际应用场景")
+
+
+def test_a_counted_item_s_unit_agrees_with_the_number_still_missing(engine, repo_root):
+    """examples/education_platform_one_partner.json holds one partner school of the two some
+    alternatives count (requires_count ... 2, counted_unit 家): one more to get."""
+    profile = json.loads((repo_root / "examples" / "education_platform_one_partner.json").read_text(encoding="utf-8"))
+    english = json.dumps(engine.evaluate(profile, lang="en"), ensure_ascii=False)
+    assert "1 more institution)" in english and "1 more institutions" not in english
+    chinese = json.dumps(engine.evaluate(profile, lang="zh"), ensure_ascii=False)
+    assert "还差 1 家）" in chinese
+    # a list of missing documents is joined by ；in Chinese: names such as 电商平台服务协议、交易规则 hold 、
+    assert "还需取得：培训机构合作协议（需合作方提供，还差 1 家）；合计成本" in chinese

@@ -861,3 +861,15 @@ def test_the_verdict_s_reason_after_a_colon_goes_on_in_lower_case(client):
     url = "/?scenario=entertainment&subject=enterprise&access=cloud_live_plugin&lang=en"
     verdict = get_page(client, url).text("verdict-text")
     assert "Not as things stand: no category is usable with the candidate categories" in verdict
+
+
+def test_chinese_headings_and_lists_read_in_chinese_order_and_punctuation(client):
+    step3 = client.get("/?scenario=education&subject=enterprise&role=training_institution&step=3&lang=zh")
+    legends = re.findall(r"<legend>(.*?)</legend>", step3.get_data(as_text=True))
+    assert any(re.fullmatch(r'<span class="src" lang="zh-CN">【[^】]+】</span>要求的材料', x) for x in legends), legends
+    answer = client.get("/?scenario=finance&subject=enterprise&doc=business_license&lang=zh").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", "", answer)
+    assert re.search(r"→ \d+；可直接申请 【", text)  # a next step's cost, then what it unlocks
+    # facts/catalogue.lp: role_subject_type(public_school, government), (public_school, other_organization)
+    role = client.get("/?subject=media&role=public_school&scenario=education&lang=en").get_data(as_text=True)
+    assert "(only Government or Other organisation can)" in role

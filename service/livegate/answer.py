@@ -166,7 +166,7 @@ class Explainer:
         for i, k in items.items():
             it = cat.items[i]
             key = "explain.missing_item.counted" if it.counted else "explain.missing_item"
-            parts.append(n.t(key, item=n.item(i), issuer=n.issuer(it.issuer_class), count=k, unit=n.unit(i)))
+            parts.append(n.t(key, item=n.item(i), issuer=n.issuer(it.issuer_class), count=k, unit=n.unit(i, k)))
         return n.join(parts)
 
     def missing_set(self, s: dict[str, Any]) -> str:

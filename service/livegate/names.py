@@ -14,6 +14,8 @@ Messages are ``str.format`` templates addressed by dotted keys
 
 from __future__ import annotations
 
+from typing import Any
+
 from .kb import Catalogue
 from .words import LANGUAGES, Phrases
 
@@ -116,12 +118,16 @@ class Names(Phrases):
         st = self.cat.subject_types[t]
         return self._named("subject_rules", t, st.rule or ""), st.line or 0
 
-    def unit(self, i: str) -> str:
-        """What one of counted item ``i`` is counted in (``counted_unit/2``, else the catalogue's default)."""
+    def unit(self, i: str, n: int = 2) -> str:
+        """What ``n`` of counted item ``i`` are counted in (``counted_unit/2``, else the catalogue's
+        default): "1 more institution", "2 more institutions"."""
         unit = self.cat.items[i].unit
         if unit is None:
-            return self.t("explain.default_unit")
-        return self._named("units", unit, unit)
+            return self.t("explain.default_unit", n=n)
+        gloss: Any = self._gloss.get("units", {}).get(unit)
+        if isinstance(gloss, dict):  # {"one": …, "other": …}
+            return str(gloss["one" if n == 1 else "other"])
+        return gloss or unit
 
     def scope(self, c: str) -> str:
         """The category's 类目适用范围, as the source writes it (with a gloss in English where there is one)."""

@@ -623,7 +623,7 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         elif kind == "unknown_id":
             problem = words.t(_PROBLEMS[kind], value=e["value"])
         elif kind == "role_not_allowed":
-            types = words.t("list_sep").join(words.subject(t) for t in e["allowed"])
+            types = words.names.either([words.subject(t) for t in e["allowed"]])
             problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), types=types)
         elif kind in _PROBLEMS:
             problem = words.t(_PROBLEMS[kind])
