@@ -873,3 +873,15 @@ def test_chinese_headings_and_lists_read_in_chinese_order_and_punctuation(client
     # facts/catalogue.lp: role_subject_type(public_school, government), (public_school, other_organization)
     role = client.get("/?subject=media&role=public_school&scenario=education&lang=en").get_data(as_text=True)
     assert "(only Government or Other organisation can)" in role
+
+
+def test_the_direct_path_quotes_the_source_s_rule_with_its_gloss_beside_it(client, catalogue):
+    """A government subject's path is the source's rule (facts/catalogue.lp: subject_type_rule
+    government): quoted in Chinese, with the English gloss beside it, not the gloss marked as Chinese."""
+    rule = catalogue.subject_types["government"].rule
+    english = client.get("/?scenario=ecommerce&subject=government&lang=en").get_data(as_text=True)
+    assert (
+        f'<q class="src" lang="zh-CN">{rule}</q> <span class="gloss">(Mini programs verified as a government' in english
+    )
+    chinese = client.get("/?scenario=ecommerce&subject=government&lang=zh").get_data(as_text=True)
+    assert f'<q class="src" lang="zh-CN">{rule}</q> ·' in chinese
