@@ -57,7 +57,7 @@ def test_batch_answers_in_input_order_and_reports_bad_lines_by_number(tmp_path, 
     assert dealer["cheapest"]["plans"][0]["missing"] == ["vehicle_manufacturer_access_permit"]
     assert "line 2: malformed JSON" in done.stderr
     assert "line 5: subject.type: unknown subject type id 'enterprize'" in done.stderr
-    assert "batch: 5 profiles" in done.stderr and "2 bad line(s)" in done.stderr
+    assert "batch: 5 profiles" in done.stderr and "2 bad lines" in done.stderr
     assert "  finance_bank: 1\n" in done.stderr  # the summary counts eligibility per category
     assert "Traceback" not in done.stderr
 
@@ -80,7 +80,7 @@ def test_batch_of_only_good_lines_exits_zero_and_can_explain(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = [json.loads(x) for x in done.stdout.splitlines()]
     assert len(rows) == 3 and all(r["categories"][0]["explanation"] for r in rows)
-    assert "0 bad line(s)" in done.stderr
+    assert "0 bad lines" in done.stderr
 
 
 def test_batch_csv_rows_say_what_the_answers_say(tmp_path, engine):

@@ -209,6 +209,7 @@ _SAMPLE = {
     "where": "log.jsonl:2",
     "kinds": "",
     "seed": 7,
+    "n": 2,
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
 Python's json module says, which stays English."""
@@ -347,3 +348,18 @@ def test_a_counted_item_s_unit_agrees_with_the_number_still_missing(engine, repo
     assert "还差 1 家）" in chinese
     # a list of missing documents is joined by ；in Chinese: names such as 电商平台服务协议、交易规则 hold 、
     assert "还需取得：培训机构合作协议（需合作方提供，还差 1 家）；合计成本" in chinese
+
+
+def test_the_command_line_summaries_count_workers_and_bad_lines_in_the_singular_and_plural():
+    one = Message(
+        "cli.batch_done",
+        done=2,
+        seconds=0.5,
+        rate=4.0,
+        workers=Message("cli.workers", n=1),
+        bad=Message("cli.bad_lines", n=1),
+    )
+    assert str(one) == "batch: 2 profiles in 0.50 s (4 profiles/s, 1 worker); 1 bad line"
+    many = Message("cli.impact_done", profiles=9, seconds=1.0, workers=Message("cli.workers", n=2))
+    assert str(many) == "impact: 9 profiles answered twice in 1.00 s (2 workers)"
+    assert many.text("zh") == "impact：9 个画像各回答两次，用时 1.00 秒（2 个进程）"

@@ -885,3 +885,19 @@ def test_the_direct_path_quotes_the_source_s_rule_with_its_gloss_beside_it(clien
     )
     chinese = client.get("/?scenario=ecommerce&subject=government&lang=zh").get_data(as_text=True)
     assert f'<q class="src" lang="zh-CN">{rule}</q> ·' in chinese
+
+
+def test_the_diagram_counts_a_counted_item_in_its_own_unit(client):
+    """facts/education.lp: requires_count(edu_platform, partnered, training_coop_agreement, 2) and
+    counted_unit(training_coop_agreement, "家"): partner institutions, not copies (份)."""
+    url = "/diagram/edu_platform.svg?subject=enterprise&role=training_institution&count.training_coop_agreement=1"
+
+    def drawn(lang: str) -> str:  # the lines of text as drawn, wrapped lines joined again
+        svg = client.get(url + "&lang=" + lang).get_data(as_text=True)
+        return " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg))
+
+    chinese = drawn("zh")
+    assert "需 2 家" in chinese and "已有 1 家" in chinese and "还差 1 家" in chinese
+    english = drawn("en")
+    assert "needs 2 institutions" in english and "you hold 1 institution" in english
+    assert "1 more institution" in english and "1 more institutions" not in english

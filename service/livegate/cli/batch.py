@@ -146,7 +146,14 @@ def run_batch(
                 writer.writerow(row)
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed > 0 else 0.0
-    summary = Message("cli.batch_done", done=done, seconds=elapsed, rate=rate, workers=workers, bad=bad)
+    summary = Message(
+        "cli.batch_done",
+        done=done,
+        seconds=elapsed,
+        rate=rate,
+        workers=Message("cli.workers", n=workers),
+        bad=Message("cli.bad_lines", n=bad),
+    )
     err.write(f"{summary}\n{Message('cli.batch_eligible')}\n")
     for c in categories:
         err.write(f"  {c}: {eligible[c]}\n")

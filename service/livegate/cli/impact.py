@@ -194,7 +194,8 @@ def run_impact(
             origins.append(Message("impact.random", count=random, seed=seed).text(lang))
         impact = replay(old_source, new_source, cases, explain=explain, workers=workers, examples=examples, err=err)
     impact.unreadable = unreadable
-    done = Message("cli.impact_done", profiles=impact.profiles, seconds=impact.seconds, workers=impact.workers)
+    processes = Message("cli.workers", n=impact.workers)
+    done = Message("cli.impact_done", profiles=impact.profiles, seconds=impact.seconds, workers=processes)
     err.write(done.text(lang) + "\n")
     if fmt == "json":
         out.write(json.dumps(impact.to_json(), ensure_ascii=False, indent=2) + "\n")

@@ -290,12 +290,18 @@ def _diagram(
             if gloss:
                 detail.insert(0, gloss)
             if counted:
-                detail.append(words.t("needs", n=need))
+                detail.append(words.t("needs", n=need, unit=words.names.unit(i, need)))
             held = form.held_count(i) if form is not None else 0
             if s is not None:
                 mark = "lacking" if i in s["documents"] else "held"
                 if i in s["documents"] and counted:
-                    detail.append(words.t("shortfall", n=s["shortfalls"].get(i, 1)))
+                    detail.append(
+                        words.t(
+                            "shortfall",
+                            n=s["shortfalls"].get(i, 1),
+                            unit=words.names.unit(i, s["shortfalls"].get(i, 1)),
+                        )
+                    )
             elif form is None:
                 mark = "absent"
             elif held >= need:
@@ -307,7 +313,7 @@ def _diagram(
                     mark = "held"
                     detail.append(words.t("held_as", name=words.item(qualified[0])))
             if counted and form is not None and held:
-                detail.append(words.t("holds_count", n=held))
+                detail.append(words.t("holds_count", n=held, unit=words.names.unit(i, held)))
             items.append(Item(words.item(i), " · ".join(detail), mark))
         alternatives.append(Alternative(alt.label, state, " · ".join(notes), items))
     status = entry["status"] if entry else None
