@@ -113,8 +113,30 @@ def test_every_catalogue_id_has_an_english_gloss(catalogue):
         ("issuer_classes", catalogue.issuer_classes),
         ("activities", catalogue.activities),
         ("external_categories", catalogue.external_categories),
+        ("scopes", [c for c, cat in catalogue.categories.items() if cat.scope]),
     ):
         assert sorted(gloss[table]) == sorted(ids), table
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_eligible_category_s_scope_is_quoted_in_a_whole_sentence(engine, lang):
+    """The line that states the scope eligibility assumes quotes it (in English, its gloss: English
+    explanations showed the 31 scopes in Chinese) and ends as a sentence; it ended on the scope's
+    last word."""
+    profile = json.loads((ROOT / "examples" / "training_institution.json").read_text(encoding="utf-8"))
+    answer = engine.evaluate(profile, lang=lang)
+    eligible = [c for c in answer["categories"] if c["status"] == "eligible" and c["scope"]]
+    assert len(eligible) >= 5
+    for entry in eligible:
+        scope = messages("en")["gloss"]["scopes"][entry["id"]] if lang == "en" else entry["scope"]
+        expected = (
+            f"Eligibility assumes the mini program fits this category's scope: “{scope}”."
+            if lang == "en"
+            else f"具备条件的前提是小程序符合本类目的适用范围：“{scope}”。"
+        )
+        assert expected in entry["explanation"], (entry["id"], entry["explanation"])
+        if lang == "en":
+            assert not CJK.search(scope), entry["id"]
 
 
 def test_a_name_comes_from_the_facts_in_chinese_and_the_gloss_in_english(catalogue):
@@ -363,3 +385,30 @@ def test_the_command_line_summaries_count_workers_and_bad_lines_in_the_singular_
     many = Message("cli.impact_done", profiles=9, seconds=1.0, workers=Message("cli.workers", n=2))
     assert str(many) == "impact: 9 profiles answered twice in 1.00 s (2 workers)"
     assert many.text("zh") == "impact：9 个画像各回答两次，用时 1.00 秒（2 个进程）"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            "By 「《非经营性互联网信息服务备案核准》」 and [金融-证券/期货] 「《经营证券期货业务许可证》」, "
+            "still missing: ",
+        ),
+        ("zh", "按「《非经营性互联网信息服务备案核准》」及【金融-证券/期货】的「《经营证券期货业务许可证》」还缺："),
+    ],
+    ids=["en", "zh"],
+)
+def test_a_set_that_takes_a_required_category_s_alternative_names_both_together(engine, lang, expected):
+    """facts/finance.lp: providing stock trading makes 股票信息服务平台 (alternative icp_filing,
+    《非经营性互联网信息服务备案核准》) require 证券/期货 (《经营证券期货业务许可证》). Its missing set
+    takes both alternatives together, the category's own first; it joined them with "; " as if
+    they were choices, without saying whose the second was."""
+    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"], "activities": ["stock_trading"]}
+    answer = engine.evaluate(profile, lang=lang)
+    entry = next(c for c in answer["categories"] if c["id"] == "finance_stock_info_platform")
+    assert entry["missing_sets"][0]["alternatives"] == {
+        "finance_securities_futures": "securities_futures_licence",
+        "finance_stock_info_platform": "icp_filing",
+    }
+    assert any(line.startswith(expected) for line in entry["explanation"]), entry["explanation"]

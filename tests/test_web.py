@@ -901,3 +901,23 @@ def test_the_diagram_counts_a_counted_item_in_its_own_unit(client):
     english = drawn("en")
     assert "needs 2 institutions" in english and "you hold 1 institution" in english
     assert "1 more institution" in english and "1 more institutions" not in english
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "none"),
+    [
+        ("zh", "由哪一级教育部门颁发？", "以上都不是"),
+        ("en", "Which education department issued it?", "None of the above"),
+    ],
+)
+def test_a_follow_up_question_s_last_answer_fits_every_question(client, lang, question, none):
+    """The follow-up asks which department issued the permit (facts/catalogue.lp: the source asks
+    for one 区、县级教育部门颁发); its last answer said "都不包含 / 其他" (contains none / other),
+    which answers a question about contents, not this one. "以上都不是" (none of the above)
+    answers every follow-up question."""
+    body = client.get(f"/?scenario=education&subject=enterprise&role=training_institution&step=3&lang={lang}")
+    html = body.get_data(as_text=True)
+    fieldset = re.search(r'<fieldset class="sub" id="sub-private_school_permit">(.*?)</fieldset>', html, re.S)
+    assert fieldset, "no follow-up question for the permit"
+    assert f"<legend>{question}</legend>" in fieldset.group(1)
+    assert re.search(rf'value="none"[^>]*> <span>{none}</span>', fieldset.group(1))

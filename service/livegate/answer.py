@@ -169,15 +169,24 @@ class Explainer:
             parts.append(n.t(key, item=n.item(i), issuer=n.issuer(it.issuer_class), count=k, unit=n.unit(i, k)))
         return n.join(parts)
 
-    def missing_set(self, s: dict[str, Any]) -> str:
-        key = ("set", tuple(s["alternatives"].items()), tuple(s["documents"]), tuple(s["shortfalls"].items()))
+    def missing_set(self, c: str, s: dict[str, Any]) -> str:
+        key = ("set", c, tuple(s["alternatives"].items()), tuple(s["documents"]), tuple(s["shortfalls"].items()))
         if not s["documents"]:
-            return self._kept(key, lambda: self.n.t("explain.set.met", alternatives=self._alternatives(s)))
-        alternatives, missing = self._kept(key, lambda: (self._alternatives(s), self._missing_of(s)))
+            return self._kept(key, lambda: self.n.t("explain.set.met", alternatives=self._alternatives(c, s)))
+        alternatives, missing = self._kept(key, lambda: (self._alternatives(c, s), self._missing_of(s)))
         return self.n.t("explain.set.missing", alternatives=alternatives, missing=missing, cost=s["cost"])
 
-    def _alternatives(self, s: dict[str, Any]) -> str:
-        return self.n.join([self.n.alternative(k, v) for k, v in s["alternatives"].items()])
+    def _alternatives(self, c: str, s: dict[str, Any]) -> str:
+        """The alternatives a set takes, all together: category ``c``'s first, then that of each
+        category an activity makes ``c`` require, named with its category."""
+        n, chosen = self.n, s["alternatives"]
+        parts = [n.alternative(c, chosen[c])] if c in chosen else []
+        parts += [
+            n.t("explain.alternative_of", category=n.category(r), alternative=n.alternative(r, alt))
+            for r, alt in chosen.items()
+            if r != c
+        ]
+        return n.both(parts)
 
     def _missing_of(self, s: dict[str, Any]) -> str:
         return self.missing({i: s["shortfalls"].get(i, 1) for i in s["documents"]})
@@ -579,7 +588,7 @@ class Shaper:
             if status == contract.ELIGIBLE and info.scope:
                 lines.append(explainer.scope(c))
             else:
-                lines += [explainer.missing_set(s) for s in sets]
+                lines += [explainer.missing_set(c, s) for s in sets]
             lines += [explainer.combined(p, a) for _, p, a in sorted(det["combined_access"])]
             lines.append(explainer.source(c))
             out["explanation"] = lines

@@ -64,6 +64,12 @@ class Names(Phrases):
             return "".join(parts)
         return self.t("explain.either", some=self.t("explain.comma").join(parts[:-1]), last=parts[-1])
 
+    def both(self, parts: list[str]) -> str:
+        """``parts`` all together: "A", "A and B", "A, B and C" (zh: "A、B及C")."""
+        if len(parts) < 2:
+            return "".join(parts)
+        return self.t("explain.both", some=self.t("explain.comma").join(parts[:-1]), last=parts[-1])
+
     # -- the catalogue's vocabulary, in this language -------------------------------
     def _named(self, table: str, key: str, source_name: str) -> str:
         return self.gloss(table, key) or source_name
