@@ -417,6 +417,16 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    """The user and system CPU time the processes ``pids`` have used so far (``/proc/<pid>/stat``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / tick
+
+
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return sorted(int(x) for x in out.split())
@@ -545,8 +555,22 @@ def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
     try:
         offsets = dict.fromkeys(kinds, 0)
 
+        pids = server.workers()
+
+        def timed(url: str, script: Path, secs: float, args: Sequence[Any] = ()) -> dict[str, Any]:
+            """One wrk run, with the workers' CPU time (user + system) per request it was answered."""
+            before = _cpu_seconds(pids)
+            result = _wrk(url, script, secs, args)
+            try:
+                used = _cpu_seconds(pids) - before
+            except FileNotFoundError:  # a worker was replaced during the run: its CPU time is lost
+                result["cpu_ms_per_request"] = None
+            else:
+                result["cpu_ms_per_request"] = used * 1e3 / max(1, result["requests"])
+            return result
+
         def post(label: str, secs: float) -> dict[str, Any]:
-            result = _wrk(
+            result = timed(
                 server.base + "/v1/evaluate", tmp / "bodies.lua", secs, [scripts[label], offsets[label], 0, 0]
             )
             # the next run starts past every body of this one, those in flight at its end included
@@ -558,7 +582,7 @@ def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
         hits_before = _metric(server.base, "livegate_answer_cache_hits_total")
         runs: dict[str, list[dict[str, Any]]] = {"GET /v1/health": [], **{label: [] for label in kinds}}
         for _ in range(rounds):
-            runs["GET /v1/health"].append(_wrk(server.base + "/v1/health", tmp / "health.lua", seconds))
+            runs["GET /v1/health"].append(timed(server.base + "/v1/health", tmp / "health.lua", seconds))
             for label in kinds:
                 runs[label].append(post(label, seconds))
         hits = _metric(server.base, "livegate_answer_cache_hits_total") - hits_before
@@ -595,6 +619,10 @@ def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
     }
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def print_http(result: dict[str, Any]) -> None:
     print(
         f"\n== http: livegate serve, gunicorn 2 workers, wrk {CONNECTIONS} connections, best of "
@@ -604,17 +632,20 @@ def print_http(result: dict[str, Any]) -> None:
         print("skipped:", result["skipped"])
         return
     print(
-        f"{'row':56} {'req/s':>7} {'p50':>7} {'p99':>7} {'err':>4} | "
-        f"{'baseline':15} {'req/s':>7} {'p99':>7} {'ratio':>6}"
+        f"{'row':56} {'req/s':>7} {'p50':>7} {'p99':>7} {'cpu':>6} {'err':>4} | "
+        f"{'baseline':15} {'req/s':>7} {'p99':>7} {'cpu':>6} {'ratio':>6}"
     )
     for r in result["rows"]:
         b = r["baseline"]
         print(
-            f"{r['row']:56} {r['rps']:>7.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['errors']:>4} | "
-            f"{b['name']:15} {b['rps']:>7.0f} {b['p99_ms']:>7.1f} {r['rate_vs_health']:>6.1%}"
+            f"{r['row']:56} {r['rps']:>7.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
+            f"{_ms(r.get('cpu_ms_per_request')):>6} {r['errors']:>4} | "
+            f"{b['name']:15} {b['rps']:>7.0f} {b['p99_ms']:>7.1f} "
+            f"{_ms(b.get('cpu_ms_per_request')):>6} {r['rate_vs_health']:>6.1%}"
         )
     print(
-        f"(ms; {result['distinct_bodies']:,} distinct bodies per row; answer-cache hits during the measured runs: "
+        f"(ms; cpu: the workers' CPU time, user + system, per request answered in that run; "
+        f"{result['distinct_bodies']:,} distinct bodies per row; answer-cache hits during the measured runs: "
         f"{result['answer_cache_hits']:.0f}; worker RSS after: {result['worker_rss_mb']} MB)"
     )
 

@@ -123,6 +123,9 @@ def test_http_rows_beside_health_with_no_answer_cache_hit(run: tuple[str, dict])
         assert "| GET /v1/health" in _line(stdout, row["row"] + " ")
         assert row["baseline"]["rps"] > 0 and row["requests"] > 0
         assert row["rate_vs_health"] == pytest.approx(row["rps"] / row["baseline"]["rps"])
+        # the workers' CPU time per request: an evaluation costs them more than a health check
+        assert row["cpu_ms_per_request"] > row["baseline"]["cpu_ms_per_request"] > 0
+        assert f" {row['cpu_ms_per_request']:.2f} " in _line(stdout, row["row"] + " ")
     rss = results["rss"]
     assert rss["requests"] >= 200 and rss["same_workers"]
     assert len(rss["baseline"]["rss_mb"]) == len(rss["rss_after_mb"]) == len(rss["change"]) == 2
