@@ -775,10 +775,24 @@ def bench_rss(requests: int, warm_up: int, warm_up_limit: int | None = None) -> 
         if samples
         else None,
         "change": change,
+        # each worker's highest RSS in the first and in the last tenth of the run (about two of the
+        # workers' trims, TRIM_INTERVAL, each): growth over the run, wherever a snapshot falls on the
+        # saw-tooth of memory handed back (docs/performance.md#rss-sawtooth)
+        "rss_highest_first_last_tenth_mb": _first_last_tenth_peaks(samples),
         "same_workers": same_workers,
         # each worker's answer-writer caches (/v1/health), before and after: whether they were still filling
         "engine_caches": [{"before": caches_before.get(pid), "after": caches_after.get(pid)} for pid in pids],
     }
+
+
+def _first_last_tenth_peaks(samples: list[list[float]]) -> list[list[float]] | None:
+    """Per worker, [highest RSS in the first tenth of the samples, highest in the last tenth];
+    None with fewer than 20 samples (two a tenth)."""
+    if len(samples) < 20:
+        return None
+    tenth = len(samples) // 10
+    first, last = samples[:tenth], samples[-tenth:]
+    return [[round(max(s[k] for s in first), 1), round(max(s[k] for s in last), 1)] for k in range(len(samples[0]))]
 
 
 def _filled(caches: dict[str, Any] | None, name: str) -> str:
@@ -814,6 +828,12 @@ def print_rss(result: dict[str, Any]) -> None:
         print(
             "RSS at the end of each tenth of the run, MB: "
             + "  ".join("/".join(map(str, t)) for t in result["rss_tenths_mb"])
+        )
+    peaks = result.get("rss_highest_first_last_tenth_mb")
+    if peaks:
+        print(
+            "highest RSS in the first → the last tenth of the run (not where the saw-tooth of trims "
+            "stands): " + ", ".join(f"{a} → {b} MB ({b / a - 1:+.1%})" for a, b in peaks)
         )
 
 

@@ -164,3 +164,17 @@ def test_batch_and_scale_rows(run: tuple[str, dict]) -> None:
         )
         assert r["bb_same_cheapest"] + r["bb_timeouts"] <= r["bb_profiles"]
     assert "baseline: bb" in stdout and "1x beside" in stdout
+
+
+def test_rss_growth_is_read_from_the_highest_of_the_first_and_the_last_tenth() -> None:
+    """A worker's RSS is a saw-tooth (freed memory handed back every TRIM_INTERVAL): a single
+    snapshot before the run fell just after a trim (148.6 MB, where the first tenth peaked at 155.9),
+    and showed +6.3 % for a worker that grew 1.1 % over the run. The highest sample of each tenth
+    does not depend on where the snapshots fall."""
+    sys.path.insert(0, str(ROOT))
+    from bench.run import _first_last_tenth_peaks
+
+    tooth = [150.0, 156.0, 153.0, 148.0, 157.0]  # one worker trims and refills
+    samples = [[tooth[i % 5], 100.0 + i] for i in range(40)]  # the other grows steadily
+    assert _first_last_tenth_peaks(samples) == [[156.0, 157.0], [103.0, 139.0]]
+    assert _first_last_tenth_peaks(samples[:19]) is None
