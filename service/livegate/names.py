@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .kb import Catalogue
-from .words import LANGUAGES, Phrases
+from .words import LANGUAGES, Phrases, plural
 
 __all__ = ["Names"]
 
@@ -60,15 +60,16 @@ class Names(Phrases):
 
     def either(self, parts: list[str]) -> str:
         """``parts`` as alternatives: "A", "A or B", "A, B or C" (zh: "A、B或C")."""
-        if len(parts) < 2:
-            return "".join(parts)
-        return self.t("explain.either", some=self.t("explain.comma").join(parts[:-1]), last=parts[-1])
+        return self._listed(parts, "explain.either")
 
     def both(self, parts: list[str]) -> str:
         """``parts`` all together: "A", "A and B", "A, B and C" (zh: "A、B及C")."""
+        return self._listed(parts, "explain.both")
+
+    def _listed(self, parts: list[str], key: str) -> str:
         if len(parts) < 2:
             return "".join(parts)
-        return self.t("explain.both", some=self.t("explain.comma").join(parts[:-1]), last=parts[-1])
+        return self.t(key, some=self.t("explain.comma").join(parts[:-1]), last=parts[-1])
 
     # -- the catalogue's vocabulary, in this language -------------------------------
     def _named(self, table: str, key: str, source_name: str) -> str:
@@ -132,7 +133,7 @@ class Names(Phrases):
             return self.t("explain.default_unit", n=n)
         gloss: Any = self._gloss.get("units", {}).get(unit)
         if isinstance(gloss, dict):  # {"one": …, "other": …}
-            return str(gloss["one" if n == 1 else "other"])
+            return str(gloss[plural(n)])
         return gloss or unit
 
     def scope(self, c: str) -> str:

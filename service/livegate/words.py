@@ -19,7 +19,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "messages", "template"]
+__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "messages", "plural", "template"]
 
 LANGUAGES = ("zh", "en")
 """The languages of the message catalogue; the first is the default."""
@@ -33,6 +33,11 @@ NUMBER = ("n", "count")
 """The values a message by number is chosen by (the first of them the call gives)."""
 
 
+def plural(n: Any) -> str:
+    """Which of a message's two forms a number takes: ``one`` for 1, ``other`` else."""
+    return "one" if n == 1 else "other"
+
+
 def template(words: dict[str, Any], key: str, values: dict[str, Any]) -> str:
     """The template of ``key`` in a language's ``words``. A message that depends on a number is
     written in two forms, ``key.one`` and ``key.other`` (``{"one": "{n} category", "other": "{n}
@@ -40,7 +45,7 @@ def template(words: dict[str, Any], key: str, values: dict[str, Any]) -> str:
     text = words.get(key)
     if text is None:
         n = next((values[k] for k in NUMBER if k in values), None)
-        text = words[f"{key}.{'one' if n == 1 else 'other'}"]  # KeyError: no such message
+        text = words[f"{key}.{plural(n)}"]  # KeyError: no such message
     return str(text)
 
 

@@ -295,13 +295,8 @@ def _diagram(
             if s is not None:
                 mark = "lacking" if i in s["documents"] else "held"
                 if i in s["documents"] and counted:
-                    detail.append(
-                        words.t(
-                            "shortfall",
-                            n=s["shortfalls"].get(i, 1),
-                            unit=words.names.unit(i, s["shortfalls"].get(i, 1)),
-                        )
-                    )
+                    short = s["shortfalls"].get(i, 1)
+                    detail.append(words.t("shortfall", n=short, unit=words.names.unit(i, short)))
             elif form is None:
                 mark = "absent"
             elif held >= need:
