@@ -244,7 +244,9 @@ class _Pool:
 
     def __init__(self, knowledge: Knowledge, overrides: bool, size: int, builder: ThreadPoolExecutor, reader: type):
         self.knowledge, self.overrides, self.size, self.reader = knowledge, overrides, size, reader
-        self.idle: queue.SimpleQueue[Solver] = queue.SimpleQueue()
+        # last in, first out: a call takes the Control used last, whose memory is still in the
+        # CPU's caches (first in, first out, four Controls taking turns made each call 1.3x slower)
+        self.idle: queue.LifoQueue[Solver] = queue.LifoQueue()
         self.made = 0
         self.lock = threading.Lock()
         self.builder = builder
