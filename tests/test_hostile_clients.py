@@ -55,16 +55,16 @@ def _timed(port: int, method: str, path: str, body: bytes | None = None) -> tupl
 
 @pytest.fixture
 def running_server():
-    """``livegate serve`` as its defaults have it: 2 workers of 4 threads; a fresh one for each
+    """``livegate serve`` as its defaults have it: 2 workers of 2 threads; a fresh one for each
     test that measures (latency, memory, connections)."""
-    with Server(workers=2, threads=4) as server:
+    with Server(workers=2, threads=2) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def shared_server():
     """The same, shared by the HTTP details' tests, which each use their own connections."""
-    with Server(workers=2, threads=4) as server:
+    with Server(workers=2, threads=2) as server:
         yield server
 
 

@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument(
-        "--threads", type=int, default=None, help="requests served at once per worker (default: LIVEGATE_POOL_SIZE, 4)"
+        "--threads", type=int, default=None, help="requests served at once per worker (default: LIVEGATE_POOL_SIZE, 2)"
     )
     p.add_argument(
         "--timeout",

@@ -502,7 +502,7 @@ def serve(
 
     ``config`` is passed to :func:`~livegate.app.create_app` in each worker
     (over ``LIVEGATE_*`` variables). ``threads`` defaults to the engine's pool
-    size (``POOL_SIZE``, default 4).
+    size (``POOL_SIZE``, default 2).
     """
     config = dict(config or {})
     try:

@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "TIMEOUT": 2.0,  # seconds one evaluation may take before it is stopped (503)
     "MAX_CONTENT_LENGTH": 64 * 1024,  # largest request body in bytes (413)
     "DECISION_LOG": None,  # path of the JSON-Lines decision log; None: no log
-    "POOL_SIZE": 4,  # clingo Controls per worker (concurrent evaluations)
+    "POOL_SIZE": 2,  # clingo Controls (and gunicorn threads) per worker: concurrent evaluations
     "ANSWER_CACHE": 1024,  # answers kept per worker for profiles asked again; 0: none
     "ANSWER_CACHE_BYTES": 16 * 1024 * 1024,  # and the bytes they may take in all, per worker
     "FACTS_DIR": None,  # knowledge base folders; None: the shipped ones
