@@ -396,7 +396,7 @@ def _log_config(path: Path, log: Path) -> Path:
         "handlers": {"file": {"class": "logging.FileHandler", "filename": str(log), "formatter": "json"}},
         "loggers": {
             name: {"handlers": ["file"], "level": "INFO", "propagate": False}
-            for name in ("livegate.access", "livegate.decision", "livegate")
+            for name in ("livegate.access", "livegate.decision", "livegate", "gunicorn.access")
         },
     }
     path.write_text(json.dumps(config))
@@ -423,6 +423,8 @@ def test_a_logging_configuration_file_sends_a_json_line_per_request_and_per_deci
     ]
     assert any(line.get("logger") == "livegate" and "engine grounded" in line["message"] for line in lines)
     assert '"request_id"' not in stdout  # the configuration took the access log off stdout
+    # the access log is the app's: gunicorn writes no line of its own, even to a logger given a handler
+    assert not [line for line in lines if line.get("logger") == "gunicorn.access"]
 
 
 @pytest.mark.parametrize(

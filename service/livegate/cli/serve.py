@@ -567,6 +567,7 @@ def _serve_from(
         "timeout": max(30, int(checked["TIMEOUT"] * 4)),
         "proc_name": "livegate",
         "accesslog": None,  # the app writes its own structured access log
+        "logger_class": "livegate.http.worker.AppAccessLogger",  # and gunicorn builds no line of its own
         "errorlog": "-",
         "loglevel": "info",
         "control_socket_disable": True,

@@ -64,7 +64,7 @@ from concurrent import futures
 from functools import partial
 from typing import Any
 
-from gunicorn import http
+from gunicorn import glogging, http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from ..words import Message
@@ -205,6 +205,16 @@ class _Reading:
         self.since = since
         self.deadline = since + timeout
         self.continued = False
+
+
+class AppAccessLogger(glogging.Logger):
+    """gunicorn's logger, without gunicorn's own access line. The app writes the access log
+    (``livegate.access``, one JSON line a request); gunicorn would otherwise build the fields of
+    a line of its own for every request whenever a logging configuration is given (``serve``
+    always gives one), only for the ``gunicorn.access`` logger to drop it."""
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        return None
 
 
 class BufferingWorker(ThreadWorker):
