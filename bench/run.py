@@ -612,11 +612,21 @@ def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
         "seconds": seconds,
         "rounds": rounds,
         "connections": CONNECTIONS,
+        "threads": _server_threads(),
         "distinct_bodies": BODIES,
         "answer_cache_hits": hits,
         "worker_rss_mb": rss,
         "rows": rows,
     }
+
+
+def _server_threads() -> int:
+    """The threads of each worker of the measured server: ``LIVEGATE_POOL_SIZE`` where the
+    environment sets it, else the default (``livegate serve`` runs one thread per Control)."""
+    from livegate.http.config import DEFAULTS
+
+    value = os.environ.get("LIVEGATE_POOL_SIZE")
+    return int(value) if value else int(DEFAULTS["POOL_SIZE"])
 
 
 def _ms(value: float | None) -> str:
@@ -625,7 +635,8 @@ def _ms(value: float | None) -> str:
 
 def print_http(result: dict[str, Any]) -> None:
     print(
-        f"\n== http: livegate serve, gunicorn 2 workers, wrk {CONNECTIONS} connections, best of "
+        f"\n== http: livegate serve, gunicorn 2 workers of {result.get('threads', '?')} threads, wrk {CONNECTIONS} "
+        f"connections, best of "
         f"{result.get('rounds')} round(s) of {result.get('seconds')} s =="
     )
     if "skipped" in result:

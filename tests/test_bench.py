@@ -10,12 +10,14 @@ alternative strategy. Sizes are cut below ``--quick`` to keep the test short.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from livegate.http.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIOUS = "4ac77a8"
@@ -119,6 +121,10 @@ def test_http_rows_beside_health_with_no_answer_cache_hit(run: tuple[str, dict])
     assert {r["row"] for r in http["rows"]} == HTTP_ROWS
     assert http["distinct_bodies"] >= 10_000
     assert http["answer_cache_hits"] == 0
+    # the server measured is livegate serve as configured: 2 workers of POOL_SIZE threads each
+    threads = int(os.environ.get("LIVEGATE_POOL_SIZE") or DEFAULTS["POOL_SIZE"])
+    assert http["threads"] == threads
+    assert f"gunicorn 2 workers of {threads} threads" in stdout
     for row in http["rows"]:
         assert "| GET /v1/health" in _line(stdout, row["row"] + " ")
         assert row["baseline"]["rps"] > 0 and row["requests"] > 0
