@@ -46,6 +46,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from livegate.http.config import DEFAULTS
+
 from tests.support.server import (
     EXAMPLES,
     HOST,
@@ -430,7 +432,7 @@ def run(
     seconds: float = 10.0,
     clients: int = 16,
     workers: int = 2,
-    threads: int = 4,
+    threads: int = DEFAULTS["POOL_SIZE"],
     kill: bool = True,
     kill_at: float = 0.5,
     warmup: float = 1.5,
@@ -644,7 +646,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the measured run (default 10)")
     parser.add_argument("--clients", type=int, default=16, help="client threads (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULTS["POOL_SIZE"],
+        help=f"threads per worker (default {DEFAULTS['POOL_SIZE']}, as livegate serve's)",
+    )
     parser.add_argument("--warmup", type=float, default=1.5, help="seconds of load before the measured run")
     parser.add_argument("--no-kill", dest="kill", action="store_false", help="do not kill a worker")
     parser.add_argument("--kill-at", type=float, default=0.5, help="when to kill, as a fraction of the run")

@@ -24,6 +24,7 @@ from pathlib import Path
 import clingo
 import pytest
 from livegate import Engine
+from livegate.http.config import DEFAULTS
 
 from tests.support.server import Server, send
 
@@ -94,7 +95,7 @@ def test_two_workers_answer_16_concurrent_clients_as_the_engine_does_one_by_one(
                 continue
             results.append((path, n, status, json.loads(body) if status == 200 else body.decode()[:300]))
 
-    with Server(workers=2, threads=4) as server:
+    with Server(workers=2, threads=DEFAULTS["POOL_SIZE"]) as server:
         workers = server.pids()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
         for t in threads:

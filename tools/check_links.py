@@ -1,6 +1,6 @@
 """Check every relative link, and its #anchor, in README.md and docs/**/*.md.
 
-Run from anywhere:  python docs/check_links.py [REPO_ROOT]
+Run from anywhere:  python tools/check_links.py [REPO_ROOT]
 An anchor resolves to an explicit <a id="..."> or a heading's GitHub slug.
 docs/source/live-streaming-categories.md (the source page, kept as received)
 is not checked. Exits 1 and lists the problems if any link is broken.
