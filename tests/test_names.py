@@ -412,3 +412,19 @@ def test_a_set_that_takes_a_required_category_s_alternative_names_both_together(
         "finance_stock_info_platform": "icp_filing",
     }
     assert any(line.startswith(expected) for line in entry["explanation"]), entry["explanation"]
+
+
+@pytest.mark.parametrize(("lang", "open_", "sep", "close"), [("en", " (", "; ", ")"), ("zh", "（", "；", "）")])
+def test_a_missing_document_s_qualifier_and_issuer_share_brackets(engine, catalogue, lang, open_, sep, close):
+    # 《增值电信业务经营许可证》 qualified by 核准服务项目包含“互联网信息服务业务” (source L34–L39), missing for
+    # an enterprise holding only its business licence; it used to read 《…》 (…) (licence or approval)
+    item = catalogue.items["value_added_telecom_licence_internet_info"]
+    assert item.qualifier and not item.counted
+    names = Names(catalogue, lang)
+    answer = engine.evaluate({"subject": {"type": "enterprise"}, "documents": ["business_license"]}, lang=lang)
+    platform = next(c for c in answer["categories"] if c["id"] == "ecommerce_platform")
+    lines = [line for line in platform["explanation"] if f"{item.name}{open_}{item.qualifier}" in line]
+    assert lines, "the category's explanation names the missing licence"
+    whole = f"{item.name}{open_}{item.qualifier}{sep}{names.issuer(item.issuer_class)}{close}"
+    assert all(whole in line for line in lines), lines
+    assert all(f"{close}{open_}" not in line for line in lines)

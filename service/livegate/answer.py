@@ -161,13 +161,8 @@ class Explainer:
         return n.t(key, **values)
 
     def missing(self, items: dict[str, int]) -> str:
-        n, cat = self.n, self.cat
-        parts = []
-        for i, k in items.items():
-            it = cat.items[i]
-            key = "explain.missing_item.counted" if it.counted else "explain.missing_item"
-            parts.append(n.t(key, item=n.item(i), issuer=n.issuer(it.issuer_class), count=k, unit=n.unit(i, k)))
-        return n.join(parts)
+        n = self.n
+        return n.join([n.missing_item(i, k) for i, k in items.items()])
 
     def missing_set(self, c: str, s: dict[str, Any]) -> str:
         key = ("set", c, tuple(s["alternatives"].items()), tuple(s["documents"]), tuple(s["shortfalls"].items()))

@@ -49,6 +49,20 @@ class Names(Phrases):
             return self.t("explain.item_qualified", name=it.name, qualifier=it.qualifier)
         return self.t("explain.item", name=it.name)
 
+    def missing_item(self, i: str, count: int) -> str:
+        """A missing item with its issuer class (and, counted, how many are short); a qualifier
+        and the issuer class share one pair of brackets: 《增值电信业务经营许可证》（核准…；许可或审批）."""
+        it = self.cat.items[i]
+        issuer = self.issuer(it.issuer_class)
+        if it.counted:
+            return self.t(
+                "explain.missing_item.counted", item=self.item(i), issuer=issuer, count=count, unit=self.unit(i, count)
+            )
+        if it.qualifier:
+            bare = self.t("explain.item", name=it.name)
+            return self.t("explain.missing_item.qualified", item=bare, qualifier=it.qualifier, issuer=issuer)
+        return self.t("explain.missing_item", item=self.item(i), issuer=issuer)
+
     def alternative_label(self, c: str, alt: str) -> str:
         return self.cat.categories[c].alternative(alt).label
 
