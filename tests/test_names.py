@@ -428,3 +428,28 @@ def test_a_missing_document_s_qualifier_and_issuer_share_brackets(engine, catalo
     whole = f"{item.name}{open_}{item.qualifier}{sep}{names.issuer(item.issuer_class)}{close}"
     assert all(whole in line for line in lines), lines
     assert all(f"{close}{open_}" not in line for line in lines)
+
+
+def _flat(table: dict, prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for key, value in table.items():
+        out += _flat(value, f"{prefix}{key}.") if isinstance(value, dict) else [(prefix + key, value)]
+    return out
+
+
+def test_an_english_sentence_names_an_access_method_as_the_access_method(catalogue):
+    # an access method's gloss is a name ("Mini Program Cloud Live plugin"), not a noun phrase:
+    # "stream by Mini Program Cloud Live plugin" and "Want Mini Program Cloud Live plugin?" lacked
+    # an article. A sentence says "the access method X" or "access method: X"; the command line's
+    # report lines are terse labels ("access X").
+    en = _flat(messages("en"))
+    with_access = [(key, text) for key, text in en if "{access}" in text]
+    assert len(with_access) >= 10
+    for key, text in with_access:
+        if key.startswith("report."):
+            continue
+        assert re.search(r"(the access method|[Aa]ccess method:|the access method is) \{access\}", text), (key, text)
+    names = Names(catalogue, "en")
+    assert names.t("web.companion_try", access=names.access("cloud_live_plugin")) == (
+        "See what the access method Mini Program Cloud Live plugin needs"
+    )
