@@ -453,3 +453,16 @@ def test_an_english_sentence_names_an_access_method_as_the_access_method(catalog
     assert names.t("web.companion_try", access=names.access("cloud_live_plugin")) == (
         "See what the access method Mini Program Cloud Live plugin needs"
     )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_source_line_after_a_section_ending_in_brackets_opens_none_of_its_own(engine, catalogue, lang):
+    # 教育 > 学历教育（学校） read 「…学历教育（学校）（第 176 行）」: two brackets in a row
+    bracketed = [c for c, cat in catalogue.categories.items() if cat.source.section.endswith("）")]
+    assert bracketed
+    names = Names(catalogue, lang)
+    for c in bracketed:
+        src = catalogue.categories[c].source
+        line = names.source(c)
+        assert src.section in line and str(src.line) in line and src.url in line
+        assert "）（" not in line and ") (" not in line and "）(" not in line
