@@ -51,7 +51,7 @@ class Names(Phrases):
 
     def missing_item(self, i: str, count: int) -> str:
         """A missing item with its issuer class (and, counted, how many are short); a qualifier
-        and the issuer class share one pair of brackets: 《增值电信业务经营许可证》（核准…；许可或审批）."""
+        and the issuer class share one pair of brackets: 《增值电信业务经营许可证》（核准…；行政许可）."""
         it = self.cat.items[i]
         issuer = self.issuer(it.issuer_class)
         if it.counted:
