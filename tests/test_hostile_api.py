@@ -351,7 +351,7 @@ def hostile_cases() -> list[Hostile]:
             422,
             "invalid_profile",
             "documents[0]",
-            "valid string",
+            "must be a string",
         )
     )
 

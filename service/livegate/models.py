@@ -459,7 +459,9 @@ class ProblemDetail(_Shape):
         description="The unknown id, the item counted 0 (count_zero), or the role the subject type cannot hold.",
     )
     of: IdKind | None = Field(default=None, description="What the unknown id was meant to name (kind unknown_id).")
-    limit: int | None = Field(default=None, description="The bound a number passed (kinds min and max).")
+    limit: int | None = Field(
+        default=None, description="The bound passed: a number's (kinds min, max), a length (too_long, too_many)."
+    )
     count: int | None = Field(default=None, description="How many more unknown ids there are (kind more_unknown).")
     nearest: list[str] | None = None
     subject_type: str | None = Field(

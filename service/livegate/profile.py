@@ -137,10 +137,17 @@ class ProfileError(ValueError):
 ProblemKind = Literal[
     "not_object",  # the profile is not a JSON object
     "unknown_field",  # a field the profile has no place for
+    "required",  # a field the profile must have is missing
+    "object",  # not a JSON object
+    "array",  # not a JSON array
+    "string",  # not a string
     "integer",  # not a whole number
     "min",  # below ``limit``
     "max",  # above ``limit``
-    "invalid",  # any other shape error (the problem says which)
+    "empty",  # an empty string where an id belongs
+    "too_long",  # a string longer than ``limit`` characters
+    "too_many",  # a list or object of more than ``limit`` entries
+    "invalid",  # any other shape error (the problem says which, in pydantic's English)
     "unknown_id",  # ``value`` is no id of its kind (``of``); ``nearest``: the ids most like it
     "more_unknown",  # ``count`` more unknown ids than are listed
     "count_zero",  # a count of 0 for the item ``value``, which the profile lists (``conflict``)
@@ -180,6 +187,14 @@ def _problem(field: str, kind: ProblemKind, **fields: Any) -> dict[str, Any]:
 
 
 _SHAPE_KINDS: dict[str, ProblemKind] = {
+    "missing": "required",
+    "model_type": "object",
+    "dict_type": "object",
+    "list_type": "array",
+    "string_type": "string",
+    "string_too_short": "empty",  # every string of a profile is an id, of at least 1 character
+    "string_too_long": "too_long",
+    "too_long": "too_many",
     "int_parsing": "integer",
     "int_type": "integer",
     "int_from_float": "integer",
@@ -313,6 +328,8 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
                 shape.append({"field": _path(loc), "kind": kind, "problem": err["msg"]})
             elif kind in ("min", "max"):
                 shape.append(_problem(_path(loc), kind, limit=err["ctx"]["ge" if kind == "min" else "le"]))
+            elif kind in ("too_long", "too_many"):
+                shape.append(_problem(_path(loc), kind, limit=err["ctx"]["max_length"]))
             else:
                 shape.append(_problem(_path(loc), kind))
         raise ProfileError(shape) from None
