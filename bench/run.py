@@ -70,6 +70,7 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not th
 
 import clingo  # noqa: E402
 from livegate import Engine, Knowledge, contract  # noqa: E402
+from livegate.http.config import DEFAULTS  # noqa: E402
 from livegate.solver import OPTIONS, Answer, Overrides  # noqa: E402
 
 from bench import corpus  # noqa: E402
@@ -623,8 +624,6 @@ def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
 def _server_threads() -> int:
     """The threads of each worker of the measured server: ``LIVEGATE_POOL_SIZE`` where the
     environment sets it, else the default (``livegate serve`` runs one thread per Control)."""
-    from livegate.http.config import DEFAULTS
-
     value = os.environ.get("LIVEGATE_POOL_SIZE")
     return int(value) if value else int(DEFAULTS["POOL_SIZE"])
 

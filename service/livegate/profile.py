@@ -204,6 +204,9 @@ _SHAPE_KINDS: dict[str, ProblemKind] = {
 }
 """pydantic's error types, by the kind they are."""
 
+_LIMITS: dict[ProblemKind, str] = {"min": "ge", "max": "le", "too_long": "max_length", "too_many": "max_length"}
+"""The kinds that name the bound passed (``limit``), by the key of pydantic's context that holds it."""
+
 
 class JsonError(Said, ValueError):
     """The text is not JSON a profile can be read from; the message says where and why."""
@@ -326,10 +329,8 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
             kind = _SHAPE_KINDS.get(err["type"], "invalid")
             if kind == "invalid":
                 shape.append({"field": _path(loc), "kind": kind, "problem": err["msg"]})
-            elif kind in ("min", "max"):
-                shape.append(_problem(_path(loc), kind, limit=err["ctx"]["ge" if kind == "min" else "le"]))
-            elif kind in ("too_long", "too_many"):
-                shape.append(_problem(_path(loc), kind, limit=err["ctx"]["max_length"]))
+            elif kind in _LIMITS:
+                shape.append(_problem(_path(loc), kind, limit=err["ctx"][_LIMITS[kind]]))
             else:
                 shape.append(_problem(_path(loc), kind))
         raise ProfileError(shape) from None
