@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
     from .solver import Answer
 
-__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "dumps"]
+__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "Summary", "dumps"]
 
 SENTENCES = 16_384
 """Sentences an explainer keeps, least recently used first out."""
@@ -57,15 +57,12 @@ def dumps(data: Any) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
 
-@dataclass(frozen=True)
-class Shaped:
-    """One answer, written: the whole answer and its path (the members ``cheapest``,
-    ``cheapest_by_scenario``, ``next_steps`` and ``notes``, as they appear in it) as
-    JSON bytes, and what a decision log and a batch's CSV row record of it."""
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    """What a batch's CSV row and a decision log record of an answer: the eligible categories,
+    the goal's cheapest cost and plans (their categories, and what each lacks) and every
+    category's status. :meth:`Shaper.summarise` writes one from the rules' summary alone."""
 
-    body: bytes
-    path: bytes
-    ruleset: bytes
     eligible: tuple[str, ...]
     cheapest_cost: int | None
     cheapest_plans: tuple[tuple[str, ...], ...]
@@ -73,6 +70,17 @@ class Shaped:
     """Each category's status, in the catalogue's order."""
     cheapest_missing: tuple[tuple[str, ...], ...]
     """What each of ``cheapest_plans`` lacks."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shaped(Summary):
+    """One answer, written: the whole answer and its path (the members ``cheapest``,
+    ``cheapest_by_scenario``, ``next_steps`` and ``notes``, as they appear in it) as
+    JSON bytes, and its :class:`Summary`."""
+
+    body: bytes
+    path: bytes
+    ruleset: bytes
 
     def json(self) -> dict[str, Any]:
         """The answer as fresh Python objects (nothing shared with any other caller)."""
@@ -493,14 +501,43 @@ class Shaper:
             ]
         )
         return Shaped(
-            body,
-            path + b"," + notes_json,
-            self.ruleset_json,
-            tuple(eligible),
-            cheapest["cost"],
-            tuple(tuple(p["categories"]) for p in cheapest["plans"]),
-            tuple(statuses),
-            tuple(tuple(p["missing"]) for p in cheapest["plans"]),
+            body=body,
+            path=path + b"," + notes_json,
+            ruleset=self.ruleset_json,
+            eligible=tuple(eligible),
+            cheapest_cost=cheapest["cost"],
+            cheapest_plans=tuple(tuple(p["categories"]) for p in cheapest["plans"]),
+            statuses=tuple(statuses),
+            cheapest_missing=tuple(tuple(p["missing"]) for p in cheapest["plans"]),
+        )
+
+    # -- a summary -----------------------------------------------------------------------
+    def summarise(self, answer: Answer, units: dict[str, int], overrides: tuple[Any, ...] = ()) -> Summary:
+        """The :class:`Summary` of the solver's ``answer`` (of the full rules or of their summary:
+        it reads only statuses and the goal's cheapest plans), without writing the answer."""
+        own = frozenset(i for i, _ in overrides)
+        statuses: dict[str, str] = {}
+        goal_plans: list[Term] = []
+        by_plan: dict[Term, list[Term]] = {}
+        for atom in answer.atoms:
+            name = atom[0] if atom.__class__ is tuple else atom
+            if name == "status":
+                statuses[atom[1]] = atom[2]
+            elif name == "cheapest":
+                if atom[1] == contract.GOAL:
+                    goal_plans.append(atom[2])
+            elif self.scope[name] == "plan":
+                by_plan.setdefault(atom[1], []).append(atom)
+        plans = self._unique([self._plan_of(p, by_plan.get(p, []), units, own) for p in goal_plans])
+        ordered = tuple(statuses[c] for c in self.cat.categories)
+        return Summary(
+            eligible=tuple(
+                c for c, status in zip(self.cat.categories, ordered, strict=True) if status == contract.ELIGIBLE
+            ),
+            cheapest_cost=plans[0]["cost"] if plans else None,
+            cheapest_plans=tuple(tuple(p["categories"]) for p in plans),
+            statuses=ordered,
+            cheapest_missing=tuple(tuple(p["missing"]) for p in plans),
         )
 
     # -- one category ------------------------------------------------------------------

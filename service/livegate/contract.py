@@ -39,6 +39,7 @@ __all__ = [
     "SCENARIO",
     "SHOWN",
     "STATUSES",
+    "SUMMARY_ARGUMENTS",
     "WARNINGS",
     "FastModelReader",
     "ModelReader",
@@ -95,6 +96,10 @@ OVERRIDE_PART = "override_costs"
 
 OVERRIDE_BITS = 17
 """Bits per cost (0 … 100,000 < 2**17)."""
+
+SUMMARY_ARGUMENTS = ("-c", "detail=summary")
+"""clingo's arguments that ask the rules for a summary (``logic/inputs.lp``'s ``summary``): the
+statuses and the cheapest plans, without minimal missing sets, reasons, warnings or next steps."""
 
 SHOWN: tuple[Predicate, ...] = (
     Predicate("subject_unsupported", ("subject_type",), "answer"),

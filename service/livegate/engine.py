@@ -11,7 +11,10 @@ writes the answer (:mod:`livegate.answer`)::
 
 :meth:`Engine.evaluate` returns fresh Python objects; :meth:`Engine.answer`
 returns the answer as JSON bytes (what the API sends), with what a decision log
-records of it.
+records of it; :meth:`Engine.summary` returns only that record (statuses and
+the goal's cheapest plans), which an engine made with ``summary_only`` answers
+from the rules' summary, with about a third fewer solver variables
+(``livegate batch --csv``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import contract
-from .answer import Shaped, Shaper
+from .answer import Shaped, Shaper, Summary
 from .kb import Knowledge
 from .profile import Profile, parse_profile
 from .solver import Answer, EvaluationTimeout, Groundings, Overrides
@@ -43,7 +46,9 @@ class Engine:
     evaluation (seconds, None: unbounded);
     ``fragment_cache_bytes`` and ``plan_cache_bytes`` bound the shaper's caches of
     category fragments and of plans (0: none); ``fill_pools`` grounds every Control of the pools right after
-    start-up, on a background thread (the server does), instead of on demand.
+    start-up, on a background thread (the server does), instead of on demand;
+    ``summary_only`` grounds the rules for a summary instead of a full answer: such an
+    engine answers :meth:`summary` (1.5-2x faster), not :meth:`answer` or :meth:`evaluate`.
     """
 
     def __init__(
@@ -56,14 +61,20 @@ class Engine:
         fragment_cache_bytes: int = FRAGMENT_CACHE_BYTES,
         plan_cache_bytes: int = PLAN_CACHE_BYTES,
         fill_pools: bool = False,
+        summary_only: bool = False,
     ):
         self.knowledge = knowledge or Knowledge.load()
         self.catalogue = self.knowledge.catalogue
         self.ruleset = self.knowledge.ruleset
         self.timeout = timeout
         self.groundings = Groundings(
-            self.knowledge, pool_size=pool_size, override_pool_size=override_pool_size, fill=fill_pools
+            self.knowledge,
+            pool_size=pool_size,
+            override_pool_size=override_pool_size,
+            fill=fill_pools,
+            summary=summary_only,
         )
+        self.summary_only = summary_only
         self.shaper = Shaper(
             self.catalogue,
             self.ruleset,
@@ -101,6 +112,8 @@ class Engine:
         self, data: Any, *, explain: bool = True, lang: str = LANGUAGES[0], timeout: float | None = None
     ) -> Shaped:
         """Answer one profile (decoded JSON or a :class:`Profile`): the answer as JSON bytes."""
+        if self.summary_only:
+            raise TypeError("this engine grounds the rules for a summary only: call summary(), or make a full engine")
         profile = data if isinstance(data, Profile) else self.parse(data)
         return self.shaper.shape(
             profile,
@@ -110,6 +123,12 @@ class Engine:
             explain=explain,
             lang=lang,
         )
+
+    def summary(self, data: Any, *, timeout: float | None = None) -> Summary:
+        """One profile's :class:`~livegate.answer.Summary` (decoded JSON or a :class:`Profile`):
+        its statuses and the goal's cheapest plans, without writing the answer."""
+        profile = data if isinstance(data, Profile) else self.parse(data)
+        return self.shaper.summarise(self.solve(profile, timeout), self.unit_costs(profile), self.overrides(profile))
 
     def cache_stats(self) -> dict[str, dict[str, int]]:
         """What the answer writer's caches hold (category fragments, sentences) and their limits."""

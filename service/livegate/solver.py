@@ -26,10 +26,12 @@ thread-safe), and the Control stays usable.
 
 from __future__ import annotations
 
+import functools
 import math
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -87,8 +89,15 @@ class Answer:
 class Solver:
     """One grounded Control, the literal of each of its externals and a table of its shown atoms."""
 
-    def __init__(self, knowledge: Knowledge, *, overrides: bool = False, reader: type = contract.model_reader):
-        ctl = clingo.Control(list(OPTIONS))
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        *,
+        overrides: bool = False,
+        summary: bool = False,
+        reader: type = contract.model_reader,
+    ):
+        ctl = clingo.Control([*OPTIONS, *(contract.SUMMARY_ARGUMENTS if summary else ())])
         for path in knowledge.facts_files:
             ctl.load(str(path))
         ctl.load(str(knowledge.logic_entry))
@@ -240,10 +249,10 @@ class Watchdog:
 
 
 class _Pool:
-    """The Controls of one grounding, made on demand up to ``size``."""
+    """The Controls of one grounding (``make`` grounds one), made on demand up to ``size``."""
 
-    def __init__(self, knowledge: Knowledge, overrides: bool, size: int, builder: ThreadPoolExecutor, reader: type):
-        self.knowledge, self.overrides, self.size, self.reader = knowledge, overrides, size, reader
+    def __init__(self, make: Callable[[], Solver], size: int, builder: ThreadPoolExecutor):
+        self.make, self.size = make, size
         # last in, first out: a call takes the Control used last, whose memory is still in the
         # CPU's caches (first in, first out, four Controls taking turns made each call 1.3x slower)
         self.idle: queue.LifoQueue[Solver] = queue.LifoQueue()
@@ -267,7 +276,7 @@ class _Pool:
             if make:
                 self.made += 1
         if make:
-            future = self.builder.submit(Solver, self.knowledge, overrides=self.overrides, reader=self.reader)
+            future = self.builder.submit(self.make)
             future.add_done_callback(self._adopt)
         try:
             return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
@@ -278,7 +287,7 @@ class _Pool:
     def prime(self) -> None:
         """Ground the first Control here and now (start-up: a knowledge base that does not
         ground fails the caller, not a request)."""
-        solver = Solver(self.knowledge, overrides=self.overrides, reader=self.reader)
+        solver = self.make()
         with self.lock:
             self.made += 1
         self.give(solver)
@@ -289,9 +298,7 @@ class _Pool:
             missing = self.size - self.made
             self.made = self.size
         for _ in range(missing):
-            self.builder.submit(Solver, self.knowledge, overrides=self.overrides, reader=self.reader).add_done_callback(
-                self._adopt
-            )
+            self.builder.submit(self.make).add_done_callback(self._adopt)
 
     def _adopt(self, future: Future[Solver]) -> None:
         if future.exception() is None:
@@ -310,7 +317,8 @@ class Groundings:
     (``override_pool_size``, default the same). The first Control of each is ground
     at start-up; the others when a call finds none free, or, with ``fill``, on the
     builder thread right after start-up (a server: its memory and its grounding work
-    then come before the traffic, not under it)."""
+    then come before the traffic, not under it). With ``summary``, both ground the
+    rules for a summary (:data:`contract.SUMMARY_ARGUMENTS`) instead of a full answer."""
 
     def __init__(
         self,
@@ -320,11 +328,17 @@ class Groundings:
         override_pool_size: int | None = None,
         reader: type = contract.model_reader,
         fill: bool = False,
+        summary: bool = False,
     ):
         builder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livegate-ground")
         self.knowledge = knowledge
-        self.default = _Pool(knowledge, False, pool_size, builder, reader)
-        self.override = _Pool(knowledge, True, override_pool_size or pool_size, builder, reader)
+        self.summary = summary
+        self.default = _Pool(functools.partial(Solver, knowledge, summary=summary, reader=reader), pool_size, builder)
+        self.override = _Pool(
+            functools.partial(Solver, knowledge, overrides=True, summary=summary, reader=reader),
+            override_pool_size or pool_size,
+            builder,
+        )
         self.watchdog = Watchdog()
         for pool in (self.default, self.override):  # ground once now, not on the first request
             pool.prime()

@@ -19,14 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..answer import Shaped
+from ..answer import Summary
 from ..engine import Engine
 from ..kb import Knowledge
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 from ..words import Message
 
-__all__ = ["run_batch"]
+__all__ = ["CSV_HEAD", "csv_row", "run_batch"]
 
 
 @dataclass
@@ -48,7 +48,8 @@ Row = list[Any] | str
 
 def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None) -> None:
     knowledge = Knowledge.load(facts, logic)
-    _WORKER.engine = Engine(knowledge, pool_size=1)
+    # a CSV row holds statuses and the goal's cheapest plans only: the rules' summary suffices
+    _WORKER.engine = Engine(knowledge, pool_size=1, summary_only=csv_format)
     _WORKER.explain = explain
     _WORKER.csv_format = csv_format
     _WORKER.categories = tuple(knowledge.catalogue.categories)
@@ -59,18 +60,22 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | Non
     number, text = numbered
     engine = _WORKER.engine
     assert engine is not None
-    shaped, error = None, None
+    summary: Summary | None = None
+    answer: dict[str, Any] | None = None
+    error = None
     try:
-        shaped = engine.answer(loads(text), explain=_WORKER.explain)
+        profile = loads(text)
+        if _WORKER.csv_format:
+            summary = engine.summary(profile)
+        else:
+            shaped = engine.answer(profile, explain=_WORKER.explain)
+            summary, answer = shaped, shaped.json()
     except JsonError as exc:
         error = {"code": "malformed_json", "message": str(exc)}
     except (ProfileError, EvaluationTimeout) as exc:
         error = exc.to_dict()
-    if _WORKER.csv_format:  # from what the written answer records: the answer is not read back
-        row: Row = _csv_row(number, shaped, error)
-    else:
-        row = _json_line(number, None if shaped is None else shaped.json(), error)
-    return number, row, [] if shaped is None else list(shaped.eligible), None if error is None else error["message"]
+    row: Row = csv_row(number, summary, error) if _WORKER.csv_format else _json_line(number, answer, error)
+    return number, row, [] if summary is None else list(summary.eligible), None if error is None else error["message"]
 
 
 def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
@@ -83,20 +88,21 @@ CSV_HEAD = ["line", "error", "cheapest_cost", "cheapest_plans", "cheapest_catego
 """The CSV columns; a column per category (its status) comes after ``error``."""
 
 
-def _csv_row(number: int, shaped: Shaped | None, error: dict[str, Any] | None) -> list[Any]:
-    if shaped is None:
+def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) -> list[Any]:
+    """Line ``number``'s CSV row: from its summary, else from its error (code and message)."""
+    if summary is None:
         assert error is not None
         return [number, error["message"], *[""] * len(_WORKER.categories), "", "", "", ""]
-    plans = shaped.cheapest_plans
-    cost = shaped.cheapest_cost
+    plans = summary.cheapest_plans
+    cost = summary.cheapest_cost
     return [
         number,
         "",
-        *shaped.statuses,  # in the catalogue's order, as the header's categories
+        *summary.statuses,  # in the catalogue's order, as the header's categories
         "" if cost is None else cost,
         len(plans),
         ";".join(plans[0]) if plans else "",
-        ";".join(shaped.cheapest_missing[0]) if plans else "",
+        ";".join(summary.cheapest_missing[0]) if plans else "",
     ]
 
 

@@ -1,0 +1,146 @@
+"""A summary: the statuses and the goal's cheapest plans from the rules asked with
+``-c detail=summary`` (``logic/inputs.lp``'s ``summary``), which derive no minimal missing
+set, reason, warning or next step. What it records must equal what the full answer says,
+profile by profile, own costs included: ``livegate batch --csv`` writes its rows from it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import clingo
+import pytest
+from livegate import Engine, Knowledge, contract
+from livegate.solver import Solver
+
+from tests.strategies import random_profiles
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = ("eligible", "cheapest_cost", "cheapest_plans", "statuses", "cheapest_missing")
+LEFT_OUT = {
+    ("minimal_missing_set", 2),
+    ("minimal_missing_item", 4),
+    ("missing_set_alternative", 4),
+    ("reason", 2),
+    ("warning", 2),
+    ("no_plan_reason", 2),
+    ("scenario_not_given", 1),
+    ("step", 2),
+    ("unlocks", 3),
+    ("step_gain", 5),
+}
+"""The shown predicates a summary leaves out (docs/semantics.md#summary)."""
+
+
+@pytest.fixture(scope="module")
+def summaries(knowledge: Knowledge) -> Engine:
+    return Engine(knowledge, pool_size=1, summary_only=True)
+
+
+def _record(summary: object) -> dict[str, object]:
+    return {f: getattr(summary, f) for f in FIELDS}
+
+
+def test_a_summary_records_what_the_full_answer_says(engine, summaries):
+    """400 profiles over the whole vocabulary (the examples first; some with own costs): the
+    summary engine, and a full engine's summary, record exactly what the written answer does."""
+    profiles = random_profiles(400, seed=77)
+    assert sum(1 for p in profiles if p.get("costs")) >= 100
+    for profile in profiles:
+        full = engine.answer(profile, explain=False)
+        answer = full.json()
+        said = {
+            "eligible": tuple(answer["eligible"]),
+            "cheapest_cost": answer["cheapest"]["cost"],
+            "cheapest_plans": tuple(tuple(p["categories"]) for p in answer["cheapest"]["plans"]),
+            "statuses": tuple(c["status"] for c in answer["categories"]),
+            "cheapest_missing": tuple(tuple(p["missing"]) for p in answer["cheapest"]["plans"]),
+        }
+        assert _record(full) == said, profile
+        assert _record(summaries.summary(profile)) == said, profile
+        assert _record(engine.summary(profile)) == said, profile
+
+
+def test_a_summary_of_the_examples_says_what_the_source_says(summaries):
+    """Worked out by hand from the source (default costs: licence 10): the dealer lacks only
+    the MIIT access permit for 汽车-预售 (L820), the bank holds 《金融许可证》 (L512-L515)."""
+    import json
+
+    dealer = summaries.summary(json.loads((ROOT / "examples" / "car_dealer.json").read_text(encoding="utf-8")))
+    assert dealer.cheapest_cost == 10
+    assert dealer.cheapest_plans == (("auto_presale",),)
+    assert dealer.cheapest_missing == (("vehicle_manufacturer_access_permit",),)
+    bank = summaries.summary(json.loads((ROOT / "examples" / "bank.json").read_text(encoding="utf-8")))
+    assert "finance_bank" in bank.eligible and bank.cheapest_cost == 0
+
+
+@pytest.mark.parametrize("overrides", [False, True], ids=["default", "own costs"])
+def test_the_summary_grounding_has_none_of_what_it_leaves_out_and_is_smaller(knowledge, overrides):
+    full = Solver(knowledge, overrides=overrides)
+    summary = Solver(knowledge, overrides=overrides, summary=True)
+
+    def atoms(solver: Solver, signature: tuple[str, int]) -> int:
+        return sum(1 for _ in solver.ctl.symbolic_atoms.by_signature(*signature))
+
+    for signature in LEFT_OUT:
+        assert atoms(full, signature) > 0, signature
+        assert atoms(summary, signature) == 0, signature
+    assert atoms(summary, ("status", 2)) == atoms(full, ("status", 2))
+    assert atoms(summary, ("cheapest", 2)) == atoms(full, ("cheapest", 2))
+    assert len(summary.ctl.symbolic_atoms) < 0.9 * len(full.ctl.symbolic_atoms)
+
+
+def test_a_summary_engine_refuses_to_write_a_full_answer(summaries):
+    with pytest.raises(TypeError, match="summary"):
+        summaries.answer({"subject": {"type": "enterprise"}})
+    with pytest.raises(TypeError, match="summary"):
+        summaries.evaluate({"subject": {"type": "enterprise"}})
+
+
+def _shown(lp: Path, *arguments: str) -> set[str]:
+    """The analysts' command on an example, its last model's atoms."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clingo",
+            *sorted(str(p) for p in (ROOT / "facts").glob("*.lp")),
+            *sorted(str(p) for p in (ROOT / "logic").glob("*.lp")),
+            str(lp),
+            "--opt-mode=optN",
+            "--enum-mode=brave",
+            "--outf=0",
+            "-V0",
+            "--quiet=1",
+            *arguments,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert "OPTIMUM FOUND" in proc.stdout, proc.stderr
+    return set(proc.stdout.split("\n")[0].split())
+
+
+@pytest.mark.parametrize("lp", sorted((ROOT / "examples").glob("*.lp")), ids=lambda p: p.stem)
+def test_analysts_get_a_summary_with_c_detail_summary(lp):
+    """``-c detail=summary`` on the analysts' command: the same statuses and cheapest plans as
+    the full run, and nothing of what a summary leaves out."""
+    full, summary = _shown(lp), _shown(lp, "-c", "detail=summary")
+
+    def of(atoms: set[str], *names: str) -> set[str]:
+        return {a for a in atoms if a.split("(")[0] in names}
+
+    assert of(full, "status", "cheapest", "plan_category")
+    assert of(summary, "status", "cheapest", "plan_category") == of(full, "status", "cheapest", "plan_category")
+    assert not of(summary, *(name for name, _ in LEFT_OUT))
+    assert of(full, "reason", "minimal_missing_set")
+
+
+def test_the_arguments_that_ask_for_a_summary_are_those_of_the_contract():
+    ctl = clingo.Control([*contract.SUMMARY_ARGUMENTS])
+    ctl.add("base", [], "summary :- detail = summary.")
+    ctl.ground([("base", [])])
+    assert [str(a.symbol) for a in ctl.symbolic_atoms] == ["summary"]
