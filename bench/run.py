@@ -26,8 +26,10 @@ Parts (each row is printed beside its baseline; docs/performance.md has the figu
           with a distinct set of own costs (made by the Lua script); "before" once
           the workers' caches are full (a warm-up of ``--rss-warm-up`` requests, then
           rounds of 5,000 while a cache still gains over 1 % of its entries).
-  batch   ``livegate batch`` on ``--batch-profiles`` (100,000) distinct realistic
-          profiles, a third with own costs, 2 worker processes.
+  batch   ``livegate batch`` to CSV on ``--batch-profiles`` (100,000) distinct
+          realistic profiles, a third with own costs, 2 worker processes;
+          baseline: the same rows written from full answers (the way before the
+          rules' summary), 2 processes, checked equal. Target: issue 11's.
   scale   1x/10x/100x synthetic knowledge bases (bench/synthetic.py): the
           evaluation's growth against the ground program's, each profile also
           evaluated on the shipped knowledge base in the same process (the
@@ -70,7 +72,9 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not th
 
 import clingo  # noqa: E402
 from livegate import Engine, Knowledge, contract  # noqa: E402
+from livegate.cli.batch import CSV_HEAD, csv_row  # noqa: E402
 from livegate.http.config import DEFAULTS  # noqa: E402
+from livegate.profile import loads  # noqa: E402
 from livegate.solver import OPTIONS, Answer, Overrides  # noqa: E402
 
 from bench import corpus  # noqa: E402
@@ -848,7 +852,26 @@ def print_rss(result: dict[str, Any]) -> None:
 
 
 # -- batch -----------------------------------------------------------------------------------
+_FULL: list[Engine] = []
+
+
+def _full_init() -> None:
+    _FULL.append(Engine(pool_size=1, override_pool_size=1))
+
+
+def _full_row(numbered: tuple[int, str]) -> list[Any]:
+    """The baseline's row: written from the full answer, as ``livegate batch --csv`` did before it
+    asked the rules for a summary (docs/performance.md#summary)."""
+    number, text = numbered
+    return csv_row(number, _FULL[0].answer(loads(text), explain=False), None)
+
+
 def bench_batch(n: int) -> dict[str, Any]:
+    """``livegate batch`` CSV on ``n`` realistic profiles, and beside it the same rows written from
+    full answers by the same number of worker processes (the way before summaries)."""
+    import csv
+    import multiprocessing
+
     engine = Engine(pool_size=1, override_pool_size=1)
     tmp = Path(tempfile.mkdtemp(prefix="livegate-bench-batch-"))
     profiles = corpus.realistic(engine, n, BATCH_SEED)
@@ -871,25 +894,45 @@ def bench_batch(n: int) -> dict[str, Any]:
             capture_output=True,
         )
         elapsed = time.perf_counter() - start
-        with (tmp / "out.csv").open(encoding="utf-8") as f:
-            lines = sum(1 for _ in f) - 1
+        shipped = (tmp / "out.csv").read_text(encoding="utf-8")
+        start = time.perf_counter()
+        with (
+            multiprocessing.get_context("fork").Pool(2, initializer=_full_init) as pool,
+            (tmp / "full.csv").open("w", encoding="utf-8", newline="") as f,
+        ):
+            writer = csv.writer(f)
+            writer.writerow([*CSV_HEAD[:2], *engine.catalogue.categories, *CSV_HEAD[2:]])
+            with source.open(encoding="utf-8") as lines:
+                for row in pool.imap(_full_row, enumerate(lines, 1), chunksize=64):
+                    writer.writerow(row)
+        full_elapsed = time.perf_counter() - start
+        full = (tmp / "full.csv").read_text(encoding="utf-8")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {
-        "row": f"livegate batch, {n:,} distinct realistic profiles ({own / n:.0%} with own costs), 2 workers",
+        "row": f"livegate batch --csv, {n:,} distinct realistic profiles ({own / n:.0%} with own costs), 2 workers",
         "profiles": n,
-        "answered": lines,
+        "answered": shipped.count("\n") - 1,
         "seconds": elapsed,
         "profiles_per_s": n / elapsed,
+        "same_rows": shipped == full,
+        "full_answers": {
+            "name": "the same rows from full answers, 2 worker processes",
+            "seconds": full_elapsed,
+            "profiles_per_s": n / full_elapsed,
+        },
         "baseline": {"name": "target (issue 11)", "profiles_per_s": 2000},
     }
 
 
 def print_batch(result: dict[str, Any]) -> None:
     print("\n== batch ==")
+    full = result["full_answers"]
     print(
         f"{result['row']}: {result['seconds']:.1f} s, {result['profiles_per_s']:,.0f} profiles/s, "
-        f"{result['answered']:,} answered | baseline: {result['baseline']['name']}: "
+        f"{result['answered']:,} answered | baseline: {full['name']}: {full['seconds']:.1f} s, "
+        f"{full['profiles_per_s']:,.0f} profiles/s "
+        f"({'the same rows' if result['same_rows'] else 'ROWS DIFFER'}) | target (issue 11): "
         f"{result['baseline']['profiles_per_s']:,} profiles/s"
     )
 

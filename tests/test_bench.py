@@ -152,7 +152,11 @@ def test_batch_and_scale_rows(run: tuple[str, dict]) -> None:
     stdout, results = run
     batch = results["batch"]
     assert batch["answered"] == batch["profiles"] == 200
-    assert "| baseline: target" in _line(stdout, batch["row"] + ":")
+    assert batch["same_rows"]  # the summary's rows are those written from full answers
+    assert batch["full_answers"]["profiles_per_s"] > 0
+    line = _line(stdout, batch["row"] + ":")
+    assert "| baseline: the same rows from full answers" in line and "(the same rows)" in line
+    assert "| target (issue 11): 2,000 profiles/s" in line
     scale = results["scale"]["rows"]
     assert [r["factor"] for r in scale] == [1, 2]
     assert scale[1]["ground_rules"] > scale[0]["ground_rules"]
