@@ -28,7 +28,7 @@ from livegate.cli import main as cli_main
 from livegate.engine import FRAGMENT_CACHE_BYTES, PLAN_CACHE_BYTES
 from livegate.http.config import ConfigError
 from livegate.profile import ProblemKind, problem_text
-from livegate.words import LANGUAGES
+from livegate.words import LANGUAGES, Message
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
 BANK = {
@@ -922,6 +922,60 @@ def test_a_shape_error_of_a_type_without_words_of_its_own_is_invalid_in_pydantic
     (e,) = client.post("/v1/evaluate", json={"subject": {"type": 5}}).get_json()["error"]["errors"]
     assert (e["field"], e["kind"], e["problem"]) == ("subject.type", "invalid", "Input should be a valid string")
     assert problem_text(e, "zh") == e["problem"]
+
+
+MALFORMED = {
+    b"": None,  # the API refuses an empty body before decoding it (its own words, tested above)
+    b"{": "key",
+    b'{"subject" 1}': "colon",
+    b'{"subject": {"type": "enterprise"} "documents": []}': "comma",
+    b"[1 2]": "comma",
+    b'{"subject": {"type": "enterprise}}': "unterminated_string",
+    b'{"subject": {"type": "enter\nprise"}}': "control_character",
+    b'{"subject": {"type": "\\x"}}': "escape",
+    b'{"subject": {"type": "\\u12"}}': "unicode_escape",
+    b'{"subject": {"type": "enterprise"}} {}': "extra_data",
+    b"\xef\xbb\xbf{}": "bom",
+    b'{"subject": }': "value",
+}
+
+
+@pytest.mark.parametrize("body", [b for b, kind in MALFORMED.items() if kind], ids=lambda b: MALFORMED[b])
+def test_what_is_wrong_with_malformed_json_is_said_in_the_language_asked(client, body):
+    """Python's json module says what is wrong in English ("Expecting ':' delimiter"); the API says
+    it in the catalogue's words of the language asked, Chinese without an English word but JSON."""
+    kind = MALFORMED[body]
+    zh = client.post("/v1/evaluate", data=body, content_type="application/json", headers={"Accept-Language": "zh-CN"})
+    en = client.post("/v1/evaluate", data=body, content_type="application/json", headers={"Accept-Language": "en"})
+    assert zh.status_code == en.status_code == 400
+    assert zh.get_json()["error"]["code"] == en.get_json()["error"]["code"] == "malformed_json"
+    zh_text, en_text = zh.get_json()["error"]["message"], en.get_json()["error"]["message"]
+    assert zh_text.endswith(Message(f"json.why.{kind}").text("zh")), zh_text
+    assert en_text.endswith(Message(f"json.why.{kind}").text("en")), en_text
+    assert not re.search(
+        r"[A-Za-z]", zh_text.replace("JSON", "").replace("UTF-8", "").replace("BOM", "").replace("uXXXX", "")
+    )
+    assert re.search(r"line \d+ column \d+", en_text) and re.search(r"第 \d+ 行第 \d+ 列", zh_text)
+
+
+def test_every_reason_python_s_json_gives_has_words_and_an_unknown_one_stays_as_it_was():
+    """Each reason of the table is what Python says for one of the bodies above (none is dead), the
+    pure-Python decoder's variants that name the character find the same words, and a reason the
+    table does not know is kept in Python's words rather than lost."""
+    said = set()
+    for body in MALFORMED:
+        try:
+            json.loads(body.decode("utf-8"))
+        except json.JSONDecodeError as exc:
+            said.add(exc.msg)
+    assert {m for m in profile_module._JSON_REASONS if "trailing comma" not in m} == said
+    for variant, kind in (
+        ("Invalid control character '\\n' at", "control_character"),
+        ("Invalid \\escape: 'x'", "escape"),
+    ):
+        reason = profile_module._json_reason(variant)
+        assert isinstance(reason, Message) and reason.key == f"json.why.{kind}"
+    assert profile_module._json_reason("Something new") == "Something new"
 
 
 def test_a_role_problem_names_the_type_given_and_those_that_can_hold_it(client):

@@ -15,6 +15,7 @@ import functools
 import heapq
 import itertools
 import json
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -243,12 +244,37 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_JSON_REASONS: dict[str, str] = {
+    "Expecting value": "value",
+    "Expecting property name enclosed in double quotes": "key",
+    "Expecting ':' delimiter": "colon",
+    "Expecting ',' delimiter": "comma",
+    "Unterminated string starting at": "unterminated_string",
+    "Invalid control character at": "control_character",
+    "Invalid \\escape": "escape",
+    "Invalid \\uXXXX escape": "unicode_escape",
+    "Extra data": "extra_data",
+    "Unexpected UTF-8 BOM (decode using utf-8-sig)": "bom",
+    "Illegal trailing comma before end of object": "trailing_comma",
+    "Illegal trailing comma before end of array": "trailing_comma",
+}
+"""What Python's ``json`` module says is wrong (``JSONDecodeError.msg``; its pure-Python decoder
+also names the character, which :func:`_json_reason` takes off), by the words of the catalogue's ``json.why``."""
+
+
+def _json_reason(msg: str) -> Message | str:
+    """The catalogue's words for ``msg``; a message the table does not know stays as Python wrote it."""
+    kind = _JSON_REASONS.get(msg) or _JSON_REASONS.get(re.sub(r": .*$| '.+'(?= at$)", "", msg))
+    return Message(f"json.why.{kind}") if kind else msg
+
+
 def loads(text: str) -> Any:
     """Decode a profile's JSON text the same way for the API, the CLI and batch."""
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_number, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
-        raise JsonError(Message("json.at", line=exc.lineno, column=exc.colno, why=exc.msg)) from None
+        why = _json_reason(exc.msg)
+        raise JsonError(Message("json.at", line=exc.lineno, column=exc.colno, why=why)) from None
     except RecursionError:
         raise JsonError(Message("json.too_deep")) from None
     except _NotJson as exc:
