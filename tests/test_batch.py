@@ -107,3 +107,25 @@ def test_batch_csv_rows_say_what_the_answers_say(tmp_path, engine):
         assert row["cheapest_categories"] == (";".join(plans[0]["categories"]) if plans else "")
         assert row["cheapest_missing"] == (";".join(plans[0]["missing"]) if plans else "")
         assert row["error"] == ""
+
+
+def test_batch_json_lines_are_the_answers_as_written_with_their_line_number(tmp_path, engine):
+    """Each JSON line is the answer ``Engine.answer`` writes, its bytes as they are, after the line
+    number: no answer is decoded and encoded again (own costs in some)."""
+    from tests.strategies import random_profiles
+
+    profiles = random_profiles(20, seed=5)
+    lines = [json.dumps(p) for p in profiles]
+    lines.insert(3, "{not json")
+    done = _batch(tmp_path, lines)
+    assert done.returncode == 1, done.stderr
+    out = done.stdout.splitlines()
+    assert len(out) == len(lines)
+    for number, (line, text) in enumerate(zip(out, lines, strict=True), 1):
+        if number == 4:
+            assert json.loads(line) == {"line": 4, "error": json.loads(line)["error"]}
+            assert json.loads(line)["error"]["code"] == "malformed_json"
+            continue
+        body = engine.answer(json.loads(text), explain=False).body.decode("utf-8")
+        assert line == f'{{"line":{number},' + body[1:]
+        assert json.loads(line) == {"line": number, **json.loads(body)}

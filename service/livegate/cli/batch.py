@@ -9,7 +9,6 @@ does not stop the run.
 from __future__ import annotations
 
 import csv
-import json
 import multiprocessing
 import os
 import sys
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..answer import Summary
+from ..answer import Shaped, Summary, dumps
 from ..engine import Engine
 from ..kb import Knowledge
 from ..profile import JsonError, ProfileError, loads
@@ -61,20 +60,19 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | Non
     engine = _WORKER.engine
     assert engine is not None
     summary: Summary | None = None
-    answer: dict[str, Any] | None = None
+    shaped: Shaped | None = None
     error = None
     try:
         profile = loads(text)
         if _WORKER.csv_format:
             summary = engine.summary(profile)
         else:
-            shaped = engine.answer(profile, explain=_WORKER.explain)
-            summary, answer = shaped, shaped.json()
+            summary = shaped = engine.answer(profile, explain=_WORKER.explain)
     except JsonError as exc:
         error = {"code": "malformed_json", "message": str(exc)}
     except (ProfileError, EvaluationTimeout) as exc:
         error = exc.to_dict()
-    row: Row = csv_row(number, summary, error) if _WORKER.csv_format else _json_line(number, answer, error)
+    row: Row = csv_row(number, summary, error) if _WORKER.csv_format else _json_line(number, shaped, error)
     return number, row, [] if summary is None else list(summary.eligible), None if error is None else error["message"]
 
 
@@ -106,9 +104,12 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
     ]
 
 
-def _json_line(number: int, answer: dict[str, Any] | None, error: dict[str, Any] | None) -> str:
-    row = {"line": number, "error": error} if answer is None else {"line": number, **answer}
-    return json.dumps(row, ensure_ascii=False) + "\n"
+def _json_line(number: int, shaped: Shaped | None, error: dict[str, Any] | None) -> str:
+    """Line ``number``'s JSON line: ``{"line": N, …}`` with the answer's members as written (its
+    bytes, not decoded and encoded again), else with its ``error``."""
+    if shaped is None:
+        return dumps({"line": number, "error": error}).decode() + "\n"
+    return f'{{"line":{number},' + shaped.body[1:].decode() + "\n"
 
 
 def run_batch(
