@@ -272,16 +272,16 @@ class _Pool:
         except queue.Empty:
             pass
         with self.lock:
-            make = self.made < self.size
-            if make:
+            grow = self.made < self.size
+            if grow:
                 self.made += 1
-        if make:
+        if grow:
             future = self.builder.submit(self.make)
             future.add_done_callback(self._adopt)
         try:
             return self.idle.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            key = "engine.timeout_grounding" if make else "engine.timeout_waiting"
+            key = "engine.timeout_grounding" if grow else "engine.timeout_waiting"
             raise EvaluationTimeout(Message(key, seconds=bound)) from None
 
     def prime(self) -> None:
