@@ -87,7 +87,8 @@ CSV_HEAD = ["line", "error", "cheapest_cost", "cheapest_plans", "cheapest_catego
 
 
 def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) -> list[Any]:
-    """Line ``number``'s CSV row: from its summary, else from its error (code and message)."""
+    """Line ``number``'s CSV row: from its summary, else its error's message with the other cells
+    empty (as many status cells as the worker's catalogue has categories)."""
     if summary is None:
         assert error is not None
         return [number, error["message"], *[""] * len(_WORKER.categories), "", "", "", ""]
