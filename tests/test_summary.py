@@ -15,6 +15,7 @@ from livegate import Engine, Knowledge, contract
 from livegate.solver import Solver
 
 from tests.strategies import random_profiles
+from tests.test_examples import ANALYST_OPTIONS, _files
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = ("eligible", "cheapest_cost", "cheapest_plans", "statuses", "cheapest_missing")
@@ -117,20 +118,7 @@ def test_a_summary_engine_refuses_to_write_a_full_answer(summaries):
 def _shown(lp: Path, *arguments: str) -> set[str]:
     """The analysts' command on an example, its last model's atoms."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "clingo",
-            *sorted(str(p) for p in (ROOT / "facts").glob("*.lp")),
-            *sorted(str(p) for p in (ROOT / "logic").glob("*.lp")),
-            str(lp),
-            "--opt-mode=optN",
-            "--enum-mode=brave",
-            "--outf=0",
-            "-V0",
-            "--quiet=1",
-            *arguments,
-        ],
+        [sys.executable, "-m", "clingo", *_files(), str(lp), *ANALYST_OPTIONS, "-V0", "--quiet=1", *arguments],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -99,7 +99,8 @@ OVERRIDE_BITS = 17
 
 SUMMARY_ARGUMENTS = ("-c", "detail=summary")
 """clingo's arguments that ask the rules for a summary (``logic/inputs.lp``'s ``summary``): the
-statuses and the cheapest plans, without minimal missing sets, reasons, warnings or next steps."""
+statuses and the goal's cheapest plans, without the scenarios' plans, minimal missing sets,
+reasons, warnings or next steps."""
 
 SHOWN: tuple[Predicate, ...] = (
     Predicate("subject_unsupported", ("subject_type",), "answer"),
