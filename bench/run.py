@@ -563,15 +563,19 @@ def bench_http(seconds: float, rounds: int) -> dict[str, Any]:
         pids = server.workers()
 
         def timed(url: str, script: Path, secs: float, args: Sequence[Any] = ()) -> dict[str, Any]:
-            """One wrk run, with the workers' CPU time (user + system) per request it was answered."""
-            before = _cpu_seconds(pids)
+            """One wrk run, with the workers' CPU time (user + system) per request it was answered,
+            and the least busy worker's CPU time over the busiest's (1: both served alike; near 0:
+            one served alone while the other idled)."""
+            before = [_cpu_seconds([pid]) for pid in pids]
             result = _wrk(url, script, secs, args)
             try:
-                used = _cpu_seconds(pids) - before
+                used = [_cpu_seconds([pid]) - b for pid, b in zip(pids, before, strict=True)]
             except FileNotFoundError:  # a worker was replaced during the run: its CPU time is lost
                 result["cpu_ms_per_request"] = None
+                result["workers_cpu_balance"] = None
             else:
-                result["cpu_ms_per_request"] = used * 1e3 / max(1, result["requests"])
+                result["cpu_ms_per_request"] = sum(used) * 1e3 / max(1, result["requests"])
+                result["workers_cpu_balance"] = min(used) / max(used) if max(used) > 0 else None
             return result
 
         def post(label: str, secs: float) -> dict[str, Any]:
@@ -646,19 +650,28 @@ def print_http(result: dict[str, Any]) -> None:
         print("skipped:", result["skipped"])
         return
     print(
-        f"{'row':56} {'req/s':>7} {'p50':>7} {'p99':>7} {'cpu':>6} {'err':>4} | "
-        f"{'baseline':15} {'req/s':>7} {'p99':>7} {'cpu':>6} {'ratio':>6}"
+        f"{'row':56} {'req/s':>7} {'p50':>7} {'p99':>7} {'cpu':>6} {'bal':>4} {'err':>4} | "
+        f"{'baseline':15} {'req/s':>7} {'p99':>7} {'cpu':>6} {'bal':>4} {'ratio':>6}"
     )
     for r in result["rows"]:
         b = r["baseline"]
         print(
             f"{r['row']:56} {r['rps']:>7.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
-            f"{_ms(r.get('cpu_ms_per_request')):>6} {r['errors']:>4} | "
+            f"{_ms(r.get('cpu_ms_per_request')):>6} {_ms(r.get('workers_cpu_balance')):>4} {r['errors']:>4} | "
             f"{b['name']:15} {b['rps']:>7.0f} {b['p99_ms']:>7.1f} "
-            f"{_ms(b.get('cpu_ms_per_request')):>6} {r['rate_vs_health']:>6.1%}"
+            f"{_ms(b.get('cpu_ms_per_request')):>6} {_ms(b.get('workers_cpu_balance')):>4} {r['rate_vs_health']:>6.1%}"
         )
+    lopsided = [
+        run["rps"]
+        for r in result["rows"]
+        for run in (r, r["baseline"])
+        if run.get("workers_cpu_balance") is not None and run["workers_cpu_balance"] < 0.5
+    ]
+    if lopsided:
+        print(f"WARNING: in {len(lopsided)} run(s) shown one worker did under half the other's work: not comparable")
     print(
         f"(ms; cpu: the workers' CPU time, user + system, per request answered in that run; "
+        f"bal: the least busy worker's CPU time over the busiest's; "
         f"{result['distinct_bodies']:,} distinct bodies per row; answer-cache hits during the measured runs: "
         f"{result['answer_cache_hits']:.0f}; worker RSS after: {result['worker_rss_mb']} MB)"
     )

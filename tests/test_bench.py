@@ -132,6 +132,10 @@ def test_http_rows_beside_health_with_no_answer_cache_hit(run: tuple[str, dict])
         # the workers' CPU time per request: an evaluation costs them more than a health check
         assert row["cpu_ms_per_request"] > row["baseline"]["cpu_ms_per_request"] > 0
         assert f" {row['cpu_ms_per_request']:.2f} " in _line(stdout, row["row"] + " ")
+        # both workers served: the least busy one's CPU time over the busiest's, printed beside it
+        for measured in (row, row["baseline"]):
+            assert 0 < measured["workers_cpu_balance"] <= 1
+        assert f" {row['workers_cpu_balance']:.2f} " in _line(stdout, row["row"] + " ")
     rss = results["rss"]
     assert rss["requests"] >= 200 and rss["same_workers"]
     assert len(rss["baseline"]["rss_mb"]) == len(rss["rss_after_mb"]) == len(rss["change"]) == 2

@@ -65,6 +65,7 @@ from ..http.decisions import DecisionLog, now
 from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
 from ..http.memory import keep_start_up
 from ..http.metrics import MULTIPROC_ENV
+from ..http.spread import Shares
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
 from ..words import Message
 
@@ -289,6 +290,7 @@ def _child_exit(arbiter: _Arbiter, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     server: LivegateServer = arbiter.app
+    server.shares.release(getattr(worker, "livegate_slot", None))
     runtime.forget_worker(server.run_dir, worker.pid)
     multiprocess.mark_process_dead(worker.pid)
     retired = worker.pid in arbiter.retiring
@@ -299,6 +301,12 @@ def _child_exit(arbiter: _Arbiter, worker: Any) -> None:
     server.metrics.restarts.labels(cause="reload" if retired else "exit").inc()
     if retired and not arbiter.retiring:
         server.rulesets.keep_only_current()
+
+
+def _pre_fork(arbiter: _Arbiter, worker: Any) -> None:
+    """gunicorn's ``pre_fork`` hook (in the master): the worker's slot in the table of
+    connections each worker holds (:mod:`livegate.http.spread`)."""
+    worker.livegate_slot = arbiter.app.shares.assign()
 
 
 class LivegateServer(BaseApplication):
@@ -320,6 +328,8 @@ class LivegateServer(BaseApplication):
         self.rulesets = rulesets or Rulesets(self.run_dir, app_config.get("FACTS_DIR"), app_config.get("LOGIC_DIR"))
         self.check_timeout = float(load_config(app_config)["TIMEOUT"]) * 5
         self.metrics = ServerMetrics()
+        # a slot for each worker, and as many again for those a reload starts beside them
+        self.shares = Shares(2 * int(options.get("workers", 1)) + 2)
         self.rolling = False
         super().__init__(prog="livegate serve")
 
@@ -327,6 +337,7 @@ class LivegateServer(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
         self.cfg.set("child_exit", _child_exit)
+        self.cfg.set("pre_fork", _pre_fork)
 
     def run(self) -> None:
         try:

@@ -41,6 +41,10 @@ most half of one core of each worker, and the other threads stay free for everyo
 request is refused for it, and a connection whose answer is not a client error is back in the
 ordinary lane with its next request.
 
+Under ``livegate serve``, a worker stops accepting connections while it holds more than its
+share of them, so that a burst of connections is spread over the workers rather than taken by
+whichever waits (:mod:`livegate.http.spread`).
+
 Every :data:`TRIM_INTERVAL` seconds in which it answered something, the worker hands the
 memory freed meanwhile back to the system (:mod:`livegate.http.memory`), so that its resident
 size follows what it holds.
@@ -72,6 +76,7 @@ from .errors import plain_error
 from .headers import API_HEADERS
 from .memory import release_free_memory
 from .metrics import EXTENSION as METRICS
+from .spread import RECHECK, Shares
 
 __all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
 
@@ -238,6 +243,10 @@ class BufferingWorker(ThreadWorker):
         """Per thread: whether the answer just written was a client error."""
         self.served_since_trim = False
         self.next_trim = time.monotonic() + TRIM_INTERVAL
+        self.shares: Shares | None = None
+        self.slot: int | None = None
+        self.held_back = False
+        """Whether accepting is off because this worker holds more than its share."""
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -251,9 +260,45 @@ class BufferingWorker(ThreadWorker):
         self.read_timeout = float(config.get("READ_TIMEOUT", self.read_timeout))
         self.body_limit = int(config.get("MAX_CONTENT_LENGTH", self.body_limit))
         self.metrics = getattr(self.wsgi, "extensions", {}).get(METRICS)
+        # the table of connections per worker and this worker's slot in it, given by livegate
+        # serve's master before the fork (pre_fork); under another master, neither: the worker
+        # then accepts as gunicorn's does
+        self.shares = getattr(self.app, "shares", None)
+        self.slot = getattr(self, "livegate_slot", None)
         self.wsgi = partial(_recording_refusals, self.wsgi, self.answered)
 
     # -- connections in ----------------------------------------------------------------
+    def notify(self) -> None:
+        """Once per turn of the event loop: also publish the connections held, and stop accepting
+        while they are more than this worker's share."""
+        super().notify()
+        if self.shares is None or self.slot is None:
+            return
+        if not self.alive:
+            self.shares.withdraw(self.slot)
+            return
+        self.shares.publish(self.slot, self.nr_conns)
+        if self._accepting and not self.shares.fair(self.slot, self.nr_conns):
+            super().set_accept_enabled(False)
+            self.held_back = True
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """gunicorn's loop enables accepting each turn while the worker is below
+        ``MAX_CONNECTIONS``; it stays off while this worker holds more than its share."""
+        self.held_back = False
+        if self.shares is not None and self.slot is not None:
+            if not self.alive:
+                self.shares.withdraw(self.slot)
+            elif enabled and not self.shares.fair(self.slot, self.nr_conns):
+                enabled = False
+                self.held_back = True
+        super().set_accept_enabled(enabled)
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        """One turn's wait for events: :data:`~livegate.http.spread.RECHECK` seconds at most while
+        held back, so that it accepts again as soon as its share allows."""
+        super().wait_for_and_dispatch_events(min(timeout, RECHECK) if self.held_back else timeout)
+
     def accept(self, listener: Any) -> None:
         try:
             client, address = listener.accept()
