@@ -183,6 +183,19 @@ def test_lint_passes_on_the_shipped_knowledge_base():
     assert "31 categories, 62 alternatives, 60 items, 8 activities" in proc.stdout
 
 
+def test_lint_says_it_in_chinese_with_lang_zh(kb_copy):
+    proc = livegate("lint", "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("lint：通过 — 31 个类目、62 个资质方案、60 项材料、8 项活动（sha256:")
+    (kb_copy / "facts" / "tools.lp").write_text(
+        (kb_copy / "facts" / "tools.lp").read_text(encoding="utf-8") + "requires_item(tools_live, x, nowhere).\n",
+        encoding="utf-8",
+    )
+    proc = livegate("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"), "lint", "--lang", "zh")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("lint：知识库中有 ")
+
+
 @pytest.fixture
 def kb_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "facts", tmp_path / "facts")

@@ -107,16 +107,21 @@ def cmd_lint(args: argparse.Namespace) -> int:
         problems = knowledge.lint()
     except KnowledgeError as exc:
         problems = [f"parse_error: {exc}"]
+    lang = _lang_else_english(args)
     if problems:
-        sys.stderr.write(f"{Message('cli.lint_problems', count=len(problems))}\n")
+        sys.stderr.write(f"{Message('cli.lint_problems', count=len(problems)).text(lang)}\n")
         sys.stderr.write("".join(f"  {p}\n" for p in problems))
         return 1
     cat = knowledge.catalogue
-    alternatives = sum(len(c.alternatives) for c in cat.categories.values())
-    sys.stdout.write(
-        f"lint: ok — {len(cat.categories)} categories, {alternatives} alternatives, "
-        f"{len(cat.items)} items, {len(cat.activities)} activities ({knowledge.digest})\n"
+    said = Message(
+        "cli.lint_ok",
+        categories=len(cat.categories),
+        alternatives=sum(len(c.alternatives) for c in cat.categories.values()),
+        items=len(cat.items),
+        activities=len(cat.activities),
+        digest=knowledge.digest,
     )
+    sys.stdout.write(f"{said.text(lang)}\n")
     return 0
 
 
@@ -221,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_catalogue)
 
     p = sub.add_parser("lint", help="check the knowledge base")
+    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the summary and errors")
     p.set_defaults(func=cmd_lint)
 
     p = sub.add_parser("batch", help="evaluate one profile per line (JSON Lines) on every core")
