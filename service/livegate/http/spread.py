@@ -12,13 +12,13 @@ of the usual rate (docs/performance.md#spread).
 
 Each worker therefore publishes how many connections it holds in a table that
 the master shares with its workers (:class:`Shares`: one slot per worker, given
-by the master before the fork and freed when the worker exits). A worker stops
-accepting while it holds more than :data:`SLACK` connections (or an eighth)
-above the fewest that another live worker holds, and accepts again once that is no longer so
-(looking again every :data:`RECHECK` seconds meanwhile); the worker with the
-fewest always accepts, so connections never wait for a fair share. A worker
-that has not written its slot for :data:`STALE` seconds (stuck, or not started
-yet) does not count, nor one that is stopping.
+by the master before the fork and freed when the worker exits). A worker does
+not accept while it holds more than :data:`SLACK` connections (or an eighth)
+above the fewest that another live worker holds: it leaves a waiting connection
+to the others, and looks again :data:`RECHECK` seconds later if it still waits.
+The worker with the fewest always accepts, so connections never wait for a
+fair share. A worker that has not written its slot for :data:`STALE` seconds
+(stuck, or not started yet) does not count, nor one that is stopping.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ of what that worker holds if more (a burst of hundreds of connections is then ta
 dozens, not of one or two, each turn costing a wait of up to :data:`RECHECK`)."""
 
 RECHECK = 0.002
-"""Seconds a worker held back waits before it compares again (rather than its event loop's usual
-second): another worker may meanwhile have taken enough to make this one the least loaded, and
-connections must not wait in the queue while each worker defers to a count the other has left."""
+"""Seconds a worker that left a waiting connection to the others does not look at the listening
+socket: if the connection still waits then (the others were slow to take it, or have since taken
+enough to make this worker the least loaded), it compares again. Only while a connection waits;
+an idle worker is not woken for this."""
 
 STALE = 2.5
 """Seconds after which a worker's count is ignored if it has not written it again (a worker's

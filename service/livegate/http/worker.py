@@ -245,8 +245,9 @@ class BufferingWorker(ThreadWorker):
         self.next_trim = time.monotonic() + TRIM_INTERVAL
         self.shares: Shares | None = None
         self.slot: int | None = None
-        self.held_back = False
-        """Whether accepting is off because this worker holds more than its share."""
+        self.held_until = 0.0
+        """Until when (``time.monotonic``) this worker does not look at the listening socket,
+        having left a waiting connection to a worker with fewer."""
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
@@ -269,37 +270,37 @@ class BufferingWorker(ThreadWorker):
 
     # -- connections in ----------------------------------------------------------------
     def notify(self) -> None:
-        """Once per turn of the event loop: also publish the connections held, and stop accepting
-        while they are more than this worker's share."""
+        """Once per turn of the event loop: also publish how many connections this worker holds."""
         super().notify()
-        if self.shares is None or self.slot is None:
-            return
-        if not self.alive:
-            self.shares.withdraw(self.slot)
-            return
-        self.shares.publish(self.slot, self.nr_conns)
-        if self._accepting and not self.shares.fair(self.slot, self.nr_conns):
-            super().set_accept_enabled(False)
-            self.held_back = True
+        if self.shares is not None and self.slot is not None:
+            if self.alive:
+                self.shares.publish(self.slot, self.nr_conns)
+            else:  # stopping: it accepts no more
+                self.shares.withdraw(self.slot)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         """gunicorn's loop enables accepting each turn while the worker is below
-        ``MAX_CONNECTIONS``; it stays off while this worker holds more than its share."""
-        self.held_back = False
-        if self.shares is not None and self.slot is not None:
-            if not self.alive:
-                self.shares.withdraw(self.slot)
-            elif enabled and not self.shares.fair(self.slot, self.nr_conns):
-                enabled = False
-                self.held_back = True
+        ``MAX_CONNECTIONS``; after a connection was left to the others, only once
+        :data:`~livegate.http.spread.RECHECK` seconds have passed."""
+        if enabled and time.monotonic() < self.held_until:
+            enabled = False
+        if not self.alive and self.shares is not None and self.slot is not None:
+            self.shares.withdraw(self.slot)
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
-        """One turn's wait for events: :data:`~livegate.http.spread.RECHECK` seconds at most while
-        held back, so that it accepts again as soon as its share allows."""
-        super().wait_for_and_dispatch_events(min(timeout, RECHECK) if self.held_back else timeout)
+        """One turn's wait for events, no longer than until this worker looks at the listening
+        socket again after leaving a connection to the others."""
+        left = self.held_until - time.monotonic()
+        super().wait_for_and_dispatch_events(min(timeout, left) if left > 0 else timeout)
 
     def accept(self, listener: Any) -> None:
+        if self.shares is not None and self.slot is not None and not self.shares.fair(self.slot, self.nr_conns):
+            # more than its share: leave the waiting connection to a worker with fewer, and stop
+            # being woken for it until RECHECK has passed (then, if it still waits, look again)
+            self.held_until = time.monotonic() + RECHECK
+            super().set_accept_enabled(False)
+            return
         try:
             client, address = listener.accept()
         except OSError as exc:
