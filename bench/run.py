@@ -661,14 +661,12 @@ def print_http(result: dict[str, Any]) -> None:
             f"{b['name']:15} {b['rps']:>7.0f} {b['p99_ms']:>7.1f} "
             f"{_ms(b.get('cpu_ms_per_request')):>6} {_ms(b.get('workers_cpu_balance')):>4} {r['rate_vs_health']:>6.1%}"
         )
-    lopsided = [
-        run["rps"]
-        for r in result["rows"]
-        for run in (r, r["baseline"])
-        if run.get("workers_cpu_balance") is not None and run["workers_cpu_balance"] < 0.5
-    ]
+    # every row and its baseline, the one health run shown beside each row counted once
+    health = {(r["baseline"]["requests"], r["baseline"]["rps"]): r["baseline"] for r in result["rows"]}
+    shown = [*result["rows"], *health.values()]
+    lopsided = sum(1 for run in shown if (run.get("workers_cpu_balance") or 1.0) < 0.5)
     if lopsided:
-        print(f"WARNING: in {len(lopsided)} run(s) shown one worker did under half the other's work: not comparable")
+        print(f"WARNING: in {lopsided} run(s) shown one worker did under half the other's work: not comparable")
     print(
         f"(ms; cpu: the workers' CPU time, user + system, per request answered in that run; "
         f"bal: the least busy worker's CPU time over the busiest's; "
