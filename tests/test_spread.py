@@ -4,9 +4,9 @@ connections each worker holds, and a real server dealing a burst of connections 
 from __future__ import annotations
 
 import collections
+import http.client
 import json
 import os
-import socket
 import time
 
 import pytest
@@ -86,34 +86,20 @@ def test_the_table_is_shared_with_a_forked_process():
 
 
 # -- a real server ---------------------------------------------------------------------------------
-def _read_answer(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        assert chunk, "the server closed the connection"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    length = next(int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length"))
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        assert chunk, "the server closed the connection"
-        body += chunk
-    return body
-
-
 @pytest.mark.slow
 def test_sixteen_connections_opened_at_once_are_dealt_out_evenly_to_two_workers():
     """Before: one worker accepted most of them (11/5, 14/2, 13/3 measured) and kept them."""
     with Server(workers=2, threads=2) as server:
         assert server.settle(), "the workers did not go idle within 30 s of starting"
         for _ in range(3):
-            conns = [socket.create_connection((HOST, server.port), timeout=10) for _ in range(16)]
+            conns = [http.client.HTTPConnection(HOST, server.port, timeout=10) for _ in range(16)]
             try:
+                for conn in conns:  # all 16 opened before any asks: one burst
+                    conn.connect()
                 holders: collections.Counter[int] = collections.Counter()
                 for conn in conns:  # each connection asks which worker answers it
-                    conn.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-                    holders[json.loads(_read_answer(conn))["pid"]] += 1
+                    conn.request("GET", "/v1/health")
+                    holders[json.loads(conn.getresponse().read())["pid"]] += 1
             finally:
                 for conn in conns:
                     conn.close()

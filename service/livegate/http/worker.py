@@ -270,13 +270,11 @@ class BufferingWorker(ThreadWorker):
 
     # -- connections in ----------------------------------------------------------------
     def notify(self) -> None:
-        """Once per turn of the event loop: also publish how many connections this worker holds."""
+        """Once per turn of the event loop: also publish how many connections this worker holds
+        (until it stops: it then withdraws as it stops accepting, :meth:`set_accept_enabled`)."""
         super().notify()
-        if self.shares is not None and self.slot is not None:
-            if self.alive:
-                self.shares.publish(self.slot, self.nr_conns)
-            else:  # stopping: it accepts no more
-                self.shares.withdraw(self.slot)
+        if self.alive and self.shares is not None and self.slot is not None:
+            self.shares.publish(self.slot, self.nr_conns)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         """gunicorn's loop enables accepting each turn while the worker is below
