@@ -342,3 +342,83 @@ def test_bad_profile_fails_on_stderr_without_traceback(body, fragments):
     proc = livegate("evaluate", "-", stdin=body)
     assert_clean_failure(proc, *fragments)
     assert proc.stdout == ""
+
+
+# --- help -------------------------------------------------------------------------------------
+COMMANDS = ("evaluate", "catalogue", "lint", "batch", "diff", "impact", "serve")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _help(capsys, monkeypatch, *args: str) -> str:
+    """What ``livegate ARGS`` prints for ``--help``, on one line per entry (no wrapping)."""
+    from livegate.cli import main
+
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_help_text_is_the_catalogues_in_the_language_asked(capsys, monkeypatch, lang):
+    from livegate.words import messages
+
+    pages = [_help(capsys, monkeypatch, "--help", "--lang", lang)]
+    pages += [_help(capsys, monkeypatch, command, "--help", "--lang", lang) for command in COMMANDS]
+    for page in pages:
+        lines = page.splitlines()
+        entries = lines[lines.index("") + 1 :]  # after the usage line, argparse's own words
+        # an option too long for the first column has its help on the next line, further in: one entry
+        entries = re.sub(r"\n(?=\s{6,}\S)", " ", "\n".join(entries)).splitlines()
+        for line in entries:
+            # every line (description, titles, each argument's help) in the language asked
+            assert bool(HAN.search(line)) == (lang == "zh") or not line.strip(), (lang, line)
+    # and every help text of the catalogue is shown somewhere (seed: --random's default, filled in)
+    shown = re.sub(r"\s+", "", "".join(pages))
+    for key, text in messages(lang).items():
+        if key.startswith("cli.help."):
+            assert re.sub(r"\s+", "", text.replace("{seed}", str(corpus_seed()))) in shown, key
+
+
+def corpus_seed() -> int:
+    from livegate.corpus import SEED
+
+    return SEED
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--lang", "zh", "--help"],
+        ["--help", "--lang", "zh"],
+        ["--lang=zh", "--help"],
+    ],
+)
+def test_the_command_list_is_in_chinese_with_lang_zh(args):
+    proc = livegate(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert "微信小程序的哪些服务类目可以开通直播" in proc.stdout
+    for help_text in ("回答一个画像", "检查知识库", "用 gunicorn 提供 HTTP API 和页面", "显示本帮助并退出"):
+        assert help_text in proc.stdout
+
+
+def test_a_commands_help_follows_its_lang_and_is_english_without_it():
+    zh = livegate("evaluate", "--lang", "zh", "--help")
+    assert zh.returncode == 0, zh.stderr
+    assert "画像：JSON 文件，或用 - 表示标准输入" in zh.stdout and "不输出说明文字" in zh.stdout
+    en = livegate("evaluate", "--help")
+    assert en.returncode == 0, en.stderr
+    assert "the profile: a JSON file, or - for stdin" in en.stdout and not HAN.search(en.stdout)
+    # a --lang after "--" is an argument, not the language; a language the catalogue lacks is refused
+    assert not HAN.search(livegate("impact", "--help", "--", "--lang", "zh").stdout)
+    assert_clean_failure(livegate("lint", "--lang", "fr", "--help"), "--lang", "invalid choice")
+
+
+def test_lang_before_the_command_is_the_commands_own():
+    proc = livegate("--lang", "zh", "lint")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("lint：通过 — 31 个类目")
+    # the command's own --lang, given too, is the one that counts
+    proc = livegate("--lang", "zh", "lint", "--lang", "en")
+    assert proc.stdout.startswith("lint: ok")

@@ -242,14 +242,15 @@ _SAMPLE = {
 Python's json module says, which stays English."""
 
 _PROTOCOL = re.compile(
-    r"Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
+    r"JSON Lines|Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
     r"|explain|true|false|livegate(\.Engine)?|serve|lint|batch|impact|workers|threads|--\w+ (FILE|N)"
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
     r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"
     r"|\.lp\b|\bprofile\b|\bid\b|\\uXXXX"
+    r"|\bjsonl?\b|\bcsv\b|\btext\b|--[\w-]+|\bzh\b|\ben\b|CPU|gunicorn|HTTP API"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their
-options and the settings."""
+options and values (formats, language codes) and the settings."""
 
 _OWN = ("http.", "engine.", "json.", "cli.", "config.", "kb.", "ruleset.", "reload.", "diff.", "impact.")
 

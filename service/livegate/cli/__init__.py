@@ -3,7 +3,9 @@
 Errors go to stderr with a non-zero exit and never a traceback:
 2 for bad input (profile, JSON, file), 3 for a broken knowledge base,
 4 for an evaluation over its time bound. They are English, or in the language
-``--lang`` names where a command has it and it is given.
+``--lang`` names where a command has it and it is given (before the command, or
+after it). ``--help`` is the message catalogue's (``cli.help.*``), in the language
+of a ``--lang`` anywhere on the command line, else English.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..kb import Knowledge, KnowledgeError
 from ..names import Names
 from ..profile import JsonError, ProfileError, loads, problem_text
 from ..solver import EvaluationTimeout
-from ..words import ENGLISH, LANGUAGES, Message, Said
+from ..words import ENGLISH, LANGUAGES, Message, Phrases, Said
 from .report import catalogue_text, evaluation_text
 
 __all__ = ["main"]
@@ -206,80 +208,125 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads, config=config)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livegate", description=__doc__.splitlines()[0])
-    parser.add_argument("--facts", type=Path, default=None, help="facts/ folder (default: the shipped one)")
-    parser.add_argument("--logic", type=Path, default=None, help="logic/ folder (default: the shipped one)")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _help_language(argv: list[str]) -> str:
+    """The language of ``--help``: the last ``--lang`` on the command line that names one of the
+    catalogue's languages (before ``--``), else English."""
+    lang = ENGLISH
+    for k, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = argv[k + 1] if arg == "--lang" and k + 1 < len(argv) else arg.removeprefix("--lang=")
+        if arg.startswith("--lang") and value in LANGUAGES:
+            lang = value
+    return lang
 
-    p = sub.add_parser("evaluate", help="answer one profile (JSON file, or - for stdin)")
-    p.add_argument("file")
-    p.add_argument("--format", choices=["json", "text"], default="json")
-    p.add_argument("--no-explain", action="store_true", help="leave out the explanations")
-    p.add_argument("--timeout", type=float, default=None, help="seconds before the solver is interrupted")
-    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of explanations, text and errors")
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("catalogue", help="categories, items, roles, activities, scenarios")
-    p.add_argument("--format", choices=["json", "text"], default="json")
-    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the text format and errors")
-    p.set_defaults(func=cmd_catalogue)
+class _Parsers:
+    """Builds the parsers in one language: every help text is the catalogue's (``cli.help.*``).
+    Each parser's arguments and options are listed under the catalogue's titles (argument
+    groups), and each has its own ``-h``/``--help``."""
 
-    p = sub.add_parser("lint", help="check the knowledge base")
-    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the summary and errors")
-    p.set_defaults(func=cmd_lint)
+    def __init__(self, lang: str):
+        self.words = Phrases(lang)
 
-    p = sub.add_parser("batch", help="evaluate one profile per line (JSON Lines) on every core")
-    p.add_argument("input", help="JSON Lines file, or - for stdin")
-    p.add_argument("-o", "--output", default=None, help="output file: .jsonl (default: stdout) or .csv")
-    p.add_argument("--format", choices=["jsonl", "csv"], default=None, help="default: by the output's suffix")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
-    p.add_argument("--explain", action="store_true", help="include the explanations (large)")
-    p.set_defaults(func=cmd_batch)
+    def t(self, key: str, **values: Any) -> str:
+        return self.words.t(f"cli.help.{key}", **values)
 
-    ruleset = "a folder holding facts/ and logic/, or a git revision of this repository"
-    p = sub.add_parser("diff", help="what changed in the rules' meaning between two rulesets")
-    p.add_argument("old", help=ruleset)
-    p.add_argument("new", nargs="?", default=".", help=ruleset + " (default: the current folder)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
-    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the report and errors (default: en)")
-    p.set_defaults(func=cmd_diff)
+    def groups(self, parser: argparse.ArgumentParser) -> tuple[Any, Any]:
+        """The parser's group of arguments and group of options (with ``--help`` in it)."""
+        arguments = parser.add_argument_group(self.t("arguments"))
+        options = parser.add_argument_group(self.t("options"))
+        options.add_argument("-h", "--help", action="help", help=self.t("help"))
+        return arguments, options
 
-    p = sub.add_parser("impact", help="replay profiles under two rulesets: whose answers change, and how")
-    p.add_argument("old", help=ruleset)
-    p.add_argument("new", nargs="?", default=".", help=ruleset + " (default: the current folder)")
-    p.add_argument("--log", action="append", default=[], metavar="FILE", help="a decision log (JSON Lines)")
-    p.add_argument("--profiles", nargs="+", action="extend", default=[], metavar="FILE", help=".jsonl or .json")
-    p.add_argument("--random", type=int, default=0, metavar="N", help="N seeded realistic profiles")
-    p.add_argument("--seed", type=int, default=corpus.SEED, help=f"seed of --random (default {corpus.SEED})")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
-    p.add_argument("--explain", action="store_true", help="compare the explanations too")
-    p.add_argument("--examples", type=int, default=3, metavar="K", help="examples per kind of change (default 3)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any answer changed")
-    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the report and errors (default: en)")
-    p.set_defaults(func=cmd_impact)
+    def build(self) -> argparse.ArgumentParser:
+        t = self.t
+        parser = argparse.ArgumentParser(
+            prog="livegate", description=t("description"), epilog=t("epilog"), add_help=False
+        )
+        _, options = self.groups(parser)
+        options.add_argument("--facts", type=Path, default=None, help=t("facts"))
+        options.add_argument("--logic", type=Path, default=None, help=t("logic"))
+        options.add_argument("--lang", dest="top_lang", choices=LANGUAGES, default=None, help=t("lang_top"))
+        sub = parser.add_subparsers(dest="command", required=True, title=t("commands"), metavar=t("command"))
 
-    p = sub.add_parser("serve", help="serve the HTTP API with gunicorn")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument(
-        "--threads", type=int, default=None, help="requests served at once per worker (default: LIVEGATE_POOL_SIZE, 2)"
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=None,
-        help="seconds one evaluation may take before it is stopped with 503 (default: LIVEGATE_TIMEOUT, 2)",
-    )
-    p.set_defaults(func=cmd_serve)
-    return parser
+        def command(name: str, **kwargs: Any) -> tuple[Any, Any]:
+            p = sub.add_parser(name, help=t(name), description=t(name), add_help=False, **kwargs)
+            p.set_defaults(func=_COMMANDS[name])
+            return self.groups(p)
+
+        a, o = command("evaluate")
+        a.add_argument("file", help=t("evaluate_file"))
+        o.add_argument("--format", choices=["json", "text"], default="json", help=t("evaluate_format"))
+        o.add_argument("--no-explain", action="store_true", help=t("no_explain"))
+        o.add_argument("--timeout", type=float, default=None, help=t("timeout"))
+        o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_evaluate"))
+
+        _, o = command("catalogue")
+        o.add_argument("--format", choices=["json", "text"], default="json", help=t("catalogue_format"))
+        o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_catalogue"))
+
+        _, o = command("lint")
+        o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_lint"))
+
+        a, o = command("batch")
+        a.add_argument("input", help=t("batch_input"))
+        o.add_argument("-o", "--output", default=None, help=t("batch_output"))
+        o.add_argument("--format", choices=["jsonl", "csv"], default=None, help=t("batch_format"))
+        o.add_argument("--workers", type=int, default=None, help=t("workers"))
+        o.add_argument("--explain", action="store_true", help=t("batch_explain"))
+
+        a, o = command("diff")
+        a.add_argument("old", help=t("ruleset"))
+        a.add_argument("new", nargs="?", default=".", help=t("ruleset_new"))
+        o.add_argument("--format", choices=["text", "json"], default="text", help=t("report_format"))
+        o.add_argument("--exit-code", action="store_true", help=t("exit_code"))
+        o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_report"))
+
+        a, o = command("impact")
+        a.add_argument("old", help=t("ruleset"))
+        a.add_argument("new", nargs="?", default=".", help=t("ruleset_new"))
+        o.add_argument("--log", action="append", default=[], metavar="FILE", help=t("log"))
+        o.add_argument("--profiles", nargs="+", action="extend", default=[], metavar="FILE", help=t("profiles"))
+        o.add_argument("--random", type=int, default=0, metavar="N", help=t("random"))
+        o.add_argument("--seed", type=int, default=corpus.SEED, help=t("seed", seed=corpus.SEED))
+        o.add_argument("--workers", type=int, default=None, help=t("workers"))
+        o.add_argument("--explain", action="store_true", help=t("impact_explain"))
+        o.add_argument("--examples", type=int, default=3, metavar="K", help=t("examples"))
+        o.add_argument("--format", choices=["text", "json"], default="text", help=t("report_format"))
+        o.add_argument("--fail-on-change", action="store_true", help=t("fail_on_change"))
+        o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_report"))
+
+        _, o = command("serve")
+        o.add_argument("--host", default="127.0.0.1", help=t("host"))
+        o.add_argument("--port", type=int, default=8000, help=t("port"))
+        o.add_argument("--workers", type=int, default=2, help=t("serve_workers"))
+        o.add_argument("--threads", type=int, default=None, help=t("threads"))
+        o.add_argument("--timeout", type=float, default=None, help=t("serve_timeout"))
+        return parser
+
+
+_COMMANDS = {
+    "evaluate": cmd_evaluate,
+    "catalogue": cmd_catalogue,
+    "lint": cmd_lint,
+    "batch": cmd_batch,
+    "diff": cmd_diff,
+    "impact": cmd_impact,
+    "serve": cmd_serve,
+}
+
+
+def build_parser(lang: str = ENGLISH) -> argparse.ArgumentParser:
+    """The command line's parser, its help in ``lang``."""
+    return _Parsers(lang).build()
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_help_language(argv)).parse_args(argv)
+    if args.top_lang is not None and getattr(args, "lang", False) is None:
+        args.lang = args.top_lang  # given before the command: the command's own --lang, where it has one
     try:
         return args.func(args)
     except CliError as exc:
