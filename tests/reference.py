@@ -472,7 +472,8 @@ class _Evaluator:
                         plans.append(Plan(False, frozenset(members), option, missing, counted, acc, cost, target, comp))
         goal = cheapest_of(plans)
         # the scenarios the goal allows: those of the categories its scenario and candidates let in,
-        # whether usable or not (the access filter does not narrow them); the direct route answers each
+        # whether usable or not (the access filter does not narrow them); the direct route is no
+        # category, so it answers none of them (docs/semantics.md#plans)
         allowed = {
             k.scenario[c]
             for c in k.categories
@@ -480,7 +481,7 @@ class _Evaluator:
             and (not self.goal_categories or c in self.goal_categories)
         }
         by_scenario = {
-            s: cheapest_of(p for p in plans if p.direct or k.scenario[p.target] == s) for s in sorted(allowed)
+            s: cheapest_of(p for p in plans if not p.direct and k.scenario[p.target] == s) for s in sorted(allowed)
         }
         return Result(
             subject_supported=supported,

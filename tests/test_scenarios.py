@@ -265,9 +265,12 @@ def check_invariants(answer: dict) -> None:
         assert (found["cost"] is None) == (not found["plans"]) == bool(found["no_plan_reasons"]), s
         for plan in found["plans"]:
             assert plan["cost"] == found["cost"], s
-            assert plan["direct"] or s in {by_id[c]["scenario"] for c in plan["categories"]}, s
-    if answer["cheapest"]["cost"] is not None:  # the goal's cheapest is the cheapest of the scenarios'
-        assert answer["cheapest"]["cost"] == min(c for c in costs.values() if c is not None)
+            # the direct route is no category: it answers the goal only (docs/semantics.md#plans)
+            assert not plan["direct"] and s in {by_id[c]["scenario"] for c in plan["categories"]}, s
+    direct = [p for p in answer["cheapest"]["plans"] if p["direct"]]
+    assert not direct or answer["cheapest"]["plans"] == direct  # then the only cheapest (#direct-route)
+    if answer["cheapest"]["cost"] is not None:  # the cheapest of the scenarios' (plus the direct route)
+        assert answer["cheapest"]["cost"] == min([c for c in costs.values() if c is not None] + [0] * len(direct))
     for step in answer["next_steps"]:
         goal = answer["cheapest"]["cost"]
         assert goal is None or step["cheapest_cost_after"] <= goal, step
