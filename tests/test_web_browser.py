@@ -356,6 +356,81 @@ def test_success_permit_ticked_opens_the_sub_question_and_the_answer_follows_it(
     assert "doc=private_school_permit_district" in page.url
 
 
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_fail_enter_in_a_field_goes_on_in_the_same_language(browser, server, outside, expect, js):
+    # the header's language button submits the screen too, and comes first in tree order
+    context = _context(browser, outside, java_script_enabled=js, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.check("#scenario-education")
+    page.keyboard.press("Enter")  # on the radio
+    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+    page.goto(server + "/?scenario=education&subject=enterprise&role=training_institution&step=3")
+    page.fill("#count-training_coop_agreement", "2")
+    page.press("#count-training_coop_agreement", "Enter")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "4")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert "count.training_coop_agreement=2" in page.url and "lang=" not in page.url
+    page.click("details.advanced > summary")
+    page.fill("#cost-business_license", "5")
+    page.press("#cost-business_license", "Enter")
+    expect(page.locator("#verdict-text")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert "cost.business_license=5" in page.url and "step=" not in page.url
+    context.close()
+
+
+def test_fail_unanswered_follow_up_is_not_answered_for_the_user(page, server, expect):
+    page.goto(server + "/?scenario=education&subject=enterprise&role=training_institution&step=3")
+    page.check("#doc-private_school_permit")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#errors")).to_contain_text("请回答追问")
+    expect(page.locator("#sub-private_school_permit")).to_be_visible()
+    for radio in page.locator("input[name='q.private_school_permit']").all():
+        expect(radio).not_to_be_checked()
+    page.click("#profile button[name=next]")  # a second click is refused again, not taken as the plain permit
+    expect(page.locator("#errors")).to_contain_text("请回答追问")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_fail_bad_cost_in_the_closed_advanced_fold_is_told(browser, server, outside, expect, js):
+    context = _context(browser, outside, java_script_enabled=js, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + SELLER + "&step=4")
+    page.click("details.advanced > summary")
+    page.fill("#cost-business_license", "-3")
+    page.click("details.advanced > summary")  # closed again
+    expect(page.locator("#cost-business_license")).to_be_hidden()
+    page.click("#profile button[name=next]")
+    expect(page.locator("#errors")).to_contain_text("成本：《营业执照》：不能小于 0。")
+    expect(page.locator("#cost-business_license")).to_be_visible()  # its fold open
+    expect(page.locator("#cost-business_license")).to_have_value("-3")
+    page.fill("#cost-business_license", "999999")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#errors")).to_contain_text("成本：《营业执照》：不能大于 100000。")
+    page.fill("#cost-business_license", "3")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#verdict-text")).to_be_visible()
+    assert "cost.business_license=3" in page.url
+    context.close()
+
+
+def test_fail_copy_link_copies_an_absolute_url(browser, server, outside, expect):
+    context = _context(browser, outside, viewport={"width": 390, "height": 844})
+    context.add_init_script(
+        "Object.defineProperty(navigator, 'clipboard', {value: {writeText: function (text) {"
+        " window.copiedText = text; return Promise.resolve(); }}});"
+    )
+    page = context.new_page()
+    page.goto(server + SELLER)
+    page.click("button.copy")
+    expect(page.locator("button.copy")).to_have_text("已复制")
+    assert page.evaluate("window.copiedText") == server + SELLER
+    expect(page.locator("#share-url")).to_have_value(server + SELLER)  # what is shown is what is copied
+    context.close()
+
+
 def test_success_roles_follow_the_subject_type_chosen(page, server, expect):
     page.goto(server + "/?scenario=education&step=2")
     page.check("#subject-enterprise")
@@ -389,6 +464,19 @@ def test_success_diagram_on_a_phone_scrolls_in_its_box_with_readable_text(browse
     )
     assert sizes and round(min(sizes), 1) >= 12  # drawn at 1:1, not shrunk to the phone
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fail_diagram_fold_on_an_answer_scrolls_in_its_box_not_the_page_on_a_phone(browser, server, outside, lang):
+    context = _context(browser, outside, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + SELLER + f"&lang={lang}")
+    page.click("details.plan-diagrams > summary")
+    box = page.locator("details.plan-diagrams .diagram-box").first
+    assert box.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth && b.getBoundingClientRect().right <= 390")
     context.close()
 
 

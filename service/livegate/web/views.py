@@ -45,7 +45,7 @@ from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.headers import PAGE_CSP
 from ..http.language import asked
 from ..kb import Category
-from ..profile import ProblemKind, ProfileError, problem_text
+from ..profile import ProblemKind, ProfileError, parse_profile, problem_text
 from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
@@ -392,6 +392,8 @@ def _step_context(step: int, form: FormState, pairs: list[tuple[str, str]], erro
         "step_form": True,
         "steps": [(n, _step_url(n, pairs)) for n in STEPS],
         "explicit_lang": request.args.get("lang") in LANGUAGES,
+        "unanswered": [],  # the documents screen's sub-questions to answer again (none pre-selected)
+        "invalid_costs": set(),  # the cost overrides a refused submission names
     }
     if step == 3:
         context["groups"] = q.doc_groups()
@@ -485,6 +487,14 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         target = step
     if target is not None:
         return redirect(url_for("web.index") + _query([*pairs, ("step", str(target))]), code=303)
+    if step is not None:  # a screen's last button: a profile the engine would refuse brings the screen back
+        try:
+            parse_profile(form.to_profile(), _site().cat)
+        except ProfileError as exc:
+            context = _step_context(step, form, pairs, _web_errors(Words(_lang(), _site()), exc.errors))
+            fields = [e["field"] for e in exc.errors]
+            context["invalid_costs"] = {f.removeprefix("costs.") for f in fields if f.startswith("costs.")}
+            return _delivered(_page("web/step.html", exc.status, **context))
     return redirect(url_for("web.index") + _query(pairs) + "#answer", code=303)
 
 

@@ -7,7 +7,9 @@
  *    browser's history, so the back button returns to the previous answer;
  *  - empty fields are left out of the URL (the server's redirect does the
  *    rest: sub-questions into documents, the next screen);
- *  - copy-link and print buttons.
+ *  - copy-link and print buttons; the link shown and copied is absolute (the
+ *    server writes it relative unless PUBLIC_URL is set), so it still leads
+ *    here when pasted into a chat or an email.
  * Nothing is decided here: every answer is the server's HTML. No request
  * leaves this origin.
  */
@@ -17,8 +19,14 @@
   var current = location.pathname + location.search;
   var pending = null;
 
+  function absolute(href) {
+    try { return new URL(href, location.href).href; } catch (e) { return href; }
+  }
+
   function showJsOnly(root) {
     root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
+    var share = root.querySelector("#share-url");
+    if (share) share.value = absolute(share.value);
   }
 
   function formUrl(form, submitter) {
@@ -113,6 +121,7 @@
     var copy = event.target.closest("button.copy");
     if (copy) {
       var input = document.getElementById("share-url");
+      input.value = absolute(input.value);
       var done = function () { copy.textContent = copy.getAttribute("data-copied"); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
