@@ -65,6 +65,21 @@ def _chance(draw, numerator: int, denominator: int) -> bool:
     return draw(st.sampled_from(range(denominator))) < numerator
 
 
+def consistent(documents: list[str], counts: dict[str, int], plain_of: dict[str, str]) -> list[str]:
+    """``documents`` without what ``counts`` contradicts (refused, docs/semantics.md#limits): a
+    document counted 0, or a qualified form of an item counted 0."""
+    return [i for i in documents if counts.get(i) != 0 and counts.get(plain_of.get(i, i)) != 0]
+
+
+def meet(goal: dict[str, Any], scenario_of: dict[str, str]) -> dict[str, Any]:
+    """``goal`` without a scenario that none of its candidate categories serves (refused as a
+    contradiction: the filters intersect)."""
+    candidates = goal.get("categories") or []
+    if goal.get("scenario") is not None and candidates and all(scenario_of[c] != goal["scenario"] for c in candidates):
+        del goal["scenario"]
+    return goal
+
+
 def _related(category: str) -> list[str]:
     """The category, its companions and the categories its activities can require."""
     out = [category] + [comp for comp, _ in K.companions.get(category, [])]
@@ -133,8 +148,8 @@ def profiles(draw) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for item in _unique(draw, st.sampled_from(COUNTED_ITEMS * 3 + K.items + documents), 4):
         counts[item] = draw(st.sampled_from([0, 1, 2, 3]))
-    # a count of 0 for a listed document is a contradiction (refused): the listing goes
-    documents = [i for i in documents if counts.get(i) != 0]
+    # a count of 0 for a listed document (or for its plain item) is a contradiction (refused): the listing goes
+    documents = consistent(documents, counts, K.plain_of)
 
     own = [a for a, c in K.activity_category.items() if c in related]
     activities = [
@@ -180,7 +195,7 @@ def profiles(draw) -> dict[str, Any]:
         access = draw(st.sampled_from([None, None] + K.access_methods + ["standard_live"] + upgrades * 8))
         if access is not None or draw(st.booleans()):
             goal["access"] = access
-        profile["goal"] = goal
+        profile["goal"] = meet(goal, K.scenario)
 
     if _chance(draw, 1, 3):
         pool = sorted({i for c in related for a in K.alternatives[c] for i in K.requirement.get((c, a), {})})
@@ -268,14 +283,17 @@ def random_profiles(n: int, seed: int) -> list[dict]:
         out.append(
             {
                 "subject": {"type": subject_type, "roles": rnd.sample(allowed, min(len(allowed), rnd.randint(0, 2)))},
-                "documents": [i for i in rnd.sample(K.items, rnd.randint(0, 12)) if counts.get(i) != 0],
+                "documents": consistent(rnd.sample(K.items, rnd.randint(0, 12)), counts, K.plain_of),
                 "counts": counts,
                 "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
-                "goal": {
-                    "scenario": rnd.choice([None, *K.scenarios]),
-                    "categories": rnd.sample(K.categories, rnd.choice([0, 0, 1, 3])),
-                    "access": rnd.choice([None, *K.access_methods]),
-                },
+                "goal": meet(
+                    {
+                        "scenario": rnd.choice([None, *K.scenarios]),
+                        "categories": rnd.sample(K.categories, rnd.choice([0, 0, 1, 3])),
+                        "access": rnd.choice([None, *K.access_methods]),
+                    },
+                    K.scenario,
+                ),
                 "costs": rnd.choice(overrides),
             }
         )
@@ -473,7 +491,7 @@ def synthetic_profiles(k) -> st.SearchStrategy[dict[str, Any]]:
             documents += [draw(forms[item]) for item in wanted]
         documents += draw(items) if items is not None else []
         counts = {i: draw(_HELD_COUNT) for i in (draw(counts_of) if counts_of is not None else [])}
-        documents = [i for i in dict.fromkeys(documents) if counts.get(i) != 0]
+        documents = consistent(list(dict.fromkeys(documents)), counts, k.plain_of)
         out: dict[str, Any] = {
             "subject": {"type": subject_type, "roles": roles},
             "documents": documents,
@@ -487,7 +505,7 @@ def synthetic_profiles(k) -> st.SearchStrategy[dict[str, Any]]:
             goal["categories"] = draw(categories)
         if draw(_COIN):
             goal["access"] = draw(access_methods)
-        if goal:
+        if meet(goal, k.scenario):
             out["goal"] = goal
         if items is not None and draw(_ONE_IN_FOUR) == 0:
             out["costs"] = {i: draw(_OWN_COST) for i in draw(items)}

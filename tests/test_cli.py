@@ -175,6 +175,20 @@ def test_catalogue_text_lists_31_categories_62_alternatives_60_items_8_activitie
     assert len(_section(out, "Scenarios")) == 7
 
 
+def test_catalogue_text_says_what_the_json_has_and_what_declaring_an_activity_means():
+    out = livegate("catalogue", "--format", "text").stdout
+    social = out[out.index("【社交-直播】") : out.index("    - av_programme_licence")]
+    assert "范围：适用于提供在线直播等服务" in social  # the source's scope sentence, L80
+    assert "说明：选择该类目后首次提交代码审核，需经当地互联网主管机关审核确认，预计审核时长7天左右。" in social
+    assert "来源：https://developers.weixin.qq.com/miniprogram/product/material/shejiao/zhibo.html" in social
+    # a qualified item is named with its qualifier, not as the plain licence
+    qualified = "《增值电信业务经营许可证》（核准服务项目包含“在线数据处理与交易处理业务”）"
+    assert f"· value_added_telecom_licence_online_data: {qualified}" in out
+    # declaring video_cs_other_content means the service covers other content; the source's sentence says the opposite
+    (line,) = [x for x in _section(out, "活动") if x.startswith("  video_cs_other_content")]
+    assert line.index("视频客服涉及以上几类内容") < line.index("来源：“不涉及以上几类内容的一对一视频客服服务")
+
+
 # --- lint -------------------------------------------------------------------------------------
 def test_lint_passes_on_the_shipped_knowledge_base():
     proc = livegate("lint")
@@ -422,3 +436,26 @@ def test_lang_before_the_command_is_the_commands_own():
     # the command's own --lang, given too, is the one that counts
     proc = livegate("--lang", "zh", "lint", "--lang", "en")
     assert proc.stdout.startswith("lint: ok")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["batch", "-", "--workers", "-3"], "argument --workers: must be at least 1, not -3"),
+        (["batch", "-", "--workers", "two"], "argument --workers: must be a whole number, not 'two'"),
+        (["impact", ".", "--random", "-1"], "argument --random: must be at least 0, not -1"),
+        (["impact", ".", "--examples", "-1"], "argument --examples: must be at least 0, not -1"),
+        (["evaluate", "-", "--timeout", "0"], "argument --timeout: must be a number of seconds above 0, not '0'"),
+        (["evaluate", "-", "--timeout", "-1"], "argument --timeout: must be a number of seconds above 0, not '-1'"),
+        (["evaluate", "-", "--timeout", "inf"], "argument --timeout: must be a number of seconds above 0, not 'inf'"),
+        (["serve", "--timeout", "-1"], "argument --timeout: must be a number of seconds above 0, not '-1'"),
+        (["serve", "--threads", "0"], "argument --threads: must be at least 1, not 0"),
+        (["evaluate", "-", "--timeout", "0", "--lang", "zh"], "argument --timeout: 必须是大于 0 的秒数，不能是 '0'"),
+    ],
+)
+def test_a_number_out_of_range_on_the_command_line_is_refused_naming_the_argument(args, fragment):
+    # --workers -3 used to end in a traceback from multiprocessing; --timeout 0 and -1 were taken
+    proc = livegate(*args, stdin='{"subject": {"type": "enterprise"}}')
+    assert proc.returncode == 2
+    assert_clean_failure(proc, fragment)
+    assert proc.stdout == ""

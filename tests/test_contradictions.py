@@ -1,7 +1,9 @@
 """Contradictory profiles are refused, never silently resolved (docs/semantics.md#limits).
 
-Two contradictions: a document listed in ``documents`` and counted 0 in
-``counts``, and a role the subject type cannot hold (docs/semantics.md#role-fit).
+The contradictions: a document listed in ``documents`` and counted 0 in
+``counts`` (or counted 0 while one of its qualified forms is listed), a role the
+subject type cannot hold (docs/semantics.md#role-fit), and a goal whose candidate
+categories all serve other scenarios than its own (docs/semantics.md#limits).
 The roles each subject type may hold are checked against the second
 transcription of the source (``tests/data/source_requirements.json``), not
 against the facts; each refusal names both JSON paths, with 422 from the API,
@@ -76,6 +78,50 @@ def test_a_count_of_zero_without_the_document_listed_is_no_contradiction(engine)
     with_zero = engine.evaluate({"subject": {"type": "enterprise"}, "counts": {"training_coop_agreement": 0}})
     without = engine.evaluate({"subject": {"type": "enterprise"}})
     assert with_zero["eligible"] == without["eligible"]
+
+
+FORMS = [(i, item["plain_form"]) for i, item in sorted(SOURCE["items"].items()) if item["plain_form"]]
+SCENARIO_OF = {c["id"]: c["scenario"] for c in SOURCE["categories"]}
+SCENARIOS = sorted(set(SCENARIO_OF.values()))
+
+
+@pytest.mark.parametrize(("form", "plain"), FORMS, ids=[f for f, _ in FORMS])
+def test_a_plain_item_counted_zero_beside_one_of_its_forms_is_refused(engine, form, plain):
+    """Holding a qualified form (区县级《民办学校办学许可证》) is holding the item (the transcription's
+    ``plain_form``): a count of 0 for the item says the opposite."""
+    profile = {"subject": {"type": "enterprise"}, "documents": [form], "counts": {plain: 0}}
+    with pytest.raises(ProfileError) as raised:
+        engine.evaluate(profile)
+    [problem] = raised.value.errors
+    assert (problem["field"], problem["kind"], problem["held"], problem["conflict"]) == (
+        f"counts.{plain}",
+        "count_zero_form",
+        form,
+        "documents[0]",
+    )
+    # without the form listed, a count of 0 for the plain item is no contradiction
+    assert engine.evaluate({**profile, "documents": []}, explain=False)["subject_supported"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_goal_whose_candidates_all_serve_other_scenarios_is_refused(client, scenario):
+    """The goal's filters intersect: candidates of other scenarios only would leave nothing to answer it
+    (each category's scenario from the transcription)."""
+    inside = sorted(c for c, s in SCENARIO_OF.items() if s == scenario)
+    outside = sorted(c for c, s in SCENARIO_OF.items() if s != scenario)
+    profile = {"subject": {"type": "enterprise"}, "goal": {"scenario": scenario, "categories": outside}}
+    response = client.post("/v1/evaluate", json=profile)
+    assert response.status_code == 422
+    [problem] = response.get_json()["error"]["errors"]
+    assert (problem["field"], problem["kind"], problem["value"], problem["conflict"]) == (
+        "goal.categories",
+        "no_candidate_in_scenario",
+        scenario,
+        "goal.scenario",
+    )
+    # one candidate of the scenario among them is enough: the others are left out by the filter
+    profile["goal"]["categories"] = [*outside, inside[0]]
+    assert client.post("/v1/evaluate", json=profile).status_code == 200
 
 
 def test_both_contradictions_at_once_are_both_reported(engine):

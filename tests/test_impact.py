@@ -354,3 +354,23 @@ def test_the_command_s_errors_in_chinese_with_lang_zh(base):
     proc = livegate("impact", "no-such-revision", str(base), "--random", "1", "--lang", "zh")
     assert proc.returncode == 2
     assert "'no-such-revision' 既不是含有 facts/ 和 logic/ 的文件夹，也不是" in proc.stderr
+
+
+def test_rules_this_livegate_cannot_answer_with_are_refused_naming_their_ruleset_and_ours(base, tmp_path):
+    """Rules of another major version (here: a shown predicate of ruleset 1.x that this package's
+    reader does not know) are refused once, before any worker starts, saying which ruleset each
+    side is and what to do instead; no traceback."""
+    old = copy_kb(base, tmp_path / "kb-1.x")
+    catalogue = old / "facts" / "catalogue.lp"
+    ours = load(base).ruleset["version"]
+    text = catalogue.read_text(encoding="utf-8")
+    assert f'ruleset_version("{ours}").' in text
+    catalogue.write_text(text.replace(f'ruleset_version("{ours}").', 'ruleset_version("1.0.1").'), encoding="utf-8")
+    with (old / "logic" / "show.lp").open("a", encoding="utf-8") as show:
+        show.write("plan_option(x, y).\n#show plan_option/2.\n")  # 1.x's plan atom
+    proc = livegate("impact", str(old), str(base), "--random", "2", "--workers", "1")
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr
+    assert f"old {old} (ruleset 1.0.1): this livegate cannot answer with these rules" in proc.stderr
+    assert f"it answers with ruleset {ours}" in proc.stderr and "livegate diff" in proc.stderr
+    zh = livegate("impact", str(old), str(base), "--random", "2", "--workers", "1", "--lang", "zh")
+    assert f"旧规则集 {old}（规则集 1.0.1）：此版本的 livegate 无法用这些规则作答；它随附规则集 {ours}" in zh.stderr

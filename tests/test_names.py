@@ -182,6 +182,7 @@ _SAMPLE = {
     "field": "documents[0]",
     "problem": "unknown item id",
     "conflict": "counts.x",
+    "held": "private_school_permit_district",
     "count": 2,
     "done": 10,
     "rate": 100.0,
@@ -190,6 +191,8 @@ _SAMPLE = {
     "number": 3,
     "profiles": 10,
     "low": 1,
+    "version": "1.0.1",
+    "ours": "2.0.0",
     "languages": Listed(["zh", "en"], "problem.nearest_or"),
     "folder": "/srv/kb/facts",
     "commit": "0123456789ab",
@@ -318,7 +321,7 @@ def test_a_remedy_s_gloss_ends_a_sentence_only_where_the_source_does(catalogue):
     assert remedies
     for a, source in remedies.items():
         assert names.remedy(a).endswith(".") == source.endswith("。"), (a, names.remedy(a))
-        said = names.t("explain.reason.blocked_by_activity.remedy", activity="x", remedy=names.remedy(a))
+        said = names.t("explain.reason.blocked_by_activity.remedy", activity="x", label="y", remedy=names.remedy(a))
         assert ".." not in said
 
 

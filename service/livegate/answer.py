@@ -155,7 +155,8 @@ class Explainer:
                 values[field] = n.role(value)
                 values["role_id"] = value
             elif kind_of_id == "activity":
-                values[field] = n.activity_quoted(value)
+                values[field] = n.activity_quoted(value)  # the source's note
+                values["label"] = n.activity(value)  # what declaring it says of the subject
                 values["remedy"] = n.remedy(value) if cat.activities[value].remedy else None
             elif kind_of_id == "external_category":
                 values[field] = n.external(value)

@@ -18,7 +18,8 @@ What "realistic" means here (the figures the performance work is judged on):
   it publishes them);
 * **activities** in about a third of the profiles;
 * **goals**: a scenario in about half, candidate categories in a fifth, an
-  access method in about a third;
+  access method in about a third (never a scenario that none of the candidates
+  serves: a contradiction, refused);
 * **cost overrides** in about a third: one to six items, values from 0 to a few
   hundred, now and then up to 100,000, drawn fresh so no two sets repeat.
 """
@@ -118,6 +119,7 @@ def profile(rnd: random.Random, vocab: Vocabulary, *, overrides: bool | None = N
         goal["categories"] = list(dict.fromkeys([c for c, _, _ in aims] + rnd.sample(vocab.categories, 1)))
     if rnd.random() < 0.33:
         goal["access"] = rnd.choice(vocab.access_methods)
+    _meet(goal, vocab)
     if goal:
         out["goal"] = goal
 
@@ -126,6 +128,15 @@ def profile(rnd: random.Random, vocab: Vocabulary, *, overrides: bool | None = N
         chosen = list(dict.fromkeys(rnd.sample(pool, rnd.randint(1, 6))))
         out["costs"] = {i: (rnd.randint(0, 100_000) if rnd.random() < 0.05 else rnd.randint(0, 400)) for i in chosen}
     return out
+
+
+def _meet(goal: dict[str, Any], vocab: Vocabulary) -> None:
+    """Leave out a goal's scenario that none of its candidate categories serves: such a goal is
+    refused as a contradiction, and users send goals whose filters meet. (No draw of ``rnd``: every
+    other profile of a seed stays as it was.)"""
+    candidates = goal.get("categories") or []
+    if "scenario" in goal and candidates and all(vocab.scenario_of[c] != goal["scenario"] for c in candidates):
+        del goal["scenario"]
 
 
 def profiles(
@@ -161,6 +172,7 @@ def light_profiles(catalogue: dict[str, Any], n: int = 1000, seed: int = SEED) -
             p["goal"]["categories"] = rnd.sample(vocab.categories, rnd.randint(1, 4))
         if rnd.random() < 0.4:
             p["goal"]["access"] = rnd.choice(vocab.access_methods)
+        _meet(p["goal"], vocab)
         out.append(p)
     return out
 

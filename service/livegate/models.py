@@ -456,7 +456,13 @@ class ProblemDetail(_Shape):
     problem: str
     value: str | None = Field(
         default=None,
-        description="The unknown id, the item counted 0 (count_zero), or the role the subject type cannot hold.",
+        description=(
+            "The unknown id, the item counted 0 (count_zero, count_zero_form), the role the subject type cannot"
+            " hold, or the goal's scenario that no candidate category serves (no_candidate_in_scenario)."
+        ),
+    )
+    held: str | None = Field(
+        default=None, description="The listed qualified form of the item counted 0 (kind count_zero_form)."
     )
     of: IdKind | None = Field(default=None, description="What the unknown id was meant to name (kind unknown_id).")
     limit: int | None = Field(

@@ -153,6 +153,8 @@ ProblemKind = Literal[
     "more_unknown",  # ``count`` more unknown ids than are listed
     "count_zero",  # a count of 0 for the item ``value``, which the profile lists (``conflict``)
     "role_not_allowed",  # ``subject_type`` cannot hold the role ``value``, only ``allowed`` can (``conflict``)
+    "count_zero_form",  # a count of 0 for the item ``value``, whose form ``held`` the profile lists (``conflict``)
+    "no_candidate_in_scenario",  # no candidate category serves the goal's scenario ``value`` (``conflict``)
 ]
 """What a problem of a profile can be (``kind`` of each of :attr:`ProfileError.errors`)."""
 
@@ -424,6 +426,14 @@ def _contradictions(profile: Profile, catalogue: Catalogue) -> list[dict[str, An
     for n, item in enumerate(profile.documents):
         if profile.counts.get(item) == 0:
             out.append(_problem(f"counts.{item}", "count_zero", value=item, conflict=f"documents[{n}]"))
+        plain = catalogue.items[item].plain_form
+        if plain is not None and profile.counts.get(plain) == 0:  # a qualified form is one of its plain item
+            path = f"counts.{plain}"
+            out.append(_problem(path, "count_zero_form", value=plain, held=item, conflict=f"documents[{n}]"))
+    # the goal's filters intersect: candidates that all serve other scenarios leave nothing to answer it
+    scenario, candidates = profile.goal.scenario, profile.goal.categories
+    if scenario is not None and candidates and all(catalogue.categories[c].scenario != scenario for c in candidates):
+        out.append(_problem("goal.categories", "no_candidate_in_scenario", value=scenario, conflict="goal.scenario"))
     kind = profile.subject.type
     for n, role in enumerate(profile.subject.roles):
         allowed = catalogue.roles[role].subject_types

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +234,30 @@ class _Parsers:
     def t(self, key: str, **values: Any) -> str:
         return self.words.t(f"cli.help.{key}", **values)
 
+    def whole(self, low: int) -> Callable[[str], int]:
+        """An argument's type: a whole number of at least ``low`` (argparse says which argument)."""
+
+        def parse(text: str) -> int:
+            try:
+                value = int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(self.words.t("cli.arg.integer", value=text)) from None
+            if value < low:
+                raise argparse.ArgumentTypeError(self.words.t("cli.arg.at_least", low=low, value=value))
+            return value
+
+        return parse
+
+    def seconds(self, text: str) -> float:
+        """An argument's type: a number of seconds above 0."""
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(self.words.t("cli.arg.seconds", value=text))
+        return value
+
     def groups(self, parser: argparse.ArgumentParser) -> tuple[Any, Any]:
         """The parser's group of arguments and group of options (with ``--help`` in it)."""
         arguments = parser.add_argument_group(self.t("arguments"))
@@ -259,7 +285,7 @@ class _Parsers:
         a.add_argument("file", help=t("evaluate_file"))
         o.add_argument("--format", choices=["json", "text"], default="json", help=t("evaluate_format"))
         o.add_argument("--no-explain", action="store_true", help=t("no_explain"))
-        o.add_argument("--timeout", type=float, default=None, help=t("timeout"))
+        o.add_argument("--timeout", type=self.seconds, default=None, help=t("timeout"))
         o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_evaluate"))
 
         _, o = command("catalogue")
@@ -273,7 +299,7 @@ class _Parsers:
         a.add_argument("input", help=t("batch_input"))
         o.add_argument("-o", "--output", default=None, help=t("batch_output"))
         o.add_argument("--format", choices=["jsonl", "csv"], default=None, help=t("batch_format"))
-        o.add_argument("--workers", type=int, default=None, help=t("workers"))
+        o.add_argument("--workers", type=self.whole(1), default=None, help=t("workers"))
         o.add_argument("--explain", action="store_true", help=t("batch_explain"))
 
         a, o = command("diff")
@@ -288,11 +314,11 @@ class _Parsers:
         a.add_argument("new", nargs="?", default=".", help=t("ruleset_new"))
         o.add_argument("--log", action="append", default=[], metavar="FILE", help=t("log"))
         o.add_argument("--profiles", nargs="+", action="extend", default=[], metavar="FILE", help=t("profiles"))
-        o.add_argument("--random", type=int, default=0, metavar="N", help=t("random"))
+        o.add_argument("--random", type=self.whole(0), default=0, metavar="N", help=t("random"))
         o.add_argument("--seed", type=int, default=corpus.SEED, help=t("seed", seed=corpus.SEED))
-        o.add_argument("--workers", type=int, default=None, help=t("workers"))
+        o.add_argument("--workers", type=self.whole(1), default=None, help=t("workers"))
         o.add_argument("--explain", action="store_true", help=t("impact_explain"))
-        o.add_argument("--examples", type=int, default=3, metavar="K", help=t("examples"))
+        o.add_argument("--examples", type=self.whole(0), default=3, metavar="K", help=t("examples"))
         o.add_argument("--format", choices=["text", "json"], default="text", help=t("report_format"))
         o.add_argument("--fail-on-change", action="store_true", help=t("fail_on_change"))
         o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_report"))
@@ -300,9 +326,9 @@ class _Parsers:
         _, o = command("serve")
         o.add_argument("--host", default="127.0.0.1", help=t("host"))
         o.add_argument("--port", type=int, default=8000, help=t("port"))
-        o.add_argument("--workers", type=int, default=2, help=t("serve_workers"))
-        o.add_argument("--threads", type=int, default=None, help=t("threads"))
-        o.add_argument("--timeout", type=float, default=None, help=t("serve_timeout"))
+        o.add_argument("--workers", type=self.whole(1), default=2, help=t("serve_workers"))
+        o.add_argument("--threads", type=self.whole(1), default=None, help=t("threads"))
+        o.add_argument("--timeout", type=self.seconds, default=None, help=t("serve_timeout"))
         return parser
 
 

@@ -36,7 +36,14 @@ def _probe(knowledge: Knowledge, side: str, label: str) -> None:
         pass
     except Exception as exc:  # whatever breaks here breaks every profile: say so once, without a traceback
         error = f"{type(exc).__name__}: {exc}"
-        said = Message("ruleset.cannot_answer", side=Message(f"ruleset.side.{side}"), label=label, error=error)
+        said = Message(
+            "ruleset.cannot_answer",
+            side=Message(f"ruleset.side.{side}"),
+            label=label,
+            version=knowledge.ruleset["version"],
+            ours=Knowledge.load().ruleset["version"],  # the rules shipped with this package
+            error=error,
+        )
         raise KnowledgeError(said) from None
 
 

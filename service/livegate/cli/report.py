@@ -104,7 +104,6 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
 
 def catalogue_text(data: dict[str, Any], n: Names) -> str:
     out = [n.t("report.header", version=data["ruleset"]["version"], digest=data["ruleset"]["digest"][:19]), ""]
-    items = {i["id"]: i for i in data["items"]}
     out.append(n.t("report.catalogue.categories", n=len(data["categories"])))
     for c in data["categories"]:
         out.append(
@@ -117,6 +116,11 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
                 line=c["source"]["line"],
             )
         )
+        if c["scope"]:
+            out.append(n.t("report.catalogue.scope", scope=n.scope(c["id"])))
+        out += [n.t("report.catalogue.note", text=n.note(note["id"])) for note in c["notes"]]
+        if c["source"]["url"]:
+            out.append(n.t("report.catalogue.source", url=c["source"]["url"]))
         for alt in c["alternatives"]:
             reserved = (
                 n.t("report.catalogue.reserved", roles=", ".join(alt["reserved_for"])) if alt["reserved_for"] else ""
@@ -124,7 +128,7 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
             out.append(f"    - {alt['id']}{reserved}: {alt['label']}")
             for req in alt["items"]:
                 count = f" ×{req['count']}" if req["count"] > 1 else ""
-                out.append(f"        · {req['item']}{count}: {items[req['item']]['name']}")
+                out.append(f"        · {req['item']}{count}: {n.item(req['item'])}")
     out.append("")
     out.append(n.t("report.catalogue.items", n=len(data["items"])))
     for i in data["items"]:
@@ -143,7 +147,17 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
         out += [f"  {r['id']}: {r['name']}" for r in data[key]]
     out.append("")
     out.append(n.t("report.catalogue.activities"))
+    # what declaring the activity says, then the source's sentence it comes from (which may say the
+    # opposite: 「不涉及以上几类内容的…」 for 视频客服 with other content)
     out += [
-        f"  {a['id']} ({a['category']}; {', '.join(map(str, a['effects']))}): {a['text']}" for a in data["activities"]
+        n.t(
+            "report.catalogue.activity",
+            id=a["id"],
+            category=a["category"],
+            effects=", ".join(map(str, a["effects"])),
+            label=n.activity(a["id"]),
+            text=n.activity_quoted(a["id"]),
+        )
+        for a in data["activities"]
     ]
     return "\n".join(out) + "\n"

@@ -106,7 +106,10 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
     _, top = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = top["$defs"]
     for path, vocabulary in {**PROFILE_VOCABULARY, **ANSWER_VOCABULARY}.items():
-        _node(schemas, path)["enum"] = sorted(getattr(catalogue, vocabulary))
+        ids = set(getattr(catalogue, vocabulary))
+        if path in PROFILE_VOCABULARY and vocabulary == "items":
+            ids |= catalogue.aliases.keys()  # earlier item ids a profile may still send (item_alias/2)
+        _node(schemas, path)["enum"] = sorted(ids)
     _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
     _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
     return schemas
