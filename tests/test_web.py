@@ -495,6 +495,17 @@ def test_success_individual_gets_a_short_page(client):
     assert len(response.data) < 12_000
 
 
+def test_fail_individual_answer_offers_only_the_edit_that_can_change_it(client):
+    """L2: an individual cannot stream at all; other documents, activities or a scenario change nothing,
+    so the answer links only to the subject's screen."""
+    page = get_page(client, PERSONAL + "&scenario=ecommerce&act=auto_whole_vehicle_sales")
+    links = [a for a in page.find("a") if a.get("data-step-link")]
+    assert [a["data-step-link"] for a in links] == ["2"]
+    assert ("step", "2") in query(links[0]["href"]) and ("subject", "personal") in query(links[0]["href"])
+    seller = get_page(client, SELLER)
+    assert [a["data-step-link"] for a in seller.find("a") if a.get("data-step-link")] == ["1", "2", "3", "4"]
+
+
 def test_success_no_scenario_asks_for_one_with_the_cheapest_cost_per_scenario(client):
     page = get_page(client, "/?subject=enterprise&doc=business_license")
     assert verdict(page).startswith("请先选一个直播场景")
@@ -785,18 +796,61 @@ def test_success_markdown_checklist_lists_what_to_get_and_what_to_submit(client)
     assert "## 申请时提交（已持有）" in text and "第" not in text.split("## 来源")[1].split("---")[0]
 
 
-def test_success_csv_checklist_of_the_second_tied_plan(client):
-    response = client.get("/checklist.csv" + SELLER[1:] + "&plan=1")
+TELECOM_FORMS = ["value_added_telecom_licence_internet_info", "value_added_telecom_licence_online_data"]
+"""L34–L39: 电商平台 takes the licence with either approved item; the two plans tie at 13."""
+
+
+@pytest.mark.parametrize("plan", ["", "&plan=1"])
+def test_fail_csv_checklist_of_tied_plans_offers_either_licence_form(client, plan):
+    """The answer shows the two tied plans once ("A or B"); its checklist said only the first plan's
+    licence form, and no link led to the second's. A plan of the group (either) gives the group."""
+    response = client.get("/checklist.csv" + SELLER[1:] + plan)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="livegate-ecommerce_platform.csv"'
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["状态", "材料编号", "材料"]
-    assert [(r[1], r[5], r[6], r[8]) for r in rows[1:] if r[0] == "还需取得"] == [
-        ("dispute_resolution_mechanism", "自行准备", "1", "1"),
-        ("merchant_review_rules", "自行准备", "1", "1"),
-        ("platform_service_agreement", "自行准备", "1", "1"),
-        ("value_added_telecom_licence_online_data", "行政许可", "1", "10"),
+    assert rows[0][:3] == ["状态", "材料编号", "材料"] and rows[0][10] == "任选其一的资质方案"
+    assert [(r[0], r[1], r[5], r[6], r[8]) for r in rows[1:]] == [
+        ("还需取得", "dispute_resolution_mechanism", "自行准备", "1", "1"),
+        ("还需取得", "merchant_review_rules", "自行准备", "1", "1"),
+        ("还需取得", "platform_service_agreement", "自行准备", "1", "1"),
+        ("还需取得（任选其一）", TELECOM_FORMS[0], "行政许可", "1", "10"),
+        ("还需取得（任选其一）", TELECOM_FORMS[1], "行政许可", "1", "10"),
     ]
+    assert "互联网信息服务业务" in rows[4][10] and "在线数据处理与交易处理业务" in rows[5][10]
+
+
+def test_fail_markdown_and_printable_checklists_of_tied_plans_offer_either_licence_form(client):
+    text = client.get("/checklist.md" + SELLER[1:]).get_data(as_text=True)
+    assert "共 2 条路径" not in text  # one path, as the answer shows it
+    tasks = [line for line in text.splitlines() if line.startswith("- [ ] ")]
+    assert [t for t in tasks if "增值电信" in t] == [
+        f"- [ ] 《增值电信业务经营许可证》（核准服务项目包含“{approved}”） — 行政许可 — 数量 1 — 成本 10"
+        for approved in ("互联网信息服务业务", "在线数据处理与交易处理业务")
+    ]
+    assert "### 【电商平台】的资质方案任选其一：" in text and "\n或\n" in text
+    page = get_page(client, "/checklist" + SELLER[1:])
+    choice = page.find("section", **{"class": "checklist-choice"})
+    assert [a["data-category"] for a in choice] == ["ecommerce_platform"]
+    licences = [a["data-item"] for a in page.find("tr") if a.get("data-item", "").startswith("value_added")]
+    assert licences == TELECOM_FORMS
+    # with standard live: the licence forms and the two 社交-直播 licences (L62–L64), 4 plans in one checklist
+    english = client.get("/checklist.md" + SELLER[1:] + "&access=standard_live&lang=en").get_data(as_text=True)
+    assert english.count("### Any one requirement option of") == 2
+    for item in ("在线数据处理与交易处理业务", "《信息网络传播视听节目许可证》", "《网络文化经营许可证》"):
+        assert item in english
+
+
+def test_fail_chinese_csv_has_its_english_gloss_column_filled(client):
+    """docs/web.md: the CSV has "an English gloss column" in either language; in Chinese it was empty."""
+    body = client.get("/checklist.csv" + SELLER[1:] + "&lang=zh").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][4] == "英文释义"
+    glosses = {r[1]: r[4] for r in rows[1:]}
+    assert glosses["platform_service_agreement"] == "The platform's service agreement and trading rules"
+    assert glosses[TELECOM_FORMS[0]] == (
+        "Value-added telecom business licence (approved services include internet information services)"
+    )
+    assert all(glosses.values())
 
 
 def test_success_printable_checklist_has_labels_for_a_phone(client):
@@ -878,6 +932,33 @@ def test_success_api_errors_stay_json_next_to_the_page(client):
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404 and response.mimetype == "application/json"
     assert client.get("/v1/health").get_json()["status"] == "ok"
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("zh-CN,zh;q=0.9", "没有这个页面或类目：/nope"), ("en-US,en;q=0.9", "No such page or category: /nope")],
+)
+def test_fail_a_mistyped_page_address_is_an_html_404_in_the_browser_s_language(client, language, said):
+    response = client.get("/nope", headers={"Accept": BROWSER_ACCEPT, "Accept-Language": language})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert {"Accept", "Accept-Language"} <= {v.strip() for v in response.headers["Vary"].split(",")}
+    page = Page(response.get_data(as_text=True))
+    assert said in page.text("main")
+    assert any(urlsplit(a["href"]).path == "/" for a in page.find("a") if "href" in a and a.get("class") != "brand")
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [("/v1/nothing", BROWSER_ACCEPT), ("/nope", "*/*"), ("/nope", ""), ("/nope", "application/json")],
+)
+def test_success_unknown_api_paths_and_non_browsers_keep_the_json_404(client, path, accept):
+    response = client.get(path, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 404 and response.mimetype == "application/json"
+    assert response.get_json()["error"]["code"] == "not_found"
 
 
 def test_success_every_catalogue_id_has_an_english_gloss(catalogue):

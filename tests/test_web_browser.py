@@ -514,3 +514,28 @@ def test_success_result_page_screenshot(page, server, expect, tmp_path):
     target = Path(os.environ.get("LIVEGATE_SCREENSHOT") or tmp_path / "screenshot.png")
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+
+
+_COLUMNS = """() => Array.from(document.querySelectorAll('table.cats')).filter(t => t.getClientRects().length)
+  .map(t => Array.from(t.querySelectorAll('thead th')).map(th => th.getBoundingClientRect().width))"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fail_category_table_gives_its_category_column_room_at_1280_and_stacks_on_a_phone(
+    browser, server, outside, lang
+):
+    """The category column (name, gloss, access, source links) was about 100 px at 1280 px in English,
+    so its rows were very tall; nothing may scroll sideways for it, at 1280 px or on a phone."""
+    for width in WIDTHS:
+        context = _context(browser, outside, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        for url in (SELLER, "/?subject=enterprise&doc=business_license"):
+            page.goto(server + url + f"&lang={lang}")
+            page.evaluate("document.querySelectorAll('details.categories').forEach(d => d.open = true)")
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            tables = page.evaluate(_COLUMNS)
+            if width == 1280:
+                assert tables and all(cols[0] >= 200 and cols[3] >= 160 for cols in tables), tables
+            else:  # a card per category: no visible header row
+                assert page.locator("table.cats thead").first.evaluate("h => h.getBoundingClientRect().height") <= 1
+        context.close()

@@ -140,6 +140,10 @@ class Words:
         qualifier = self.names.gloss("qualifiers", i)
         return f"{name} ({qualifier})" if qualifier else name
 
+    def english_gloss_item(self, i: str) -> str | None:
+        """The item's English gloss whatever the page's language (the CSV's gloss column)."""
+        return Words("en", self.site).gloss_item(i)
+
     def gloss_section(self, s: str) -> str | None:
         return self.names.gloss("sections", s)
 

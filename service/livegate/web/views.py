@@ -42,6 +42,7 @@ from werkzeug.wrappers import Response
 
 from ..contract import ELIGIBLE
 from ..http.decisions import Decision, DecisionLogError, decisions
+from ..http.errors import error_response
 from ..http.headers import PAGE_CSP
 from ..http.language import asked
 from ..kb import Category
@@ -536,7 +537,9 @@ def _answer_page(form: FormState) -> Response:
         "other_rows": [r for r in rows if r["entry"]["id"] not in relevant],
         "by_scenario": _by_scenario(answer) if scenario is None and answer["subject_supported"] else [],
         "share_url": _public(url_for("web.index") + _query(_profile_pairs())),
-        "steps": _edit_steps(),
+        # a subject that cannot stream (L2) is not helped by other documents, activities or scenario:
+        # only the subject's screen can change its answer
+        "steps": _edit_steps() if answer["subject_supported"] else [(n, u) for n, u in _edit_steps() if n == 2],
         "banner": _banner(form, answer),
         "custom_costs": bool(form.costs),
         "shape": shape,
@@ -691,8 +694,34 @@ def diagram(id_: str) -> Response:
     return _delivered(Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml"))
 
 
+def _checklist_choices(
+    answer: dict[str, Any], form: FormState, grp: dict[str, Any], common_held: set[str]
+) -> list[dict[str, Any]]:
+    """A group's equivalent options per category (:func:`shape.plan_groups`): each option with the items
+    it still lacks and the held items it would be submitted with (beyond those every option needs)."""
+    cat = _site().cat
+    out = []
+    for c, opts in grp["choices"]:
+        options = []
+        for a, its in opts:
+            plan = next(q for _, q in grp["plans"] if q["alternatives"][c] == a)
+            own = {r.item for r in cat.categories[c].alternative(a).items}
+            counts = {d["id"]: d["count"] for d in plan["missing_detail"]}
+            options.append(
+                {
+                    "alternative": a,
+                    "rows": _missing_rows(answer, form, {i: counts[i] for i in its}),
+                    "held": [r for r in _held_rows(plan) if r["id"] in own and r["id"] not in common_held],
+                }
+            )
+        out.append({"category": c, "options": options})
+    return out
+
+
 def _checklist_data() -> dict[str, Any]:
-    """The chosen plan (``plan``, default the first cheapest) and its rows."""
+    """The chosen path (``plan``, default the first cheapest) and its rows. A path is shown as the answer
+    shows it: tied plans that differ only in an equivalent alternative are one path (the group of
+    :func:`shape.plan_groups` holding plan ``plan``), its options listed as "any one of"."""
     form = FormState.from_args(request.args)
     if not form.present:
         raise NotFound(Words(_lang(), _site()).t("checklist_needs_profile"))
@@ -702,18 +731,33 @@ def _checklist_data() -> dict[str, Any]:
     index = int(raw) if _PLAN.fullmatch(raw) else -1
     if plans and not 0 <= index < len(plans):
         raise NotFound(Words(_lang(), _site()).t("no_such_plan", plan=raw))
-    plan = plans[index] if plans else None
-    rows = _missing_rows(answer, form, {d["id"]: d["count"] for d in plan["missing_detail"]}) if plan else []
+    groups = shape.plan_groups(answer, _site().cat) if plans else []
+    number, grp = next(((n, g) for n, g in enumerate(groups) if any(k == index for k, _ in g["plans"])), (0, None))
+    plan = grp["first"] if grp else None
+    rows, held, choices = [], [], []
+    if grp is not None:
+        rows = _missing_rows(answer, form, dict(grp["common"]))
+        held_ids = [{r["id"] for r in _held_rows(q)} for _, q in grp["plans"]]
+        common_held = set.intersection(*held_ids)
+        held = [r for r in _held_rows(grp["first"]) if r["id"] in common_held]
+        choices = _checklist_choices(answer, form, grp, common_held)
     share = _public(url_for("web.index") + _query(_profile_pairs()))
     words = Words(_lang(), _site())
     return {
         "form": form,
         "answer": answer,
         "plan": plan,
-        "index": index,
-        "count": len(plans),
+        "alternatives": {
+            c: list(dict.fromkeys(q["alternatives"][c] for _, q in grp["plans"])) for c in plan["categories"]
+        }
+        if grp and plan
+        else {},
+        "index": number,
+        "count": len(groups),
         "rows": rows,
-        "held": _held_rows(plan) if plan else [],
+        "held": held,
+        "choices": choices,
+        "nothing_to_get": not rows and not any(o["rows"] for ch in choices for o in ch["options"]),
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: "") if not plan else [],
         "share_url": share,
         "generated": _now(),
@@ -755,6 +799,8 @@ def checklist_md() -> Response:
 
 @web.get("/checklist.csv")
 def checklist_csv() -> Response:
+    """One row per document; a path's equivalent options (any one of them) come after the documents
+    every option needs, each row naming its option in the last column."""
     data = _checklist_data()
     words = Words(_lang(), _site())
     out = io.StringIO()
@@ -771,10 +817,21 @@ def checklist_csv() -> Response:
             words.t("unit_cost"),
             words.t("line_cost"),
             words.t("plan_categories"),
+            words.t("csv_option"),
         ]
     )
     categories = " + ".join(words.category(c) for c in data["plan"]["categories"]) if data["plan"] else ""
-    for state, rows in (("csv_to_get", data["rows"]), ("csv_to_submit", data["held"])):
+    parts: list[tuple[str, list[dict[str, Any]], str]] = [
+        ("csv_to_get", data["rows"], ""),
+        ("csv_to_submit", data["held"], ""),
+    ]
+    for choice in data["choices"]:
+        c = choice["category"]
+        for option in choice["options"]:
+            label = f"【{words.category(c)}】「{words.alternative(c, option['alternative'])}」"
+            parts.append(("csv_to_get_either", option["rows"], label))
+            parts.append(("csv_to_submit_either", option["held"], label))
+    for state, rows, option_label in parts:
         for row in rows:
             it = words.cat.items[row["id"]]
             writer.writerow(
@@ -783,12 +840,13 @@ def checklist_csv() -> Response:
                     row["id"],
                     it.name,
                     it.qualifier or "",
-                    words.gloss_item(row["id"]) or "",
+                    words.english_gloss_item(row["id"]) or "",
                     words.issuer(row["issuer_class"]),
                     row["count"],
                     row.get("unit_cost", ""),
                     row.get("cost", ""),
                     categories,
+                    option_label,
                 ]
             )
     return _delivered(_download("\ufeff" + out.getvalue(), "text/csv", data["filename"] + ".csv"))
@@ -808,6 +866,28 @@ def _not_found(exc: NotFound) -> Response:
     g.pop("pending_decision", None)
     words = Words(_lang(), _site())
     return _page("web/error.html", 404, errors=[], message=words.t("not_found", what=exc.description))
+
+
+_API_PATHS = ("/v1/", "/openapi.json", "/docs", "/metrics")
+"""Paths that are the API's: an unknown one stays a JSON 404 (:func:`livegate.http.errors.error_response`)."""
+
+
+@web.app_errorhandler(NotFound)
+def _unknown_path(exc: NotFound) -> Response:
+    """A page address no route matches, asked by a browser (``Accept`` prefers HTML): the 404 page of
+    :func:`_not_found`, in the page's language. Everything else (the API's paths, a client that does
+    not prefer HTML, a 404 raised by another part of the app) keeps the API's JSON error."""
+    if request.url_rule is not None or request.path.startswith(_API_PATHS):
+        return error_response(exc)
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        response = error_response(exc)
+        response.vary.add("Accept")  # a browser asking the same address gets the page
+        return response
+    response = _not_found(NotFound(request.path))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Vary"] = "Accept, Accept-Language"
+    return response
 
 
 @web.errorhandler(EvaluationTimeout)
