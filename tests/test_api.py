@@ -739,6 +739,14 @@ def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
     [
         ("LIVEGATE_TIMEOUT", "soon"),
         ("LIVEGATE_TIMEOUT", "0"),
+        # not finite: NaN passed every comparison, and a worker's socket then failed every request
+        ("LIVEGATE_TIMEOUT", "NaN"),
+        ("LIVEGATE_TIMEOUT", "Infinity"),
+        ("LIVEGATE_TIMEOUT", "1e400"),
+        ("LIVEGATE_TIMEOUT", "86401"),
+        ("LIVEGATE_READ_TIMEOUT", "NaN"),
+        ("LIVEGATE_READ_TIMEOUT", "Infinity"),
+        ("LIVEGATE_READ_TIMEOUT", "0.05"),
         ("LIVEGATE_MAX_CONTENT_LENGTH", "1.5"),
         ("LIVEGATE_POOL_SIZE", "0"),
         ("LIVEGATE_ACCESS_LOG", "maybe"),
@@ -746,8 +754,10 @@ def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
 )
 def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError, match=name):
+    with pytest.raises(ConfigError, match=name) as refused:
         make_app()
+    if name.endswith("TIMEOUT"):  # a time bound says what it may be
+        assert "number of seconds" in str(refused.value) and "86400" in str(refused.value)
 
 
 def test_apps_are_independent_and_no_app_lives_at_module_level(make_app):
@@ -922,6 +932,7 @@ PROBLEM_BODIES = [
     {"subject": {"type": "media", "roles": ["car_dealer", "public_school"]}},
     {**ENTERPRISE, "documents": ["private_school_permit_district"], "counts": {"private_school_permit": 0}},
     {**ENTERPRISE, "goal": {"scenario": "ecommerce", "categories": ["finance_bank"]}},
+    {**ENTERPRISE, "costs": {"enterprise_credit_filing": 7, "enterprise_credit_filing_pboc": 50}},
 ]
 
 

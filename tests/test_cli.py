@@ -450,6 +450,7 @@ def test_lang_before_the_command_is_the_commands_own():
         (["evaluate", "-", "--timeout", "inf"], "argument --timeout: must be a number of seconds above 0, not 'inf'"),
         (["serve", "--timeout", "-1"], "argument --timeout: must be a number of seconds above 0, not '-1'"),
         (["serve", "--threads", "0"], "argument --threads: must be at least 1, not 0"),
+        (["serve", "--port", "99999"], "argument --port: must be a whole number from 0 to 65535, not 99999"),
         (["evaluate", "-", "--timeout", "0", "--lang", "zh"], "argument --timeout: 必须是大于 0 的秒数，不能是 '0'"),
     ],
 )

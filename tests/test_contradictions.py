@@ -124,6 +124,36 @@ def test_a_goal_whose_candidates_all_serve_other_scenarios_is_refused(client, sc
     assert client.post("/v1/evaluate", json=profile).status_code == 200
 
 
+ALIAS = ("enterprise_credit_filing_pboc", "enterprise_credit_filing")
+"""The earlier item id still accepted until ruleset 2.1, and the id it stands for (docs/semantics.md#limits)."""
+
+
+@pytest.mark.parametrize("field", ["counts", "costs"])
+@pytest.mark.parametrize("first", ["old", "new"])
+def test_an_item_under_its_earlier_id_and_its_id_is_refused_whatever_the_order(engine, field, first):
+    """Read as one item, the two values were resolved by the order of the keys: counts 0 then 1 made
+    征信业务 eligible, 1 then 0 missing, in the same JSON object."""
+    old, new = ALIAS
+    values = {old: 0, new: 1} if first == "old" else {new: 1, old: 0}
+    profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"], field: values}
+    with pytest.raises(ProfileError) as raised:
+        engine.evaluate(profile)
+    [problem] = raised.value.errors
+    assert (problem["field"], problem["kind"], problem["conflict"]) == (
+        f"{field}.{old}",
+        "item_twice",
+        f"{field}.{new}",
+    )
+
+
+def test_a_contradiction_names_the_key_as_the_profile_wrote_it(engine):
+    old, new = ALIAS
+    with pytest.raises(ProfileError) as raised:
+        engine.evaluate({"subject": {"type": "enterprise"}, "documents": [new], "counts": {old: 0}})
+    [problem] = raised.value.errors
+    assert (problem["field"], problem["kind"], problem["conflict"]) == (f"counts.{old}", "count_zero", "documents[0]")
+
+
 def test_both_contradictions_at_once_are_both_reported(engine):
     profile = {
         "subject": {"type": "media", "roles": ["car_dealer"]},

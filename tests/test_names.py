@@ -192,6 +192,7 @@ _SAMPLE = {
     "profiles": 10,
     "low": 1,
     "version": "1.0.1",
+    "high": 86400,
     "ours": "2.0.0",
     "languages": Listed(["zh", "en"], "problem.nearest_or"),
     "folder": "/srv/kb/facts",
@@ -475,3 +476,15 @@ def test_a_source_line_after_a_section_ending_in_brackets_opens_none_of_its_own(
         line = names.source(c)
         assert src.section in line and str(src.line) in line and src.url in line
         assert "）（" not in line and ") (" not in line and "）(" not in line
+
+
+def test_a_category_s_status_sentence_does_not_offer_access_to_what_cannot_be_used(engine):
+    """「【电商平台】：不适用；可使用小程序·云直播插件接入。」 told an individual it could use what the
+    next sentence says no category gives it (L2); the status sentence names the access method only."""
+    for profile in (
+        {"subject": {"type": "personal"}},
+        {"subject": {"type": "enterprise"}, "activities": ["online_edu_ios_virtual_goods"]},
+    ):
+        for c in engine.evaluate(profile)["categories"]:
+            status = c["explanation"][0]
+            assert "可使用" not in status and "；接入方式：" in status, status

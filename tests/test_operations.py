@@ -296,11 +296,19 @@ def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_serve
             assert "livegate-serve" not in health["reload"]["reason"]  # no server path
             assert {w["ruleset"]["digest"] for w in health["workers"]} == {old["digest"]}
             assert server.pids() == pids  # no worker was replaced
+        # a folder gone: refused before the check, naming the folder, not where it is on the server
+        os.rename(kb / "facts", tmp_path / "facts-away")
+        os.kill(server.proc.pid, signal.SIGHUP)
+        _until(lambda: (_health(port)["reload"] or {}).get("stage") == "copy", what="the reload refused at copy")
+        reason = _health(port)["reload"]["reason"]
+        assert reason.startswith("the knowledge base cannot be copied") and "'facts'" in reason, reason
+        assert str(tmp_path) not in reason  # it said '/tmp/…/kb/facts'
+        os.rename(tmp_path / "facts-away", kb / "facts")
         time.sleep(0.5)
     assert load.failures() == []
     assert load.digests() == {old["digest"]}
     metrics = _metrics(port)
-    for stage in ("parse", "lint", "ground"):
+    for stage in ("parse", "lint", "ground", "copy"):
         assert _value(metrics, "livegate_ruleset_reloads_total", outcome="refused", stage=stage) == 1
     assert _value(metrics, "livegate_ruleset_last_reload_success") == 0
     assert _series(metrics, "livegate_worker_restarts_total") == []

@@ -155,6 +155,7 @@ ProblemKind = Literal[
     "role_not_allowed",  # ``subject_type`` cannot hold the role ``value``, only ``allowed`` can (``conflict``)
     "count_zero_form",  # a count of 0 for the item ``value``, whose form ``held`` the profile lists (``conflict``)
     "no_candidate_in_scenario",  # no candidate category serves the goal's scenario ``value`` (``conflict``)
+    "item_twice",  # ``value``, an item's earlier id, given beside the item's id (``conflict``)
 ]
 """What a problem of a profile can be (``kind`` of each of :attr:`ProfileError.errors`)."""
 
@@ -363,6 +364,11 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
                 shape.append(_problem(_path(loc), kind))
         raise ProfileError(shape) from None
 
+    twice = _given_twice(profile, catalogue.aliases)
+    if twice:
+        raise ProfileError(twice)
+    # the keys of counts as the profile wrote them (an earlier id), for the paths a problem names
+    spelled = {catalogue.aliases.get(i, i): i for i in profile.counts}
     profile = _canonical(profile, catalogue.aliases)
     errors: list[dict[str, Any]] = []
     unlisted = 0
@@ -401,7 +407,7 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
         errors.append(_problem("(body)", "more_unknown", count=unlisted))
     if errors:
         raise ProfileError(errors)
-    contradictions = _contradictions(profile, catalogue)
+    contradictions = _contradictions(profile, catalogue, spelled)
     if contradictions:
         raise ProfileError(contradictions)
     return profile
@@ -420,15 +426,28 @@ def _canonical(profile: Profile, aliases: dict[str, str]) -> Profile:
     )
 
 
-def _contradictions(profile: Profile, catalogue: Catalogue) -> list[dict[str, Any]]:
-    """What a profile says twice in ways that cannot both hold; each problem names both JSON paths."""
+def _given_twice(profile: Profile, aliases: dict[str, str]) -> list[dict[str, Any]]:
+    """An item given under its earlier id and its id in ``counts`` or ``costs``: once the earlier id
+    is read as the item, one of the two values would be dropped, by the order of the keys."""
+    out: list[dict[str, Any]] = []
+    for field, given in (("counts", profile.counts), ("costs", profile.costs)):
+        for old, item in aliases.items():
+            if old in given and item in given:
+                out.append(_problem(f"{field}.{old}", "item_twice", value=old, conflict=f"{field}.{item}"))
+    return out
+
+
+def _contradictions(profile: Profile, catalogue: Catalogue, spelled: dict[str, str]) -> list[dict[str, Any]]:
+    """What a profile says twice in ways that cannot both hold; each problem names both JSON paths
+    (a key of ``counts`` as the profile wrote it: ``spelled``)."""
     out: list[dict[str, Any]] = []
     for n, item in enumerate(profile.documents):
         if profile.counts.get(item) == 0:
-            out.append(_problem(f"counts.{item}", "count_zero", value=item, conflict=f"documents[{n}]"))
+            path = f"counts.{spelled.get(item, item)}"
+            out.append(_problem(path, "count_zero", value=item, conflict=f"documents[{n}]"))
         plain = catalogue.items[item].plain_form
         if plain is not None and profile.counts.get(plain) == 0:  # a qualified form is one of its plain item
-            path = f"counts.{plain}"
+            path = f"counts.{spelled.get(plain, plain)}"
             out.append(_problem(path, "count_zero_form", value=plain, held=item, conflict=f"documents[{n}]"))
     # the goal's filters intersect: candidates that all serve other scenarios leave nothing to answer it
     scenario, candidates = profile.goal.scenario, profile.goal.categories

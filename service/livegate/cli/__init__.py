@@ -234,14 +234,17 @@ class _Parsers:
     def t(self, key: str, **values: Any) -> str:
         return self.words.t(f"cli.help.{key}", **values)
 
-    def whole(self, low: int) -> Callable[[str], int]:
-        """An argument's type: a whole number of at least ``low`` (argparse says which argument)."""
+    def whole(self, low: int, high: int | None = None) -> Callable[[str], int]:
+        """An argument's type: a whole number of at least ``low`` (and at most ``high``; argparse
+        says which argument)."""
 
         def parse(text: str) -> int:
             try:
                 value = int(text)
             except ValueError:
                 raise argparse.ArgumentTypeError(self.words.t("cli.arg.integer", value=text)) from None
+            if high is not None and not low <= value <= high:
+                raise argparse.ArgumentTypeError(self.words.t("cli.arg.between", low=low, high=high, value=value))
             if value < low:
                 raise argparse.ArgumentTypeError(self.words.t("cli.arg.at_least", low=low, value=value))
             return value
@@ -325,7 +328,7 @@ class _Parsers:
 
         _, o = command("serve")
         o.add_argument("--host", default="127.0.0.1", help=t("host"))
-        o.add_argument("--port", type=int, default=8000, help=t("port"))
+        o.add_argument("--port", type=self.whole(0, 65535), default=8000, help=t("port"))
         o.add_argument("--workers", type=self.whole(1), default=2, help=t("serve_workers"))
         o.add_argument("--threads", type=self.whole(1), default=None, help=t("threads"))
         o.add_argument("--timeout", type=self.seconds, default=None, help=t("serve_timeout"))

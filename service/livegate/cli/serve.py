@@ -210,15 +210,19 @@ class _Arbiter(Arbiter):
     def reload(self) -> None:
         server: LivegateServer = self.app
         rulesets = server.rulesets
+        sources: tuple[Path, ...] = ()
         try:
-            facts, logic = rulesets.sources()
-            self.log.info("Reloading the ruleset from %s and %s", facts, logic)
+            sources = rulesets.sources()
+            self.log.info("Reloading the ruleset from %s and %s", *sources)
         except KnowledgeError:
             pass  # said by the refusal below
         try:
             snapshot = rulesets.copy()
         except (OSError, shutil.Error, KnowledgeError) as exc:
-            server.reload_refused("copy", str(Message("reload.cannot_copy", error=exc)), None)
+            reason = str(Message("reload.cannot_copy", error=exc))
+            for folder in sources:  # /v1/health shows the reason: the folders by name, no server path
+                reason = reason.replace(str(folder), Path(folder).name)
+            server.reload_refused("copy", reason, None)
             return
         verdict = _check_in_child(snapshot, server.check_timeout)
         if verdict["reason"]:  # the snapshot's place is the server's business: name the folders only

@@ -6,6 +6,7 @@ is checked at start-up; a bad one stops it with a message naming the variable.""
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -57,6 +58,11 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
     return out
 
 
+MAX_SECONDS = 86_400.0
+"""The longest time bound a setting in seconds may give (a day): beyond it, or not a finite
+number (``NaN``, ``Infinity``), a socket or gunicorn's own timeout cannot take it."""
+
+
 def _check(cfg: dict[str, Any]) -> None:
     def number(key: str, low: float, kinds: tuple[type, ...] = (int, float)) -> None:
         value = cfg[key]
@@ -64,12 +70,20 @@ def _check(cfg: dict[str, Any]) -> None:
             kind = "config.integer" if kinds == (int,) else "config.number"
             raise ConfigError(Message(kind, key=key, low=low, value=value))
 
-    number("TIMEOUT", 1e-9)
+    def seconds(key: str, low: float, *, above: bool = False) -> None:
+        """A time bound: a finite number from ``low`` (above 0 with ``above``) to a day."""
+        value = cfg[key]
+        number_ = not isinstance(value, bool) and isinstance(value, int | float)
+        if not number_ or not math.isfinite(value) or value > MAX_SECONDS or value < low or (above and value <= 0):
+            kind = "config.seconds_above" if above else "config.seconds"
+            raise ConfigError(Message(kind, key=key, low=low, high=MAX_SECONDS, value=value))
+
+    seconds("TIMEOUT", 0, above=True)
     number("MAX_CONTENT_LENGTH", 1, (int,))
     number("POOL_SIZE", 1, (int,))
     number("ANSWER_CACHE", 0, (int,))
     number("ANSWER_CACHE_BYTES", 0, (int,))
-    number("READ_TIMEOUT", 0.1)
+    seconds("READ_TIMEOUT", 0.1)
     number("MAX_CONNECTIONS", 1, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
     for key in ("ACCESS_LOG", "METRICS"):
