@@ -24,6 +24,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from livegate.profile import filters_miss
 
 from tests.reference import holdings, kb
 
@@ -74,8 +75,7 @@ def consistent(documents: list[str], counts: dict[str, int], plain_of: dict[str,
 def meet(goal: dict[str, Any], scenario_of: dict[str, str]) -> dict[str, Any]:
     """``goal`` without a scenario that none of its candidate categories serves (refused as a
     contradiction: the filters intersect)."""
-    candidates = goal.get("categories") or []
-    if goal.get("scenario") is not None and candidates and all(scenario_of[c] != goal["scenario"] for c in candidates):
+    if filters_miss(goal.get("scenario"), [scenario_of[c] for c in goal.get("categories") or []]):
         del goal["scenario"]
     return goal
 

@@ -445,13 +445,32 @@ def test_lang_before_the_command_is_the_commands_own():
         (["batch", "-", "--workers", "two"], "argument --workers: must be a whole number, not 'two'"),
         (["impact", ".", "--random", "-1"], "argument --random: must be at least 0, not -1"),
         (["impact", ".", "--examples", "-1"], "argument --examples: must be at least 0, not -1"),
-        (["evaluate", "-", "--timeout", "0"], "argument --timeout: must be a number of seconds above 0, not '0'"),
-        (["evaluate", "-", "--timeout", "-1"], "argument --timeout: must be a number of seconds above 0, not '-1'"),
-        (["evaluate", "-", "--timeout", "inf"], "argument --timeout: must be a number of seconds above 0, not 'inf'"),
-        (["serve", "--timeout", "-1"], "argument --timeout: must be a number of seconds above 0, not '-1'"),
+        (
+            ["evaluate", "-", "--timeout", "0"],
+            "argument --timeout: must be a number of seconds above 0 and at most 86400, not '0'",
+        ),
+        (
+            ["evaluate", "-", "--timeout", "-1"],
+            "argument --timeout: must be a number of seconds above 0 and at most 86400, not '-1'",
+        ),
+        (
+            ["evaluate", "-", "--timeout", "inf"],
+            "argument --timeout: must be a number of seconds above 0 and at most 86400, not 'inf'",
+        ),
+        (
+            ["serve", "--timeout", "86401"],
+            "argument --timeout: must be a number of seconds above 0 and at most 86400, not '86401'",
+        ),
+        (
+            ["serve", "--timeout", "-1"],
+            "argument --timeout: must be a number of seconds above 0 and at most 86400, not '-1'",
+        ),
         (["serve", "--threads", "0"], "argument --threads: must be at least 1, not 0"),
         (["serve", "--port", "99999"], "argument --port: must be a whole number from 0 to 65535, not 99999"),
-        (["evaluate", "-", "--timeout", "0", "--lang", "zh"], "argument --timeout: 必须是大于 0 的秒数，不能是 '0'"),
+        (
+            ["evaluate", "-", "--timeout", "0", "--lang", "zh"],
+            "argument --timeout: 必须是大于 0、不超过 86400 的秒数，不能是 '0'",
+        ),
     ],
 )
 def test_a_number_out_of_range_on_the_command_line_is_refused_naming_the_argument(args, fragment):

@@ -30,6 +30,8 @@ import json
 import random
 from typing import Any
 
+from .profile import filters_miss
+
 __all__ = ["SEED", "WARM_UP_SEED", "Vocabulary", "dumps", "light_profiles", "profile", "profiles"]
 
 SEED = 20261129
@@ -134,8 +136,7 @@ def _meet(goal: dict[str, Any], vocab: Vocabulary) -> None:
     """Leave out a goal's scenario that none of its candidate categories serves: such a goal is
     refused as a contradiction, and users send goals whose filters meet. (No draw of ``rnd``: every
     other profile of a seed stays as it was.)"""
-    candidates = goal.get("categories") or []
-    if "scenario" in goal and candidates and all(vocab.scenario_of[c] != goal["scenario"] for c in candidates):
+    if filters_miss(goal.get("scenario"), [vocab.scenario_of[c] for c in goal.get("categories") or []]):
         del goal["scenario"]
 
 

@@ -426,6 +426,14 @@ def _canonical(profile: Profile, aliases: dict[str, str]) -> Profile:
     )
 
 
+def filters_miss(scenario: str | None, candidate_scenarios: list[str]) -> bool:
+    """A goal's filters cannot meet: it names a scenario and candidate categories, and none of the
+    candidates serves the scenario (``candidate_scenarios``: the scenario of each). They intersect,
+    so nothing could answer it: refused (``no_candidate_in_scenario``), and left out by the
+    generators of profiles (:mod:`livegate.corpus`, the tests')."""
+    return scenario is not None and bool(candidate_scenarios) and scenario not in candidate_scenarios
+
+
 def _given_twice(profile: Profile, aliases: dict[str, str]) -> list[dict[str, Any]]:
     """An item given under its earlier id and its id in ``counts`` or ``costs``: once the earlier id
     is read as the item, one of the two values would be dropped, by the order of the keys."""
@@ -449,9 +457,8 @@ def _contradictions(profile: Profile, catalogue: Catalogue, spelled: dict[str, s
         if plain is not None and profile.counts.get(plain) == 0:  # a qualified form is one of its plain item
             path = f"counts.{spelled.get(plain, plain)}"
             out.append(_problem(path, "count_zero_form", value=plain, held=item, conflict=f"documents[{n}]"))
-    # the goal's filters intersect: candidates that all serve other scenarios leave nothing to answer it
     scenario, candidates = profile.goal.scenario, profile.goal.categories
-    if scenario is not None and candidates and all(catalogue.categories[c].scenario != scenario for c in candidates):
+    if filters_miss(scenario, [catalogue.categories[c].scenario for c in candidates]):
         out.append(_problem("goal.categories", "no_candidate_in_scenario", value=scenario, conflict="goal.scenario"))
     kind = profile.subject.type
     for n, role in enumerate(profile.subject.roles):

@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import corpus
 from ..engine import Engine
+from ..http.config import MAX_SECONDS
 from ..kb import Knowledge, KnowledgeError
 from ..names import Names
 from ..profile import JsonError, ProfileError, loads, problem_text
@@ -252,13 +253,14 @@ class _Parsers:
         return parse
 
     def seconds(self, text: str) -> float:
-        """An argument's type: a number of seconds above 0."""
+        """An argument's type: a number of seconds above 0 and at most a day (the bound of the
+        settings in seconds, :data:`~livegate.http.config.MAX_SECONDS`)."""
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not 0 < value < math.inf:
-            raise argparse.ArgumentTypeError(self.words.t("cli.arg.seconds", value=text))
+        if not 0 < value <= MAX_SECONDS:  # NaN fails too
+            raise argparse.ArgumentTypeError(self.words.t("cli.arg.seconds", high=MAX_SECONDS, value=text))
         return value
 
     def groups(self, parser: argparse.ArgumentParser) -> tuple[Any, Any]:

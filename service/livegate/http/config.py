@@ -74,7 +74,7 @@ def _check(cfg: dict[str, Any]) -> None:
         """A time bound: a finite number from ``low`` (above 0 with ``above``) to a day."""
         value = cfg[key]
         number_ = not isinstance(value, bool) and isinstance(value, int | float)
-        if not number_ or not math.isfinite(value) or value > MAX_SECONDS or value < low or (above and value <= 0):
+        if not number_ or not math.isfinite(value) or value > MAX_SECONDS or value < low or (above and value == low):
             kind = "config.seconds_above" if above else "config.seconds"
             raise ConfigError(Message(kind, key=key, low=low, high=MAX_SECONDS, value=value))
 
