@@ -432,12 +432,17 @@ class _Evaluator:
         for c in k.categories:
             status = self.own_status(c, memo)
             sets = [] if status == NOT_APPLICABLE else self.minimal_sets(c)
-            cats[c] = CategoryResult(c, status, k.access[c], sets, self.requires(c), self.externals(c))
+            externals = [] if status == NOT_APPLICABLE else self.externals(c)  # docs/semantics.md#external
+            cats[c] = CategoryResult(c, status, k.access[c], sets, self.requires(c), externals)
         for c, r in cats.items():  # docs/semantics.md#companions, #warnings
             r.combined_access = frozenset(
                 (p, a) for p, a in k.companions.get(c, []) if r.status == ELIGIBLE and cats[p].status == ELIGIBLE
             )
-            remedies = {("remedy", a) for a in self.activities if k.activity_category[a] == c and a in k.remedies}
+            remedies = {
+                ("remedy", a)
+                for a in self.activities
+                if k.activity_category[a] == c and a in k.remedies and r.status != NOT_APPLICABLE  # #remedies
+            }
             r.warnings = frozenset({("note", n) for n in k.notes.get(c, [])} | remedies)
 
         supported = self.type not in k.unsupported

@@ -4,7 +4,9 @@
 - clingo's private API only in livegate/contract.py;
 - no id of the knowledge base (item, issuer class, activity, category, role) and
   no status outside the contract's declaration named in the package's Python;
-- facts/ holds facts only and logic/ rules only;
+- facts/ holds facts only and logic/ rules only (logic/checks/ too);
+- every predicate the rules of logic/ define is documented once, in a ``%*! …``
+  block at the top of the file that defines it (facts/catalogue.lp documents facts/);
 - the tests test the tree: the engine under test reads the repository's facts/
   and logic/ (its digest is theirs).
 """
@@ -15,7 +17,9 @@ import ast
 import re
 from pathlib import Path
 
+import clingo
 import clingo.ast
+import pytest
 from livegate import Knowledge, contract
 from livegate.kb import digest
 
@@ -158,13 +162,17 @@ def test_statuses_are_compared_only_where_the_contract_declares_them():
         assert not named, f"{path.relative_to(ROOT)} tests for the statuses {sorted(named)}"
 
 
+def _where(stm: clingo.ast.AST) -> str:
+    """The file a statement stands in, relative to the repository (an included file's, not the including one's)."""
+    path = Path(stm.location.begin.filename).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _statements(folder: Path) -> list[tuple[str, clingo.ast.AST]]:
-    """Every statement of the folder's files but comments, each with its file's name."""
+    """Every statement of the folder's files, its subfolders' too, but comments, each with its file."""
     out: list[tuple[str, clingo.ast.AST]] = []
-    for path in sorted(folder.glob("*.lp")):
-        clingo.ast.parse_files(
-            [str(path)], lambda stm, name=path.name: out.append((name, stm)), logger=lambda code, msg: None
-        )
+    for path in sorted(folder.rglob("*.lp")):
+        clingo.ast.parse_files([str(path)], lambda stm: out.append((_where(stm), stm)), logger=lambda code, msg: None)
     return [(name, stm) for name, stm in out if stm.ast_type != clingo.ast.ASTType.Comment]
 
 
@@ -182,6 +190,159 @@ def test_logic_holds_rules_only():
             base = not stm.parameters  # a parameterised program part holds templates, not facts
         elif stm.ast_type == clingo.ast.ASTType.Rule and base:
             assert stm.body or stm.head.ast_type != clingo.ast.ASTType.Literal, f"{name}: a fact in logic/: {stm}"
+
+
+# --- every predicate of logic/ is documented once, at the top of the file that defines it -------------
+LOGIC = ROOT / "logic"
+Signature = tuple[str, int]
+
+
+def _logic_files() -> dict[str, list[clingo.ast.AST]]:
+    """Every statement of logic/ (comments too) by file, the files in include order: logic/main.lp and
+    the files it includes, as clingo reads them, then those it does not include (logic/checks/) by name."""
+    files: dict[str, list[clingo.ast.AST]] = {}
+
+    def add(stm: clingo.ast.AST) -> None:
+        files.setdefault(_where(stm), []).append(stm)
+
+    clingo.ast.parse_files([str(LOGIC / "main.lp")], add, logger=lambda code, msg: None)
+    for path in sorted(LOGIC.rglob("*.lp")):
+        if str(path.relative_to(ROOT)) not in files:
+            clingo.ast.parse_files([str(path)], add, logger=lambda code, msg: None)
+    return files
+
+
+def _signature(term: clingo.ast.AST) -> Signature | None:
+    """The name and arity of an atom's term (None for a number, string or the like)."""
+    if term.ast_type == clingo.ast.ASTType.Function:
+        return term.name, len(term.arguments)
+    if term.ast_type == clingo.ast.ASTType.SymbolicTerm and term.symbol.type == clingo.SymbolType.Function:
+        return term.symbol.name, len(term.symbol.arguments)
+    return None
+
+
+def _head_atoms(head: clingo.ast.AST) -> list[Signature]:
+    """The predicates of a rule head: a literal, a choice, a disjunction or a head aggregate (not #false)."""
+    if head.ast_type == clingo.ast.ASTType.Literal:
+        literals = [head]
+    elif head.ast_type in (clingo.ast.ASTType.Aggregate, clingo.ast.ASTType.Disjunction):
+        literals = [e.literal for e in head.elements]
+    elif head.ast_type == clingo.ast.ASTType.HeadAggregate:
+        literals = [e.condition.literal for e in head.elements]
+    else:
+        literals = []
+    found = [_signature(lit.atom.symbol) for lit in literals if lit.atom.ast_type == clingo.ast.ASTType.SymbolicAtom]
+    return [s for s in found if s is not None]
+
+
+def _defines(stm: clingo.ast.AST) -> list[Signature]:
+    """The predicates a statement defines: those of a rule's head, or of an ``#external``."""
+    if stm.ast_type == clingo.ast.ASTType.Rule:
+        return _head_atoms(stm.head)
+    if stm.ast_type == clingo.ast.ASTType.External:
+        found = _signature(stm.atom.symbol)
+        return [found] if found else []
+    return []
+
+
+def _doc_blocks(stms: list[clingo.ast.AST]) -> list[clingo.ast.AST]:
+    return [
+        s
+        for s in stms
+        if s.ast_type == clingo.ast.ASTType.Comment
+        and s.comment_type == clingo.ast.CommentType.Block
+        and s.value.startswith("%*!")
+    ]
+
+
+def _documented(block: str) -> Signature:
+    """The predicate a ``%*! name(Args)`` block documents, its first line read by clingo as the fact ``name(Args).``"""
+    line = block.splitlines()[0].removeprefix("%*!").strip()
+    rules: list[clingo.ast.AST] = []
+    try:
+        clingo.ast.parse_string(
+            f"{line}.",
+            lambda stm: rules.append(stm) if stm.ast_type == clingo.ast.ASTType.Rule else None,
+            logger=lambda code, msg: None,
+        )
+    except RuntimeError:
+        rules = []
+    heads = _head_atoms(rules[0].head) if len(rules) == 1 and not rules[0].body else []
+    assert len(heads) == 1, f"not a signature name(Args): {line!r}"
+    return heads[0]
+
+
+def _implicit(stm: clingo.ast.AST) -> bool:
+    """The ``#program base.`` clingo puts before each file (it spans nothing)."""
+    return stm.location.begin == stm.location.end
+
+
+def test_a_block_signature_is_read_by_clingo():
+    assert _documented("%*! in_question(scenario(S), Id)\n  Example: in_question(scenario(auto), p(a, b)).\n*%") == (
+        "in_question",
+        2,
+    )
+    assert _documented("%*! summary\n  Example: summary.\n*%") == ("summary", 0)
+    assert _documented("%*! step_gain(I, N, Id, J, K)\n*%") == ("step_gain", 5)
+    for wrong in ("%*! two(A) three(B)\n*%", "%*! a(X) :- b(X)\n*%", "%*!\n*%", "%*! 3\n*%"):
+        with pytest.raises(AssertionError):
+            _documented(wrong)
+
+
+def test_every_predicate_the_rules_define_is_documented_once_in_the_file_that_defines_it_first():
+    """A predicate in a rule head or an ``#external`` has one ``%*!`` block in logic/, in the first file (in
+    include order) whose rules define it; a block documents a predicate its file defines or declares
+    (``#defined``: inputs.lp's cost_override/2, written by analysts as facts)."""
+    files = _logic_files()
+    defined_in: dict[Signature, list[str]] = {}
+    declared: dict[str, set[Signature]] = {}
+    documented_in: dict[Signature, list[str]] = {}
+    for name, stms in files.items():
+        for stm in stms:
+            for signature in _defines(stm):
+                if name not in defined_in.setdefault(signature, []):
+                    defined_in[signature].append(name)
+            if stm.ast_type == clingo.ast.ASTType.Defined:
+                declared.setdefault(name, set()).add((stm.name, stm.arity))
+        for block in _doc_blocks(stms):
+            documented_in.setdefault(_documented(block.value), []).append(name)
+    problems = []
+    for (pred, arity), where in defined_in.items():
+        docs = documented_in.get((pred, arity), [])
+        if docs != [where[0]]:
+            problems.append(f"{pred}/{arity}, defined in {', '.join(where)}, is documented in {docs or 'no file'}")
+    for (pred, arity), docs in documented_in.items():
+        if (pred, arity) not in defined_in and any((pred, arity) not in declared.get(d, set()) for d in docs):
+            problems.append(f"{pred}/{arity} is documented in {docs}, which neither define nor declare it")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_documentation_blocks_of_logic_stand_at_the_top_of_their_file():
+    """Every ``%*!`` block comes before the file's first statement (its header comment may precede them)."""
+    problems = []
+    for name, stms in _logic_files().items():
+        code = [s for s in stms if s.ast_type != clingo.ast.ASTType.Comment and not _implicit(s)]
+        first = min((s.location.begin.line, s.location.begin.column) for s in code) if code else None
+        for block in _doc_blocks(stms):
+            at = (block.location.begin.line, block.location.begin.column)
+            if first is not None and at > first:
+                problems.append(f"{name}:{at[0]}: a %*! block after the first statement (line {first[0]})")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_documentation_block_of_logic_has_its_format_and_an_example():
+    """``%*! name(Args)`` at the start of a line, ``*%`` alone on the last, and an ``Example:`` between."""
+    problems = []
+    for name, stms in _logic_files().items():
+        for block in _doc_blocks(stms):
+            line, text = block.location.begin.line, block.value
+            if block.location.begin.column != 1 or not text.startswith("%*! "):
+                problems.append(f"{name}:{line}: a block opens with '%*! ' at the start of its line")
+            if text.splitlines()[-1] != "*%":
+                problems.append(f"{name}:{line}: a block closes with '*%' on its own line")
+            if "Example:" not in text:
+                problems.append(f"{name}:{line}: no 'Example:' in the block of {text.splitlines()[0]}")
+    assert not problems, "\n".join(problems)
 
 
 def test_the_engine_under_test_reads_the_repository_files(knowledge: Knowledge):
