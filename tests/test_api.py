@@ -340,6 +340,30 @@ ERRORS = [
         "true or false",
         id="bad_explain_is_400",
     ),
+    pytest.param(  # a mistyped parameter was ignored: the answer came with the explanations it turned off
+        {"method": "POST", "path": "/v1/evaluate?explian=false", "json": BANK},
+        400,
+        "invalid_query",
+        "explian",
+        "did you mean 'explain'",
+        id="unknown_query_parameter_is_400",
+    ),
+    pytest.param(
+        {"method": "POST", "path": "/v1/cheapest?lang=en&x=1", "json": BANK},
+        400,
+        "invalid_query",
+        "x",
+        "reads explain and lang only",
+        id="unknown_query_parameter_of_cheapest_is_400",
+    ),
+    pytest.param(  # which one was meant? the first was taken
+        {"method": "POST", "path": "/v1/evaluate?explain=true&explain=false", "json": BANK},
+        400,
+        "invalid_query",
+        "explain",
+        "given 2 times",
+        id="query_parameter_twice_is_400",
+    ),
     pytest.param(
         _post(json.dumps(BANK), "text/plain"),
         415,
@@ -667,6 +691,7 @@ def test_access_log_can_be_turned_off(make_app, caplog):
 
 def test_decision_log_records_each_decision_and_livegate_evaluate_replays_it(make_app, engine, tmp_path, capsys):
     log = tmp_path / "audit" / "decisions.jsonl"
+    log.parent.mkdir()
     client = make_app(DECISION_LOG=str(log)).test_client()
     profiles = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES[:3]]
     answers = [
@@ -709,6 +734,16 @@ def test_an_unwritable_decision_log_withholds_the_answer_with_503(make_app, tmp_
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "decision_log_unavailable"
     assert "decision_id" not in response.get_json()
+
+
+def test_a_decision_log_in_a_folder_that_does_not_exist_stops_the_app_without_making_it(make_app, tmp_path):
+    # a mistyped folder would otherwise be made, and the auditor would look for the log elsewhere
+    log = tmp_path / "audti" / "decisions.jsonl"
+    with pytest.raises(ConfigError) as refused:
+        make_app(DECISION_LOG=str(log))
+    assert f"its folder {log.parent} does not exist" in str(refused.value)
+    assert "LIVEGATE_DECISION_LOG" in str(refused.value)
+    assert not log.parent.exists()
 
 
 def test_a_decision_log_that_cannot_be_opened_stops_the_app_at_start(make_app, tmp_path):

@@ -58,6 +58,21 @@ def test_evaluate_text_puts_the_cheapest_path_first_with_the_source_names():
     assert re.search(r"edu_academic_school: .*not_applicable", every)
 
 
+def test_fail_evaluate_text_scenario_line_says_the_outside_category_a_cost_of_0_still_needs():
+    """L66: 社交-直播 with 时政 content also needs the 时政信息类目. The scenario's line said only
+    "cost 0 【社交-直播】", a plain "ready" to whoever reads no further."""
+    profile = {
+        "subject": {"type": "enterprise"},
+        "documents": ["av_programme_licence"],
+        "activities": ["social_current_affairs"],
+        "goal": {"scenario": "entertainment"},
+    }
+    proc = livegate("evaluate", "-", "--format", "text", stdin=json.dumps(profile))
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [x for x in _section(proc.stdout, "各直播场景的最低成本路径") if "entertainment" in x]
+    assert line.endswith("成本 0  【社交-直播】 (另需时政信息类目)")
+
+
 def test_evaluate_text_gives_each_scenario_and_the_next_steps_in_english():
     profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
     proc = livegate("evaluate", "-", "--format", "text", "--lang", "en", stdin=json.dumps(profile))
@@ -186,7 +201,7 @@ def test_catalogue_text_says_what_the_json_has_and_what_declaring_an_activity_me
     assert f"· value_added_telecom_licence_online_data: {qualified}" in out
     # declaring video_cs_other_content means the service covers other content; the source's sentence says the opposite
     (line,) = [x for x in _section(out, "活动") if x.startswith("  video_cs_other_content")]
-    assert line.index("视频客服涉及以上几类内容") < line.index("来源：“不涉及以上几类内容的一对一视频客服服务")
+    assert line.index("视频客服涉及本文其他类目的内容") < line.index("来源：“不涉及以上几类内容的一对一视频客服服务")
 
 
 # --- lint -------------------------------------------------------------------------------------

@@ -156,13 +156,30 @@ def assert_steps_match_reference(answer: dict, profile: dict, expected: ref.Resu
         assert step["cheapest_cost_after"] == exp.cost_after, (key, step["cheapest_cost_after"], exp.cost_after)
         assert step["lowers_by"] == (None if now is None else now - exp.cost_after), key
         assert step["cheapest_cost_after_by_scenario"] == exp.cost_after_by_scenario, key
-    assert_ranked(answer["next_steps"])
+    assert_ranked(answer, profile)
 
 
-def assert_ranked(steps: list[dict]) -> None:
-    """Best first (issue 13): a lower cheapest cost after the step first (no plan last), then more
-    categories unlocked."""
-    ranks = [(s["cheapest_cost_after"] is None, s["cheapest_cost_after"] or 0, -len(s["unlocks"])) for s in steps]
+def assert_ranked(answer: dict, profile: dict) -> None:
+    """Best first (docs/semantics.md#next-steps): a lower cheapest cost after the step first (no plan
+    last), then more of the categories the goal asks for unlocked (its candidates, within its
+    scenario; every category when it names neither), then more taken off the scenarios' costs."""
+    goal = profile.get("goal", {})
+    scenario_of = {c["id"]: c["scenario"] for c in answer["categories"]}
+    asked = {c for c in goal.get("categories") or scenario_of if goal.get("scenario") in (None, scenario_of[c])}
+    now = answer["cheapest_by_scenario"]
+    ranks = [
+        (
+            s["cheapest_cost_after"] is None,
+            s["cheapest_cost_after"] or 0,
+            -len(asked.intersection(s["unlocks"])),
+            -sum(
+                now[q]["cost"] - c
+                for q, c in s["cheapest_cost_after_by_scenario"].items()
+                if c is not None and now[q]["cost"] is not None
+            ),
+        )
+        for s in answer["next_steps"]
+    ]
     assert ranks == sorted(ranks), ranks
 
 
@@ -197,6 +214,65 @@ def test_next_steps_of_the_examples_match_reference(engine, path):
     answer = evaluate(engine, profile)
     assert answer["next_steps"] or answer["cheapest"]["cost"] in (0, None), "an example with a cost has steps"
     assert_steps_match_reference(answer, profile, ref.evaluate(profile))
+
+
+INSURANCE = [
+    "insurance_company_licence",
+    "insurance_business_licence",
+    "insurance_marketing_licence",
+    "insurance_agency_licence",
+    "insurance_brokerage_licence",
+    "insurance_assessment_licence",
+    "insurance_asset_management_licence",
+    "insurance_part_time_agency_licence",
+]
+"""L677–L684: 金融-保险 takes any one of these eight licences."""
+
+
+@pytest.mark.parametrize(
+    ("profile", "first"),
+    [
+        pytest.param(
+            # a government body's goal costs 0 whatever it gets (the direct route, L2): the steps that
+            # give it the category it asks for come first, not those unlocking the most categories
+            {"subject": {"type": "government"}, "goal": {"scenario": "finance", "categories": ["finance_insurance"]}},
+            INSURANCE,
+            id="government_insurance",
+        ),
+        pytest.param(
+            # 视频客服 is eligible (L827: nothing required), so the goal costs 0; of the two candidates,
+            # 银行 takes either licence (L514–L515): those two first, not the fund licence that unlocks
+            # three other financial categories
+            {"subject": {"type": "enterprise"}, "goal": {"categories": ["tools_video_cs", "finance_bank"]}},
+            ["financial_institution_licence", "financial_licence"],
+            id="enterprise_candidates",
+        ),
+        pytest.param(
+            # a government body with 电商平台's documents but no 社交-直播 for standard live: 《情况说明函件》
+            # (self-prepared, 1; L87) does as much for the e-commerce scenario as a licence (10) that
+            # unlocks more categories, and costs less: it comes first
+            {
+                "subject": {"type": "government"},
+                "documents": [
+                    "value_added_telecom_licence_online_data",
+                    "platform_service_agreement",
+                    "merchant_review_rules",
+                    "dispute_resolution_mechanism",
+                    "unified_social_credit_code",
+                ],
+                "goal": {"scenario": "ecommerce", "access": "standard_live"},
+            },
+            ["situation_letter"],
+            id="government_ecommerce_cheaper_step",
+        ),
+    ],
+)
+def test_fail_next_steps_put_what_the_goal_asks_for_first(engine, profile, first):
+    """The steps were ranked by the goal's cost after them, then by how many categories they unlock,
+    anywhere: when the goal's cost does not move, the first steps served categories it never asked for."""
+    steps = evaluate(engine, profile)["next_steps"]
+    assert sorted(s["document"] for s in steps[: len(first)]) == sorted(first)
+    assert all(s["cheapest_cost_after"] == 0 for s in steps[: len(first)])
 
 
 @SETTINGS

@@ -488,3 +488,64 @@ def test_a_category_s_status_sentence_does_not_offer_access_to_what_cannot_be_us
         for c in engine.evaluate(profile)["categories"]:
             status = c["explanation"][0]
             assert "可使用" not in status and "；接入方式：" in status, status
+
+
+@pytest.mark.parametrize(
+    ("goal", "zh", "en"),
+    [
+        pytest.param(
+            # L827: 视频客服 is reached through 标准直播 only; no category of 一对一视频客服 takes the plugin
+            {"scenario": "customer_service", "access": "cloud_live_plugin"},
+            "所给目标的条件（场景「一对一视频客服」、接入方式「小程序·云直播插件」）排除了本主体可用的全部类目",
+            "The goal's conditions (the scenario One-to-one video customer service, the access method Mini "
+            "Program Cloud Live plugin) leave out every category this subject could use",
+            id="scenario_and_access",
+        ),
+        pytest.param(
+            {"categories": ["tools_video_cs"], "access": "cloud_live_plugin"},
+            "所给目标的条件（候选类目【工具-视频客服】、接入方式「小程序·云直播插件」）排除了本主体可用的全部类目",
+            "The goal's conditions (the candidate categories [工具-视频客服], the access method Mini Program "
+            "Cloud Live plugin) leave out every category this subject could use",
+            id="candidates_and_access",
+        ),
+    ],
+)
+def test_fail_the_goal_filters_sentence_names_the_conditions_the_goal_gave(engine, goal, zh, en):
+    """It said "the candidates do not apply, are blocked or cannot reach the access method" whatever
+    the goal gave, candidates or not; it names the conditions given."""
+    profile = {"subject": {"type": "enterprise"}, "goal": goal}
+    (chinese,) = engine.evaluate(profile, lang="zh")["cheapest"]["explanation"]
+    (english,) = engine.evaluate(profile, lang="en")["cheapest"]["explanation"]
+    assert chinese.startswith(zh) and english.startswith(en)
+    assert ("候选类目" in chinese) == ("categories" in goal)
+
+
+def test_fail_a_remedy_the_quoted_source_sentence_already_says_is_not_said_twice(engine):
+    """L800: 「暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能。」 holds its own
+    remedy; the sentence quoting it went on 「来源的建议：建议改为价格指导或移除相关功能。」."""
+    profile = {
+        "subject": {"type": "enterprise", "roles": ["car_dealer"]},
+        "documents": ["business_license"],
+        "activities": ["auto_whole_vehicle_sales"],
+        "goal": {"scenario": "auto"},
+    }
+    for lang in ("zh", "en"):
+        answer = engine.evaluate(profile, lang=lang)
+        (entry,) = [c for c in answer["categories"] if c["id"] == "auto_presale"]
+        for sentence in [*answer["cheapest"]["explanation"], *entry["explanation"]]:
+            said = sentence.casefold()
+            assert said.count("价格指导") + said.count("price guidance") <= 1, sentence
+    (why,) = engine.evaluate(profile, lang="zh")["cheapest"]["explanation"]
+    assert why.endswith("来源：“暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能”。")
+
+
+def test_fail_an_item_met_by_its_qualified_form_reads_without_brackets_in_brackets(engine):
+    """L605–L625 (证券/期货: the plain licence) met by the fund-scoped licence (L549): 「已持有《…》（以所持
+    《…》（业务范围必须包含“基金”）满足）」 nested two brackets."""
+    profile = {"subject": {"type": "enterprise"}, "documents": ["securities_futures_licence_fund"]}
+    answer = engine.evaluate(profile, lang="zh")
+    (entry,) = [c for c in answer["categories"] if c["id"] == "finance_securities_futures"]
+    assert entry["explanation"][1] == (
+        "满足【金融-证券/期货】「《经营证券期货业务许可证》」：要求《经营证券期货业务许可证》，"
+        "所持《经营证券期货业务许可证》（业务范围必须包含“基金”）即满足。"
+    )

@@ -435,12 +435,32 @@ def test_a_logging_configuration_file_sends_a_json_line_per_request_and_per_deci
     assert not [line for line in lines if line.get("logger") == "gunicorn.access"]
 
 
+def test_serve_refuses_a_knowledge_base_that_does_not_parse_naming_the_operators_file(tmp_path):
+    # serve copies the folders into its run directory before it loads them: the error must name the
+    # file the operator edits, not the private copy (which is gone once serve has stopped)
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    broken = kb / "facts" / "auto.lp"
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    broken.write_text("\n".join([*lines, "requires_item(auto_presale, dealer."]) + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
+    env |= {"LIVEGATE_FACTS_DIR": str(kb / "facts"), "LIVEGATE_LOGIC_DIR": str(kb / "logic")}
+    done = subprocess.run(
+        [sys.executable, "-m", "livegate", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3
+    assert f"{broken}:{len(lines) + 1}:" in done.stderr and "syntax error" in done.stderr
+    assert "livegate-serve-" not in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "text", "problem"),
     [
         pytest.param("missing.json", None, "is not a usable logging configuration", id="missing_file"),
         pytest.param(
-            "bad.json", '{"version": 1, "handlers": {"h": {"class": "no.Such"}}}', "is not a usable", id="bad"
+            "bad.json",
+            '{"version": 1, "handlers": {"h": {"class": "no.Such"}}}',
+            "Unable to configure handler 'h': Cannot resolve 'no.Such': No module named 'no'",  # with its cause
+            id="bad",
         ),
         pytest.param("list.yaml", "- 1\n- 2\n", "must hold a mapping", id="not_a_mapping"),
     ],

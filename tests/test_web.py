@@ -470,7 +470,7 @@ def test_success_car_dealer_selling_whole_vehicles_is_told_the_real_cause_and_th
     assert "汽车-汽车预售服务" in verdict(page)
     assert "场景、候选类目、接入方式" not in page.text("answer")
     block = page.text("no-path")
-    assert "来源的建议：建议改为价格指导或移除相关功能" in block
+    assert "来源写明：建议改为价格指导或移除相关功能" in block
     without = page.find("a", **{"class": "without", "data-enhance": ""})[0]["href"]
     assert ("act", "auto_whole_vehicle_sales") not in query(without)
     after = get_page(client, without.split("#")[0])
@@ -480,7 +480,7 @@ def test_success_car_dealer_selling_whole_vehicles_is_told_the_real_cause_and_th
 
 def test_success_government_subject_is_told_it_needs_nothing(client):
     page = get_page(client, "/?subject=government&scenario=entertainment")
-    assert verdict(page) == "可以。政府主体可直接使用标准直播+直播标签接入，无需申请类目，也无需提交材料。"
+    assert verdict(page) == "可以。政府主体可直接使用标准直播+直播标签接入，无需申请可直播类目，也无需提交材料。"
     html = client.get("/?subject=government&scenario=entertainment").get_data(as_text=True)
     assert "可直接申请" not in html and "## 来源" not in client.get(
         "/checklist.md?subject=government&scenario=entertainment"
@@ -985,7 +985,7 @@ def test_success_a_blocked_category_of_the_scenario_is_told_even_when_another_pa
     page = get_page(client, url)
     assert verdict(page).startswith("可以。")
     assert [a["data-category"] for a in page.find("li") if a.get("data-category")] == ["edu_online_education"]
-    assert "来源的建议" in page.text("blocked")
+    assert "来源写明" in page.text("blocked")
 
 
 def test_no_english_sentence_ends_twice(client, engine, repo_root):
@@ -1021,7 +1021,7 @@ def test_no_path_for_want_of_a_role_names_every_role_that_could_in_one_sentence(
 def test_the_verdict_s_reason_after_a_colon_goes_on_in_lower_case(client):
     url = "/?scenario=entertainment&subject=enterprise&access=cloud_live_plugin&lang=en"
     verdict = get_page(client, url).text("verdict-text")
-    assert "Not as things stand: no category is usable with the candidate categories" in verdict
+    assert "Not as things stand: no category is usable with the scenario, candidate categories" in verdict
 
 
 def test_chinese_headings_and_lists_read_in_chinese_order_and_punctuation(client):
@@ -1082,3 +1082,22 @@ def test_a_follow_up_question_s_last_answer_fits_every_question(client, lang, qu
     assert fieldset, "no follow-up question for the permit"
     assert f"<legend>{question}</legend>" in fieldset.group(1)
     assert re.search(rf'value="none"[^>]*> <span>{none}</span>', fieldset.group(1))
+
+
+def test_fail_answer_names_what_each_tied_option_is_submitted_with(client):
+    """L441–L447: 互联网医院 takes the setup approval (1.) or the partner hospital's licence with the
+    registration approval (2.). Holding the partner's licence, both options lack one licence (10): they
+    tie. The answer said "to submit" from the first option only (nothing), so the held licence, which
+    goes with option 2 only, was never named; it must be named under option 2, not for the whole path."""
+    url = "/?subject=enterprise&doc=partner_medical_practice_licence&scenario=medical"
+    html = client.get(url).get_data(as_text=True)
+    article = re.search(r'<article class="[^"]*\bplan\b.*?</article>', html, re.S)
+    assert article is not None
+    submitted = re.findall(r'<p class="held-docs"([^>]*)>(.*?)</p>', article.group(0), re.S)
+    assert [(attrs.strip(), re.sub(r"<[^>]+>", "", text)) for attrs, text in submitted] == [
+        (
+            'data-alternative="partner_hospital"',
+            "按「2. 合作医院的《医疗机构执业许可证》与执业登记机关的审核合格文件」申请时提交（已持有）："
+            "合作医院的《医疗机构执业许可证》",
+        )
+    ]

@@ -139,7 +139,7 @@ class Explainer:
         return self._kept(("reason", c, why), lambda: self._reason(c, why))
 
     def _reason(self, c: str, why: tuple[Any, ...]) -> str:
-        n, cat = self.n, self.cat
+        n = self.n
         kind, fields = why[0], dict(zip((f for f, _ in contract.REASONS[why[0]]), why[1:], strict=True))
         owner = fields.get("category", c)
         values: dict[str, Any] = {}
@@ -157,7 +157,7 @@ class Explainer:
             elif kind_of_id == "activity":
                 values[field] = n.activity_quoted(value)  # the source's note
                 values["label"] = n.activity(value)  # what declaring it says of the subject
-                values["remedy"] = n.remedy(value) if cat.activities[value].remedy else None
+                values["remedy"] = n.remedy_beyond(value)
             elif kind_of_id == "external_category":
                 values[field] = n.external(value)
             elif kind_of_id == "subject_type":
@@ -283,8 +283,21 @@ class Explainer:
         lines += [self.source(c) for c in p["categories"]]
         return before, missing, tuple(lines)
 
-    def no_plan(self, reasons: list[dict[str, Any]]) -> list[str]:
-        """Why a question has no plan, the most specific cause first (as the reasons come)."""
+    def conditions(self, scenario: str | None, categories: list[str], access: str | None) -> str:
+        """The conditions a question puts on its categories, as ``no_plan`` names them: its scenario,
+        the goal's candidate categories, the goal's access method (those given)."""
+        n = self.n
+        parts = [n.t("explain.condition.scenario", scenario=n.scenario(scenario))] if scenario else []
+        if categories:  # in the catalogue's order, once each: as the answer is, whatever the order given
+            named = n.t("explain.comma").join(n.category(c) for c in self.cat.categories if c in set(categories))
+            parts.append(n.t("explain.condition.categories", categories=named))
+        if access:
+            parts.append(n.t("explain.condition.access", access=n.access(access)))
+        return n.t("explain.comma").join(parts)
+
+    def no_plan(self, reasons: list[dict[str, Any]], conditions: str = "") -> list[str]:
+        """Why a question has no plan, the most specific cause first (as the reasons come);
+        ``conditions`` (:meth:`conditions`) are what ``goal_filters`` says left every category out."""
         n, cat = self.n, self.cat
         lines = []
         roles: dict[str, list[str]] = {}  # role_missing, by category: one sentence naming every role
@@ -298,14 +311,14 @@ class Explainer:
                 lines.append(n.t("explain.no_plan.unsupported", rule=rule, line=line))
             elif kind == "activity_blocks":
                 act = cat.activities[why["activity"]]
-                key = "explain.no_plan.activity_blocks" + (".remedy" if act.remedy else "")
+                remedy = n.remedy_beyond(act.id)
                 lines.append(
                     n.t(
-                        key,
+                        "explain.no_plan.activity_blocks" + (".remedy" if remedy else ""),
                         activity=n.activity(act.id),
-                        note=n.activity_note(act.id),
+                        note=n.activity_quoted(act.id),
                         category=n.category(why["category"]),
-                        remedy=n.remedy(act.id) if act.remedy else "",
+                        remedy=remedy or "",
                     )
                 )
             elif kind == "role_missing":
@@ -313,7 +326,7 @@ class Explainer:
                 role = n.either([n.role(r) for r in roles[c]])
                 lines.append(n.t("explain.no_plan.role_missing", category=n.category(c), role=role))
             else:
-                lines.append(n.t("explain.no_plan.goal"))
+                lines.append(n.t("explain.no_plan.goal", conditions=conditions))
         return list(dict.fromkeys(lines))
 
 
@@ -443,6 +456,8 @@ class Shaper:
             reasons.setdefault(question, []).append(_fields(why, contract.NO_PLAN_REASONS))
         order = list(contract.NO_PLAN_REASONS)
 
+        goal = profile.goal
+
         def answer_of(question: Term) -> dict[str, Any]:
             found = self._unique([plans[p] for p in by_question.get(question, [])])
             why = sorted(reasons.get(question, []), key=lambda r: (order.index(r["kind"]), str(r)))
@@ -453,7 +468,10 @@ class Shaper:
                     entry["explanation"] = explainer.plan(p, requires, profile.subject.type)
                 out["plans"].append(entry)
             if explain and not found:
-                out["explanation"] = explainer.no_plan(why)
+                scenario = question[1] if question != contract.GOAL else goal.scenario
+                out["explanation"] = explainer.no_plan(
+                    why, explainer.conditions(scenario, goal.categories, goal.access)
+                )
             return out
 
         cheapest = answer_of(contract.GOAL)
@@ -462,7 +480,14 @@ class Shaper:
             for s in self.cat.scenarios
             if (_SCENARIO, s) in {q for (q,) in det["no_plan"]} | set(by_question)
         }
-        steps = self._steps(det, plans, units, cheapest["cost"], {s: a["cost"] for s, a in by_scenario.items()})
+        asked = (
+            [c for c in goal.categories or self.cat.categories if goal.scenario in (None, self.scenario_of[c])]
+            if goal.categories or goal.scenario
+            else []
+        )
+        steps = self._steps(
+            det, plans, units, cheapest["cost"], {s: a["cost"] for s, a in by_scenario.items()}, frozenset(asked)
+        )
         listed.update(step["document"] for step in steps)
         notes = list(self.general_notes)
         for (note,) in det["scenario_not_given"]:  # the goal names no scenario: the preamble's rule matters
@@ -717,10 +742,16 @@ class Shaper:
         units: dict[str, int],
         goal_cost: int | None,
         scenario_costs: dict[str, int | None],
+        asked: frozenset[str],
     ) -> list[dict[str, Any]]:
         """Every next step with what it unlocks and the cheapest cost once held, of the goal and
         of each scenario: the least of the cheapest cost now and of what each plan the solver
-        says gains from the step then costs (its cost less the shortfalls the step meets)."""
+        says gains from the step then costs (its cost less the shortfalls the step meets).
+        Ranked (docs/semantics.md#next-steps) by the goal's cost after the step, then by the
+        categories it unlocks among those the goal asks for (``asked``: its candidates, or its
+        scenario's categories; empty when the goal names neither, when every category counts),
+        what it takes off the scenarios' costs together, its own cost (among steps that help the
+        goal), all it unlocks, its own cost."""
         unlocks: dict[tuple[str, int], list[str]] = {}
         for i, n, c in det["unlocks"]:
             unlocks.setdefault((i, n), []).append(c)
@@ -759,16 +790,24 @@ class Shaper:
                 if c is not None and scenario_costs[s] is not None
             )
 
-        out.sort(
-            key=lambda s: (
-                s["cheapest_cost_after"] is None,
-                s["cheapest_cost_after"] or 0,
-                -len(s["unlocks"]),
-                -gained(s),
-                self.item_position[s["document"]],
-                s["count"],
+        def wanted(step: dict[str, Any]) -> int:  # categories the goal asks for that the step unlocks
+            return len(asked.intersection(step["unlocks"])) if asked else len(step["unlocks"])
+
+        def rank(step: dict[str, Any]) -> tuple[Any, ...]:
+            own, helps, gain = units[step["document"]] * step["count"], wanted(step), gained(step)
+            return (
+                step["cheapest_cost_after"] is None,
+                step["cheapest_cost_after"] or 0,
+                -helps,
+                -gain,
+                own if helps or gain else 0,  # of two steps that do as much for the goal, the cheaper
+                -len(step["unlocks"]),
+                own,
+                self.item_position[step["document"]],
+                step["count"],
             )
-        )
+
+        out.sort(key=rank)
         return out
 
 

@@ -134,6 +134,15 @@ class Names(Phrases):
     def remedy(self, a: str) -> str:
         return self._named("remedies", a, self.cat.activities[a].remedy or "")
 
+    def remedy_beyond(self, a: str) -> str | None:
+        """Activity ``a``'s remedy where a sentence quoting its note should add it: none when it has
+        none, or when the quoted note already says it in these words (the source's sentences hold
+        their remedy: 「…，建议改为价格指导或移除相关功能。」 would say it twice)."""
+        if not self.cat.activities[a].remedy:
+            return None
+        remedy = self.remedy(a)
+        return None if remedy.casefold().rstrip("。.") in self.activity_note(a).casefold() else remedy
+
     def subject_rule(self, t: str) -> tuple[str, int]:
         """The source's sentence about subjects of type ``t`` and its line."""
         st = self.cat.subject_types[t]

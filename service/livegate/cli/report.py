@@ -20,9 +20,12 @@ def _item(n: Names, i: str, count: int = 1) -> str:
 def _plan_short(n: Names, plan: dict[str, Any]) -> str:
     """A plan on one line: its categories, and what it lacks (tied plans of one category differ there)."""
     names = " + ".join(n.category(c) for c in plan["categories"]) or n.t("report.no_category")
-    if not plan["missing"]:
-        return names
-    return f"{names} ({n.t('report.lacks', item=n.join([n.item(i) for i in plan['missing']]))})"
+    said = [n.t("report.lacks", item=n.join([n.item(i) for i in plan["missing"]]))] if plan["missing"] else []
+    if plan["external_requirements"]:  # a cost of 0 is not the whole story (L66: 时政信息类目 too)
+        said.append(
+            n.t("report.also_external", category=n.join([n.external(x) for x in plan["external_requirements"]]))
+        )
+    return f"{names} ({n.t('report.clause_sep').join(said)})" if said else names
 
 
 def evaluation_text(answer: dict[str, Any], n: Names) -> str:

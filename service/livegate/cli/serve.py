@@ -124,6 +124,13 @@ class Rulesets:
             raise
         return Snapshot(root, root / "facts" / facts.name, root / "logic" / logic.name)
 
+    def of_sources(self, text: str, snapshot: Snapshot) -> str:
+        """``text`` (an error of clingo, a lint problem) with the snapshot's folders named by the
+        configured folders they were copied from."""
+        for copied, source in zip((snapshot.facts, snapshot.logic), self.sources(), strict=True):
+            text = text.replace(str(copied), str(source))
+        return text
+
     def keep_only_current(self) -> None:
         """Remove every snapshot but the current one (once no worker reads an older one)."""
         for path in self.root.iterdir() if self.root.is_dir() else ():
@@ -479,10 +486,25 @@ def _logging_options(path: str | None) -> dict[str, Any]:
     except ImportError:
         raise ConfigError(Message("config.log_config_yaml", path=path)) from None
     except (OSError, ValueError, TypeError, AttributeError, KeyError, configparser.Error) as exc:
-        raise ConfigError(Message("config.log_config_unusable", path=path, error=exc)) from None
+        raise ConfigError(Message("config.log_config_unusable", path=path, error=_with_causes(exc))) from None
     except Exception as exc:  # yaml's parse errors, without importing yaml for the type
-        raise ConfigError(Message("config.log_config_unusable", path=path, error=exc)) from None
+        raise ConfigError(Message("config.log_config_unusable", path=path, error=_with_causes(exc))) from None
     return {"logconfig_dict": merged}
+
+
+def _with_causes(exc: BaseException) -> str:
+    """An error with the errors that caused it: ``dictConfig`` says only "Unable to configure
+    handler 'x'" and keeps why (a class that cannot be imported, a file that cannot be opened)
+    in its cause."""
+    said, seen = [str(exc) or type(exc).__name__], {id(exc)}
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        text = str(cause) or type(cause).__name__
+        if not any(text in earlier for earlier in said):  # often repeated in the error it caused
+            said.append(text)
+        cause = cause.__cause__ or cause.__context__
+    return ": ".join(said)
 
 
 def _allow_descriptors(connections: int) -> None:
@@ -556,15 +578,15 @@ def _serve_from(
     try:
         snapshot = rulesets.copy()
         problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
-    except KnowledgeError as exc:
-        _say(exc.said)
+    except KnowledgeError as exc:  # clingo names the copy's files: the operator edits the folders
+        _say(rulesets.of_sources(str(exc.said), snapshot))
         return 3
     except (OSError, shutil.Error) as exc:
         _say(Message("cli.serve_unreadable", error=exc))
         return 3
     if problems:
         _say(Message("cli.serve_lint", count=len(problems)))
-        sys.stderr.write("".join(f"  {p}\n" for p in problems))
+        sys.stderr.write("".join(f"  {rulesets.of_sources(p, snapshot)}\n" for p in problems))
         return 3
     metrics_dir = run_dir / "metrics"
     metrics_dir.mkdir()

@@ -135,6 +135,25 @@ def _read_at_most(stream: Any, size: int) -> bytes:
     return b"".join(chunks)
 
 
+_QUERY = ("explain", "lang")
+"""The query parameters of ``/v1/evaluate`` and ``/v1/cheapest``."""
+
+
+def _query() -> None:
+    """Refuse a query parameter the answer does not read, or one given twice: a mistyped
+    ``?explian=false`` would otherwise be answered as if not asked (unknown body fields are
+    refused for the same reason), and ``?explain=true&explain=false`` contradicts itself."""
+    for name in request.args:
+        if name not in _QUERY:
+            nearest = nearest_ids(name, _QUERY)
+            hint = Message("problem.nearest", ids=Listed(nearest, "problem.nearest_or")) if nearest else ""
+            said = Message("http.query_unknown", name=name, hint=hint)
+            raise ApiError(400, "invalid_query", said, name, nearest=nearest)
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            raise ApiError(400, "invalid_query", Message("http.query_twice", name=name, count=len(given)), name)
+
+
 def _explain() -> bool:
     raw = request.args.get("explain")
     if raw is None:
@@ -177,12 +196,14 @@ def _lookup(kind: str, table: dict[str, bytes], id_: str) -> Response:
 # -- routes ---------------------------------------------------------------------------
 @v1.post("/evaluate")
 def evaluate() -> Response:
+    _query()
     decision = decisions().decide(_read_profile(), "evaluate", explain=_explain(), lang=_lang())
     return vary(_json(b'{"decision_id":' + dumps(decision.decision_id) + b"," + decision.answer.body[1:]))
 
 
 @v1.post("/cheapest")
 def cheapest() -> Response:
+    _query()
     decision = decisions().decide(_read_profile(), "cheapest", explain=_explain(), lang=_lang())
     shaped = decision.answer
     return vary(

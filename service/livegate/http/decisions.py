@@ -91,13 +91,14 @@ class DecisionLogError(Said, RuntimeError):
 
 class DecisionLog:
     """A JSON Lines file, one line per decision, appended with one ``write`` on an
-    ``O_APPEND`` file so that workers do not interleave. Created and opened once at
-    start-up (``ConfigError`` if it cannot be)."""
+    ``O_APPEND`` file so that workers do not interleave. Created (in a folder that exists) and
+    opened once at start-up (``ConfigError`` if it cannot be)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if not self.path.parent.is_dir():  # a mistyped folder is refused, not made: the auditor would look elsewhere
+            raise ConfigError(Message("config.decision_log_folder", path=self.path, folder=self.path.parent))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
         except OSError as exc:
             raise ConfigError(Message("config.decision_log", path=self.path, error=exc.strerror)) from None

@@ -192,6 +192,14 @@ def _held_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+def _option_held(grp: dict[str, Any], category: str, alternative: str, common: set[str]) -> list[dict[str, Any]]:
+    """The held documents that option ``alternative`` of ``category`` in a group of tied plans would be
+    submitted with, beyond those every option of the group needs (``common``)."""
+    plan = next(q for _, q in grp["plans"] if q["alternatives"][category] == alternative)
+    own = {r.item for r in _site().cat.categories[category].alternative(alternative).items}
+    return [r for r in _held_rows(plan) if r["id"] in own and r["id"] not in common]
+
+
 def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
     cat = _site().cat
     by_id = {c["id"]: c for c in answer["categories"]}
@@ -207,15 +215,26 @@ def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[s
         counts = dict(grp["common"])
         grp["number"] = len([x for x in groups if x["index"] <= grp["index"]])
         grp["missing"] = _missing_rows(answer, form, counts, was)
+        common_held = set.intersection(*({r["id"] for r in _held_rows(q)} for _, q in grp["plans"]))
         grp["choice_rows"] = [
-            (c, [(a, _missing_rows(answer, form, {i: p["shortfalls"].get(i, 1) for i in its}, was)) for a, its in opts])
+            (
+                c,
+                [
+                    (
+                        a,
+                        _missing_rows(answer, form, {i: p["shortfalls"].get(i, 1) for i in its}, was),
+                        _option_held(grp, c, a, common_held),
+                    )
+                    for a, its in opts
+                ],
+            )
             for c, opts in grp["choices"]
         ]
         grp["alternatives"] = {
             c: list(dict.fromkeys(a for _, q in grp["plans"] for a in q["equivalent_alternatives"].get(c, [])))
             for c in p["categories"]
         }
-        grp["held"] = _held_rows(p)
+        grp["held"] = [r for r in _held_rows(p) if r["id"] in common_held]
         grp["warnings"] = list(warnings.values())
         grp["companion_hint"] = (
             [(c, x) for c in p["categories"] for x in cat.categories[c].companions if not form.access]
@@ -699,19 +718,17 @@ def _checklist_choices(
 ) -> list[dict[str, Any]]:
     """A group's equivalent options per category (:func:`shape.plan_groups`): each option with the items
     it still lacks and the held items it would be submitted with (beyond those every option needs)."""
-    cat = _site().cat
     out = []
     for c, opts in grp["choices"]:
         options = []
         for a, its in opts:
             plan = next(q for _, q in grp["plans"] if q["alternatives"][c] == a)
-            own = {r.item for r in cat.categories[c].alternative(a).items}
             counts = {d["id"]: d["count"] for d in plan["missing_detail"]}
             options.append(
                 {
                     "alternative": a,
                     "rows": _missing_rows(answer, form, {i: counts[i] for i in its}),
-                    "held": [r for r in _held_rows(plan) if r["id"] in own and r["id"] not in common_held],
+                    "held": _option_held(grp, c, a, common_held),
                 }
             )
         out.append({"category": c, "options": options})
