@@ -33,6 +33,7 @@ RENAMED = {
     "activity": "ac_",
     "activity_effect": "a*",
     "activity_remedy": "a_",
+    "activity_line": "a_",
     "category_note": "c__",
 }
 

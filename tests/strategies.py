@@ -417,6 +417,7 @@ def knowledge_bases(draw) -> str:
             facts.append(f"companion_access({c}, {companion}, standard_live).")
         if draw(st.integers(0, 4)) == 0:
             facts.append(f"category_note({c}, note_{c}, {_q('note of ' + c)}).")
+            facts.append(f"note_line(note_{c}, {draw(st.integers(1, 900))}).")
             if draw(st.booleans()):
                 facts.append(f"note_lead_time(note_{c}, {draw(st.integers(1, 30))}).")
 
@@ -440,6 +441,7 @@ def knowledge_bases(draw) -> str:
             f"activity({act}, {c}, {_q('activity ' + act)}).",
             f"activity_label({act}, {_q('label of ' + act)}).",
             f"activity_effect({act}, {effect}).",
+            f"activity_line({act}, {draw(st.integers(1, 900))}).",
         ]
         if draw(st.booleans()):
             facts.append(f"activity_remedy({act}, {_q('remedy of ' + act)}).")

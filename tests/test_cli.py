@@ -201,7 +201,9 @@ def test_catalogue_text_says_what_the_json_has_and_what_declaring_an_activity_me
     assert f"· value_added_telecom_licence_online_data: {qualified}" in out
     # declaring video_cs_other_content means the service covers other content; the source's sentence says the opposite
     (line,) = [x for x in _section(out, "活动") if x.startswith("  video_cs_other_content")]
-    assert line.index("视频客服涉及本文其他类目的内容") < line.index("来源：“不涉及以上几类内容的一对一视频客服服务")
+    assert line.index("视频客服涉及本文其他类目的内容") < line.index(
+        "来源第 837 行：“不涉及以上几类内容的一对一视频客服服务"
+    )
 
 
 # --- lint -------------------------------------------------------------------------------------
@@ -283,6 +285,20 @@ BREAKS = [
         "",
         ["undeclared_activity: activity_label(video_cs_other_content)", "activity_effect(video_cs_other_content)"],
         id="label_and_effect_of_an_undeclared_activity",
+    ),
+    pytest.param(  # answers quote the note with its line (来源第 747 行：“…”)
+        "finance.lp",
+        "activity_line(stock_trading, 747).",
+        "",
+        ["no_line: activity(stock_trading)"],
+        id="activity_without_its_line",
+    ),
+    pytest.param(
+        "social.lp",
+        "note_line(first_review, 67).",
+        "",
+        ["no_line: category_note(first_review)"],
+        id="note_without_its_line",
     ),
     pytest.param(
         "finance.lp",

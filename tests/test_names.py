@@ -322,7 +322,9 @@ def test_a_remedy_s_gloss_ends_a_sentence_only_where_the_source_does(catalogue):
     assert remedies
     for a, source in remedies.items():
         assert names.remedy(a).endswith(".") == source.endswith("。"), (a, names.remedy(a))
-        said = names.t("explain.reason.blocked_by_activity.remedy", activity="x", label="y", remedy=names.remedy(a))
+        said = names.t(
+            "explain.reason.blocked_by_activity.remedy", activity="x", label="y", line=800, remedy=names.remedy(a)
+        )
         assert ".." not in said
 
 
@@ -536,7 +538,7 @@ def test_fail_a_remedy_the_quoted_source_sentence_already_says_is_not_said_twice
             said = sentence.casefold()
             assert said.count("价格指导") + said.count("price guidance") <= 1, sentence
     (why,) = engine.evaluate(profile, lang="zh")["cheapest"]["explanation"]
-    assert why.endswith("来源：“暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能”。")
+    assert why.endswith("来源第 800 行：“暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能”。")
 
 
 def test_fail_an_item_met_by_its_qualified_form_reads_without_brackets_in_brackets(engine):

@@ -441,6 +441,30 @@ def test_knowledge_base_activities_have_the_effects_the_source_notes_say(publish
                 assert mine["remedy"] == act["remedy"], act["id"]
 
 
+SOURCE_LINES = (DATA.parent.parent / "docs" / "source" / "live-streaming-categories.md").read_text(encoding="utf-8")
+
+
+def _source_line(number: int) -> str:
+    """Line ``number`` of the source (1-based) without its Markdown and HTML: ``>!``, ``>1.``, ``<td>``."""
+    import re
+
+    line = SOURCE_LINES.splitlines()[number - 1]
+    return re.sub(r"<[^>]+>|^\s*>!?\s*(\d+\.\s*)?", "", line).strip()
+
+
+def test_every_activity_and_note_names_the_source_line_that_says_it_verbatim(published):
+    """Answers quote an activity's note and a category's note with their line (来源第 800 行：“…”):
+    that line of the source says exactly that sentence."""
+    assert published["activities"], "the catalogue has activities"
+    for act in published["activities"].values():
+        assert act["line"], act["id"]
+        assert _source_line(act["line"]) == act["text"], (act["id"], act["line"], _source_line(act["line"]))
+    notes = [n for c in published["categories"].values() for n in c["notes"]]
+    assert notes, "the catalogue has category notes"
+    for note in notes:
+        assert _source_line(note["line"]) == note["text"], (note["id"], note["line"])
+
+
 def test_tied_plans_come_in_the_same_order_every_time(engine):
     profile = {
         "subject": {"type": "enterprise"},

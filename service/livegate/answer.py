@@ -158,6 +158,7 @@ class Explainer:
                 values[field] = n.activity_quoted(value)  # the source's note
                 values["label"] = n.activity(value)  # what declaring it says of the subject
                 values["remedy"] = n.remedy_beyond(value)
+                values["line"] = self.cat.activities[value].line  # of its note
             elif kind_of_id == "external_category":
                 values[field] = n.external(value)
             elif kind_of_id == "subject_type":
@@ -278,7 +279,7 @@ class Explainer:
         notes = dict.fromkeys(
             note for c in p["categories"] for note in cat.categories[c].notes if cat.notes[note].lead_time_days
         )
-        lines += [n.t("explain.plan.note", note=n.note(note)) for note in notes]
+        lines += [n.t("explain.plan.note", note=n.note(note), line=cat.notes[note].line) for note in notes]
         lines.append(n.t("explain.plan.access", access=n.access(p["access"])))
         lines += [self.source(c) for c in p["categories"]]
         return before, missing, tuple(lines)
@@ -317,6 +318,7 @@ class Explainer:
                         "explain.no_plan.activity_blocks" + (".remedy" if remedy else ""),
                         activity=n.activity(act.id),
                         note=n.activity_quoted(act.id),
+                        line=act.line,
                         category=n.category(why["category"]),
                         remedy=remedy or "",
                     )
@@ -657,8 +659,15 @@ class Shaper:
         kind, key = what[0], what[1]
         if dict(contract.WARNINGS[kind])["id"] == "note":
             note = self.cat.notes[key]
-            return {"kind": kind, "id": key, "text": note.text, "lead_time_days": note.lead_time_days}
-        return {"kind": kind, "id": key, "text": self.cat.activities[key].remedy}
+            return {
+                "kind": kind,
+                "id": key,
+                "text": note.text,
+                "lead_time_days": note.lead_time_days,
+                "line": note.line,
+            }
+        act = self.cat.activities[key]
+        return {"kind": kind, "id": key, "text": act.remedy, "line": act.line}
 
     # -- plans ---------------------------------------------------------------------------
     def _plan_of(self, plan: Term, atoms: list[Term], units: dict[str, int], own: frozenset[str]) -> dict[str, Any]:

@@ -143,6 +143,7 @@ class Activity:
     text: str
     effects: tuple[str, ...]
     remedy: str | None
+    line: int | None = None  # of the source, where its note is
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,7 @@ class Note:
     text: str | None
     category: str | None
     lead_time_days: int | None
+    line: int | None = None  # of the source
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +300,8 @@ class Catalogue:
         category_notes: dict[str, list[str]] = {}
         for n, days in rows("note_lead_time/2"):
             notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None})["lead_time_days"] = days
+        for n, line in rows("note_line/2"):
+            notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None})["line"] = line
         for c, n, text in rows("category_note/3"):
             category_notes.setdefault(c, []).append(n)
             notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None}).update(
@@ -317,6 +321,9 @@ class Catalogue:
         for a, text in rows("activity_remedy/2"):
             if a in activity_rows:
                 activity_rows[a]["remedy"] = text
+        for a, line in rows("activity_line/2"):
+            if a in activity_rows:
+                activity_rows[a]["line"] = line
 
         single = {
             sig: {row[0]: row[1:] for row in rows(sig)}
@@ -362,11 +369,11 @@ class Catalogue:
             items=items,
             categories={c.id: c for c in categories},
             activities={
-                a: Activity(a, r["category"], r["label"], r["text"], tuple(r["effects"]), r["remedy"])
+                a: Activity(a, r["category"], r["label"], r["text"], tuple(r["effects"]), r["remedy"], r.get("line"))
                 for a, r in activity_rows.items()
             },
             external_categories=dict(rows("external_category/2")),
-            notes={n: Note(n, v["text"], v["category"], v["lead_time_days"]) for n, v in notes.items()},
+            notes={n: Note(n, v["text"], v["category"], v["lead_time_days"], v.get("line")) for n, v in notes.items()},
             general_notes=tuple(
                 sorted((GeneralNote(n, text, line) for n, text, line in rows("general_note/3")), key=lambda g: g.line)
             ),
@@ -427,6 +434,7 @@ class Catalogue:
                     "text": a.text,
                     "effects": list(a.effects),
                     "remedy": a.remedy,
+                    "line": a.line,
                 }
                 for a in self.activities.values()
             ],
@@ -449,6 +457,8 @@ class Catalogue:
             out["lead_time_days"] = note.lead_time_days
         if note.text is not None:
             out.update(text=note.text, category=note.category)
+        if note.line is not None:
+            out["line"] = note.line
         return out
 
 

@@ -90,6 +90,9 @@ class CategoryWarning(_Shape):
     id: str
     text: str | None
     lead_time_days: int | None = None
+    line: int | None = Field(
+        None, description="The source's line holding the note, or the activity's note the remedy is part of."
+    )
 
 
 class Reason(_Shape):
@@ -243,6 +246,7 @@ class CategoryNote(_Shape):
     lead_time_days: int | None = None
     text: str | None = None
     category: str | None = None
+    line: int | None = None
 
 
 class CompanionAccess(_Shape):
@@ -301,6 +305,7 @@ class Activity(_Shape):
     text: str
     effects: list[str]
     remedy: str | None
+    line: int | None = Field(None, description="The source's line holding the activity's note.")
 
 
 class SubjectType(_Shape):

@@ -185,9 +185,11 @@ SCHEMA: dict[str, tuple[str, tuple[int, ...], tuple[Field, ...]]] = {
     "activity_label/2": ("activities", (0,), (("label", (1,)),)),
     "activity_effect/2": ("activities", (0,), (("effects", (1,)),)),
     "activity_remedy/2": ("activities", (0,), (("remedy", (1,)),)),
+    "activity_line/2": ("activities", (0,), (("line", (1,)),)),
     "external_category/2": ("external_categories", (0,), (("name", (1,)),)),
     "category_note/3": ("notes", (1,), (("category", (0,)), ("text", (2,)))),
     "note_lead_time/2": ("notes", (0,), (("lead_time_days", (1,)),)),
+    "note_line/2": ("notes", (0,), (("line", (1,)),)),
     "general_note/3": ("general_notes", (0,), (("text", (1,)), ("line", (2,)))),
 }
 """Every predicate ``facts/catalogue.lp`` documents: the record it describes and the field it

@@ -160,6 +160,7 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
             effects=", ".join(map(str, a["effects"])),
             label=n.activity(a["id"]),
             text=n.activity_quoted(a["id"]),
+            line=a["line"],
         )
         for a in data["activities"]
     ]
