@@ -548,6 +548,16 @@ def test_unknown_ids_are_all_listed_with_the_nearest_valid_ids(client):
     assert by_field["goal.scenario"]["nearest"][0] == "education"
 
 
+def test_fail_a_whole_word_of_an_id_suggests_that_id(client):
+    """ "bank" and "coop" are too short beside finance_bank and training_coop_agreement for the
+    bigram likeness: no suggestion was made, though each is a word of exactly one id."""
+    profile = {"subject": {"type": "enterprise"}, "documents": ["coop"], "goal": {"categories": ["bank"]}}
+    error = client.post("/v1/evaluate", json=profile).get_json()["error"]
+    by_field = {e["field"]: e for e in error["errors"]}
+    assert by_field["documents[0]"]["nearest"] == ["training_coop_agreement"]
+    assert by_field["goal.categories[0]"]["nearest"] == ["finance_bank"]
+
+
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
     response = client.get("/v1/cheapest")
     assert response.status_code == 405
@@ -1092,6 +1102,13 @@ def test_explanations_come_in_the_language_of_lang_else_accept_language_else_chi
         ("", {"Accept-Language": "en-US,en;q=0.9"}, en),
         ("", {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}, zh),
         ("", {"Accept-Language": "fr-FR"}, zh),  # none of ours: the default
+        # a regional tag of higher quality beats an exact tag of lower quality (werkzeug's best_match
+        # took the exact one: a Chinese browser's "zh-CN,en;q=0.9" got English)
+        ("", {"Accept-Language": "zh-CN,en;q=0.9"}, zh),
+        ("", {"Accept-Language": "zh-TW,en;q=0.8"}, zh),
+        ("", {"Accept-Language": "en-US,zh;q=0.9"}, en),
+        ("", {"Accept-Language": "fr, en-GB;q=0.5, zh;q=0.4"}, en),
+        ("", {"Accept-Language": "zh;q=0, en"}, en),
         ("?lang=zh", {"Accept-Language": "en"}, zh),  # ?lang wins
         ("?lang=en&explain=true", {"Accept-Language": "zh"}, en),
     ]

@@ -128,15 +128,16 @@ def test_an_eligible_category_s_scope_is_quoted_in_a_whole_sentence(engine, lang
     eligible = [c for c in answer["categories"] if c["status"] == "eligible" and c["scope"]]
     assert len(eligible) >= 5
     for entry in eligible:
-        scope = messages("en")["gloss"]["scopes"][entry["id"]] if lang == "en" else entry["scope"]
+        # the source's own words in both languages; in English their translation follows in [ ]
+        scope = messages("en")["gloss"]["scopes"][entry["id"]]
         expected = (
-            f"Eligibility assumes the mini program fits this category's scope: “{scope}”."
+            "Eligibility assumes the mini program fits this category's scope: "
+            f"“{entry['scope']} [in English: {scope}]”."
             if lang == "en"
-            else f"具备条件的前提是小程序符合本类目的适用范围：“{scope}”。"
+            else f"具备条件的前提是小程序符合本类目的适用范围：“{entry['scope']}”。"
         )
         assert expected in entry["explanation"], (entry["id"], entry["explanation"])
-        if lang == "en":
-            assert not CJK.search(scope), entry["id"]
+        assert not CJK.search(scope), entry["id"]
 
 
 def test_a_name_comes_from_the_facts_in_chinese_and_the_gloss_in_english(catalogue):
@@ -366,8 +367,11 @@ def test_the_explanations_name_every_role_a_category_is_open_to_and_what_a_dash_
 def test_the_note_for_a_goal_without_a_scenario_quotes_the_rule_in_the_answer_s_language(engine):
     profile = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
     (note,) = [n for n in engine.evaluate(profile, lang="en")["notes"] if n["id"] == "scenario_not_given"]
-    assert note["text"].startswith("No live scenario was given: The chosen category must match the mini program's")
-    assert not CJK.search(note["text"])
+    # the source's own words, then their translation in [ ]
+    assert note["text"].startswith(
+        "No live scenario was given: “所选类目需符合小程序的实际应用场景，否则在提交审核后会被驳回申请 "
+        "[in English: The chosen category must match the mini program's"
+    )
     (note,) = [n for n in engine.evaluate(profile, lang="zh")["notes"] if n["id"] == "scenario_not_given"]
     assert note["text"].startswith("未指定直播场景：所选类目需符合小程序的实际应用场景")
 
@@ -535,8 +539,8 @@ def test_fail_a_remedy_the_quoted_source_sentence_already_says_is_not_said_twice
         answer = engine.evaluate(profile, lang=lang)
         (entry,) = [c for c in answer["categories"] if c["id"] == "auto_presale"]
         for sentence in [*answer["cheapest"]["explanation"], *entry["explanation"]]:
-            said = sentence.casefold()
-            assert said.count("价格指导") + said.count("price guidance") <= 1, sentence
+            said = sentence.casefold()  # in English the source's words, then their translation in [ ]
+            assert said.count("价格指导") <= 1 and said.count("price guidance") <= 1, sentence
     (why,) = engine.evaluate(profile, lang="zh")["cheapest"]["explanation"]
     assert why.endswith("来源第 800 行：“暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能”。")
 
@@ -551,3 +555,22 @@ def test_fail_an_item_met_by_its_qualified_form_reads_without_brackets_in_bracke
         "满足【金融-证券/期货】「《经营证券期货业务许可证》」：要求《经营证券期货业务许可证》，"
         "所持《经营证券期货业务许可证》（业务范围必须包含“基金”）即满足。"
     )
+
+
+def test_fail_a_category_s_reasons_come_in_the_same_order_in_both_languages(engine):
+    """The sentences were sorted by their text: a car dealer selling whole vehicles read "Blocked by …"
+    before the two "open only to …" in English and after them in Chinese. Now: by kind, then the
+    source's order of options (L819–L821: 1. 汽车厂商, 2. 经销商, 3. 子/分公司)."""
+    profile = {
+        "subject": {"type": "enterprise", "roles": ["car_dealer"]},
+        "documents": ["business_license"],
+        "activities": ["auto_whole_vehicle_sales"],
+    }
+    said = {}
+    for lang in ("zh", "en"):
+        (entry,) = [c for c in engine.evaluate(profile, lang=lang)["categories"] if c["id"] == "auto_presale"]
+        said[lang] = [
+            "blocked" if ("被阻止" in s or s.startswith("Blocked")) else s[:4] for s in entry["explanation"][1:-1]
+        ]
+        said[lang] = [s for s in said[lang] if s == "blocked" or s.startswith("「")]
+    assert said["zh"] == said["en"] == ["「1. ", "「3. ", "blocked"]

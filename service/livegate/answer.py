@@ -162,7 +162,7 @@ class Explainer:
             elif kind_of_id == "external_category":
                 values[field] = n.external(value)
             elif kind_of_id == "subject_type":
-                values["rule"], values["line"] = n.subject_rule(value)
+                values["rule"], values["line"] = n.rule_quoted(value)
         key = f"explain.reason.{kind}"
         if values.get("remedy") and n.has(f"{key}.remedy"):
             key += ".remedy"
@@ -203,7 +203,7 @@ class Explainer:
         return self._kept(("source", c), lambda: self.n.source(c))
 
     def scope(self, c: str) -> str:
-        return self._kept(("scope", c), lambda: self.n.t("explain.scope_assumed", scope=self.n.scope(c)))
+        return self._kept(("scope", c), lambda: self.n.t("explain.scope_assumed", scope=self.n.scope_quoted(c)))
 
     def plan(self, p: dict[str, Any], requires: dict[str, list[tuple[str, str]]], subject_type: str) -> list[str]:
         """Plan ``p``'s explanation. Its lines repeat across answers, all but the one that
@@ -211,7 +211,7 @@ class Explainer:
         keyed by everything they say, and that one is written each time."""
         n = self.n
         if p["direct"]:
-            rule, line = n.subject_rule(subject_type)
+            rule, line = n.rule_quoted(subject_type)
             return [n.t("explain.plan.direct", rule=rule, line=line)]
         kept = self._plans
         before, missing, after = self._plan_parts(p, requires) if kept is None else self._kept_plan(kept, p, requires)
@@ -279,7 +279,7 @@ class Explainer:
         notes = dict.fromkeys(
             note for c in p["categories"] for note in cat.categories[c].notes if cat.notes[note].lead_time_days
         )
-        lines += [n.t("explain.plan.note", note=n.note(note), line=cat.notes[note].line) for note in notes]
+        lines += [n.t("explain.plan.note", note=n.note_quoted(note), line=cat.notes[note].line) for note in notes]
         lines.append(n.t("explain.plan.access", access=n.access(p["access"])))
         lines += [self.source(c) for c in p["categories"]]
         return before, missing, tuple(lines)
@@ -308,7 +308,7 @@ class Explainer:
         for why in reasons:
             kind = why["kind"]
             if kind == "subject_unsupported":
-                rule, line = n.subject_rule(why["subject_type"])
+                rule, line = n.rule_quoted(why["subject_type"])
                 lines.append(n.t("explain.no_plan.unsupported", rule=rule, line=line))
             elif kind == "activity_blocks":
                 act = cat.activities[why["activity"]]
@@ -499,7 +499,8 @@ class Shaper:
                 {
                     "id": "scenario_not_given",
                     "text": explainer.n.t(
-                        "note.scenario_not_given", rule=explainer.n.gloss("notes", note) or rule["text"]
+                        "note.scenario_not_given",
+                        rule=explainer.n.quoted(str(rule["text"]), explainer.n.gloss("notes", note)),
                     ),
                     "line": rule["line"],
                 },
@@ -644,7 +645,17 @@ class Shaper:
         }
         if explain:
             lines = [explainer.status(c, status)]
-            lines += sorted(explainer.reason(c, why) for _, why in det["reason"])
+            # the same order in every language (sorting the sentences put "blocked" first in English
+            # and last in Chinese): by kind as the contract lists them, then options as the source does
+            kinds = list(contract.REASONS)
+            options = [a.id for a in info.alternatives]
+
+            def order(why: Term) -> tuple[Any, ...]:
+                fields = _fields(why, contract.REASONS)
+                option = fields.get("alternative")
+                return kinds.index(why[0]), options.index(option) if option in options else -1, str(fields)
+
+            lines += [explainer.reason(c, why) for why in sorted((w for _, w in det["reason"]), key=order)]
             if status == contract.ELIGIBLE and info.scope:
                 lines.append(explainer.scope(c))
             else:

@@ -118,8 +118,32 @@ class Names(Phrases):
 
     def activity_quoted(self, a: str) -> str:
         """The activity's note quoted inside a sentence: without its own full stop (。 or .), which
-        the quoting sentence's punctuation takes the place of (“…must be added”, so …)."""
-        return self.activity_note(a).removesuffix("。").removesuffix(".")
+        the quoting sentence's punctuation takes the place of (“…must be added”, so …); the source's
+        own words, in English with their translation (:meth:`quoted`)."""
+        return self.quoted(self.cat.activities[a].text, self.gloss("activity_notes", a))
+
+    def quoted(self, source: str, gloss: str | None, *, whole: bool = False) -> str:
+        """A sentence of the source quoted inside one of ours, without its full stop (``whole``: with
+        it, a line of its own): its own words (a quotation is the source's, never our translation),
+        in English followed by the translation in square brackets, the mark of an editor's insertion
+        (``explain.translated``)."""
+        said = source if whole else source.removesuffix("。")
+        if self.lang == "zh" or not gloss or gloss == source:
+            return said
+        return self.t("explain.translated", source=said, gloss=gloss if whole else gloss.removesuffix("."))
+
+    def scope_quoted(self, c: str, *, whole: bool = False) -> str:
+        """The category's 类目适用范围 quoted (:meth:`quoted`)."""
+        return self.quoted(self.cat.categories[c].scope or "", self.gloss("scopes", c), whole=whole)
+
+    def rule_quoted(self, t: str) -> tuple[str, int]:
+        """The source's sentence about subjects of type ``t`` quoted (:meth:`quoted`), and its line."""
+        st = self.cat.subject_types[t]
+        return self.quoted(st.rule or "", self.gloss("subject_rules", t)), st.line or 0
+
+    def note_quoted(self, n: str, *, whole: bool = False) -> str:
+        """A category note of the source quoted (:meth:`quoted`)."""
+        return self.quoted(self.cat.notes[n].text or "", self.gloss("notes", n), whole=whole)
 
     def status(self, s: str) -> str:
         return self.t(f"status.{s}")

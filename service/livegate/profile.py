@@ -330,6 +330,16 @@ def search_cost(value: str, ids: Iterable[str]) -> int:
     return sum(len(postings.get(gram, ())) for gram in _bigrams(value))
 
 
+@functools.lru_cache(maxsize=64)
+def _parts(ids: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """For each word of the ids (their parts between ``_``), the ids holding it, sorted."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(ids):
+        for part in set(name.split("_")):
+            out.setdefault(part, []).append(name)
+    return {part: tuple(names) for part, names in out.items()}
+
+
 @functools.lru_cache(maxsize=NEAREST_KEPT)
 def _nearest(value: str, ids: tuple[str, ...], n: int, cutoff: float) -> tuple[str, ...]:
     names, sizes, postings = _index(ids)
@@ -337,7 +347,10 @@ def _nearest(value: str, ids: tuple[str, ...], n: int, cutoff: float) -> tuple[s
     shared = collections.Counter(itertools.chain.from_iterable(postings.get(gram, ()) for gram in grams))
     size = len(grams)
     scored = heapq.nsmallest(n, ((-2 * count / (size + sizes[k]), names[k]) for k, count in shared.items()))
-    return tuple(name for score, name in scored if -score >= cutoff)
+    alike = [name for score, name in scored if -score >= cutoff]
+    # a whole word of an id ("bank" of finance_bank) is a good guess however short it is beside the id
+    words = _parts(ids).get(value.strip().lower(), ()) if "_" not in value else ()
+    return tuple(dict.fromkeys([*alike, *words]))[:n]
 
 
 def _unknown(field: str, value: str, valid: Iterable[str], of: IdKind, *, search: bool = True) -> dict[str, Any]:

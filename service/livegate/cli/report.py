@@ -34,7 +34,7 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
     out.append(n.t("report.header", version=rs["version"], digest=rs["digest"][:19]))
     if not answer["subject_supported"]:
         types = [t for t, st in n.cat.subject_types.items() if not st.supported]
-        out.append(n.t("report.unsupported", rule=n.subject_rule(types[0])[0] if types else ""))
+        out.append(n.t("report.unsupported", rule=n.rule_quoted(types[0])[0] if types else ""))
     cheapest = answer["cheapest"]
     out.append("")
     out.append(n.t("report.cheapest"))
@@ -120,8 +120,8 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
             )
         )
         if c["scope"]:
-            out.append(n.t("report.catalogue.scope", scope=n.scope(c["id"])))
-        out += [n.t("report.catalogue.note", text=n.note(note["id"])) for note in c["notes"]]
+            out.append(n.t("report.catalogue.scope", scope=n.scope_quoted(c["id"], whole=True)))
+        out += [n.t("report.catalogue.note", text=n.note_quoted(note["id"], whole=True)) for note in c["notes"]]
         if c["source"]["url"]:
             out.append(n.t("report.catalogue.source", url=c["source"]["url"]))
         for alt in c["alternatives"]:

@@ -10,6 +10,8 @@ change). A response whose words follow the request says ``Vary: Accept-Language`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import request
 from werkzeug.wrappers import Response
 
@@ -23,8 +25,19 @@ def asked() -> str | None:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         return lang
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best if best in LANGUAGES else None
+    return _accepted(request.accept_languages)
+
+
+def _accepted(ranges: Iterable[tuple[str, float]]) -> str | None:
+    """The first of ``Accept-Language``'s ranges, best quality first (werkzeug keeps them so; a tie
+    in the header's order), whose primary subtag is one of ours: ``zh-CN,en;q=0.9`` is Chinese.
+    (werkzeug's ``best_match`` prefers an exact tag of lower quality: it answered that in English.)
+    ``*`` or no range of ours: None, each reader's default."""
+    for value, quality in ranges:
+        primary = value.split("-", 1)[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return None
 
 
 def vary(response: Response) -> Response:
