@@ -1101,3 +1101,193 @@ def test_fail_answer_names_what_each_tied_option_is_submitted_with(client):
             "合作医院的《医疗机构执业许可证》",
         )
     ]
+
+
+# -- review: the government's direct route, own costs on the checklist, plans, counts, words, keys ------------
+GOVERNMENT_DIRECT_ZH = "可以。政府主体可直接使用标准直播+直播标签接入，无需申请可直播类目，也无需提交材料。"
+GOVERNMENT_DIRECT_EN = (
+    "Yes. A government subject may stream directly, through the access method Standard Live + live tag: "
+    "no live-streaming category to apply for, no documents to submit."
+)
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        ("/?subject=government", GOVERNMENT_DIRECT_ZH),
+        ("/?subject=government&lang=en", GOVERNMENT_DIRECT_EN),
+        ("/?subject=government&cat=finance_insurance&lang=en", GOVERNMENT_DIRECT_EN),
+        ("/?subject=government&cat=finance_insurance", GOVERNMENT_DIRECT_ZH),
+    ],
+)
+def test_fail_government_without_a_scenario_is_told_it_can_stream_now(client, url, said):
+    """docs/semantics.md#direct-route: the goal's cheapest is the direct route (cost 0) whatever the scenario
+    and candidates; a government body that is "not sure" of its scenario must be told so, not asked to pick
+    a scenario first, and may still pick one for category plans."""
+    page = get_page(client, url)
+    answer = page.find("section", id="answer")[0]
+    assert answer["data-cheapest-cost"] == "0"
+    assert answer["data-verdict"] == "yes"
+    assert verdict(page) == said
+    assert plans(page) == [("", "0")]  # the direct route, shown as the plan
+    assert page.find("tr", **{"data-scenario": "finance"})  # a scenario can still be picked
+    choose = [a["href"] for a in page.find("a", **{"class": "choose", "data-enhance": ""})]
+    assert any(("scenario", "finance") in query(h) for h in choose)
+
+
+def test_fail_government_asking_for_the_plugin_without_a_scenario_is_still_asked_for_one(client):
+    """The goal asks for cloud_live_plugin: no direct route, so no plan without a scenario."""
+    page = get_page(client, "/?subject=government&access=cloud_live_plugin")
+    assert verdict(page).startswith("请先选一个直播场景")
+    assert not plans(page)
+
+
+OWN_COST = "subject=enterprise&scenario=ecommerce&access=standard_live&cost.av_programme_licence=2"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fail_checklist_says_the_user_s_own_costs_are_in_use(client, lang):
+    """docs/web.md#cost: with own costs the page says they are in use, the checklist too."""
+    custom = messages(lang)["web.cost_unit_custom"]
+    page = client.get(f"/checklist?{OWN_COST}&lang={lang}").get_data(as_text=True)
+    assert re.search(r'<tr data-item="av_programme_licence">.*?<td[^>]*class="num">2</td>', page, re.S)
+    assert custom in page
+    md = client.get(f"/checklist.md?{OWN_COST}&lang={lang}").get_data(as_text=True)
+    assert custom in md and re.search(r"《信息网络传播视听节目许可证》.* (Cost|成本) 2\n", md)
+    plain = OWN_COST.replace("&cost.av_programme_licence=2", "")
+    assert custom not in client.get(f"/checklist?{plain}&lang={lang}").get_data(as_text=True)
+    assert custom not in client.get(f"/checklist.md?{plain}&lang={lang}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/checklist", "/checklist.md", "/checklist.csv"])
+def test_fail_checklist_of_a_plan_beyond_the_plans_is_404_even_when_there_are_none(client, path):
+    """docs/web.md#errors: a checklist of a plan that does not exist is a 404 page, also for a profile
+    without any path; the default (no plan, or plan=0) of such a profile says there is no path."""
+    assert client.get(f"{path}?subject=personal&plan=7").status_code == 404
+    assert client.get(f"{path}?subject=personal&plan=1").status_code == 404
+    assert client.get(f"{path}?subject=personal&plan=x").status_code == 404
+    assert client.get(f"{path}?subject=personal").status_code == 200
+    assert client.get(f"{path}?subject=personal&plan=0").status_code == 200
+    english = client.get(f"{path}?subject=personal&plan=7&lang=en")
+    assert english.status_code == 404 and "No such page or category: plan 7" in english.get_data(as_text=True)
+
+
+def test_fail_what_if_banner_says_how_many_of_a_counted_item_were_added(client):
+    url = (
+        "/?subject=enterprise&doc=non_commercial_icp_filing&count.training_coop_agreement=1"
+        "&cat=edu_platform&scenario=education"
+    )
+    links = whatif_links(client.get(url).get_data(as_text=True))
+    two = next(h for h in links if "added=partner_private_school_permit" in h)
+    assert dict(query(two))["count.partner_private_school_permit"] == "2"
+    banner = get_page(client, two.split("#")[0]).text("whatif-banner")
+    assert "培训机构的《民办学校办学许可证》 ×2 · 成本 9 → 3" in banner
+    english = get_page(client, two.split("#")[0] + "&lang=en").text("whatif-banner")
+    assert "×2 · Cost 9 → 3" in english
+    one = next(h for h in links if "added=training_coop_agreement" in h)  # held 1, one more
+    assert "培训机构合作协议 · 成本 9 → 6" in get_page(client, one.split("#")[0]).text("whatif-banner")
+
+
+@pytest.mark.parametrize(
+    "query_, lang, expected",
+    [
+        (
+            "subject=enterprise&scenario=auto&cat=finance_bank",
+            "zh",
+            "候选类目（不选即不限）：所选的候选类目没有一个属于直播场景「汽车预售、汽车推广类直播」",
+        ),
+        (
+            "subject=enterprise&scenario=auto&cat=finance_bank",
+            "en",
+            "Candidate categories (none selected means any): None of the candidate categories you picked serves "
+            "the live scenario",
+        ),
+        (
+            "subject=enterprise&scenario=education&doc=private_school_permit_district&count.private_school_permit=0",
+            "zh",
+            "数量：《民办学校办学许可证》：数量为 0，却又勾选了它的一种形式"
+            "《民办学校办学许可证》（区、县级教育部门颁发）",
+        ),
+        (
+            "subject=enterprise&scenario=education&doc=private_school_permit_district&count.private_school_permit=0",
+            "en",
+            "How many: 《民办学校办学许可证》: A count of 0 contradicts the ticked form",
+        ),
+        (
+            "subject=enterprise&scenario=finance&cost.enterprise_credit_filing_pboc=1&cost.enterprise_credit_filing=2",
+            "zh",
+            "成本：《企业征信业务经营备案证》：这份材料填了两次（enterprise_credit_filing_pboc 是它的旧编号）",
+        ),
+        (
+            "subject=enterprise&scenario=finance&cost.enterprise_credit_filing_pboc=1&cost.enterprise_credit_filing=2",
+            "en",
+            "Cost: 《企业征信业务经营备案证》: This document is given twice "
+            "(enterprise_credit_filing_pboc is its earlier id)",
+        ),
+        ("scenario=ecommerce", "en", "Subject type: Choose one."),  # not "is required", the API's words
+        ("scenario=ecommerce", "zh", "主体类型：请选择一项。"),
+    ],
+)
+def test_fail_contradictions_are_told_in_the_page_s_words_naming_its_fields(client, query_, lang, expected):
+    """docs/web.md#language: errors name the field as the page names it, never the API's JSON paths."""
+    response = client.get(f"/?{query_}&lang={lang}")
+    assert response.status_code == 422
+    errors = Page(response.get_data(as_text=True)).text("errors")
+    assert expected in errors
+    for api in ("goal.", "counts.", "costs.", "documents[", "subject.", "'"):
+        assert api not in errors, (api, errors)
+
+
+@pytest.mark.parametrize(
+    "url, key, suggested",
+    [
+        (
+            "/?subject=enterprise&scenario=ecommerce&costs.business_license=1",
+            "costs.business_license",
+            "cost.business_license",
+        ),
+        ("/?subject=enterprise&scenario=ecommerce&docs=business_license", "docs", "doc"),
+        (
+            "/?subject=enterprise&scenario=ecommerce&counts.training_coop_agreement=1",
+            "counts.training_coop_agreement",
+            "count.training_coop_agreement",
+        ),
+        ("/?Subject=enterprise&scenario=ecommerce", "Subject", "subject"),
+        (
+            "/?subject=enterprise&scenario=ecommerce&cost_business_license=1",
+            "cost_business_license",
+            "cost.business_license",
+        ),
+        ("/?subject=enterprise&scenario=ecommerce&step=3&documents=business_license", "documents", "doc"),
+        ("/checklist?subject=enterprise&scenario=ecommerce&docs=business_license", "docs", "doc"),
+        (
+            "/category/ecommerce_platform?subject=enterprise&scenario=ecommerce&acts=auto_whole_vehicle_sales",
+            "acts",
+            "act",
+        ),
+    ],
+)
+def test_fail_a_mistyped_key_of_the_page_is_refused_naming_it(client, url, key, suggested):
+    """docs/web.md#shared-links: a key that looks like one of the page's own but is not (a typo of a
+    key family) is refused (422) naming it, not evaluated with defaults."""
+    for lang, said in (("zh", f"「{key}」不是本页的参数，是否想写「{suggested}」？"), ("en", f"“{key}” is not one of")):
+        response = client.get(f"{url}&lang={lang}")
+        assert response.status_code == 422, (url, lang)
+        html = response.get_data(as_text=True)
+        page = Page(html)
+        assert said in page.text("errors")
+        assert lang == "zh" or not page.unquoted_cjk
+        # a link to the same address with the key as the page spells it
+        corrected = re.search(r'<p class="corrected"><a href="([^"]+)"', html)
+        assert corrected is not None
+        fixed = corrected.group(1).replace("&amp;", "&")
+        assert suggested in dict(query(fixed)) and key not in dict(query(fixed))
+        assert client.get(fixed).status_code == 200, fixed
+
+
+@pytest.mark.parametrize(
+    "extra", ["utm_source=wechat&utm_medium=share", "fbclid=abc", "from=singlemessage&isappinstalled=0", "foo=bar"]
+)
+def test_success_harmless_extra_keys_of_a_shared_link_are_ignored(client, extra):
+    page = get_page(client, f"{SELLER}&{extra}")
+    assert page.find("section", id="answer")[0]["data-cheapest-cost"] == "13"

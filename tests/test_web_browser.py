@@ -539,3 +539,41 @@ def test_fail_category_table_gives_its_category_column_room_at_1280_and_stacks_o
             else:  # a card per category: no visible header row
                 assert page.locator("table.cats thead").first.evaluate("h => h.getBoundingClientRect().height") <= 1
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fail_a_government_body_not_sure_of_its_scenario_is_told_it_can_stream_now(
+    browser, server, outside, expect, lang
+):
+    """docs/semantics.md#direct-route: "not sure" on screen 1 still leads a government body to "yes, directly",
+    the direct route as its plan, then the per-scenario table (its links one line each, not broken letter by
+    letter), at both widths, without sideways scrolling."""
+    says = (
+        "可以。政府主体可直接使用标准直播+直播标签接入"
+        if lang == "zh"
+        else "Yes. A government subject may stream directly"
+    )
+    for width in WIDTHS:
+        context = _context(browser, outside, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(server + f"/?lang={lang}")
+        page.check("#scenario-any")
+        page.click("#profile button[name=next]")
+        expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+        page.check("#subject-government")
+        page.click("#profile button[name=next]")
+        expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+        page.click("#profile button[name=next]")
+        expect(page.locator("#profile")).to_have_attribute("data-step", "4")
+        page.click("#profile button[name=next]")
+        expect(page.locator("#verdict-text")).to_be_visible()
+        assert page.locator("#verdict-text").inner_text().startswith(says)
+        expect(page.locator("#answer")).to_have_attribute("data-verdict", "yes")
+        expect(page.locator("article.plan")).to_have_attribute("data-cost", "0")
+        expect(page.locator("table.scenarios tr[data-scenario]")).to_have_count(7)
+        heights = page.evaluate("Array.from(document.querySelectorAll('a.choose')).map(a => a.getClientRects().length)")
+        assert heights and all(n == 1 for n in heights), heights
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        if lang == "en":
+            assert page.evaluate(_UNQUOTED_CJK) == []
+        context.close()

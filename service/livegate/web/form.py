@@ -12,24 +12,65 @@ The guided steps add keys that only steer the page, never the profile:
 (the screen's button: go on), ``setlang`` (the language button: stay, in the
 other language), ``q.<plain item>`` (the answer to a qualified document's
 sub-question, turned into ``doc`` values before the URL is shared) and
-``added`` / ``was`` (the what-if banner: the item added and the cost before).
+``added`` / ``was`` / ``prev`` (the what-if banner: the item added, the cost before and the count
+held before).
+
+Any other key is not the page's: a share link may carry harmless ones (``utm_source``, ``fbclid``,
+``from``, …), which are left alone. A key that *looks like* one of the page's own but is not
+(:func:`mistyped_key`: ``costs.business_license``, ``docs``, ``Subject``, the API's ``documents``)
+would be dropped just as silently and the answer given for another profile, so the page refuses it.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-__all__ = ["LIST_KEYS", "SINGLE_KEYS", "FormState"]
+__all__ = ["LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key"]
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
 PAGE_KEYS = {"lang", "step", "next", "back", "setlang", "plan", "added", "was", "prev"}
 """Keys that steer the page (language, screen, what-if banner) and are no part of the profile."""
 _INTEGER = re.compile(r"\s*-?\d{1,12}\s*")
+
+FAMILIES = ("count", "cost")
+"""The profile's key families: ``count.<item>``, ``cost.<item>``."""
+_STEERING_FAMILIES = ("q.", "role.")
+"""The screens' own key families (a sub-question's answer, the roles ticked under a subject type)."""
+_OWN = LIST_KEYS | SINGLE_KEYS | PAGE_KEYS | {"asked"}
+_TYPED = (*sorted(LIST_KEYS | SINGLE_KEYS), *FAMILIES, "lang", "plan", "step")
+"""The keys someone may type into an address by hand, to which a near miss is taken as a typo."""
+_SPELLED = {
+    "documents": "doc",
+    "document": "doc",
+    "activities": "act",
+    "activity": "act",
+    "categories": "cat",
+    "category": "cat",
+    "candidates": "cat",
+    "roles": "role",
+    "counts": "count",
+    "costs": "cost",
+    "language": "lang",
+    "subject_type": "subject",
+    "subject.type": "subject",
+    "subject.roles": "role",
+    "goal.scenario": "scenario",
+    "goal.categories": "cat",
+    "goal.access": "access",
+}
+"""The API's names of the profile's fields (docs/semantics.md#input), by the page's key for them."""
+_SEPARATOR = re.compile(r"[.\-_\[:]")
+_LONGEST = 24
+"""A key longer than this is no near miss of a page's key (and is not compared)."""
+_ALIKE = 0.75
+"""How alike (difflib's ratio) a key must be to one of the page's to be taken as a typo of it."""
 
 
 @dataclass
@@ -104,3 +145,43 @@ class FormState:
 
 def _number(text: str) -> int | str:
     return int(text) if _INTEGER.fullmatch(text) else text
+
+
+def _own(key: str) -> bool:
+    return key in _OWN or key.startswith(tuple(f"{f}." for f in FAMILIES) + _STEERING_FAMILIES)
+
+
+def _near(stem: str) -> str | None:
+    """The page's key ``stem`` (in lower case) is a near miss of: the API's name for it, or the most
+    alike of the keys typed by hand (:class:`difflib.SequenceMatcher`, a ratio of at least
+    :data:`_ALIKE`: ``docs``, ``scenarios``, ``lan``); a stem under three letters is none."""
+    if stem in _SPELLED:
+        return _SPELLED[stem]
+    if len(stem) < 3 or len(stem) > _LONGEST:
+        return None
+    # the most alike, the earlier of _TYPED on a tie ("lan": lang, not plan)
+    score, _, own = max((difflib.SequenceMatcher(None, stem, own).ratio(), -k, own) for k, own in enumerate(_TYPED))
+    return own if score >= _ALIKE else None
+
+
+@functools.lru_cache(maxsize=1024)
+def mistyped_key(key: str) -> str | None:
+    """The page's key that ``key`` looks like a typo of (``costs.business_license`` →
+    ``cost.business_license``, ``docs`` → ``doc``, ``Subject`` → ``subject``, ``documents`` → ``doc``),
+    or None: the key is the page's own, or nothing like one (``utm_source``, ``fbclid``, ``foo``), which
+    the page leaves alone."""
+    if _own(key):
+        return None
+    lower = key.lower()
+    if _own(lower):
+        return lower
+    if lower in _SPELLED:
+        return _SPELLED[lower]
+    match = _SEPARATOR.search(lower)
+    stem, rest = (lower[: match.start()], key[match.end() :].rstrip("]")) if match else (lower, "")
+    own = _near(stem)
+    if own is None:
+        return None
+    if own in FAMILIES:
+        return f"{own}.{rest or '…'}"
+    return own

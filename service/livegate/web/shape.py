@@ -127,7 +127,8 @@ def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], 
         subject = reason["subject_type"] if reason else "personal"
         rule, _line = words.names.subject_rule(subject)
         return {"kind": "unsupported", "text": words.t("verdict_unsupported", markup=True, rule=rule)}
-    if scenario is None:
+    direct = bool(groups) and groups[0]["first"]["direct"]
+    if scenario is None and not direct:  # the direct route needs no scenario (docs/semantics.md#direct-route)
         return {"kind": "pick", "text": words.t("verdict_pick", markup=True)}
     if not groups:
         reasons = no_plan_reasons(words, answer, lambda _a: "")

@@ -51,7 +51,7 @@ from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, render
-from .form import PAGE_KEYS, FormState
+from .form import FAMILIES, PAGE_KEYS, FormState, mistyped_key
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
 
@@ -526,7 +526,10 @@ def _answer_page(form: FormState) -> Response:
         errors = _web_errors(words, exc.errors)
         return _page("web/index.html", exc.status, form=form, answer=None, errors=errors, steps=_edit_steps())
     scenario = form.scenario if form.scenario in _site().cat.scenarios else None
-    groups = _plans(form, answer, words) if answer["subject_supported"] and scenario else []
+    # the government's direct route answers the goal whatever its scenario (docs/semantics.md#direct-route):
+    # without a scenario it is still the plan, and the scenarios' table stays for category plans
+    direct = any(p["direct"] for p in answer["cheapest"]["plans"])
+    groups = _plans(form, answer, words) if answer["subject_supported"] and (scenario or direct) else []
     relevant = shape.relevant_categories(answer, scenario)
     rows = _category_rows(form, answer, words) if answer["subject_supported"] else []
     pairs = _pairs()
@@ -603,11 +606,15 @@ def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
         return None
     was = request.args.get("was", "")
     prev = request.args.get("prev", "")
+    held_before = int(prev) if prev.isascii() and prev.isdigit() else 0
     pairs = [(k, v) for k, v in _profile_pairs() if (k, v) != ("doc", item) and k != f"count.{item}"]
-    if prev.isascii() and prev.isdigit() and int(prev) > 0:
+    if held_before > 0:
         pairs.append((f"count.{item}", prev))
+    # how many of a counted item were added: its count now, less the count before (``prev``)
+    added = form.held_count(item) - held_before if _site().cat.items[item].counted else 1
     return {
         "item": item,
+        "count": added,
         "was": int(was) if was.isascii() and was.isdigit() else None,
         "now": answer["cheapest"]["cost"],
         "undo": url_for("web.index") + _query(pairs) + "#answer",
@@ -631,8 +638,20 @@ _PROBLEMS: dict[ProblemKind, str] = {
     "unknown_id": "problem_unknown",
     "role_not_allowed": "problem_role",
     "count_zero": "problem_count_zero",
+    "count_zero_form": "problem_count_zero_form",
+    "no_candidate_in_scenario": "problem_no_candidate_in_scenario",
+    "item_twice": "problem_item_twice",
+    "required": "problem_required",
 }
-"""The page's words for the kinds of problem its form can make (the others: the catalogue's ``problem.*``)."""
+"""The page's words for the kinds of problem its form or its address can make: every contradiction of
+:func:`livegate.profile.parse_profile`, named by the page's fields, never by the API's paths (the
+other kinds: the catalogue's ``problem.*``)."""
+
+
+def _item_markup(words: Words, i: str) -> Any:
+    """An item as an error names it: its source name, marked Chinese (an earlier id names its item)."""
+    i = words.cat.aliases.get(i, i)
+    return Markup('<span class="src" lang="zh-CN">{}</span>').format(words.item(i)) if i in words.cat.items else i
 
 
 def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -645,7 +664,7 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         label: Any
         if path.startswith(("counts.", "costs.")):
             kind, _, i = path.partition(".")
-            name = Markup('<span class="src" lang="zh-CN">{}</span>').format(words.item(i)) if i in cat.items else i
+            name = _item_markup(words, i)
             label = words.t("field_count" if kind == "counts" else "field_cost", markup=True, item=name)
         else:
             base = re.sub(r"\[\d+\]$", "", path)
@@ -658,12 +677,85 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         elif kind == "role_not_allowed":
             types = words.names.either([words.subject(t) for t in e["allowed"]])
             problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), types=types)
+        elif kind == "count_zero_form":
+            problem = words.t(_PROBLEMS[kind], markup=True, held=_item_markup(words, e["held"]))
+        elif kind == "no_candidate_in_scenario":
+            scenario = words.scenario(e["value"]) if e["value"] in cat.scenarios else e["value"]
+            problem = words.t(_PROBLEMS[kind], scenario=scenario)
+        elif kind == "item_twice":
+            problem = words.t(_PROBLEMS[kind], old=e["value"])
         elif kind in _PROBLEMS:
             problem = words.t(_PROBLEMS[kind])
         else:
             problem = problem_text(e, words.lang)
         out.append({"field": label, "problem": problem})
     return out
+
+
+class MistypedKeys(Exception):
+    """Keys of the query that look like the page's own but are not (:func:`~livegate.web.form.mistyped_key`),
+    each with the page's key it looks like: refused (422) rather than dropped without a word."""
+
+    status = 422
+
+    def __init__(self, keys: list[tuple[str, str]]):
+        super().__init__(", ".join(k for k, _ in keys))
+        self.keys = keys
+
+
+_KEY_FIELDS = {
+    "subject": "subject_type",
+    "role": "roles_legend",
+    "doc": "items_legend",
+    "act": "activities_legend",
+    "scenario": "scenario",
+    "cat": "candidates",
+    "access": "access",
+}
+"""The page's name of the field each profile key sets (a mistyped key's error is named by it)."""
+
+
+@web.before_request
+def _refuse_mistyped_keys() -> None:
+    """Every page that reads a profile refuses a key that looks like one of the page's own but is not."""
+    if request.endpoint == "web.static":
+        return
+    keys = [(k, own) for k in dict.fromkeys(request.args) if (own := mistyped_key(k)) is not None]
+    if keys:
+        raise MistypedKeys(keys)
+
+
+def _key_error(words: Words, key: str, own: str) -> dict[str, Any]:
+    """A mistyped key's error, named by the field the key it looks like sets (else "address")."""
+    family, _, i = own.partition(".")
+    label: Any
+    if family in FAMILIES and words.cat.aliases.get(i, i) in words.cat.items:
+        label = words.t("field_cost" if family == "cost" else "field_count", markup=True, item=_item_markup(words, i))
+    elif family in FAMILIES:
+        label = words.t(family)
+    else:
+        label = words.t(_KEY_FIELDS[own]) if own in _KEY_FIELDS else words.t("field_address")
+    return {"field": label, "problem": words.t("problem_query_key", given=key, own=own)}
+
+
+@web.errorhandler(MistypedKeys)
+def _mistyped(exc: MistypedKeys) -> Response:
+    """The page's error, with a link to the same address with each key as the page spells it (one whose
+    item it cannot tell is left out), and, on the guided check, the screens without the keys refused."""
+    g.pop("pending_decision", None)
+    words = Words(_lang(), _site())
+    errors = [_key_error(words, k, own) for k, own in exc.keys]
+    spelled = dict(exc.keys)
+    fixed = [(spelled.get(k, k), v) for k, v in _pairs() if not spelled.get(k, k).endswith("…")]
+    corrected = request.path + _query(fixed)
+    if request.endpoint == "web.index":
+        pairs = [(k, v) for k, v in _pairs() if k not in spelled]
+        form = FormState.from_args(MultiDict(pairs))
+        steps = [(n, _step_url(n, pairs)) for n in STEPS]
+        return _page(
+            "web/index.html", exc.status, form=form, answer=None, errors=errors, steps=steps, corrected=corrected
+        )
+    return _page("web/error.html", exc.status, errors=errors, message=None, corrected=corrected)
 
 
 def _category_or_404(id_: str) -> Category:
@@ -746,7 +838,8 @@ def _checklist_data() -> dict[str, Any]:
     plans = answer["cheapest"]["plans"]
     raw = request.args.get("plan", "0")
     index = int(raw) if _PLAN.fullmatch(raw) else -1
-    if plans and not 0 <= index < len(plans):
+    # plan 0, the default, is the first path, or the reasons there is none; any other plan must exist
+    if index != 0 and not 0 <= index < len(plans):
         raise NotFound(Words(_lang(), _site()).t("no_such_plan", plan=raw))
     groups = shape.plan_groups(answer, _site().cat) if plans else []
     number, grp = next(((n, g) for n, g in enumerate(groups) if any(k == index for k, _ in g["plans"])), (0, None))
@@ -775,6 +868,7 @@ def _checklist_data() -> dict[str, Any]:
         "held": held,
         "choices": choices,
         "nothing_to_get": not rows and not any(o["rows"] for ch in choices for o in ch["options"]),
+        "custom_costs": bool(form.costs),  # said beside the total, as the answer says it (docs/web.md#cost)
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: "") if not plan else [],
         "share_url": share,
         "generated": _now(),
