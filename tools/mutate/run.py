@@ -39,8 +39,10 @@ from typing import Any
 
 from .points import Mutant
 
-COPIED = ("facts", "logic", "service", "tests", "examples", "pyproject.toml")
-"""What the fast layers read: the rules and facts, the package, the tests and their data, the examples."""
+COPIED = ("facts", "logic", "service", "tests", "examples", "docs", "pyproject.toml")
+"""What the fast layers read: the rules and facts, the package, the tests and their data, the examples,
+and the documents (the source's copy in docs/source, which the transcription tests read line by line,
+and the counts docs/engine.md states)."""
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", ".hypothesis", ".pytest_cache")
 
