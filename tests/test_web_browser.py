@@ -577,3 +577,18 @@ def test_fail_a_government_body_not_sure_of_its_scenario_is_told_it_can_stream_n
         if lang == "en":
             assert page.evaluate(_UNQUOTED_CJK) == []
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fail_the_checklist_s_done_column_header_is_one_line_at_1280_px(browser, server, outside, lang):
+    """The printable checklist's first column is as narrow as its checkbox: its header broke into
+    "Don" over "e" at 1280 px."""
+    context = _context(browser, outside, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server + f"/checklist?subject=enterprise&scenario=ecommerce&doc=business_license&lang={lang}")
+    lines = page.evaluate(
+        "Array.from(document.querySelectorAll('table.checklist-table th:first-child')).map(th => {"
+        " const r = document.createRange(); r.selectNodeContents(th); return r.getClientRects().length; })"
+    )
+    assert lines and all(n == 1 for n in lines), lines
+    context.close()
