@@ -558,6 +558,23 @@ def test_fail_a_whole_word_of_an_id_suggests_that_id(client):
     assert by_field["goal.categories[0]"]["nearest"] == ["finance_bank"]
 
 
+def test_fail_a_name_of_the_source_where_its_id_belongs_suggests_the_id(client):
+    """A compliance user writes 企业, 《营业执照》 or 【电商平台】 (the source's names) where the API wants
+    ids: no suggestion was made (the characters share nothing with the ids); the id is offered."""
+    profile = {
+        "subject": {"type": "企业"},
+        "documents": ["《营业执照》"],
+        "goal": {"scenario": "电商类直播带货", "categories": ["【电商平台】"]},
+    }
+    response = client.post("/v1/evaluate?lang=zh", json=profile)
+    by_field = {e["field"]: e for e in response.get_json()["error"]["errors"]}
+    assert by_field["subject.type"]["nearest"] == ["enterprise"]
+    assert by_field["documents[0]"]["nearest"][0] == "business_license"
+    assert by_field["goal.scenario"]["nearest"] == ["ecommerce"]
+    assert by_field["goal.categories[0]"]["nearest"] == ["ecommerce_platform"]
+    assert "是否想写 'enterprise'" in by_field["subject.type"]["problem"]
+
+
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
     response = client.get("/v1/cheapest")
     assert response.status_code == 405

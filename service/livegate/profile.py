@@ -353,8 +353,28 @@ def _nearest(value: str, ids: tuple[str, ...], n: int, cutoff: float) -> tuple[s
     return tuple(dict.fromkeys([*alike, *words]))[:n]
 
 
-def _unknown(field: str, value: str, valid: Iterable[str], of: IdKind, *, search: bool = True) -> dict[str, Any]:
-    nearest = nearest_ids(value, valid) if search else []
+_BRACKETS = str.maketrans("", "", "《》【】「」“”\"' \u3000")
+
+
+def _named_ids(value: str, valid: dict[str, Any]) -> list[str]:
+    """The ids whose name (as the source or the catalogue writes it: ``企业``, ``电商平台``,
+    ``《营业执照》``) is ``value``, brackets and spaces aside: a user who types the name where
+    the id belongs is offered the id."""
+    said = value[:200].translate(_BRACKETS)
+    if not said:
+        return []
+    return [
+        id_
+        for id_, entry in valid.items()
+        if any(
+            isinstance(name, str) and name.translate(_BRACKETS) == said
+            for name in (getattr(entry, "name", None), getattr(entry, "label", None))
+        )
+    ]
+
+
+def _unknown(field: str, value: str, valid: dict[str, Any], of: IdKind, *, search: bool = True) -> dict[str, Any]:
+    nearest = list(dict.fromkeys([*_named_ids(value, valid), *(nearest_ids(value, valid) if search else [])]))[:3]
     return _problem(field, "unknown_id", value=value, of=of, nearest=nearest)
 
 
