@@ -298,15 +298,17 @@ class Catalogue:
 
         notes: dict[str, dict[str, Any]] = {}
         category_notes: dict[str, list[str]] = {}
+
+        def note(n: str) -> dict[str, Any]:
+            return notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None, "line": None})
+
         for n, days in rows("note_lead_time/2"):
-            notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None})["lead_time_days"] = days
+            note(n)["lead_time_days"] = days
         for n, line in rows("note_line/2"):
-            notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None})["line"] = line
+            note(n)["line"] = line
         for c, n, text in rows("category_note/3"):
             category_notes.setdefault(c, []).append(n)
-            notes.setdefault(n, {"text": None, "category": None, "lead_time_days": None}).update(
-                {"text": text, "category": c}
-            )
+            note(n).update({"text": text, "category": c})
         activity_rows: dict[str, dict[str, Any]] = {}
         category_activities: dict[str, list[str]] = {}
         for a, c, text in rows("activity/3"):
@@ -373,7 +375,7 @@ class Catalogue:
                 for a, r in activity_rows.items()
             },
             external_categories=dict(rows("external_category/2")),
-            notes={n: Note(n, v["text"], v["category"], v["lead_time_days"], v.get("line")) for n, v in notes.items()},
+            notes={n: Note(n, v["text"], v["category"], v["lead_time_days"], v["line"]) for n, v in notes.items()},
             general_notes=tuple(
                 sorted((GeneralNote(n, text, line) for n, text, line in rows("general_note/3")), key=lambda g: g.line)
             ),

@@ -127,15 +127,20 @@ class Rulesets:
     def of_sources(self, text: str, snapshot: Snapshot) -> str:
         """``text`` (an error of clingo, a lint problem) with the snapshot's folders named by the
         configured folders they were copied from."""
-        for copied, source in zip((snapshot.facts, snapshot.logic), self.sources(), strict=True):
-            text = text.replace(str(copied), str(source))
-        return text
+        return _renamed(text, dict(zip((snapshot.facts, snapshot.logic), self.sources(), strict=True)))
 
     def keep_only_current(self) -> None:
         """Remove every snapshot but the current one (once no worker reads an older one)."""
         for path in self.root.iterdir() if self.root.is_dir() else ():
             if self.current is None or path != self.current.root:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def _renamed(text: str, paths: dict[Path, Path]) -> str:
+    """``text`` with each path of ``paths`` written as the path it maps to."""
+    for old, new in paths.items():
+        text = text.replace(str(old), str(new))
+    return text
 
 
 def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, Any]:
@@ -227,14 +232,12 @@ class _Arbiter(Arbiter):
             snapshot = rulesets.copy()
         except (OSError, shutil.Error, KnowledgeError) as exc:
             reason = str(Message("reload.cannot_copy", error=exc))
-            for folder in sources:  # /v1/health shows the reason: the folders by name, no server path
-                reason = reason.replace(str(folder), Path(folder).name)
-            server.reload_refused("copy", reason, None)
+            # /v1/health shows the reason: the folders by name, no server path
+            server.reload_refused("copy", _renamed(reason, {f: Path(f.name) for f in sources}), None)
             return
         verdict = _check_in_child(snapshot, server.check_timeout)
         if verdict["reason"]:  # the snapshot's place is the server's business: name the folders only
-            for folder in (snapshot.facts, snapshot.logic):
-                verdict["reason"] = verdict["reason"].replace(str(folder), folder.name)
+            verdict["reason"] = _renamed(verdict["reason"], {f: Path(f.name) for f in (snapshot.facts, snapshot.logic)})
         if not verdict["ok"]:
             shutil.rmtree(snapshot.root, ignore_errors=True)
             server.reload_refused(verdict["stage"], verdict["reason"], verdict.get("ruleset"), verdict.get("digest"))
