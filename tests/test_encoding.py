@@ -148,8 +148,10 @@ RESERVED = (
     + alternative("k", "a1", "i1", reserved="r")
     + alternative("k", "a2", "i2")
     + alternative("k2", "b", "i1", reserved="r")
+    + "role_subject_type(r, enterprise).\n"
 )
 
+# a role no enterprise may hold (role_subject_type/2 gives it to no type of this tiny catalogue)
 GOV_RESERVED = category("k") + item("i1", "registration") + alternative("k", "a", "i1", reserved="gov")
 
 QUALIFIED = (
@@ -190,6 +192,7 @@ RESERVED_BLOCKED = (
     + item("i1")
     + alternative("k", "a", "i1", reserved="r")
     + 'activity(blk, k, "blocked note"). activity_effect(blk, blocks).\n'
+    + "role_subject_type(r, enterprise).\n"
 )
 
 REQUIRED = (
@@ -307,7 +310,12 @@ CASES = [
     Case(
         "role_of_another_subject_type_stays_closed",
         GOV_RESERVED + "subject(enterprise). holds(i1).",
-        {"status": ["status(k,not_applicable)"], "minimal_missing_set": [], "reason": ["reason(k,reserved(a,gov))"]},
+        {
+            "status": ["status(k,not_applicable)"],
+            "minimal_missing_set": [],
+            # not "reserved": that reason tells a subject which role to declare, and no enterprise can be gov
+            "reason": ["reason(k,reserved_for_other_type(a,gov,enterprise))"],
+        },
     ),
     # qualified satisfies plain vs plain does not satisfy qualified
     Case(
@@ -741,12 +749,37 @@ CASES += [
     ),
     Case(
         "a_reserved_category_names_the_missing_role",
-        GOV_RESERVED + "subject(enterprise).",
+        GOV_RESERVED + "role_subject_type(gov, enterprise). subject(enterprise).",
         {
             "no_plan_reason": [
                 "no_plan_reason(goal,role_missing(gov,k))",
                 "no_plan_reason(scenario(sc),role_missing(gov,k))",
             ]
+        },
+    ),
+    Case(
+        # a media subject was told to declare car roles the profile check then refuses for its type
+        "a_category_reserved_for_roles_the_subject_type_cannot_hold_says_so_not_to_declare_one",
+        GOV_RESERVED + "subject(enterprise).",
+        {
+            "no_plan_reason": [
+                "no_plan_reason(goal,role_not_for_type(gov,k,enterprise))",
+                "no_plan_reason(scenario(sc),role_not_for_type(gov,k,enterprise))",
+            ]
+        },
+    ),
+    Case(
+        # a role that fits is the advice; the others (of other types) are not named beside it
+        "of_the_roles_a_category_reserves_only_those_the_subject_type_may_hold_are_named",
+        GOV_RESERVED
+        + alternative("k", "b", "i1", reserved="r")
+        + "role_subject_type(r, enterprise). subject(enterprise).",
+        {
+            "no_plan_reason": [
+                "no_plan_reason(goal,role_missing(r,k))",
+                "no_plan_reason(scenario(sc),role_missing(r,k))",
+            ],
+            "reason": ["reason(k,reserved(b,r))", "reason(k,reserved_for_other_type(a,gov,enterprise))"],
         },
     ),
     Case(

@@ -156,7 +156,7 @@ CASES = [
         + 'item_qualified(q, p, "scope").\n'
         + alternative("k", "a1", "q", reserved="r")
         + alternative("k", "a2", "i2")
-        + "subject(enterprise). holds(p).",
+        + "role_subject_type(r, enterprise). subject(enterprise). holds(p).",
         {"status": ["status(k,missing)"], "reason": ["reason(k,reserved(a1,r))"]},
     ),
     # requirements.lp held_count/2 and explain.lp plain_only/3: a count of 0 replaces the document

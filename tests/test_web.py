@@ -1018,6 +1018,19 @@ def test_no_path_for_want_of_a_role_names_every_role_that_could_in_one_sentence(
     assert "【汽车-汽车预售服务】仅适用于汽车经销商/4s店、汽车厂商或下属子/分公司。" in chinese
 
 
+def test_no_path_for_want_of_a_role_the_subject_type_cannot_hold_does_not_ask_for_the_role(client):
+    """汽车预售's rows are reserved for car roles (facts/auto.lp) that only an enterprise may hold
+    (role_subject_type/2): a media subject was told the category is open only to them, as if
+    declaring one would do, and the page then refuses a media subject declaring one."""
+    url = "/?scenario=auto&subject=media&lang="
+    english = get_page(client, url + "en").text("verdict-text")
+    assert "none of which a subject of type “Media” can be" in english
+    chinese = get_page(client, url + "zh").text("verdict-text")
+    assert "“媒体”类型的主体不能具备其中任何角色" in chinese
+    why = client.get("/category/auto_presale?subject=media&lang=en").get_data(as_text=True)
+    assert "is open only to Car dealer / 4S shop, which a subject of type “Media” cannot be." in why
+
+
 def test_the_verdict_s_reason_after_a_colon_goes_on_in_lower_case(client):
     url = "/?scenario=entertainment&subject=enterprise&access=cloud_live_plugin&lang=en"
     verdict = get_page(client, url).text("verdict-text")

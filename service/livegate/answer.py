@@ -163,6 +163,8 @@ class Explainer:
                 values[field] = n.external(value)
             elif kind_of_id == "subject_type":
                 values["rule"], values["line"] = n.rule_quoted(value)
+            elif kind_of_id == "subject":
+                values[field] = n.subject(value)
         key = f"explain.reason.{kind}"
         if values.get("remedy") and n.has(f"{key}.remedy"):
             key += ".remedy"
@@ -303,7 +305,7 @@ class Explainer:
         lines = []
         roles: dict[str, list[str]] = {}  # role_missing, by category: one sentence naming every role
         for why in reasons:
-            if why["kind"] == "role_missing":
+            if why["kind"] in ("role_missing", "role_not_for_type"):
                 roles.setdefault(why["category"], []).append(why["role"])
         for why in reasons:
             kind = why["kind"]
@@ -323,10 +325,11 @@ class Explainer:
                         remedy=remedy or "",
                     )
                 )
-            elif kind == "role_missing":
+            elif kind in ("role_missing", "role_not_for_type"):
                 c = why["category"]
                 role = n.either([n.role(r) for r in roles[c]])
-                lines.append(n.t("explain.no_plan.role_missing", category=n.category(c), role=role))
+                subject = n.subject(why["subject_type"]) if kind == "role_not_for_type" else ""
+                lines.append(n.t(f"explain.no_plan.{kind}", category=n.category(c), role=role, subject=subject))
             else:
                 lines.append(n.t("explain.no_plan.goal", conditions=conditions))
         return list(dict.fromkeys(lines))

@@ -143,6 +143,7 @@ NO_PLAN_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
     "activity_blocks": (("activity", "activity"), ("category", "category")),
     "subject_unsupported": (("subject_type", "subject_type"),),
     "role_missing": (("role", "role"), ("category", "category")),
+    "role_not_for_type": (("role", "role"), ("category", "category"), ("subject_type", "subject")),
     "goal_filters": (),
 }
 """Every kind of ``no_plan_reason(Q, Why)`` term (``logic/explain.lp``): its arguments as (field
@@ -152,6 +153,7 @@ REASONS: dict[str, tuple[tuple[str, str], ...]] = {
     "unsupported_subject": (("subject_type", "subject_type"),),
     "excluded_by_activity": (("activity", "activity"),),
     "reserved": (("alternative", "alternative"), ("role", "role")),
+    "reserved_for_other_type": (("alternative", "alternative"), ("role", "role"), ("subject_type", "subject")),
     "blocked_by_activity": (("activity", "activity"),),
     "met": (("category", "category"), ("alternative", "alternative"), ("item", "item"), ("held", "item")),
     "nothing_required": (("category", "category"), ("alternative", "alternative")),
@@ -162,7 +164,8 @@ REASONS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 """Every kind of ``reason(C, Why)`` term (``logic/explain.lp``): its arguments as
 (field name in the answer, kind of id). An ``alternative`` is one of the reason's
-own category unless the term names another ``category`` before it."""
+own category unless the term names another ``category`` before it. A ``subject_type`` of kind
+``subject_type`` is the source's rule about that type, of kind ``subject`` the subject's own type."""
 
 WARNINGS: dict[str, tuple[tuple[str, str], ...]] = {
     "note": (("id", "note"),),

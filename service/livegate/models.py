@@ -159,10 +159,11 @@ class Plan(_Shape):
 
 
 class NoPlanReason(_Shape):
-    """Why a question has no plan: ``kind`` (activity_blocks, role_missing, subject_unsupported,
-    goal_filters) and its fields (``activity``, ``category``, ``role``, ``subject_type``)."""
+    """Why a question has no plan: ``kind`` (activity_blocks, role_missing, role_not_for_type,
+    subject_unsupported, goal_filters) and its fields (``activity``, ``category``, ``role``,
+    ``subject_type``)."""
 
-    kind: Literal["activity_blocks", "role_missing", "subject_unsupported", "goal_filters"]
+    kind: Literal["activity_blocks", "role_missing", "role_not_for_type", "subject_unsupported", "goal_filters"]
     activity: str | None = None
     category: str | None = None
     role: str | None = None

@@ -188,13 +188,13 @@ def no_plan_reasons(words: Words, answer: dict[str, Any], without: Callable[[str
     # not one line per role, each of which would read as if that role alone could
     roles: dict[str, list[str]] = {}
     for r in answer["cheapest"]["no_plan_reasons"]:
-        if r["kind"] == "role_missing":
+        if r["kind"] in ("role_missing", "role_not_for_type"):
             roles.setdefault(r["category"], []).append(r["role"])
     for r in answer["cheapest"]["no_plan_reasons"]:
         kind = r["kind"]
         remedy = ""
         link = ""
-        if kind == "role_missing" and r["role"] != roles[r["category"]][0]:
+        if kind in ("role_missing", "role_not_for_type") and r["role"] != roles[r["category"]][0]:
             continue
         if kind == "activity_blocks":
             a = r["activity"]
@@ -216,9 +216,12 @@ def no_plan_reasons(words: Words, answer: dict[str, Any], without: Callable[[str
                 activity=activity_name(words, a),
                 category=cat_name(words, r["category"]),
             )
-        elif kind == "role_missing":
+        elif kind in ("role_missing", "role_not_for_type"):
             either = words.names.either([words.role(role) for role in roles[r["category"]]])
-            text = words.t("reason_role_missing", markup=True, category=cat_name(words, r["category"]), role=either)
+            subject = words.names.subject(r["subject_type"]) if kind == "role_not_for_type" else ""
+            text = words.t(
+                f"reason_{kind}", markup=True, category=cat_name(words, r["category"]), role=either, subject=subject
+            )
         elif kind == "subject_unsupported":
             text = Markup(escape(words.names.subject_rule(r["subject_type"])[0]))
         else:
@@ -254,9 +257,11 @@ def category_why(words: Words, entry: dict[str, Any]) -> list[Markup]:
     lines: list[Markup] = []
     for r in entry["reasons"]:
         kind = r["kind"]
-        if kind == "reserved":
+        if kind in ("reserved", "reserved_for_other_type"):
             alternative = alt_name(words, c, r["alternative"])
-            lines.append(words.t("why_reserved", markup=True, alternative=alternative, role=words.role(r["role"])))
+            subject = words.names.subject(r["subject_type"]) if kind == "reserved_for_other_type" else ""
+            role = words.role(r["role"])
+            lines.append(words.t(f"why_{kind}", markup=True, alternative=alternative, role=role, subject=subject))
         elif kind == "blocked_by_activity":
             line = words.t("why_blocked", markup=True, activity=activity_name(words, r["activity"]))
             if words.cat.activities[r["activity"]].remedy:
