@@ -1212,3 +1212,82 @@ def test_openapi_documents_lang_on_both_evaluations(client):
     for path in ("/v1/evaluate", "/v1/cheapest"):
         (lang,) = [p for p in doc["paths"][path]["post"]["parameters"] if p["name"] == "lang"]
         assert (lang["in"], lang["required"], lang["schema"]["enum"]) == ("query", False, list(LANGUAGES))
+
+
+# --- the contract of errors, declared ----------------------------------------------------------
+_PACKAGE = Path(livegate.__file__).resolve().parent
+
+
+def _codes_written_by_the_package() -> dict[str, int]:
+    """Every (code, status) pair the package's source writes: ApiError(status, "code", …),
+    ApiError(404, f"unknown_{kind}", …) with the kinds of its lookups, the worker's own refusals
+    and the domain exceptions' to_dict."""
+    found: dict[str, int] = {}
+    for path in _PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for status, code in re.findall(r'ApiError\(\s*(\d{3}),\s*"(\w+)"', text):
+            found[code] = int(status)
+        if 'f"unknown_{kind}"' in text:
+            for kind in re.findall(r'_lookup\("(\w+)"', text):
+                found[f"unknown_{kind}"] = 404
+        for status, code in re.findall(r'(\d{3}),\s*\n?\s*"(\w+)",\s*\n?\s*Message\("http\.', text):
+            found[code] = int(status)
+        for code in re.findall(r'"code": "(\w+)"', text):
+            found.setdefault(code, 0)
+    return found
+
+
+def test_every_error_code_the_api_writes_is_declared_with_its_status_in_the_contract_and_the_docs(client):
+    """An integrator tells errors apart by `code`, yet unknown_category, unknown_item,
+    unsupported_media_type, body_too_large, method_not_allowed and evaluation_timeout were listed
+    nowhere (the schema's description named three codes and "…")."""
+    from livegate.http.errors import ERROR_CODES
+
+    written = _codes_written_by_the_package()
+    assert {"invalid_profile", "request_timeout", "unknown_item", "evaluation_timeout"} <= set(written)
+    for code, status in written.items():
+        assert code in ERROR_CODES, code
+        assert status in (0, ERROR_CODES[code][0]), code
+    # werkzeug's errors are named by their name: the two routes and methods that do not exist
+    assert client.get("/v1/nope").get_json()["error"]["code"] == "not_found"
+    assert client.delete("/v1/catalogue").get_json()["error"]["code"] == "method_not_allowed"
+    doc = client.get("/openapi.json").get_json()
+    assert doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"] == list(ERROR_CODES)
+    api_md = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    section = api_md.split('<a id="error-codes"></a>', 1)[1].split("\n\n`field`", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (\d{3}) \|", section, re.M)
+    assert [(code, int(status)) for code, status in rows] == [(c, s) for c, (s, _) in ERROR_CODES.items()]
+
+
+def test_openapi_declares_every_status_the_server_writes_and_the_headers_it_reads_and_sends(client):
+    """408 and 431 (the server's own) were declared nowhere, nor ETag, Cache-Control, Vary,
+    If-None-Match or Accept-Language; /v1/evaluate's decision_id was optional though always there."""
+    doc = client.get("/openapi.json").get_json()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            for status in ("408", "431"):
+                assert status in op["responses"], (path, method, status)
+                assert "headers" not in op["responses"][status]  # written before any request id exists
+    evaluate = doc["paths"]["/v1/evaluate"]["post"]
+    assert {p["name"] for p in evaluate["parameters"]} == {"explain", "lang", "Accept-Language", "X-Request-Id"}
+    assert "Vary" in evaluate["responses"]["200"]["headers"] and "Vary" in evaluate["responses"]["422"]["headers"]
+    assert "`unknown_item`" in doc["paths"]["/v1/items/{id}"]["get"]["responses"]["404"]["description"]
+    catalogue = doc["paths"]["/v1/catalogue"]["get"]
+    assert {"ETag", "Cache-Control"} <= set(catalogue["responses"]["200"]["headers"])
+    assert "If-None-Match" in {p["name"] for p in catalogue["parameters"]}
+    schema = doc["components"]["schemas"]["Evaluation"]
+    assert "decision_id" in schema["required"] and schema["properties"]["decision_id"]["type"] == "string"
+
+
+def test_an_earlier_item_id_a_profile_accepts_is_answered_by_the_item_endpoint_too(client, engine):
+    """A profile may send enterprise_credit_filing_pboc (item_aliases), and the OpenAPI enum of
+    documents lists it, yet /v1/items/enterprise_credit_filing_pboc was a 404."""
+    aliases = engine.catalogue.aliases
+    assert aliases == {"enterprise_credit_filing_pboc": "enterprise_credit_filing"}
+    response = client.get("/v1/items/enterprise_credit_filing_pboc")
+    assert response.status_code == 200
+    assert response.get_json() == client.get("/v1/items/enterprise_credit_filing").get_json()
+    assert response.headers["Content-Location"] == "/v1/items/enterprise_credit_filing"
+    doc = client.get("/openapi.json").get_json()
+    (path_id,) = doc["paths"]["/v1/items/{id}"]["get"]["parameters"][:1]
+    assert "enterprise_credit_filing_pboc" in path_id["schema"]["enum"]

@@ -202,7 +202,11 @@ class GeneralNote(_Shape):
 class Evaluation(_Shape):
     """The full answer for one profile."""
 
-    decision_id: str | None = Field(default=None, description="Names this answer in the decision log (API only).")
+    decision_id: str | None = Field(
+        default=None,
+        description="Names this answer: in the decision log when one is kept, and in the access log line "
+        "(API only: always there in an answer of /v1/evaluate).",
+    )
     ruleset: Ruleset
     subject_supported: bool
     direct_standard_live: bool
@@ -221,7 +225,9 @@ class CheapestAnswer(_Shape):
     """Only the path, for integrations that just want the path: the cheapest plans of the
     goal and of each scenario, the next steps, and the notes."""
 
-    decision_id: str
+    decision_id: str = Field(
+        description="Names this answer: in the decision log when one is kept, and in the access log line."
+    )
     ruleset: Ruleset
     cheapest: Cheapest
     cheapest_by_scenario: dict[str, Cheapest]
@@ -486,9 +492,13 @@ class ProblemDetail(_Shape):
 
 
 class ErrorDetail(_Shape):
-    code: str = Field(description="Machine-readable: invalid_profile, malformed_json, not_found, …")
+    code: str = Field(description="Machine-readable: what went wrong (the list: docs/api.md#error-codes).")
     message: str = Field(description="What is wrong and what to fix.")
-    field: str | None = Field(description="JSON path of the offending field, or null.")
+    field: str | None = Field(
+        description="Where the fault is: the JSON path of a profile's field (`goal.scenario`); `(body)` for the "
+        "body as a whole; the header (`Content-Type`) or query parameter (`lang`) at fault; `id` for the id in "
+        "the path; null when no one place is."
+    )
     request_id: str | None = None
     errors: list[ProblemDetail] | None = Field(default=None, description="Every problem of the profile.")
     nearest: list[str] | None = Field(default=None, description="Nearest valid ids (unknown id in a path).")

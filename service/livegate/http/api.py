@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, url_for
 from gunicorn.http.errors import ParseException as BodyParseError  # gunicorn's InvalidChunkSize, …
 from werkzeug.wrappers import Response
 
@@ -56,6 +56,8 @@ class _Published:
     etag: str
     categories: dict[str, bytes]
     items: dict[str, bytes]
+    aliases: dict[str, str]
+    """An earlier item id a profile may still send (``item_alias/2``) → the item's id."""
     openapi: bytes
 
 
@@ -71,6 +73,7 @@ def _publish(state: Any) -> None:
         hashlib.sha256(body).hexdigest()[:32],
         {c["id"]: dumps(c) for c in catalogue["categories"]},
         {i["id"]: dumps(i) for i in catalogue["items"]},
+        dict(engine.catalogue.aliases),
         dumps(build_openapi(engine.catalogue, version=__version__, ruleset=engine.ruleset)),
     )
 
@@ -232,7 +235,15 @@ def category(id_: str) -> Response:
 
 @v1.get("/items/<id_>")
 def item(id_: str) -> Response:
-    return _lookup("item", _published().items, id_)
+    """The item; asked by an earlier id a profile still accepts (``item_alias/2``), the item it
+    names, whose own address ``Content-Location`` gives (a profile and this endpoint agree)."""
+    published = _published()
+    current = published.aliases.get(id_)
+    if current is None:
+        return _lookup("item", published.items, id_)
+    response = _lookup("item", published.items, current)
+    response.headers["Content-Location"] = url_for("v1.item", id_=current)
+    return response
 
 
 def _no_store(body: dict[str, Any], status: int = 200) -> Response:

@@ -27,7 +27,31 @@ from ..words import ENGLISH, Message, Said
 from .language import asked, vary
 from .metrics import EXTENSION as METRICS
 
-__all__ = ["ApiError", "error_response", "plain_error", "register"]
+__all__ = ["ERROR_CODES", "ApiError", "error_response", "plain_error", "register"]
+
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "malformed_json": (400, "The body is not a JSON value: empty, not UTF-8, NaN, nested too deep, a duplicate key …"),
+    "malformed_body": (400, "A chunked body whose chunks are malformed."),
+    "invalid_query": (
+        400,
+        "A query parameter the endpoint does not read, one given twice, or a value it does not take.",
+    ),
+    "unknown_category": (404, "No category has this id (`nearest`: the nearest ids)."),
+    "unknown_item": (404, "No item has this id (`nearest`: the nearest ids)."),
+    "not_found": (404, "No such route."),
+    "method_not_allowed": (405, "The route does not take this method (`Allow` names those it takes)."),
+    "request_timeout": (408, "livegate serve: the request did not arrive in full within READ_TIMEOUT; closed."),
+    "body_too_large": (413, "The body is larger than MAX_CONTENT_LENGTH (default 64 KiB)."),
+    "unsupported_media_type": (415, "The Content-Type is not application/json (or +json), or its charset not UTF-8."),
+    "invalid_profile": (422, "The profile is invalid or contradicts itself (`errors`: every problem, by `kind`)."),
+    "request_header_fields_too_large": (431, "livegate serve: the request head is over 32 KiB; closed."),
+    "internal_server_error": (500, "A fault of the service (a bug): the request id names it in the log."),
+    "evaluation_timeout": (503, "The evaluation exceeded TIMEOUT (default 2 s) and was stopped; retry later."),
+    "decision_log_unavailable": (503, "The decision log could not be written, so the answer is not given."),
+}
+"""Every ``code`` an error of the API may have: its status and what it means (the OpenAPI
+document's enum and the table of docs/api.md#error-codes). A client tells errors apart by
+``code``, never by ``message``."""
 
 
 class ApiError(Said):

@@ -24,6 +24,7 @@ from ..kb import Catalogue
 from ..models import CatalogueDoc, Category, CheapestAnswer, Error, Evaluation, Health, Item, Liveness, Readiness
 from ..profile import Profile
 from ..words import LANGUAGES
+from .errors import ERROR_CODES
 
 __all__ = [
     "PROFILE_VOCABULARY",
@@ -112,6 +113,14 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
         _node(schemas, path)["enum"] = sorted(ids)
     _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
     _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
+    _node(schemas, ("ErrorDetail", "code"))["enum"] = list(ERROR_CODES)
+    # the API's answer always names its decision (the CLI's, of the same model, does not)
+    evaluation = schemas["Evaluation"]
+    evaluation["properties"]["decision_id"] = {
+        "type": "string",
+        "description": evaluation["properties"]["decision_id"]["description"],
+    }
+    evaluation["required"] = ["decision_id", *evaluation.get("required", [])]
     return schemas
 
 
@@ -128,12 +137,13 @@ def _header(description: str, **schema: Any) -> dict[str, Any]:
     return {"description": description, "required": True, "schema": {"type": "string", **schema}}
 
 
-def _response(description: str, schema: str | None = None) -> dict[str, Any]:
+def _response(description: str, schema: str | None = None, *headers: str) -> dict[str, Any]:
+    """A response with the headers every answer of the app carries, and ``headers`` besides."""
     out: dict[str, Any] = {
         "description": description,
         "headers": {
             name: {"$ref": f"#/components/headers/{name}"}
-            for name in (REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER)
+            for name in (REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER, *headers)
         },
     }
     if schema is not None:
@@ -141,7 +151,10 @@ def _response(description: str, schema: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _errors(*codes: int) -> dict[str, Any]:
+def _errors(*statuses: int) -> dict[str, Any]:
+    """The error responses of ``statuses``, each naming its codes; and the two the server writes
+    itself before a request is read (408, 431: no request id or ruleset headers, ``request_id``
+    null)."""
     text = {
         400: "Malformed JSON, or a bad query parameter.",
         404: "No such id.",
@@ -152,7 +165,18 @@ def _errors(*codes: int) -> dict[str, Any]:
         503: "The evaluation exceeded its time bound (default 2 s) and was stopped, or the decision log "
         "could not be written; retry later.",
     }
-    return {str(c): _response(text[c], "Error") for c in codes}
+    out = {str(c): _response(f"{text[c]} Codes: {_codes(c)}.", "Error", "Vary") for c in statuses}
+    for status, what in ((408, "The request did not arrive in full within READ_TIMEOUT"), (431, "Head over 32 KiB")):
+        out[str(status)] = {
+            "description": f"{what} (livegate serve; written before the request is read: no request id or "
+            f"ruleset headers, `request_id` null; the connection is closed). Code: {_codes(status)}.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return out
+
+
+def _codes(status: int) -> str:
+    return ", ".join(f"`{code}`" for code, (s, _) in ERROR_CODES.items() if s == status)
 
 
 def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]) -> dict[str, Any]:
@@ -173,6 +197,28 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
         "Without it, the best of Accept-Language; without either, explanations are Chinese and errors English.",
         "schema": {"type": "string", "enum": list(LANGUAGES)},
     }
+    accept_language = {
+        "name": "Accept-Language",
+        "in": "header",
+        "required": False,
+        "description": "Read when ?lang is not given: its best language among zh and en, by quality.",
+        "schema": {"type": "string"},
+    }
+    request_id = {
+        "name": REQUEST_ID_HEADER,
+        "in": "header",
+        "required": False,
+        "description": "Echoed in the answer's X-Request-Id (and its access-log line) when usable: 1–128 visible "
+        "ASCII characters other than the comma.",
+        "schema": {"type": "string"},
+    }
+    if_none_match = {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "An ETag of an earlier answer: 304 while the catalogue is the same.",
+        "schema": {"type": "string"},
+    }
     profile_body = {
         "required": True,
         "content": {
@@ -190,9 +236,9 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                 "summary": summary,
                 "description": description,
                 "tags": ["evaluation"],
-                "parameters": [explain, lang],
+                "parameters": [explain, lang, accept_language, request_id],
                 "requestBody": profile_body,
-                "responses": {"200": _response("The answer.", answer), **_errors(400, 413, 415, 422, 503)},
+                "responses": {"200": _response("The answer.", answer, "Vary"), **_errors(400, 413, 415, 422, 503)},
             }
         }
 
@@ -203,11 +249,13 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                 "summary": f"One {kind} of the catalogue",
                 "tags": ["catalogue"],
                 "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}}
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}},
+                    if_none_match,
+                    request_id,
                 ],
                 "responses": {
-                    "200": _response(f"The {kind}.", schema),
-                    "304": _response("Not modified (If-None-Match)."),
+                    "200": _response(f"The {kind}.", schema, "ETag", "Cache-Control"),
+                    "304": _response("Not modified (If-None-Match).", None, "ETag", "Cache-Control"),
                     **_errors(404),
                 },
             }
@@ -242,14 +290,17 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "operationId": "catalogue",
                     "summary": "The whole catalogue",
                     "tags": ["catalogue"],
+                    "parameters": [if_none_match, request_id],
                     "responses": {
-                        "200": _response("The catalogue.", "CatalogueDoc"),
-                        "304": _response("Not modified (If-None-Match)."),
+                        "200": _response("The catalogue.", "CatalogueDoc", "ETag", "Cache-Control"),
+                        "304": _response("Not modified (If-None-Match).", None, "ETag", "Cache-Control"),
+                        **_errors(),
                     },
                 }
             },
             "/v1/categories/{id}": lookup("category", list(catalogue.categories), "Category", "category"),
-            "/v1/items/{id}": lookup("item", list(catalogue.items), "Item", "item"),
+            # an earlier id a profile may still send answers as the item it names (Content-Location)
+            "/v1/items/{id}": lookup("item", sorted([*catalogue.items, *catalogue.aliases]), "Item", "item"),
             "/v1/health": {
                 "get": {
                     "operationId": "health",
@@ -261,6 +312,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                             "Degraded: the decision log cannot be written, so every evaluation here is refused.",
                             "Health",
                         ),
+                        **_errors(),
                     },
                 }
             },
@@ -269,7 +321,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "operationId": "live",
                     "summary": "Liveness: the process answers",
                     "tags": ["service"],
-                    "responses": {"200": _response("The process answers.", "Liveness")},
+                    "responses": {"200": _response("The process answers.", "Liveness"), **_errors()},
                 }
             },
             "/v1/health/ready": {
@@ -280,6 +332,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "responses": {
                         "200": _response("Ready for evaluations.", "Readiness"),
                         "503": _response("Not ready: the checks that fail and why.", "Readiness"),
+                        **_errors(),
                     },
                 }
             },
@@ -292,7 +345,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                         "200": {
                             "description": "The OpenAPI document.",
                             "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
+                        },
+                        **_errors(),
                     },
                 }
             },
@@ -308,6 +362,11 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "Digest of facts/ + logic/ that answered.", pattern=r"^sha256:[0-9a-f]{64}$"
                 ),
                 RULESET_VERSION_HEADER: _header("Version of the ruleset that answered."),
+                "Vary": _header("Accept-Language: the words follow the request's language."),
+                "ETag": _header(
+                    "Names this version of the catalogue (and of the entry asked); send it as If-None-Match."
+                ),
+                "Cache-Control": _header("public, max-age=CATALOGUE_MAX_AGE (default 300 s)."),
             },
         },
     }
