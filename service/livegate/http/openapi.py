@@ -175,6 +175,11 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return out
 
 
+def _header_parameter(name: str, description: str) -> dict[str, Any]:
+    """An optional request header the server reads."""
+    return {"name": name, "in": "header", "required": False, "description": description, "schema": {"type": "string"}}
+
+
 def _codes(status: int) -> str:
     return ", ".join(f"`{code}`" for code, (s, _) in ERROR_CODES.items() if s == status)
 
@@ -197,28 +202,17 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
         "Without it, the best of Accept-Language; without either, explanations are Chinese and errors English.",
         "schema": {"type": "string", "enum": list(LANGUAGES)},
     }
-    accept_language = {
-        "name": "Accept-Language",
-        "in": "header",
-        "required": False,
-        "description": "Read when ?lang is not given: its best language among zh and en, by quality.",
-        "schema": {"type": "string"},
-    }
-    request_id = {
-        "name": REQUEST_ID_HEADER,
-        "in": "header",
-        "required": False,
-        "description": "Echoed in the answer's X-Request-Id (and its access-log line) when usable: 1–128 visible "
+    accept_language = _header_parameter(
+        "Accept-Language", "Read when ?lang is not given: its best language among zh and en, by quality."
+    )
+    request_id = _header_parameter(
+        REQUEST_ID_HEADER,
+        "Echoed in the answer's X-Request-Id (and its access-log line) when usable: 1–128 visible "
         "ASCII characters other than the comma.",
-        "schema": {"type": "string"},
-    }
-    if_none_match = {
-        "name": "If-None-Match",
-        "in": "header",
-        "required": False,
-        "description": "An ETag of an earlier answer: 304 while the catalogue is the same.",
-        "schema": {"type": "string"},
-    }
+    )
+    if_none_match = _header_parameter(
+        "If-None-Match", "An ETag of an earlier answer: 304 while the catalogue is the same."
+    )
     profile_body = {
         "required": True,
         "content": {
