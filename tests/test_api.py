@@ -1191,7 +1191,8 @@ def test_the_api_s_other_errors_answer_in_chinese_when_asked(client):
         (
             client.post("/v1/evaluate?lang=zh&explain=maybe", json=SELLER),
             400,
-            "explain 只能是 true 或 false，不能是 'maybe'",
+            # it says what else is taken (?explain=0 and ?explain=No are: the words said only true or false)
+            "explain 只能是 true 或 false（也可写 1/0、yes/no，不分大小写），不能是 'maybe'",
         ),
         (
             client.post("/v1/evaluate", data=b"{}", content_type="text/plain", headers=zh),

@@ -510,3 +510,259 @@ def test_a_number_out_of_range_on_the_command_line_is_refused_naming_the_argumen
     assert proc.returncode == 2
     assert_clean_failure(proc, fragment)
     assert proc.stdout == ""
+
+
+# --- output that cannot be written ------------------------------------------------------------
+def _shell(command: str) -> subprocess.CompletedProcess:
+    """``livegate`` run by the shell, for redirections of its own (``$0`` is this Python)."""
+    return subprocess.run(
+        ["sh", "-c", command, sys.executable], capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=60
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        "evaluate examples/bank.json",
+        "evaluate examples/bank.json --format text",
+        "catalogue",
+        "catalogue --format text --lang zh",
+        "lint",
+        "diff . .",
+    ],
+)
+def test_output_that_cannot_be_written_is_one_line_and_exit_2(args):
+    # it ended in an OSError's traceback (No space left on device), or, standard output closed, in
+    # "AttributeError: 'NoneType' object has no attribute 'write'"; lint's exit 1 means problems found
+    said = "livegate：无法写出输出：" if "--lang zh" in args else "livegate: cannot write the output: "
+    full = _shell(f'"$0" -m livegate {args} > /dev/full')
+    assert full.returncode == 2, full.stderr
+    assert full.stderr == f"{said}No space left on device\n"  # the operating system's words stay English
+    closed = _shell(f'"$0" -m livegate {args} >&-')
+    assert closed.returncode == 2, closed.stderr
+    assert closed.stderr == f"{said}Bad file descriptor\n"
+
+
+def test_an_output_file_of_batch_that_cannot_be_written_is_named():
+    proc = _shell('echo \'{"subject": {"type": "enterprise"}}\' | "$0" -m livegate batch - -o /dev/full --workers 1')
+    assert proc.returncode == 2
+    assert_clean_failure(proc, "livegate: /dev/full: cannot write: No space left on device")
+
+
+def test_a_command_that_writes_nothing_on_standard_output_runs_with_it_closed(tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"subject": {"type": "enterprise"}}\n', encoding="utf-8")
+    proc = _shell(f'"$0" -m livegate batch {tmp_path / "in.jsonl"} -o {tmp_path / "out.jsonl"} --workers 1 >&-')
+    assert proc.returncode == 0, proc.stderr
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_a_reader_that_has_read_enough_ends_the_output_quietly():
+    with subprocess.Popen(
+        [sys.executable, "-m", "livegate", "catalogue", "--format", "text"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().startswith(b"livegate ruleset ")
+        proc.stdout.close()  # as head -1 does
+        assert proc.wait(timeout=60) == 0
+        assert proc.stderr.read() == b""
+
+
+# --- the command line's own errors ------------------------------------------------------------
+def test_an_unknown_option_after_a_command_is_said_with_that_command_s_usage():
+    proc = livegate("evaluate", "examples/bank.json", "--bogus")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: livegate evaluate ")
+    assert proc.stderr.rstrip().endswith("livegate evaluate: error: unrecognized arguments: --bogus")
+    # batch has no --lang: refused as batch's, and the top-level help no longer promises it for batch
+    proc = livegate("batch", "two.jsonl", "--lang", "zh")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: livegate batch ") and "unrecognized arguments: --lang zh" in proc.stderr
+    top = livegate("--help")
+    assert "for the commands that have --lang (all but batch and serve)" in re.sub(r"\s+", " ", top.stdout)
+    assert "(here or after the command) chooses" not in top.stdout
+
+
+def test_an_unknown_option_before_the_command_is_named_and_a_missing_command_said():
+    proc = livegate("--bogus")
+    assert proc.returncode == 2
+    assert "livegate: error: unrecognized arguments: --bogus" in proc.stderr and "required" not in proc.stderr
+    proc = livegate()
+    assert proc.returncode == 2 and "the following arguments are required: COMMAND" in proc.stderr
+
+
+def test_the_chinese_command_list_does_not_repeat_its_heading():
+    proc = livegate("--help", "--lang", "zh")
+    lines = proc.stdout.splitlines()
+    heading = lines.index("命令:")
+    assert lines[heading + 1].split() == ["evaluate", "回答一个画像"]
+    assert not any(line.strip() == "命令" for line in lines)
+    english = livegate("--help").stdout.splitlines()
+    assert english[english.index("commands:") + 1].split()[0] == "evaluate"
+
+
+def test_a_knowledge_base_folder_that_does_not_exist_is_said_so(tmp_path):
+    # it said "no .lp files in /nonexistent" (and lint counted it as a problem of the knowledge base)
+    for command in (["lint"], ["evaluate", "examples/bank.json"], ["catalogue"]):
+        proc = livegate("--facts", str(tmp_path / "nowhere"), *command)
+        assert proc.returncode == 2
+        assert proc.stderr == f"livegate: the folder {tmp_path / 'nowhere'} does not exist\n"
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    proc = livegate("--logic", str(tmp_path / "a-file"), "lint", "--lang", "zh")
+    assert proc.returncode == 2 and proc.stderr == f"livegate：{tmp_path / 'a-file'} 不是文件夹\n"
+
+
+# --- the text report: costs, next steps, names ------------------------------------------------
+def _report(name: str, lang: str = "zh") -> str:
+    proc = livegate("evaluate", str(EXAMPLES / f"{name}.json"), "--format", "text", "--lang", lang)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _answer(path: Path | str) -> dict:
+    proc = livegate("evaluate", str(path), "--no-explain")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_says_what_a_cost_is_with_the_catalogue_s_costs(catalogue, lang):
+    from livegate.names import Names
+
+    names = Names(catalogue, lang)
+    classes = sorted(catalogue.issuer_classes.values(), key=lambda k: k.default_cost)
+    listed = names.t("explain.comma").join(f"{names.issuer(k.id)} {k.default_cost}" for k in classes)
+    assert len(classes) == 4 and [k.default_cost for k in classes] == [1, 3, 5, 10]
+    line = _report("ecommerce_seller", lang).splitlines()[1]
+    assert f"({listed})" in line or f"（{listed}）" in line, line
+    assert ("not money, not days" if lang == "en" else "不是金额，也不是天数") in line
+    # a profile's own costs are named beside them
+    own = _report("education_platform_one_partner", lang).splitlines()[1]
+    assert f"{names.item('training_coop_agreement')} 4" in own, own
+
+
+def _steps(text: str, title: str = "下一步补什么") -> list[str]:
+    return _section(text, title)
+
+
+@pytest.mark.parametrize("name", ["bank", "public_school", "government_body"])
+def test_a_goal_that_costs_0_lists_only_the_steps_to_a_category_it_asks_for(name):
+    # each listed 42–50 steps, all "→ 最低成本 0"
+    answer = _answer(EXAMPLES / f"{name}.json")
+    assert answer["cheapest"]["cost"] == 0 and len(answer["next_steps"]) > 40  # the JSON keeps them all
+    steps = _steps(_report(name))
+    numbered = [line for line in steps if re.match(r"\s+\d+\. ", line)]
+    if name == "government_body":  # its goal's scenario (entertainment) has 社交-直播, which three documents unlock
+        assert len(numbered) == 3 and all("可直接申请：【社交-直播】" in line for line in numbered), steps
+        assert (
+            steps[-1].strip()
+            == f"……另有 {len(answer['next_steps']) - 3} 步只对目标以外的类目有用（全部列出：--format json）"
+        )
+        return
+    assert not numbered, steps
+    assert steps[0].strip() == "没有哪一步能降低目标的最低成本（0），或让目标所求的类目可直接申请。"
+    assert steps[1].strip() == f"有 {len(answer['next_steps'])} 步只对目标以外的类目有用（全部列出：--format json）"
+
+
+def test_the_next_steps_are_those_that_help_the_goal_then_one_line_for_the_rest():
+    answer = _answer(EXAMPLES / "ecommerce_seller.json")
+    helping = [s for s in answer["next_steps"] if s["lowers_by"]]
+    assert 0 < len(helping) < len(answer["next_steps"])
+    steps = _steps(_report("ecommerce_seller"))
+    numbered = [line for line in steps if re.match(r"\s+\d+\. ", line)]
+    assert len(numbered) == len(helping)
+    for line, step in zip(numbered, helping, strict=True):
+        assert f"[{step['document']};" in line and f"（降低 {step['lowers_by']}）" in line
+    rest = len(answer["next_steps"]) - len(helping)
+    assert steps[-1].strip() == f"……另有 {rest} 步只对目标以外的类目有用（全部列出：--format json）"
+    english = _steps(_report("ecommerce_seller", "en"), "What to get next")
+    assert (
+        english[-1].strip()
+        == f"… {rest} more steps help other categories only, not the goal (all of them: --format json)"
+    )
+    # a step that makes a category the goal asks for eligible is one that helps it
+    dealer = _steps(_report("car_dealer"))
+    assert any("可直接申请：【汽车-汽车预售服务】" in line for line in dealer)
+
+
+def test_a_goal_no_step_can_give_a_path_is_said_once_instead_of_every_step(tmp_path):
+    profile = json.loads((EXAMPLES / "car_dealer.json").read_text(encoding="utf-8"))
+    profile["activities"] = ["auto_whole_vehicle_sales"]  # blocks 汽车预售, the goal's only category
+    path = tmp_path / "blocked.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    answer = _answer(path)
+    assert answer["cheapest"]["cost"] is None and answer["next_steps"]
+    proc = livegate("evaluate", str(path), "--format", "text")
+    steps = _steps(proc.stdout)
+    assert "仍无路径" not in proc.stdout
+    assert [line.strip() for line in steps] == [
+        "没有哪一步能让目标有可行路径（原因见上文的最低成本路径）。",
+        f"有 {len(answer['next_steps'])} 步只对目标以外的类目有用（全部列出：--format json）",
+    ]
+
+
+def test_the_chinese_report_names_issuer_classes_in_chinese():
+    out = _report("ecommerce_seller")
+    assert "[value_added_telecom_licence_internet_info; 行政许可]" in out
+    assert not re.search(r"; (licence|registration|partner|self_prepared)\]", out)
+
+
+def test_the_chinese_catalogue_names_scenarios_access_issuers_and_effects():
+    out = livegate("catalogue", "--format", "text").stdout
+    scenario, access = "场景 电商类直播带货（ecommerce）", "接入 小程序·云直播插件（cloud_live_plugin）"
+    assert f"【电商平台】 ecommerce_platform · {scenario} · {access}" in out
+    assert "  av_programme_licence：《信息网络传播视听节目许可证》 · 行政许可 · 成本 10" in out
+    assert not re.search(r" · (licence|registration|partner|self_prepared) · ", out)
+    assert "（仅政府主体）" in out
+    activities = "\n".join(_section(out, "活动"))
+    assert "auto_whole_vehicle_sales（【汽车-汽车预售服务】 auto_presale；阻止该类目）" in activities
+    assert "social_live；还需时政信息类目）" in activities
+    assert "finance_stock_info_platform；还需【金融-证券/期货】）" in activities
+    assert "tools_video_cs；该类目不适用）" in activities
+    for effect in ("blocks", "excludes", "requires_external(", "requires_category("):
+        assert effect not in activities
+
+
+def test_the_english_report_quotes_the_general_notes_with_their_translation():
+    out = _report("bank", "en")
+    notes = [line for line in out.splitlines() if line.startswith("Note: ")]
+    assert len(notes) == 2
+    for line in notes:
+        assert re.fullmatch(r"Note: “[^A-Za-z]+ \[in English: [^\u4e00-\u9fff]+\]” \(source line \d+\)", line), line
+    zh = [line for line in _report("bank").splitlines() if line.startswith("注：")]
+    assert zh and all("in English" not in line for line in zh)
+
+
+# --- serve --------------------------------------------------------------------------------------
+def test_serve_on_a_port_in_use_says_so_in_one_sentence():
+    import socket
+    import time
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        proc = livegate("serve", "--port", str(port))
+        seconds = time.monotonic() - started
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"livegate serve: cannot listen on 127.0.0.1:{port}: Address already in use"
+        " (choose another with --port or --host)\n"
+    )
+    assert seconds < 4  # gunicorn retried for 5 s, logging each failure
+
+
+def test_serve_with_a_knowledge_base_folder_that_does_not_exist_says_so(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
+    env["LIVEGATE_FACTS_DIR"] = str(tmp_path / "nowhere")
+    proc = subprocess.run(
+        [sys.executable, "-m", "livegate", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"livegate serve: the folder {tmp_path / 'nowhere'} does not exist\n"

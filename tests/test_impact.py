@@ -374,3 +374,44 @@ def test_rules_this_livegate_cannot_answer_with_are_refused_naming_their_ruleset
     assert f"it answers with ruleset {ours}" in proc.stderr and "livegate diff" in proc.stderr
     zh = livegate("impact", str(old), str(base), "--random", "2", "--workers", "1", "--lang", "zh")
     assert f"旧规则集 {old}（规则集 1.0.1）：此版本的 livegate 无法用这些规则作答；它随附规则集 {ours}" in zh.stderr
+
+
+def test_files_that_give_no_profile_are_an_error_naming_each_file(base, tmp_path):
+    # a log none of whose lines has a profile field reported "0 profiles, 0 changed" and exited 0:
+    # a CI gate given the wrong file passed on nothing
+    small = tmp_path / "small.jsonl"
+    small.write_text('{"decision_id": "d1", "answer": {}}\n{"not": "a decision"}\n', encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    proc = livegate("impact", str(base), str(base), "--log", str(small), "--fail-on-change")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == (
+        f"livegate: no profiles to replay: {small}: none of its 2 lines has a “profile” field"
+        " (each line of a decision log has one)\n"
+    )
+    proc = livegate("impact", str(base), str(base), "--log", str(small), "--profiles", str(empty), "--lang", "zh")
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.startswith("livegate：没有可重放的画像：") and f"{empty}：其中没有画像（文件为空）" in proc.stderr
+    )
+    # one file with profiles is enough: the other's lines are listed as not read
+    one = tmp_path / "one.json"
+    one.write_text('{"subject": {"type": "enterprise"}}', encoding="utf-8")
+    proc = livegate("impact", str(base), str(base), "--log", str(small), "--profiles", str(one), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("impact: 1 profiles, 0 changed")
+
+
+def test_the_rulesets_come_before_profiles_and_the_error_says_so(base):
+    # --profiles takes every argument after it: "impact --profiles x.json HEAD" said only "required: old"
+    example = str(ROOT / "examples" / "bank.json")
+    proc = livegate("impact", "--profiles", example, str(base))
+    assert proc.returncode == 2
+    assert "the following arguments are required: OLD" in proc.stderr
+    assert "The rulesets come before the options (livegate impact OLD [NEW] --profiles FILE…)" in proc.stderr
+    assert "after OLD [NEW]: it takes every argument that follows" in re.sub(
+        r"\s+", " ", livegate("impact", "--help").stdout
+    )
+    proc = livegate("impact", str(base), str(base), "--profiles", example, "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("impact: 1 profiles, 0 changed")

@@ -248,7 +248,7 @@ Python's json module says, which stays English."""
 
 _PROTOCOL = re.compile(
     r"JSON Lines|Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
-    r"|explain|true|false|livegate(\.Engine)?|serve|lint|batch|impact|workers|threads|--\w+ (FILE|N)"
+    r"|explain|true|false|yes/no|livegate(\.Engine)?|serve|lint|batch|impact|workers|threads|--\w+ (FILE|N)"
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
     r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"
     r"|\.lp\b|\bprofile\b|\bid\b|\\uXXXX"

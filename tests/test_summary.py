@@ -18,7 +18,7 @@ from tests.strategies import random_profiles
 from tests.test_examples import ANALYST_OPTIONS, _files
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = ("eligible", "cheapest_cost", "cheapest_plans", "statuses", "cheapest_missing")
+FIELDS = ("eligible", "cheapest_cost", "cheapest_plans", "statuses", "cheapest_missing", "cheapest_shortfalls")
 LEFT_OUT = {
     ("minimal_missing_set", 2),
     ("minimal_missing_item", 4),
@@ -57,6 +57,7 @@ def test_a_summary_records_what_the_full_answer_says(engine, summaries):
             "cheapest_plans": tuple(tuple(p["categories"]) for p in answer["cheapest"]["plans"]),
             "statuses": tuple(c["status"] for c in answer["categories"]),
             "cheapest_missing": tuple(tuple(p["missing"]) for p in answer["cheapest"]["plans"]),
+            "cheapest_shortfalls": tuple(tuple(p["shortfalls"].items()) for p in answer["cheapest"]["plans"]),
         }
         assert _record(full) == said, profile
         assert _record(summaries.summary(profile)) == said, profile

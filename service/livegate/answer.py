@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
     from .solver import Answer
 
-__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "Summary", "dumps"]
+__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "Summary", "dumps", "goal_categories"]
 
 SENTENCES = 16_384
 """Sentences an explainer keeps, least recently used first out."""
@@ -70,6 +70,8 @@ class Summary:
     """Each category's status, in the catalogue's order."""
     cheapest_missing: tuple[tuple[str, ...], ...]
     """What each of ``cheapest_plans`` lacks."""
+    cheapest_shortfalls: tuple[tuple[tuple[str, int], ...], ...] = ()
+    """How many more of each counted item each of ``cheapest_plans`` lacks (its ``shortfalls``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,6 +337,21 @@ class Explainer:
         return list(dict.fromkeys(lines))
 
 
+def goal_categories(cat: Catalogue, scenario: str | None, categories: Iterable[str]) -> frozenset[str] | None:
+    """The categories a goal asks for: its candidates (every category when it names none) that
+    serve its scenario (any when it names none); None when it names neither, so that every
+    category counts. The next steps are ranked by what they unlock of these (the same set as
+    ``in_scope/1`` of logic/plan.lp, which the answer does not show)."""
+    candidates = list(categories)
+    if not candidates and not scenario:
+        return None
+    return frozenset(
+        c
+        for c in candidates or cat.categories
+        if c in cat.categories and scenario in (None, cat.categories[c].scenario)
+    )
+
+
 class Shaper:
     """Writes answers for one catalogue and ruleset.
 
@@ -485,14 +502,8 @@ class Shaper:
             for s in self.cat.scenarios
             if (_SCENARIO, s) in {q for (q,) in det["no_plan"]} | set(by_question)
         }
-        asked = (
-            [c for c in goal.categories or self.cat.categories if goal.scenario in (None, self.scenario_of[c])]
-            if goal.categories or goal.scenario
-            else []
-        )
-        steps = self._steps(
-            det, plans, units, cheapest["cost"], {s: a["cost"] for s, a in by_scenario.items()}, frozenset(asked)
-        )
+        asked = goal_categories(self.cat, goal.scenario, goal.categories) or frozenset()
+        steps = self._steps(det, plans, units, cheapest["cost"], {s: a["cost"] for s, a in by_scenario.items()}, asked)
         listed.update(step["document"] for step in steps)
         notes = list(self.general_notes)
         for (note,) in det["scenario_not_given"]:  # the goal names no scenario: the preamble's rule matters
@@ -541,6 +552,7 @@ class Shaper:
             cheapest_plans=tuple(tuple(p["categories"]) for p in cheapest["plans"]),
             statuses=tuple(statuses),
             cheapest_missing=tuple(tuple(p["missing"]) for p in cheapest["plans"]),
+            cheapest_shortfalls=tuple(tuple(p["shortfalls"].items()) for p in cheapest["plans"]),
         )
 
     # -- a summary -----------------------------------------------------------------------
@@ -570,6 +582,7 @@ class Shaper:
             cheapest_plans=tuple(tuple(p["categories"]) for p in plans),
             statuses=ordered,
             cheapest_missing=tuple(tuple(p["missing"]) for p in plans),
+            cheapest_shortfalls=tuple(tuple(p["shortfalls"].items()) for p in plans),
         )
 
     # -- one category ------------------------------------------------------------------

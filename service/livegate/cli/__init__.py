@@ -1,8 +1,9 @@
 """The ``livegate`` command: evaluate, catalogue, lint, serve, batch, diff, impact.
 
 Errors go to stderr with a non-zero exit and never a traceback:
-2 for bad input (profile, JSON, file), 3 for a broken knowledge base,
-4 for an evaluation over its time bound. They are English, or in the language
+2 for bad input (profile, JSON, file) and for output that cannot be written (a full disk,
+standard output closed; a broken pipe, as to ``head``, ends quietly), 3 for a broken knowledge
+base, 4 for an evaluation over its time bound. They are English, or in the language
 ``--lang`` names where a command has it and it is given (before the command, or
 after it). ``--help`` is the message catalogue's (``cli.help.*``), in the language
 of a ``--lang`` anywhere on the command line, else English.
@@ -12,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
+from gettext import gettext
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from .. import corpus
 from ..engine import Engine
@@ -38,6 +42,74 @@ class CliError(Said):
     def __init__(self, said: Message | str, code: int = 2):
         super().__init__(said)
         self.code = code
+
+
+class OutputError(Exception):
+    """The command's output could not be written: ``path`` (None: standard output) and why."""
+
+    def __init__(self, path: str | None, reason: str):
+        super().__init__(reason)
+        self.path, self.reason = path, reason
+
+    @property
+    def said(self) -> Message:
+        if self.path is None:
+            return Message("cli.cannot_write_output", error=self.reason)
+        return Message("cli.cannot_write", path=self.path, error=self.reason)
+
+
+class _Output:
+    """Where a command writes its output (standard output, or ``path``): a write or flush that
+    fails — a full disk, standard output closed (``None``) — raises :class:`OutputError` with the
+    operating system's reason; a broken pipe stays ``BrokenPipeError`` (a reader such as ``head``
+    that has read enough: quiet)."""
+
+    def __init__(self, stream: IO[str] | None, path: str | None = None):
+        self.stream, self.path = stream, path
+
+    def _do(self, what: Callable[[IO[str]], Any]) -> Any:
+        if self.stream is None:
+            raise OutputError(self.path, os.strerror(errno.EBADF))
+        try:
+            return what(self.stream)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(self.path, exc.strerror or str(exc)) from None
+
+    def write(self, text: str) -> int:
+        return int(self._do(lambda stream: stream.write(text)))
+
+    def flush(self) -> None:
+        self._do(lambda stream: stream.flush())
+
+    @classmethod
+    def to(cls, stream: IO[str] | None, path: str | None = None) -> IO[str]:
+        """``stream`` as a text stream whose failures are :class:`OutputError` (it writes and
+        flushes, all that the commands do with their output)."""
+        return cast(IO[str], cls(stream, path))
+
+
+def _stdout() -> IO[str]:
+    return _Output.to(sys.stdout)
+
+
+def _quiet_stdout() -> None:
+    """After standard output failed: point it at the null device, so that Python's own flush at exit
+    (of what is still buffered) fails no more, and says nothing."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
+def _folders(args: argparse.Namespace) -> None:
+    """``--facts`` and ``--logic`` name folders that exist (else the knowledge base would say it
+    found no ``.lp`` files in them)."""
+    for folder in (args.facts, args.logic):
+        if folder is not None and not folder.is_dir():
+            key = "cli.not_a_folder" if folder.exists() else "cli.no_folder"
+            raise CliError(Message(key, path=folder))
 
 
 def _knowledge(args: argparse.Namespace) -> Knowledge:
@@ -93,8 +165,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise CliError("\n".join(lines)) from None
     except EvaluationTimeout as exc:
         raise CliError(exc.said, 4) from None
-    out = evaluation_text(answer, Names(engine.catalogue, lang)) if args.format == "text" else _dump(answer)
-    sys.stdout.write(out)
+    names = Names(engine.catalogue, lang)
+    out = evaluation_text(answer, names, profile=data) if args.format == "text" else _dump(answer)
+    _stdout().write(out)
     return 0
 
 
@@ -102,7 +175,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     knowledge = _knowledge(args)
     data = knowledge.catalogue_json()
     names = Names(knowledge.catalogue, _lang_else_chinese(args))
-    sys.stdout.write(catalogue_text(data, names) if args.format == "text" else _dump(data))
+    _stdout().write(catalogue_text(data, names) if args.format == "text" else _dump(data))
     return 0
 
 
@@ -126,7 +199,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         activities=len(cat.activities),
         digest=knowledge.digest,
     )
-    sys.stdout.write(f"{said.text(lang)}\n")
+    _stdout().write(f"{said.text(lang)}\n")
     return 0
 
 
@@ -143,9 +216,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             raise CliError(Message("cli.cannot_read", path=args.input, error=exc.strerror)) from None
         try:
             out = (
-                sys.stdout
+                _stdout()
                 if output in (None, "-")
-                else files.enter_context(open(output, "w", encoding="utf-8", newline=""))
+                else _Output.to(files.enter_context(open(output, "w", encoding="utf-8", newline="")), output)
             )
         except OSError as exc:
             raise CliError(Message("cli.cannot_write", path=output, error=exc.strerror)) from None
@@ -158,6 +231,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             facts=args.facts,
             logic=args.logic,
         )
+        out.flush()  # here, while a file of -o is open: what cannot be written is said with its name
     return 1 if bad else 0
 
 
@@ -166,7 +240,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import run_diff
 
     try:
-        return run_diff(args.old, args.new, fmt=args.format, exit_code=args.exit_code, lang=_lang_else_english(args))
+        return run_diff(
+            args.old,
+            args.new,
+            fmt=args.format,
+            exit_code=args.exit_code,
+            lang=_lang_else_english(args),
+            out=_stdout(),
+        )
     except RulesetError as exc:
         raise CliError(exc.said) from None
     except KnowledgeError as exc:
@@ -191,11 +272,14 @@ def cmd_impact(args: argparse.Namespace) -> int:
             fmt=args.format,
             fail_on_change=args.fail_on_change,
             lang=_lang_else_english(args),
+            out=_stdout(),
         )
     except RulesetError as exc:
         raise CliError(exc.said) from None
     except KnowledgeError as exc:
         raise CliError(Message("cli.knowledge_base", error=exc.said), 3) from None
+    except BrokenPipeError:
+        raise  # the report's reader has read enough: quiet (main)
     except OSError as exc:
         raise CliError(Message("cli.cannot_read", path=exc.filename, error=exc.strerror)) from None
 
@@ -222,6 +306,35 @@ def _help_language(argv: list[str]) -> str:
         if arg.startswith("--lang") and value in LANGUAGES:
             lang = value
     return lang
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: an argument it does not know is refused with the command's own usage
+    (argparse would leave it to the top-level parser, whose usage lists the commands), and a
+    missing argument is said with the command's ``hint`` where it has one."""
+
+    hint: str | None = None
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(gettext("unrecognized arguments: %s") % " ".join(extras))
+        return parsed, extras
+
+    def error(self, message: str) -> Any:  # argparse's own words, then the command's hint
+        if self.hint and message.startswith(gettext("the following arguments are required: %s").split("%")[0]):
+            message = f"{message}\n{self.hint}"
+        super().error(message)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with the commands listed under their title directly: without the line of
+    their placeholder (``COMMAND``) above them, which in Chinese repeated the title (命令: / 命令)."""
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if isinstance(action, argparse._SubParsersAction):
+            return "".join(self._format_action(command) for command in action._get_subactions())
+        return super()._format_action(action)
 
 
 class _Parsers:
@@ -273,13 +386,21 @@ class _Parsers:
     def build(self) -> argparse.ArgumentParser:
         t = self.t
         parser = argparse.ArgumentParser(
-            prog="livegate", description=t("description"), epilog=t("epilog"), add_help=False
+            prog="livegate",
+            description=t("description"),
+            epilog=t("epilog"),
+            add_help=False,
+            formatter_class=_Formatter,
         )
         _, options = self.groups(parser)
         options.add_argument("--facts", type=Path, default=None, help=t("facts"))
         options.add_argument("--logic", type=Path, default=None, help=t("logic"))
         options.add_argument("--lang", dest="top_lang", choices=LANGUAGES, default=None, help=t("lang_top"))
-        sub = parser.add_subparsers(dest="command", required=True, title=t("commands"), metavar=t("command"))
+        # not required here: an unknown option before the command is said as such (main says a
+        # missing command), not as a missing command
+        sub = parser.add_subparsers(
+            dest="command", required=False, title=t("commands"), metavar=t("command"), parser_class=_CommandParser
+        )
 
         def command(name: str, **kwargs: Any) -> tuple[Any, Any]:
             p = sub.add_parser(name, help=t(name), description=t(name), add_help=False, **kwargs)
@@ -308,15 +429,16 @@ class _Parsers:
         o.add_argument("--explain", action="store_true", help=t("batch_explain"))
 
         a, o = command("diff")
-        a.add_argument("old", help=t("ruleset"))
-        a.add_argument("new", nargs="?", default=".", help=t("ruleset_new"))
+        a.add_argument("old", metavar="OLD", help=t("ruleset"))
+        a.add_argument("new", metavar="NEW", nargs="?", default=".", help=t("ruleset_new"))
         o.add_argument("--format", choices=["text", "json"], default="text", help=t("report_format"))
         o.add_argument("--exit-code", action="store_true", help=t("exit_code"))
         o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_report"))
 
         a, o = command("impact")
-        a.add_argument("old", help=t("ruleset"))
-        a.add_argument("new", nargs="?", default=".", help=t("ruleset_new"))
+        sub.choices["impact"].hint = self.words.t("cli.impact_rulesets_first")
+        a.add_argument("old", metavar="OLD", help=t("ruleset"))
+        a.add_argument("new", metavar="NEW", nargs="?", default=".", help=t("ruleset_new"))
         o.add_argument("--log", action="append", default=[], metavar="FILE", help=t("log"))
         o.add_argument("--profiles", nargs="+", action="extend", default=[], metavar="FILE", help=t("profiles"))
         o.add_argument("--random", type=self.whole(0), default=0, metavar="N", help=t("random"))
@@ -355,17 +477,31 @@ def build_parser(lang: str = ENGLISH) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(_help_language(argv)).parse_args(argv)
+    lang = _help_language(argv)
+    parser = build_parser(lang)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error(gettext("the following arguments are required: %s") % Phrases(lang).t("cli.help.command"))
     if args.top_lang is not None and getattr(args, "lang", False) is None:
         args.lang = args.top_lang  # given before the command: the command's own --lang, where it has one
     try:
-        return args.func(args)
+        _folders(args)
+        code = args.func(args)
+        if args.command != "serve" and sys.stdout is not None:  # (closed: said by the first write)
+            _stdout().flush()  # what is still buffered: a full disk says so here, not at exit
+        return code
     except CliError as exc:
         sys.stderr.write(Message("cli.error", message=exc.said).text(_lang_else_english(args)) + "\n")
         return exc.code
+    except OutputError as exc:
+        sys.stderr.write(Message("cli.error", message=exc.said).text(_lang_else_english(args)) + "\n")
+        if exc.path is None:
+            _quiet_stdout()
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return 0
 
 

@@ -3,19 +3,26 @@
 Each worker process grounds its own engine once (clingo Controls are per
 process); lines are evaluated in chunks and written back in input order. A bad
 line (malformed JSON, invalid profile) is reported with its line number and
-does not stop the run.
+does not stop the run. Ctrl-C stops it with one line on stderr saying how far it got
+(exit 130), never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import json
 import multiprocessing
 import os
+import shlex
+import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import FrameType
 from typing import IO, Any
 
 from ..answer import Shaped, Summary, dumps
@@ -24,8 +31,9 @@ from ..kb import Knowledge
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 from ..words import Message
+from . import CliError
 
-__all__ = ["CSV_HEAD", "csv_row", "run_batch"]
+__all__ = ["COUNT_MARK", "CSV_HEAD", "ITEM_SEPARATOR", "PLAN_SEPARATOR", "csv_row", "run_batch"]
 
 
 @dataclass
@@ -46,12 +54,23 @@ Row = list[Any] | str
 
 
 def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None) -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool and says how far the run got
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     knowledge = Knowledge.load(facts, logic)
     # a CSV row holds statuses and the goal's cheapest plans only: the rules' summary suffices
     _WORKER.engine = Engine(knowledge, pool_size=1, summary_only=csv_format)
     _WORKER.explain = explain
     _WORKER.csv_format = csv_format
     _WORKER.categories = tuple(knowledge.catalogue.categories)
+
+
+def _json_error(exc: JsonError) -> Message:
+    """What is wrong with a line's JSON. A line is one record: a position in it is its column
+    (Python's ``json`` says "line 1 column N" of every one-line record)."""
+    said = exc.said
+    if said.key == "json.at" and said.values.get("line") == 1:
+        return Message("cli.batch_json_at", column=said.values["column"], why=said.values["why"])
+    return said
 
 
 def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | None]:
@@ -69,40 +88,120 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | Non
         else:
             summary = shaped = engine.answer(profile, explain=_WORKER.explain)
     except JsonError as exc:
-        error = {"code": "malformed_json", "message": str(exc)}
+        error = {"code": "malformed_json", "message": str(_json_error(exc))}
     except (ProfileError, EvaluationTimeout) as exc:
         error = exc.to_dict()
     row: Row = csv_row(number, summary, error) if _WORKER.csv_format else _json_line(number, shaped, error)
     return number, row, [] if summary is None else list(summary.eligible), None if error is None else error["message"]
 
 
-def _lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(stream, 1):
-        if line.strip():
-            yield number, line
+KEPT = 1 << 20
+"""The input's first characters kept to tell, when every line was bad, whether the file is one
+JSON document written over several lines (a profile file given to batch)."""
+
+
+class _Lines:
+    """The input's numbered lines that are not blank, each without its line break (a byte order
+    mark at the very start of the input is not part of line 1); it counts what it read."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.read = 0
+        """Lines handed out (not blank)."""
+        self.blank = 0
+        self.kept: list[str] | None = []
+        """The input's text so far, while it is under :data:`KEPT` characters (else None)."""
+        self._size = 0
+        self._lines = self._generate()
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return self._lines
+
+    def _generate(self) -> Iterator[tuple[int, str]]:
+        for number, read in enumerate(self.stream, 1):
+            line = read.removeprefix("\ufeff") if number == 1 else read
+            if self.kept is not None:
+                self._size += len(line)
+                if self._size <= KEPT:
+                    self.kept.append(line)
+                else:
+                    self.kept = None
+            if not line.strip():
+                self.blank += 1
+                continue
+            self.read += 1
+            yield number, line.rstrip("\r\n")
+
+    def total(self) -> int | None:
+        """How many lines to answer the input holds: those read and the rest, read to its end
+        where it has one (a file; not a pipe or a terminal, which may never end). Called once
+        nothing else reads the input."""
+        if not self.stream.seekable():
+            return None
+        try:
+            for _ in self._lines:
+                pass
+        except (OSError, UnicodeDecodeError, ValueError):  # ValueError: still being read
+            return None
+        return self.read
+
+    def one_document(self) -> bool:
+        """Whether the whole input is one JSON object written over several lines."""
+        if self.kept is None or self.read < 2:
+            return False
+        try:
+            return isinstance(json.loads("".join(self.kept)), dict)
+        except (ValueError, RecursionError):
+            return False
+
+
+PLAN_SEPARATOR = " | "
+"""Between the plans of a CSV cell that describes every cheapest plan, in the plans' order."""
+
+ITEM_SEPARATOR = ";"
+"""Between a plan's categories, or the items it lacks, in a CSV cell."""
+
+COUNT_MARK = "×"
+"""Between a counted item and how many more of it a plan lacks, when more than one."""
 
 
 CSV_HEAD = ["line", "error", "cheapest_cost", "cheapest_plans", "cheapest_categories", "cheapest_missing"]
 """The CSV columns; a column per category (its status) comes after ``error``."""
 
 
+def _plans_cell(plans: Sequence[Sequence[str]]) -> str:
+    """Every plan's ids in one cell: a plan's joined by ``;``, the plans by `` | ``; empty when no
+    plan has any (tied plans lack as many items, and hold as many categories: all or none do)."""
+    return PLAN_SEPARATOR.join(ITEM_SEPARATOR.join(plan) for plan in plans) if any(plans) else ""
+
+
 def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) -> list[Any]:
     """Line ``number``'s CSV row: from its summary, else its error's message with the other cells
-    empty (as many status cells as the worker's catalogue has categories)."""
+    empty (as many status cells as the worker's catalogue has categories). The last two cells
+    describe every one of the goal's cheapest plans, in their order (docs/cli.md#batch-csv)."""
     if summary is None:
         assert error is not None
         return [number, error["message"], *[""] * len(_WORKER.categories), "", "", "", ""]
-    plans = summary.cheapest_plans
     cost = summary.cheapest_cost
     return [
         number,
         "",
         *summary.statuses,  # in the catalogue's order, as the header's categories
         "" if cost is None else cost,
-        len(plans),
-        ";".join(plans[0]) if plans else "",
-        ";".join(summary.cheapest_missing[0]) if plans else "",
+        len(summary.cheapest_plans),
+        _plans_cell(summary.cheapest_plans),
+        _plans_cell(_with_shortfalls(summary)),
     ]
+
+
+def _with_shortfalls(summary: Summary) -> list[list[str]]:
+    """Each cheapest plan's missing items, a counted item lacked more than once with how many
+    more (``partner_private_school_permit×2``)."""
+    out = []
+    for k, missing in enumerate(summary.cheapest_missing):
+        short = dict(summary.cheapest_shortfalls[k]) if k < len(summary.cheapest_shortfalls) else {}
+        out.append([f"{i}{COUNT_MARK}{short[i]}" if short.get(i, 1) > 1 else i for i in missing])
+    return out
 
 
 def _json_line(number: int, shaped: Shaped | None, error: dict[str, Any] | None) -> str:
@@ -111,6 +210,55 @@ def _json_line(number: int, shaped: Shaped | None, error: dict[str, Any] | None)
     if shaped is None:
         return dumps({"line": number, "error": error}).decode() + "\n"
     return f'{{"line":{number},' + shaped.body[1:].decode() + "\n"
+
+
+def _output_name(out: IO[str]) -> Message | str:
+    """What the output is called in a message: the file ``-o`` named, else standard output."""
+    for attribute in ("name", "path"):  # an open file's name; the path of the command's checked output
+        name = getattr(out, attribute, None)
+        if isinstance(name, str) and not name.startswith("<"):  # not <stdout>
+            return name
+    return Message("cli.batch_stdout")
+
+
+class _Interrupts:
+    """Ctrl-C in the parent: raised at once (while it waits for answers), or, while a row is
+    being written, after it (``shielded``), so that the rows written are whole and counted."""
+
+    def __init__(self) -> None:
+        self.shielded = False
+        self.pending = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.shielded:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _handling(interrupts: _Interrupts) -> Iterator[None]:
+    """``interrupts`` handles SIGINT meanwhile (in the main thread; elsewhere signals are not ours)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, interrupts)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _pool(ctx: Any, workers: int, initargs: tuple[Any, ...]) -> Any:
+    """The worker pool; its processes are forked ignoring SIGINT (and their initializer ignores it
+    too), so that Ctrl-C reaches none of them, even before their initializer runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return ctx.Pool(workers, initializer=_init, initargs=initargs)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return ctx.Pool(workers, initializer=_init, initargs=initargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_batch(
@@ -125,44 +273,79 @@ def run_batch(
     progress: bool | None = None,
     err: IO[str] = sys.stderr,
 ) -> int:
-    """Evaluate every line of ``source`` into ``out``; returns the number of bad lines."""
+    """Evaluate every line of ``source`` into ``out``; returns the number of bad lines.
+
+    Raises :class:`~livegate.cli.CliError` when ``source`` is not UTF-8 (exit 2), and on Ctrl-C
+    (130, saying how many profiles were written: ``out`` holds them whole)."""
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
     writer = csv.writer(out)
-    if csv_format:
-        writer.writerow([*CSV_HEAD[:2], *categories, *CSV_HEAD[2:]])
+    lines = _Lines(source)
     workers = workers or os.cpu_count() or 1
     show_progress = err.isatty() if progress is None else progress
     eligible: Counter[str] = Counter()
     done = bad = 0
     started = time.perf_counter()
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ctx.Pool(workers, initializer=_init, initargs=(explain, csv_format, facts, logic)) as pool:
-        results = pool.imap(_evaluate, _lines(source), chunksize=64)
-        if show_progress:
-            from tqdm import tqdm
+    interrupts = _Interrupts()
+    try:
+        with _handling(interrupts):
+            if csv_format:
+                writer.writerow([*CSV_HEAD[:2], *categories, *CSV_HEAD[2:]])
+            with _pool(ctx, workers, (explain, csv_format, facts, logic)) as pool:
+                results = pool.imap(_evaluate, lines, chunksize=64)
+                bar = None
+                if show_progress:
+                    from tqdm import tqdm
 
-            results = tqdm(results, unit=" profiles", file=err)
-        for number, row, answer_eligible, error in results:
-            done += 1
-            if error is not None:
-                bad += 1
-                err.write(f"{Message('cli.batch_line', number=number, error=error)}\n")
-            eligible.update(answer_eligible)
-            if isinstance(row, str):
-                out.write(row)
-            else:
-                writer.writerow(row)
+                    results = bar = tqdm(results, unit=" profiles", file=err)
+                try:
+                    for number, row, answer_eligible, error in results:
+                        interrupts.shielded = True
+                        if isinstance(row, str):
+                            out.write(row)
+                        else:
+                            writer.writerow(row)
+                        done += 1
+                        if error is not None:
+                            bad += 1
+                            err.write(f"{Message('cli.batch_line', number=number, error=error)}\n")
+                        eligible.update(answer_eligible)
+                        interrupts.shielded = False
+                        if interrupts.pending:
+                            raise KeyboardInterrupt
+                    interrupts.shielded = True  # every row is written: Ctrl-C from here on changes nothing
+                finally:
+                    if bar is not None:
+                        bar.close()
+    except KeyboardInterrupt:
+        # the rows written are whole: closing the output (the caller's) writes what it still holds
+        total = lines.total()
+        said = (
+            Message("cli.batch_interrupted_after", n=done, path=_output_name(out))
+            if total is None
+            else Message("cli.batch_interrupted", n=total, done=done, path=_output_name(out))
+        )
+        raise CliError(said, 130) from None
+    except UnicodeDecodeError:
+        raise CliError(Message("cli.not_utf8", path=getattr(source, "name", "-"))) from None
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed > 0 else 0.0
+    bad_lines = Message("cli.bad_lines", n=bad)
     summary = Message(
         "cli.batch_done",
+        n=done,  # chooses the singular or plural form
         done=done,
         seconds=elapsed,
         rate=rate,
         workers=Message("cli.workers", n=workers),
-        bad=Message("cli.bad_lines", n=bad),
+        bad=Message("cli.batch_blank", n=lines.blank, bad=bad_lines) if lines.blank else bad_lines,
     )
     err.write(f"{summary}\n{Message('cli.batch_eligible')}\n")
     for c in categories:
         err.write(f"  {c}: {eligible[c]}\n")
+    if bad == done and lines.one_document():  # said last, where it is seen
+        name = getattr(source, "name", "-")
+        path = "-" if name.startswith("<") else name
+        evaluate = f"livegate evaluate {shlex.quote(path)}"
+        err.write(f"{Message('cli.batch_one_document', path=path, text=evaluate)}\n")
     return bad

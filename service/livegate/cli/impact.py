@@ -191,11 +191,18 @@ def run_impact(
         cases: list[Case] = []
         unreadable: list[Message] = []
         origins = []
+        empty: list[Message] = []  # why each file gave no profile
         for path, log in [*((p, True) for p in logs), *((p, False) for p in profiles)]:
             read, bad = read_cases(path, log=log)
             cases += read
             unreadable += bad
             origins.append(path)
+            if not read:
+                key = "impact.nothing_in" if not bad else "impact.no_decisions" if log else "impact.no_profiles_in"
+                empty.append(Message(key, path=path, count=len(bad)))
+        if not cases and not random:  # a gate that passes on a file of no profiles passes on nothing
+            reasons = Phrases(lang).join((m.text(lang) for m in empty), "report.clause_sep")
+            raise RulesetError(Message("cli.impact_none_read", reason=reasons))
         if random:
             cases += random_cases(old_kb, random, seed)
             origins.append(Message("impact.random", count=random, seed=seed).text(lang))

@@ -4,8 +4,10 @@ message catalogue's ``report.*`` and ``status.*``)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from ..answer import goal_categories
 from ..contract import ELIGIBLE
 from ..names import Names
 
@@ -14,7 +16,76 @@ __all__ = ["catalogue_text", "evaluation_text"]
 
 def _item(n: Names, i: str, count: int = 1) -> str:
     it = n.cat.items[i]
-    return n.t("report.item", name=n.item(i), more=f" ×{count}" if it.counted else "", id=i, issuer=it.issuer_class)
+    more = f" ×{count}" if it.counted else ""
+    return n.t("report.item", name=n.item(i), more=more, id=i, issuer=n.issuer(it.issuer_class))
+
+
+def _costs(n: Names, profile: dict[str, Any] | None) -> str:
+    """What a cost is: a relative effort score per missing document by its issuer class (the
+    catalogue's default costs, docs/semantics.md#issuer-classes), or the profile's own."""
+    classes = sorted(n.cat.issuer_classes.values(), key=lambda k: (k.default_cost, k.id))
+    named = n.join(
+        (n.t("report.cost_class", name=n.issuer(k.id), cost=k.default_cost) for k in classes), "explain.comma"
+    )
+    own = (profile or {}).get("costs") or {}
+    if not isinstance(own, dict) or not own:
+        return n.t("report.costs", classes=named)
+    items = n.join(
+        (n.t("report.cost_class", name=n.item(i) if i in n.cat.items else i, cost=cost) for i, cost in own.items()),
+        "explain.comma",
+    )
+    return n.t("report.costs_own", classes=named, items=items)
+
+
+def _asked(n: Names, profile: dict[str, Any] | None) -> frozenset[str] | None:
+    """The categories the goal asks for, as the answer ranks its next steps by
+    (:func:`~livegate.answer.goal_categories`); None when it names none (every category counts)."""
+    goal = (profile or {}).get("goal") or {}
+    if not isinstance(goal, dict):
+        return None
+    return goal_categories(n.cat, goal.get("scenario"), goal.get("categories") or [])
+
+
+def _helps(step: dict[str, Any], goal_cost: int | None, asked: frozenset[str] | None) -> bool:
+    """Whether a next step does something for the goal: lowers its cheapest cost, gives it a plan
+    where it has none, or makes eligible a category it asks for."""
+    if step["lowers_by"] or (goal_cost is None and step["cheapest_cost_after"] is not None):
+        return True
+    return bool(step["unlocks"]) if asked is None else not asked.isdisjoint(step["unlocks"])
+
+
+def _steps(n: Names, answer: dict[str, Any], profile: dict[str, Any] | None) -> list[str]:
+    """The next steps that help the goal, as the answer ranks them (goal first); the others (the
+    answer lists them all) in one line; when none helps, why once."""
+    steps, goal_cost = answer.get("next_steps", []), answer["cheapest"]["cost"]
+    asked = _asked(n, profile)
+    out = []
+    for k, step in enumerate(steps, 1):
+        if not _helps(step, goal_cost, asked):
+            continue
+        after = step["cheapest_cost_after"]
+        out.append(
+            "  "
+            + n.t(
+                "report.step",
+                k=k,
+                item=_item(n, step["document"], step["count"]),
+                count="",
+                after=n.t("report.step.none") if after is None else after,
+                lowers=n.t("report.step.lowers", by=step["lowers_by"]) if step["lowers_by"] else "",
+                unlocks=n.t("report.step.unlocks", categories=n.join([n.category(c) for c in step["unlocks"]]))
+                if step["unlocks"]
+                else "",
+            )
+        )
+    shown = len(out)
+    if not shown:  # the no-plan reasons above say why the goal has no path
+        out.append(
+            "  " + (n.t("report.steps_no_path") if goal_cost is None else n.t("report.steps_none", cost=goal_cost))
+        )
+    if len(steps) > shown:
+        out.append("  " + n.t("report.steps_more" if shown else "report.steps_other", count=len(steps) - shown))
+    return out
 
 
 def _plan_short(n: Names, plan: dict[str, Any]) -> str:
@@ -28,11 +99,15 @@ def _plan_short(n: Names, plan: dict[str, Any]) -> str:
     return f"{names} ({n.t('report.clause_sep').join(said)})" if said else names
 
 
-def evaluation_text(answer: dict[str, Any], n: Names) -> str:
+def evaluation_text(answer: dict[str, Any], n: Names, profile: dict[str, Any] | None = None) -> str:
+    """The answer to ``profile`` as a report in ``n``'s language. The next steps are those that
+    help the goal (``--format json`` has them all)."""
     out: list[str] = []
     rs = answer["ruleset"]
     out.append(n.t("report.header", version=rs["version"], digest=rs["digest"][:19]))
-    if not answer["subject_supported"]:
+    if answer["subject_supported"]:  # (else nothing is costed)
+        out.append(_costs(n, profile))
+    else:
         types = [t for t, st in n.cat.subject_types.items() if not st.supported]
         out.append(n.t("report.unsupported", rule=n.rule_quoted(types[0])[0] if types else ""))
     cheapest = answer["cheapest"]
@@ -61,26 +136,10 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
             out.append(
                 "  " + n.t("report.scenario", scenario=n.scenario(s), id=s, cost=found["cost"], categories=paths)
             )
-    steps = answer.get("next_steps", [])
-    if steps:
+    if answer.get("next_steps"):
         out.append("")
         out.append(n.t("report.next_steps"))
-        for k, step in enumerate(steps, 1):
-            after = step["cheapest_cost_after"]
-            out.append(
-                "  "
-                + n.t(
-                    "report.step",
-                    k=k,
-                    item=_item(n, step["document"], step["count"]),
-                    count="",
-                    after=n.t("report.step.none") if after is None else after,
-                    lowers=n.t("report.step.lowers", by=step["lowers_by"]) if step["lowers_by"] else "",
-                    unlocks=n.t("report.step.unlocks", categories=n.join([n.category(c) for c in step["unlocks"]]))
-                    if step["unlocks"]
-                    else "",
-                )
-            )
+        out += _steps(n, answer, profile)
     out.append("")
     out.append(n.t("report.categories"))
     for c in answer["categories"]:
@@ -100,9 +159,26 @@ def evaluation_text(answer: dict[str, Any], n: Names) -> str:
                 items = n.join([_item(n, i, s["shortfalls"].get(i, 1)) for i in s["documents"]])
                 out.append("    " + n.t("report.set", alternative=s["alternative"], cost=s["cost"], items=items))
     out.append("")
-    for note in answer.get("notes", []):
-        out.append(n.t("report.note", text=note["text"], line=note["line"]))
+    for note in answer.get("notes", []):  # the source's words; in English with their translation
+        text = n.quoted(note["text"], n.gloss("notes", note["id"]), whole=True)
+        out.append(n.t("report.note", text=text, line=note["line"]))
     return "\n".join(out) + "\n"
+
+
+_EFFECT = re.compile(r"(\w+)\((\w+)\)")
+
+
+def _effect(n: Names, effect: str) -> str:
+    """What declaring an activity does to its category (``activity_effect/2``), in words."""
+    found = _EFFECT.fullmatch(effect)
+    kind, arg = found.groups() if found else (effect, None)
+    if kind == "requires_category" and arg in n.cat.categories:
+        return n.t("report.catalogue.effect.requires", category=n.category(arg))
+    if kind == "requires_external" and arg in n.cat.external_categories:
+        return n.t("report.catalogue.effect.requires", category=n.external(arg))
+    if arg is None and n.has(f"report.catalogue.effect.{kind}"):
+        return n.t(f"report.catalogue.effect.{kind}")
+    return effect  # an effect this package has no words for: as the facts write it
 
 
 def catalogue_text(data: dict[str, Any], n: Names) -> str:
@@ -114,8 +190,10 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
                 "report.catalogue.category",
                 name=n.category(c["id"]),
                 id=c["id"],
-                scenario=c["scenario"],
-                access=c["access"],
+                scenario=n.scenario(c["scenario"]),
+                scenario_id=c["scenario"],
+                access=n.access(c["access"]),
+                access_id=c["access"],
                 line=c["source"]["line"],
             )
         )
@@ -126,7 +204,11 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
             out.append(n.t("report.catalogue.source", url=c["source"]["url"]))
         for alt in c["alternatives"]:
             reserved = (
-                n.t("report.catalogue.reserved", roles=", ".join(alt["reserved_for"])) if alt["reserved_for"] else ""
+                n.t(
+                    "report.catalogue.reserved", roles=n.join([n.role(r) for r in alt["reserved_for"]], "explain.comma")
+                )
+                if alt["reserved_for"]
+                else ""
             )
             out.append(f"    - {alt['id']}{reserved}: {alt['label']}")
             for req in alt["items"]:
@@ -140,7 +222,7 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
                 "report.catalogue.item",
                 id=i["id"],
                 name=n.item(i["id"]),
-                issuer=i["issuer_class"],
+                issuer=n.issuer(i["issuer_class"]),
                 cost=i["default_cost"],
             )
         )
@@ -156,8 +238,9 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
         n.t(
             "report.catalogue.activity",
             id=a["id"],
-            category=a["category"],
-            effects=", ".join(map(str, a["effects"])),
+            category=n.category(a["category"]),
+            category_id=a["category"],
+            effects=n.join([_effect(n, e) for e in a["effects"]]),
             label=n.activity(a["id"]),
             text=n.activity_quoted(a["id"]),
             line=a["line"],

@@ -47,6 +47,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -524,6 +525,28 @@ def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why gunicorn could not listen on ``host:port`` now (the operating system's words), or None:
+    the address is bound here as gunicorn binds it (``SO_REUSEADDR``), then let go, so that a port
+    in use is said in one sentence before any worker starts (gunicorn would retry for 5 s, logging
+    each failure, then exit 1)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:  # socket.gaierror too: a host name that does not resolve
+        return exc.strerror or str(exc)
+    return None
+
+
+def _missing_folder(folder: str | None) -> Message | None:
+    """Why a configured knowledge-base folder cannot be used (it does not exist, or is a file), or None."""
+    if folder is None or Path(folder).is_dir():
+        return None
+    return Message("cli.not_a_folder" if Path(folder).exists() else "cli.no_folder", path=folder)
+
+
 def _say(message: Message | str) -> None:
     """One line of ``livegate serve`` on stderr (the command's own words, before the server logs)."""
     sys.stderr.write(f"{Message('cli.serve_error', message=message)}\n")
@@ -555,6 +578,15 @@ def serve(
         return 2
     if workers < 1 or port < 0 or port > 65535 or (threads is not None and threads < 1):
         _say(Message("cli.serve_arguments"))
+        return 2
+    for folder in (checked["FACTS_DIR"], checked["LOGIC_DIR"]):
+        missing = _missing_folder(folder)
+        if missing is not None:
+            _say(missing)
+            return 2
+    reason = _cannot_listen(host, port)
+    if reason is not None:
+        _say(Message("cli.serve_cannot_listen", value=_bind(host, port), reason=reason))
         return 2
     master = os.getpid()
     run_dir = Path(tempfile.mkdtemp(prefix="livegate-serve-"))
