@@ -233,3 +233,63 @@ def test_the_documentation_counts_what_the_catalogue_holds(catalogue):
     assert f"The catalogue has {len(catalogue.items)} items." in (ROOT / "docs" / "semantics.md").read_text(
         encoding="utf-8"
     )
+
+
+def _problems(profile: str, tmp_path: Path) -> set[str]:
+    lp = tmp_path / "profile.lp"
+    lp.write_text(profile, encoding="utf-8")
+    return {str(s) for s in run_clingo(lp) if s.name == "input_problem"}
+
+
+@pytest.mark.parametrize("lp", sorted((ROOT / "examples").glob("*.lp")), ids=lambda p: p.stem)
+def test_an_example_profile_has_no_input_problem(lp):
+    assert not [s for s in run_clingo(lp) if s.name == "input_problem"]
+
+
+def test_a_hand_written_profile_the_rules_cannot_read_says_so(tmp_path):
+    """An analyst's misspelt id, a second subject type or a role the type cannot hold ran silently
+    and answered another profile (facts/catalogue.lp: business_license is an item, ecommerce a
+    scenario; role_subject_type/2 gives car_dealer to enterprises only)."""
+    problems = _problems(
+        "subject(enterprise). subject(media). holds(buisness_license). goal_scenario(ecomerce).\n"
+        "has_role(car_dealer). does(stock_tradin). goal_category(bank). goal_access(standard).\n"
+        "has_role(dealer). holds_count(teacher, 2).\n"
+        "cost_override(business_license, -1). cost_override(business_license, 3). cost_override(x, 1).\n"
+        "cost_override(situation_letter, 100001).\n",
+        tmp_path,
+    )
+    assert problems == {
+        "input_problem(subjects(enterprise,media))",
+        "input_problem(unknown(holds,buisness_license))",
+        "input_problem(unknown(goal_scenario,ecomerce))",
+        "input_problem(unknown(does,stock_tradin))",
+        "input_problem(unknown(goal_category,bank))",
+        "input_problem(unknown(goal_access,standard))",
+        "input_problem(unknown(has_role,dealer))",
+        "input_problem(unknown(holds_count,teacher))",
+        "input_problem(unknown(cost_override,x))",
+        "input_problem(role_not_for_type(car_dealer,media))",
+        "input_problem(cost_out_of_range(business_license,-1))",
+        "input_problem(cost_out_of_range(situation_letter,100001))",
+        "input_problem(cost_twice(business_license))",
+    }
+    # no subject at all: no goal question, and an Optimization line that read like a plan of cost 0
+    assert _problems("holds(business_license).\n", tmp_path) == {"input_problem(no_subject)"}
+    assert _problems("subject(enterprise). holds(business_license). has_role(car_dealer).\n", tmp_path) == set()
+
+
+def test_the_engine_grounds_no_input_check_and_its_answers_have_no_input_problem(engine, knowledge):
+    """The engine's inputs are externals over the catalogue's ids, set from a profile it checked: it
+    tells the rules so (contract.CHECKED_ARGUMENTS), and they ground none of the checks an analyst's
+    .lp file gets; its answers never carry an input_problem."""
+    from livegate import contract
+    from livegate.solver import Solver
+
+    from tests.strategies import random_profiles
+
+    solver = Solver(knowledge)
+    assert not list(solver.ctl.symbolic_atoms.by_signature("input_problem", 1))
+    assert "inputs=checked" in contract.CHECKED_ARGUMENTS
+    for profile in random_profiles(60, seed=5):
+        atoms = engine.solve(engine.parse(profile)).atoms
+        assert not [a for a in atoms if (a[0] if isinstance(a, tuple) else a) == "input_problem"], profile

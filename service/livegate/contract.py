@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
 
 __all__ = [
+    "CHECKED_ARGUMENTS",
     "ELIGIBLE",
     "GOAL",
     "INPUTS",
@@ -97,12 +98,18 @@ OVERRIDE_PART = "override_costs"
 OVERRIDE_BITS = 17
 """Bits per cost (0 … 100,000 < 2**17)."""
 
+CHECKED_ARGUMENTS = ("-c", "inputs=checked")
+"""clingo's arguments by which the engine tells the rules that it checks every profile itself
+(``logic/inputs.lp``'s ``inputs_checked``): the rules' checks of a hand-written profile
+(``input_problem/1``) are then not ground."""
+
 SUMMARY_ARGUMENTS = ("-c", "detail=summary")
 """clingo's arguments that ask the rules for a summary (``logic/inputs.lp``'s ``summary``): the
 statuses and the goal's cheapest plans, without the scenarios' plans, minimal missing sets,
 reasons, warnings or next steps."""
 
 SHOWN: tuple[Predicate, ...] = (
+    Predicate("input_problem", ("problem",), "answer"),  # an analyst's .lp only: CHECKED_ARGUMENTS
     Predicate("subject_unsupported", ("subject_type",), "answer"),
     Predicate("direct_access", ("access",), "answer"),
     Predicate("status", ("category", "status"), "category"),

@@ -97,7 +97,8 @@ class Solver:
         summary: bool = False,
         reader: type = contract.model_reader,
     ):
-        ctl = clingo.Control([*OPTIONS, *(contract.SUMMARY_ARGUMENTS if summary else ())])
+        arguments = [*OPTIONS, *contract.CHECKED_ARGUMENTS, *(contract.SUMMARY_ARGUMENTS if summary else ())]
+        ctl = clingo.Control(arguments)
         for path in knowledge.facts_files:
             ctl.load(str(path))
         ctl.load(str(knowledge.logic_entry))
