@@ -30,18 +30,11 @@ from ..kb import Knowledge, KnowledgeError
 from ..names import Names
 from ..profile import JsonError, ProfileError, loads, problem_text
 from ..solver import EvaluationTimeout
-from ..words import ENGLISH, LANGUAGES, Message, Phrases, Said
+from ..words import ENGLISH, LANGUAGES, Message, Phrases
+from .errors import CliError, folder_problem
 from .report import catalogue_text, evaluation_text
 
 __all__ = ["main"]
-
-
-class CliError(Said):
-    """A user-facing failure: its words for stderr (``said``) and the exit code."""
-
-    def __init__(self, said: Message | str, code: int = 2):
-        super().__init__(said)
-        self.code = code
 
 
 class OutputError(Exception):
@@ -107,9 +100,9 @@ def _folders(args: argparse.Namespace) -> None:
     """``--facts`` and ``--logic`` name folders that exist (else the knowledge base would say it
     found no ``.lp`` files in them)."""
     for folder in (args.facts, args.logic):
-        if folder is not None and not folder.is_dir():
-            key = "cli.not_a_folder" if folder.exists() else "cli.no_folder"
-            raise CliError(Message(key, path=folder))
+        problem = folder_problem(folder)
+        if problem is not None:
+            raise CliError(problem)
 
 
 def _knowledge(args: argparse.Namespace) -> Knowledge:

@@ -31,7 +31,7 @@ from ..kb import Knowledge
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
 from ..words import Message
-from . import CliError
+from .errors import CliError
 
 __all__ = ["COUNT_MARK", "CSV_HEAD", "ITEM_SEPARATOR", "PLAN_SEPARATOR", "csv_row", "run_batch"]
 
@@ -275,7 +275,7 @@ def run_batch(
 ) -> int:
     """Evaluate every line of ``source`` into ``out``; returns the number of bad lines.
 
-    Raises :class:`~livegate.cli.CliError` when ``source`` is not UTF-8 (exit 2), and on Ctrl-C
+    Raises :class:`~livegate.cli.errors.CliError` when ``source`` is not UTF-8 (exit 2), and on Ctrl-C
     (130, saying how many profiles were written: ``out`` holds them whole)."""
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
     writer = csv.writer(out)

@@ -69,6 +69,7 @@ from ..http.metrics import MULTIPROC_ENV
 from ..http.spread import Shares
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
 from ..words import Message
+from .errors import folder_problem
 
 __all__ = ["LivegateServer", "check_ruleset", "serve"]
 
@@ -540,13 +541,6 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
-def _missing_folder(folder: str | None) -> Message | None:
-    """Why a configured knowledge-base folder cannot be used (it does not exist, or is a file), or None."""
-    if folder is None or Path(folder).is_dir():
-        return None
-    return Message("cli.not_a_folder" if Path(folder).exists() else "cli.no_folder", path=folder)
-
-
 def _say(message: Message | str) -> None:
     """One line of ``livegate serve`` on stderr (the command's own words, before the server logs)."""
     sys.stderr.write(f"{Message('cli.serve_error', message=message)}\n")
@@ -580,7 +574,7 @@ def serve(
         _say(Message("cli.serve_arguments"))
         return 2
     for folder in (checked["FACTS_DIR"], checked["LOGIC_DIR"]):
-        missing = _missing_folder(folder)
+        missing = folder_problem(folder)
         if missing is not None:
             _say(missing)
             return 2
