@@ -27,6 +27,7 @@ from livegate.app import create_app
 from livegate.cli import main as cli_main
 from livegate.engine import FRAGMENT_CACHE_BYTES, PLAN_CACHE_BYTES
 from livegate.http.config import ConfigError
+from livegate.names import Names
 from livegate.profile import ProblemKind, problem_text
 from livegate.words import LANGUAGES, Message
 
@@ -152,6 +153,67 @@ def test_catalogue_is_the_knowledge_base_catalogue(client, engine):
     response = client.get("/v1/catalogue")
     assert response.status_code == 200
     assert response.get_json() == plain(engine.knowledge.catalogue_json())
+
+
+# The fields of each list of the catalogue whose English the entry's ``en`` carries.
+ENGLISH_OF = {
+    "categories": ("name", "scope"),
+    "items": ("name", "qualifier", "unit"),
+    "roles": ("name",),
+    "activities": ("label", "text", "remedy"),
+    "scenarios": ("name",),
+    "subject_types": ("name", "rule"),
+    "access_methods": ("name",),
+    "issuer_classes": ("name",),
+    "external_categories": ("name",),
+    "general_notes": ("text",),
+}
+
+
+def test_every_source_word_of_the_catalogue_has_its_english_beside_it(client):
+    data = client.get("/v1/catalogue").get_json()
+    for kind, fields in ENGLISH_OF.items():
+        for entry in data[kind]:
+            assert set(entry["en"]) == set(fields), (kind, entry["id"])
+            for f in fields:
+                # English exactly where the source (or livegate's class name) has words
+                assert (entry["en"][f] is None) == (entry[f] is None), (kind, entry["id"], f)
+                assert entry[f] is None or entry["en"][f] != entry[f], (kind, entry["id"], f)  # not a copy
+    notes = [n for c in data["categories"] for n in c["notes"] if "text" in n]
+    assert notes and all(n["en"]["text"] for n in notes)
+
+
+def test_the_catalogue_english_is_the_english_the_answers_use(client, catalogue):
+    data = client.get("/v1/catalogue").get_json()
+    en = Names(catalogue, "en")
+    by = {kind: {e["id"]: e for e in data[kind]} for kind in ENGLISH_OF}
+    assert {r: e["en"]["name"] for r, e in by["roles"].items()} == {r: en.role(r) for r in catalogue.roles}
+    assert {s: e["en"]["name"] for s, e in by["scenarios"].items()} == {s: en.scenario(s) for s in catalogue.scenarios}
+    assert {t: e["en"]["name"] for t, e in by["subject_types"].items()} == {
+        t: en.subject(t) for t in catalogue.subject_types
+    }
+    assert {a: e["en"]["name"] for a, e in by["access_methods"].items()} == {
+        a: en.access(a) for a in catalogue.access_methods
+    }
+    assert {k: e["en"]["name"] for k, e in by["issuer_classes"].items()} == {
+        k: en.issuer(k) for k in catalogue.issuer_classes
+    }
+    assert {a: e["en"]["text"] for a, e in by["activities"].items()} == {
+        a: en.activity_note(a) for a in catalogue.activities
+    }
+    # spot checks, against the source's words (L800 汽车经销商/4s店; the classes' Chinese names)
+    assert by["roles"]["car_dealer"]["name"] == "汽车经销商/4s店"
+    assert by["roles"]["car_dealer"]["en"]["name"] == "Car dealer / 4S shop"
+    assert by["issuer_classes"]["licence"]["name"] == "行政许可"
+    assert by["items"]["business_license"]["en"]["name"] == "Business licence"
+    counted = [e for e in by["items"].values() if e["counted"] and e["unit"]]
+    assert counted and all(e["en"]["unit"] == {"one": "institution", "other": "institutions"} for e in counted)
+
+
+def test_the_english_of_the_catalogue_is_the_same_whatever_the_language_asked(client):
+    zh = client.get("/v1/catalogue", headers={"Accept-Language": "zh"})
+    en = client.get("/v1/catalogue", headers={"Accept-Language": "en"})
+    assert zh.data == en.data and zh.headers["ETag"] == en.headers["ETag"]
 
 
 def test_catalogue_carries_an_etag_and_cache_control(client):
@@ -548,6 +610,44 @@ def test_unknown_ids_are_all_listed_with_the_nearest_valid_ids(client):
     assert by_field["goal.scenario"]["nearest"][0] == "education"
 
 
+def test_a_body_with_a_wrong_shape_is_also_told_its_unknown_ids_in_one_round_trip(client):
+    """Shape problems were reported alone, so a typo of an id came back only on the next try."""
+    profile = {
+        "subject": {"type": "enterprise", "roles": "training_institution"},  # not a list
+        "documents": ["busines_license", 7, "business_license", ""],
+        "counts": {"partner_private_school_permit": "2", "partner_privat_school_permit": 1},
+        "goal": {"scenario": "educaton", "categories": "edu_tutoring"},
+        "costs": {"business_licence": -1},
+        "colour": "red",
+    }
+    errors = client.post("/v1/evaluate", json=profile).get_json()["error"]["errors"]
+    kinds = {(e["field"], e["kind"]) for e in errors}
+    assert kinds == {
+        ("subject.roles", "array"),
+        ("documents[1]", "string"),
+        ("documents[3]", "empty"),
+        ("counts.partner_private_school_permit", "integer"),
+        ("goal.categories", "array"),
+        ("costs.business_licence", "min"),  # said once: its shape, not also its id
+        ("colour", "unknown_field"),
+        ("documents[0]", "unknown_id"),
+        ("counts.partner_privat_school_permit", "unknown_id"),
+        ("goal.scenario", "unknown_id"),
+    }
+    by_field = {e["field"]: e for e in errors if e["kind"] == "unknown_id"}
+    assert by_field["documents[0]"]["nearest"][0] == "business_license"
+    assert by_field["counts.partner_privat_school_permit"]["nearest"][0] == "partner_private_school_permit"
+    assert by_field["goal.scenario"]["nearest"][0] == "education"
+    # shape problems first, then ids, each group in the profile's order
+    assert [e["kind"] == "unknown_id" for e in errors] == sorted(e["kind"] == "unknown_id" for e in errors)
+
+
+def test_an_earlier_item_id_is_known_beside_a_shape_problem(client):
+    body = {"subject": {"type": 3}, "documents": ["enterprise_credit_filing_pboc"]}
+    errors = client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]
+    assert [(e["field"], e["kind"]) for e in errors] == [("subject.type", "string")]
+
+
 def test_fail_a_whole_word_of_an_id_suggests_that_id(client):
     """ "bank" and "coop" are too short beside finance_bank and training_coop_agreement for the
     bigram likeness: no suggestion was made, though each is a word of exactly one id."""
@@ -655,6 +755,7 @@ def test_evaluation_over_its_time_bound_is_503_and_the_same_solver_then_answers(
     error = slow.get_json()["error"]
     assert error["code"] == "evaluation_timeout"
     assert "0.3 s" in error["message"]
+    assert slow.headers["Retry-After"] == "1"  # a retry tells a busy worker from a hard profile
     # one Control in the pool: the interrupted one answers the next profile
     quick = client.post(endpoint, json={"subject": {"type": "enterprise"}, "documents": ["financial_licence"]})
     assert quick.status_code == 200
@@ -761,6 +862,10 @@ def test_an_unwritable_decision_log_withholds_the_answer_with_503(make_app, tmp_
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "decision_log_unavailable"
     assert "decision_id" not in response.get_json()
+    # as long as /v1/health stays degraded after a failed write (FAILURE_MEMORY)
+    assert response.headers["Retry-After"] == "30"
+    assert client.get("/v1/health").status_code == 503
+    assert "Retry-After" not in client.post("/v1/evaluate", json={"subject": 1}).headers  # a 422 is not retried
 
 
 def test_a_decision_log_in_a_folder_that_does_not_exist_stops_the_app_without_making_it(make_app, tmp_path):

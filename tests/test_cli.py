@@ -104,12 +104,19 @@ def test_errors_are_english_and_in_chinese_with_lang_zh():
     body = '{"subject": {"type": "enterprize"}, "counts": {"business_license": -2}}'
     english = livegate("evaluate", "-", stdin=body)
     assert english.returncode == 2
-    assert english.stderr == "livegate: invalid profile: counts.business_license: must be at least 0\n"
+    # the shape problem, then the unknown id beside it (one round trip for both)
+    assert english.stderr == (
+        "livegate: invalid profile: counts.business_license: must be at least 0\n"
+        "invalid profile: subject.type: unknown subject type id 'enterprize'; did you mean 'enterprise'?\n"
+    )
     chinese = livegate("evaluate", "-", "--lang", "zh", stdin=body)
     assert chinese.returncode == 2
     # messages/zh.json: cli.error "livegate：{message}", cli.invalid_profile "画像有误：{field}：{problem}",
     # problem.min "不能小于 {limit}"
-    assert chinese.stderr == "livegate：画像有误：counts.business_license：不能小于 0\n"
+    assert chinese.stderr == (
+        "livegate：画像有误：counts.business_license：不能小于 0\n"
+        "画像有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
+    )
     unknown = livegate("evaluate", "-", "--lang", "zh", stdin='{"subject": {"type": "enterprize"}}')
     assert (
         unknown.stderr == "livegate：画像有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"

@@ -23,7 +23,7 @@ from typing import Any
 
 import clingo
 
-from .words import Message, Said
+from .words import Message, Said, gloss
 
 __all__ = [
     "AccessMethod",
@@ -408,6 +408,10 @@ class Catalogue:
                     "scene": c.scene,
                     "scope": c.scope,
                     "access": c.access,
+                    "en": {
+                        "name": gloss("categories", c.id),
+                        "scope": gloss("scopes", c.id),
+                    },
                 }
                 for c in self.categories.values()
             ],
@@ -422,11 +426,22 @@ class Catalogue:
                     "qualified_forms": list(i.qualified_forms),
                     "counted": i.counted,
                     "unit": i.unit,
+                    "en": {
+                        "name": gloss("items", i.id),
+                        "qualifier": gloss("qualifiers", i.id),
+                        "unit": gloss("units", i.unit) if i.unit else None,
+                    },
                 }
                 for i in self.items.values()
             ],
             "roles": [
-                {"id": r.id, "name": r.name, "subject_types": list(r.subject_types)} for r in self.roles.values()
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "subject_types": list(r.subject_types),
+                    "en": {"name": gloss("roles", r.id)},
+                }
+                for r in self.roles.values()
             ],
             "activities": [
                 {
@@ -437,18 +452,53 @@ class Catalogue:
                     "effects": list(a.effects),
                     "remedy": a.remedy,
                     "line": a.line,
+                    "en": {
+                        "label": gloss("activities", a.id),
+                        "text": gloss("activity_notes", a.id),
+                        "remedy": gloss("remedies", a.id) if a.remedy else None,
+                    },
                 }
                 for a in self.activities.values()
             ],
-            "scenarios": [{"id": s.id, "name": s.name} for s in self.scenarios.values()],
+            "scenarios": [
+                {"id": s.id, "name": s.name, "en": {"name": gloss("scenarios", s.id)}} for s in self.scenarios.values()
+            ],
             "subject_types": [
-                {"id": t.id, "name": t.name, "supported": t.supported, "direct_access": t.direct_access}
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "supported": t.supported,
+                    "direct_access": t.direct_access,
+                    "rule": t.rule,
+                    "line": t.line,
+                    "en": {
+                        "name": gloss("subject_types", t.id),
+                        "rule": gloss("subject_rules", t.id) if t.rule else None,
+                    },
+                }
                 for t in self.subject_types.values()
             ],
-            "access_methods": [{"id": a.id, "name": a.name, "url": a.url} for a in self.access_methods.values()],
-            "issuer_classes": [{"id": k.id, "default_cost": k.default_cost} for k in self.issuer_classes.values()],
-            "external_categories": [{"id": x, "name": n} for x, n in self.external_categories.items()],
-            "general_notes": [{"id": g.id, "text": g.text, "line": g.line} for g in self.general_notes],
+            "access_methods": [
+                {"id": a.id, "name": a.name, "url": a.url, "en": {"name": gloss("access_methods", a.id)}}
+                for a in self.access_methods.values()
+            ],
+            "issuer_classes": [
+                {
+                    "id": k.id,
+                    "name": k.name,
+                    "default_cost": k.default_cost,
+                    "en": {"name": gloss("issuer_classes", k.id)},
+                }
+                for k in self.issuer_classes.values()
+            ],
+            "external_categories": [
+                {"id": x, "name": n, "en": {"name": gloss("external_categories", x)}}
+                for x, n in self.external_categories.items()
+            ],
+            "general_notes": [
+                {"id": g.id, "text": g.text, "line": g.line, "en": {"text": gloss("notes", g.id)}}
+                for g in self.general_notes
+            ],
             "item_aliases": dict(self.aliases),
         }
 
@@ -458,7 +508,7 @@ class Catalogue:
         if note.lead_time_days is not None:
             out["lead_time_days"] = note.lead_time_days
         if note.text is not None:
-            out.update(text=note.text, category=note.category)
+            out.update(text=note.text, category=note.category, en={"text": gloss("notes", n)})
         if note.line is not None:
             out["line"] = note.line
         return out

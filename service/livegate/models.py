@@ -236,6 +236,48 @@ class CheapestAnswer(_Shape):
 
 
 # -- the catalogue ---------------------------------------------------------------------
+_GLOSS = (
+    "livegate's English gloss of the entry's source words (a translation, never the source's words); "
+    "null where the source has none"
+)
+
+
+class NameInEnglish(_Shape):
+    """livegate's English for a source name (null where it has none)."""
+
+    name: str | None
+
+
+class CategoryInEnglish(NameInEnglish):
+    scope: str | None
+
+
+class UnitInEnglish(_Shape):
+    """A counted item's unit in English, by number: ``one`` for 1, ``other`` else."""
+
+    one: str
+    other: str
+
+
+class ItemInEnglish(NameInEnglish):
+    qualifier: str | None
+    unit: UnitInEnglish | None
+
+
+class ActivityInEnglish(_Shape):
+    label: str | None
+    text: str | None
+    remedy: str | None
+
+
+class SubjectTypeInEnglish(NameInEnglish):
+    rule: str | None
+
+
+class TextInEnglish(_Shape):
+    text: str | None
+
+
 class RequiredItem(_Shape):
     item: str
     count: int
@@ -254,6 +296,7 @@ class CategoryNote(_Shape):
     text: str | None = None
     category: str | None = None
     line: int | None = None
+    en: TextInEnglish | None = Field(None, description=_GLOSS + " (present with ``text``).")
 
 
 class CompanionAccess(_Shape):
@@ -275,6 +318,7 @@ class Category(_Shape):
     scene: str | None
     scope: str | None
     access: str
+    en: CategoryInEnglish = Field(description=_GLOSS + ".")
 
 
 class Item(_Shape):
@@ -292,17 +336,20 @@ class Item(_Shape):
         description="What a count of this item counts where the source says so (家: "
         "institutions); null for copies (份)."
     )
+    en: ItemInEnglish = Field(description=_GLOSS + ".")
 
 
 class Named(_Shape):
     id: str
     name: str
+    en: NameInEnglish = Field(description=_GLOSS + ".")
 
 
 class Role(_Shape):
     id: str
     name: str
     subject_types: list[str] = Field(description="The subject types that may declare this role.")
+    en: NameInEnglish = Field(description=_GLOSS + ".")
 
 
 class Activity(_Shape):
@@ -313,6 +360,7 @@ class Activity(_Shape):
     effects: list[str]
     remedy: str | None
     line: int | None = Field(None, description="The source's line holding the activity's note.")
+    en: ActivityInEnglish = Field(description=_GLOSS + ".")
 
 
 class SubjectType(_Shape):
@@ -320,17 +368,27 @@ class SubjectType(_Shape):
     name: str
     supported: bool
     direct_access: str | None
+    rule: str | None = Field(description="The source's sentence about this type of subject, or null.")
+    line: int | None = Field(description="The source's line of ``rule``.")
+    en: SubjectTypeInEnglish = Field(description=_GLOSS + ".")
 
 
 class AccessMethod(_Shape):
     id: str
     name: str
     url: str
+    en: NameInEnglish = Field(description=_GLOSS + ".")
 
 
 class IssuerClass(_Shape):
     id: str
+    name: str = Field(description="livegate's name of the class (行政许可 …): not the source's words.")
     default_cost: int
+    en: NameInEnglish = Field(description="The class's name in English.")
+
+
+class CatalogueNote(GeneralNote):
+    en: TextInEnglish = Field(description=_GLOSS + ".")
 
 
 class CatalogueDoc(_Shape):
@@ -346,7 +404,7 @@ class CatalogueDoc(_Shape):
     access_methods: list[AccessMethod]
     issuer_classes: list[IssuerClass]
     external_categories: list[Named]
-    general_notes: list[GeneralNote]
+    general_notes: list[CatalogueNote]
     item_aliases: dict[str, str] = Field(description="Old item ids still accepted, with the id they stand for.")
 
 

@@ -16,7 +16,7 @@ import heapq
 import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -56,7 +56,9 @@ Today's catalogue: one search visits about 300, so 20 unknown ids are all search
 NEAREST_KEPT = 4096
 """Nearest-id answers kept (least recently used out): a few hundred KiB."""
 
-Id = Annotated[str, Field(min_length=1, max_length=80)]
+ID_LENGTH = 80
+"""Longest id a profile may send (the catalogue's are under 50 characters)."""
+Id = Annotated[str, Field(min_length=1, max_length=ID_LENGTH)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Cost = Annotated[int, Field(ge=0, le=MAX_COST)]
 
@@ -379,7 +381,10 @@ def _unknown(field: str, value: str, valid: dict[str, Any], of: IdKind, *, searc
 
 
 def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
-    """Validate ``data`` (decoded JSON) into a :class:`Profile` or raise :class:`ProfileError`."""
+    """Validate ``data`` (decoded JSON) into a :class:`Profile` or raise :class:`ProfileError`.
+
+    A body whose shape is wrong is refused with every shape problem *and* every unknown id among
+    the values whose shape is right, so that a client mends both in one round trip."""
     if not isinstance(data, dict):
         raise ProfileError([_problem("(body)", "not_object")])
     try:
@@ -395,22 +400,83 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
                 shape.append(_problem(_path(loc), kind, limit=err["ctx"][_LIMITS[kind]]))
             else:
                 shape.append(_problem(_path(loc), kind))
-        raise ProfileError(shape) from None
+        said = {p["field"] for p in shape}
+        raise ProfileError(shape + _unknown_ids(data, catalogue, skip=said)) from None
 
     twice = _given_twice(profile, catalogue.aliases)
     if twice:
         raise ProfileError(twice)
     # the keys of counts as the profile wrote them (an earlier id), for the paths a problem names
     spelled = {catalogue.aliases.get(i, i): i for i in profile.counts}
+    errors = _unknown_ids(data, catalogue)
+    if errors:
+        raise ProfileError(errors)
     profile = _canonical(profile, catalogue.aliases)
-    errors: list[dict[str, Any]] = []
-    unlisted = 0
-    budget = NEAREST_BUDGET
+    contradictions = _contradictions(profile, catalogue, spelled)
+    if contradictions:
+        raise ProfileError(contradictions)
+    return profile
 
-    def check(field: str, value: str, valid: dict, of: IdKind) -> None:
-        nonlocal unlisted, budget
-        if value in valid:
-            return
+
+def _ids_named(data: dict[str, Any], catalogue: Catalogue) -> Iterator[tuple[str, str, dict[str, Any], IdKind]]:
+    """Every id the decoded profile ``data`` names where its place has the right shape (a string
+    of an id's length; a list's first :data:`MAX_LIST` entries), with its JSON path, the ids it
+    must be one of and what it names, in the order of the profile's fields."""
+
+    one = _utf8  # a lone surrogate (JSON's "\\ud800") is a shape problem of its own, unwritable as UTF-8
+
+    def listed(value: Any) -> Iterator[tuple[int, str]]:
+        if isinstance(value, list):
+            yield from ((n, v) for n, v in enumerate(value[:MAX_LIST]) if one(v))
+
+    def keys(value: Any) -> Iterator[str]:
+        if isinstance(value, dict):
+            yield from (k for k in list(value)[:MAX_LIST] if one(k))
+
+    subject = data.get("subject")
+    if isinstance(subject, dict):
+        if one(subject.get("type")):
+            yield "subject.type", subject["type"], catalogue.subject_types, "subject_type"
+        for n, r in listed(subject.get("roles")):
+            yield f"subject.roles[{n}]", r, catalogue.roles, "role"
+    for n, i in listed(data.get("documents")):
+        yield f"documents[{n}]", i, catalogue.items, "item"
+    for i in keys(data.get("counts")):
+        yield f"counts.{i}", i, catalogue.items, "item"
+    for n, a in listed(data.get("activities")):
+        yield f"activities[{n}]", a, catalogue.activities, "activity"
+    goal = data.get("goal")
+    if isinstance(goal, dict):
+        if one(goal.get("scenario")):
+            yield "goal.scenario", goal["scenario"], catalogue.scenarios, "scenario"
+        for n, c in listed(goal.get("categories")):
+            yield f"goal.categories[{n}]", c, catalogue.categories, "category"
+        if one(goal.get("access")):
+            yield "goal.access", goal["access"], catalogue.access_methods, "access_method"
+    for i in keys(data.get("costs")):
+        yield f"costs.{i}", i, catalogue.items, "item"
+
+
+def _utf8(value: Any) -> bool:
+    """``value`` is an id-length string that UTF-8 can write (no lone surrogate)."""
+    if not isinstance(value, str) or not 0 < len(value) <= ID_LENGTH:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unknown_ids(data: dict[str, Any], catalogue: Catalogue, skip: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """A problem for each id of ``data`` the catalogue does not know (an earlier item id is known),
+    but those at a path of ``skip``: the first :data:`MAX_ERRORS` with their nearest ids, within
+    :data:`NEAREST_BUDGET`, then one ``more_unknown`` counting the rest."""
+    errors: list[dict[str, Any]] = []
+    skipped, unlisted, budget = set(skip), 0, NEAREST_BUDGET
+    for field, value, valid, of in _ids_named(data, catalogue):
+        if value in valid or (of == "item" and value in catalogue.aliases) or field in skipped:
+            continue
         if len(errors) < MAX_ERRORS:  # the nearest-id search is the costly part
             cost = search_cost(value, valid)
             search = cost <= budget
@@ -418,32 +484,9 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
             errors.append(_unknown(field, value, valid, of, search=search))
         else:
             unlisted += 1
-
-    check("subject.type", profile.subject.type, catalogue.subject_types, "subject_type")
-    for n, r in enumerate(profile.subject.roles):
-        check(f"subject.roles[{n}]", r, catalogue.roles, "role")
-    for n, i in enumerate(profile.documents):
-        check(f"documents[{n}]", i, catalogue.items, "item")
-    for i in profile.counts:
-        check(f"counts.{i}", i, catalogue.items, "item")
-    for n, a in enumerate(profile.activities):
-        check(f"activities[{n}]", a, catalogue.activities, "activity")
-    if profile.goal.scenario is not None:
-        check("goal.scenario", profile.goal.scenario, catalogue.scenarios, "scenario")
-    for n, c in enumerate(profile.goal.categories):
-        check(f"goal.categories[{n}]", c, catalogue.categories, "category")
-    if profile.goal.access is not None:
-        check("goal.access", profile.goal.access, catalogue.access_methods, "access_method")
-    for i in profile.costs:
-        check(f"costs.{i}", i, catalogue.items, "item")
     if unlisted:
         errors.append(_problem("(body)", "more_unknown", count=unlisted))
-    if errors:
-        raise ProfileError(errors)
-    contradictions = _contradictions(profile, catalogue, spelled)
-    if contradictions:
-        raise ProfileError(contradictions)
-    return profile
+    return errors
 
 
 def _canonical(profile: Profile, aliases: dict[str, str]) -> Profile:

@@ -72,6 +72,9 @@ class EvaluationTimeout(Said, RuntimeError):
     """The solver did not finish within the time bound; the call was interrupted."""
 
     status = 503
+    retry_after = 1
+    """Seconds a client should wait before asking again (``Retry-After``): the bound was passed
+    on a busy worker, or by a profile that is hard for this ruleset; one retry tells which."""
 
     def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:
         return {"code": "evaluation_timeout", "message": self.said.text(lang), "field": None}

@@ -19,7 +19,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "messages", "plural", "template"]
+__all__ = ["ENGLISH", "LANGUAGES", "Listed", "Message", "Phrases", "Said", "gloss", "messages", "plural", "template"]
 
 LANGUAGES = ("zh", "en")
 """The languages of the message catalogue; the first is the default."""
@@ -66,6 +66,13 @@ def messages(lang: str) -> dict[str, Any]:
         raise ValueError(f"no messages for language {lang!r}; languages: {', '.join(LANGUAGES)}")
     text = files("livegate").joinpath("messages", f"{lang}.json").read_text(encoding="utf-8")
     return _flatten(json.loads(text))
+
+
+def gloss(table: str, key: str) -> Any:
+    """livegate's English gloss of a source name or sentence (``gloss.<table>.<key>`` of
+    ``en.json``: a string, or a unit's ``{"one", "other"}``), or None where there is none. A
+    gloss is livegate's translation, never the source's words."""
+    return messages(ENGLISH).get("gloss", {}).get(table, {}).get(key)
 
 
 class Message:

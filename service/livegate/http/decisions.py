@@ -84,6 +84,9 @@ class DecisionLogError(Said, RuntimeError):
     Its message names no server path (the server's log does)."""
 
     status = 503
+    retry_after = int(FAILURE_MEMORY)
+    """Seconds a client should wait before asking again (``Retry-After``): as long as
+    ``/v1/health`` stays degraded after a failed write."""
 
     def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:
         return {"code": "decision_log_unavailable", "message": self.said.text(lang), "field": None}

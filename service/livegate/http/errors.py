@@ -5,7 +5,8 @@ wrong method 405, …) and the domain exceptions into that shape, and counts eac
 by its code (``livegate_rejected_requests_total``). A domain
 exception carries ``status`` and ``to_dict()``: :class:`ApiError` here,
 :class:`~livegate.profile.ProfileError`, :class:`~livegate.solver.EvaluationTimeout`
-and :class:`~livegate.http.decisions.DecisionLogError`. Every message the API writes
+and :class:`~livegate.http.decisions.DecisionLogError` (with ``retry_after``, sent as
+``Retry-After``). Every message the API writes
 itself comes from the message catalogue (``http.*``, ``engine.*``, ``json.*``,
 ``problem.*``), in the language the request asks for (``?lang``, ``Accept-Language``), else
 English; werkzeug's own words remain for the other HTTP errors.
@@ -89,6 +90,9 @@ def error_response(exc: Exception) -> Response:
         response = Response()
         status = exc.status  # type: ignore[attr-defined]
         body = exc.to_dict(lang)  # type: ignore[attr-defined]
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # a 503 that may pass: when to ask again
+            response.headers["Retry-After"] = str(retry_after)
     body["request_id"] = g.get("request_id")
     vary(response)
     counted = current_app.extensions.get(METRICS)

@@ -165,7 +165,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
         503: "The evaluation exceeded its time bound (default 2 s) and was stopped, or the decision log "
         "could not be written; retry later.",
     }
-    out = {str(c): _response(f"{text[c]} Codes: {_codes(c)}.", "Error", "Vary") for c in statuses}
+    out = {
+        str(c): _response(f"{text[c]} Codes: {_codes(c)}.", "Error", "Vary", *(["Retry-After"] if c == 503 else []))
+        for c in statuses
+    }
     for status, what in ((408, "The request did not arrive in full within READ_TIMEOUT"), (431, "Head over 32 KiB")):
         out[str(status)] = {
             "description": f"{what} (livegate serve; written before the request is read: no request id or "
@@ -361,6 +364,10 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "Names this version of the catalogue (and of the entry asked); send it as If-None-Match."
                 ),
                 "Cache-Control": _header("public, max-age=CATALOGUE_MAX_AGE (default 300 s)."),
+                "Retry-After": _header(
+                    "Seconds to wait before asking again: 1 after evaluation_timeout, 30 after "
+                    "decision_log_unavailable (as long as /v1/health stays degraded)."
+                ),
             },
         },
     }
