@@ -112,6 +112,7 @@ class KB:
     direct: dict[str, frozenset[str]]  # subject type -> access methods
     plain_of: dict[str, str] = field(default_factory=dict)  # qualified item -> plain item
     role_subject_types: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> subject types allowed
+    item_subject_types: dict[str, frozenset[str]] = field(default_factory=dict)  # item -> the only types holding it
     aliases: dict[str, str] = field(default_factory=dict)  # old item id -> item id
     notes: dict[str, list[str]] = field(default_factory=dict)  # category -> its notes
     lead_time: dict[str, int] = field(default_factory=dict)  # note -> days
@@ -158,6 +159,9 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
     role_types: dict[str, set[str]] = defaultdict(set)
     for r, t in f.get("role_subject_type", []):
         role_types[r].add(t)
+    item_types: dict[str, set[str]] = defaultdict(set)
+    for i, t in f.get("item_subject_type", []):
+        item_types[i].add(t)
     return KB(
         subject_types=sorted(t for t, _ in f["subject_type"]),
         roles=sorted(r for r, _ in f["role"]),
@@ -182,6 +186,7 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
         direct={t: frozenset(v) for t, v in direct.items()},
         plain_of=plain_of,
         role_subject_types={r: frozenset(role_types.get(r, ())) for r, _ in f["role"]},
+        item_subject_types={i: frozenset(t) for i, t in item_types.items()},
         aliases=dict(f.get("item_alias", [])),
         notes={c: sorted(n for c2, n, _text in f["category_note"] if c2 == c) for c in categories},
         lead_time=dict(f["note_lead_time"]),
@@ -336,10 +341,13 @@ class _Evaluator:
         return max([self.held.get(item, 0), *(self.held.get(q, 0) for q in self.k.qualified_forms.get(item, []))])
 
     def applicable(self, cat: str) -> list[str]:
+        """The alternatives reserved for no role or one the subject has, that ask for no item only
+        other subject types can hold (a public body's certificate is no path for a company)."""
         out = []
         for alt in self.k.alternatives[cat]:
             roles = self.k.reserved.get((cat, alt))
-            if not roles or roles & self.roles:
+            types = [self.k.item_subject_types.get(i) for i in self.k.requirement.get((cat, alt), {})]
+            if (not roles or roles & self.roles) and all(not t or self.type in t for t in types):
                 out.append(alt)
         return out
 

@@ -10,7 +10,7 @@ never change other test files' hypothesis settings):
 * ``livegate-default`` — a fixed, modest number of examples, derandomised so
   a normal run always compares the same profiles (CI is reproducible);
 * ``livegate-long`` — many more, random, selected by the environment variable
-  ``LIVEGATE_HYPOTHESIS_PROFILE=long``.
+  ``LIVEGATE_TEST_HYPOTHESIS_PROFILE=long``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ settings.register_profile(
 )
 
 PROFILE_NAME = (
-    "livegate-long" if os.environ.get("LIVEGATE_HYPOTHESIS_PROFILE", "").strip() == "long" else "livegate-default"
+    "livegate-long" if os.environ.get("LIVEGATE_TEST_HYPOTHESIS_PROFILE", "").strip() == "long" else "livegate-default"
 )
 SETTINGS = settings.get_profile(PROFILE_NAME)
 
@@ -70,6 +70,12 @@ def consistent(documents: list[str], counts: dict[str, int], plain_of: dict[str,
     """``documents`` without what ``counts`` contradicts (refused, docs/semantics.md#limits): a
     document counted 0, or a qualified form of an item counted 0."""
     return [i for i in documents if counts.get(i) != 0 and counts.get(plain_of.get(i, i)) != 0]
+
+
+def holdable(subject_type: str, items: list[str]) -> list[str]:
+    """``items`` without those only other subject types can hold (``item_subject_type/2``: a
+    profile holding one is refused, docs/semantics.md#limits)."""
+    return [i for i in items if not K.item_subject_types.get(i) or subject_type in K.item_subject_types[i]]
 
 
 def meet(goal: dict[str, Any], scenario_of: dict[str, str]) -> dict[str, Any]:
@@ -143,11 +149,12 @@ def profiles(draw) -> dict[str, Any]:
                 # sometimes the plain form of a qualified item, which must not do
                 documents.append(draw(st.sampled_from([item, item, item, K.plain_of.get(item, item)])))
     documents += _unique(draw, st.sampled_from(K.items), 4)
-    documents = list(dict.fromkeys(documents))
+    documents = holdable(subject_type, list(dict.fromkeys(documents)))
 
     counts: dict[str, int] = {}
     for item in _unique(draw, st.sampled_from(COUNTED_ITEMS * 3 + K.items + documents), 4):
         counts[item] = draw(st.sampled_from([0, 1, 2, 3]))
+    counts = {i: k for i, k in counts.items() if k == 0 or i in holdable(subject_type, [i])}
     # a count of 0 for a listed document (or for its plain item) is a contradiction (refused): the listing goes
     documents = consistent(documents, counts, K.plain_of)
 
@@ -280,10 +287,13 @@ def random_profiles(n: int, seed: int) -> list[dict]:
         subject_type = rnd.choice(K.subject_types)
         allowed = [r for r in K.roles if subject_type in K.role_subject_types[r]]
         counts = {i: rnd.randint(0, 3) for i in rnd.sample(K.items, rnd.randint(0, 3))}
+        counts = {i: k for i, k in counts.items() if k == 0 or holdable(subject_type, [i])}
         out.append(
             {
                 "subject": {"type": subject_type, "roles": rnd.sample(allowed, min(len(allowed), rnd.randint(0, 2)))},
-                "documents": consistent(rnd.sample(K.items, rnd.randint(0, 12)), counts, K.plain_of),
+                "documents": holdable(
+                    subject_type, consistent(rnd.sample(K.items, rnd.randint(0, 12)), counts, K.plain_of)
+                ),
                 "counts": counts,
                 "activities": rnd.sample(K.activities, rnd.randint(0, 2)),
                 "goal": meet(

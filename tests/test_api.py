@@ -610,6 +610,36 @@ def test_unknown_ids_are_all_listed_with_the_nearest_valid_ids(client):
     assert by_field["goal.scenario"]["nearest"][0] == "education"
 
 
+def test_a_company_holding_a_public_bodys_certificate_is_refused_naming_both_fields(client):
+    """A 企业 is no 事业单位: its 《事业单位法人证书》 would have opened 医疗-公立医疗机构 (L488, "可以…您已
+    具备全部材料"). Held, listed or counted, it is a contradiction like a role the type cannot hold."""
+    body = {
+        "subject": {"type": "enterprise"},
+        "documents": ["medical_practice_licence", "public_institution_certificate"],
+        "counts": {"private_non_enterprise_certificate": 1},
+    }
+    errors = client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]
+    assert [(e["field"], e["kind"], e["value"], e["conflict"]) for e in errors] == [
+        ("documents[1]", "item_not_allowed", "public_institution_certificate", "subject.type"),
+        (
+            "counts.private_non_enterprise_certificate",
+            "item_not_allowed",
+            "private_non_enterprise_certificate",
+            "subject.type",
+        ),
+    ]
+    # facts/catalogue.lp: item_subject_type/2
+    assert errors[0]["allowed"] == ["government", "media", "other_organization"]
+    assert errors[1]["allowed"] == ["other_organization"]
+    assert "cannot hold the item 'public_institution_certificate'" in errors[0]["problem"]
+    # a count of 0 says it is not held: no contradiction
+    zero = {**body, "documents": ["medical_practice_licence"], "counts": {"public_institution_certificate": 0}}
+    assert client.post("/v1/evaluate", json=zero).status_code == 200
+    public = {**body, "subject": {"type": "other_organization"}}
+    answer = client.post("/v1/evaluate", json=public).get_json()
+    assert "medical_public_institution" in answer["eligible"]
+
+
 def test_a_body_with_a_wrong_shape_is_also_told_its_unknown_ids_in_one_round_trip(client):
     """Shape problems were reported alone, so a typo of an id came back only on the next try."""
     profile = {
@@ -853,6 +883,31 @@ def test_decision_log_path_comes_from_livegate_decision_log(make_app, tmp_path, 
     assert json.loads(log.read_text(encoding="utf-8"))["decision_id"] == answer["decision_id"]
 
 
+def test_a_decision_after_a_write_cut_short_is_a_whole_line_of_its_own(make_app, tmp_path, monkeypatch):
+    """A full disk wrote 547 of a line's 695 bytes; the next decision was appended to that torn line,
+    and the audit log lost both (impact reads the log line by line)."""
+    from livegate.http import decisions
+
+    log = tmp_path / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    assert client.post("/v1/evaluate", json=BANK).status_code == 200
+    real_write, calls = os.write, []
+
+    def cut_short(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        return real_write(fd, data[: len(data) // 2] if len(calls) == 1 else data)
+
+    monkeypatch.setattr(decisions.os, "write", cut_short)
+    assert client.post("/v1/evaluate", json=BANK).status_code == 503
+    answer = client.post("/v1/evaluate", json=BANK).get_json()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+    assert json.loads(lines[0])["decision_id"] != answer["decision_id"]
+    with pytest.raises(ValueError):
+        json.loads(lines[1])  # the torn line, ended
+    assert json.loads(lines[2])["decision_id"] == answer["decision_id"]
+
+
 def test_an_unwritable_decision_log_withholds_the_answer_with_503(make_app, tmp_path):
     log = tmp_path / "decisions.jsonl"
     client = make_app(DECISION_LOG=str(log)).test_client()
@@ -917,6 +972,9 @@ def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
         ("LIVEGATE_MAX_CONTENT_LENGTH", "1.5"),
         ("LIVEGATE_POOL_SIZE", "0"),
         ("LIVEGATE_ACCESS_LOG", "maybe"),
+        # an empty path was no log, without a word; "true" a log in a file named True
+        ("LIVEGATE_DECISION_LOG", ""),
+        ("LIVEGATE_FACTS_DIR", " "),
     ],
 )
 def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, monkeypatch, name, value):
@@ -925,6 +983,34 @@ def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, mon
         make_app()
     if name.endswith("TIMEOUT"):  # a time bound says what it may be
         assert "number of seconds" in str(refused.value) and "86400" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("LIVEGATE_DECISON_LOG", "did you mean LIVEGATE_DECISION_LOG?"),  # no audit log, without a word
+        ("LIVEGATE_TIMEOUTS", "did you mean LIVEGATE_TIMEOUT?"),
+        ("LIVEGATE_PORT", "--port"),  # not a setting: serve's flag
+        ("LIVEGATE_ENGINE", "is not a setting"),  # create_app's argument only
+    ],
+)
+def test_an_unknown_livegate_variable_stops_the_app_naming_it(make_app, monkeypatch, name, says):
+    monkeypatch.setenv(name, "1")
+    with pytest.raises(ConfigError, match=name) as refused:
+        make_app()
+    assert says in str(refused.value)
+
+
+def test_a_path_setting_is_read_as_it_is_and_the_test_suites_variables_are_not_settings(
+    make_app, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LIVEGATE_DECISION_LOG", "true")  # a file named true, not the boolean True
+    monkeypatch.setenv("LIVEGATE_TEST_REQUIRE_BROWSER", "1")
+    app = make_app()
+    assert app.config["DECISION_LOG"] == "true"
+    app.test_client().post("/v1/evaluate", json=BANK)
+    assert (tmp_path / "true").is_file() and not (tmp_path / "True").exists()
 
 
 def test_apps_are_independent_and_no_app_lives_at_module_level(make_app):
@@ -1100,6 +1186,7 @@ PROBLEM_BODIES = [
     {**ENTERPRISE, "documents": ["private_school_permit_district"], "counts": {"private_school_permit": 0}},
     {**ENTERPRISE, "goal": {"scenario": "ecommerce", "categories": ["finance_bank"]}},
     {**ENTERPRISE, "costs": {"enterprise_credit_filing": 7, "enterprise_credit_filing_pboc": 50}},
+    {**ENTERPRISE, "documents": ["public_institution_certificate"]},
 ]
 
 

@@ -314,6 +314,43 @@ BREAKS = [
         ["undeclared_alternative: requires_item(finance_bank,financial_licence,financial_licence)"],
         id="requirement_of_an_undeclared_alternative",
     ),
+    # the version goes into every response head (X-Ruleset-Version): one a header cannot hold made every
+    # response a 500, /v1/health/live included, after a lint that passed and a reload that was applied
+    pytest.param(
+        "catalogue.lp",
+        'ruleset_version("2.0.0").',
+        'ruleset_version("2.1.0-测试").',
+        ["bad_version: ruleset_version('2.1.0-测试') is not MAJOR.MINOR.PATCH"],
+        id="version_a_header_cannot_hold",
+    ),
+    pytest.param(
+        "catalogue.lp",
+        'ruleset_version("2.0.0").',
+        'ruleset_version("2.0.0\\nX-Evil: 1").',
+        ["bad_version"],
+        id="version_with_a_line_break",
+    ),
+    pytest.param(
+        "catalogue.lp", None, 'ruleset_version("2.0.1").\n', ["two_versions: ruleset_version"], id="two_versions"
+    ),
+    # a second cost for a class re-costed every item of it silently (the rules took both)
+    pytest.param(
+        "catalogue.lp", None, "issuer_class(licence, 7).\n", ["two_costs: issuer_class(licence)"], id="two_costs"
+    ),
+    pytest.param(
+        "finance.lp",
+        None,
+        "category_access(finance_bank, cloud_live_plugin).\n",
+        ["two_accesses: category_access(finance_bank)"],
+        id="two_accesses",
+    ),
+    pytest.param(
+        "catalogue.lp",
+        None,
+        'item(business_license, "营业执照", registration).\n',
+        ["declared_twice: item(business_license)"],
+        id="item_declared_twice",
+    ),
 ]
 
 

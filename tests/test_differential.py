@@ -4,7 +4,7 @@ The reference (tests/reference.py) implements docs/semantics.md by brute force f
 facts alone; here random valid profiles (tests/strategies.py) are answered by
 both and compared, and properties the semantics implies are checked on the
 engine's answers. The number of examples is fixed per settings profile: a
-modest default, many more with LIVEGATE_HYPOTHESIS_PROFILE=long.
+modest default, many more with LIVEGATE_TEST_HYPOTHESIS_PROFILE=long.
 """
 
 from __future__ import annotations

@@ -276,6 +276,16 @@ def test_a_hand_written_profile_the_rules_cannot_read_says_so(tmp_path):
     # no subject at all: no goal question, and an Optimization line that read like a plan of cost 0
     assert _problems("holds(business_license).\n", tmp_path) == {"input_problem(no_subject)"}
     assert _problems("subject(enterprise). holds(business_license). has_role(car_dealer).\n", tmp_path) == set()
+    # a public body's certificate held by a company (item_subject_type/2: government, media, other_organization)
+    company = (
+        "subject(enterprise). holds(public_institution_certificate).\n"
+        "holds_count(private_non_enterprise_certificate, 1).\n"
+    )
+    assert _problems(company, tmp_path) == {
+        "input_problem(item_not_for_type(public_institution_certificate,enterprise))",
+        "input_problem(item_not_for_type(private_non_enterprise_certificate,enterprise))",
+    }
+    assert _problems("subject(other_organization). holds(public_institution_certificate).\n", tmp_path) == set()
 
 
 def test_the_engine_grounds_no_input_check_and_its_answers_have_no_input_problem(engine, knowledge):

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 import pytest
 from livegate import Knowledge
@@ -339,6 +340,41 @@ def test_a_head_larger_than_the_limit_is_431_and_closed(shared_server):
     fields = b"".join(b"X-%d: %s\r\n" % (k, b"a" * 4000) for k in range(MAX_HEAD_BYTES // 4000 + 1))
     out = _exchange(shared_server.port, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + fields)
     assert out.startswith(b"HTTP/1.1 431 ") and b"nosniff" in out
+
+
+def test_the_pages_long_form_without_javascript_is_answered_not_refused_for_its_request_line(shared_server):
+    """Without JavaScript the page's GET form sends every field, empty costs too: with every document
+    and category ticked its URL was over gunicorn's 4,094-byte request line, a bare English 414 page."""
+    cat = Knowledge.load().catalogue
+    pairs = [("scenario", ""), ("subject", "other_organization")]
+    pairs += [("doc", i) for i in cat.items] + [("cat", c) for c in cat.categories]
+    pairs += [(f"cost.{i}", "") for i in cat.items]
+    path = "/?" + urllib.parse.urlencode(pairs)
+    assert len(path) > 4094 + 500  # gunicorn's default limit of the request line
+    status, body, headers = send(shared_server.port, "GET", path)
+    assert status == 303, body[:300]  # the page's own answer: the same address without the empty fields
+    location = urllib.parse.urlsplit(headers["location"])
+    status, body, headers = send(shared_server.port, "GET", f"{location.path}?{location.query}")
+    assert status == 200 and headers["content-type"].startswith("text/html"), body[:300]
+
+
+def test_a_kept_alive_connection_idle_for_4_s_still_takes_the_next_request(shared_server):
+    """Idle kept-alive connections were closed after gunicorn's 2 s, not READ_TIMEOUT (10 s) as the
+    docs say: behind a proxy that keeps upstream connections longer, the next request met a closed
+    connection (a 502)."""
+    conn = http.client.HTTPConnection(HOST, shared_server.port, timeout=10)
+    try:
+        conn.request("GET", "/v1/health")
+        first = conn.getresponse()
+        first.read()
+        assert first.status == 200 and first.getheader("Connection", "").lower() != "close"
+        time.sleep(4)
+        conn.request("GET", "/v1/health")
+        second = conn.getresponse()
+        assert second.status == 200
+        second.read()
+    finally:
+        conn.close()
 
 
 def test_the_worker_frames_what_it_hands_over(shared_server):

@@ -242,6 +242,7 @@ _SAMPLE = {
     "kinds": "",
     "seed": 7,
     "n": 2,
+    "nearest": "LIVEGATE_TIMEOUT",
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
 Python's json module says, which stays English."""
@@ -252,7 +253,7 @@ _PROTOCOL = re.compile(
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
     r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"
     r"|\.lp\b|\bprofile\b|\bid\b|\\uXXXX"
-    r"|\bjsonl?\b|\bcsv\b|\btext\b|--[\w-]+|\bzh\b|\ben\b|CPU|gunicorn|HTTP API"
+    r"|\bjsonl?\b|\bcsv\b|\btext\b|--[\w-]+|\bzh\b|\ben\b|CPU|gunicorn|HTTP API|docs/[\w.]+(#[\w-]+)?"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their
 options and values (formats, language codes) and the settings."""

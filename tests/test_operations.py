@@ -276,6 +276,36 @@ def _grounding_error(kb: Path) -> None:
         out.write('#include "no_such_file.lp".\n')
 
 
+def test_a_reloads_check_of_a_runaway_grounding_is_stopped_at_its_memory_bound(tmp_path):
+    """A ruleset whose grounding grows without bound took 80 MB a second for the check's 120 s (an
+    operator's review stopped it at 1.6 GB): the check's process has an address-space bound, past
+    which the ruleset is refused. Here a bound of 600 MB, reached in seconds."""
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    with (kb / "logic" / "main.lp").open("a", encoding="utf-8") as lp:
+        lp.write("runaway(0).\nrunaway(N + 1) :- runaway(N), N < 1000000000.\n")
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "livegate.cli.serve",
+            "--check",
+            str(kb / "facts"),
+            str(kb / "logic"),
+            "--memory",
+            "629145600",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    verdict = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (verdict["ok"], verdict["stage"]) == (False, "ground"), verdict
+    assert verdict["reason"].startswith("the check took more than 600 MiB of memory"), verdict
+    assert time.monotonic() - started < 60
+
+
 def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_server, tmp_path):
     server, kb = reload_server
     port = server.port

@@ -69,8 +69,13 @@ def subject_roles(profile: dict) -> set[str]:
 
 
 def open_alternatives(category: dict, profile: dict) -> list[dict]:
-    roles = subject_roles(profile)
-    return [a for a in category["alternatives"] if a["reserved_for"] is None or a["reserved_for"] in roles]
+    """Reserved for no role or one the subject has, asking for no item its type cannot hold."""
+    roles, kind = subject_roles(profile), profile["subject"]["type"]
+    return [
+        a
+        for a in category["alternatives"]
+        if (a["reserved_for"] is None or a["reserved_for"] in roles) and kind in _holders(a["items"])
+    ]
 
 
 def shortfall(alternative: dict, held: dict[str, int]) -> dict[str, int]:
@@ -119,13 +124,23 @@ def expected_status(category_id: str, profile: dict) -> str:
 
 
 # --- generated cases --------------------------------------------------------------------------
-def _subject_for(alternative: dict) -> dict:
+def _holders(items: dict[str, int]) -> list[str]:
+    """The subject types that can hold every one of ``items`` (an enterprise first)."""
+    types = ["enterprise", "other_organization", "media", "government", "personal"]
+    only = SOURCE["item_subject_types"]
+    return [t for t in types if all(t in only.get(i, types) for i in items)]
+
+
+def _subject_for(alternative: dict, *, without_role: bool = False) -> dict:
+    """A subject the alternative applies to (its role, a type that can hold its items); with
+    ``without_role``, one that can hold its items but lacks the role."""
     role = alternative["reserved_for"]
-    if role is None:
-        return {"type": "enterprise"}
+    holders = _holders(alternative["items"])
+    if role is None or without_role:
+        return {"type": next(t for t in holders if role is None or SOURCE["role_implied_by_subject"].get(role) != t)}
     if SOURCE["role_implied_by_subject"].get(role):
         return {"type": SOURCE["role_implied_by_subject"][role]}
-    return {"type": SOURCE["role_subject_types"][role][0], "roles": [role]}
+    return {"type": next(t for t in SOURCE["role_subject_types"][role] if t in holders), "roles": [role]}
 
 
 def _profile(subject: dict, items: dict[str, int]) -> dict:
@@ -192,7 +207,7 @@ def generated_cases() -> list[dict]:
                         f"{label}: {aid} is reserved for {alt['reserved_for']}; "
                         "holding its items without the role does not offer it",
                         cid,
-                        _profile({"type": "enterprise"}, items),
+                        _profile(_subject_for(alt, without_role=True), items),
                         no_set_for_alternatives={cid: [aid]},
                     )
                 )

@@ -17,7 +17,7 @@ engine again with the step held.
 
 The default run tries ``DEFAULT_KBS`` knowledge bases; the ``slow`` one
 ``LONG_KBS`` (CI runs both: 500 took 140-155 s on a loaded 2-core machine;
-``LIVEGATE_SYNTHETIC_KBS`` sets more for a longer run), each with ``PROFILES``
+``LIVEGATE_TEST_SYNTHETIC_KBS`` sets more for a longer run), each with ``PROFILES``
 profiles. Most of a knowledge base's time is the engine's: its start on the
 knowledge base (two groundings) and about 30 evaluations. The test's own part
 is kept small: the profiles' strategies are built once per knowledge base
@@ -42,7 +42,7 @@ from tests.test_differential import assert_matches_reference, assert_steps_match
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KBS = 25
-LONG_KBS = int(os.environ.get("LIVEGATE_SYNTHETIC_KBS", "500"))
+LONG_KBS = int(os.environ.get("LIVEGATE_TEST_SYNTHETIC_KBS", "500"))
 PROFILES = 20
 
 COMMON: dict = {

@@ -435,6 +435,9 @@ def test_success_seller_is_told_in_one_sentence_what_is_missing_at_cost_13(clien
         "电商平台服务协议、交易规则；《增值电信业务经营许可证》（核准服务项目包含“互联网信息服务业务”） 或 "
         "《增值电信业务经营许可证》（核准服务项目包含“在线数据处理与交易处理业务”）。"
         "备齐后申请【电商平台】，用小程序·云直播插件接入。"
+        # L29: a platform on which many merchants trade: a single seller is told so in the sentence itself
+        "前提是您的小程序符合【电商平台】的适用范围：“用于为企业或个人提供网上交易场所的平台，"
+        "即为多个经营者提供交易的平台，如京东等”。"
     )
     assert plans(page) == [("ecommerce_platform", "13")]  # the two licence variants shown once, with "or"
     assert page.find("article", id="plan-1")[0]["data-merged"] == "2"
@@ -459,8 +462,8 @@ def test_success_seller_is_shown_how_to_stream_by_standard_live(client):
 
 def test_success_training_institution_with_district_permit_can_stream(client):
     page = get_page(client, TRAINING)
-    assert verdict(page).startswith("可以。申请")
-    assert "您已具备全部材料" in verdict(page)
+    assert verdict(page).startswith("可以，前提是您的小程序符合【教育-在线视频课程】的适用范围：“适用于教育行业提供")
+    assert "申请【教育-在线视频课程】，您已具备来源所列的全部材料" in verdict(page)
 
 
 def test_success_car_dealer_selling_whole_vehicles_is_told_the_real_cause_and_the_source_fix(client):
@@ -983,7 +986,7 @@ def test_success_a_blocked_category_of_the_scenario_is_told_even_when_another_pa
     # L97: 在线教育 with iOS virtual goods is blocked until they are removed; 职业培训 still open (L144)
     url = TRAINING + "&act=online_edu_ios_virtual_goods"
     page = get_page(client, url)
-    assert verdict(page).startswith("可以。")
+    assert verdict(page).startswith("可以，前提是")
     assert [a["data-category"] for a in page.find("li") if a.get("data-category")] == ["edu_online_education"]
     assert "来源写明" in page.text("blocked")
 
@@ -1029,6 +1032,28 @@ def test_no_path_for_want_of_a_role_the_subject_type_cannot_hold_does_not_ask_fo
     assert "“媒体”类型的主体不能具备其中任何角色" in chinese
     why = client.get("/category/auto_presale?subject=media&lang=en").get_data(as_text=True)
     assert "is open only to Car dealer / 4S shop, which a subject of type “Media” cannot be." in why
+
+
+def test_a_company_is_not_asked_for_a_public_bodys_certificate_nor_sent_to_get_one(client):
+    """A company running a private hospital was told 「还差 1 份材料：《事业单位法人证书》。备齐后申请
+    【医疗-公立医疗机构】」 (L488), a certificate only a public body holds (item_subject_type/2)."""
+    step3 = client.get("/?scenario=medical&subject=enterprise&step=3&lang=zh").get_data(as_text=True)
+    assert 'value="public_institution_certificate"' not in step3
+    assert 'value="medical_practice_licence"' not in step3  # asked only by that category's row
+    public = client.get("/?scenario=medical&subject=other_organization&step=3&lang=zh").get_data(as_text=True)
+    assert 'value="public_institution_certificate"' in public and 'value="medical_practice_licence"' in public
+    url = "/?scenario=medical&subject=enterprise&cat=medical_public_institution&doc=medical_practice_licence&lang="
+    chinese = get_page(client, url + "zh").text("verdict-text")
+    assert "【医疗-公立医疗机构】需要《事业单位法人证书》，“企业”类型的主体不能持有该材料。" in chinese
+    english = get_page(client, url + "en").text("verdict-text")
+    assert "which a subject of type “Enterprise” cannot hold" in english
+    why = client.get("/category/medical_public_institution?subject=enterprise&lang=zh").get_data(as_text=True)
+    assert "“企业”类型的主体不能持有该材料" in why
+    # ticked anyway (a hand-made address): refused, naming the document, in the page's words
+    refused = client.get("/?scenario=medical&subject=enterprise&doc=public_institution_certificate&lang=zh")
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "该主体类型不能持有" in text and "《事业单位法人证书》" in text and "其他组织" in text
 
 
 def test_the_verdict_s_reason_after_a_colon_goes_on_in_lower_case(client):
@@ -1304,3 +1329,214 @@ def test_fail_a_mistyped_key_of_the_page_is_refused_naming_it(client, url, key, 
 def test_success_harmless_extra_keys_of_a_shared_link_are_ignored(client, extra):
     page = get_page(client, f"{SELLER}&{extra}")
     assert page.find("section", id="answer")[0]["data-cheapest-cost"] == "13"
+
+
+# -- the outside review of the page (a compliance person, an English-speaking colleague) ------------------
+ECOMMERCE_LICENSED = (
+    "/?scenario=ecommerce&subject=enterprise&doc=value_added_telecom_licence_online_data"
+    "&doc=platform_service_agreement&doc=merchant_review_rules&doc=dispute_resolution_mechanism"
+)
+"""An e-commerce platform holding every document of 【电商平台】's licensed option (L34–L39)."""
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "zh",
+            "可以，前提是您的小程序符合【电商平台】的适用范围：“用于为企业或个人提供网上交易场所的平台，"
+            "即为多个经营者提供交易的平台，如京东等”。申请【电商平台】，您已具备来源所列的全部材料，"
+            "用小程序·云直播插件接入。",
+        ),
+        (
+            "en",
+            "Yes, provided your mini program fits the scope of 【电商平台】 E-commerce platform: “用于为企业或个人提供"
+            "网上交易场所的平台，即为多个经营者提供交易的平台，如京东等” (For platforms that give enterprises or "
+            "individuals a place to trade online, that is, platforms on which many merchants trade, such as JD.com). "
+            "Apply for 【电商平台】 E-commerce platform: you hold every document the source lists; then stream through "
+            "the access method Mini Program Cloud Live plugin.",
+        ),
+    ],
+    ids=["zh", "en"],
+)
+def test_fail_a_yes_says_in_its_sentence_that_it_holds_only_within_the_category_s_scope(client, lang, said):
+    """L5: a category that does not match the mini program's real scenario is rejected; the engine's plan
+    carries the category's scope (L29), and the one sentence says the answer assumes it."""
+    page = get_page(client, ECOMMERCE_LICENSED + f"&lang={lang}")
+    assert verdict(page) == said
+    assert page.unquoted_cjk == [] if lang == "en" else True
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "not_said"),
+    [
+        ("zh", "申请【教育-教育信息服务】：来源未列资质要求，以微信最新要求为准；", "您已具备"),
+        ("en", "the source lists no document for it, and WeChat's current rules prevail", "you hold every document"),
+    ],
+    ids=["zh", "en"],
+)
+def test_fail_a_category_whose_requirement_is_a_dash_is_not_every_document_held(client, lang, said, not_said):
+    """L170: 【教育-教育信息服务】's requirement is 「-」: the source lists no document, which is not the
+    same as holding every one (L3: WeChat's current rules prevail)."""
+    page = get_page(client, f"/?scenario=education&subject=enterprise&lang={lang}")
+    text = verdict(page)
+    assert said in text and not_said not in text, text
+    assert "教育政策、考试通知等教育信息服务" in text  # its scope (L165), in the sentence too
+    card = page.text("plan-1")
+    assert not_said not in card and ("来源未列" in card if lang == "zh" else "lists no document" in card)
+
+
+@pytest.mark.parametrize(
+    ("url", "lang", "said"),
+    [
+        (ECOMMERCE_LICENSED + "&act=ecom_medical_sales", "zh", "；另需补充医疗相关类目（不在本目录内，不计成本）。"),
+        (
+            ECOMMERCE_LICENSED + "&act=ecom_medical_sales",
+            "en",
+            "; Medical categories must be added as well (outside this catalogue, no cost).",
+        ),
+        ("/?scenario=entertainment&subject=enterprise&act=social_current_affairs", "zh", "另需补充时政信息类目"),
+    ],
+    ids=["medical-zh", "medical-en", "current-affairs-zh"],
+)
+def test_fail_the_verdict_names_the_plan_s_requirements_outside_the_catalogue(client, url, lang, said):
+    """L13, L66: selling medical goods needs the 医疗相关类目 too, current affairs the 时政信息类目: the
+    plan's external requirements are in the one sentence, not only in the plan's card."""
+    assert said in verdict(get_page(client, url + f"&lang={lang}"))
+
+
+def test_fail_language_button_never_validates_even_with_an_open_sub_question(client):
+    """The review's step 3: the permit ticked, its sub-question not yet answered, the language button
+    pressed: the same screen in English, the permit still ticked and its question still open."""
+    url = "/?scenario=education&subject=enterprise&step=3&doc=private_school_permit&asked=private_school_permit"
+    response = client.get(url + "&setlang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = Page(html)
+    assert '<html lang="en">' in html and "errors" not in page.text_by_id
+    assert "checked" in page.find("input", id="doc-private_school_permit")[0]
+    answers = [a for a in page.find("input", type="radio") if a.get("name") == "q.private_school_permit"]
+    assert answers and not any("checked" in a for a in answers)  # not silently "none of these"
+    assert page.find("input", type="hidden", name="lang", value="en")
+    assert page.find("button", id="lang-toggle", name="setlang", value="zh")
+    back = client.get(url + "&lang=en&setlang=zh")
+    assert back.status_code == 200 and '<html lang="zh-CN">' in back.get_data(as_text=True)
+    # the screen's own button still asks the question
+    assert client.get(url + "&next=1").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "needed_by"),
+    [
+        ("zh", "请回答追问：部分类目要求证照注明该内容。", "【教育-出国移民】要求注明此项"),
+        (
+            "en",
+            "Please answer the follow-up: some categories require the document to say so.",
+            "Required by 【教育-出国移民】",
+        ),
+    ],
+    ids=["zh", "en"],
+)
+def test_fail_an_unanswered_sub_question_is_told_truly_with_the_categories_that_need_it(client, lang, said, needed_by):
+    """L144: 培训机构 accepts a plain 《营业执照》; only 【教育-出国移民】 (L381) asks for the qualified one:
+    the sub-question's error does not say the source accepts only the qualified form."""
+    url = f"/?scenario=education&subject=enterprise&step=3&doc=business_license&asked=business_license&lang={lang}"
+    response = client.get(url + "&next=1")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    page = Page(html)
+    assert said in page.text("errors") and "来源只接受" not in html and "accepts only" not in html
+    hint = page.text("sub-business_license")
+    assert needed_by in hint
+    assert "出国移民" in hint and "培训机构" not in hint
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "link"),
+    [
+        ("zh", "以其他类型主体（如企业）认证的小程序", "按企业主体重新检查"),
+        ("en", "another subject type", "Check again as an enterprise"),
+    ],
+    ids=["zh", "en"],
+)
+def test_fail_an_individual_is_told_what_it_could_do(client, lang, said, link):
+    """L2 rules out the individual's mini program only: the answer says so and offers the same check as an
+    enterprise, which then gets its own answer."""
+    page = get_page(client, PERSONAL + f"&scenario=ecommerce&lang={lang}")
+    assert said in page.text("other-subject") and link in page.text("other-subject")
+    href = page.find("a", **{"class": "as-enterprise", "data-enhance": ""})[0]["href"]
+    assert ("subject", "enterprise") in query(href) and ("subject", "personal") not in query(href)
+    assert ("scenario", "ecommerce") in query(href) and ("doc", "business_license") in query(href)
+    assert verdict(get_page(client, href.split("#")[0])).startswith("还差" if lang == "zh" else "4 documents")
+    assert "other-subject" not in get_page(client, SELLER).text_by_id
+
+
+def test_fail_first_screen_in_english_glosses_the_category_names(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<span class="src" lang="zh-CN">电商平台</span> <span class="gloss">(E-commerce platform)</span>' in html
+    assert Page(html).unquoted_cjk == []
+
+
+def test_fail_category_page_says_a_scene_equal_to_its_scenario_once(client):
+    page = get_page(client, "/category/medical_public_institution")
+    assert page.text("category").count("问诊、大型健康讲座等直播") == 1
+    english = get_page(client, "/category/medical_public_institution?lang=en").text("category")
+    assert english.count("问诊、大型健康讲座等直播") == 1  # the source's name beside its English
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("zh", "仅适用于汽车经销商/4s店、汽车厂商或下属子/分公司"), ("en", "is open only to Car dealer / 4S shop")],
+    ids=["zh", "en"],
+)
+def test_fail_every_scenario_table_says_why_a_scenario_has_no_path(client, lang, said):
+    """L819–L821: 【汽车-汽车预售服务】's options are reserved for dealers, makers and their subsidiaries."""
+    html = client.get(f"/?subject=enterprise&doc=business_license&lang={lang}").get_data(as_text=True)
+    row = html.split('<tr data-scenario="auto">', 1)[1].split("</tr>", 1)[0]
+    text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    assert said in text
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[k : k + 2], 16) / 255 for k in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_fail_the_keyboard_focus_ring_has_3_to_1_contrast_on_its_background(client):
+    """WCAG 1.4.11: the focus ring against the light page and cards, and in the dark header."""
+    with client.get("/static/web/livegate.css") as response:
+        css = response.get_data(as_text=True)
+    ring = re.search(r"summary:focus-visible \{\s*outline: 3px solid (#[0-9a-f]{6})", css).group(1)
+    backgrounds = ["#ffffff", re.search(r"--bg: (#[0-9a-f]{6})", css).group(1), "#fff6f5", "#fef3f2"]
+    assert min(_contrast(ring, bg) for bg in backgrounds) >= 3, ring
+    header = re.search(r"\.top \{[^}]*background: (#[0-9a-f]{6})", css).group(1)
+    dark = re.search(r"\.top a:focus-visible[^{]*\{ outline-color: (#[0-9a-f]{6})", css).group(1)
+    assert _contrast(dark, header) >= 3
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "values"),
+    [
+        ("/?subject=enterprise&subject=government&scenario=ecommerce", "主体类型", "「enterprise」、「government」"),
+        ("/?scenario=ecommerce&scenario=education&subject=enterprise", "直播场景", "「ecommerce」、「education」"),
+        ("/?scenario=ecommerce&scenario=education&step=2", "直播场景", "「ecommerce」、「education」"),
+        ("/checklist?scenario=ecommerce&subject=enterprise&subject=media", "主体类型", "「enterprise」、「media」"),
+    ],
+    ids=["subject", "scenario", "scenario-on-a-screen", "subject-on-the-checklist"],
+)
+def test_fail_a_single_valued_key_given_twice_is_refused_naming_its_field(client, url, field, values):
+    """Which of two subject types (or scenarios) was meant is not the page's to guess: the first one was
+    taken without a word."""
+    response = client.get(url)
+    assert response.status_code == 422
+    errors = Page(response.get_data(as_text=True)).text("errors")
+    assert f"{field}：" in errors and values in errors and "只能有一个" in errors
+    english = Page(client.get(url + "&lang=en").get_data(as_text=True)).text("errors")
+    assert "more than one value" in english
+    assert client.get("/?subject=enterprise&subject=enterprise&scenario=ecommerce").status_code == 200

@@ -16,12 +16,12 @@ through and records the rest; each test ends by asserting that nothing else
 was even attempted.
 
 Without ``/usr/bin/chromium`` (or Playwright) the tests skip, unless
-``LIVEGATE_REQUIRE_BROWSER=1`` (set by CI), where they fail instead. The
+``LIVEGATE_TEST_REQUIRE_BROWSER=1`` (set by CI), where they fail instead. The
 browser is never downloaded: Playwright is pointed at the system chromium.
 
-``LIVEGATE_SCREENSHOTS=docs/screenshots`` makes the seven walks save each
+``LIVEGATE_TEST_SCREENSHOTS=docs/screenshots`` makes the seven walks save each
 answer there (``<person>-<width>.png``, the whole page), and
-``LIVEGATE_SCREENSHOT=docs/screenshot.png`` the docs' picture of the seller's
+``LIVEGATE_TEST_SCREENSHOT=docs/screenshot.png`` the docs' picture of the seller's
 answer.
 """
 
@@ -47,14 +47,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-REQUIRED = os.environ.get("LIVEGATE_REQUIRE_BROWSER") == "1"
+REQUIRED = os.environ.get("LIVEGATE_TEST_REQUIRE_BROWSER") == "1"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TIMEOUT_MS = 15_000
 
 
 def _unavailable(reason: str):
     if REQUIRED:
-        pytest.fail(f"{reason}, and LIVEGATE_REQUIRE_BROWSER=1 requires the browser tests to run")
+        pytest.fail(f"{reason}, and LIVEGATE_TEST_REQUIRE_BROWSER=1 requires the browser tests to run")
     pytest.skip(reason)
 
 
@@ -182,7 +182,7 @@ PEOPLE = [
         subject="other_organization",
         roles=["public_school"],
         docs=["public_institution_certificate"],
-        says="可以。申请",
+        says="可以，前提是您的小程序符合",
         cost="0",
     ),
     # L144 + L97 (iOS virtual goods block 在线教育 only): the district permit and the licence still open 职业培训
@@ -194,7 +194,7 @@ PEOPLE = [
         docs=["business_license", "private_school_permit"],
         qualifiers={"private_school_permit": "private_school_permit_district", "business_license": "none"},
         acts=["online_edu_ios_virtual_goods"],
-        says="可以。申请",
+        says="可以，前提是您的小程序符合",
         cost="0",
     ),
     # L2: 政府主体认证的小程序可直接使用标准直播+直播标签
@@ -314,7 +314,7 @@ def test_success_each_person_walks_the_check_to_a_one_sentence_answer(browser, s
             assert page.evaluate("document.documentElement.scrollHeight") <= 1500
         if person.key == "car_dealer":
             expect(page.locator("#no-path .remedy")).to_contain_text("建议改为价格指导或移除相关功能")
-        target = os.environ.get("LIVEGATE_SCREENSHOTS")
+        target = os.environ.get("LIVEGATE_TEST_SCREENSHOTS")
         if target:
             Path(target).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(target) / f"{person.key}-{width}.png"), full_page=True)
@@ -507,11 +507,11 @@ def test_success_page_works_with_javascript_off(browser, server, outside, expect
 
 
 def test_success_result_page_screenshot(page, server, expect, tmp_path):
-    """The seller's answer as docs/web.md shows it; LIVEGATE_SCREENSHOT names where to keep it."""
+    """The seller's answer as docs/web.md shows it; LIVEGATE_TEST_SCREENSHOT names where to keep it."""
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(server + SELLER)
     expect(page.locator("#verdict-text")).to_be_visible()
-    target = Path(os.environ.get("LIVEGATE_SCREENSHOT") or tmp_path / "screenshot.png")
+    target = Path(os.environ.get("LIVEGATE_TEST_SCREENSHOT") or tmp_path / "screenshot.png")
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
 

@@ -332,6 +332,11 @@ class Explainer:
                 role = n.either([n.role(r) for r in roles[c]])
                 subject = n.subject(why["subject_type"]) if kind == "role_not_for_type" else ""
                 lines.append(n.t(f"explain.no_plan.{kind}", category=n.category(c), role=role, subject=subject))
+            elif kind == "item_not_for_type":
+                item, subject = n.item(why["item"]), n.subject(why["subject_type"])
+                lines.append(
+                    n.t(f"explain.no_plan.{kind}", category=n.category(why["category"]), item=item, subject=subject)
+                )
             else:
                 lines.append(n.t("explain.no_plan.goal", conditions=conditions))
         return list(dict.fromkeys(lines))

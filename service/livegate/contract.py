@@ -151,6 +151,7 @@ NO_PLAN_REASONS: dict[str, tuple[tuple[str, str], ...]] = {
     "subject_unsupported": (("subject_type", "subject_type"),),
     "role_missing": (("role", "role"), ("category", "category")),
     "role_not_for_type": (("role", "role"), ("category", "category"), ("subject_type", "subject")),
+    "item_not_for_type": (("item", "item"), ("category", "category"), ("subject_type", "subject")),
     "goal_filters": (),
 }
 """Every kind of ``no_plan_reason(Q, Why)`` term (``logic/explain.lp``): its arguments as (field
@@ -161,6 +162,7 @@ REASONS: dict[str, tuple[tuple[str, str], ...]] = {
     "excluded_by_activity": (("activity", "activity"),),
     "reserved": (("alternative", "alternative"), ("role", "role")),
     "reserved_for_other_type": (("alternative", "alternative"), ("role", "role"), ("subject_type", "subject")),
+    "item_not_for_type": (("alternative", "alternative"), ("item", "item"), ("subject_type", "subject")),
     "blocked_by_activity": (("activity", "activity"),),
     "met": (("category", "category"), ("alternative", "alternative"), ("item", "item"), ("held", "item")),
     "nothing_required": (("category", "category"), ("alternative", "alternative")),

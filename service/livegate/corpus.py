@@ -63,11 +63,17 @@ class Vocabulary:
             for t in r.get("subject_types", self.subject_types):
                 if t in self.roles_for:
                     self.roles_for[t].append(r["id"])
+        self.held_only_by: dict[str, list[str]] = {i["id"]: i.get("subject_types", []) for i in catalogue["items"]}
         self.alternatives: list[tuple[str, list[dict[str, Any]], list[str]]] = [
             (c["id"], alt["items"], alt.get("reserved_for", []))
             for c in catalogue["categories"]
             for alt in c["alternatives"]
         ]
+
+    def holdable(self, subject: str, item: str) -> bool:
+        """A subject of type ``subject`` can hold ``item`` (an item only other types hold is refused)."""
+        types = self.held_only_by.get(item)
+        return not types or subject in types
 
 
 def _subject(rnd: random.Random, vocab: Vocabulary) -> str:
@@ -97,6 +103,7 @@ def profile(rnd: random.Random, vocab: Vocabulary, *, overrides: bool | None = N
         if rnd.random() < density:
             held.setdefault(item, 1)
     documents, counts = [], {}
+    held = {i: n for i, n in held.items() if vocab.holdable(subject, i)}  # no draw: the seed's profiles stay
     for item, n in held.items():
         if item in vocab.counted:
             counts[item] = rnd.choice([max(1, n - 1), n, n, min(3, n + 1)])
@@ -166,7 +173,7 @@ def light_profiles(catalogue: dict[str, Any], n: int = 1000, seed: int = SEED) -
             "activities": rnd.sample(vocab.activities, rnd.randint(0, 2)),
             "goal": {},
         }
-        p["documents"] = [d for d in p["documents"] if d not in p["counts"]]
+        p["documents"] = [d for d in p["documents"] if d not in p["counts"] and vocab.holdable(t, d)]
         if rnd.random() < 0.6:
             p["goal"]["scenario"] = rnd.choice(vocab.scenarios)
         if rnd.random() < 0.3:

@@ -15,6 +15,7 @@ folders, so an editable install reads the repository's own files);
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -131,6 +132,8 @@ class Item:
     counted: bool
     unit: str | None = None
     """What one of a counted item is counted in (``counted_unit/2``), where the facts say."""
+    subject_types: tuple[str, ...] = ()
+    """The only subject types that can hold the item (``item_subject_type/2``); empty: any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +277,7 @@ class Catalogue:
                 tuple(q for q, (p, _) in qualified.items() if p == i),
                 i in counted,
                 units.get(i),
+                tuple(t for i2, t in rows("item_subject_type/2") if i2 == i),
             )
             for i, name, klass in rows("item/3")
         }
@@ -426,6 +430,7 @@ class Catalogue:
                     "qualified_forms": list(i.qualified_forms),
                     "counted": i.counted,
                     "unit": i.unit,
+                    "subject_types": list(i.subject_types),
                     "en": {
                         "name": gloss("items", i.id),
                         "qualifier": gloss("qualifiers", i.id),
@@ -584,11 +589,19 @@ class Knowledge:
         ctl.solve(
             on_model=lambda m: problems.extend(f"{s.arguments[0]}: {s.arguments[1]}" for s in m.symbols(shown=True))
         )
+        # every answer and response head carries the version (X-Ruleset-Version): a character a
+        # header cannot hold would make every response of the service fail, probes included
+        if self.version and not SEMVER.fullmatch(self.version):
+            problems.append(f"bad_version: ruleset_version({self.version!r}) is not MAJOR.MINOR.PATCH")
         return sorted(problems)
 
     def catalogue_json(self) -> dict[str, Any]:
         """The published catalogue of this knowledge base."""
         return self.catalogue.to_json(self.ruleset)
+
+
+SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+"""A ruleset's version: semantic versioning (semver.org), ASCII only."""
 
 
 def digest(paths: Iterable[Path]) -> str:

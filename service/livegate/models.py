@@ -160,13 +160,21 @@ class Plan(_Shape):
 
 class NoPlanReason(_Shape):
     """Why a question has no plan: ``kind`` (activity_blocks, role_missing, role_not_for_type,
-    subject_unsupported, goal_filters) and its fields (``activity``, ``category``, ``role``,
-    ``subject_type``)."""
+    item_not_for_type, subject_unsupported, goal_filters) and its fields (``activity``,
+    ``category``, ``role``, ``item``, ``subject_type``)."""
 
-    kind: Literal["activity_blocks", "role_missing", "role_not_for_type", "subject_unsupported", "goal_filters"]
+    kind: Literal[
+        "activity_blocks",
+        "role_missing",
+        "role_not_for_type",
+        "item_not_for_type",
+        "subject_unsupported",
+        "goal_filters",
+    ]
     activity: str | None = None
     category: str | None = None
     role: str | None = None
+    item: str | None = None
     subject_type: str | None = None
 
 
@@ -335,6 +343,10 @@ class Item(_Shape):
     unit: str | None = Field(
         description="What a count of this item counts where the source says so (家: "
         "institutions); null for copies (份)."
+    )
+    subject_types: list[str] = Field(
+        description="The only subject types that can hold the item as their own (a public body's or a "
+        "民办非企业单位's registration certificate); empty: any. A profile of another type holding it is refused."
     )
     en: ItemInEnglish = Field(description=_GLOSS + ".")
 

@@ -155,6 +155,7 @@ ProblemKind = Literal[
     "more_unknown",  # ``count`` more unknown ids than are listed
     "count_zero",  # a count of 0 for the item ``value``, which the profile lists (``conflict``)
     "role_not_allowed",  # ``subject_type`` cannot hold the role ``value``, only ``allowed`` can (``conflict``)
+    "item_not_allowed",  # ``subject_type`` cannot hold the item ``value``, only ``allowed`` can (``conflict``)
     "count_zero_form",  # a count of 0 for the item ``value``, whose form ``held`` the profile lists (``conflict``)
     "no_candidate_in_scenario",  # no candidate category serves the goal's scenario ``value`` (``conflict``)
     "item_twice",  # ``value``, an item's earlier id, given beside the item's id (``conflict``)
@@ -176,7 +177,7 @@ def problem_text(problem: dict[str, Any], lang: str = "en") -> str:
     values = {k: v for k, v in problem.items() if k not in ("field", "kind", "problem", "nearest", "allowed", "of")}
     if kind == "unknown_id":
         values["of"] = words[f"problem.of.{problem['of']}"]
-    elif kind == "role_not_allowed":
+    elif kind in ("role_not_allowed", "item_not_allowed"):
         allowed = Listed(problem["allowed"], "problem.list_separator").text(lang)
         values["allowed"] = allowed or words["problem.no_subject_type"]
     text: str = template(words, f"problem.{kind}", values).format(**values)
@@ -546,6 +547,22 @@ def _contradictions(profile: Profile, catalogue: Catalogue, spelled: dict[str, s
                     path,
                     "role_not_allowed",
                     value=role,
+                    subject_type=kind,
+                    allowed=list(allowed),
+                    conflict="subject.type",
+                )
+            )
+    # an item only some types can hold, listed or counted above 0
+    held = [(f"documents[{n}]", i) for n, i in enumerate(profile.documents)]
+    held += [(f"counts.{spelled.get(i, i)}", i) for i, k in profile.counts.items() if k > 0]
+    for path, item in held:
+        allowed = catalogue.items[item].subject_types
+        if allowed and kind not in allowed:
+            out.append(
+                _problem(
+                    path,
+                    "item_not_allowed",
+                    value=item,
                     subject_type=kind,
                     allowed=list(allowed),
                     conflict="subject.type",

@@ -139,7 +139,7 @@ class Workspace:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(self.root / "service") + os.pathsep + str(self.root)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env.pop("LIVEGATE_HYPOTHESIS_PROFILE", None)  # the default (fixed, modest) differential sample
+        env.pop("LIVEGATE_TEST_HYPOTHESIS_PROFILE", None)  # the default (fixed, modest) differential sample
         return env
 
     def test_files(self) -> list[str]:

@@ -43,6 +43,7 @@ import copy
 import json
 import logging
 import logging.config
+import math
 import os
 import resource
 import shutil
@@ -81,6 +82,11 @@ whole server on its own boot-failure statuses, 3 and 4; a reload must not)."""
 
 CHECK_SECONDS = 120.0
 """Longest a reload's check of a snapshot (parse, lint, ground, one evaluation) may take."""
+
+CHECK_MEMORY = 3 * 1024**3
+"""The address space a reload's check may take (``RLIMIT_AS`` of its process): the shipped
+ruleset's check peaks at about 210 MB; a ruleset whose grounding runs away (80 MB a second was
+measured) is stopped here, refused, rather than taking the machine's memory for CHECK_SECONDS."""
 
 BOOT_SECONDS = 120.0
 """Longest the new workers of a reload may take to ground their engines before the reload is refused."""
@@ -168,6 +174,8 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, A
         return {**verdict, "stage": "lint", "reason": str(Message("reload.lint", count=len(problems), shown=shown))}
     try:
         engine = Engine(knowledge, pool_size=1)
+    except MemoryError:  # clingo's std::bad_alloc past the check's bound (CHECK_MEMORY)
+        return {**verdict, "stage": "ground", "reason": _out_of_memory()}
     except Exception as exc:  # whatever clingo raises while grounding: the verdict carries it
         return {**verdict, "stage": "ground", "reason": f"{type(exc).__name__}: {str(exc).strip()}"}
     try:
@@ -175,6 +183,12 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, A
     except Exception as exc:  # a time-out, or rules that no longer answer
         return {**verdict, "stage": "evaluate", "reason": f"{type(exc).__name__}: {str(exc).strip()}"}
     return {**verdict, "ok": True, "stage": "ok"}
+
+
+def _out_of_memory() -> str:
+    """Why a check stopped at its address-space bound, naming the bound."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return str(Message("reload.check_memory", limit=limit // 1024**2))
 
 
 def _check_in_child(snapshot: Snapshot, timeout: float) -> dict[str, Any]:
@@ -629,6 +643,14 @@ def _serve_from(
         "worker_class": "livegate.http.worker.BufferingWorker",
         "threads": threads,
         "worker_connections": checked["MAX_CONNECTIONS"],
+        # no limit of gunicorn's own on the request line (4,094 bytes, answered with its bare
+        # English 414 page): the worker reads at most MAX_HEAD_BYTES of head, line included (431),
+        # and the page's plain GET form, sent without JavaScript, puts every field in the URL
+        "limit_request_line": 0,
+        # an idle kept-alive connection is closed READ_TIMEOUT after its answer, as the docs say (not
+        # gunicorn's 2 s, shorter than a proxy's upstream keep-alive: its next request then met a
+        # closed connection, a 502 behind nginx)
+        "keepalive": max(1, math.ceil(checked["READ_TIMEOUT"])),
         "graceful_timeout": graceful_timeout,
         "timeout": max(30, int(checked["TIMEOUT"] * 4)),
         "proc_name": "livegate",
@@ -655,8 +677,13 @@ def _check_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="livegate.cli.serve")
     parser.add_argument("--check", nargs=2, metavar=("FACTS", "LOGIC"), required=True)
     parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--memory", type=int, default=CHECK_MEMORY)
     args = parser.parse_args(argv)
-    verdict = check_ruleset(Path(args.check[0]), Path(args.check[1]), args.timeout)
+    resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
+    try:
+        verdict = check_ruleset(Path(args.check[0]), Path(args.check[1]), args.timeout)
+    except MemoryError:  # past the bound elsewhere than in grounding (loading the facts, lint)
+        verdict = {"ok": False, "stage": "ground", "reason": _out_of_memory(), "ruleset": None}
     sys.stdout.write(json.dumps(verdict, ensure_ascii=False) + "\n")
     return 0
 

@@ -5,6 +5,7 @@ is checked at start-up; a bad one stops it with a message naming the variable.""
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -37,6 +38,13 @@ DEFAULTS: dict[str, Any] = {
 }
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
 
+PATHS = ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR", "PUBLIC_URL")
+"""Keys whose ``LIVEGATE_<KEY>`` is read as it is, never as JSON (a log named ``true`` is a file
+named true, not the boolean)."""
+
+TEST_PREFIX = "LIVEGATE_TEST_"
+"""Variables of the test suite's own (``LIVEGATE_TEST_REQUIRE_BROWSER`` …): not settings, and not refused."""
+
 
 class ConfigError(Said, ValueError):
     """A configuration value is out of range or of the wrong type."""
@@ -46,13 +54,22 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
     """Defaults, then ``LIVEGATE_*`` variables of ``environ``, then ``config``; checked."""
     out = dict(DEFAULTS)
     environ = os.environ if environ is None else environ
-    for name, raw in environ.items():
-        if name.startswith("LIVEGATE_"):
-            key = name[len("LIVEGATE_") :]
-            try:
-                out[key] = json.loads(raw)
-            except ValueError:
-                out[key] = raw
+    for name, raw in sorted(environ.items()):
+        if not name.startswith("LIVEGATE_") or name.startswith(TEST_PREFIX):
+            continue
+        key = name[len("LIVEGATE_") :]
+        if key not in DEFAULTS or key == "ENGINE":
+            # a misspelt setting would be ignored without a word: LIVEGATE_DECISON_LOG, no audit log
+            near = difflib.get_close_matches(key, [k for k in DEFAULTS if k != "ENGINE"], n=1, cutoff=0.6)
+            said = Message("config.unknown", name=name, nearest=f"LIVEGATE_{near[0]}" if near else "")
+            raise ConfigError(said if near else Message("config.unknown_none", name=name))
+        if key in PATHS:
+            out[key] = raw
+            continue
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
     out.update(config or {})
     _check(out)
     return out
@@ -96,6 +113,8 @@ def _check(cfg: dict[str, Any]) -> None:
         cfg["PUBLIC_URL"] = str(cfg["PUBLIC_URL"]).rstrip("/")
     for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR"):
         if cfg[key] is not None:
+            if isinstance(cfg[key], bool) or not str(cfg[key]).strip():
+                raise ConfigError(Message("config.path", key=key, value=cfg[key]))
             cfg[key] = str(cfg[key])
     from ..engine import Engine
 

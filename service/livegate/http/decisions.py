@@ -112,8 +112,17 @@ class DecisionLog:
         line = dumps(entry) + b"\n"
         try:
             with self._lock:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
                 try:
+                    fd, readable = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640), True
+                except PermissionError:  # a log the service may append to but not read
+                    fd, readable = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640), False
+                try:
+                    # a write cut short (a full disk) left part of a line: end it, so that this
+                    # decision is a line of its own, not glued to the torn one (impact reads the
+                    # torn one as unreadable and this one whole)
+                    end = os.fstat(fd).st_size
+                    if readable and end and os.pread(fd, 1, end - 1) != b"\n":
+                        line = b"\n" + line
                     written = os.write(fd, line)
                 finally:
                     os.close(fd)

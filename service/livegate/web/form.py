@@ -31,7 +31,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-__all__ = ["LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key"]
+__all__ = ["LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key", "single_valued"]
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
@@ -185,3 +185,10 @@ def mistyped_key(key: str) -> str | None:
     if own in FAMILIES:
         return f"{own}.{rest or '…'}"
     return own
+
+
+def single_valued(key: str) -> bool:
+    """Whether the profile's key ``key`` takes one value (``subject``, ``scenario``, ``access``,
+    ``count.<item>``, ``cost.<item>``): given twice with different values, it is refused, not one of
+    them taken."""
+    return key in SINGLE_KEYS or key.startswith(tuple(f"{f}." for f in FAMILIES))

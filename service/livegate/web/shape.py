@@ -16,7 +16,15 @@ from markupsafe import Markup, escape
 
 from .site import Words
 
-__all__ = ["category_why", "next_steps", "no_plan_reasons", "plan_groups", "relevant_categories", "verdict"]
+__all__ = [
+    "category_why",
+    "next_steps",
+    "no_plan_reasons",
+    "plan_groups",
+    "relevant_categories",
+    "unlisted_categories",
+    "verdict",
+]
 
 
 # -- names as markup: the source's name (Chinese, marked as such) with its English gloss -------------
@@ -144,18 +152,68 @@ def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], 
             "text": words.t("verdict_direct", markup=True, access=words.access(plan["access"])) + tail,
         }
     cats = _cats_markup(words, plan["categories"])
+    access = words.access(plan["access"])
+    external = _external_markup(words, plan)
+    scopes = _scopes_markup(words, plan)
+    unlisted = unlisted_categories(words, group)
     if plan["cost"] == 0 and not plan["missing"]:
-        text = words.t("verdict_ready", markup=True, categories=cats, access=words.access(plan["access"]))
-        return {"kind": "yes", "text": text + tail}
+        # a category whose option asks nothing (the source's 「-」) is not "every document held": the
+        # source lists none, and WeChat's current rules prevail (L3)
+        lead = words.t("verdict_yes_scoped", markup=True, scopes=scopes) if scopes else words.t("verdict_yes")
+        if unlisted and len(unlisted) == len(plan["categories"]):
+            body = words.t("verdict_unlisted", markup=True, categories=cats, access=access, external=external)
+        else:
+            part = (
+                words.t("verdict_unlisted_part", markup=True, categories=_cats_markup(words, unlisted))
+                if unlisted
+                else Markup("")
+            )
+            body = words.t(
+                "verdict_ready", markup=True, categories=cats, unlisted=part, access=access, external=external
+            )
+        return {"kind": "yes", "text": lead + words.t("sentence_sep") + body + tail}
     text = words.t(
         "verdict_missing",
         markup=True,
         n=group["count"],
         items=_missing_markup(words, group),
         categories=cats,
-        access=words.access(plan["access"]),
+        provided=words.t("verdict_provided", markup=True, scopes=scopes) if scopes else Markup(""),
+        access=access,
+        external=external,
     )
     return {"kind": "missing", "text": text + tail}
+
+
+def _scopes_markup(words: Words, plan: dict[str, Any]) -> Markup:
+    """The scope (类目适用范围) of each category of the plan that has one, quoted: the answer holds only
+    if the mini program fits it (the engine's ``scope``; L5: a category must match the real scenario)."""
+    parts = []
+    for c in plan["categories"]:
+        scope = plan.get("scope", {}).get(c)
+        if not scope:
+            continue
+        quoted = Markup('<span class="src scope" lang="zh-CN">{}</span>').format(scope.removesuffix("。"))
+        gloss = words.names.gloss("scopes", c)
+        glossed = Markup(' <span class="gloss">({})</span>').format(gloss.removesuffix(".")) if gloss else Markup("")
+        parts.append(words.t("verdict_scope", markup=True, category=cat_name(words, c), scope=quoted, gloss=glossed))
+    return joined(words, parts, "items_sep")
+
+
+def _external_markup(words: Words, plan: dict[str, Any]) -> Markup:
+    """The plan's requirements outside the catalogue (the engine's ``external_requirements``), as a clause."""
+    names = [Markup(escape(words.external(x))) for x in plan.get("external_requirements", [])]
+    return words.t("verdict_external", markup=True, external=joined(words, names)) if names else Markup("")
+
+
+def unlisted_categories(words: Words, group: dict[str, Any]) -> list[str]:
+    """The plan's categories for which every option of the group asks no document (the source's 「-」)."""
+    cat = words.cat
+    return [
+        c
+        for c in group["first"]["categories"]
+        if all(not cat.categories[c].alternative(p["alternatives"][c]).items for _, p in group["plans"])
+    ]
 
 
 # -- next steps and no-plan reasons -------------------------------------------------------------------
@@ -222,6 +280,14 @@ def no_plan_reasons(words: Words, answer: dict[str, Any], without: Callable[[str
             text = words.t(
                 f"reason_{kind}", markup=True, category=cat_name(words, r["category"]), role=either, subject=subject
             )
+        elif kind == "item_not_for_type":
+            text = words.t(
+                "reason_item_not_for_type",
+                markup=True,
+                category=cat_name(words, r["category"]),
+                item=item_name(words, r["item"]),
+                subject=words.names.subject(r["subject_type"]),
+            )
         elif kind == "subject_unsupported":
             text = Markup(escape(words.names.subject_rule(r["subject_type"])[0]))
         else:
@@ -262,6 +328,13 @@ def category_why(words: Words, entry: dict[str, Any]) -> list[Markup]:
             subject = words.names.subject(r["subject_type"]) if kind == "reserved_for_other_type" else ""
             role = words.role(r["role"])
             lines.append(words.t(f"why_{kind}", markup=True, alternative=alternative, role=role, subject=subject))
+        elif kind == "item_not_for_type":
+            alternative = alt_name(words, c, r["alternative"])
+            subject = words.names.subject(r["subject_type"])
+            item = item_name(words, r["item"])
+            lines.append(
+                words.t("why_item_not_for_type", markup=True, alternative=alternative, item=item, subject=subject)
+            )
         elif kind == "blocked_by_activity":
             line = words.t("why_blocked", markup=True, activity=activity_name(words, r["activity"]))
             if words.cat.activities[r["activity"]].remedy:

@@ -7,7 +7,8 @@
    never asked.
 3. **Documents** — only the items some category of the scenario asks for
    (leaving out alternatives reserved for a role the subject neither declared
-   nor is implied to hold), grouped by the first category that asks for them. A
+   nor is implied to hold, and those asking for a document its type cannot
+   hold: 《事业单位法人证书》 is not asked of a 企业), grouped by the first category that asks for them. A
    plain document and the qualified forms the scenario asks for are one
    question with a sub-question on the qualifier (``item_qualified/3``).
 4. **Activities** — the source's notes on the scenario's categories, the access
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..kb import Catalogue
+from ..kb import Alternative, Catalogue
 
 __all__ = ["STEPS", "DocGroup", "DocQuestion", "Questions"]
 
@@ -81,8 +82,14 @@ class Questions:
         return [r for r in self.cat.roles if r in wanted]
 
     # -- step 3 ----------------------------------------------------------------------------
-    def _open(self, reserved_for: tuple[str, ...]) -> bool:
-        return not reserved_for or bool(self.held_roles & set(reserved_for))
+    def _open(self, alt: Alternative) -> bool:
+        """Whether the alternative can apply to the subject: reserved for no role or one it holds,
+        and asking for no item its type cannot hold (``item_subject_type/2``), as the rules'
+        ``open_alternative/2`` reads the same facts."""
+        if alt.reserved_for and not self.held_roles & set(alt.reserved_for):
+            return False
+        types = (self.cat.items[req.item].subject_types for req in alt.items)
+        return self.subject is None or all(not t or self.subject in t for t in types)
 
     def doc_groups(self) -> list[DocGroup]:
         """The documents to ask about, grouped by the first category (source order) that asks for them."""
@@ -91,7 +98,7 @@ class Questions:
         for c in self.categories:
             fresh: list[DocQuestion] = []
             for alt in self.cat.categories[c].alternatives:
-                if not self._open(alt.reserved_for):
+                if not self._open(alt):
                     continue
                 for req in alt.items:
                     it = self.cat.items[req.item]

@@ -51,7 +51,7 @@ from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, render
-from .form import FAMILIES, PAGE_KEYS, FormState, mistyped_key
+from .form import FAMILIES, PAGE_KEYS, FormState, mistyped_key, single_valued
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
 
@@ -81,8 +81,10 @@ def _site() -> Site:
 
 
 def _lang() -> str:
-    """The language the visitor asks for (:func:`~livegate.http.language.asked`), else Chinese."""
-    return asked() or LANGUAGES[0]
+    """The language the visitor asks for (:func:`~livegate.http.language.asked`), else Chinese; a
+    screen re-rendered by its language button (:func:`_normalize`) is in the language it asked for."""
+    chosen: str | None = g.get("page_lang")
+    return chosen or asked() or LANGUAGES[0]
 
 
 def _pairs(args: MultiDict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -235,6 +237,7 @@ def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[s
             for c in p["categories"]
         }
         grp["held"] = [r for r in _held_rows(p) if r["id"] in common_held]
+        grp["unlisted"] = shape.unlisted_categories(words, grp)
         grp["warnings"] = list(warnings.values())
         grp["companion_hint"] = (
             [(c, x) for c in p["categories"] for x in cat.categories[c].companions if not form.access]
@@ -413,11 +416,38 @@ def _step_context(step: int, form: FormState, pairs: list[tuple[str, str]], erro
         "steps": [(n, _step_url(n, pairs)) for n in STEPS],
         "explicit_lang": request.args.get("lang") in LANGUAGES,
         "unanswered": [],  # the documents screen's sub-questions to answer again (none pre-selected)
+        "still_open": False,  # they are only still open (the language button), not refused
         "invalid_costs": set(),  # the cost overrides a refused submission names
     }
     if step == 3:
         context["groups"] = q.doc_groups()
+        words = Words(_lang(), _site())
+        context["needed_by"] = {
+            f: shape.joined(words, [shape.cat_name(words, c) for c in cats])
+            for f, cats in _needed_by(q, context["groups"]).items()
+            if cats
+        }
     return context
+
+
+def _needed_by(q: Questions, groups: list[Any]) -> dict[str, list[str]]:
+    """For each qualified form a sub-question offers, the scenario's categories whose options (those open
+    to the subject) list that form: what the source asks, said under the sub-question."""
+    cat = _site().cat
+    out: dict[str, list[str]] = {}
+    for group in groups:
+        for question in group.questions:
+            for f in question.qualified:
+                out[f] = [
+                    c
+                    for c in q.categories
+                    if any(
+                        (not alt.reserved_for or q.held_roles & set(alt.reserved_for))
+                        and any(r.item == f for r in alt.items)
+                        for alt in cat.categories[c].alternatives
+                    )
+                ]
+    return out
 
 
 def _qualified_answers(
@@ -485,14 +515,25 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     raw = args.get("step", "")
     step = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in STEPS else None
     form = FormState.from_args(MultiDict(pairs))
+    setlang = args.get("setlang") if args.get("setlang") in LANGUAGES else None
+    if unanswered and step == 3 and setlang is not None:
+        # the language button never validates: the same screen in the other language, the same ticks,
+        # a sub-question still open left open (a redirect would turn its plain document into "none")
+        g.page_lang = setlang
+        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
+        context = _step_context(3, form, pairs, [])
+        context["unanswered"] = unanswered
+        context["still_open"] = True
+        context["explicit_lang"] = True
+        return _delivered(_page("web/step.html", **context))
     if unanswered and step == 3:
         words = Words(_lang(), _site())
         errors = [{"field": words.item(i), "problem": words.t("qualifier_unanswered")} for i in unanswered]
         context = _step_context(3, form, pairs, errors)
         context["unanswered"] = unanswered
         return _delivered(_page("web/step.html", 422, **context))
-    if "setlang" in args and args["setlang"] in LANGUAGES:
-        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", args["setlang"])]
+    if setlang is not None:
+        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
         target = step
     elif "next" in args and step is not None:
         target = step + 1
@@ -557,12 +598,18 @@ def _answer_page(form: FormState) -> Response:
         else [],
         "relevant_rows": [r for r in rows if r["entry"]["id"] in relevant],
         "other_rows": [r for r in rows if r["entry"]["id"] not in relevant],
-        "by_scenario": _by_scenario(answer) if scenario is None and answer["subject_supported"] else [],
+        "by_scenario": _by_scenario(answer, words) if scenario is None and answer["subject_supported"] else [],
         "share_url": _public(url_for("web.index") + _query(_profile_pairs())),
         # a subject that cannot stream (L2) is not helped by other documents, activities or scenario:
         # only the subject's screen can change its answer
         "steps": _edit_steps() if answer["subject_supported"] else [(n, u) for n, u in _edit_steps() if n == 2],
         "banner": _banner(form, answer),
+        # L2 rules out the individual only: the same check as an enterprise, its roles left out
+        "as_enterprise": None
+        if answer["subject_supported"]
+        else url_for("web.index")
+        + _query([*((k, v) for k, v in _profile_pairs() if k not in ("subject", "role")), ("subject", "enterprise")])
+        + "#answer",
         "custom_costs": bool(form.costs),
         "shape": shape,
     }
@@ -581,8 +628,9 @@ def _edit_steps() -> list[tuple[int, str]]:
     return [(n, _step_url(n)) for n in STEPS]
 
 
-def _by_scenario(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each scenario's cheapest path, as a short table that asks which scenario is meant."""
+def _by_scenario(answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
+    """Each scenario's cheapest path, as a short table that asks which scenario is meant; a scenario
+    without one says why in a line (the first of the engine's reasons, as the scenario's answer says it)."""
     out = []
     order = {s: k for k, s in enumerate(_site().scenarios)}
     for s, cheapest in sorted(answer["cheapest_by_scenario"].items(), key=lambda kv: order.get(kv[0], 99)):
@@ -593,6 +641,11 @@ def _by_scenario(answer: dict[str, Any]) -> list[dict[str, Any]]:
                 "cost": cheapest["cost"],
                 "categories": list(dict.fromkeys(c for p in plans for c in p["categories"])),
                 "direct": any(p["direct"] for p in plans),
+                "why": next(
+                    (r["short"] for r in shape.no_plan_reasons(words, {"cheapest": cheapest}, lambda _a: "")), None
+                )
+                if not plans
+                else None,
                 "link": url_for("web.index") + _query([*_profile_pairs(), ("scenario", s)]) + "#answer",
             }
         )
@@ -637,6 +690,7 @@ _PROBLEMS: dict[ProblemKind, str] = {
     "max": "problem_max",
     "unknown_id": "problem_unknown",
     "role_not_allowed": "problem_role",
+    "item_not_allowed": "problem_item_not_allowed",
     "count_zero": "problem_count_zero",
     "count_zero_form": "problem_count_zero_form",
     "no_candidate_in_scenario": "problem_no_candidate_in_scenario",
@@ -677,6 +731,9 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         elif kind == "role_not_allowed":
             types = words.names.either([words.subject(t) for t in e["allowed"]])
             problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), types=types)
+        elif kind == "item_not_allowed":
+            types = words.names.either([words.subject(t) for t in e["allowed"]])
+            problem = words.t(_PROBLEMS[kind], markup=True, item=_item_markup(words, e["value"]), types=types)
         elif kind == "count_zero_form":
             problem = words.t(_PROBLEMS[kind], markup=True, held=_item_markup(words, e["held"]))
         elif kind == "no_candidate_in_scenario":
@@ -694,13 +751,15 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
 
 class MistypedKeys(Exception):
     """Keys of the query that look like the page's own but are not (:func:`~livegate.web.form.mistyped_key`),
-    each with the page's key it looks like: refused (422) rather than dropped without a word."""
+    each with the page's key it looks like, and single-valued keys given more than one value (each
+    with its values): refused (422) rather than one taken without a word."""
 
     status = 422
 
-    def __init__(self, keys: list[tuple[str, str]]):
-        super().__init__(", ".join(k for k, _ in keys))
+    def __init__(self, keys: list[tuple[str, str]], repeated: list[tuple[str, list[str]]] | None = None):
+        super().__init__(", ".join([k for k, _ in keys] + [k for k, _ in repeated or []]))
         self.keys = keys
+        self.repeated = repeated or []
 
 
 _KEY_FIELDS = {
@@ -721,21 +780,34 @@ def _refuse_mistyped_keys() -> None:
     if request.endpoint == "web.static":
         return
     keys = [(k, own) for k in dict.fromkeys(request.args) if (own := mistyped_key(k)) is not None]
-    if keys:
-        raise MistypedKeys(keys)
+    repeated = [
+        (k, values)
+        for k in dict.fromkeys(request.args)
+        if single_valued(k) and len(values := list(dict.fromkeys(v for v in request.args.getlist(k) if v))) > 1
+    ]
+    if keys or repeated:
+        raise MistypedKeys(keys, repeated)
+
+
+def _key_label(words: Words, own: str) -> Any:
+    """The page's name of the field the page's key ``own`` sets (else "address")."""
+    family, _, i = own.partition(".")
+    if family in FAMILIES and words.cat.aliases.get(i, i) in words.cat.items:
+        return words.t("field_cost" if family == "cost" else "field_count", markup=True, item=_item_markup(words, i))
+    if family in FAMILIES:
+        return words.t(family)
+    return words.t(_KEY_FIELDS[own]) if own in _KEY_FIELDS else words.t("field_address")
 
 
 def _key_error(words: Words, key: str, own: str) -> dict[str, Any]:
-    """A mistyped key's error, named by the field the key it looks like sets (else "address")."""
-    family, _, i = own.partition(".")
-    label: Any
-    if family in FAMILIES and words.cat.aliases.get(i, i) in words.cat.items:
-        label = words.t("field_cost" if family == "cost" else "field_count", markup=True, item=_item_markup(words, i))
-    elif family in FAMILIES:
-        label = words.t(family)
-    else:
-        label = words.t(_KEY_FIELDS[own]) if own in _KEY_FIELDS else words.t("field_address")
-    return {"field": label, "problem": words.t("problem_query_key", given=key, own=own)}
+    """A mistyped key's error, named by the field the key it looks like sets."""
+    return {"field": _key_label(words, own), "problem": words.t("problem_query_key", given=key, own=own)}
+
+
+def _repeated_error(words: Words, key: str, values: list[str]) -> dict[str, Any]:
+    """A single-valued key given several values: which one was meant is not the page's to guess."""
+    quoted = words.t("list_sep").join(words.t("quoted_value", value=v) for v in values)
+    return {"field": _key_label(words, key), "problem": words.t("problem_query_repeated", given=key, values=quoted)}
 
 
 @web.errorhandler(MistypedKeys)
@@ -745,11 +817,14 @@ def _mistyped(exc: MistypedKeys) -> Response:
     g.pop("pending_decision", None)
     words = Words(_lang(), _site())
     errors = [_key_error(words, k, own) for k, own in exc.keys]
+    errors += [_repeated_error(words, k, values) for k, values in exc.repeated]
     spelled = dict(exc.keys)
+    repeated = {k for k, _ in exc.repeated}
     fixed = [(spelled.get(k, k), v) for k, v in _pairs() if not spelled.get(k, k).endswith("…")]
-    corrected = request.path + _query(fixed)
+    # a key given twice has no spelling to correct: which value was meant is the visitor's to say
+    corrected = request.path + _query(fixed) if exc.keys and not repeated else None
     if request.endpoint == "web.index":
-        pairs = [(k, v) for k, v in _pairs() if k not in spelled]
+        pairs = [(k, v) for k, v in _pairs() if k not in spelled and k not in repeated]
         form = FormState.from_args(MultiDict(pairs))
         steps = [(n, _step_url(n, pairs)) for n in STEPS]
         return _page(
