@@ -154,6 +154,14 @@ RESERVED = (
 # a role no enterprise may hold (role_subject_type/2 gives it to no type of this tiny catalogue)
 GOV_RESERVED = category("k") + item("i1", "registration") + alternative("k", "a", "i1", reserved="gov")
 
+ITEM_FIT = (  # the row asks for c1, which only an other_organization holds, and for i1, which anyone may
+    category("k")
+    + item("c1", "registration")
+    + item("i1")
+    + alternative("k", "a", "c1", "i1")
+    + "item_subject_type(c1, other_organization).\n"
+)
+
 QUALIFIED = (
     category("kp")
     + category("kq")
@@ -780,6 +788,52 @@ CASES += [
                 "no_plan_reason(scenario(sc),role_missing(r,k))",
             ],
             "reason": ["reason(k,reserved(b,r))", "reason(k,reserved_for_other_type(a,gov,enterprise))"],
+        },
+    ),
+    # item fit (item_subject_type/2): a company holds no public body's certificate
+    Case(
+        "an_alternative_asking_for_an_item_the_subject_type_cannot_hold_is_not_open_even_if_held",
+        ITEM_FIT + "subject(enterprise). holds(c1).",
+        {
+            "status": ["status(k,not_applicable)"],
+            "minimal_missing_set": [],
+            "reason": ["reason(k,item_not_for_type(a,c1,enterprise))"],
+            "no_plan_reason": [  # the item, not the goal's filters
+                "no_plan_reason(goal,item_not_for_type(c1,k,enterprise))",
+                "no_plan_reason(scenario(sc),item_not_for_type(c1,k,enterprise))",
+            ],
+        },
+    ),
+    Case(
+        "a_type_that_can_hold_the_item_is_offered_the_alternative",
+        ITEM_FIT + "subject(other_organization).",
+        {"status": ["status(k,missing)"], "minimal_missing_set": ["minimal_missing_set(k,a,15)"], "reason": []},
+    ),
+    Case(
+        # the role closes the row first: the reason is the role to declare, not the item as well
+        "a_row_reserved_for_a_role_the_subject_lacks_is_named_for_its_role_only",
+        ITEM_FIT.replace(alternative("k", "a", "c1", "i1"), alternative("k", "a", "c1", "i1", reserved="r"))
+        + "role_subject_type(r, enterprise). subject(enterprise).",
+        {
+            "reason": ["reason(k,reserved(a,r))"],
+            "no_plan_reason": [
+                "no_plan_reason(goal,role_missing(r,k))",
+                "no_plan_reason(scenario(sc),role_missing(r,k))",
+            ],
+        },
+    ),
+    Case(
+        # the role held opens the row's roles; the item still closes it, and no role is asked for
+        "a_row_of_a_role_the_subject_holds_asking_for_an_item_its_type_cannot_hold_names_the_item_only",
+        ITEM_FIT.replace(alternative("k", "a", "c1", "i1"), alternative("k", "a", "c1", "i1", reserved="r"))
+        + "role_subject_type(r, enterprise). subject(enterprise). has_role(r).",
+        {
+            "status": ["status(k,not_applicable)"],
+            "reason": ["reason(k,item_not_for_type(a,c1,enterprise))"],
+            "no_plan_reason": [
+                "no_plan_reason(goal,item_not_for_type(c1,k,enterprise))",
+                "no_plan_reason(scenario(sc),item_not_for_type(c1,k,enterprise))",
+            ],
         },
     ),
     Case(

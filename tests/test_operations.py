@@ -306,6 +306,46 @@ def test_a_reloads_check_of_a_runaway_grounding_is_stopped_at_its_memory_bound(t
     assert time.monotonic() - started < 60
 
 
+def _never_answers(kb: Path) -> None:
+    """Rules whose solve never finishes for any profile: a reload's check then runs until its time
+    bound (five times TIMEOUT, 10 s by default)."""
+    from tests.conftest import PIGEONS
+
+    pigeons = PIGEONS.replace("pigeon(1..13) :- holds(business_license).", "pigeon(1..13) :- subject(_).")
+    assert pigeons != PIGEONS
+    (kb / "logic" / "pigeons.lp").write_text(pigeons, encoding="utf-8")
+    with open(kb / "logic" / "main.lp", "a", encoding="utf-8") as main:
+        main.write('#include "pigeons.lp".\n')
+
+
+def test_a_stop_during_a_reload_abandons_the_reload_and_does_not_wait_for_it(reload_server, tmp_path):
+    """The master ran a reload's check and its new workers' boot in its loop, and a SIGTERM waited
+    behind them: 37 s after the signal, past systemd's and Kubernetes' 30 s, so the master was killed
+    and left its run directory behind."""
+    server, kb = reload_server
+    _replace(kb, _never_answers, tmp_path, "slow")
+    os.kill(server.proc.pid, signal.SIGHUP)
+    _until(lambda: any("--check" in " ".join(p) for p in _children_commands(server.proc.pid)), what="the check")
+    stopped = time.monotonic()
+    os.kill(server.proc.pid, signal.SIGTERM)
+    server.proc.wait(timeout=30)
+    assert time.monotonic() - stopped < 8  # the check alone would have run 10 s
+    assert not [p for p in _children_commands(server.proc.pid) if "--check" in " ".join(p)]
+
+
+def _children_commands(pid: int) -> list[list[str]]:
+    """The command lines of ``pid``'s child processes."""
+    out = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append((status.parent / "cmdline").read_bytes().decode().split("\0"))
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
 def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_server, tmp_path):
     server, kb = reload_server
     port = server.port

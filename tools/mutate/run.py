@@ -50,6 +50,7 @@ DEFAULT_LAYERS = (
     "tests/test_contract.py",
     "tests/test_encoding*.py",
     "tests/test_examples.py",
+    "tests/test_summary.py",
     "tests/test_scenarios.py",
     "tests/test_synthetic_kb.py",
     "tests/test_differential.py",

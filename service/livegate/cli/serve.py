@@ -45,6 +45,7 @@ import logging
 import logging.config
 import math
 import os
+import queue
 import resource
 import shutil
 import signal
@@ -191,32 +192,39 @@ def _out_of_memory() -> str:
     return str(Message("reload.check_memory", limit=limit // 1024**2))
 
 
-def _check_in_child(snapshot: Snapshot, timeout: float) -> dict[str, Any]:
+STOPPED = "stopped"
+"""The stage of a reload abandoned because the server was told to stop (not a refusal: nothing is
+recorded, the stop goes on)."""
+
+
+def _check_in_child(snapshot: Snapshot, timeout: float, stop: Any = lambda: False) -> dict[str, Any]:
     """:func:`check_ruleset` in a child process, so that the master never grounds (no clingo
     state, no engine threads in the process that forks the workers) and a check that hangs or
-    crashes costs only the child."""
+    crashes costs only the child. ``stop()`` is asked every 50 ms: true, the child is killed and
+    the verdict's stage is :data:`STOPPED`."""
     env = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}
     command = [sys.executable, "-m", "livegate.cli.serve", "--check", str(snapshot.facts), str(snapshot.logic)]
     command += ["--timeout", str(timeout)]
-    try:
-        done = subprocess.run(
-            command,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=CHECK_SECONDS,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        reason = str(Message("reload.check_timeout", seconds=CHECK_SECONDS))
-        return {"ok": False, "stage": "timeout", "reason": reason, "ruleset": None}
-    lines = done.stdout.strip().splitlines()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + CHECK_SECONDS
+        while child.poll() is None:
+            if stop() or time.monotonic() > deadline:
+                child.kill()
+                child.wait()
+                if time.monotonic() <= deadline:
+                    return {"ok": False, "stage": STOPPED, "reason": None, "ruleset": None}
+                reason = str(Message("reload.check_timeout", seconds=CHECK_SECONDS))
+                return {"ok": False, "stage": "timeout", "reason": reason, "ruleset": None}
+            time.sleep(0.05)
+        out.seek(0)
+        err.seek(0)
+        lines, errors = out.read().strip().splitlines(), err.read()
     try:
         verdict: dict[str, Any] = json.loads(lines[-1])
     except (IndexError, ValueError):
-        tail = done.stderr.strip().splitlines()[-3:]
-        reason = str(Message("reload.check_exited", code=done.returncode, tail=" ".join(tail)))
+        tail = errors.strip().splitlines()[-3:]
+        reason = str(Message("reload.check_exited", code=child.returncode, tail=" ".join(tail)))
         return {"ok": False, "stage": "ground", "reason": reason, "ruleset": None}
     return verdict
 
@@ -251,7 +259,11 @@ class _Arbiter(Arbiter):
             # /v1/health shows the reason: the folders by name, no server path
             server.reload_refused("copy", _renamed(reason, {f: Path(f.name) for f in sources}), None)
             return
-        verdict = _check_in_child(snapshot, server.check_timeout)
+        verdict = _check_in_child(snapshot, server.check_timeout, self._stop_asked)
+        if verdict["stage"] == STOPPED:  # the server is stopping: the reload is abandoned, not refused
+            shutil.rmtree(snapshot.root, ignore_errors=True)
+            self.log.info("ruleset reload abandoned: the server is stopping")
+            return
         if verdict["reason"]:  # the snapshot's place is the server's business: name the folders only
             verdict["reason"] = _renamed(verdict["reason"], {f: Path(f.name) for f in (snapshot.facts, snapshot.logic)})
         if not verdict["ok"]:
@@ -266,6 +278,8 @@ class _Arbiter(Arbiter):
         server.rolling = False
         self.abandoned.update(new)  # until they have all booted: an exit is no restart
         failed = self._await_boot(new, server.run_dir)
+        if failed is not None and failed[0] == STOPPED:
+            self.log.info("ruleset reload abandoned: the server is stopping")
         if failed is None:
             self.abandoned.difference_update(new)
             self.retiring |= old
@@ -282,13 +296,31 @@ class _Arbiter(Arbiter):
         self._await_exit(new)
         server.use(previous)
         shutil.rmtree(snapshot.root, ignore_errors=True)
-        server.reload_refused(failed[0], failed[1], verdict["ruleset"], verdict.get("digest"))
+        if failed[0] != STOPPED:
+            server.reload_refused(failed[0], failed[1], verdict["ruleset"], verdict.get("digest"))
+
+    def _stop_asked(self) -> bool:
+        """Whether a signal to stop (TERM, INT, QUIT) came while a reload runs in the master's loop;
+        every signal taken off gunicorn's queue to look is put back, for the loop to handle once the
+        reload has given up (a reload took up to 4 minutes, and the stop waited behind it: past
+        systemd's and Kubernetes' 30 s, the master was killed, its run directory left behind)."""
+        seen: list[Any] = []
+        while True:
+            try:
+                seen.append(self.SIG_QUEUE.get_nowait())
+            except queue.Empty:
+                break
+        for sig in seen:
+            self.SIG_QUEUE.put_nowait(sig)
+        return any(sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT) for sig in seen)
 
     def _await_boot(self, pids: list[int], run_dir: Path) -> tuple[str, str] | None:
         """Wait until every worker of ``pids`` has grounded its engine; None, or why not."""
         deadline = time.monotonic() + BOOT_SECONDS
         while True:
             self.reap_workers()
+            if self._stop_asked():
+                return STOPPED, ""
             if any(pid not in self.WORKERS for pid in pids):
                 return "boot", str(Message("reload.worker_exited"))
             if all((run_dir / "workers" / f"{pid}.json").exists() for pid in pids):
