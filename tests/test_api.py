@@ -222,7 +222,9 @@ def test_catalogue_carries_an_etag_and_cache_control(client):
     assert response.headers["Cache-Control"] == "public, max-age=300"
 
 
-@pytest.mark.parametrize("path", ["/v1/catalogue", "/v1/categories/finance_bank", "/v1/items/business_license"])
+@pytest.mark.parametrize(
+    "path", ["/v1/catalogue", "/v1/categories/finance_bank", "/v1/items/business_license", "/openapi.json"]
+)
 def test_a_matching_if_none_match_gets_304_without_a_body(client, path):
     etag = client.get(path).headers["ETag"]
     response = client.get(path, headers={"If-None-Match": etag})
@@ -231,6 +233,13 @@ def test_a_matching_if_none_match_gets_304_without_a_body(client, path):
     assert response.headers["ETag"] == etag
     stale = client.get(path, headers={"If-None-Match": '"not-the-current-one"'})
     assert stale.status_code == 200 and stale.get_json()
+
+
+def test_the_openapi_document_is_kept_and_revalidated(client):
+    """It had neither ETag nor a way to ask whether it changed: a client fetched ~100 KB each time."""
+    response = client.get("/openapi.json")
+    assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["ETag"])
+    assert response.headers["Cache-Control"] == "no-cache"
 
 
 def test_catalogue_max_age_is_configurable(make_app):
@@ -841,6 +850,20 @@ def test_one_structured_access_log_line_per_request(client, caplog):
     assert "decision_id" not in lines[1]
 
 
+@pytest.mark.parametrize(("hops", "remote"), [(0, "10.0.0.2"), (1, "198.51.100.7"), (2, "203.0.113.9")])
+def test_the_access_logs_remote_is_the_client_behind_as_many_proxies_as_trusted(make_app, caplog, hops, remote):
+    """Behind a proxy every line said the proxy's address: X-Forwarded-For was never read. It is read
+    for PROXY_HOPS trusted proxies (the last ones, each appending the address it saw), never more."""
+    caplog.set_level(logging.INFO, logger="livegate.access")
+    client = make_app(PROXY_HOPS=hops).test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "X-Forwarded-Host": "evil.example"}
+    client.get("/v1/health", headers=forwarded, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "livegate.access"]
+    assert line["remote"] == remote
+    page = client.get("/?scenario=ecommerce&subject=enterprise", headers=forwarded).get_data(as_text=True)
+    assert "evil.example" not in page  # links never come from a forwarded host
+
+
 def test_access_log_can_be_turned_off(make_app, caplog):
     caplog.set_level(logging.INFO, logger="livegate.access")
     make_app(ACCESS_LOG=False).test_client().get("/v1/health")
@@ -972,6 +995,7 @@ def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
         ("LIVEGATE_MAX_CONTENT_LENGTH", "1.5"),
         ("LIVEGATE_POOL_SIZE", "0"),
         ("LIVEGATE_ACCESS_LOG", "maybe"),
+        ("LIVEGATE_PROXY_HOPS", "-1"),
         # an empty path was no log, without a word; "true" a log in a file named True
         ("LIVEGATE_DECISION_LOG", ""),
         ("LIVEGATE_FACTS_DIR", " "),

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
 from flask_swagger_ui import get_swaggerui_blueprint
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .answer import dumps
 from .http import api, decisions, errors, metrics
@@ -148,5 +149,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.before_request(_begin)
     app.after_request(_finish)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # the access log's remote address is the client's, as the last `hops` proxies saw it; only
+        # X-Forwarded-For is read: links never come from the Host header (PUBLIC_URL)
+        fixed = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0, x_host=0, x_port=0, x_prefix=0)
+        app.wsgi_app = fixed  # type: ignore[method-assign]
     errors.register(app, ProfileError, EvaluationTimeout, decisions.DecisionLogError)
     return app

@@ -59,6 +59,7 @@ class _Published:
     aliases: dict[str, str]
     """An earlier item id a profile may still send (``item_alias/2``) → the item's id."""
     openapi: bytes
+    openapi_etag: str
 
 
 @v1.record_once
@@ -74,7 +75,8 @@ def _publish(state: Any) -> None:
         {c["id"]: dumps(c) for c in catalogue["categories"]},
         {i["id"]: dumps(i) for i in catalogue["items"]},
         dict(engine.catalogue.aliases),
-        dumps(build_openapi(engine.catalogue, version=__version__, ruleset=engine.ruleset)),
+        openapi := dumps(build_openapi(engine.catalogue, version=__version__, ruleset=engine.ruleset)),
+        hashlib.sha256(openapi).hexdigest()[:32],
     )
 
 
@@ -296,6 +298,8 @@ def ready() -> Response:
 
 @contract_doc.get("/openapi.json")
 def openapi() -> Response:
-    response = Response(_published().openapi, mimetype="application/json")
-    response.cache_control.no_cache = True
-    return response
+    published = _published()
+    response = Response(published.openapi, mimetype="application/json")
+    response.set_etag(published.openapi_etag)
+    response.cache_control.no_cache = True  # kept, but revalidated: a 304 while the document is the same
+    return response.make_conditional(request)

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "CATALOGUE_MAX_AGE": 300,  # Cache-Control max-age of the catalogue endpoints, seconds
     "ACCESS_LOG": True,  # one JSON line per request on the "livegate.access" logger
     "PUBLIC_URL": None,  # the service's public base URL (https://host[/prefix]) for links; None: relative links
+    "PROXY_HOPS": 0,  # trusted reverse proxies in front: the client's address from X-Forwarded-For (0: the peer's)
     "READ_TIMEOUT": 10.0,  # livegate serve: seconds a request may take to arrive in full (then closed)
     "MAX_CONNECTIONS": 1000,  # livegate serve: open connections per worker (more wait to be accepted)
     "METRICS": False,  # GET /metrics (Prometheus text format) on the API's port
@@ -103,6 +104,7 @@ def _check(cfg: dict[str, Any]) -> None:
     seconds("READ_TIMEOUT", 0.1)
     number("MAX_CONNECTIONS", 1, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
+    number("PROXY_HOPS", 0, (int,))
     for key in ("ACCESS_LOG", "METRICS"):
         if not isinstance(cfg[key], bool):
             raise ConfigError(Message("config.boolean", key=key, value=cfg[key]))

@@ -338,11 +338,13 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "operationId": "openapi",
                     "summary": "This document",
                     "tags": ["service"],
+                    "parameters": [if_none_match, request_id],
                     "responses": {
                         "200": {
-                            "description": "The OpenAPI document.",
+                            **_response("The OpenAPI document (revalidate: no-cache).", None, "ETag", "Cache-Control"),
                             "content": {"application/json": {"schema": {"type": "object"}}},
                         },
+                        "304": _response("Not modified (If-None-Match).", None, "ETag", "Cache-Control"),
                         **_errors(),
                     },
                 }
@@ -363,7 +365,10 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                 "ETag": _header(
                     "Names this version of the catalogue (and of the entry asked); send it as If-None-Match."
                 ),
-                "Cache-Control": _header("public, max-age=CATALOGUE_MAX_AGE (default 300 s)."),
+                "Cache-Control": _header(
+                    "The catalogue's: public, max-age=CATALOGUE_MAX_AGE (default 300 s); this document's: "
+                    "no-cache (keep it, revalidate with If-None-Match)."
+                ),
                 "Retry-After": _header(
                     "Seconds to wait before asking again: 1 after evaluation_timeout, 30 after "
                     "decision_log_unavailable (as long as /v1/health stays degraded)."
