@@ -441,7 +441,8 @@ class _Evaluator:
             status = self.own_status(c, memo)
             sets = [] if status == NOT_APPLICABLE else self.minimal_sets(c)
             externals = [] if status == NOT_APPLICABLE else self.externals(c)  # docs/semantics.md#external
-            cats[c] = CategoryResult(c, status, k.access[c], sets, self.requires(c), externals)
+            requires = [] if status == NOT_APPLICABLE else self.requires(c)  # docs/semantics.md#combined-sets
+            cats[c] = CategoryResult(c, status, k.access[c], sets, requires, externals)
         for c, r in cats.items():  # docs/semantics.md#companions, #warnings
             r.combined_access = frozenset(
                 (p, a) for p, a in k.companions.get(c, []) if r.status == ELIGIBLE and cats[p].status == ELIGIBLE
