@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from .kb import Catalogue
-from .words import LANGUAGES, Phrases, plural
+from .words import ENGLISH, LANGUAGES, Phrases, plural
+from .words import gloss as english_gloss
 
 __all__ = ["Names"]
 
@@ -28,11 +29,11 @@ class Names(Phrases):
     def __init__(self, catalogue: Catalogue, lang: str = LANGUAGES[0]):
         super().__init__(lang)
         self.cat = catalogue
-        self._gloss: dict[str, dict[str, str]] = self.messages.get("gloss", {})
 
     def gloss(self, table: str, key: str) -> str | None:
         """The English gloss of a source name (None in Chinese, or where there is none)."""
-        return self._gloss.get(table, {}).get(key)
+        found: str | None = english_gloss(table, key) if self.lang == ENGLISH else None
+        return found
 
     # -- the source's names ------------------------------------------------------
     def category_name(self, c: str) -> str:
@@ -178,7 +179,7 @@ class Names(Phrases):
         unit = self.cat.items[i].unit
         if unit is None:
             return self.t("explain.default_unit", n=n)
-        gloss: Any = self._gloss.get("units", {}).get(unit)
+        gloss: Any = english_gloss("units", unit) if self.lang == ENGLISH else None
         if isinstance(gloss, dict):  # {"one": …, "other": …}
             return str(gloss[plural(n)])
         return gloss or unit

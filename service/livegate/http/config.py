@@ -39,9 +39,9 @@ DEFAULTS: dict[str, Any] = {
 }
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
 
-PATHS = ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR", "PUBLIC_URL")
-"""Keys whose ``LIVEGATE_<KEY>`` is read as it is, never as JSON (a log named ``true`` is a file
-named true, not the boolean)."""
+PATHS = ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR")
+"""Keys that name a path: read as written from ``LIVEGATE_<KEY>``, never as JSON (a log named
+``true`` is a file named true, not the boolean), as ``PUBLIC_URL`` is; never empty."""
 
 TEST_PREFIX = "LIVEGATE_TEST_"
 """Variables of the test suite's own (``LIVEGATE_TEST_REQUIRE_BROWSER`` …): not settings, and not refused."""
@@ -64,7 +64,7 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
             near = difflib.get_close_matches(key, [k for k in DEFAULTS if k != "ENGINE"], n=1, cutoff=0.6)
             said = Message("config.unknown", name=name, nearest=f"LIVEGATE_{near[0]}" if near else "")
             raise ConfigError(said if near else Message("config.unknown_none", name=name))
-        if key in PATHS:
+        if key in (*PATHS, "PUBLIC_URL"):
             out[key] = raw
             continue
         try:
@@ -113,7 +113,7 @@ def _check(cfg: dict[str, Any]) -> None:
         if url.scheme not in ("http", "https") or not url.netloc or url.query or url.fragment:
             raise ConfigError(Message("config.public_url", value=cfg["PUBLIC_URL"]))
         cfg["PUBLIC_URL"] = str(cfg["PUBLIC_URL"]).rstrip("/")
-    for key in ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR"):
+    for key in PATHS:
         if cfg[key] is not None:
             if isinstance(cfg[key], bool) or not str(cfg[key]).strip():
                 raise ConfigError(Message("config.path", key=key, value=cfg[key]))

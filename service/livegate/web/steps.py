@@ -82,7 +82,7 @@ class Questions:
         return [r for r in self.cat.roles if r in wanted]
 
     # -- step 3 ----------------------------------------------------------------------------
-    def _open(self, alt: Alternative) -> bool:
+    def opens(self, alt: Alternative) -> bool:
         """Whether the alternative can apply to the subject: reserved for no role or one it holds,
         and asking for no item its type cannot hold (``item_subject_type/2``), as the rules'
         ``open_alternative/2`` reads the same facts."""
@@ -98,7 +98,7 @@ class Questions:
         for c in self.categories:
             fresh: list[DocQuestion] = []
             for alt in self.cat.categories[c].alternatives:
-                if not self._open(alt):
+                if not self.opens(alt):
                     continue
                 for req in alt.items:
                     it = self.cat.items[req.item]

@@ -442,9 +442,7 @@ def _needed_by(q: Questions, groups: list[Any]) -> dict[str, list[str]]:
                     c
                     for c in q.categories
                     if any(
-                        (not alt.reserved_for or q.held_roles & set(alt.reserved_for))
-                        and any(r.item == f for r in alt.items)
-                        for alt in cat.categories[c].alternatives
+                        q.opens(alt) and any(r.item == f for r in alt.items) for alt in cat.categories[c].alternatives
                     )
                 ]
     return out
