@@ -1326,7 +1326,8 @@ def test_explanations_come_in_the_language_of_lang_else_accept_language_else_chi
     zh, en = engine.evaluate(SELLER, lang="zh"), engine.evaluate(SELLER, lang="en")
     assert zh["cheapest"]["plans"][0]["explanation"] != en["cheapest"]["plans"][0]["explanation"]
     # the English template of a plan's first sentence (messages/en.json, explain.plan_*)
-    assert en["cheapest"]["plans"][0]["explanation"][0].startswith("Apply for the [电商平台] category")
+    first = en["cheapest"]["plans"][0]["explanation"][0]
+    assert first.startswith("Apply for the [电商平台] (E-commerce platform) category")
     assert zh["cheapest"]["plans"][0]["explanation"][0].startswith("申请【电商平台】类目")
     asked = [
         ("", {}, zh),

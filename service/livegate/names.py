@@ -40,29 +40,42 @@ class Names(Phrases):
         return self.cat.categories[c].name
 
     def category(self, c: str) -> str:
-        """The category's name as the explanations write it: 【教育-在线视频课程】."""
-        return self.t("explain.category", name=self.cat.categories[c].name)
+        """The category's name as the explanations write it: 【教育-在线视频课程】; in English with its
+        gloss: [教育-在线视频课程] (Education – online video courses)."""
+        name, gloss = self.cat.categories[c].name, self.gloss("categories", c)
+        if gloss:
+            return self.t("explain.category_glossed", name=name, gloss=gloss)
+        return self.t("explain.category", name=name)
+
+    def item_gloss(self, i: str) -> str | None:
+        """The English gloss of an item with its qualifier's: "Business licence, scope includes
+        online performance" (None in Chinese, or where the item has none)."""
+        name = self.gloss("items", i)
+        qualifier = self.gloss("qualifiers", i)
+        if name and qualifier:
+            return self.t("explain.gloss_qualified", name=name, qualifier=qualifier)
+        return name
 
     def item(self, i: str) -> str:
-        """The item's name with its qualifier: 《营业执照》（经营范围包含：…）."""
+        """The item's name with its qualifier: 《营业执照》（经营范围包含：…）; in English the gloss
+        joins the qualifier in the brackets."""
         it = self.cat.items[i]
-        if it.qualifier:
-            return self.t("explain.item_qualified", name=it.name, qualifier=it.qualifier)
-        return self.t("explain.item", name=it.name)
+        return self._bracketed(it.name, [it.qualifier, self.item_gloss(i)])
 
     def missing_item(self, i: str, count: int) -> str:
-        """A missing item with its issuer class (and, counted, how many are short); a qualifier
-        and the issuer class share one pair of brackets: 《增值电信业务经营许可证》（核准…；行政许可）."""
+        """A missing item with its issuer class (and, counted, how many are short); the qualifier,
+        the gloss and the issuer class share one pair of brackets: 《增值电信业务经营许可证》（核准…；行政许可）."""
         it = self.cat.items[i]
         issuer = self.issuer(it.issuer_class)
         if it.counted:
-            return self.t(
-                "explain.missing_item.counted", item=self.item(i), issuer=issuer, count=count, unit=self.unit(i, count)
-            )
-        if it.qualifier:
-            bare = self.t("explain.item", name=it.name)
-            return self.t("explain.missing_item.qualified", item=bare, qualifier=it.qualifier, issuer=issuer)
-        return self.t("explain.missing_item", item=self.item(i), issuer=issuer)
+            issuer = self.t("explain.missing_item.counted", issuer=issuer, count=count, unit=self.unit(i, count))
+        return self._bracketed(it.name, [it.qualifier, self.item_gloss(i), issuer])
+
+    def _bracketed(self, name: str, parts: list[str | None]) -> str:
+        said = [p for p in parts if p]
+        if not said:
+            return self.t("explain.item", name=name)
+        return self.t("explain.item_with", name=name, inside=self.t("explain.semicolon").join(said))
 
     def alternative_label(self, c: str, alt: str) -> str:
         return self.cat.categories[c].alternative(alt).label

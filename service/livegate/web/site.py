@@ -134,11 +134,7 @@ class Words:
         return it.name + (f"（{it.qualifier}）" if it.qualifier else "")
 
     def gloss_item(self, i: str) -> str | None:
-        name = self.names.gloss("items", i)
-        if name is None:
-            return None
-        qualifier = self.names.gloss("qualifiers", i)
-        return f"{name} ({qualifier})" if qualifier else name
+        return self.names.item_gloss(i)
 
     def english_gloss_item(self, i: str) -> str | None:
         """The item's English gloss whatever the page's language (the CSV's gloss column)."""
