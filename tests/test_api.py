@@ -996,6 +996,10 @@ def test_body_limit_from_the_environment_applies(make_app, monkeypatch):
         ("LIVEGATE_POOL_SIZE", "0"),
         ("LIVEGATE_ACCESS_LOG", "maybe"),
         ("LIVEGATE_PROXY_HOPS", "-1"),
+        # the check's memory bound: below what the shipped ruleset's check takes, or past the OS's limit
+        ("LIVEGATE_CHECK_MEMORY", "100"),
+        ("LIVEGATE_CHECK_MEMORY", "1099511627776"),
+        ("LIVEGATE_CHECK_MEMORY", "3.5"),
         # an empty path was no log, without a word; "true" a log in a file named True
         ("LIVEGATE_DECISION_LOG", ""),
         ("LIVEGATE_FACTS_DIR", " "),

@@ -90,6 +90,41 @@ def test_batch_of_only_good_lines_exits_zero_and_can_explain(tmp_path):
     assert "0 bad lines" in done.stderr
 
 
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_fail_batch_explains_and_reports_in_the_language_of_lang(tmp_path, engine, lines, where):
+    """batch had no --lang: explanations were Chinese and errors English whatever the command line
+    said (``livegate --lang en batch`` took the language of the help only). It follows evaluate's
+    --lang: explanations in it (else Chinese), errors and the summary in it (else English)."""
+    args = ("--explain", "--lang", "en") if where == "after" else ("--explain",)
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    head = ["--lang", "en"] if where == "before" else []
+    english = subprocess.run(
+        [sys.executable, "-m", "livegate", *head, "batch", str(source), "--workers", "2", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert english.returncode == 1, english.stderr
+    rows = [json.loads(x) for x in english.stdout.splitlines()]
+    bank = engine.evaluate(BANK, lang="en")
+    assert rows[0]["categories"] == bank["categories"]  # the engine's English answer, explanations and all
+    assert rows[0]["cheapest"] == bank["cheapest"]
+    said = rows[3]["error"]["message"]
+    assert said == "subject.type: unknown subject type id 'enterprize'; did you mean 'enterprise'?"
+    chinese = _batch(tmp_path, lines, "--explain", "--lang", "zh")
+    rows = [json.loads(x) for x in chinese.stdout.splitlines()]
+    assert rows[0]["cheapest"] == engine.evaluate(BANK, lang="zh")["cheapest"]
+    assert rows[3]["error"]["message"].startswith("subject.type：未知的主体类型 id 'enterprize'")
+    assert "第 2 行：JSON 格式有误" in chinese.stderr and "个画像" in chinese.stderr
+    assert "line 2: malformed JSON" in english.stderr and "5 profiles" in english.stderr
+    # without --lang: Chinese explanations (the source's language), English errors, as before
+    plain = _batch(tmp_path, lines, "--explain")
+    rows = [json.loads(x) for x in plain.stdout.splitlines()]
+    assert rows[0]["cheapest"] == engine.evaluate(BANK, lang="zh")["cheapest"]
+    assert rows[3]["error"]["message"].startswith("subject.type: unknown subject type id")
+
+
 def test_batch_csv_rows_say_what_the_answers_say(tmp_path, engine):
     """Each CSV row is written from the answer as written, without reading it back: every cell
     against the answer ``Engine.evaluate`` gives for the same line (own costs in some)."""

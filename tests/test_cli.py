@@ -621,12 +621,12 @@ def test_an_unknown_option_after_a_command_is_said_with_that_command_s_usage():
     assert proc.returncode == 2
     assert proc.stderr.startswith("usage: livegate evaluate ")
     assert proc.stderr.rstrip().endswith("livegate evaluate: error: unrecognized arguments: --bogus")
-    # batch has no --lang: refused as batch's, and the top-level help no longer promises it for batch
-    proc = livegate("batch", "two.jsonl", "--lang", "zh")
+    # serve has no --lang: refused as serve's, and the top-level help does not promise it for serve
+    proc = livegate("serve", "--lang", "zh")
     assert proc.returncode == 2
-    assert proc.stderr.startswith("usage: livegate batch ") and "unrecognized arguments: --lang zh" in proc.stderr
+    assert proc.stderr.startswith("usage: livegate serve ") and "unrecognized arguments: --lang zh" in proc.stderr
     top = livegate("--help")
-    assert "for the commands that have --lang (all but batch and serve)" in re.sub(r"\s+", " ", top.stdout)
+    assert "for the commands that have --lang (all but serve)" in re.sub(r"\s+", " ", top.stdout)
     assert "(here or after the command) chooses" not in top.stdout
 
 

@@ -342,6 +342,32 @@ def test_a_head_larger_than_the_limit_is_431_and_closed(shared_server):
     assert out.startswith(b"HTTP/1.1 431 ") and b"nosniff" in out
 
 
+def test_fail_a_request_the_worker_refuses_itself_has_its_line_in_the_access_log():
+    """The worker writes 408 and 431 itself, before any app sees the request: the access log, the
+    app's, had no line for them, so an operator counting refusals by status found none."""
+    from livegate.http.worker import MAX_HEAD_BYTES
+
+    fields = b"".join(b"X-%d: %s\r\n" % (k, b"a" * 4000) for k in range(MAX_HEAD_BYTES // 4000 + 1))
+    with Server(workers=1, threads=2, env={"LIVEGATE_READ_TIMEOUT": "1"}, access_log=True) as server:
+        big = _exchange(server.port, b"GET /v1/health?x=1 HTTP/1.1\r\nHost: x\r\n" + fields)
+        late = _exchange(server.port, b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 90\r\n\r\n{")
+        assert send(server.port, "GET", "/v1/health/live")[0] == 200
+        server.stop()
+        lines = [json.loads(line) for line in server.stdout_path.read_text().splitlines()]
+    assert big.startswith(b"HTTP/1.1 431 ") and late.startswith(b"HTTP/1.1 408 ")
+    refused = {line["status"]: line for line in lines if line.get("refused_by") == "server"}
+    assert set(refused) == {408, 431}, lines
+    assert (refused[431]["method"], refused[431]["path"]) == ("GET", "/v1/health")  # no query, as the app's
+    assert (refused[408]["method"], refused[408]["path"]) == ("POST", "/v1/evaluate")
+    for status, line in refused.items():
+        answer = big if status == 431 else late
+        assert line["bytes"] == len(answer) and line["remote"] == HOST and line["request_id"] is None
+        assert line["latency_ms"] >= (1000 if status == 408 else 0)
+    # the same fields, in the same order, as the app's own lines
+    (live,) = [line for line in lines if line.get("path") == "/v1/health/live"]
+    assert list(refused[408])[: len(live)] == list(live)
+
+
 def test_the_pages_long_form_without_javascript_is_answered_not_refused_for_its_request_line(shared_server):
     """Without JavaScript the page's GET form sends every field, empty costs too: with every document
     and category ticked its URL was over gunicorn's 4,094-byte request line, a bare English 414 page."""

@@ -161,6 +161,7 @@ def test_an_unknown_language_or_key_is_an_error(catalogue):
 # -- the API's and the engine's own messages ------------------------------------------------
 _SAMPLE = {
     "got": "text/plain",
+    "stage": "ground",  # a check's stage: an id, as /v1/health's reload.stage
     "charset": "latin-1",
     "limit": 65536,
     "error": "Invalid chunk size",

@@ -522,6 +522,28 @@ def test_serve_refuses_a_knowledge_base_that_does_not_parse_naming_the_operators
     assert "livegate-serve-" not in done.stderr and "Traceback" not in done.stderr
 
 
+def test_serve_refuses_at_start_up_a_ruleset_whose_grounding_runs_away_within_its_memory_bound(tmp_path):
+    """Start-up checked a ruleset by parse and lint only; each worker then ground it with no bound.
+    An operator's test server with a runaway grounding took 23.5 GB before the kernel killed it.
+    Start-up now makes a reload's check, in a child under CHECK_MEMORY (here 600 MiB)."""
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    with (kb / "logic" / "main.lp").open("a", encoding="utf-8") as lp:
+        lp.write("runaway(0).\nrunaway(N + 1) :- runaway(N), N < 1000000000.\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
+    env |= {"LIVEGATE_FACTS_DIR": str(kb / "facts"), "LIVEGATE_LOGIC_DIR": str(kb / "logic")}
+    env["LIVEGATE_CHECK_MEMORY"] = "600"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "livegate", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert done.stderr.strip() == (
+        "livegate serve: the knowledge base cannot be served: its check failed at ground: "
+        "the check took more than 600 MiB of memory (its grounding grows without bound?)"
+    )
+    assert time.monotonic() - started < 60
+
+
 @pytest.mark.parametrize(
     ("name", "text", "problem"),
     [

@@ -18,7 +18,6 @@ request (``flask.g``).
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 import uuid
@@ -34,7 +33,7 @@ from .answer import dumps
 from .http import api, decisions, errors, metrics
 from .http.config import load_config
 from .http.headers import API_CSP, COMMON, docs_csp
-from .http.logs import ACCESS_LOGGER
+from .http.logs import ACCESS_LOGGER, log_access
 from .http.openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
 from .profile import ProfileError
 from .solver import EvaluationTimeout
@@ -109,19 +108,16 @@ def _finish(response: Response) -> Response:
         if started is not None:
             counted.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
     if current_app.config["ACCESS_LOG"]:
-        line = {
-            "time": decisions.now(),
-            "request_id": request_id,
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 3) if started else None,
-            "bytes": response.content_length,
-            "remote": request.remote_addr,
-        }
-        if g.get("decision_id"):
-            line["decision_id"] = g.decision_id
-        logging.getLogger(ACCESS_LOGGER).info(json.dumps(line, ensure_ascii=False))
+        log_access(
+            request_id=request_id,
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3) if started else None,
+            size=response.content_length,
+            remote=request.remote_addr,
+            **({"decision_id": g.decision_id} if g.get("decision_id") else {}),
+        )
     return response
 
 

@@ -223,6 +223,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             explain=args.explain,
             facts=args.facts,
             logic=args.logic,
+            lang=args.lang,
         )
         out.flush()  # here, while a file of -o is open: what cannot be written is said with its name
     return 1 if bad else 0
@@ -420,6 +421,7 @@ class _Parsers:
         o.add_argument("--format", choices=["jsonl", "csv"], default=None, help=t("batch_format"))
         o.add_argument("--workers", type=self.whole(1), default=None, help=t("workers"))
         o.add_argument("--explain", action="store_true", help=t("batch_explain"))
+        o.add_argument("--lang", choices=LANGUAGES, default=None, help=t("lang_batch"))
 
         a, o = command("diff")
         a.add_argument("old", metavar="OLD", help=t("ruleset"))

@@ -30,7 +30,7 @@ from ..engine import Engine
 from ..kb import Knowledge
 from ..profile import JsonError, ProfileError, loads
 from ..solver import EvaluationTimeout
-from ..words import Message
+from ..words import ENGLISH, LANGUAGES, Message
 from .errors import CliError
 
 __all__ = ["COUNT_MARK", "CSV_HEAD", "ITEM_SEPARATOR", "PLAN_SEPARATOR", "csv_row", "run_batch"]
@@ -43,6 +43,8 @@ class _Worker:
 
     engine: Engine | None = None
     explain: bool = False
+    lang: str = LANGUAGES[0]  # the explanations'
+    said: str = ENGLISH  # the errors'
     csv_format: bool = False
     categories: tuple[str, ...] = ()
 
@@ -53,13 +55,14 @@ Row = list[Any] | str
 """One output row: CSV cells, or a JSON line (with its newline)."""
 
 
-def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None) -> None:
+def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None, lang: str | None = None) -> None:
     # Ctrl-C is the parent's to handle: it stops the pool and says how far the run got
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     knowledge = Knowledge.load(facts, logic)
     # a CSV row holds statuses and the goal's cheapest plans only: the rules' summary suffices
     _WORKER.engine = Engine(knowledge, pool_size=1, summary_only=csv_format)
     _WORKER.explain = explain
+    _WORKER.lang, _WORKER.said = lang or LANGUAGES[0], lang or ENGLISH
     _WORKER.csv_format = csv_format
     _WORKER.categories = tuple(knowledge.catalogue.categories)
 
@@ -86,11 +89,11 @@ def _evaluate(numbered: tuple[int, str]) -> tuple[int, Row, list[str], str | Non
         if _WORKER.csv_format:
             summary = engine.summary(profile)
         else:
-            summary = shaped = engine.answer(profile, explain=_WORKER.explain)
+            summary = shaped = engine.answer(profile, explain=_WORKER.explain, lang=_WORKER.lang)
     except JsonError as exc:
-        error = {"code": "malformed_json", "message": str(_json_error(exc))}
+        error = {"code": "malformed_json", "message": _json_error(exc).text(_WORKER.said)}
     except (ProfileError, EvaluationTimeout) as exc:
-        error = exc.to_dict()
+        error = exc.to_dict(_WORKER.said)
     row: Row = csv_row(number, summary, error) if _WORKER.csv_format else _json_line(number, shaped, error)
     return number, row, [] if summary is None else list(summary.eligible), None if error is None else error["message"]
 
@@ -272,12 +275,16 @@ def run_batch(
     logic: str | None = None,
     progress: bool | None = None,
     err: IO[str] = sys.stderr,
+    lang: str | None = None,
 ) -> int:
-    """Evaluate every line of ``source`` into ``out``; returns the number of bad lines.
+    """Evaluate every line of ``source`` into ``out``; returns the number of bad lines. ``lang``:
+    the language of the explanations (else Chinese) and of the errors and the summary on ``err``
+    (else English), as ``livegate evaluate --lang``.
 
     Raises :class:`~livegate.cli.errors.CliError` when ``source`` is not UTF-8 (exit 2), and on Ctrl-C
     (130, saying how many profiles were written: ``out`` holds them whole)."""
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
+    said = lang or ENGLISH  # the language of the errors and the summary
     writer = csv.writer(out)
     lines = _Lines(source)
     workers = workers or os.cpu_count() or 1
@@ -291,7 +298,7 @@ def run_batch(
         with _handling(interrupts):
             if csv_format:
                 writer.writerow([*CSV_HEAD[:2], *categories, *CSV_HEAD[2:]])
-            with _pool(ctx, workers, (explain, csv_format, facts, logic)) as pool:
+            with _pool(ctx, workers, (explain, csv_format, facts, logic, lang)) as pool:
                 results = pool.imap(_evaluate, lines, chunksize=64)
                 bar = None
                 if show_progress:
@@ -308,7 +315,7 @@ def run_batch(
                         done += 1
                         if error is not None:
                             bad += 1
-                            err.write(f"{Message('cli.batch_line', number=number, error=error)}\n")
+                            err.write(Message("cli.batch_line", number=number, error=error).text(said) + "\n")
                         eligible.update(answer_eligible)
                         interrupts.shielded = False
                         if interrupts.pending:
@@ -320,12 +327,12 @@ def run_batch(
     except KeyboardInterrupt:
         # the rows written are whole: closing the output (the caller's) writes what it still holds
         total = lines.total()
-        said = (
+        stopped = (
             Message("cli.batch_interrupted_after", n=done, path=_output_name(out))
             if total is None
             else Message("cli.batch_interrupted", n=total, done=done, path=_output_name(out))
         )
-        raise CliError(said, 130) from None
+        raise CliError(stopped, 130) from None
     except UnicodeDecodeError:
         raise CliError(Message("cli.not_utf8", path=getattr(source, "name", "-"))) from None
     elapsed = time.perf_counter() - started
@@ -340,12 +347,12 @@ def run_batch(
         workers=Message("cli.workers", n=workers),
         bad=Message("cli.batch_blank", n=lines.blank, bad=bad_lines) if lines.blank else bad_lines,
     )
-    err.write(f"{summary}\n{Message('cli.batch_eligible')}\n")
+    err.write(f"{summary.text(said)}\n{Message('cli.batch_eligible').text(said)}\n")
     for c in categories:
         err.write(f"  {c}: {eligible[c]}\n")
     if bad == done and lines.one_document():  # said last, where it is seen
         name = getattr(source, "name", "-")
         path = "-" if name.startswith("<") else name
         evaluate = f"livegate evaluate {shlex.quote(path)}"
-        err.write(f"{Message('cli.batch_one_document', path=path, text=evaluate)}\n")
+        err.write(Message("cli.batch_one_document", path=path, text=evaluate).text(said) + "\n")
     return bad

@@ -1,8 +1,8 @@
 """``livegate serve``: the API under gunicorn, a pre-fork WSGI server.
 
 The master process checks the configuration, copies the knowledge base into a
-private snapshot and checks it (parse and ``livegate lint``), binds the socket
-and supervises; each worker process builds its own app with
+private snapshot and checks it as a reload does (below: in a child process,
+under ``CHECK_MEMORY`` and CHECK_SECONDS), binds the socket and supervises; each worker process builds its own app with
 :func:`livegate.app.create_app` from that snapshot when it boots, so the engine
 is grounded in the worker before it accepts its first request (no clingo state
 crosses a fork). Each worker is a :class:`~livegate.http.worker.BufferingWorker`,
@@ -15,10 +15,10 @@ without a whole request) wait in the event loop.
 ``kill -HUP`` reloads the ruleset without downtime (:meth:`_Arbiter.reload`):
 the master copies the configured ``facts/`` and ``logic/`` into a new
 snapshot and checks it in a child process (parse, lint, ground, one
-evaluation); a snapshot that fails is refused — the old workers keep serving,
-the reason goes to the log, ``/metrics`` and ``/v1/health``. A good one is
-loaded by new workers while the old ones keep serving; once every new worker
-has grounded its engine, the old ones are told to stop (they finish their
+evaluation; at most ``CHECK_MEMORY`` MiB and CHECK_SECONDS); a snapshot that
+fails is refused — the old workers keep serving, the reason goes to the log,
+``/metrics`` and ``/v1/health``. A good one is loaded by new workers while the
+old ones keep serving; once every new worker has grounded its engine, the old ones are told to stop (they finish their
 requests). The workers load only a snapshot the master checked, so a
 directory being rewritten is never half-read.
 
@@ -62,7 +62,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from ..http import runtime
-from ..http.config import ConfigError, load_config
+from ..http.config import DEFAULTS, ConfigError, load_config
 from ..http.decisions import EXTENSION as DECISIONS
 from ..http.decisions import DecisionLog, now
 from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
@@ -84,10 +84,12 @@ whole server on its own boot-failure statuses, 3 and 4; a reload must not)."""
 CHECK_SECONDS = 120.0
 """Longest a reload's check of a snapshot (parse, lint, ground, one evaluation) may take."""
 
-CHECK_MEMORY = 3 * 1024**3
-"""The address space a reload's check may take (``RLIMIT_AS`` of its process): the shipped
-ruleset's check peaks at about 210 MB; a ruleset whose grounding runs away (80 MB a second was
-measured) is stopped here, refused, rather than taking the machine's memory for CHECK_SECONDS."""
+CHECK_MEMORY = DEFAULTS["CHECK_MEMORY"] * 1024**2
+"""The address space a check may take by default (``RLIMIT_AS`` of its process; the setting
+``CHECK_MEMORY``, in MiB): the shipped ruleset's check peaks at about 210 MB; a ruleset whose
+grounding runs away (80 MB a second was measured) is stopped here, refused, rather than taking
+the machine's memory for CHECK_SECONDS. The check runs at start-up and on each reload, before
+any worker grounds the ruleset."""
 
 BOOT_SECONDS = 120.0
 """Longest the new workers of a reload may take to ground their engines before the reload is refused."""
@@ -197,14 +199,16 @@ STOPPED = "stopped"
 recorded, the stop goes on)."""
 
 
-def _check_in_child(snapshot: Snapshot, timeout: float, stop: Any = lambda: False) -> dict[str, Any]:
+def _check_in_child(
+    snapshot: Snapshot, timeout: float, memory: int = CHECK_MEMORY, stop: Any = lambda: False
+) -> dict[str, Any]:
     """:func:`check_ruleset` in a child process, so that the master never grounds (no clingo
     state, no engine threads in the process that forks the workers) and a check that hangs or
     crashes costs only the child. ``stop()`` is asked every 50 ms: true, the child is killed and
     the verdict's stage is :data:`STOPPED`."""
     env = {k: v for k, v in os.environ.items() if k != MULTIPROC_ENV}
     command = [sys.executable, "-m", "livegate.cli.serve", "--check", str(snapshot.facts), str(snapshot.logic)]
-    command += ["--timeout", str(timeout)]
+    command += ["--timeout", str(timeout), "--memory", str(memory)]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + CHECK_SECONDS
@@ -259,7 +263,7 @@ class _Arbiter(Arbiter):
             # /v1/health shows the reason: the folders by name, no server path
             server.reload_refused("copy", _renamed(reason, {f: Path(f.name) for f in sources}), None)
             return
-        verdict = _check_in_child(snapshot, server.check_timeout, self._stop_asked)
+        verdict = _check_in_child(snapshot, server.check_timeout, server.check_memory, self._stop_asked)
         if verdict["stage"] == STOPPED:  # the server is stopping: the reload is abandoned, not refused
             shutil.rmtree(snapshot.root, ignore_errors=True)
             self.log.info("ruleset reload abandoned: the server is stopping")
@@ -388,7 +392,9 @@ class LivegateServer(BaseApplication):
         self.app_config = app_config
         self.run_dir = run_dir or Path(app_config["RUN_DIR"])
         self.rulesets = rulesets or Rulesets(self.run_dir, app_config.get("FACTS_DIR"), app_config.get("LOGIC_DIR"))
-        self.check_timeout = float(load_config(app_config)["TIMEOUT"]) * 5
+        checked = load_config(app_config)
+        self.check_timeout = float(checked["TIMEOUT"]) * 5
+        self.check_memory = int(checked["CHECK_MEMORY"]) * 1024**2
         self.metrics = ServerMetrics()
         # a slot for each worker, and as many again for those a reload starts beside them
         self.shares = Shares(2 * int(options.get("workers", 1)) + 2)
@@ -652,16 +658,13 @@ def _serve_from(
     rulesets = Rulesets(run_dir, checked["FACTS_DIR"], checked["LOGIC_DIR"])
     try:
         snapshot = rulesets.copy()
-        problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
-    except KnowledgeError as exc:  # clingo names the copy's files: the operator edits the folders
-        _say(rulesets.of_sources(str(exc.said), snapshot))
-        return 3
     except (OSError, shutil.Error) as exc:
         _say(Message("cli.serve_unreadable", error=exc))
         return 3
-    if problems:
-        _say(Message("cli.serve_lint", count=len(problems)))
-        sys.stderr.write("".join(f"  {rulesets.of_sources(p, snapshot)}\n" for p in problems))
+    refused = _refused_at_start(rulesets, snapshot, checked)
+    if refused is not None:
+        _say(refused[0])
+        sys.stderr.write("".join(f"  {line}\n" for line in refused[1]))
         return 3
     metrics_dir = run_dir / "metrics"
     metrics_dir.mkdir()
@@ -702,6 +705,29 @@ def _serve_from(
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+def _refused_at_start(
+    rulesets: Rulesets, snapshot: Snapshot, checked: dict[str, Any]
+) -> tuple[Message | str, list[str]] | None:
+    """Why the knowledge base cannot be served (a line, and the lint problems one by one), or None.
+    The check a reload makes, in a child process under the same bounds (``CHECK_MEMORY``,
+    CHECK_SECONDS), so that no worker grounds a ruleset whose grounding runs away; the master
+    itself never grounds. Lint problems are then listed in full, not the check's first five."""
+    verdict = _check_in_child(snapshot, float(checked["TIMEOUT"]) * 5, int(checked["CHECK_MEMORY"]) * 1024**2)
+    if verdict["ok"]:
+        return None
+    if verdict["stage"] == "lint":  # the child has loaded it under the bound: the master may too
+        try:
+            problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
+        except (KnowledgeError, OSError):
+            problems = []
+        if problems:
+            return Message("cli.serve_lint", count=len(problems)), [rulesets.of_sources(p, snapshot) for p in problems]
+    reason = rulesets.of_sources(str(verdict["reason"]), snapshot)
+    if verdict["stage"] == "parse":  # clingo's own words, naming the operator's files
+        return reason, []
+    return Message("cli.serve_check", stage=verdict["stage"], reason=reason), []
 
 
 def _check_main(argv: list[str]) -> int:

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONNECTIONS": 1000,  # livegate serve: open connections per worker (more wait to be accepted)
     "METRICS": False,  # GET /metrics (Prometheus text format) on the API's port
     "LOG_CONFIG": None,  # livegate serve: a logging configuration file (dictConfig .json/.yaml, or fileConfig .ini)
+    "CHECK_MEMORY": 3072,  # livegate serve: MiB of memory the ruleset's check may take, at start-up and each reload
     "RUN_DIR": None,  # livegate serve sets it: the directory where workers name the ruleset they serve
     "ENGINE": None,  # a ready Engine to use instead of building one (tests, embedding)
 }
@@ -81,6 +82,12 @@ MAX_SECONDS = 86_400.0
 number (``NaN``, ``Infinity``), a socket or gunicorn's own timeout cannot take it."""
 
 
+MIN_CHECK_MEMORY, MAX_CHECK_MEMORY = 256, 1024 * 1024
+"""The bounds of ``CHECK_MEMORY`` in MiB: below 256 the shipped ruleset's check (about 210 MB)
+cannot run; above 1 TiB no machine serving this has it, and the operating system's limit would
+overflow."""
+
+
 def _check(cfg: dict[str, Any]) -> None:
     def number(key: str, low: float, kinds: tuple[type, ...] = (int, float)) -> None:
         value = cfg[key]
@@ -105,6 +112,13 @@ def _check(cfg: dict[str, Any]) -> None:
     number("MAX_CONNECTIONS", 1, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
     number("PROXY_HOPS", 0, (int,))
+    memory = cfg["CHECK_MEMORY"]
+    if isinstance(memory, bool) or not isinstance(memory, int) or not MIN_CHECK_MEMORY <= memory <= MAX_CHECK_MEMORY:
+        raise ConfigError(
+            Message(
+                "config.integer_range", key="CHECK_MEMORY", low=MIN_CHECK_MEMORY, high=MAX_CHECK_MEMORY, value=memory
+            )
+        )
     for key in ("ACCESS_LOG", "METRICS"):
         if not isinstance(cfg[key], bool):
             raise ConfigError(Message("config.boolean", key=key, value=cfg[key]))

@@ -36,7 +36,6 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -49,7 +48,7 @@ from ..profile import Profile
 from ..solver import EvaluationTimeout
 from ..words import ENGLISH, LANGUAGES, Message, Said
 from .config import ConfigError
-from .logs import DECISION_LOGGER
+from .logs import DECISION_LOGGER, now
 
 if TYPE_CHECKING:
     from .metrics import Metrics
@@ -346,11 +345,6 @@ class Decisions:
             else {"entries": 0, "bytes": 0, "limit": 0, "max_entries": 0},
             "engine_caches": self.engine.cache_stats(),
         }
-
-
-def now() -> str:
-    """The time as the logs write it: UTC, milliseconds, ``Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def init_app(app: Flask, metrics: Metrics | None = None) -> None:

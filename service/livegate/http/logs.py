@@ -1,7 +1,8 @@
 """Logging: the loggers livegate writes to, and a JSON formatter for a logging configuration.
 
 - ``livegate.access``: one JSON line per request (time, request id, method, path, status,
-  latency, bytes, remote, and the decision id of a logged decision);
+  latency, bytes, remote, and the decision id of a logged decision), written by the app, or by
+  the worker for a request it refused before any app saw it (408, 431: ``refused_by``);
 - ``livegate.decision``: one JSON line per decision delivered (time, decision id, request id,
   endpoint, ruleset, eligible set, cheapest cost);
 - ``livegate``: what the operator must know (a decision log that cannot be written, a ruleset
@@ -21,10 +22,42 @@ import json
 import logging
 from datetime import UTC, datetime
 
-__all__ = ["ACCESS_LOGGER", "DECISION_LOGGER", "JsonFormatter"]
+__all__ = ["ACCESS_LOGGER", "DECISION_LOGGER", "JsonFormatter", "log_access", "now"]
 
 ACCESS_LOGGER = "livegate.access"
 DECISION_LOGGER = "livegate.decision"
+
+
+def now() -> str:
+    """The time as the logs write it: UTC, milliseconds, ``Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def log_access(
+    *,
+    request_id: str | None,
+    method: str | None,
+    path: str | None,
+    status: int,
+    latency_ms: float | None,
+    size: int | None,
+    remote: str | None,
+    **more: str,
+) -> None:
+    """One line of the access log (``livegate.access``), its fields always in this order; ``more``
+    after them (``decision_id``; ``refused_by``)."""
+    line: dict[str, object] = {
+        "time": now(),
+        "request_id": request_id,
+        "method": method,
+        "path": path,
+        "status": status,
+        "latency_ms": latency_ms,
+        "bytes": size,
+        "remote": remote,
+        **more,
+    }
+    logging.getLogger(ACCESS_LOGGER).info(json.dumps(line, ensure_ascii=False))
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,7 +23,8 @@ thread. The limits:
   connection) is closed; with ``408`` if a request had begun. Checked once a
   second, so closed within ``READ_TIMEOUT`` + 1 s. Each close is counted in
   the app's metrics (``livegate_slow_connections_closed_total``), and each
-  refusal written here (408, 431) by its code.
+  refusal written here (408, 431) by its code and by a line of the access log
+  (``refused_by: "server"``; no request id, since no app saw the request).
 - gunicorn's ``worker_connections`` (``MAX_CONNECTIONS``, default 1000): past
   it, the worker stops accepting until a connection ends (the kernel queues
   the rest); buffers are therefore bounded by ``MAX_CONNECTIONS`` ×
@@ -74,6 +75,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from ..words import Message
 from .errors import plain_error
 from .headers import API_HEADERS
+from .logs import log_access
 from .memory import release_free_memory
 from .metrics import EXTENSION as METRICS
 from .spread import RECHECK, Shares
@@ -200,6 +202,16 @@ def _timed(sock: socket.socket, timeout: float) -> _TimedSocket:
     return timed
 
 
+def _request_line(buf: bytes | bytearray) -> tuple[str | None, str | None]:
+    """The method and path (without its query) of a request's first line, where it has arrived
+    whole and reads as one (printable ASCII); else None for each."""
+    end = buf.find(b"\r\n", 0, MAX_HEAD_BYTES)
+    parts = bytes(buf[:end]).split(b" ") if end > 0 else []
+    if len(parts) != 3 or not all(p and p.isascii() and p.decode("ascii").isprintable() for p in parts):
+        return None, None
+    return parts[0].decode("ascii"), parts[1].decode("ascii").split("?", 1)[0]
+
+
 class _Reading:
     """A connection whose request is being read: its buffer and its deadline."""
 
@@ -233,6 +245,7 @@ class BufferingWorker(ThreadWorker):
         self.read_timeout = 10.0
         self.body_limit = 64 * 1024
         self.metrics: Any = None
+        self.access_log = True
         self.lanes: tuple[deque, deque] = (deque(), deque())
         """Whole requests waiting for a thread, (connection, its future): ordinary ones, then
         those on connections just refused."""
@@ -261,6 +274,7 @@ class BufferingWorker(ThreadWorker):
         self.read_timeout = float(config.get("READ_TIMEOUT", self.read_timeout))
         self.body_limit = int(config.get("MAX_CONTENT_LENGTH", self.body_limit))
         self.metrics = getattr(self.wsgi, "extensions", {}).get(METRICS)
+        self.access_log = bool(config.get("ACCESS_LOG", True))
         # the table of connections per worker and this worker's slot in it, given by livegate
         # serve's master before the fork (pre_fork); under another master, neither: the worker
         # then accepts as gunicorn's does
@@ -358,7 +372,7 @@ class BufferingWorker(ThreadWorker):
                 state.continued = True
                 self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
         elif status == HEAD_TOO_LARGE:
-            self._refuse(conn, 431, "request_header_fields_too_large", Message("http.head_too_large"))
+            self._refuse(conn, 431, "request_header_fields_too_large", Message("http.head_too_large"), state)
         else:
             self._hand_over(conn, state, close=status == HAND_OVER)
 
@@ -428,10 +442,24 @@ class BufferingWorker(ThreadWorker):
         with contextlib.suppress(OSError):
             conn.sock.send(data)
 
-    def _refuse(self, conn: TConn, status: int, code: str, said: Message) -> None:
+    def _refuse(self, conn: TConn, status: int, code: str, said: Message, state: _Reading) -> None:
         if self.metrics is not None:
             self.metrics.rejected.labels(code=code).inc()
-        self._send(conn, plain_error(status, code, said, API_HEADERS))
+        answer = plain_error(status, code, said, API_HEADERS)
+        self._send(conn, answer)
+        if self.access_log:  # no app saw the request: its line is written here
+            method, path = _request_line(state.buf)
+            remote = conn.client[0] if isinstance(conn.client, tuple) else None
+            log_access(
+                request_id=None,
+                method=method,
+                path=path,
+                status=status,
+                latency_ms=round((time.monotonic() - state.since) * 1000, 3),
+                size=len(answer),
+                remote=remote,
+                refused_by="server",
+            )
         self._drop(conn)
 
     def _drop(self, conn: TConn) -> None:
@@ -455,6 +483,7 @@ class BufferingWorker(ThreadWorker):
                         408,
                         "request_timeout",
                         Message("http.request_timeout", seconds=self.read_timeout),
+                        state,
                     )
                 else:
                     self._drop(conn)
