@@ -142,7 +142,28 @@ def test_metrics_add_up_across_both_workers(metrics_server):
         served = _series(metrics, "livegate_ruleset_info")
         assert {s["pid"] for s in served} == {str(p) for p in pids}
         assert {s["digest"] for s in served} == {_health(port)["ruleset"]["digest"]}
-        assert _series(metrics, "livegate_worker_restarts_total") == []
+        assert {_value(metrics, "livegate_worker_restarts_total", cause=c) for c in ("reload", "exit")} == {0}
+
+
+def test_fail_every_labelled_counter_is_there_at_0_before_its_first_event(metrics_server):
+    """A labelled counter appeared only at its first event: an alert on the increase of
+    livegate_ruleset_reloads_total{outcome="refused"} or of 503 evaluation_timeout had no series to
+    watch (PromQL's increase() of an absent series is nothing, not 0) until the first one."""
+    from livegate.http.errors import ERROR_CODES
+
+    metrics = _metrics(metrics_server.port)  # a fresh server: no reload, no restart, no slow client
+    codes = {labels["code"] for labels in _series(metrics, "livegate_rejected_requests_total")}
+    assert codes == set(ERROR_CODES)
+    assert _value(metrics, "livegate_rejected_requests_total", code="evaluation_timeout") == 0
+    reloads = {(x["outcome"], x["stage"]) for x in _series(metrics, "livegate_ruleset_reloads_total")}
+    assert reloads == {("applied", "ok")} | {
+        ("refused", stage) for stage in ("copy", "parse", "lint", "ground", "evaluate", "boot", "timeout")
+    }  # the stages docs/api.md lists for a reload
+    assert all(_value(metrics, "livegate_ruleset_reloads_total", outcome=o, stage=s) == 0 for o, s in reloads)
+    causes = {x["cause"] for x in _series(metrics, "livegate_worker_restarts_total")}
+    assert causes == {"reload", "exit"}
+    states = {x["state"] for x in _series(metrics, "livegate_slow_connections_closed_total")}
+    assert states == {"request_begun", "idle"}
 
 
 def test_metrics_are_off_unless_switched_on(make_app):
@@ -227,6 +248,21 @@ def reload_server(tmp_path):
     top = ["--facts", str(kb / "facts"), "--logic", str(kb / "logic")]
     with Server(workers=2, threads=2, top=top, env={"LIVEGATE_METRICS": "true"}) as server:
         yield server, kb
+
+
+def test_fail_usr2_is_said_and_ignored_not_a_new_master_that_cannot_bind(tmp_path):
+    """gunicorn's USR2 starts a second master from the binary; under livegate serve it failed to
+    bind, saying "Connection in use" / "address already in use", as if the server had a problem."""
+    with Server(workers=1, threads=2) as server:
+        pids = server.pids()
+        os.kill(server.proc.pid, signal.SIGUSR2)
+        _until(lambda: "SIGUSR2 ignored" in server.stderr(), 10, "the master says USR2 is ignored")
+        time.sleep(1.5)  # a second master would have tried to bind by now
+        assert send(server.port, "GET", "/v1/health/live")[0] == 200
+        assert server.pids() == pids  # the same worker, no new master's
+        log = server.stderr()
+        assert "kill -HUP reloads the ruleset" in log
+        assert "in use" not in log.lower() and "Booting worker" not in log.split("SIGUSR2 ignored")[1]
 
 
 def test_hup_serves_a_new_ruleset_without_a_failed_request(reload_server, tmp_path):
@@ -381,7 +417,7 @@ def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_serve
     for stage in ("parse", "lint", "ground", "copy"):
         assert _value(metrics, "livegate_ruleset_reloads_total", outcome="refused", stage=stage) == 1
     assert _value(metrics, "livegate_ruleset_last_reload_success") == 0
-    assert _series(metrics, "livegate_worker_restarts_total") == []
+    assert {_value(metrics, "livegate_worker_restarts_total", cause=c) for c in ("reload", "exit")} == {0}
     log = server.stderr()
     assert re.search(r"ruleset reload refused at parse: facts/auto\.lp:\d+", log)
     assert "ruleset reload refused at lint: 1 lint problem:" in log

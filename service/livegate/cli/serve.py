@@ -247,6 +247,15 @@ class _Arbiter(Arbiter):
         self.stopping = True
         super().stop(graceful)
 
+    def handle_usr2(self) -> None:
+        """gunicorn re-executes itself on USR2 (a new binary beside the old one). livegate serve
+        does not: its run directory and checked snapshot are the master's own, and the new master
+        only failed to bind with a misleading "address already in use". Said, and ignored."""
+        self.log.warning(
+            "SIGUSR2 ignored: livegate serve does not re-execute itself; kill -HUP reloads the ruleset, "
+            "and a new version of the package needs a restart"
+        )
+
     def reload(self) -> None:
         server: LivegateServer = self.app
         rulesets = server.rulesets

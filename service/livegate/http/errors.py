@@ -108,6 +108,10 @@ def register(app: Flask, *exception_classes: type[Exception]) -> None:
     """Answer werkzeug's HTTP errors and each of ``exception_classes`` with :func:`error_response`."""
     for exc_class in (HTTPException, ApiError, *exception_classes):
         app.register_error_handler(exc_class, error_response)
+    counted = app.extensions.get(METRICS)
+    if counted is not None:  # every code's series from the start, at 0: a rate() over it works before its first error
+        for code in ERROR_CODES:
+            counted.rejected.labels(code=code)
 
 
 def plain_error(status: int, code: str, said: Message, headers: Iterable[tuple[str, str]] = ()) -> bytes:

@@ -51,6 +51,15 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds: from an answer-cache hit (~1 ms) to past the default time bound (2 s)."""
 
+RELOAD_STAGES = ("copy", "parse", "lint", "ground", "evaluate", "boot", "timeout")
+"""Where a reload can be refused (the ``stage`` label of ``livegate_ruleset_reloads``; ``ok`` when applied)."""
+
+RESTART_CAUSES = ("reload", "exit")
+"""Why a worker was replaced (the ``cause`` label of ``livegate_worker_restarts``)."""
+
+SLOW_STATES = ("request_begun", "idle")
+"""A connection closed at READ_TIMEOUT: with a request begun (408), or idle."""
+
 UNMATCHED = "(unmatched)"
 """The endpoint label of a request no route matched (404): paths are not labels."""
 
@@ -138,6 +147,8 @@ class Metrics:
             ["state"],
             registry=registry,
         )
+        for state in SLOW_STATES:  # each series at 0 from the start (the codes: errors.register)
+            self.slow_closed.labels(state=state)
         self.ruleset = Gauge(
             "livegate_ruleset_info",
             "The ruleset each live worker serves (1 per worker; the pid label under livegate serve).",
@@ -204,6 +215,12 @@ class ServerMetrics:
             registry=registry,
         )
         self.last_reload_ok.set(1)
+        # each series at 0 from the start, so that an alert on their increase works before the first
+        self.reloads.labels(outcome="applied", stage="ok")
+        for stage in RELOAD_STAGES:
+            self.reloads.labels(outcome="refused", stage=stage)
+        for cause in RESTART_CAUSES:
+            self.restarts.labels(cause=cause)
 
     def reloaded(self, outcome: str, stage: str, when: float) -> None:
         self.reloads.labels(outcome=outcome, stage=stage).inc()
