@@ -714,6 +714,28 @@ def test_fail_a_name_of_the_source_where_its_id_belongs_suggests_the_id(client):
     assert "是否想写 'enterprise'" in by_field["subject.type"]["problem"]
 
 
+def test_fail_part_of_a_source_name_where_an_id_belongs_suggests_the_ids_whose_name_holds_it(client):
+    """增值电信 (the start of 《增值电信业务经营许可证》, facts/catalogue.lp) or 教育平台 got no suggestion:
+    only a whole name was matched. Now the ids whose source name holds the text, shortest first."""
+    profile = {
+        "subject": {"type": "enterprise"},
+        "documents": ["增值电信"],
+        "goal": {"categories": ["教育平台"]},
+    }
+    response = client.post("/v1/evaluate", json=profile)
+    by_field = {e["field"]: e for e in response.get_json()["error"]["errors"]}
+    # the plain licence and its two qualified forms (source L34–L36): the same name, so by id
+    assert by_field["documents[0]"]["nearest"] == [
+        "value_added_telecom_licence",
+        "value_added_telecom_licence_internet_info",
+        "value_added_telecom_licence_online_data",
+    ]
+    assert by_field["goal.categories[0]"]["nearest"] == ["edu_platform"]  # 教育-教育平台
+    # one character is no guess: 证 is in half the catalogue's names
+    one = client.post("/v1/evaluate", json={"subject": {"type": "enterprise"}, "documents": ["证"]})
+    assert one.get_json()["error"]["errors"][0]["nearest"] == []
+
+
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
     response = client.get("/v1/cheapest")
     assert response.status_code == 405

@@ -362,18 +362,24 @@ _BRACKETS = str.maketrans("", "", "《》【】「」“”\"' \u3000")
 def _named_ids(value: str, valid: dict[str, Any]) -> list[str]:
     """The ids whose name (as the source or the catalogue writes it: ``企业``, ``电商平台``,
     ``《营业执照》``) is ``value``, brackets and spaces aside: a user who types the name where
-    the id belongs is offered the id."""
+    the id belongs is offered the id. Then, for two characters or more, the ids whose name holds
+    ``value`` (``增值电信`` → the three 《增值电信业务经营许可证》), shortest name first."""
     said = value[:200].translate(_BRACKETS)
     if not said:
         return []
-    return [
-        id_
-        for id_, entry in valid.items()
-        if any(
-            isinstance(name, str) and name.translate(_BRACKETS) == said
-            for name in (getattr(entry, "name", None), getattr(entry, "label", None))
-        )
-    ]
+    names: dict[str, list[str]] = {}
+    for id_, entry in valid.items():
+        written = (getattr(entry, "name", None), getattr(entry, "label", None))
+        names[id_] = [n.translate(_BRACKETS) for n in written if isinstance(n, str)]
+    exact = [id_ for id_, said_as in names.items() if said in said_as]
+    if len(said) < 2:
+        return exact
+    holding = sorted(
+        (min(len(n) for n in said_as if said in n), id_)
+        for id_, said_as in names.items()
+        if id_ not in exact and any(said in n for n in said_as)
+    )
+    return exact + [id_ for _, id_ in holding]
 
 
 def _unknown(field: str, value: str, valid: dict[str, Any], of: IdKind, *, search: bool = True) -> dict[str, Any]:
