@@ -21,6 +21,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import selectors
 import socket
 import subprocess
@@ -28,6 +29,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from livegate import Knowledge
@@ -366,6 +368,39 @@ def test_fail_a_request_the_worker_refuses_itself_has_its_line_in_the_access_log
     # the same fields, in the same order, as the app's own lines
     (live,) = [line for line in lines if line.get("path") == "/v1/health/live"]
     assert list(refused[408])[: len(live)] == list(live)
+
+
+def test_fail_the_access_log_and_metrics_say_how_long_a_request_waited_for_a_thread():
+    """The access log's latency starts when a thread takes the request: under overload (every
+    thread busy) the log showed fast answers while clients waited. The worker now tells the app
+    when the request had arrived whole: ``wait_ms``, and a histogram of it in /metrics."""
+    names = ("bank.json", "car_dealer.json", "ecommerce_seller.json")
+    bodies = [(ROOT / "examples" / name).read_bytes() for name in names]
+    bodies.append(json.dumps({"subject": {"type": "enterprise"}, "costs": {"business_license": 7}}).encode())
+    env = {"LIVEGATE_METRICS": "true", "LIVEGATE_ANSWER_CACHE": "0"}
+    with Server(workers=1, threads=1, env=env, access_log=True) as server:
+        with socket.create_connection((HOST, server.port)) as warm:  # the first answer pays for warming
+            warm.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            warm.recv(65536)
+        barrier = threading.Barrier(len(bodies))
+
+        def post(body: bytes) -> int:
+            barrier.wait()
+            return send(server.port, "POST", "/v1/evaluate?lang=en", body, "application/json")[0]
+
+        with ThreadPoolExecutor(len(bodies)) as pool:  # one thread serves them all: each but the first waits
+            assert list(pool.map(post, bodies)) == [200] * len(bodies)
+        status, metrics, _ = send(server.port, "GET", "/metrics")
+        server.stop()
+        lines = [json.loads(line) for line in server.stdout_path.read_text().splitlines()]
+    evaluations = [line for line in lines if line["path"] == "/v1/evaluate"]
+    assert len(evaluations) == len(bodies)
+    assert all(isinstance(line["wait_ms"], float) and line["wait_ms"] >= 0 for line in lines)
+    quickest = min(line["latency_ms"] for line in evaluations)
+    assert max(line["wait_ms"] for line in evaluations) >= quickest  # the last one waited for at least one other
+    assert list(lines[0])[:7] == ["time", "request_id", "method", "path", "status", "latency_ms", "wait_ms"]
+    count = re.search(rb"^livegate_http_request_wait_seconds_count ([0-9.e+]+)$", metrics, re.M)
+    assert status == 200 and count is not None and float(count.group(1)) >= len(bodies) + 1
 
 
 def test_the_pages_long_form_without_javascript_is_answered_not_refused_for_its_request_line(shared_server):

@@ -33,7 +33,7 @@ from .answer import dumps
 from .http import api, decisions, errors, metrics
 from .http.config import load_config
 from .http.headers import API_CSP, COMMON, docs_csp
-from .http.logs import ACCESS_LOGGER, log_access
+from .http.logs import ACCESS_LOGGER, READY, log_access
 from .http.openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
 from .profile import ProfileError
 from .solver import EvaluationTimeout
@@ -100,6 +100,8 @@ def _finish(response: Response) -> Response:
         response.headers[RULESET_DIGEST_HEADER] = found.engine.ruleset["digest"]
         response.headers[RULESET_VERSION_HEADER] = found.engine.ruleset["version"]
     started = g.get("started")
+    ready = request.environ.get(READY)  # under livegate serve: when the request had arrived whole
+    wait = started - ready if started is not None and ready is not None else None
     counted = current_app.extensions.get(metrics.EXTENSION)
     if counted is not None:
         endpoint = request.url_rule.rule if request.url_rule is not None else metrics.UNMATCHED
@@ -107,6 +109,8 @@ def _finish(response: Response) -> Response:
         counted.requests.labels(endpoint=endpoint, method=method, status=str(response.status_code)).inc()
         if started is not None:
             counted.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+        if wait is not None:
+            counted.wait.observe(max(0.0, wait))
     if current_app.config["ACCESS_LOG"]:
         log_access(
             request_id=request_id,
@@ -114,6 +118,7 @@ def _finish(response: Response) -> Response:
             path=request.path,
             status=response.status_code,
             latency_ms=round((time.perf_counter() - started) * 1000, 3) if started else None,
+            wait_ms=round(max(0.0, wait) * 1000, 3) if wait is not None else None,
             size=response.content_length,
             remote=request.remote_addr,
             **({"decision_id": g.decision_id} if g.get("decision_id") else {}),

@@ -1,7 +1,7 @@
 """Logging: the loggers livegate writes to, and a JSON formatter for a logging configuration.
 
 - ``livegate.access``: one JSON line per request (time, request id, method, path, status,
-  latency, bytes, remote, and the decision id of a logged decision), written by the app, or by
+  latency, the wait for a thread, bytes, remote, and the decision id of a logged decision), written by the app, or by
   the worker for a request it refused before any app saw it (408, 431: ``refused_by``);
 - ``livegate.decision``: one JSON line per decision delivered (time, decision id, request id,
   endpoint, ruleset, eligible set, cheapest cost);
@@ -22,10 +22,15 @@ import json
 import logging
 from datetime import UTC, datetime
 
-__all__ = ["ACCESS_LOGGER", "DECISION_LOGGER", "JsonFormatter", "log_access", "now"]
+__all__ = ["ACCESS_LOGGER", "DECISION_LOGGER", "READY", "JsonFormatter", "log_access", "now"]
 
 ACCESS_LOGGER = "livegate.access"
 DECISION_LOGGER = "livegate.decision"
+
+READY = "livegate.ready"
+"""The WSGI environ key the worker (:mod:`.worker`) sets to when a request had arrived whole
+(``time.perf_counter()``): the access log's ``wait_ms`` and the wait histogram count from it
+the time the request waited for a thread."""
 
 
 def now() -> str:
@@ -40,6 +45,7 @@ def log_access(
     path: str | None,
     status: int,
     latency_ms: float | None,
+    wait_ms: float | None,
     size: int | None,
     remote: str | None,
     **more: str,
@@ -53,6 +59,7 @@ def log_access(
         "path": path,
         "status": status,
         "latency_ms": latency_ms,
+        "wait_ms": wait_ms,
         "bytes": size,
         "remote": remote,
         **more,

@@ -99,6 +99,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.wait = Histogram(
+            "livegate_http_request_wait_seconds",
+            "Time a request waited, arrived whole, for a thread of its worker (livegate serve only).",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         self.solve = Histogram(
             "livegate_solve_duration_seconds",
             "Time of the engine's call (solve and write the answer) for answers not taken from the cache.",

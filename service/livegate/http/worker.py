@@ -75,7 +75,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from ..words import Message
 from .errors import plain_error
 from .headers import API_HEADERS
-from .logs import log_access
+from .logs import READY, log_access
 from .memory import release_free_memory
 from .metrics import EXTENSION as METRICS
 from .spread import RECHECK, Shares
@@ -389,6 +389,7 @@ class BufferingWorker(ThreadWorker):
         conn.parser.unreader.unread(bytes(state.buf))
         conn.data_ready = True
         conn.livegate_close = close
+        conn.livegate_ready = time.perf_counter()  # whole, waiting for a thread from now
         self._dispatch(conn)
 
     # -- lanes -------------------------------------------------------------------------------
@@ -456,6 +457,7 @@ class BufferingWorker(ThreadWorker):
                 path=path,
                 status=status,
                 latency_ms=round((time.monotonic() - state.since) * 1000, 3),
+                wait_ms=None,
                 size=len(answer),
                 remote=remote,
                 refused_by="server",
@@ -508,6 +510,7 @@ class BufferingWorker(ThreadWorker):
         # without its body is answered without asking for it
         req._expected_100_continue = False
         self.answered.refused = False
+        self.answered.ready = getattr(conn, "livegate_ready", None)
         self.served_since_trim = True
         try:
             result: bool = super().handle_request(req, conn)
@@ -517,7 +520,11 @@ class BufferingWorker(ThreadWorker):
 
 
 def _recording_refusals(app: Any, answered: threading.local, environ: dict, start_response: Any) -> Any:
-    """``app``, noting in ``answered.refused`` whether its answer is a client error (4xx)."""
+    """``app``, noting in ``answered.refused`` whether its answer is a client error (4xx), and
+    telling it when the request had arrived whole (:data:`READY`)."""
+    ready = getattr(answered, "ready", None)
+    if ready is not None:
+        environ[READY] = ready
 
     def start(status: str, headers: list, exc_info: Any = None) -> Any:
         answered.refused = status.startswith("4")
