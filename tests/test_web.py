@@ -772,6 +772,52 @@ def test_success_category_page_shows_scope_and_why_in_english_without_line_numbe
     assert "line 62" not in html and "第 62 行" not in html
 
 
+def test_fail_a_category_page_draws_its_diagram_for_a_phone_too_each_text_within_its_width(client):
+    """At 390 px the 680 px diagram scrolled in its box and its long title was read a piece at a time: the page
+    now draws it at 320 px too (the stylesheet shows the one that fits), every line wrapped to that width."""
+    from livegate.web.diagram import NARROW, PAD, text_width
+
+    html = client.get("/category/finance_stock_info_platform?lang=en&subject=enterprise&doc=business_license")
+    html = html.get_data(as_text=True)
+    drawn = re.findall(r'<svg [^>]*class="diagram diagram-(wide|narrow)".*?</svg>', html, re.S)
+    assert drawn == ["wide", "narrow"]
+    svg = re.search(r'<svg [^>]*class="diagram diagram-narrow".*?</svg>', html, re.S)
+    assert svg is not None
+    root = ET.fromstring(svg.group(0))
+    assert root.get("width") == str(NARROW) and root.get("aria-labelledby").endswith("-narrow-desc")
+    assert "diagram-finance_stock_info_platform-title" in html  # the wide one keeps its ids
+    lines = 0
+    for text in root.iter(f"{SVG_NS}text"):
+        size, bold = float(text.get("font-size")), text.get("font-weight") == "bold"
+        for tspan in text.iter(f"{SVG_NS}tspan"):
+            width = text_width(tspan.text or "", size, bold)
+            left = float(tspan.get("x")) - (width / 2 if text.get("text-anchor") == "middle" else 0)
+            assert left >= PAD - 0.5 and left + width <= NARROW - PAD + 0.5, (tspan.text, left, width)
+            lines += 1
+    assert lines > 10
+    title = [t.text or "" for t in next(root.iter(f"{SVG_NS}text")).iter(f"{SVG_NS}tspan")]
+    assert title[0].startswith("金融-股票信息服务平台") and len(title) >= 3  # wrapped, not cut off
+
+
+@pytest.mark.parametrize("width", [340, 212, 196])
+def test_fail_a_wrapped_diagram_line_neither_begins_with_a_closing_mark_nor_ends_with_an_opening_one(catalogue, width):
+    """CJK line breaking: the narrow diagram broke "《…备案核准》" as "…核准" over "》" and "包含“" over
+    "在线…": a closing mark goes along with the character before it, an opening one with what follows."""
+    from itertools import pairwise
+
+    from livegate.web.diagram import wrap
+
+    texts = [a.label for c in catalogue.categories.values() for a in c.alternatives]
+    texts += [i.name + (f"（{i.qualifier}）" if i.qualifier else "") for i in catalogue.items.values()]
+    broken = []
+    for text in texts:
+        lines = wrap(text, width, 13)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
+        broken += [lines for a, b in pairwise(lines) if b[:1] in "》」）”，。、" or a[-1:] in "《「（“"]
+    assert broken == []
+    assert wrap("《非经营性互联网信息服务备案核准》", 13 * 16 + 1, 13) == ["《非经营性互联网信息服务备案核", "准》"]
+
+
 def test_fail_unknown_category_is_an_html_404(client):
     response = client.get("/category/no_such_category")
     assert response.status_code == 404 and response.mimetype == "text/html"
@@ -912,6 +958,58 @@ def test_success_web_evaluations_are_logged_like_the_api(engine, tmp_path):
     assert entry["decision_id"] in response.get_data(as_text=True)
     client.get("/?scenario=education&step=2")
     assert len(log.read_text().splitlines()) == 1  # a screen of questions evaluates nothing
+
+
+@pytest.mark.parametrize(
+    ("lang", "rules", "fingerprint", "reference", "jargon"),
+    [
+        (
+            "zh",
+            "本页依据的规则：第 {version} 版",
+            "核对规则文件用的校验值",
+            "就这个结果咨询或反馈时，请提供此编号",
+            "决策编号",
+        ),
+        (
+            "en",
+            "This page follows the rules, version {version}",
+            "Fingerprint to check the rule files",
+            "Quote it when you ask about this answer",
+            "Decision id",
+        ),
+    ],
+)
+def test_fail_the_footer_says_what_the_rules_version_and_the_reference_number_are_for(
+    engine, tmp_path, lang, rules, fingerprint, reference, jargon
+):
+    """The footer showed "规则版本 2.0.0 · sha256:01fd6abe0a00… · 决策编号 <uuid>" to compliance users: it now
+    says which rules answered, folds their exact fingerprint with what it is for, and names the decision id
+    the reference number to quote when asking about the answer; the exact values are all still there."""
+    log = tmp_path / "decisions.jsonl"
+    client = create_app(
+        {"ENGINE": engine, "TESTING": True, "ACCESS_LOG": False, "DECISION_LOG": str(log)}
+    ).test_client()
+    html = client.get(SELLER + f"&lang={lang}").get_data(as_text=True)
+    footer = html.split('<footer class="bottom">', 1)[1].split("</footer>", 1)[0]
+    decision_id = json.loads(log.read_text().splitlines()[0])["decision_id"]
+    version, digest = engine.ruleset["version"], engine.ruleset["digest"]
+    assert rules.format(version=version) in footer
+    assert re.search(
+        rf'<details class="fingerprint"><summary>{fingerprint}</summary>\s*<p><code class="digest">{digest}</code>',
+        footer,
+    ), footer
+    assert reference in footer and f'<code id="decision-id">{decision_id}</code>' in footer
+    assert jargon not in footer and "…" not in footer  # no clipped digest either
+    # a question screen answers nothing: the rules are named, there is no reference number
+    screen = client.get(f"/?scenario=education&step=2&lang={lang}").get_data(as_text=True)
+    assert rules.format(version=version) in screen and "decision-id" not in screen
+    # the printable checklist and its Markdown name the rules and their fingerprint in the same words
+    for path in ("/checklist", "/checklist.md"):
+        text = client.get(path + SELLER[1:] + f"&lang={lang}").get_data(as_text=True)
+        assert f"{version} " in text and digest in text
+        assert ("校验值" if lang == "zh" else "fingerprint") in text and (
+            "规则版本" if lang == "zh" else "Ruleset"
+        ) not in text
 
 
 @pytest.mark.parametrize(

@@ -452,23 +452,28 @@ def test_success_what_if_click_shows_13_to_3_and_undo_brings_13_back(page, serve
     expect(page.locator("#answer")).to_have_attribute("data-cheapest-cost", "3")
 
 
-def test_success_diagram_on_a_phone_scrolls_in_its_box_with_readable_text(browser, server, outside, expect):
+def test_success_diagram_on_a_phone_fits_its_box_with_readable_text(browser, server, outside, expect):
     context = _context(browser, outside, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(server + "/category/ecommerce_platform" + SELLER[1:].replace("/", ""))
     box = page.locator("figure.diagram-box")
     expect(box).to_be_visible()
+    expect(page.locator("figure.diagram-box svg.diagram-narrow")).to_be_visible()
+    expect(page.locator("figure.diagram-box svg.diagram-wide")).to_be_hidden()
     sizes = page.evaluate(
-        "Array.from(document.querySelectorAll('figure.diagram-box svg text'))"
+        "Array.from(document.querySelectorAll('figure.diagram-box svg.diagram-narrow text'))"
         ".map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"
     )
     assert sizes and round(min(sizes), 1) >= 12  # drawn at 1:1, not shrunk to the phone
+    assert box.evaluate("b => b.scrollWidth <= b.clientWidth")  # drawn for the phone: nothing to scroll to
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     context.close()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_fail_diagram_fold_on_an_answer_scrolls_in_its_box_not_the_page_on_a_phone(browser, server, outside, lang):
+def test_fail_diagram_fold_on_an_answer_neither_scrolls_the_page_nor_hides_text_on_a_phone(
+    browser, server, outside, lang
+):
     context = _context(browser, outside, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(server + SELLER + f"&lang={lang}")
@@ -476,7 +481,154 @@ def test_fail_diagram_fold_on_an_answer_scrolls_in_its_box_not_the_page_on_a_pho
     box = page.locator("details.plan-diagrams .diagram-box").first
     assert box.is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert box.evaluate("b => b.scrollWidth > b.clientWidth && b.getBoundingClientRect().right <= 390")
+    assert box.evaluate("b => b.scrollWidth <= b.clientWidth && b.getBoundingClientRect().right <= 390")
+    assert page.locator("details.plan-diagrams .diagram-box").evaluate_all(_DIAGRAM_TEXT_OUTSIDE) == []
+    context.close()
+
+
+_DIAGRAM_TEXT_OUTSIDE = """boxes => boxes.flatMap(box => {
+  const out = [];
+  for (const svg of box.querySelectorAll('svg.diagram')) {
+    if (!svg.getClientRects().length) continue;  // the drawing for the other screen width
+    const name = svg.getAttribute('aria-labelledby').split(' ')[0];
+    if (box.scrollWidth > box.clientWidth + 0.5)
+      out.push(`${name}: drawn ${svg.getBoundingClientRect().width} px wide in a box of ${box.clientWidth} px`);
+    const view = svg.viewBox.baseVal;
+    const nodes = Array.from(svg.querySelectorAll('rect[rx]'), r => r.getBBox());
+    const within = (b, r) => b.x >= r.x - 0.5 && b.y >= r.y - 0.5 && b.x + b.width <= r.x + r.width + 0.5
+      && b.y + b.height <= r.y + r.height + 0.5;
+    const texts = Array.from(svg.querySelectorAll('text'), t => ({t: t.textContent.slice(0, 40), b: t.getBBox()}));
+    for (const {t, b} of texts) {
+      if (!within(b, view)) { out.push(`${name}: outside the picture: ${t}`); continue; }
+      const middle = b.y + b.height / 2;
+      const node = nodes.find(r => b.x >= r.x && b.x <= r.x + r.width && middle >= r.y && middle <= r.y + r.height);
+      if (node && !within(b, node)) out.push(`${name}: outside its box: ${t}`);
+    }
+    // two texts drawn over each other (a title under the status badge); font boxes overlap by their leading
+    texts.forEach((p, i) => texts.slice(i + 1).forEach(q => {
+      const x = Math.min(p.b.x + p.b.width, q.b.x + q.b.width) - Math.max(p.b.x, q.b.x);
+      const y = Math.min(p.b.y + p.b.height, q.b.y + q.b.height) - Math.max(p.b.y, q.b.y);
+      if (x > 1 && y > 3) out.push(`${name}: ${p.t} over ${q.t}`);
+    }));
+  }
+  return out;
+})"""
+"""Every text of each diagram shown that is not read whole: outside the picture, outside its box, under
+another text, or in a picture wider than its box (read a piece at a time by scrolling it)."""
+
+
+def _longest_titles(catalogue, lang: str, n: int = 3) -> list[str]:
+    """The categories whose diagram title (name, and gloss in English) or option label is longest."""
+    from livegate.web.site import Site, Words
+
+    words = Words(lang, Site(catalogue))
+
+    def title(c: str) -> str:
+        return words.category(c) + (f" — {words.gloss_category(c)}" if words.gloss_category(c) else "")
+
+    def label(c: str) -> int:
+        return max(len(a.label) for a in catalogue.categories[c].alternatives)
+
+    by_title = sorted(catalogue.categories, key=lambda c: -len(title(c)))[:n]
+    by_label = sorted(catalogue.categories, key=lambda c: -label(c))[:n]
+    return list(dict.fromkeys(by_title + by_label))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fail_diagram_titles_and_option_labels_are_read_whole_at_1280_and_390_px(
+    browser, server, outside, catalogue, lang
+):
+    """A long title or option label ran past the edge of the diagram's box at 390 px (its box scrolled,
+    its text was cut at the box's edge): on the categories with the longest ones, with and without a
+    profile, every text of the diagram shown lies in the picture and in its box, on no other text, and the
+    picture fits its box, at both widths."""
+    categories = _longest_titles(catalogue, lang)
+    assert {"finance_stock_info_platform", "edu_platform"} <= set(categories)
+    for width in WIDTHS:
+        context = _context(browser, outside, viewport={"width": width, "height": 900})
+        page = context.new_page()
+        problems = []
+        for c in categories:
+            for profile in ("", "&" + SELLER[2:]):
+                page.goto(server + f"/category/{c}?lang={lang}{profile}")
+                problems += page.locator("figure.diagram-box").evaluate_all(_DIAGRAM_TEXT_OUTSIDE)
+        assert problems == [], (width, problems)
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        context.close()
+
+
+# -- tap targets (WCAG 2.2 SC 2.5.8, target size minimum) ----------------------------------------------
+_UNDER_24_PX = """() => {
+  const label = el => {
+    const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ');
+    const classes = el.classList.length ? '.' + [...el.classList].join('.') : '';
+    return `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${classes} "${text.slice(0, 30)}"`;
+  };
+  const shown = el => {
+    if (el.closest('[hidden]') || (el.getAttribute('aria-hidden') === 'true' && el.tabIndex < 0)) return false;
+    const r = el.getBoundingClientRect();
+    return getComputedStyle(el).visibility !== 'hidden' && r.width > 1 && r.height > 1 && r.right > 0;
+  };
+  const targets = new Set();
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+    if (!shown(el)) continue;  // the skip link waits off screen until focused
+    // a check box or radio button is its label when the label holds it: a click anywhere on it ticks it
+    targets.add(el.matches('input[type=checkbox], input[type=radio]') && el.closest('label') || el);
+  }
+  for (const l of document.querySelectorAll('label[for]')) {
+    const input = document.getElementById(l.htmlFor);
+    const ticks = input && input.matches('input[type=checkbox], input[type=radio]');
+    if (ticks && !l.contains(input) && shown(l)) targets.add(l);
+  }
+  const out = [];
+  for (const el of targets) {
+    const r = el.getBoundingClientRect();
+    if (r.width < 23.99 || r.height < 23.99) out.push(`${label(el)}: ${r.width.toFixed(1)} x ${r.height.toFixed(1)}`);
+  }
+  return {count: targets.size, under: out};
+}"""
+"""Every link, button, field, summary and check box or radio button (with the label that holds it, and a
+label elsewhere as a target of its own) shown on the page, and those under 24 x 24 CSS px."""
+
+_TAP_PAGES = {
+    "scenario screen": "/",
+    "subject screen": "/?scenario=education&step=2",
+    "documents screen": "/?scenario=education&subject=enterprise&role=training_institution&doc=private_school_permit"
+    "&step=3",
+    "activities screen": SELLER + "&step=4",
+    "answer": SELLER,
+    "answer without a path": "/?subject=enterprise&role=car_dealer&doc=business_license"
+    "&doc=manufacturer_sales_authorisation&act=auto_whole_vehicle_sales&scenario=auto",
+    "answer for an individual": "/?subject=personal&scenario=ecommerce",
+    "every scenario": "/?subject=enterprise&doc=business_license",
+    "every scenario, government": "/?subject=government",
+    "category page": "/category/ecommerce_platform" + SELLER[1:],
+    "checklist": "/checklist" + SELLER[1:],
+    "not found": "/category/nope",
+    "refused profile": SELLER + "&cost.business_license=-3",
+    "mistyped key": SELLER + "&docs=business_license",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fail_every_tap_target_is_at_least_24_px_square_at_390_px(browser, server, outside, lang):
+    """WCAG 2.2 SC 2.5.8: at 390 px the source links, the what-if and download links, the edit links, the
+    stepper's links, the footer's and the checklist's check boxes were 19–23 px tall (13 px). Every target
+    of every page of the flow, its folds open, is now 24 x 24 px or more by itself: none relies on the SC's
+    spacing exception, and no link is left to its inline exception (the few links inside a sentence, such
+    as the individual's "check again as an enterprise", are 24 px tall too)."""
+    context = _context(browser, outside, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    offenders, counted = {}, 0
+    for name, url in _TAP_PAGES.items():
+        page.goto(server + url + ("&" if "?" in url else "?") + f"lang={lang}")
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        found = page.evaluate(_UNDER_24_PX)
+        counted += found["count"]
+        if found["under"]:
+            offenders[name] = found["under"]
+    assert offenders == {}, offenders
+    assert counted > 500  # the pages' targets were found (the answers have over a hundred each)
     context.close()
 
 

@@ -11,7 +11,10 @@ alternative is met and which item is missing is decided by the engine; the web
 page (``web.py``) reads that from the answer and fills in the marks.
 
 Text is wrapped by an estimate of its width (a CJK character is one em wide, a
-Latin one a little over half), so no font metrics or external fonts are needed.
+Latin one a little over half, a bold one a little wider), so no font metrics or
+external fonts are needed. The page draws each diagram twice (:func:`figure`): at
+:data:`WIDTH` and at :data:`NARROW` for a phone, every text wrapped to the width
+it is drawn at, so a long title or option label is read whole without scrolling.
 The SVG uses presentation attributes only (no ``<style>``, no ``style=``), so it
 works under a strict Content-Security-Policy, inline or as an image.
 """
@@ -19,12 +22,12 @@ works under a strict Content-Security-Policy, inline or as an image.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
 
 from ..contract import STATUSES
 
-__all__ = ["MARKS", "STATES", "Alternative", "Diagram", "Item", "render"]
+__all__ = ["MARKS", "NARROW", "STATES", "WIDTH", "Alternative", "Diagram", "Item", "figure", "render"]
 
 MARKS = ("held", "lacking", "absent")
 """An item's mark: the subject holds it, the engine lists it as missing, or the profile does not hold it."""
@@ -34,6 +37,9 @@ STATES = ("met", "lacking", "other")
 or neither (not minimal, or reserved for a role the subject lacks)."""
 
 WIDTH = 680
+"""The drawn width of a diagram (and of ``/diagram/<id>.svg``)."""
+NARROW = 300
+"""The drawn width of a diagram on a phone (a card of a screen 354 px wide or wider holds it whole)."""
 PAD = 16
 TRUNK_X = 26
 BOX_X = 48
@@ -97,30 +103,55 @@ def _char_width(ch: str, size: float) -> float:
     return size * 0.56
 
 
-def text_width(text: str, size: float) -> float:
-    """Estimated width of ``text`` at font size ``size`` (pixels)."""
-    return sum(_char_width(ch, size) for ch in text)
+_BOLD = 1.08
+"""How much wider a bold Latin letter is drawn than a regular one (CJK characters stay one em)."""
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Estimated width of ``text`` at font size ``size`` (pixels), in bold when ``bold``."""
+    if not bold:
+        return sum(_char_width(ch, size) for ch in text)
+    return sum(w if w >= size else w * _BOLD for w in (_char_width(ch, size) for ch in text))
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9\-'/.%]+\s*|\s+|.")
 
 
-def wrap(text: str, width: float, size: float) -> list[str]:
-    """Break ``text`` into lines no wider than ``width``: between CJK characters anywhere, Latin text
-    at spaces (a Latin word longer than a line is broken inside)."""
+_NO_LINE_START = frozenset("》」』）)】〕〉，。、；：！？”’…·")
+"""Closing marks that do not begin a line (CJK line breaking): the character before them goes along."""
+_NO_LINE_END = frozenset("《「『（(【〔〈“‘")
+"""Opening marks that do not end a line: they go along to the next."""
+
+
+def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Break ``text`` into lines no wider than ``width``: between CJK characters anywhere (not before a
+    closing mark, :data:`_NO_LINE_START`, nor after an opening one, :data:`_NO_LINE_END`), Latin text at
+    spaces (a Latin word longer than a line is broken inside)."""
     lines: list[str] = []
     line = ""
     for token in _TOKEN.findall(text):
-        if text_width(line + token.rstrip(), size) <= width:
+        if text_width(line + token.rstrip(), size, bold) <= width:
             line += token
             continue
+        carry = ""
+        kept = line.rstrip()
+        if token[:1] in _NO_LINE_START:  # the closing marks the line ends with, and the character before them
+            n = len(kept)
+            while n > 1 and kept[n - 1] in _NO_LINE_START:
+                n -= 1
+            if n > 1 and _char_width(kept[n - 1], 1) >= 1:
+                carry, kept = kept[n - 1 :], kept[: n - 1]
+        while len(kept) > 1 and kept[-1] in _NO_LINE_END:
+            carry, kept = kept[-1] + carry, kept[:-1]
+        if carry:
+            line = kept
         if line.strip():
             lines.append(line.rstrip())
             line = ""
-        rest = token.lstrip() if not line else token
-        while text_width(rest.rstrip(), size) > width:  # a single overlong token
+        rest = carry + token if carry else (token.lstrip() if not line else token)
+        while text_width(rest.rstrip(), size, bold) > width:  # a single overlong token
             cut = len(rest)
-            while cut > 1 and text_width(rest[:cut], size) > width:
+            while cut > 1 and text_width(rest[:cut], size, bold) > width:
                 cut -= 1
             lines.append(rest[:cut])
             rest = rest[cut:]
@@ -174,27 +205,29 @@ def _marker(cx: float, cy: float, mark: str) -> str:
     )
 
 
-def render(d: Diagram, width: int = WIDTH) -> str:
-    """The SVG document (a string, no XML declaration) for ``d``."""
+def render(d: Diagram, width: int = WIDTH, variant: str = "") -> str:
+    """The SVG document (a string, no XML declaration) for ``d``, drawn ``width`` pixels wide; a
+    ``variant`` is added to its class (``diagram diagram-narrow``)."""
     parts: list[str] = []
     y: float = PAD
-    # title, subtitle and status badge
-    badge = ""
+    # title, subtitle and status badge: the badge beside the title, or under it where beside it would
+    # leave the title less than half the width
+    title_width: float = width - 2 * PAD
+    bw = text_width(d.status_label, 13, bold=True) + 20 if d.status is not None else 0.0
+    beside = d.status is not None and width - 2 * PAD - bw - 12 >= title_width / 2
+    if beside:
+        title_width = width - 2 * PAD - bw - 12
+    title_lines = wrap(d.title, title_width, 18, bold=True)
+    parts.append(_text(PAD, y + 18, title_lines, 18, weight="bold", source=True))
     if d.status is not None:
         colour = _STATUS_COLOURS.get(d.status, _MUTED)
-        bw = text_width(d.status_label, 13) + 20
-        badge = (
-            f'<rect x="{width - PAD - bw:g}" y="{y:g}" width="{bw:g}" height="24" rx="12" fill="{colour}"/>'
-            + _text(
-                width - PAD - bw / 2, y + 16.5, [d.status_label], 13, fill="#ffffff", weight="bold", anchor="middle"
-            )
+        bx, by = (width - PAD - bw, y) if beside else (PAD, y + 18 * 1.35 * len(title_lines) + 2)
+        parts.append(
+            f'<rect x="{bx:g}" y="{by:g}" width="{bw:g}" height="24" rx="12" fill="{colour}"/>'
+            + _text(bx + bw / 2, by + 16.5, [d.status_label], 13, fill="#ffffff", weight="bold", anchor="middle")
         )
-        title_width = width - 2 * PAD - bw - 12
-    else:
-        title_width = width - 2 * PAD
-    title_lines = wrap(d.title, title_width, 18)
-    parts.append(_text(PAD, y + 18, title_lines, 18, weight="bold", source=True))
-    parts.append(badge)
+        if not beside:
+            y += 24 + 6
     y += 18 * 1.35 * len(title_lines) + 4
     sub_lines = wrap(d.subtitle, width - 2 * PAD, 13)
     parts.append(_text(PAD, y + 13, sub_lines, 13, fill=_MUTED))
@@ -215,10 +248,10 @@ def render(d: Diagram, width: int = WIDTH) -> str:
         top = y
         inner: list[str] = []
         cy = top + 12
-        label_lines = wrap(alt.label, box_w - 24, 14)
+        label_lines = wrap(alt.label, box_w - 24, 14, bold=True)
         inner.append(_text(BOX_X + 12, cy + 14, label_lines, 14, weight="bold", source=True))
         cy += 14 * 1.35 * len(label_lines) + 2
-        note_lines = wrap(alt.note, box_w - 24, 12.5) if alt.note else []
+        note_lines = wrap(alt.note, box_w - 24, 12.5, bold=True) if alt.note else []
         if note_lines:
             inner.append(
                 _text(
@@ -234,8 +267,9 @@ def render(d: Diagram, width: int = WIDTH) -> str:
         header_mid = top + 22
         if alt.items:
             if len(alt.items) > 1:
-                inner.append(_text(BOX_X + 12, cy + 14, [d.words["all_of"]], 12, fill=_MUTED))
-                cy += 18
+                all_of = wrap(d.words["all_of"], box_w - 24, 12)
+                inner.append(_text(BOX_X + 12, cy + 14, all_of, 12, fill=_MUTED))
+                cy += 18 + 12 * 1.35 * (len(all_of) - 1)
             for item in alt.items:
                 cy += 6
                 name_lines = wrap(item.name, box_w - 52, 13)
@@ -249,8 +283,9 @@ def render(d: Diagram, width: int = WIDTH) -> str:
                     cy += 12 * 1.35 * len(detail_lines)
         else:
             cy += 4
-            inner.append(_text(BOX_X + 12, cy + 13, [d.words["nothing_required"]], 13, fill=_MUTED))
-            cy += 18
+            nothing = wrap(d.words["nothing_required"], box_w - 24, 13)
+            inner.append(_text(BOX_X + 12, cy + 13, nothing, 13, fill=_MUTED))
+            cy += 18 + 13 * 1.35 * (len(nothing) - 1)
         bottom = cy + 12
         dash = ' stroke-dasharray="5 4"' if alt.state == "other" else ""
         parts.append(
@@ -264,23 +299,32 @@ def render(d: Diagram, width: int = WIDTH) -> str:
     if join_ys:
         parts.insert(0, f'<path d="M{TRUNK_X:g} {trunk_top:g} V{join_ys[-1]:g}" stroke="{_LINE}" stroke-width="1.5"/>')
 
-    # legend
+    # legend: its marks in a row, the next on a new row where the row is full
     y += 4
     x: float = PAD
     for mark in MARKS:
         label = d.words[mark]
+        step = 20 + text_width(label, 12) + 18
+        if x > PAD and x + step - 18 > width - PAD:
+            x, y = PAD, y + 22
         parts.append(_marker(x + 7, y + 8, mark))
         parts.append(_text(x + 20, y + 12.5, [label], 12, fill=_MUTED))
-        x += 20 + text_width(label, 12) + 18
+        x += step
     height = y + 16 + PAD
 
     title_id, desc_id = f"{d.key}-title", f"{d.key}-desc"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" width="{width}" '
         f'height="{height:g}" role="img" aria-labelledby={quoteattr(title_id + " " + desc_id)} '
-        f'font-family={quoteattr(FONT)} class="diagram">'
+        f"font-family={quoteattr(FONT)} class={quoteattr(' '.join(filter(None, ('diagram', variant))))}>"
         f"<title id={quoteattr(title_id)}>{escape(d.title)}</title>"
         f"<desc id={quoteattr(desc_id)}>{escape(d.description)}</desc>"
         f'<rect width="{width}" height="{height:g}" fill="#ffffff"/>'
     )
     return head + "".join(parts) + "</svg>"
+
+
+def figure(d: Diagram) -> str:
+    """The diagram as the page shows it: drawn at :data:`WIDTH` (``diagram-wide``) and at :data:`NARROW`
+    (``diagram-narrow``, its ids suffixed ``-narrow``); the stylesheet shows the one that fits the screen."""
+    return render(d, WIDTH, "diagram-wide") + render(replace(d, key=f"{d.key}-narrow"), NARROW, "diagram-narrow")

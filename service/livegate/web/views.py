@@ -50,7 +50,7 @@ from ..profile import ProblemKind, ProfileError, parse_profile, problem_text
 from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
-from .diagram import Alternative, Diagram, Item, render
+from .diagram import Alternative, Diagram, Item, figure, render
 from .form import FAMILIES, PAGE_KEYS, FormState, mistyped_key, single_valued
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
@@ -612,11 +612,7 @@ def _answer_page(form: FormState) -> Response:
         "shape": shape,
     }
     context["plan_diagrams"] = [
-        Markup(
-            render(
-                _diagram(words, c, form, next(e for e in answer["categories"] if e["id"] == c), key=f"plan-{c}"),
-            )
-        )
+        Markup(figure(_diagram(words, c, form, next(e for e in answer["categories"] if e["id"] == c), key=f"plan-{c}")))
         for c in (groups[0]["first"]["categories"] if groups else [])
     ]
     return _delivered(_page("web/index.html", 200, **context))
@@ -851,7 +847,7 @@ def category(id_: str) -> Response:
             for s in entry["missing_sets"]
         ]
     words = Words(_lang(), _site())
-    svg = Markup(render(_diagram(words, id_, form if form.present else None, entry)))
+    svg = Markup(figure(_diagram(words, id_, form if form.present else None, entry)))
     return _delivered(
         _page(
             "web/category.html",
