@@ -288,11 +288,21 @@ def test_health_reports_name_version_ruleset_and_a_loaded_engine(client, engine)
 
 
 # -- the contract and the docs page -----------------------------------------------
-def _without_enums(schema):
+def _without_enums(schema, like=None):
+    """``schema`` without the enums of ids the document adds and the titles it gives them (a client
+    generator's class names: openapi.py's _enum_title); with ``like`` (the published schema), the
+    generated one without the titles where the published one has an enum."""
+    marked = like if like is not None else schema
     if isinstance(schema, dict):
-        return {k: _without_enums(v) for k, v in schema.items() if k != "enum"}
+        drop = {"enum", "title"} if isinstance(marked, dict) and "enum" in marked else set()
+        return {
+            k: _without_enums(v, marked.get(k) if isinstance(marked, dict) else None)
+            for k, v in schema.items()
+            if k not in drop
+        }
     if isinstance(schema, list):
-        return [_without_enums(v) for v in schema]
+        pairs = zip(schema, marked if isinstance(marked, list) else [None] * len(schema), strict=False)
+        return [_without_enums(v, m) for v, m in pairs]
     return schema
 
 
@@ -302,9 +312,9 @@ def test_openapi_request_schemas_are_the_validating_models(client):
     generated = Profile.model_json_schema(ref_template="#/components/schemas/{model}")
     defs = generated.pop("$defs")
     published = doc["components"]["schemas"]
-    assert _without_enums(published["Profile"]) == generated
+    assert _without_enums(published["Profile"]) == _without_enums(generated, published["Profile"])
     for name, schema in defs.items():
-        assert _without_enums(published[name]) == schema
+        assert _without_enums(published[name]) == _without_enums(schema, published[name])
 
 
 def test_openapi_publishes_the_catalogue_ids_as_enums(client, catalogue):
@@ -324,6 +334,24 @@ def test_openapi_publishes_the_catalogue_ids_as_enums(client, catalogue):
     assert schemas["Goal"]["properties"]["categories"]["items"]["enum"] == sorted(catalogue.categories)
     scenario = schemas["Goal"]["properties"]["scenario"]["anyOf"][0]
     assert scenario["enum"] == sorted(catalogue.scenarios)
+
+
+def test_fail_no_enum_of_the_openapi_document_would_be_named_like_a_schema(client):
+    """openapi-python-client (0.29) names an enum by its title, else by its model and property
+    (``Subject`` + ``Type``). Subject.type's enum was so named ``SubjectType``, also the catalogue's
+    schema of that name: the tool dropped Subject and Profile, and with them /v1/evaluate and
+    /v1/cheapest, printing only a warning. Every enum of ids now has a title of its own."""
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    seen: dict[str, tuple[str, str]] = {}
+    for model, schema in schemas.items():
+        for prop, node in schema.get("properties", {}).items():
+            branches = [node, *node.get("anyOf", []), node.get("items", {})]
+            for branch in (b for b in branches if "enum" in b):
+                title = branch.get("title") or node.get("title") or prop.replace("_", " ").title().replace(" ", "")
+                name = model + title
+                assert name not in schemas, (model, prop, name)
+                assert seen.setdefault(name, (model, prop)) == (model, prop), (name, seen[name], (model, prop))
+    assert schemas["Subject"]["properties"]["type"]["title"] == "TypeId"
 
 
 def test_openapi_lists_every_endpoint(client):
@@ -734,6 +762,34 @@ def test_fail_part_of_a_source_name_where_an_id_belongs_suggests_the_ids_whose_n
     # one character is no guess: 证 is in half the catalogue's names
     one = client.post("/v1/evaluate", json={"subject": {"type": "enterprise"}, "documents": ["证"]})
     assert one.get_json()["error"]["errors"][0]["nearest"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "nearest"),
+    [
+        ("/v1/items/营业执照", ["business_license", "business_license_exit_consulting"]),  # 营业执照, source L47
+        ("/v1/categories/电商平台", ["ecommerce_platform"]),
+        ("/v1/categories/【教育平台】", ["edu_platform"]),  # part of 教育-教育平台, in the source's brackets
+    ],
+)
+def test_fail_an_unknown_path_id_written_as_a_source_name_is_offered_its_id(client, path, nearest):
+    """A profile's 营业执照 was offered business_license; the same words in /v1/items/<id> got
+    "nearest": [] (the path matched spellings of ids only)."""
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["nearest"] == nearest
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fail_a_lone_surrogate_in_an_id_is_a_problem_of_its_own_kind_in_both_languages(client, lang):
+    """docs/api.md: every shape error a profile can make has a kind of its own, so words in both
+    languages. "\\ud800" in documents was kind ``invalid`` with pydantic's English in Chinese."""
+    body = b'{"subject": {"type": "enterprise"}, "documents": ["\\ud800"]}'
+    response = client.post(f"/v1/cheapest?lang={lang}", data=body, content_type="application/json")
+    assert response.status_code == 422
+    (problem,) = response.get_json()["error"]["errors"]
+    assert (problem["field"], problem["kind"]) == ("documents[0]", "text")
+    assert problem["problem"].startswith({"en": "must be text", "zh": "必须是文本"}[lang])
 
 
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
@@ -1219,6 +1275,13 @@ def test_an_unknown_id_says_what_it_was_meant_to_name(client):
         assert e["nearest"] and e["problem"].endswith("?")
 
 
+def _post(client, url: str, body: typing.Any):
+    """``body`` posted as JSON; given as bytes, as it is (JSON that Python cannot encode: a lone surrogate)."""
+    if isinstance(body, bytes):
+        return client.post(url, data=body, content_type="application/json")
+    return client.post(url, json=body)
+
+
 PROBLEM_BODIES = [
     ["enterprise"],
     {**ENTERPRISE, "documnets": []},
@@ -1229,6 +1292,7 @@ PROBLEM_BODIES = [
     {"documents": ["y"] * 201},
     {**ENTERPRISE, "documents": ["x" * 81]},
     {"subject": {"type": 5}},
+    b'{"subject": {"type": "enterprise"}, "activities": ["\\ud800"]}',  # kind text: a lone surrogate is no character
     UNKNOWN_IN_EVERY_FIELD,
     {**ENTERPRISE, "documents": [f"no_such_item_{n}" for n in range(22)]},
     {**ENTERPRISE, "documents": ["business_license"], "counts": {"business_license": 0}},
@@ -1242,18 +1306,18 @@ PROBLEM_BODIES = [
 
 def test_every_problem_is_written_in_either_language_from_its_kind_and_fields(client):
     """The API's words are the catalogue's English, and the same fields give the Chinese: no English
-    word is left in it but the ids and paths it quotes and the term JSON. (Kind invalid keeps pydantic's
+    word is left in it but the ids and paths it quotes and the terms JSON and \\ud800. (Kind invalid keeps pydantic's
     own words; no field of a profile makes one today: tested below.)"""
     seen = set()
     for body in PROBLEM_BODIES:
-        for e in client.post("/v1/evaluate", json=body).get_json()["error"]["errors"]:
+        for e in _post(client, "/v1/evaluate", body).get_json()["error"]["errors"]:
             seen.add(e["kind"])
             assert problem_text(e, "en") == e["problem"]
             zh = problem_text(e, "zh")
             if e["kind"] == "invalid":
                 assert zh == e["problem"]
                 continue
-            rest = re.sub(r"'[^']*'|\(body\)|JSON|[a-z_]+(\.[a-z_]+)*(\[\d+\])?", "", zh)
+            rest = re.sub(r"'[^']*'|\(body\)|JSON|\\ud800|[a-z_]+(\.[a-z_]+)*(\[\d+\])?", "", zh)
             assert not re.search(r"[A-Za-z]", rest), (e, zh)
             assert re.search(r"[\u4e00-\u9fff]", zh), zh
     assert seen == set(typing.get_args(ProblemKind)) - {"invalid"}
@@ -1407,8 +1471,8 @@ def test_errors_are_in_english_unless_the_request_asks_for_chinese(client):
 
 def test_every_problem_in_chinese_keeps_its_kind_and_fields_and_only_its_words_change(client):
     for body in PROBLEM_BODIES:
-        english = client.post("/v1/evaluate", json=body).get_json()["error"]
-        chinese = client.post("/v1/evaluate?lang=zh", json=body).get_json()["error"]
+        english = _post(client, "/v1/evaluate", body).get_json()["error"]
+        chinese = _post(client, "/v1/evaluate?lang=zh", body).get_json()["error"]
         assert {k: v for k, v in chinese.items() if k not in ("message", "errors", "request_id")} == {
             k: v for k, v in english.items() if k not in ("message", "errors", "request_id")
         }

@@ -83,6 +83,28 @@ def _files() -> list[str]:
     return sorted(str(p) for p in (ROOT / "facts").glob("*.lp")) + sorted(str(p) for p in (ROOT / "logic").glob("*.lp"))
 
 
+def test_fail_the_walkthrough_of_clingo_s_output_is_what_clingo_prints():
+    """docs/analysts.md#output shows the first command's output and explains its numbers; it said
+    Consequences: [288;1532] and "it stays 1532" after the ground program shrank to 1487 shown
+    atoms. Its lines without a time are checked against a real run, in order."""
+    doc = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    block = doc.split('<a id="output"></a>', 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    keep = ("Consequences", "Optimization", "Models", "  Optimal", "  Brave", "  Optimum", "OPTIMUM", "Solving")
+    shown = [line.rstrip() for line in block.splitlines() if line.startswith(keep)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "clingo", *_files(), "examples/ecommerce_seller.lp", *ANALYST_OPTIONS],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    printed = [line.rstrip() for line in proc.stdout.splitlines() if line.startswith(keep)]
+    assert shown == printed
+    last = printed[[k for k, line in enumerate(printed) if line.startswith("Consequences:")][-1]]
+    bound = last.split(";")[1].rstrip("]")
+    assert f"it stays\n  {bound})" in doc  # the prose names the same bound
+
+
 def run_clingo(lp: Path) -> list[clingo.Symbol]:
     """The twin through clingo directly: the atoms of the last (brave) model."""
     proc = subprocess.run(

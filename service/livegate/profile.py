@@ -36,6 +36,7 @@ __all__ = [
     "nearest_ids",
     "parse_profile",
     "search_cost",
+    "suggested_ids",
 ]
 
 MAX_LIST = 200
@@ -144,6 +145,7 @@ ProblemKind = Literal[
     "object",  # not a JSON object
     "array",  # not a JSON array
     "string",  # not a string
+    "text",  # a string that is not text: it holds a lone surrogate (JSON's "\\ud800"), which is no character
     "integer",  # not a whole number
     "min",  # below ``limit``
     "max",  # above ``limit``
@@ -199,6 +201,7 @@ _SHAPE_KINDS: dict[str, ProblemKind] = {
     "dict_type": "object",
     "list_type": "array",
     "string_type": "string",
+    "string_unicode": "text",
     "string_too_short": "empty",  # every string of a profile is an id, of at least 1 character
     "string_too_long": "too_long",
     "too_long": "too_many",
@@ -382,9 +385,15 @@ def _named_ids(value: str, valid: dict[str, Any]) -> list[str]:
     return exact + [id_ for _, id_ in holding]
 
 
+def suggested_ids(value: str, valid: dict[str, Any], *, search: bool = True) -> list[str]:
+    """At most three ids to offer for an unknown ``value``: the ids whose name is it or holds it
+    (:func:`_named_ids`), then, with ``search``, the nearest by spelling (:func:`nearest_ids`). The
+    profile's unknown ids and the API's unknown path ids are answered alike."""
+    return list(dict.fromkeys([*_named_ids(value, valid), *(nearest_ids(value, valid) if search else [])]))[:3]
+
+
 def _unknown(field: str, value: str, valid: dict[str, Any], of: IdKind, *, search: bool = True) -> dict[str, Any]:
-    nearest = list(dict.fromkeys([*_named_ids(value, valid), *(nearest_ids(value, valid) if search else [])]))[:3]
-    return _problem(field, "unknown_id", value=value, of=of, nearest=nearest)
+    return _problem(field, "unknown_id", value=value, of=of, nearest=suggested_ids(value, valid, search=search))
 
 
 def parse_profile(data: Any, catalogue: Catalogue) -> Profile:

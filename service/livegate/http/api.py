@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps
-from ..profile import JsonError, loads, nearest_ids
+from ..profile import JsonError, loads, nearest_ids, suggested_ids
 from ..words import LANGUAGES, Listed, Message
 from .decisions import decisions
 from .errors import ApiError
@@ -191,7 +191,9 @@ def _cached(body: bytes, etag: str) -> Response:
 def _lookup(kind: str, table: dict[str, bytes], id_: str) -> Response:
     body = table.get(id_)
     if body is None:
-        nearest = nearest_ids(id_, table)
+        catalogue = decisions().engine.catalogue
+        entries: dict[str, Any] = catalogue.categories if kind == "category" else catalogue.items
+        nearest = suggested_ids(id_, {k: entries.get(k) for k in table})  # 营业执照 → business_license
         hint = Message("problem.nearest", ids=Listed(nearest, "problem.nearest_or")) if nearest else ""
         said = Message(f"http.unknown_{kind}", value=id_, hint=hint)
         raise ApiError(404, f"unknown_{kind}", said, "id", nearest=nearest)

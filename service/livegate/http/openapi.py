@@ -111,6 +111,8 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
         if path in PROFILE_VOCABULARY and vocabulary == "items":
             ids |= catalogue.aliases.keys()  # earlier item ids a profile may still send (item_alias/2)
         _node(schemas, path)["enum"] = sorted(ids)
+        if len(path) == 2:  # see _enum_title
+            _node(schemas, path)["title"] = _enum_title(path)
     _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
     _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
     _node(schemas, ("ErrorDetail", "code"))["enum"] = list(ERROR_CODES)
@@ -122,6 +124,15 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
     }
     evaluation["required"] = ["decision_id", *evaluation.get("required", [])]
     return schemas
+
+
+def _enum_title(path: tuple[str, ...]) -> str:
+    """The title of a property's enum of ids: ``TypeId``. Client generators name an enum by its
+    model and its title, ``Subject`` + ``Type`` (pydantic's title of ``type``), which is also the
+    name of the catalogue's ``SubjectType`` schema: openapi-python-client then dropped ``Subject``
+    and ``Profile``, and both evaluation endpoints with them. ``Subject`` + ``TypeId`` is free."""
+    name = "".join(part.title() for part in path[1].split("_"))
+    return name if name.endswith("Id") else name + "Id"
 
 
 def _node(schemas: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
