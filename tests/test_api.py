@@ -792,6 +792,22 @@ def test_fail_a_lone_surrogate_in_an_id_is_a_problem_of_its_own_kind_in_both_lan
     assert problem["problem"].startswith({"en": "must be text", "zh": "必须是文本"}[lang])
 
 
+def test_fail_an_item_given_twice_is_listed_with_the_other_problems_not_alone(client):
+    """docs/api.md: a 422 lists every problem at once. An item given under its earlier id and its
+    id (item_twice) was refused alone: the unknown subject type, or the role its type cannot hold,
+    came only on the next round trip."""
+    twice = {"enterprise_credit_filing_pboc": 1, "enterprise_credit_filing": 1}
+    unknown = client.post("/v1/evaluate", json={"subject": {"type": "enterprize"}, "costs": twice})
+    kinds = [(e["field"], e["kind"]) for e in unknown.get_json()["error"]["errors"]]
+    assert kinds == [("subject.type", "unknown_id"), ("costs.enterprise_credit_filing_pboc", "item_twice")]
+    # facts/catalogue.lp: car_dealer is a role of enterprises only (role_subject_type/2)
+    contradicted = client.post(
+        "/v1/evaluate", json={"subject": {"type": "media", "roles": ["car_dealer"]}, "costs": twice}
+    )
+    kinds = [(e["field"], e["kind"]) for e in contradicted.get_json()["error"]["errors"]]
+    assert kinds == [("costs.enterprise_credit_filing_pboc", "item_twice"), ("subject.roles[0]", "role_not_allowed")]
+
+
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
     response = client.get("/v1/cheapest")
     assert response.status_code == 405

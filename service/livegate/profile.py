@@ -419,16 +419,16 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
         said = {p["field"] for p in shape}
         raise ProfileError(shape + _unknown_ids(data, catalogue, skip=said)) from None
 
+    # an item given twice (its earlier id beside its id) is said with the unknown ids, or with the
+    # contradictions: it hid them both (one problem a round trip)
     twice = _given_twice(profile, catalogue.aliases)
-    if twice:
-        raise ProfileError(twice)
     # the keys of counts as the profile wrote them (an earlier id), for the paths a problem names
     spelled = {catalogue.aliases.get(i, i): i for i in profile.counts}
     errors = _unknown_ids(data, catalogue)
-    if errors:
-        raise ProfileError(errors)
+    if errors:  # a contradiction is looked for among known ids only
+        raise ProfileError(errors + twice)
     profile = _canonical(profile, catalogue.aliases)
-    contradictions = _contradictions(profile, catalogue, spelled)
+    contradictions = twice + _contradictions(profile, catalogue, spelled)
     if contradictions:
         raise ProfileError(contradictions)
     return profile
