@@ -151,6 +151,8 @@ def test_links_are_relative_whatever_the_host_header_says(make_app):
         client.get(f"/?{PROFILE}", headers=EVIL),
         client.get(f"/checklist?{PROFILE}", headers=EVIL),
         client.get(f"/checklist.md?{PROFILE}", headers=EVIL),
+        # flask-swagger-ui built its oauth2RedirectUrl from the Host header: http://evil.example/docs/…
+        client.get("/docs/", headers=EVIL),
     ]
     for response in pages:
         assert response.status_code == 200

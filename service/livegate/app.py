@@ -145,6 +145,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 "validatorUrl": None,
                 "tryItOutEnabled": True,
                 "displayRequestDuration": True,
+                # not built from the Host header, as flask-swagger-ui would (no OAuth here anyway)
+                "oauth2RedirectUrl": "/docs/oauth2-redirect.html",
             },
         )
     )
