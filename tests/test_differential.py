@@ -156,16 +156,25 @@ def assert_steps_match_reference(answer: dict, profile: dict, expected: ref.Resu
         assert step["cheapest_cost_after"] == exp.cost_after, (key, step["cheapest_cost_after"], exp.cost_after)
         assert step["lowers_by"] == (None if now is None else now - exp.cost_after), key
         assert step["cheapest_cost_after_by_scenario"] == exp.cost_after_by_scenario, key
-    assert_ranked(answer, profile)
+    assert_ranked(answer, profile, k or ref.kb())
 
 
-def assert_ranked(answer: dict, profile: dict) -> None:
+def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
     """Best first (docs/semantics.md#next-steps): a lower cheapest cost after the step first (no plan
     last), then more of the categories the goal asks for unlocked (its candidates, within its
-    scenario; every category when it names neither), then more taken off the scenarios' costs."""
+    scenario, reaching its access method alone or with a companion; every category when it names
+    none: ``unlocks_for_goal``), then more taken off the scenarios' costs."""
     goal = profile.get("goal", {})
     scenario_of = {c["id"]: c["scenario"] for c in answer["categories"]}
-    asked = {c for c in goal.get("categories") or scenario_of if goal.get("scenario") in (None, scenario_of[c])}
+    access = goal.get("access")
+    asked = {
+        c
+        for c in goal.get("categories") or scenario_of
+        if goal.get("scenario") in (None, scenario_of[c])
+        and (access in (None, k.access[c]) or any(a == access for _, a in k.companions.get(c, [])))
+    }
+    for s in answer["next_steps"]:
+        assert s["unlocks_for_goal"] == [c for c in s["unlocks"] if c in asked], (s, sorted(asked))
     now = answer["cheapest_by_scenario"]
     ranks = [
         (
@@ -264,6 +273,22 @@ INSURANCE = [
             },
             ["situation_letter"],
             id="government_ecommerce_cheaper_step",
+        ),
+        pytest.param(
+            # education through the Cloud Live plugin: 在线视频课程 grants standard live only (L96), so
+            # the steps unlocking it (its filing, licence, approval) do nothing the goal asks for;
+            # 职业培训/课外辅导, 驾校培训 and 出国移民 take the plugin (L126, L205, L363)
+            {
+                "subject": {"type": "enterprise"},
+                "documents": ["business_license"],
+                "goal": {"scenario": "education", "access": "cloud_live_plugin"},
+            },
+            [
+                "private_school_permit_district",
+                "business_license_exit_consulting",
+                "road_transport_licence_driver_training",
+            ],
+            id="education_by_plugin",
         ),
     ],
 )

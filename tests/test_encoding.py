@@ -595,6 +595,20 @@ CASES = [
         cost=[0, 10, 1, 2],
     ),
     Case(
+        # what each question allows (question_scope/2, by which the next steps are ranked): the goal's
+        # access method leaves out a category that cannot reach it, in the scenario's question too
+        "a_question_allows_only_the_categories_reaching_the_goal_access",
+        category("kp", access="plug")
+        + category("ks")
+        + category("ko", access="plug", scenario="other")
+        + item("x")
+        + alternative("kp", "a", "x")
+        + alternative("ks", "a", "x")
+        + alternative("ko", "a", "x")
+        + "subject(enterprise). goal_access(plug). goal_scenario(sc).",
+        {"question_scope": ["question_scope(goal,kp)", "question_scope(scenario(sc),kp)"]},
+    ),
+    Case(
         "own_access_needs_no_companion",
         COMPANION + "goal_access(plug).",
         plans={("plan_access(plug)", "plan_category(ke)")},

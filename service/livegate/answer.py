@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
     from .solver import Answer
 
-__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "Summary", "dumps", "goal_categories"]
+__all__ = ["PLAN_EXPLANATIONS", "SENTENCES", "Explainer", "Shaped", "Shaper", "Summary", "dumps"]
 
 SENTENCES = 16_384
 """Sentences an explainer keeps, least recently used first out."""
@@ -342,21 +342,6 @@ class Explainer:
         return list(dict.fromkeys(lines))
 
 
-def goal_categories(cat: Catalogue, scenario: str | None, categories: Iterable[str]) -> frozenset[str] | None:
-    """The categories a goal asks for: its candidates (every category when it names none) that
-    serve its scenario (any when it names none); None when it names neither, so that every
-    category counts. The next steps are ranked by what they unlock of these (the same set as
-    ``in_scope/1`` of logic/plan.lp, which the answer does not show)."""
-    candidates = list(categories)
-    if not candidates and not scenario:
-        return None
-    return frozenset(
-        c
-        for c in candidates or cat.categories
-        if c in cat.categories and scenario in (None, cat.categories[c].scenario)
-    )
-
-
 class Shaper:
     """Writes answers for one catalogue and ruleset.
 
@@ -507,7 +492,8 @@ class Shaper:
             for s in self.cat.scenarios
             if (_SCENARIO, s) in {q for (q,) in det["no_plan"]} | set(by_question)
         }
-        asked = goal_categories(self.cat, goal.scenario, goal.categories) or frozenset()
+        # the categories the goal allows (its scenario, candidates and access: question_scope/2)
+        asked = frozenset(c for q, c in det["question_scope"] if q == contract.GOAL)
         steps = self._steps(det, plans, units, cheapest["cost"], {s: a["cost"] for s, a in by_scenario.items()}, asked)
         listed.update(step["document"] for step in steps)
         notes = list(self.general_notes)
@@ -789,8 +775,9 @@ class Shaper:
         of each scenario: the least of the cheapest cost now and of what each plan the solver
         says gains from the step then costs (its cost less the shortfalls the step meets).
         Ranked (docs/semantics.md#next-steps) by the goal's cost after the step, then by the
-        categories it unlocks among those the goal asks for (``asked``: its candidates, or its
-        scenario's categories; empty when the goal names neither, when every category counts),
+        categories it unlocks among those the goal allows (``asked``, the rules' question_scope/2:
+        its scenario's, its candidates and those reaching its access; every category when the goal
+        names nothing: ``unlocks_for_goal``),
         what it takes off the scenarios' costs together, its own cost (among steps that help the
         goal), all it unlocks, its own cost."""
         unlocks: dict[tuple[str, int], list[str]] = {}
@@ -817,7 +804,8 @@ class Shaper:
                 {
                     "document": i,
                     "count": n,
-                    "unlocks": sorted(unlocks.get((i, n), []), key=self.position.__getitem__),
+                    "unlocks": (opened := sorted(unlocks.get((i, n), []), key=self.position.__getitem__)),
+                    "unlocks_for_goal": [c for c in opened if c in asked],
                     "cheapest_cost_after": best,
                     "lowers_by": goal_cost - best if goal_cost is not None and best is not None else None,
                     "cheapest_cost_after_by_scenario": {s: after[s] for s in scenario_costs},
@@ -831,11 +819,8 @@ class Shaper:
                 if c is not None and scenario_costs[s] is not None
             )
 
-        def wanted(step: dict[str, Any]) -> int:  # categories the goal asks for that the step unlocks
-            return len(asked.intersection(step["unlocks"])) if asked else len(step["unlocks"])
-
         def rank(step: dict[str, Any]) -> tuple[Any, ...]:
-            own, helps, gain = units[step["document"]] * step["count"], wanted(step), gained(step)
+            own, helps, gain = units[step["document"]] * step["count"], len(step["unlocks_for_goal"]), gained(step)
             return (
                 step["cheapest_cost_after"] is None,
                 step["cheapest_cost_after"] or 0,

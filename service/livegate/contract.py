@@ -135,6 +135,7 @@ SHOWN: tuple[Predicate, ...] = (
     Predicate("step", ("item", "count"), "step"),
     Predicate("unlocks", ("item", "count", "category"), "step"),
     Predicate("step_gain", ("item", "count", "plan", "meets", "by"), "step"),
+    Predicate("question_scope", ("question", "category"), "answer"),
 )
 """The shown predicates of ``logic/show.lp``, in its order: the public output. A plan is
 named by a term (``("p", category, option)``, ``("p", category, option, companion,

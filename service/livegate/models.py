@@ -194,6 +194,10 @@ class NextStep(_Shape):
     document: str
     count: int = Field(description="How many more of the document (1 unless it is counted).")
     unlocks: list[str] = Field(description="The categories this step alone makes eligible.")
+    unlocks_for_goal: list[str] = Field(
+        description="Those of unlocks the goal allows (its scenario, candidate categories and access method; "
+        "all of them when the goal names none): the next steps are ranked by these."
+    )
     cheapest_cost_after: int | None = Field(description="The goal's cheapest cost once the step is held.")
     lowers_by: int | None = Field(description="How much the step lowers the goal's cheapest cost.")
     cheapest_cost_after_by_scenario: dict[str, int | None] = Field(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..answer import goal_categories
 from ..contract import ELIGIBLE
 from ..names import Names
 
@@ -37,31 +36,21 @@ def _costs(n: Names, profile: dict[str, Any] | None) -> str:
     return n.t("report.costs_own", classes=named, items=items)
 
 
-def _asked(n: Names, profile: dict[str, Any] | None) -> frozenset[str] | None:
-    """The categories the goal asks for, as the answer ranks its next steps by
-    (:func:`~livegate.answer.goal_categories`); None when it names none (every category counts)."""
-    goal = (profile or {}).get("goal") or {}
-    if not isinstance(goal, dict):
-        return None
-    return goal_categories(n.cat, goal.get("scenario"), goal.get("categories") or [])
-
-
-def _helps(step: dict[str, Any], goal_cost: int | None, asked: frozenset[str] | None) -> bool:
+def _helps(step: dict[str, Any], goal_cost: int | None) -> bool:
     """Whether a next step does something for the goal: lowers its cheapest cost, gives it a plan
-    where it has none, or makes eligible a category it asks for."""
+    where it has none, or makes eligible a category the goal allows (``unlocks_for_goal``)."""
     if step["lowers_by"] or (goal_cost is None and step["cheapest_cost_after"] is not None):
         return True
-    return bool(step["unlocks"]) if asked is None else not asked.isdisjoint(step["unlocks"])
+    return bool(step["unlocks_for_goal"])
 
 
-def _steps(n: Names, answer: dict[str, Any], profile: dict[str, Any] | None) -> list[str]:
+def _steps(n: Names, answer: dict[str, Any]) -> list[str]:
     """The next steps that help the goal, as the answer ranks them (goal first); the others (the
     answer lists them all) in one line; when none helps, why once."""
     steps, goal_cost = answer.get("next_steps", []), answer["cheapest"]["cost"]
-    asked = _asked(n, profile)
     out = []
     for k, step in enumerate(steps, 1):
-        if not _helps(step, goal_cost, asked):
+        if not _helps(step, goal_cost):
             continue
         after = step["cheapest_cost_after"]
         out.append(
@@ -139,7 +128,7 @@ def evaluation_text(answer: dict[str, Any], n: Names, profile: dict[str, Any] | 
     if answer.get("next_steps"):
         out.append("")
         out.append(n.t("report.next_steps"))
-        out += _steps(n, answer, profile)
+        out += _steps(n, answer)
     out.append("")
     out.append(n.t("report.categories"))
     for c in answer["categories"]:
