@@ -993,6 +993,22 @@ def test_decision_log_records_each_decision_and_livegate_evaluate_replays_it(mak
         assert [p["categories"] for p in replayed["cheapest"]["plans"]] == entry["cheapest_plans"]
 
 
+def test_fail_an_answer_and_its_record_name_the_package_version_beside_the_ruleset(make_app, tmp_path):
+    """A package release changes validation, ranking and words with the same ruleset digest: a
+    record naming only the ruleset could not say which code answered (an integrator's review)."""
+    from importlib.metadata import version
+
+    log = tmp_path / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    answered = client.post("/v1/evaluate", json=BANK)
+    refused = client.post("/v1/evaluate", json={"subject": {}})
+    assert answered.headers["X-Livegate-Version"] == refused.headers["X-Livegate-Version"] == version("livegate")
+    (entry,) = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert entry["package"] == version("livegate") and list(entry)[4:6] == ["ruleset", "package"]
+    declared = client.get("/openapi.json").get_json()["paths"]["/v1/evaluate"]["post"]["responses"]
+    assert {"200", "422"} <= {s for s, r in declared.items() if "X-Livegate-Version" in r.get("headers", {})}
+
+
 def test_decision_log_path_comes_from_livegate_decision_log(make_app, tmp_path, monkeypatch):
     log = tmp_path / "from-env.jsonl"
     monkeypatch.setenv("LIVEGATE_DECISION_LOG", str(log))

@@ -29,12 +29,13 @@ from flask.json.provider import JSONProvider
 from flask_swagger_ui import get_swaggerui_blueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import __version__
 from .answer import dumps
 from .http import api, decisions, errors, metrics
 from .http.config import load_config
 from .http.headers import API_CSP, COMMON, docs_csp
 from .http.logs import ACCESS_LOGGER, READY, log_access
-from .http.openapi import REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
+from .http.openapi import PACKAGE_VERSION_HEADER, REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
 from .profile import ProfileError
 from .solver import EvaluationTimeout
 from .web import web
@@ -99,6 +100,7 @@ def _finish(response: Response) -> Response:
     if found is not None:
         response.headers[RULESET_DIGEST_HEADER] = found.engine.ruleset["digest"]
         response.headers[RULESET_VERSION_HEADER] = found.engine.ruleset["version"]
+    response.headers[PACKAGE_VERSION_HEADER] = __version__
     started = g.get("started")
     ready = request.environ.get(READY)  # under livegate serve: when the request had arrived whole
     wait = started - ready if started is not None and ready is not None else None

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Flask, current_app, g
 
+from .. import __version__
 from ..answer import Shaped, dumps
 from ..engine import Engine
 from ..kb import Knowledge
@@ -289,6 +290,7 @@ class Decisions:
                         "request_id": g.get("request_id"),
                         "endpoint": endpoint,
                         "ruleset": self.engine.ruleset,
+                        "package": __version__,
                         "profile": decision.data,
                         "eligible": list(shaped.eligible),
                         "cheapest_cost": shaped.cheapest_cost,

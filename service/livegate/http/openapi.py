@@ -27,6 +27,7 @@ from ..words import LANGUAGES
 from .errors import ERROR_CODES
 
 __all__ = [
+    "PACKAGE_VERSION_HEADER",
     "PROFILE_VOCABULARY",
     "REQUEST_ID_HEADER",
     "RULESET_DIGEST_HEADER",
@@ -37,6 +38,7 @@ __all__ = [
 REQUEST_ID_HEADER = "X-Request-Id"
 RULESET_DIGEST_HEADER = "X-Ruleset-Digest"
 RULESET_VERSION_HEADER = "X-Ruleset-Version"
+PACKAGE_VERSION_HEADER = "X-Livegate-Version"
 
 
 def example_profile(catalogue: Catalogue) -> dict[str, Any]:
@@ -154,7 +156,13 @@ def _response(description: str, schema: str | None = None, *headers: str) -> dic
         "description": description,
         "headers": {
             name: {"$ref": f"#/components/headers/{name}"}
-            for name in (REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER, *headers)
+            for name in (
+                REQUEST_ID_HEADER,
+                RULESET_DIGEST_HEADER,
+                RULESET_VERSION_HEADER,
+                PACKAGE_VERSION_HEADER,
+                *headers,
+            )
         },
     }
     if schema is not None:
@@ -372,6 +380,10 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "Digest of facts/ + logic/ that answered.", pattern=r"^sha256:[0-9a-f]{64}$"
                 ),
                 RULESET_VERSION_HEADER: _header("Version of the ruleset that answered."),
+                PACKAGE_VERSION_HEADER: _header(
+                    "Version of the livegate package that answered: its validation, ranking and words "
+                    "(the rules' is X-Ruleset-Version). Log both to replay an answer."
+                ),
                 "Vary": _header("Accept-Language: the words follow the request's language."),
                 "ETag": _header(
                     "Names this version of the catalogue (and of the entry asked); send it as If-None-Match."
