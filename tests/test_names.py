@@ -462,6 +462,24 @@ def test_a_missing_document_s_qualifier_gloss_and_issuer_share_brackets(engine, 
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fail_an_answer_s_notes_and_warnings_carry_their_english_as_the_catalogue_does(engine, lang):
+    """The catalogue's notes have ``en``; the same notes in an answer (notes[], a category's
+    warnings) had only the source's Chinese, in an English answer too (an integrator's review)."""
+    glosses = messages("en")["gloss"]
+    # 社交-直播's note (L67) and 在线教育's remedy for virtual goods bought on iOS as warnings
+    profile = {"subject": {"type": "enterprise"}, "activities": ["online_edu_ios_virtual_goods"]}
+    answer = engine.evaluate(profile, lang=lang)
+    notes = {n["id"]: n for n in answer["notes"]}
+    assert notes["reference_only"]["en"] == {"text": glosses["notes"]["reference_only"]}
+    assert notes["scenario_must_match"]["text"].startswith("所选类目需符合小程序")  # the source's words stay
+    assert notes["scenario_not_given"]["en"] == {"text": None}  # livegate's own sentence
+    warnings = {(w["kind"], w["id"]): w for c in answer["categories"] for w in c["warnings"]}
+    assert warnings[("note", "first_review")]["en"] == {"text": glosses["notes"]["first_review"]}
+    remedy = warnings[("remedy", "online_edu_ios_virtual_goods")]
+    assert remedy["en"] == {"text": glosses["remedies"]["online_edu_ios_virtual_goods"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_fail_english_explanations_gloss_every_category_and_document_they_name(engine, catalogue, lang):
     """An English reader got 「Still to obtain: 电商平台服务协议、交易规则 (self-prepared)」 and
     「Apply for the [电商平台] category」: the source's names with no English, though the catalogue

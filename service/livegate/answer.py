@@ -34,6 +34,7 @@ from .contract import Term
 from .kb import Catalogue
 from .names import Names
 from .words import LANGUAGES
+from .words import gloss as english_gloss
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profile import Profile
@@ -368,7 +369,10 @@ class Shaper:
         self.position = {c: k for k, c in enumerate(catalogue.categories)}
         self.item_position = {i: k for k, i in enumerate(catalogue.items)}
         self.counted = frozenset(i for i, it in catalogue.items.items() if it.counted)
-        self.general_notes = [{"id": g.id, "text": g.text, "line": g.line} for g in catalogue.general_notes]
+        self.general_notes = [
+            {"id": g.id, "text": g.text, "line": g.line, "en": {"text": english_gloss("notes", g.id)}}
+            for g in catalogue.general_notes
+        ]
         self._explainers = {
             lang: Explainer(Names(catalogue, lang), plan_explanations=PLAN_EXPLANATIONS if plan_cache_bytes else 0)
             for lang in LANGUAGES
@@ -508,6 +512,7 @@ class Shaper:
                         rule=explainer.n.quoted(str(rule["text"]), explainer.n.gloss("notes", note)),
                     ),
                     "line": rule["line"],
+                    "en": {"text": None},  # livegate's own sentence, in the answer's language already
                 },
             )
         head = {
@@ -683,9 +688,16 @@ class Shaper:
                 "text": note.text,
                 "lead_time_days": note.lead_time_days,
                 "line": note.line,
+                "en": {"text": english_gloss("notes", key)},
             }
         act = self.cat.activities[key]
-        return {"kind": kind, "id": key, "text": act.remedy, "line": act.line}
+        return {
+            "kind": kind,
+            "id": key,
+            "text": act.remedy,
+            "line": act.line,
+            "en": {"text": english_gloss("remedies", key)},
+        }
 
     # -- plans ---------------------------------------------------------------------------
     def _plan_of(self, plan: Term, atoms: list[Term], units: dict[str, int], own: frozenset[str]) -> dict[str, Any]:

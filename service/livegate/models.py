@@ -93,6 +93,9 @@ class CategoryWarning(_Shape):
     line: int | None = Field(
         None, description="The source's line holding the note, or the activity's note the remedy is part of."
     )
+    en: TextInEnglish = Field(
+        description="livegate's English of text (the source's words), as the catalogue's, in either language."
+    )
 
 
 class Reason(_Shape):
@@ -209,6 +212,10 @@ class GeneralNote(_Shape):
     id: str
     text: str
     line: int
+    en: TextInEnglish = Field(
+        description="livegate's English of text (the source's words), as the catalogue's, in either language; "
+        "its text is null for scenario_not_given, livegate's own sentence in the answer's language."
+    )
 
 
 class Evaluation(_Shape):
