@@ -808,6 +808,16 @@ def test_fail_an_item_given_twice_is_listed_with_the_other_problems_not_alone(cl
     assert kinds == [("costs.enterprise_credit_filing_pboc", "item_twice"), ("subject.roles[0]", "role_not_allowed")]
 
 
+def test_fail_an_unknown_field_is_offered_the_nearest_field_of_its_object(client):
+    """Unknown ids got "did you mean", unknown fields nothing: "document" for documents, a
+    subject's "role" for roles (an integrator's review)."""
+    body = {"subject": {"type": "enterprise", "role": []}, "document": [], "goal": {"scenarios": "auto"}, "zzz": 1}
+    errors = client.post("/v1/evaluate?lang=zh", json=body).get_json()["error"]["errors"]
+    found = {e["field"]: e["nearest"] for e in errors if e["kind"] == "unknown_field"}
+    assert found == {"subject.role": ["roles"], "document": ["documents"], "goal.scenarios": ["scenario"], "zzz": []}
+    assert any(e["problem"].endswith("是否想写 'documents'？") for e in errors)
+
+
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
     response = client.get("/v1/cheapest")
     assert response.status_code == 405

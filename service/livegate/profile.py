@@ -214,6 +214,13 @@ _SHAPE_KINDS: dict[str, ProblemKind] = {
 }
 """pydantic's error types, by the kind they are."""
 
+_FIELDS: dict[tuple[str, ...], tuple[str, ...]] = {
+    (): tuple(Profile.model_fields),
+    ("subject",): tuple(Subject.model_fields),
+    ("goal",): tuple(Goal.model_fields),
+}
+"""The fields of each object of a profile, by its path: an unknown field is offered the nearest."""
+
 _LIMITS: dict[ProblemKind, str] = {"min": "ge", "max": "le", "too_long": "max_length", "too_many": "max_length"}
 """The kinds that name the bound passed (``limit``), by the key of pydantic's context that holds it."""
 
@@ -414,6 +421,10 @@ def parse_profile(data: Any, catalogue: Catalogue) -> Profile:
                 shape.append({"field": _path(loc), "kind": kind, "problem": err["msg"]})
             elif kind in _LIMITS:
                 shape.append(_problem(_path(loc), kind, limit=err["ctx"][_LIMITS[kind]]))
+            elif kind == "unknown_field":  # "document" → documents: the fields of its object
+                fields = _FIELDS.get(tuple(str(p) for p in loc[:-1]), ())
+                near = nearest_ids(str(loc[-1]), fields) if loc and _utf8(loc[-1]) else []
+                shape.append(_problem(_path(loc), kind, nearest=near))
             else:
                 shape.append(_problem(_path(loc), kind))
         said = {p["field"] for p in shape}
