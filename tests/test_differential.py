@@ -160,7 +160,8 @@ def assert_steps_match_reference(answer: dict, profile: dict, expected: ref.Resu
 
 
 def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
-    """Best first (docs/semantics.md#next-steps): a lower cheapest cost after the step first (no plan
+    """Best first (docs/semantics.md#next-steps): the documents of a cheapest path first (taken and
+    paid for, the goal's cost is unchanged), then a lower cheapest cost after the step (no plan
     last), then more of the categories the goal asks for unlocked (its candidates, within its
     scenario, reaching its access method alone or with a companion; every category when it names
     none: ``unlocks_for_goal``), then more taken off the scenarios' costs."""
@@ -173,12 +174,17 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
         if goal.get("scenario") in (None, scenario_of[c])
         and (access in (None, k.access[c]) or any(a == access for _, a in k.companions.get(c, [])))
     }
+    goal_cost, unit = answer["cheapest"]["cost"], answer["item_costs"]
     for s in answer["next_steps"]:
         assert s["unlocks_for_goal"] == [c for c in s["unlocks"] if c in asked], (s, sorted(asked))
+        after, own = s["cheapest_cost_after"], unit[s["document"]] * s["count"]
+        on_path = goal_cost is not None and after is not None and after < goal_cost and after + own == goal_cost
+        assert s["on_cheapest_path"] == on_path, s
     now = answer["cheapest_by_scenario"]
     ranks = [
         (
             s["cheapest_cost_after"] is None,
+            not s["on_cheapest_path"],  # the documents of a cheapest path first
             s["cheapest_cost_after"] or 0,
             -len(asked.intersection(s["unlocks"])),
             -sum(
@@ -209,6 +215,20 @@ def dump(answer: dict) -> str:
 def test_examples_match_reference(engine, path):
     profile = json.loads(path.read_text(encoding="utf-8"))
     assert_matches_reference(evaluate(engine, profile), ref.evaluate(profile))
+
+
+def test_fail_the_documents_of_the_cheapest_path_come_before_a_notice_of_refusal(engine):
+    """The e-commerce seller (examples/ecommerce_seller.json) was told, third, to get
+    《行政许可不予受理通知书》 ("down by 3"): one gets it by being refused the licence (L42–L44), and
+    then lacks ten documents more, 20 in all against the cheapest path's 13 (L34–L39: a licence and
+    the platform's three documents). The cheapest path's documents come first now."""
+    profile = json.loads(next(p for p in EXAMPLES if p.name == "ecommerce_seller.json").read_text(encoding="utf-8"))
+    steps = evaluate(engine, profile)["next_steps"]
+    first = [s["document"] for s in steps[:6]]
+    assert sorted(first[:2]) == ["value_added_telecom_licence_internet_info", "value_added_telecom_licence_online_data"]
+    assert sorted(first[2:5]) == ["dispute_resolution_mechanism", "merchant_review_rules", "platform_service_agreement"]
+    assert first[5] == "licence_rejection_notice"
+    assert [s["on_cheapest_path"] for s in steps[:6]] == [True] * 5 + [False]
 
 
 @SETTINGS

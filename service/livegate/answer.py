@@ -820,6 +820,12 @@ class Shaper:
                     "unlocks_for_goal": [c for c in opened if c in asked],
                     "cheapest_cost_after": best,
                     "lowers_by": goal_cost - best if goal_cost is not None and best is not None else None,
+                    # taken and paid for, it leaves the goal's cheapest cost where it is: a step of a cheapest
+                    # path (a licence refused on purpose, for its notice of refusal, is not: L42)
+                    "on_cheapest_path": goal_cost is not None
+                    and best is not None
+                    and best < goal_cost
+                    and best + units[i] * n == goal_cost,
                     "cheapest_cost_after_by_scenario": {s: after[s] for s in scenario_costs},
                 }
             )
@@ -835,6 +841,7 @@ class Shaper:
             own, helps, gain = units[step["document"]] * step["count"], len(step["unlocks_for_goal"]), gained(step)
             return (
                 step["cheapest_cost_after"] is None,
+                not step["on_cheapest_path"],  # what the cheapest path takes first: the same cost in all
                 step["cheapest_cost_after"] or 0,
                 -helps,
                 -gain,

@@ -203,6 +203,10 @@ class NextStep(_Shape):
     )
     cheapest_cost_after: int | None = Field(description="The goal's cheapest cost once the step is held.")
     lowers_by: int | None = Field(description="How much the step lowers the goal's cheapest cost.")
+    on_cheapest_path: bool = Field(
+        description="The step lowers the goal's cheapest cost by exactly its own cost: a document of a cheapest "
+        "path (ranked first)."
+    )
     cheapest_cost_after_by_scenario: dict[str, int | None] = Field(
         description="Each scenario's cheapest cost once the step is held (the scenarios of cheapest_by_scenario)."
     )
