@@ -554,8 +554,9 @@ class ProblemDetail(_Shape):
     value: str | None = Field(
         default=None,
         description=(
-            "The unknown id, the item counted 0 (count_zero, count_zero_form), the role the subject type cannot"
-            " hold, or the goal's scenario that no candidate category serves (no_candidate_in_scenario)."
+            "The unknown id, the item counted 0 (count_zero, count_zero_form), the role or item the subject type"
+            " cannot hold (role_not_allowed, item_not_allowed), an item's earlier id given beside its id"
+            " (item_twice), or the goal's scenario that no candidate category serves (no_candidate_in_scenario)."
         ),
     )
     held: str | None = Field(
@@ -566,12 +567,19 @@ class ProblemDetail(_Shape):
         default=None, description="The bound passed: a number's (kinds min, max), a length (too_long, too_many)."
     )
     count: int | None = Field(default=None, description="How many more unknown ids there are (kind more_unknown).")
-    nearest: list[str] | None = None
+    nearest: list[str] | None = Field(
+        default=None,
+        description="The ids most like the unknown one (kind unknown_id), or the fields of its object most like "
+        "an unknown field (kind unknown_field); best first.",
+    )
     subject_type: str | None = Field(
-        default=None, description="The subject type given, which cannot hold the role (kind role_not_allowed)."
+        default=None,
+        description="The subject type given, which cannot hold the role or item (kinds role_not_allowed, "
+        "item_not_allowed).",
     )
     allowed: list[str] | None = Field(
-        default=None, description="The subject types that can hold the role (kind role_not_allowed)."
+        default=None,
+        description="The subject types that can hold the role or item (kinds role_not_allowed, item_not_allowed).",
     )
     conflict: str | None = Field(default=None, description="The other JSON path of a contradiction.")
 
@@ -586,7 +594,11 @@ class ErrorDetail(_Shape):
     )
     request_id: str | None = None
     errors: list[ProblemDetail] | None = Field(default=None, description="Every problem of the profile.")
-    nearest: list[str] | None = Field(default=None, description="Nearest valid ids (unknown id in a path).")
+    nearest: list[str] | None = Field(
+        default=None,
+        description="The nearest valid ids of an unknown id in the path (404), or the query parameters nearest "
+        "an unknown one (400 invalid_query).",
+    )
 
 
 class Error(_Shape):

@@ -188,6 +188,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
         str(c): _response(f"{text[c]} Codes: {_codes(c)}.", "Error", "Vary", *(["Retry-After"] if c == 503 else []))
         for c in statuses
     }
+    # any operation can meet a fault of the service's own
+    out["500"] = _response(
+        f"A fault of the service (a bug): the request id names it in the log. Code: {_codes(500)}.", "Error"
+    )
     for status, what in ((408, "The request did not arrive in full within READ_TIMEOUT"), (431, "Head over 32 KiB")):
         out[str(status)] = {
             "description": f"{what} (livegate serve; written before the request is read: no request id or "
@@ -270,7 +274,18 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     request_id,
                 ],
                 "responses": {
-                    "200": _response(f"The {kind}.", schema, "ETag", "Cache-Control"),
+                    "200": _response(
+                        f"The {kind}."
+                        + (
+                            " An earlier id answers as the item it names, whose address is Content-Location."
+                            if kind == "item"
+                            else ""
+                        ),
+                        schema,
+                        "ETag",
+                        "Cache-Control",
+                        *(["Content-Location"] if kind == "item" else []),
+                    ),
                     "304": _response("Not modified (If-None-Match).", None, "ETag", "Cache-Control"),
                     **_errors(404),
                 },
@@ -392,6 +407,12 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     "The catalogue's: public, max-age=CATALOGUE_MAX_AGE (default 300 s); this document's: "
                     "no-cache (keep it, revalidate with If-None-Match)."
                 ),
+                "Content-Location": {
+                    "description": "Sent when the id asked is an item's earlier id (item_alias/2): the address "
+                    "of the item it names (/v1/items/<its id>).",
+                    "required": False,
+                    "schema": {"type": "string"},
+                },
                 "Retry-After": _header(
                     "Seconds to wait before asking again: 1 after evaluation_timeout, 30 after "
                     "decision_log_unavailable (as long as /v1/health stays degraded)."
