@@ -1638,3 +1638,90 @@ def test_fail_a_single_valued_key_given_twice_is_refused_naming_its_field(client
     english = Page(client.get(url + "&lang=en").get_data(as_text=True)).text("errors")
     assert "more than one value" in english
     assert client.get("/?subject=enterprise&subject=enterprise&scenario=ecommerce").status_code == 200
+
+
+# -- the direct route offered right after the subject screen ---------------------------------------------------
+def _shortcut(page: Page) -> list[dict[str, str]]:
+    """The documents screen's offer of the answer at once: its section and its button (which submits the form)."""
+    return page.find("section", id="shortcut") + page.find("button", name="skip")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fail_a_government_subject_is_offered_its_answer_right_after_the_subject_screen(client, catalogue, lang):
+    """L2 (docs/semantics.md#direct-route): a government subject streams by 标准直播+直播标签 with no category
+    and no document, whatever it ticks next; it walked the documents and activities screens before being
+    told so. Right after the subject screen it is offered the answer at once — the same answer as the full
+    flow with no documents — and may still go on; an enterprise is offered nothing of the kind."""
+    direct = catalogue.subject_types["government"].direct_access
+    assert direct == "standard_live"
+    screen = submit(client, f"/?lang={lang}&scenario=entertainment&step=2&subject=government&next=1")
+    assert screen == f"/?lang={lang}&scenario=entertainment&subject=government&step=3"
+    page = get_page(client, screen)
+    section, button = _shortcut(page)
+    assert section["data-access"] == direct
+    said = page.text("shortcut")
+    access = "Standard Live + live tag" if lang == "en" else "标准直播+直播标签"
+    assert messages(lang)["web.shortcut_title"] in said and access in said
+    assert ("小程序·云直播插件" if lang == "zh" else "Mini Program Cloud Live plugin") in said  # what it does not give
+    if lang == "en":
+        assert not CJK.search(said)
+    # a plain form button, not the form's default (Enter still goes on to the next screen)
+    assert (button["type"], button["value"]) == ("submit", "1") and "formnovalidate" not in button
+    assert DefaultButton(client.get(screen).get_data(as_text=True)).found["name"] == "next"
+    # the answer at once is the full flow's answer without documents: the same shareable URL, the direct route
+    at_once = submit(client, screen + "&skip=1")
+    walked = submit(client, submit(client, screen + "&next=1") + "&next=1")
+    assert at_once == walked == f"/?lang={lang}&scenario=entertainment&subject=government#answer"
+    answer = get_page(client, at_once.split("#")[0])
+    assert verdict(answer) == (GOVERNMENT_DIRECT_ZH if lang == "zh" else GOVERNMENT_DIRECT_EN)
+    assert answer.find("section", id="answer")[0]["data-cheapest-cost"] == "0"
+    assert plans(answer) == [("", "0")]
+    # the screens still open to it: the next screen is the activities screen, as before
+    assert get_page(client, submit(client, screen + "&next=1")).find("form", id="profile", **{"data-step": "4"})
+    # an enterprise, on the same scenario, is not offered it
+    enterprise = submit(client, f"/?lang={lang}&scenario=entertainment&step=2&subject=enterprise&next=1")
+    assert enterprise.endswith("&step=3") and not _shortcut(get_page(client, enterprise))
+
+
+def test_fail_the_answer_at_once_keeps_what_the_documents_screen_holds_and_is_only_where_it_was_offered(client):
+    """The shortcut submits the screen: a document ticked there is kept, a sub-question left unanswered
+    brings the screen back as its next button does. It is offered, and honoured, only while the direct
+    route answers the goal: not to a government subject that asked for 小程序·云直播插件 (the direct route
+    gives 标准直播 only), nor to an enterprise that sends ``skip`` by hand (the same screen again)."""
+    base = "/?scenario=ecommerce&subject=government&step=3"
+    assert submit(client, base + "&doc=business_license&skip=1") == (
+        "/?scenario=ecommerce&subject=government&doc=business_license#answer"
+    )
+    response = client.get(base + "&asked=value_added_telecom_licence&doc=value_added_telecom_licence&skip=1")
+    assert response.status_code == 422 and "请回答追问" in Page(response.get_data(as_text=True)).text("errors")
+    assert get_page(client, base + "&access=standard_live").find("section", id="shortcut")
+    plugin = base + "&access=cloud_live_plugin"
+    assert not _shortcut(get_page(client, plugin))
+    assert (
+        submit(client, plugin + "&skip=1") == "/?scenario=ecommerce&subject=government&access=cloud_live_plugin&step=3"
+    )
+    assert submit(client, "/?scenario=ecommerce&subject=enterprise&step=3&skip=1") == (
+        "/?scenario=ecommerce&subject=enterprise&step=3"
+    )
+
+
+def test_success_an_enterprise_walks_the_same_four_screens_with_no_shortcut(client):
+    """The enterprise's flow is unchanged: four screens, each to the next, the last to the answer, no
+    offer of the answer at once on any of them."""
+    urls = [
+        "/?step=1&scenario=ecommerce&next=1",
+        "/?scenario=ecommerce&step=2&subject=enterprise&next=1",
+        "/?scenario=ecommerce&subject=enterprise&step=3&doc=business_license&next=1",
+        "/?scenario=ecommerce&subject=enterprise&doc=business_license&step=4&next=1",
+    ]
+    landed = [submit(client, u) for u in urls]
+    assert landed == [
+        "/?scenario=ecommerce&step=2",
+        "/?scenario=ecommerce&subject=enterprise&step=3",
+        "/?scenario=ecommerce&subject=enterprise&doc=business_license&step=4",
+        "/?scenario=ecommerce&subject=enterprise&doc=business_license#answer",
+    ]
+    for url in ["/?scenario=ecommerce", *landed[:3]]:
+        page = get_page(client, url if "step=" in url else url + "&step=1")
+        assert not _shortcut(page) and not page.find("input", name="skip")
+    assert verdict(get_page(client, landed[-1].split("#")[0])).startswith("还差 4 份材料")

@@ -595,6 +595,7 @@ _TAP_PAGES = {
     "subject screen": "/?scenario=education&step=2",
     "documents screen": "/?scenario=education&subject=enterprise&role=training_institution&doc=private_school_permit"
     "&step=3",
+    "documents screen, government": "/?scenario=entertainment&subject=government&step=3",
     "activities screen": SELLER + "&step=4",
     "answer": SELLER,
     "answer without a path": "/?subject=enterprise&role=car_dealer&doc=business_license"
@@ -729,6 +730,39 @@ def test_fail_a_government_body_not_sure_of_its_scenario_is_told_it_can_stream_n
         if lang == "en":
             assert page.evaluate(_UNQUOTED_CJK) == []
         context.close()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_fail_a_government_body_is_offered_its_answer_right_after_the_subject_screen(
+    browser, server, outside, expect, js
+):
+    """L2: the direct route answers a government body whatever it ticks next, so the screen after the
+    subject's offers the answer at once (with JavaScript and without): the answer's URL is the one the
+    full flow gives with no documents, and the back button returns to the screen it left, which still
+    goes on."""
+    context = _context(browser, outside, java_script_enabled=js, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.check("#scenario-entertainment")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+    page.check("#subject-government")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    expect(page.locator("#shortcut")).to_contain_text("您现在就可以查看结果")
+    page.click("#shortcut button[name=skip]")
+    expect(page.locator("#verdict-text")).to_have_text(
+        "可以。政府主体可直接使用标准直播+直播标签接入，无需申请可直播类目，也无需提交材料。"
+    )
+    expect(page.locator("#answer")).to_have_attribute("data-cheapest-cost", "0")
+    landed = urlsplit(page.url)
+    assert (landed.path, landed.query) == ("/", "scenario=entertainment&subject=government")
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    expect(page.locator("#shortcut button[name=skip]")).to_be_visible()
+    page.click("#profile button[name=next]")  # the remaining screens are still there
+    expect(page.locator("#profile")).to_have_attribute("data-step", "4")
+    context.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

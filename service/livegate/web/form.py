@@ -9,7 +9,8 @@ tied plans for the checklist.
 
 The guided steps add keys that only steer the page, never the profile:
 ``step`` (the screen the form is on, 1–4; without it, the answer), ``next``
-(the screen's button: go on), ``setlang`` (the language button: stay, in the
+(the screen's button: go on), ``skip`` (the answer at once, offered to a subject
+whose type streams directly), ``setlang`` (the language button: stay, in the
 other language), ``q.<plain item>`` (the answer to a qualified document's
 sub-question, turned into ``doc`` values before the URL is shared) and
 ``added`` / ``was`` / ``prev`` (the what-if banner: the item added, the cost before and the count
@@ -35,7 +36,7 @@ __all__ = ["LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key",
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
-PAGE_KEYS = {"lang", "step", "next", "back", "setlang", "plan", "added", "was", "prev"}
+PAGE_KEYS = {"lang", "step", "next", "back", "skip", "setlang", "plan", "added", "was", "prev"}
 """Keys that steer the page (language, screen, what-if banner) and are no part of the profile."""
 _INTEGER = re.compile(r"\s*-?\d{1,12}\s*")
 

@@ -14,6 +14,11 @@
 4. **Activities** — the source's notes on the scenario's categories, the access
    method and candidate categories, and cost overrides under "advanced".
 
+A subject whose type streams directly, with no category (the catalogue's
+``direct_access``, the rules' ``direct_route/3``: 政府), is offered its answer
+right after the subject screen when the engine's answer to what it has entered is
+that route (``views._direct_route``); the remaining screens stay open to it.
+
 This module chooses *what to ask*; it decides nothing about the answer: what a
 held document satisfies, what is missing and what is cheapest all come from the
 engine.

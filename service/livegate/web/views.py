@@ -146,6 +146,23 @@ def _evaluate(form: FormState) -> tuple[Any, dict[str, Any]]:
     return decision.profile, decision.answer.json()
 
 
+def _direct_route(form: FormState) -> str | None:
+    """The access method by which the subject streams directly, with no category and no document,
+    when the engine's answer to what the form holds is that route (the goal's cheapest plan is one
+    of no category, at cost 0: the rules' direct route, their access filter included); None
+    otherwise. The remaining screens cannot change that answer, so the page offers it at once. The
+    engine is asked (a summary, not logged: no answer is shown) only for a subject type the
+    catalogue gives a direct route."""
+    kind = _site().cat.subject_types.get(form.subject or "")
+    if kind is None or kind.direct_access is None:
+        return None
+    try:
+        summary = decisions().engine.summary(form.to_profile(), timeout=current_app.config["TIMEOUT"])
+    except (ProfileError, EvaluationTimeout):
+        return None
+    return kind.direct_access if summary.cheapest_cost == 0 and () in summary.cheapest_plans else None
+
+
 def _delivered(response: Response) -> Response:
     """Log the decision the page was rendered from, now that it will be delivered (not for ``HEAD``,
     whose page is not): a :class:`DecisionLogError` replaces the page by the 503 page."""
@@ -418,10 +435,18 @@ def _step_context(step: int, form: FormState, pairs: list[tuple[str, str]], erro
         "unanswered": [],  # the documents screen's sub-questions to answer again (none pre-selected)
         "still_open": False,  # they are only still open (the language button), not refused
         "invalid_costs": set(),  # the cost overrides a refused submission names
+        "direct_route": None,  # the access method of a direct route offered at once (the documents screen)
+        "other_access": "",
     }
     if step == 3:
         context["groups"] = q.doc_groups()
         words = Words(_lang(), _site())
+        # right after the subject screen: a subject whose type streams directly is offered its answer at once
+        direct = _direct_route(form)
+        context["direct_route"] = direct
+        context["other_access"] = words.names.either(
+            [words.access(a) for a in _site().cat.access_methods if direct is not None and a != direct]
+        )
         context["needed_by"] = {
             f: shape.joined(words, [shape.cat_name(words, c) for c in cats])
             for f, cats in _needed_by(q, context["groups"]).items()
@@ -492,7 +517,7 @@ def _security_headers(response: Response) -> Response:
 @web.get("/")
 def index() -> Response:
     args = request.args
-    steering = any(k in args for k in ("next", "back", "setlang", "asked"))
+    steering = any(k in args for k in ("next", "back", "skip", "setlang", "asked"))
     steering = steering or any(k.startswith(("q.", "role.")) for k in args)
     if steering or any(v == "" for _, v in args.items(multi=True)):
         return _normalize(args)
@@ -507,8 +532,12 @@ def index() -> Response:
 
 def _normalize(args: MultiDict[str, str]) -> Response:
     """A screen's submission (or a URL with empty fields) becomes the clean shareable URL: empty fields
-    dropped, sub-questions turned into documents, and the next screen (or the answer) chosen."""
-    pairs = [(k, v) for k, v in args.items(multi=True) if v != "" and k not in ("next", "back", "setlang", "step")]
+    dropped, sub-questions turned into documents, and the next screen (or the answer) chosen: ``skip``,
+    offered only to a subject whose type streams directly (:func:`_direct_route`), is the answer at
+    once."""
+    pairs = [
+        (k, v) for k, v in args.items(multi=True) if v != "" and k not in ("next", "back", "skip", "setlang", "step")
+    ]
     pairs, unanswered = _qualified_answers(args, pairs)
     raw = args.get("step", "")
     step = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in STEPS else None
@@ -533,6 +562,8 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     if setlang is not None:
         pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
         target = step
+    elif "skip" in args and step is not None and _direct_route(form) is not None:
+        target = None  # the answer at once, as the screen offered it (the direct route answers already)
     elif "next" in args and step is not None:
         target = step + 1
         kind = _site().cat.subject_types.get(form.subject or "")
