@@ -710,12 +710,7 @@ def test_fail_a_government_body_not_sure_of_its_scenario_is_told_it_can_stream_n
         context = _context(browser, outside, viewport={"width": width, "height": 900})
         page = context.new_page()
         page.goto(server + f"/?lang={lang}")
-        page.check("#scenario-any")
-        page.click("#profile button[name=next]")
-        expect(page.locator("#profile")).to_have_attribute("data-step", "2")
-        page.check("#subject-government")
-        page.click("#profile button[name=next]")
-        expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+        _government_to_documents(page, expect, "any")
         page.click("#profile button[name=next]")
         expect(page.locator("#profile")).to_have_attribute("data-step", "4")
         page.click("#profile button[name=next]")
@@ -732,6 +727,16 @@ def test_fail_a_government_body_not_sure_of_its_scenario_is_told_it_can_stream_n
         context.close()
 
 
+def _government_to_documents(page, expect, scenario: str) -> None:
+    """Screens 1 and 2 for a government body: the scenario, then the subject; on screen 3 after."""
+    page.check(f"#scenario-{scenario}")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+    page.check("#subject-government")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 def test_fail_a_government_body_is_offered_its_answer_right_after_the_subject_screen(
     browser, server, outside, expect, js
@@ -743,12 +748,7 @@ def test_fail_a_government_body_is_offered_its_answer_right_after_the_subject_sc
     context = _context(browser, outside, java_script_enabled=js, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(server + "/")
-    page.check("#scenario-entertainment")
-    page.click("#profile button[name=next]")
-    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
-    page.check("#subject-government")
-    page.click("#profile button[name=next]")
-    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    _government_to_documents(page, expect, "entertainment")
     expect(page.locator("#shortcut")).to_contain_text("您现在就可以查看结果")
     page.click("#shortcut button[name=skip]")
     expect(page.locator("#verdict-text")).to_have_text(
