@@ -786,7 +786,8 @@ class Shaper:
         """Every next step with what it unlocks and the cheapest cost once held, of the goal and
         of each scenario: the least of the cheapest cost now and of what each plan the solver
         says gains from the step then costs (its cost less the shortfalls the step meets).
-        Ranked (docs/semantics.md#next-steps) by the goal's cost after the step, then by the
+        Ranked (docs/semantics.md#next-steps): a step of a cheapest path first (``on_cheapest_path``:
+        it lowers the goal's cost by exactly its own), then by the goal's cost after the step, then by the
         categories it unlocks among those the goal allows (``asked``, the rules' question_scope/2:
         its scenario's, its candidates and those reaching its access; every category when the goal
         names nothing: ``unlocks_for_goal``),
