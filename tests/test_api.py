@@ -1487,8 +1487,18 @@ def test_explanations_come_in_the_language_of_lang_else_accept_language_else_chi
         assert "Accept-Language" in cheapest.headers["Vary"]
 
 
+def test_fail_lang_takes_a_language_tag_as_accept_language_does(client):
+    """?lang=en-US and ?lang=EN were 400, though Accept-Language: en-US was English (an integrator's
+    review): the query now reads a tag by its primary subtag, in any case, as the header is read."""
+    for value, lang in (("en-US", "en"), ("EN", "en"), ("zh-CN", "zh"), ("zh-Hans-CN", "zh")):
+        response = client.post("/v1/cheapest", json=SELLER, query_string={"lang": value})
+        assert response.status_code == 200, value
+        first = response.get_json()["cheapest"]["plans"][0]["explanation"][0]
+        assert first.startswith("Apply for the" if lang == "en" else "申请"), (value, first)
+
+
 def test_an_unknown_lang_is_refused_naming_the_field_in_the_language_of_accept_language(client):
-    for value in ("fr", "EN", "", "zh-CN"):
+    for value in ("fr", "en_US", "", "chinese"):
         response = client.post("/v1/evaluate", json=SELLER, query_string={"lang": value})
         assert response.status_code == 400
         error = response.get_json()["error"]

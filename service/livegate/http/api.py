@@ -35,7 +35,7 @@ from ..profile import JsonError, loads, nearest_ids, suggested_ids
 from ..words import LANGUAGES, Listed, Message
 from .decisions import decisions
 from .errors import ApiError
-from .language import asked, vary
+from .language import asked, named, vary
 from .openapi import build_openapi
 from .runtime import read_reload, workers
 
@@ -174,7 +174,7 @@ def _lang() -> str:
     """The language of the answer's explanations: ``?lang`` (refused unless it names one), else
     the best of ``Accept-Language``, else Chinese."""
     raw = request.args.get("lang")
-    if raw is not None and raw not in LANGUAGES:
+    if raw is not None and named(raw) is None:  # en-US and EN are English, as in Accept-Language
         said = Message("http.lang_unknown", value=raw, languages=Listed(LANGUAGES, "problem.nearest_or"))
         raise ApiError(400, "invalid_query", said, "lang")
     return asked() or LANGUAGES[0]

@@ -17,15 +17,22 @@ from werkzeug.wrappers import Response
 
 from ..words import LANGUAGES
 
-__all__ = ["asked", "vary"]
+__all__ = ["asked", "named", "vary"]
+
+
+def named(tag: str | None) -> str | None:
+    """The language of ours a language tag names, by its primary subtag in any case, as
+    ``Accept-Language`` is read: ``en``, ``EN``, ``en-US`` and ``zh-Hans-CN`` name one; ``fr``,
+    ``en_US`` (not a tag) or nothing name none."""
+    if not tag:
+        return None
+    primary = tag.split("-", 1)[0].lower()
+    return primary if primary in LANGUAGES else None
 
 
 def asked() -> str | None:
     """The request's language: ``?lang`` if it names one, else ``Accept-Language``'s best; or None."""
-    lang = request.args.get("lang")
-    if lang in LANGUAGES:
-        return lang
-    return _accepted(request.accept_languages)
+    return named(request.args.get("lang")) or _accepted(request.accept_languages)
 
 
 def _accepted(ranges: Iterable[tuple[str, float]]) -> str | None:
@@ -34,9 +41,9 @@ def _accepted(ranges: Iterable[tuple[str, float]]) -> str | None:
     (werkzeug's ``best_match`` prefers an exact tag of lower quality: it answered that in English.)
     ``*`` or no range of ours: None, each reader's default."""
     for value, quality in ranges:
-        primary = value.split("-", 1)[0].lower()
-        if quality > 0 and primary in LANGUAGES:
-            return primary
+        lang = named(value)
+        if quality > 0 and lang is not None:
+            return lang
     return None
 
 

@@ -224,7 +224,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
         "name": "lang",
         "in": "query",
         "required": False,
-        "description": "The language of the explanations and of error messages: zh (Chinese) or en (English). "
+        "description": "The language of the explanations and of error messages: zh (Chinese) or en (English); "
+        "a language tag is read by its primary subtag, in any case, as Accept-Language is (en-US is en). "
         "Without it, the best of Accept-Language; without either, explanations are Chinese and errors English.",
         "schema": {"type": "string", "enum": list(LANGUAGES)},
     }

@@ -44,7 +44,7 @@ from ..contract import ELIGIBLE
 from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.errors import error_response
 from ..http.headers import PAGE_CSP
-from ..http.language import asked
+from ..http.language import asked, named
 from ..kb import Category
 from ..profile import ProblemKind, ProfileError, parse_profile, problem_text
 from ..solver import EvaluationTimeout
@@ -431,7 +431,7 @@ def _step_context(step: int, form: FormState, pairs: list[tuple[str, str]], erro
         "errors": errors,
         "step_form": True,
         "steps": [(n, _step_url(n, pairs)) for n in STEPS],
-        "explicit_lang": request.args.get("lang") in LANGUAGES,
+        "explicit_lang": named(request.args.get("lang")) is not None,
         "unanswered": [],  # the documents screen's sub-questions to answer again (none pre-selected)
         "still_open": False,  # they are only still open (the language button), not refused
         "invalid_costs": set(),  # the cost overrides a refused submission names
