@@ -223,7 +223,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             explain=args.explain,
             facts=args.facts,
             logic=args.logic,
-            lang=args.lang,
+            lang=_lang_else_chinese(args),
+            said=_lang_else_english(args),
         )
         out.flush()  # here, while a file of -o is open: what cannot be written is said with its name
     return 1 if bad else 0

@@ -55,14 +55,14 @@ Row = list[Any] | str
 """One output row: CSV cells, or a JSON line (with its newline)."""
 
 
-def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None, lang: str | None = None) -> None:
+def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None, lang: str, said: str) -> None:
     # Ctrl-C is the parent's to handle: it stops the pool and says how far the run got
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     knowledge = Knowledge.load(facts, logic)
     # a CSV row holds statuses and the goal's cheapest plans only: the rules' summary suffices
     _WORKER.engine = Engine(knowledge, pool_size=1, summary_only=csv_format)
     _WORKER.explain = explain
-    _WORKER.lang, _WORKER.said = lang or LANGUAGES[0], lang or ENGLISH
+    _WORKER.lang, _WORKER.said = lang, said
     _WORKER.csv_format = csv_format
     _WORKER.categories = tuple(knowledge.catalogue.categories)
 
@@ -275,16 +275,16 @@ def run_batch(
     logic: str | None = None,
     progress: bool | None = None,
     err: IO[str] = sys.stderr,
-    lang: str | None = None,
+    lang: str = LANGUAGES[0],
+    said: str = ENGLISH,
 ) -> int:
-    """Evaluate every line of ``source`` into ``out``; returns the number of bad lines. ``lang``:
-    the language of the explanations (else Chinese) and of the errors and the summary on ``err``
-    (else English), as ``livegate evaluate --lang``.
+    """Evaluate every line of ``source`` into ``out``; returns the number of bad lines. ``lang`` is
+    the language of the explanations, ``said`` that of the errors and of the summary on ``err``
+    (the command line gives both from ``--lang``, as to ``livegate evaluate``).
 
     Raises :class:`~livegate.cli.errors.CliError` when ``source`` is not UTF-8 (exit 2), and on Ctrl-C
     (130, saying how many profiles were written: ``out`` holds them whole)."""
     categories = list(Knowledge.load(facts, logic).catalogue.categories)
-    said = lang or ENGLISH  # the language of the errors and the summary
     writer = csv.writer(out)
     lines = _Lines(source)
     workers = workers or os.cpu_count() or 1
@@ -298,7 +298,7 @@ def run_batch(
         with _handling(interrupts):
             if csv_format:
                 writer.writerow([*CSV_HEAD[:2], *categories, *CSV_HEAD[2:]])
-            with _pool(ctx, workers, (explain, csv_format, facts, logic, lang)) as pool:
+            with _pool(ctx, workers, (explain, csv_format, facts, logic, lang, said)) as pool:
                 results = pool.imap(_evaluate, lines, chunksize=64)
                 bar = None
                 if show_progress:

@@ -2,7 +2,8 @@
 
 The master process checks the configuration, copies the knowledge base into a
 private snapshot and checks it as a reload does (below: in a child process,
-under ``CHECK_MEMORY`` and CHECK_SECONDS), binds the socket and supervises; each worker process builds its own app with
+under ``CHECK_MEMORY`` and CHECK_SECONDS), binds the socket and supervises;
+each worker process builds its own app with
 :func:`livegate.app.create_app` from that snapshot when it boots, so the engine
 is grounded in the worker before it accepts its first request (no clingo state
 crosses a fork). Each worker is a :class:`~livegate.http.worker.BufferingWorker`,
@@ -18,9 +19,9 @@ snapshot and checks it in a child process (parse, lint, ground, one
 evaluation; at most ``CHECK_MEMORY`` MiB and CHECK_SECONDS); a snapshot that
 fails is refused — the old workers keep serving, the reason goes to the log,
 ``/metrics`` and ``/v1/health``. A good one is loaded by new workers while the
-old ones keep serving; once every new worker has grounded its engine, the old ones are told to stop (they finish their
-requests). The workers load only a snapshot the master checked, so a
-directory being rewritten is never half-read.
+old ones keep serving; once every new worker has grounded its engine, the old
+ones are told to stop (they finish their requests). The workers load only a
+snapshot the master checked, so a directory being rewritten is never half-read.
 
 The run directory, a private temporary directory removed on exit, holds the
 snapshots, the metrics of every process (``PROMETHEUS_MULTIPROC_DIR``, see

@@ -1,8 +1,9 @@
 """Logging: the loggers livegate writes to, and a JSON formatter for a logging configuration.
 
 - ``livegate.access``: one JSON line per request (time, request id, method, path, status,
-  latency, the wait for a thread, bytes, remote, and the decision id of a logged decision), written by the app, or by
-  the worker for a request it refused before any app saw it (408, 431: ``refused_by``);
+  latency, the wait for a thread, bytes, remote, and the decision id of a logged decision),
+  written by the app, or by the worker for a request it refused before any app saw it (408,
+  431: ``refused_by``);
 - ``livegate.decision``: one JSON line per decision delivered (time, decision id, request id,
   endpoint, ruleset, eligible set, cheapest cost);
 - ``livegate``: what the operator must know (a decision log that cannot be written, a ruleset

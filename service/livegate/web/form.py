@@ -32,11 +32,13 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-__all__ = ["LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key", "single_valued"]
+__all__ = ["BUTTONS", "LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key", "single_valued"]
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
-PAGE_KEYS = {"lang", "step", "next", "back", "skip", "setlang", "plan", "added", "was", "prev"}
+BUTTONS = ("next", "back", "skip", "setlang")
+"""The screens' buttons: a submission that names one is steered (and the key dropped from its URL)."""
+PAGE_KEYS = {"lang", "step", *BUTTONS, "plan", "added", "was", "prev"}
 """Keys that steer the page (language, screen, what-if banner) and are no part of the profile."""
 _INTEGER = re.compile(r"\s*-?\d{1,12}\s*")
 

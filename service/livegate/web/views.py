@@ -51,7 +51,7 @@ from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, figure, render
-from .form import FAMILIES, PAGE_KEYS, FormState, mistyped_key, single_valued
+from .form import BUTTONS, FAMILIES, PAGE_KEYS, FormState, mistyped_key, single_valued
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
 
@@ -517,7 +517,7 @@ def _security_headers(response: Response) -> Response:
 @web.get("/")
 def index() -> Response:
     args = request.args
-    steering = any(k in args for k in ("next", "back", "skip", "setlang", "asked"))
+    steering = any(k in args for k in (*BUTTONS, "asked"))
     steering = steering or any(k.startswith(("q.", "role.")) for k in args)
     if steering or any(v == "" for _, v in args.items(multi=True)):
         return _normalize(args)
@@ -535,9 +535,7 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     dropped, sub-questions turned into documents, and the next screen (or the answer) chosen: ``skip``,
     offered only to a subject whose type streams directly (:func:`_direct_route`), is the answer at
     once."""
-    pairs = [
-        (k, v) for k, v in args.items(multi=True) if v != "" and k not in ("next", "back", "skip", "setlang", "step")
-    ]
+    pairs = [(k, v) for k, v in args.items(multi=True) if v != "" and k not in (*BUTTONS, "step")]
     pairs, unanswered = _qualified_answers(args, pairs)
     raw = args.get("step", "")
     step = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in STEPS else None
