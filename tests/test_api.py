@@ -149,6 +149,20 @@ def test_an_integral_number_written_with_a_fraction_counts_as_that_integer(clien
     assert body == plain(engine.evaluate(as_ints))
 
 
+@pytest.mark.parametrize(
+    ("literal", "problem"),
+    [("1e400", "must be at most 100000"), ("-1e400", "must be at least 0"), ("2.5e400", "must be at most 100000")],
+)
+def test_a_number_too_large_for_a_float_is_out_of_range_not_a_fraction(client, literal, problem):
+    """1e400 is a whole number (JSON Schema's integer); Python's float makes it infinity, which
+    was told "must be a whole number" — a wrong reason."""
+    body = '{"subject": {"type": "enterprise"}, "costs": {"business_license": ' + literal + "}}"
+    response = client.post("/v1/evaluate", data=body, content_type="application/json")
+    assert response.status_code == 422
+    [error] = response.get_json()["error"]["errors"]
+    assert (error["field"], error["problem"]) == ("costs.business_license", problem)
+
+
 def test_catalogue_is_the_knowledge_base_catalogue(client, engine):
     response = client.get("/v1/catalogue")
     assert response.status_code == 200

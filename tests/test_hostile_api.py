@@ -26,6 +26,7 @@ import pytest
 from livegate import Engine, ProfileError
 from livegate.app import create_app
 from livegate.profile import JsonError, loads
+from livegate.words import messages
 
 from tests.support.figures import report
 from tests.support.server import HOST, Server, send, without_decision_id
@@ -799,6 +800,14 @@ def test_server_answers_every_hostile_request_with_its_4xx_and_its_worker_surviv
     assert server.proc.poll() is None
 
 
-def test_server_answers_a_malformed_chunked_body_with_400(server):
-    status, answer = _raw(server.port, RAW[-1][1])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_server_answers_a_malformed_chunked_body_with_400_in_words_of_the_request(server, lang):
+    """The message says what a chunked body must be, in the request's language, and holds no
+    Python repr of the server's exception (it said "Invalid chunk size: b'zz'" in both languages)."""
+    request = RAW[-1][1].replace(b"/v1/evaluate", f"/v1/evaluate?lang={lang}".encode())
+    status, answer = _raw(server.port, request)
     assert status == 400, answer[:300]
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert error["code"] == "malformed_body" and error["field"] == "(body)"
+    assert "b'" not in error["message"] and "Invalid chunk" not in error["message"], error["message"]
+    assert error["message"] == messages(lang)["http.chunked_malformed"]

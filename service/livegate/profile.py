@@ -15,6 +15,7 @@ import functools
 import heapq
 import itertools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
@@ -246,7 +247,15 @@ def _number(literal: str) -> int | float:
     accepted wherever ``2`` is; the profile's models take only ``int``.
     """
     value = float(literal)
-    return int(value) if value.is_integer() else value
+    if value.is_integer():
+        return int(value)
+    if math.isinf(value):  # 1e400 is whole, only too large for a float: out of any range, not a fraction
+        return _BEYOND_FLOAT if value > 0 else -_BEYOND_FLOAT
+    return value
+
+
+_BEYOND_FLOAT = 10**309
+"""A whole number larger than any float, for a literal that is (1e400 is 10**400, which only its range refuses)."""
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

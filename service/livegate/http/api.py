@@ -111,8 +111,8 @@ def _read_profile() -> Any:
         # limit, so read one byte past it to tell "too large" from "exactly the limit".
         try:
             raw = _read_at_most(request.input_stream, limit + 1)
-        except (OSError, ValueError, BodyParseError) as exc:  # a broken chunked encoding
-            raise ApiError(400, "malformed_body", Message("http.chunked_malformed", error=exc), "(body)") from None
+        except (OSError, ValueError, BodyParseError):  # a broken chunked encoding; the server's words are its own
+            raise ApiError(400, "malformed_body", Message("http.chunked_malformed"), "(body)") from None
         if len(raw) > limit:
             raise too_large
     else:  # no length and a server that does not end the stream: no body (werkzeug's safe default)
