@@ -57,7 +57,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
@@ -68,7 +68,7 @@ from ..http.decisions import EXTENSION as DECISIONS
 from ..http.decisions import DecisionLog, now
 from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
 from ..http.memory import keep_start_up
-from ..http.metrics import MULTIPROC_ENV
+from ..http.metrics import MULTIPROC_ENV, ReloadStage
 from ..http.spread import Shares
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
 from ..words import Message
@@ -155,7 +155,23 @@ def _renamed(text: str, paths: dict[Path, Path]) -> str:
     return text
 
 
-def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, Any]:
+Stopped = Literal["stopped"]
+STOPPED: Stopped = "stopped"
+"""The stage of a reload abandoned because the server was told to stop (not a refusal: nothing is
+recorded, the stop goes on)."""
+
+
+class Verdict(TypedDict):
+    """A reload's check: whether the knowledge base can be served, and if not, at which stage and why."""
+
+    ok: bool
+    stage: ReloadStage | Literal["ok"] | Stopped
+    reason: str | None
+    ruleset: dict[str, str] | None
+    digest: NotRequired[str]
+
+
+def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> Verdict:
     """Whether a knowledge base can be served: it parses, passes lint, grounds and answers one
     profile (the example of ``/openapi.json``) within ``timeout`` s. ``{"ok", "stage", "reason",
     "ruleset", "digest"}``, ``stage`` naming what failed (``ok`` if nothing did)."""
@@ -163,7 +179,7 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> dict[str, A
     from ..http.openapi import example_profile
 
     files = sorted(facts.glob("*.lp")) + sorted(logic.glob("*.lp"))
-    verdict: dict[str, Any] = {"ok": False, "stage": "parse", "reason": None, "ruleset": None}
+    verdict: Verdict = {"ok": False, "stage": "parse", "reason": None, "ruleset": None}
     try:
         verdict["digest"] = digest(files)
         knowledge = Knowledge.load(facts, logic)
@@ -195,14 +211,9 @@ def _out_of_memory() -> str:
     return str(Message("reload.check_memory", limit=limit // 1024**2))
 
 
-STOPPED = "stopped"
-"""The stage of a reload abandoned because the server was told to stop (not a refusal: nothing is
-recorded, the stop goes on)."""
-
-
 def _check_in_child(
     snapshot: Snapshot, timeout: float, memory: int = CHECK_MEMORY, stop: Any = lambda: False
-) -> dict[str, Any]:
+) -> Verdict:
     """:func:`check_ruleset` in a child process, so that the master never grounds (no clingo
     state, no engine threads in the process that forks the workers) and a check that hangs or
     crashes costs only the child. ``stop()`` is asked every 50 ms: true, the child is killed and
@@ -226,7 +237,7 @@ def _check_in_child(
         err.seek(0)
         lines, errors = out.read().strip().splitlines(), err.read()
     try:
-        verdict: dict[str, Any] = json.loads(lines[-1])
+        verdict: Verdict = json.loads(lines[-1])
     except (IndexError, ValueError):
         tail = errors.strip().splitlines()[-3:]
         reason = str(Message("reload.check_exited", code=child.returncode, tail=" ".join(tail)))
@@ -280,10 +291,12 @@ class _Arbiter(Arbiter):
             return
         if verdict["reason"]:  # the snapshot's place is the server's business: name the folders only
             verdict["reason"] = _renamed(verdict["reason"], {f: Path(f.name) for f in (snapshot.facts, snapshot.logic)})
-        if not verdict["ok"]:
+        stage, ruleset = verdict["stage"], verdict["ruleset"]
+        if stage != "ok":
             shutil.rmtree(snapshot.root, ignore_errors=True)
-            server.reload_refused(verdict["stage"], verdict["reason"], verdict.get("ruleset"), verdict.get("digest"))
+            server.reload_refused(stage, verdict["reason"] or "", ruleset, verdict.get("digest"))
             return
+        assert ruleset is not None  # a check passes only once it has read the ruleset
         old, previous = set(self.WORKERS), rulesets.current
         server.use(snapshot)
         self.log.reopen_files()
@@ -299,7 +312,7 @@ class _Arbiter(Arbiter):
             self.retiring |= old
             for pid in old:
                 self.kill_worker(pid, signal.SIGTERM)
-            server.reload_applied(verdict["ruleset"], len(old))
+            server.reload_applied(ruleset, len(old))
             if not self.retiring:
                 rulesets.keep_only_current()
             return
@@ -311,7 +324,7 @@ class _Arbiter(Arbiter):
         server.use(previous)
         shutil.rmtree(snapshot.root, ignore_errors=True)
         if failed[0] != STOPPED:
-            server.reload_refused(failed[0], failed[1], verdict["ruleset"], verdict.get("digest"))
+            server.reload_refused(failed[0], failed[1], ruleset, verdict.get("digest"))
 
     def _stop_asked(self) -> bool:
         """Whether a signal to stop (TERM, INT, QUIT) came while a reload runs in the master's loop;
@@ -328,7 +341,7 @@ class _Arbiter(Arbiter):
             self.SIG_QUEUE.put_nowait(sig)
         return any(sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT) for sig in seen)
 
-    def _await_boot(self, pids: list[int], run_dir: Path) -> tuple[str, str] | None:
+    def _await_boot(self, pids: list[int], run_dir: Path) -> tuple[ReloadStage | Stopped, str] | None:
         """Wait until every worker of ``pids`` has grounded its engine; None, or why not."""
         deadline = time.monotonic() + BOOT_SECONDS
         while True:
@@ -374,7 +387,7 @@ def _child_exit(arbiter: _Arbiter, worker: Any) -> None:
     if arbiter.stopping or worker.pid in arbiter.abandoned:
         arbiter.abandoned.discard(worker.pid)
         return
-    server.metrics.restarts.labels(cause="reload" if retired else "exit").inc()
+    server.metrics.restarted("reload" if retired else "exit")
     if retired and not arbiter.retiring:
         server.rulesets.keep_only_current()
 
@@ -460,7 +473,13 @@ class LivegateServer(BaseApplication):
         return app
 
     # -- what a reload tells -------------------------------------------------------------------
-    def _reloaded(self, outcome: str, stage: str, reason: str | None, ruleset: dict[str, str] | None) -> None:
+    def _reloaded(
+        self,
+        outcome: Literal["applied", "refused"],
+        stage: ReloadStage | Literal["ok"],
+        reason: str | None,
+        ruleset: dict[str, str] | None,
+    ) -> None:
         when = time.time()
         self.metrics.reloaded(outcome, stage, when)
         state = {"outcome": outcome, "stage": stage, "reason": reason, "time": now(), "ruleset": ruleset}
@@ -476,7 +495,7 @@ class LivegateServer(BaseApplication):
         self._reloaded("applied", "ok", None, ruleset)
 
     def reload_refused(
-        self, stage: str, reason: str, ruleset: dict[str, str] | None, refused_digest: str | None = None
+        self, stage: ReloadStage, reason: str, ruleset: dict[str, str] | None, refused_digest: str | None = None
     ) -> None:
         named = ruleset["digest"] if ruleset else refused_digest or "unknown digest"
         LOGGER.error(
@@ -751,7 +770,7 @@ def _check_main(argv: list[str]) -> int:
     try:
         verdict = check_ruleset(Path(args.check[0]), Path(args.check[1]), args.timeout)
     except MemoryError:  # past the bound elsewhere than in grounding (loading the facts, lint)
-        verdict = {"ok": False, "stage": "ground", "reason": _out_of_memory(), "ruleset": None}
+        verdict = Verdict(ok=False, stage="ground", reason=_out_of_memory(), ruleset=None)
     sys.stdout.write(json.dumps(verdict, ensure_ascii=False) + "\n")
     return 0
 

@@ -23,7 +23,7 @@ before ``serve`` has set the directory.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from flask import Blueprint, Flask, current_app
 from werkzeug.wrappers import Response
@@ -51,14 +51,18 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds: from an answer-cache hit (~1 ms) to past the default time bound (2 s)."""
 
-RELOAD_STAGES = ("copy", "parse", "lint", "ground", "evaluate", "boot", "timeout")
-"""Where a reload can be refused (the ``stage`` label of ``livegate_ruleset_reloads``; ``ok`` when applied)."""
+ReloadStage = Literal["copy", "parse", "lint", "ground", "evaluate", "boot", "timeout"]
+"""Where a reload can be refused (the ``stage`` label of ``livegate_ruleset_reloads``; ``ok`` when applied).
+The one list of them: the type checker holds every caller to it."""
+RELOAD_STAGES: tuple[ReloadStage, ...] = get_args(ReloadStage)
 
-RESTART_CAUSES = ("reload", "exit")
+RestartCause = Literal["reload", "exit"]
 """Why a worker was replaced (the ``cause`` label of ``livegate_worker_restarts``)."""
+RESTART_CAUSES: tuple[RestartCause, ...] = get_args(RestartCause)
 
-SLOW_STATES = ("request_begun", "idle")
-"""A connection closed at READ_TIMEOUT: with a request begun (408), or idle."""
+SlowState = Literal["request_begun", "idle"]
+"""A connection closed at READ_TIMEOUT: with a request begun (408), or idle (``livegate_slow_connections_closed``)."""
+SLOW_STATES: tuple[SlowState, ...] = get_args(SlowState)
 
 UNMATCHED = "(unmatched)"
 """The endpoint label of a request no route matched (404): paths are not labels."""
@@ -163,6 +167,9 @@ class Metrics:
             multiprocess_mode="liveall",
         )
 
+    def slow_connection_closed(self, state: SlowState) -> None:
+        self.slow_closed.labels(state=state).inc()
+
     def serving(self, ruleset: dict[str, str]) -> None:
         """Name the ruleset this process serves."""
         self.ruleset.labels(version=ruleset["version"], digest=ruleset["digest"]).set(1)
@@ -196,8 +203,7 @@ class ServerMetrics:
         registry = CollectorRegistry()
         self.reloads = Counter(
             "livegate_ruleset_reloads",
-            "Ruleset reloads (kill -HUP): applied, or refused at a stage (copy, parse, lint, ground, "
-            "evaluate, boot, timeout).",
+            f"Ruleset reloads (kill -HUP): applied, or refused at a stage ({', '.join(RELOAD_STAGES)}).",
             ["outcome", "stage"],
             registry=registry,
         )
@@ -228,7 +234,10 @@ class ServerMetrics:
         for cause in RESTART_CAUSES:
             self.restarts.labels(cause=cause)
 
-    def reloaded(self, outcome: str, stage: str, when: float) -> None:
+    def restarted(self, cause: RestartCause) -> None:
+        self.restarts.labels(cause=cause).inc()
+
+    def reloaded(self, outcome: Literal["applied", "refused"], stage: ReloadStage | Literal["ok"], when: float) -> None:
         self.reloads.labels(outcome=outcome, stage=stage).inc()
         self.last_reload_ok.set(1 if outcome == "applied" else 0)
         self.last_reload_time.set(when)

@@ -478,7 +478,7 @@ class BufferingWorker(ThreadWorker):
         for conn, state in list(self.reading.items()):
             if state.deadline <= now:
                 if self.metrics is not None:
-                    self.metrics.slow_closed.labels(state="request_begun" if state.buf else "idle").inc()
+                    self.metrics.slow_connection_closed("request_begun" if state.buf else "idle")
                 if state.buf:
                     self._refuse(
                         conn,
