@@ -780,6 +780,17 @@ def test_the_english_report_quotes_the_general_notes_with_their_translation():
     assert zh and all("in English" not in line for line in zh)
 
 
+def test_fail_the_report_says_livegate_s_own_note_in_its_own_words_quoting_only_the_source():
+    """The note for a goal without a scenario is livegate's sentence around the source's rule (L5):
+    it was printed in quotation marks with "(source line 5)" after it, as if the source said it."""
+    stdin = json.dumps({"subject": {"type": "enterprise"}})
+    for lang, start in (("en", "Note: No live scenario was given: “所选类目"), ("zh", "注：未指定直播场景：“所选类目")):
+        proc = livegate("evaluate", "-", "--format", "text", "--lang", lang, stdin=stdin)
+        [own] = [line for line in proc.stdout.splitlines() if "cheapest_by_scenario" in line]
+        assert own.startswith(start), own
+        assert own.count("5") == 1 and ("(source line 5)." in own or "（来源第 5 行）。" in own), own
+
+
 # --- serve --------------------------------------------------------------------------------------
 def test_serve_on_a_port_in_use_says_so_in_one_sentence():
     import socket

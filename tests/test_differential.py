@@ -159,21 +159,51 @@ def assert_steps_match_reference(answer: dict, profile: dict, expected: ref.Resu
     assert_ranked(answer, profile, k or ref.kb())
 
 
+def question_scope(answer: dict, profile: dict, k: ref.KB, scenario: str | None = None) -> set[str]:
+    """The categories a question allows (docs/semantics.md#by-scenario): the goal's candidates (every
+    category when it names none), of its scenario and of ``scenario``, reaching its access method
+    alone or with a companion."""
+    goal = profile.get("goal", {}) or {}
+    scenario_of = {c["id"]: c["scenario"] for c in answer["categories"]}
+    access = goal.get("access")
+    return {
+        c
+        for c in goal.get("categories") or scenario_of
+        if goal.get("scenario") in (None, scenario_of[c])
+        and scenario in (None, scenario_of[c])
+        and (access in (None, k.access[c]) or any(a == access for _, a in k.companions.get(c, [])))
+    }
+
+
+def assert_blocked_match(answer: dict, profile: dict, k: ref.KB) -> None:
+    """Each question lists, in the catalogue's order, the categories it allows that a declared
+    activity blocks (``blocked``; docs/semantics.md#blocked-in-question), whatever else their
+    status; none for a subject that cannot stream live; no plan goes through one."""
+    supported = profile["subject"]["type"] not in k.unsupported
+    position = {c["id"]: n for n, c in enumerate(answer["categories"])}
+    questions = {None: answer["cheapest"], **answer["cheapest_by_scenario"]}
+    for scenario, found in questions.items():
+        scope = question_scope(answer, profile, k, scenario)
+        expected = sorted(
+            (
+                {"activity": a, "category": k.activity_category[a]}
+                for a in set(profile.get("activities", []))
+                if ("blocks",) in k.activity_effects.get(a, []) and k.activity_category[a] in scope and supported
+            ),
+            key=lambda b: (position[b["category"]], b["activity"]),
+        )
+        assert found["blocked"] == expected, (scenario, found["blocked"], expected)
+        for plan in found["plans"]:
+            assert not {b["category"] for b in expected} & set(plan["categories"]), plan["categories"]
+
+
 def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
     """Best first (docs/semantics.md#next-steps): the documents of a cheapest path first (taken and
     paid for, the goal's cost is unchanged), then a lower cheapest cost after the step (no plan
     last), then more of the categories the goal asks for unlocked (its candidates, within its
     scenario, reaching its access method alone or with a companion; every category when it names
     none: ``unlocks_for_goal``), then more taken off the scenarios' costs."""
-    goal = profile.get("goal", {})
-    scenario_of = {c["id"]: c["scenario"] for c in answer["categories"]}
-    access = goal.get("access")
-    asked = {
-        c
-        for c in goal.get("categories") or scenario_of
-        if goal.get("scenario") in (None, scenario_of[c])
-        and (access in (None, k.access[c]) or any(a == access for _, a in k.companions.get(c, [])))
-    }
+    asked = question_scope(answer, profile, k)
     goal_cost, unit = answer["cheapest"]["cost"], answer["item_costs"]
     for s in answer["next_steps"]:
         assert s["unlocks_for_goal"] == [c for c in s["unlocks"] if c in asked], (s, sorted(asked))
@@ -214,7 +244,9 @@ def dump(answer: dict) -> str:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_examples_match_reference(engine, path):
     profile = json.loads(path.read_text(encoding="utf-8"))
-    assert_matches_reference(evaluate(engine, profile), ref.evaluate(profile))
+    answer = evaluate(engine, profile)
+    assert_matches_reference(answer, ref.evaluate(profile))
+    assert_blocked_match(answer, profile, ref.kb())
 
 
 def test_fail_the_documents_of_the_cheapest_path_come_before_a_notice_of_refusal(engine):
@@ -234,7 +266,9 @@ def test_fail_the_documents_of_the_cheapest_path_come_before_a_notice_of_refusal
 @SETTINGS
 @given(profile=profiles())
 def test_engine_matches_reference(engine, profile):
-    assert_matches_reference(evaluate(engine, profile), ref.evaluate(profile))
+    answer = evaluate(engine, profile)
+    assert_matches_reference(answer, ref.evaluate(profile))
+    assert_blocked_match(answer, profile, ref.kb())
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -762,6 +762,34 @@ CASES += [
         },
     ),
     Case(
+        # k is blocked; the plans go through k2 (and k9 for the goal): each question the blocked
+        # category is in names it (blocked_in_question/3), the scenario "other" does not
+        "a_blocked_category_is_named_by_the_questions_that_allow_it_and_go_around_it",
+        BLOCKED_GOAL + category("k2") + alternative("k2", "b") + "subject(enterprise). does(blk).",
+        {
+            "status": ["status(k,blocked)", "status(k2,eligible)", "status(k9,eligible)"],
+            "no_plan": [],
+            "no_plan_reason": [],
+            "blocked_in_question": [
+                "blocked_in_question(goal,blk,k)",
+                "blocked_in_question(scenario(sc),blk,k)",
+            ],
+        },
+    ),
+    Case(
+        "a_blocked_category_the_goal_leaves_out_is_named_by_no_question",
+        BLOCKED_GOAL.replace(category("k"), category("k", access="plug"))
+        + category("k2")
+        + alternative("k2", "b")
+        + "subject(enterprise). does(blk). goal_access(std).",
+        {"status": ["status(k,blocked)", "status(k2,eligible)", "status(k9,eligible)"], "blocked_in_question": []},
+    ),
+    Case(
+        "a_subject_that_cannot_stream_is_told_no_blocked_category",
+        BLOCKED_GOAL + "subject(personal). does(blk).",
+        {"subject_unsupported": ["subject_unsupported(personal)"], "blocked_in_question": []},
+    ),
+    Case(
         "goal_filters_alone_when_nothing_blocks",
         TWO_SCENARIOS + "subject(enterprise). goal_scenario(sc). goal_access(plug).",
         {

@@ -377,7 +377,9 @@ def test_the_note_for_a_goal_without_a_scenario_quotes_the_rule_in_the_answer_s_
         "[in English: The chosen category must match the mini program's"
     )
     (note,) = [n for n in engine.evaluate(profile, lang="zh")["notes"] if n["id"] == "scenario_not_given"]
-    assert note["text"].startswith("未指定直播场景：所选类目需符合小程序的实际应用场景")
+    assert note["text"].startswith(
+        "未指定直播场景：“所选类目需符合小程序的实际应用场景，否则在提交审核后会被驳回申请”（来源第 5 行）。"
+    )
 
 
 def test_a_counted_item_s_unit_agrees_with_the_number_still_missing(engine, repo_root):

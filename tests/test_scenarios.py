@@ -490,3 +490,62 @@ def test_tied_plans_come_in_the_same_order_every_time(engine):
     ]
     assert len(orders[0]) == 12  # 8 insurance licences + 2 for the bank + 2 for the trust, all at cost 10
     assert orders[0] == orders[1] == orders[2]
+
+
+# -- a plan that goes around a blocked category ------------------------------------------
+PRIVATE_FUND_OFFERING = {
+    "subject": {"type": "enterprise"},
+    "documents": ["private_fund_filing_proof"],
+    "activities": ["private_fund_public_offering"],
+    "goal": {"scenario": "finance"},
+}
+
+
+def _line_holding(text: str) -> int:
+    """The line of the source copy that holds ``text`` (a test's own reading, not the facts')."""
+    [line] = [n for n, row in enumerate(SOURCE_LINES.splitlines(), 1) if text in row]
+    return line
+
+
+def test_fail_a_plan_around_a_blocked_category_names_it_and_the_scope_it_must_fit(engine):
+    """A private fund that declares a public offering is blocked from 私募基金 (L580) and offered
+    消费金融 or 股票信息服务平台, whose scopes (L785, L758) a private fund does not fit: every plan
+    names the blocked category and its note, and states each of its categories' scope."""
+    note = "暂不支持涉及私募产品公开募集或在线交易等服务"
+    scopes = {
+        "finance_consumer_finance": "适用于提供消费金融线上服务或交易等服务",
+        "finance_stock_info_platform": "适用于提供港股、美股行情资讯、行情分析等服务",
+    }
+    for text in (note, *scopes.values()):
+        _line_holding(text)  # each is the source's, verbatim
+    zh, en = (engine.evaluate(PRIVATE_FUND_OFFERING, lang=lang) for lang in ("zh", "en"))
+    blocked = [{"activity": "private_fund_public_offering", "category": "finance_private_fund"}]
+    for answer in (zh, en):
+        assert answer["cheapest"]["blocked"] == answer["cheapest_by_scenario"]["finance"]["blocked"] == blocked
+        assert answer["cheapest"]["cost"] == 5
+        assert {c for p in answer["cheapest"]["plans"] for c in p["categories"]} == set(scopes)
+    for plan in zh["cheapest"]["plans"]:
+        [c] = plan["categories"]
+        lines = plan["explanation"]
+        assert f"前提是小程序的实际服务符合【{zh_name(zh, c)}】的适用范围：“{scopes[c]}”。" in lines
+        [around] = [line for line in lines if "【金融-私募基金】" in line]
+        assert f"来源第 {_line_holding(note)} 行：“{note}”" in around and "须符合小程序的实际服务" in around
+    for plan in en["cheapest"]["plans"]:
+        [around] = [line for line in plan["explanation"] if "rules out" in line]
+        assert (
+            f"line {_line_holding(note)}: “{note}" in around and "must fit what the mini program really does" in around
+        )
+        assert any(
+            line.startswith("Provided the mini program's real service fits the scope of")
+            for line in plan["explanation"]
+        )
+
+
+def test_a_question_with_no_blocked_category_lists_none_and_its_plans_say_nothing_of_it(engine):
+    answer = engine.evaluate({**PRIVATE_FUND_OFFERING, "activities": []})
+    assert answer["cheapest"]["blocked"] == []
+    assert not any("无法使用" in line for p in answer["cheapest"]["plans"] for line in p["explanation"])
+
+
+def zh_name(answer: dict[str, Any], c: str) -> str:
+    return next(e["name"] for e in answer["categories"] if e["id"] == c)

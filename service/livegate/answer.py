@@ -24,6 +24,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -264,6 +265,11 @@ class Explainer:
                         required=n.category(r),
                     )
                 )
+        lines += [
+            n.t("explain.plan.scope", category=n.category(c), scope=n.scope_quoted(c))
+            for c in p["categories"]
+            if cat.categories[c].scope
+        ]
         for companion in p["companions"]:
             lines.append(
                 n.t(
@@ -288,6 +294,24 @@ class Explainer:
         lines.append(n.t("explain.plan.access", access=n.access(p["access"])))
         lines += [self.source(c) for c in p["categories"]]
         return before, missing, tuple(lines)
+
+    def passed_over(self, blocked: list[dict[str, str]]) -> list[str]:
+        """What a plan of a question says of the categories the question allows but a declared
+        activity blocks (``blocked_in_question/3``): the plan goes around them, and its own
+        categories must fit what the mini program really does."""
+        return [
+            self._kept(("passed_over", b["activity"], b["category"]), partial(self._passed_over, b)) for b in blocked
+        ]
+
+    def _passed_over(self, blocked: dict[str, str]) -> str:
+        n, activity = self.n, blocked["activity"]
+        return n.t(
+            "explain.plan.blocked",
+            activity=n.activity(activity),
+            category=n.category(blocked["category"]),
+            note=n.activity_quoted(activity),
+            line=self.cat.activities[activity].line,
+        )
 
     def conditions(self, scenario: str | None, categories: list[str], access: str | None) -> str:
         """The conditions a question puts on its categories, as ``no_plan`` names them: its scenario,
@@ -471,17 +495,30 @@ class Shaper:
         for question, why in det["no_plan_reason"]:
             reasons.setdefault(question, []).append(_fields(why, contract.NO_PLAN_REASONS))
         order = list(contract.NO_PLAN_REASONS)
+        blocked: dict[Term, list[dict[str, str]]] = {}
+        for question, activity, category in sorted(
+            det["blocked_in_question"], key=lambda q_a_c: (self.position[q_a_c[2]], q_a_c[1])
+        ):
+            blocked.setdefault(question, []).append({"activity": activity, "category": category})
 
         goal = profile.goal
 
         def answer_of(question: Term) -> dict[str, Any]:
             found = self._unique([plans[p] for p in by_question.get(question, [])])
             why = sorted(reasons.get(question, []), key=lambda r: (order.index(r["kind"]), str(r)))
-            out: dict[str, Any] = {"cost": found[0]["cost"] if found else None, "plans": [], "no_plan_reasons": why}
+            passed = blocked.get(question, [])
+            out: dict[str, Any] = {
+                "cost": found[0]["cost"] if found else None,
+                "plans": [],
+                "no_plan_reasons": why,
+                "blocked": passed,
+            }
             for p in found:
                 entry = dict(p)
                 if explain:
-                    entry["explanation"] = explainer.plan(p, requires, profile.subject.type)
+                    entry["explanation"] = explainer.plan(p, requires, profile.subject.type) + explainer.passed_over(
+                        passed
+                    )
                 out["plans"].append(entry)
             if explain and not found:
                 scenario = question[1] if question != contract.GOAL else goal.scenario
@@ -510,6 +547,7 @@ class Shaper:
                     "text": explainer.n.t(
                         "note.scenario_not_given",
                         rule=explainer.n.quoted(str(rule["text"]), explainer.n.gloss("notes", note)),
+                        line=rule["line"],
                     ),
                     "line": rule["line"],
                     "en": {"text": None},  # livegate's own sentence, in the answer's language already

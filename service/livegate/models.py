@@ -181,6 +181,14 @@ class NoPlanReason(_Shape):
     subject_type: str | None = None
 
 
+class BlockedCategory(_Shape):
+    """A category the question allows that an activity the profile declares blocks: the
+    question's plans go around it."""
+
+    activity: str
+    category: str
+
+
 class Cheapest(_Shape):
     """The plans of minimal cost; ``cost`` is null when no plan exists, and then
     ``no_plan_reasons`` says why, the most specific cause first."""
@@ -188,6 +196,11 @@ class Cheapest(_Shape):
     cost: int | None
     plans: list[Plan]
     no_plan_reasons: list[NoPlanReason]
+    blocked: list[BlockedCategory] = Field(
+        description="The categories this question allows that an activity of the profile blocks, in the "
+        "catalogue's order (whether or not there is a plan): its plans go through other categories, whose "
+        "scope must fit what the mini program really does."
+    )
     explanation: list[str] | None = Field(default=None, description="Why there is no plan (when there is none).")
 
 

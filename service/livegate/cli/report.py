@@ -149,6 +149,9 @@ def evaluation_text(answer: dict[str, Any], n: Names, profile: dict[str, Any] | 
                 out.append("    " + n.t("report.set", alternative=s["alternative"], cost=s["cost"], items=items))
     out.append("")
     for note in answer.get("notes", []):  # the source's words; in English with their translation
+        if note["en"]["text"] is None:  # livegate's own sentence (it quotes the source itself): no quotes
+            out.append(n.t("report.own_note", text=note["text"]))
+            continue
         text = n.quoted(note["text"], n.gloss("notes", note["id"]), whole=True)
         out.append(n.t("report.note", text=text, line=note["line"]))
     return "\n".join(out) + "\n"

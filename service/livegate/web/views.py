@@ -616,10 +616,8 @@ def _answer_page(form: FormState) -> Response:
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: _without_url(pairs, "act", a) + "#answer")
         if answer["subject_supported"] and scenario and not groups
         else [],
-        "blocked_rows": [  # the scenario's categories a declared activity blocks (the engine's reason)
-            r
-            for r in rows
-            if r["entry"]["id"] in relevant and any(x["kind"] == "blocked_by_activity" for x in r["entry"]["reasons"])
+        "blocked_rows": [  # the categories the goal allows that a declared activity blocks (the engine's)
+            r for r in rows if r["entry"]["id"] in {b["category"] for b in answer["cheapest"]["blocked"]}
         ]
         if groups
         else [],
