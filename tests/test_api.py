@@ -16,6 +16,7 @@ import typing
 import uuid
 from pathlib import Path
 
+import jsonschema_rs
 import livegate
 import livegate.app
 import pytest
@@ -348,6 +349,37 @@ def test_openapi_publishes_the_catalogue_ids_as_enums(client, catalogue):
     assert schemas["Goal"]["properties"]["categories"]["items"]["enum"] == sorted(catalogue.categories)
     scenario = schemas["Goal"]["properties"]["scenario"]["anyOf"][0]
     assert scenario["enum"] == sorted(catalogue.scenarios)
+
+
+def _validator(doc: dict, schema: str):
+    return jsonschema_rs.Draft202012Validator(
+        {"$ref": f"#/components/schemas/{schema}", "components": doc["components"]}
+    )
+
+
+def test_fail_an_answer_of_a_later_minor_version_still_validates_against_today_s_document(client):
+    """docs/api.md#compatibility: a minor version may add fields and ids. A client that validates
+    answers against today's /openapi.json must accept one that has them (the schemas of answers
+    were closed, additionalProperties false, and their ids enums); the profile stays closed."""
+    doc = client.get("/openapi.json").get_json()
+    seller = json.loads((Path(__file__).resolve().parent.parent / "examples" / "ecommerce_seller.json").read_text())
+    answer = client.post("/v1/evaluate", json=seller).get_json()
+    _validator(doc, "Evaluation").validate(answer)
+    answer["added_later"] = {"any": "thing"}
+    answer["categories"][0]["added_later"] = 1
+    answer["categories"][0]["scenario"] = "a_scenario_added_later"
+    answer["cheapest"]["plans"][0]["access"] = "an_access_added_later"
+    answer["cheapest"]["plans"][0]["added_later"] = []
+    _validator(doc, "Evaluation").validate(answer)
+    error = client.post("/v1/evaluate", json={"subject": {}}).get_json()
+    error["error"]["code"] = "a_code_added_later"
+    _validator(doc, "Error").validate(error)
+    answer["categories"][0]["status"] = "a_status"  # closed: a new status would be a major version
+    assert not _validator(doc, "Evaluation").is_valid(answer)
+    profile = _validator(doc, "Profile")
+    assert profile.is_valid(seller)
+    assert not profile.is_valid({**seller, "document": ["business_license"]})
+    assert not profile.is_valid({**seller, "subject": {"type": "a_type_added_later"}})
 
 
 def test_fail_no_enum_of_the_openapi_document_would_be_named_like_a_schema(client):
@@ -1626,7 +1658,7 @@ def test_every_error_code_the_api_writes_is_declared_with_its_status_in_the_cont
     assert client.get("/v1/nope").get_json()["error"]["code"] == "not_found"
     assert client.delete("/v1/catalogue").get_json()["error"]["code"] == "method_not_allowed"
     doc = client.get("/openapi.json").get_json()
-    assert doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"] == list(ERROR_CODES)
+    assert doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["x-extensible-enum"] == list(ERROR_CODES)
     api_md = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
     section = api_md.split('<a id="error-codes"></a>', 1)[1].split("\n\n`field`", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \| (\d{3}) \| (.+) \|$", section, re.M)

@@ -125,7 +125,7 @@ def test_a_goal_whose_candidates_all_serve_other_scenarios_is_refused(client, sc
 
 
 ALIAS = ("enterprise_credit_filing_pboc", "enterprise_credit_filing")
-"""The earlier item id still accepted until ruleset 2.1, and the id it stands for (docs/semantics.md#limits)."""
+"""The earlier item id still accepted until ruleset 3.0, and the id it stands for (docs/semantics.md#limits)."""
 
 
 @pytest.mark.parametrize("field", ["counts", "costs"])

@@ -5,15 +5,19 @@ The request schema is the one that validates requests: the pydantic models of
 schemas are the pydantic models of :mod:`livegate.models`, the one definition
 of the answer's shape (the tests validate every answer against them, and
 schemathesis checks every response it provokes against this document). The
-ids a profile may use, and the values of the answer's status and access
-fields, are published as ``enum`` s read from the catalogue and the contract,
-so a client (and a fuzzer) sees the valid vocabulary; the request is still
+ids a profile may use, and the values of the answer's status, are published
+as ``enum`` s read from the catalogue and the contract, so a client (and a
+fuzzer) sees the valid vocabulary; the ids of answers, which a later minor
+version may add to, as ``x-extensible-enum``, and the answers' schemas are
+open (docs/api.md#compatibility). The request is still
 validated by :func:`livegate.profile.parse_profile`, which names the nearest
 valid ids.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -75,6 +79,10 @@ PROFILE_VOCABULARY: dict[tuple[str, ...], str] = {
 ``Catalogue`` attribute): (model, property, sub-schema…) → vocabulary. The same
 pairing as the id checks of :func:`livegate.profile.parse_profile`."""
 
+EXTENSIBLE_ENUM = "x-extensible-enum"
+"""The known values of a field that a later minor version may add to (Zalando's API guidelines): a
+client generator reads the field as a string, where an ``enum`` would make a new value an error."""
+
 ANSWER_VOCABULARY: dict[tuple[str, ...], str] = {
     ("CategoryResult", "access"): "access_methods",
     ("Plan", "access"): "access_methods",
@@ -85,7 +93,7 @@ ANSWER_VOCABULARY: dict[tuple[str, ...], str] = {
     ("CategoryResult", "scenario"): "scenarios",
     ("Category", "scenario"): "scenarios",
 }
-"""Fields of the published documents whose values are catalogue ids."""
+"""Fields of the published documents whose values are catalogue ids (listed as :data:`EXTENSIBLE_ENUM`)."""
 
 
 # -- the document ---------------------------------------------------------------
@@ -108,16 +116,20 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
     pairs += [(m, "serialization") for m in _RESPONSE_MODELS]
     _, top = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = top["$defs"]
-    for path, vocabulary in {**PROFILE_VOCABULARY, **ANSWER_VOCABULARY}.items():
+    for path, vocabulary in PROFILE_VOCABULARY.items():
         ids = set(getattr(catalogue, vocabulary))
-        if path in PROFILE_VOCABULARY and vocabulary == "items":
+        if vocabulary == "items":
             ids |= catalogue.aliases.keys()  # earlier item ids a profile may still send (item_alias/2)
         _node(schemas, path)["enum"] = sorted(ids)
         if len(path) == 2:  # see _enum_title
             _node(schemas, path)["title"] = _enum_title(path)
-    _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)
-    _node(schemas, ("SubjectType", "direct_access"))["enum"] = sorted(catalogue.access_methods)
-    _node(schemas, ("ErrorDetail", "code"))["enum"] = list(ERROR_CODES)
+    # in answers, ids a later minor version may add: a client generated today must still read them
+    for path, vocabulary in ANSWER_VOCABULARY.items():
+        _node(schemas, path)[EXTENSIBLE_ENUM] = sorted(getattr(catalogue, vocabulary))
+    _node(schemas, ("SubjectType", "direct_access"))[EXTENSIBLE_ENUM] = sorted(catalogue.access_methods)
+    _node(schemas, ("ErrorDetail", "code"))[EXTENSIBLE_ENUM] = list(ERROR_CODES)
+    _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)  # closed: a new one is major
+    _open_answers(schemas)
     # the API's answer always names its decision (the CLI's, of the same model, does not)
     evaluation = schemas["Evaluation"]
     evaluation["properties"]["decision_id"] = {
@@ -126,6 +138,24 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
     }
     evaluation["required"] = ["decision_id", *evaluation.get("required", [])]
     return schemas
+
+
+def _open_answers(schemas: dict[str, Any]) -> None:
+    """Drop ``additionalProperties: false`` from every schema the profile does not use: an answer
+    may gain fields in a minor version (docs/api.md#compatibility), and a client that validated
+    answers against a closed schema would refuse them. The models stay closed (``extra="forbid"``),
+    so the tests still catch a field the shaper writes that the models do not declare; the
+    profile's schemas stay closed, as its validation is (an unknown field is a 422)."""
+    request: set[str] = set()
+    todo = [m.__name__ for m in _REQUEST_MODELS]
+    while todo:
+        name = todo.pop()
+        if name not in request:
+            request.add(name)
+            todo += re.findall(r'"#/components/schemas/(\w+)"', json.dumps(schemas[name]))
+    for name, schema in schemas.items():
+        if name not in request and schema.get("additionalProperties") is False:
+            del schema["additionalProperties"]
 
 
 def _enum_title(path: tuple[str, ...]) -> str:
