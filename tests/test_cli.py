@@ -354,6 +354,27 @@ BREAKS = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [("this is not asp ((", "syntax error"), ("unsafe_rule(X) :- not holds(X).", "unsafe variables")],
+    ids=["syntax_error", "unsafe_variable"],
+)
+def test_fail_rules_that_do_not_parse_or_ground_are_told_by_lint_and_evaluate(kb_copy, line, said):
+    """A broken logic/ file passed lint ("lint: ok") and made evaluate print a traceback: only the
+    facts were parsed when the knowledge base was read, and lint grounded the facts only."""
+    broken = kb_copy / "logic" / "plan.lp"
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    broken.write_text("\n".join([*lines, line]) + "\n", encoding="utf-8")
+    folders = ("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"))
+    where = f"{broken}:{len(lines) + 1}:"
+    lint = livegate(*folders, "lint")
+    assert lint.returncode == 1 and "lint: ok" not in lint.stdout
+    assert_clean_failure(lint, where, said)
+    evaluate = livegate(*folders, "evaluate", str(EXAMPLES / "bank.json"))
+    assert evaluate.returncode == 3
+    assert_clean_failure(evaluate, where, said)
+
+
 @pytest.mark.parametrize("filename, old, new, fragments", BREAKS)
 def test_lint_fails_naming_the_problem_when_a_fact_is_broken(kb_copy, filename, old, new, fragments):
     path = kb_copy / "facts" / filename

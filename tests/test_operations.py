@@ -307,9 +307,14 @@ def _lint_error(kb: Path) -> None:
         out.write('alternative(no_such_category, some_alternative, "x").\n')
 
 
+def _rules_syntax_error(kb: Path) -> None:
+    with open(kb / "logic" / "plan.lp", "a", encoding="utf-8") as out:  # refused at ground, naming no file
+        out.write("this is not asp ((\n")
+
+
 def _grounding_error(kb: Path) -> None:
-    with open(kb / "logic" / "main.lp", "a", encoding="utf-8") as out:  # the facts parse; the rules do not load
-        out.write('#include "no_such_file.lp".\n')
+    with open(kb / "logic" / "main.lp", "a", encoding="utf-8") as out:  # parses; clingo refuses to ground it
+        out.write("unsafe_rule(X) :- not holds(X).\n")
 
 
 def test_a_reloads_check_of_a_runaway_grounding_is_stopped_at_its_memory_bound(tmp_path):
@@ -389,12 +394,21 @@ def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_serve
     pids = server.pids()
     with _Load(port) as load:
         for k, (change, stage) in enumerate(
-            [(_syntax_error, "parse"), (_lint_error, "lint"), (_grounding_error, "ground")]
+            [
+                (_syntax_error, "parse"),
+                (_lint_error, "lint"),
+                (_rules_syntax_error, "parse"),
+                (_grounding_error, "ground"),
+            ]
         ):
             _replace(kb, change, tmp_path, f"broken-{k}")
             os.kill(server.proc.pid, signal.SIGHUP)
             _until(
-                lambda stage=stage: (_health(port)["reload"] or {}).get("stage") == stage,
+                lambda stage=stage, k=k: (
+                    (_health(port)["reload"] or {}).get("stage") == stage
+                    and _value(_metrics(port), "livegate_ruleset_reloads_total", outcome="refused", stage=stage)
+                    == (2 if k == 2 else 1)
+                ),
                 what=f"the reload refused at {stage}",
             )
             health = _health(port)
@@ -414,12 +428,14 @@ def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_serve
     assert load.failures() == []
     assert load.digests() == {old["digest"]}
     metrics = _metrics(port)
-    for stage in ("parse", "lint", "ground", "copy"):
-        assert _value(metrics, "livegate_ruleset_reloads_total", outcome="refused", stage=stage) == 1
+    for stage, count in (("parse", 2), ("lint", 1), ("ground", 1), ("copy", 1)):
+        assert _value(metrics, "livegate_ruleset_reloads_total", outcome="refused", stage=stage) == count
     assert _value(metrics, "livegate_ruleset_last_reload_success") == 0
     assert {_value(metrics, "livegate_worker_restarts_total", cause=c) for c in ("reload", "exit")} == {0}
     log = server.stderr()
     assert re.search(r"ruleset reload refused at parse: facts/auto\.lp:\d+", log)
+    assert re.search(r"ruleset reload refused at parse: logic/plan\.lp:\d+:\d+-\d+: error: syntax error", log)
+    assert re.search(r"ruleset reload refused at ground: .*unsafe variables", log)
     assert "ruleset reload refused at lint: 1 lint problem:" in log
     assert "ruleset reload refused at ground" in log
     assert "Shutting down" not in log
@@ -541,11 +557,13 @@ def test_a_logging_configuration_file_sends_a_json_line_per_request_and_per_deci
     assert not [line for line in lines if line.get("logger") == "gunicorn.access"]
 
 
-def test_serve_refuses_a_knowledge_base_that_does_not_parse_naming_the_operators_file(tmp_path):
+@pytest.mark.parametrize("broken_file", ["facts/auto.lp", "logic/plan.lp"])
+def test_serve_refuses_a_knowledge_base_that_does_not_parse_naming_the_operators_file(tmp_path, broken_file):
     # serve copies the folders into its run directory before it loads them: the error must name the
-    # file the operator edits, not the private copy (which is gone once serve has stopped)
+    # file the operator edits, not the private copy (which is gone once serve has stopped); a rules
+    # file that does not parse was refused at the ground stage as "parsing failed", naming nothing
     kb = copy_kb(ROOT, tmp_path / "kb")
-    broken = kb / "facts" / "auto.lp"
+    broken = kb / broken_file
     lines = broken.read_text(encoding="utf-8").splitlines()
     broken.write_text("\n".join([*lines, "requires_item(auto_presale, dealer."]) + "\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -132,13 +135,14 @@ def test_bounds_around_the_solve_time_never_change_a_later_answer(engine):
 @pytest.fixture(scope="module")
 def pigeon_server(pigeon_kb):
     """``livegate serve`` on the pigeon-hole copy: one worker with two threads, a bound of BOUND seconds."""
-    with Server(
-        workers=1,
-        threads=2,
-        options=["--timeout", str(BOUND)],
-        top=["--facts", str(pigeon_kb / "facts"), "--logic", str(pigeon_kb / "logic")],
-    ) as server:
+    with _serving_pigeons(pigeon_kb, BOUND) as server:
         yield server
+
+
+def _serving_pigeons(pigeon_kb: Path, bound: float) -> Server:
+    """``livegate serve`` on the pigeon-hole copy: one worker with two threads, a bound of ``bound`` s."""
+    top = ["--facts", str(pigeon_kb / "facts"), "--logic", str(pigeon_kb / "logic")]
+    return Server(workers=1, threads=2, options=["--timeout", str(bound)], top=top)
 
 
 def _post(server: Server, path: str, profile: dict) -> tuple[int, bytes, float]:
@@ -232,3 +236,24 @@ def test_watchdog_interrupts_a_sooner_deadline_armed_while_it_waits_for_a_later_
     assert late.done.wait(1.5 + SLACK) and late.at is not None and late.at - start >= 1.5
     assert watchdog.disarm(late) is True  # the watchdog interrupted it
     assert gone.at is None
+
+
+@pytest.mark.parametrize(("stop", "bound"), [(signal.SIGTERM, 13), (signal.SIGINT, 3)], ids=["TERM", "INT"])
+def test_a_stop_lets_a_request_in_flight_run_to_its_bound_and_answer(pigeon_kb, stop, bound):
+    """A stop waits for the requests in flight up to TIMEOUT + 5 s (serve.drain_seconds). It waited
+    10 s whatever TIMEOUT: with a bound of 13 s the request was cut at 10 s, an empty reply and no
+    access-log line. Ctrl-C (SIGINT) drains as SIGTERM does (the docs said it stopped at once)."""
+    with _serving_pigeons(pigeon_kb, bound) as server:
+        answered: list[tuple[int, bytes, float]] = []
+        client = threading.Thread(target=lambda: answered.append(_post(server, "/v1/evaluate", HARD)))
+        client.start()
+        time.sleep(1)  # the request is solving
+        os.kill(server.proc.pid, stop)
+        time.sleep(1.5)  # the master and the worker have let go of the listening socket
+        with pytest.raises(ConnectionRefusedError):  # not queued, sent and reset after the drain
+            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+        client.join(bound + 20)
+        [(status, body, took)] = answered
+        assert status == 503 and json.loads(body)["error"]["code"] == "evaluation_timeout"
+        assert bound - 0.5 < took < bound + SERVED_SLACK + 1
+        assert server.proc.wait(timeout=20) == 0

@@ -539,6 +539,28 @@ def _load_facts(files_: list[Path]) -> list[clingo.Symbol]:
     return [atom.symbol for atom in ctl.symbolic_atoms if atom.is_fact]
 
 
+def _program_parts(logic: Path) -> set[str]:
+    """The names of the ``#program`` parts of the rules (without parameters), ``base`` aside."""
+    return {
+        name
+        for path in logic.glob("*.lp")
+        for name in re.findall(r"^\s*#program\s+(\w+)\s*\.", path.read_text(encoding="utf-8"), re.M)
+        if name != "base"
+    }
+
+
+def _parse(entry: Path) -> None:
+    """Parse the rules from ``entry`` (and what it includes) without grounding them: a syntax error
+    is told in clingo's words, naming the file and line, when the knowledge base is read, not
+    first by the solver (as "parsing failed", at the grounding stage of a reload's check)."""
+    messages: list[str] = []
+    ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
+    try:
+        ctl.load(str(entry))
+    except RuntimeError as exc:
+        raise KnowledgeError("; ".join(m.strip() for m in messages) or str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """The ``.lp`` files of one ruleset, their version and digest, and the catalogue."""
@@ -571,12 +593,14 @@ class Knowledge:
         if not entry.is_file():
             raise KnowledgeError(Message("kb.no_entry", path=entry))
         catalogue = Catalogue.from_symbols(_load_facts(facts_files))
+        _parse(entry)
         return cls(
             tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files + logic_files), catalogue
         )
 
-    def lint(self) -> list[str]:
-        """Run ``logic/checks/lint.lp`` over the facts; one line per problem."""
+    def lint(self, *, ground: bool = True) -> list[str]:
+        """Run ``logic/checks/lint.lp`` over the facts, and (``ground``) ground the rules with them;
+        one line per problem."""
         messages: list[str] = []
         ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
         try:
@@ -589,11 +613,28 @@ class Knowledge:
         ctl.solve(
             on_model=lambda m: problems.extend(f"{s.arguments[0]}: {s.arguments[1]}" for s in m.symbols(shown=True))
         )
+        if ground:
+            problems += self._ground_problems()
         # every answer and response head carries the version (X-Ruleset-Version): a character a
         # header cannot hold would make every response of the service fail, probes included
         if self.version and not SEMVER.fullmatch(self.version):
             problems.append(f"bad_version: ruleset_version({self.version!r}) is not MAJOR.MINOR.PATCH")
         return sorted(problems)
+
+    def _ground_problems(self) -> list[str]:
+        """The rules ground with these facts, every program part of them (``#program`` names): an
+        unsafe variable parses but stops grounding, and passed lint to be refused by ``serve``."""
+        messages: list[str] = []
+        ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg.strip()))
+        try:
+            for path in self.facts_files:
+                ctl.load(str(path))
+            ctl.load(str(self.logic_entry))
+            parts = sorted(_program_parts(self.logic_entry.parent))
+            ctl.ground([("base", []), *((part, []) for part in parts)])
+        except RuntimeError as exc:
+            return [f"ground_error: {'; '.join(messages[:5]) or exc}"]
+        return []
 
     def catalogue_json(self) -> dict[str, Any]:
         """The published catalogue of this knowledge base."""

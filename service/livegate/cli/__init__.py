@@ -141,7 +141,10 @@ def _lang_else_english(args: argparse.Namespace) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    engine = Engine(_knowledge(args), pool_size=1)
+    try:
+        engine = Engine(_knowledge(args), pool_size=1)
+    except KnowledgeError as exc:  # rules that parse but do not ground
+        raise CliError(Message("cli.knowledge_base", error=exc.said), 3) from None
     data = _read_json(args.file)
     lang = _lang_else_chinese(args)
     try:

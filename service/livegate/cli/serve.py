@@ -28,8 +28,8 @@ snapshots, the metrics of every process (``PROMETHEUS_MULTIPROC_DIR``, see
 :mod:`livegate.http.metrics`) and what workers tell each other
 (:mod:`livegate.http.runtime`).
 
-SIGTERM stops gracefully (in-flight requests finish, up to ``graceful_timeout``);
-SIGINT (Ctrl-C) stops at once; both exit 0. Logging is the standard library's
+SIGTERM and SIGINT (Ctrl-C) stop gracefully: requests in flight finish, for up to
+:func:`drain_seconds` (``TIMEOUT`` + 5 s, at least 10 s); both exit 0. Logging is the standard library's
 (:data:`LOGGING`): without ``LOG_CONFIG``, access-log lines (JSON, one per
 request) go to stdout and the server's own messages to stderr; a logging
 configuration file (``LOG_CONFIG``) changes what it names (gunicorn applies
@@ -186,7 +186,7 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> Verdict:
     except (KnowledgeError, OSError) as exc:
         return {**verdict, "reason": str(exc)}
     verdict["ruleset"] = knowledge.ruleset
-    problems = knowledge.lint()
+    problems = knowledge.lint(ground=False)  # the engine grounds next: a grounding error is told at "ground"
     if problems:
         shown = "; ".join(problems[:5]) + (
             str(Message("reload.lint_more", count=len(problems) - 5)) if len(problems) > 5 else ""
@@ -622,6 +622,14 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
+def drain_seconds(timeout: float) -> int:
+    """How long a stop (SIGTERM, SIGINT) or a reload waits for the requests in flight before their
+    worker is killed: a request's time bound and 5 s to write its answer, at least 10 s (gunicorn's
+    default). It was 10 s whatever ``TIMEOUT``: with a bound of 20 s, a stop cut a request at 10 s
+    with an empty reply, and the access log had no line for it."""
+    return max(10, math.ceil(timeout) + 5)
+
+
 def _say(message: Message | str) -> None:
     """One line of ``livegate serve`` on stderr (the command's own words, before the server logs)."""
     sys.stderr.write(f"{Message('cli.serve_error', message=message)}\n")
@@ -634,13 +642,14 @@ def serve(
     *,
     threads: int | None = None,
     config: dict[str, Any] | None = None,
-    graceful_timeout: int = 10,
+    graceful_timeout: int | None = None,
 ) -> int:
     """Run the API until SIGTERM or SIGINT; the exit status.
 
     ``config`` is passed to :func:`~livegate.app.create_app` in each worker
     (over ``LIVEGATE_*`` variables). ``threads`` defaults to the engine's pool
-    size (``POOL_SIZE``, default 2).
+    size (``POOL_SIZE``, default 2). ``graceful_timeout``: how long a stop waits for
+    requests in flight (default :func:`drain_seconds` of ``TIMEOUT``).
     """
     config = dict(config or {})
     try:
@@ -682,7 +691,7 @@ def _serve_from(
     config: dict[str, Any],
     checked: dict[str, Any],
     logging_options: dict[str, Any],
-    graceful_timeout: int,
+    graceful_timeout: int | None,
 ) -> int:
     rulesets = Rulesets(run_dir, checked["FACTS_DIR"], checked["LOGIC_DIR"])
     try:
@@ -715,7 +724,7 @@ def _serve_from(
         # gunicorn's 2 s, shorter than a proxy's upstream keep-alive: its next request then met a
         # closed connection, a 502 behind nginx)
         "keepalive": max(1, math.ceil(checked["READ_TIMEOUT"])),
-        "graceful_timeout": graceful_timeout,
+        "graceful_timeout": graceful_timeout or drain_seconds(checked["TIMEOUT"]),
         "timeout": max(30, int(checked["TIMEOUT"] * 4)),
         "proc_name": "livegate",
         "accesslog": None,  # the app writes its own structured access log
@@ -748,7 +757,7 @@ def _refused_at_start(
         return None
     if verdict["stage"] == "lint":  # the child has loaded it under the bound: the master may too
         try:
-            problems = Knowledge.load(snapshot.facts, snapshot.logic).lint()
+            problems = Knowledge.load(snapshot.facts, snapshot.logic).lint(ground=False)  # the master never grounds
         except (KnowledgeError, OSError):
             problems = []
         if problems:

@@ -317,7 +317,7 @@ class Decisions:
     @functools.cached_property
     def lint_problems(self) -> tuple[str, ...]:
         """What ``livegate lint`` finds in the engine's ruleset (run once, on first asking)."""
-        return tuple(self.engine.knowledge.lint())
+        return tuple(self.engine.knowledge.lint(ground=False))  # its engine has ground the rules
 
     def readiness(self) -> dict[str, Any]:
         """What ``/v1/health/ready`` answers: each check, and the problems of those that fail."""

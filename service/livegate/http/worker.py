@@ -299,6 +299,23 @@ class BufferingWorker(ThreadWorker):
         if not self.alive and self.shares is not None and self.slot is not None:
             self.shares.withdraw(self.slot)
         super().set_accept_enabled(enabled)
+        if not self.alive:
+            # Stopping: let go of the listening socket now, not after the drain (gunicorn's gthread
+            # worker keeps it open until its requests are done). While any process held it, a new
+            # connection was queued by the kernel, its request sent, and reset once the drain ended;
+            # now, once the master and every stopping worker have let go, it is refused at once (a
+            # client may retry that safely), and in a reload the new workers' copies go on accepting.
+            for listener in self.sockets:
+                listener.close()
+
+    def handle_quit(self, sig: int, frame: Any) -> None:
+        """SIGQUIT, the master's word for Ctrl-C (SIGINT): gunicorn's worker exits from its loop at
+        once, and the requests in flight still finish in their threads before the process ends (up
+        to the drain time: the master kills it then); the listening socket is let go first, as in a
+        graceful stop (:meth:`set_accept_enabled`)."""
+        for listener in self.sockets:
+            listener.close()
+        super().handle_quit(sig, frame)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
         """One turn's wait for events, no longer than until this worker looks at the listening
