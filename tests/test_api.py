@@ -1185,7 +1185,11 @@ def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, mon
         ("LIVEGATE_DECISON_LOG", "did you mean LIVEGATE_DECISION_LOG?"),  # no audit log, without a word
         ("LIVEGATE_TIMEOUTS", "did you mean LIVEGATE_TIMEOUT?"),
         ("LIVEGATE_PORT", "--port"),  # not a setting: serve's flag
+        ("LIVEGATE_BIND", "--host"),
+        ("LIVEGATE_WORKERS", "--workers"),
+        ("LIVEGATE_THREADS", "LIVEGATE_POOL_SIZE"),
         ("LIVEGATE_ENGINE", "is not a setting"),  # create_app's argument only
+        ("LIVEGATE_FOOBAR", "is not a setting"),
     ],
 )
 def test_an_unknown_livegate_variable_stops_the_app_naming_it(make_app, monkeypatch, name, says):
@@ -1193,6 +1197,23 @@ def test_an_unknown_livegate_variable_stops_the_app_naming_it(make_app, monkeypa
     with pytest.raises(ConfigError, match=name) as refused:
         make_app()
     assert says in str(refused.value)
+    if name in ("LIVEGATE_ENGINE", "LIVEGATE_FOOBAR", "LIVEGATE_THREADS", "LIVEGATE_WORKERS"):
+        assert "--port" not in str(refused.value)  # the port was named whatever the variable
+
+
+@pytest.mark.parametrize(
+    ("value", "meant"),
+    [
+        *[("true", True), ("True", True), ("YES", True), ("1", True), ("on", True)],
+        *[("false", False), ("False", False), ("no", False), ("0", False), (" Off ", False)],
+    ],
+)
+def test_fail_a_boolean_setting_reads_the_spellings_operators_write(make_app, monkeypatch, value, meant):
+    """LIVEGATE_METRICS=True (a .env file, a Helm chart) was refused: JSON's true only was taken."""
+    monkeypatch.setenv("LIVEGATE_METRICS", value)
+    monkeypatch.setenv("LIVEGATE_ACCESS_LOG", value)
+    app = make_app()
+    assert (app.config["METRICS"], app.config["ACCESS_LOG"]) == (meant, meant)
 
 
 def test_a_path_setting_is_read_as_it_is_and_the_test_suites_variables_are_not_settings(

@@ -387,6 +387,91 @@ def _children_commands(pid: int) -> list[list[str]]:
     return out
 
 
+def _serving_workers(master: int) -> set[int]:
+    """The master's children that are workers and alive: not the check's process, not a zombie."""
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            command = (status.parent / "cmdline").read_bytes().decode()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == master and fields[0] != "Z" and "--check" not in command:
+            out.add(int(status.parent.name))
+    return out
+
+
+def test_fail_a_worker_that_dies_during_a_reload_s_check_is_replaced_at_once(reload_server, tmp_path):
+    """The master ran a reload's check (up to 120 s) without looking after its workers: one killed
+    meanwhile stayed a zombie, listed as serving, until the check ended, and was then reported as
+    a worker timeout ("Perhaps out of memory?"). It is replaced as it would be without a reload."""
+    server, kb = reload_server
+    before = _serving_workers(server.proc.pid)
+    assert len(before) == 2
+    _replace(kb, _never_answers, tmp_path, "slow")
+    os.kill(server.proc.pid, signal.SIGHUP)
+    _until(lambda: any("--check" in " ".join(p) for p in _children_commands(server.proc.pid)), what="the check")
+    killed = min(before)
+    os.kill(killed, signal.SIGKILL)
+    _until(lambda: len(_serving_workers(server.proc.pid) - {killed}) == 2, 5, "a worker in the killed one's place")
+    assert any("--check" in " ".join(p) for p in _children_commands(server.proc.pid)), "the check ended first"
+    assert killed not in {w["pid"] for w in _health(server.port)["workers"]}
+    _until(lambda: (_health(server.port)["reload"] or {}).get("stage") == "evaluate", what="the check's refusal")
+    assert "WORKER TIMEOUT" not in server.stderr()
+
+
+def test_fail_a_stop_during_the_start_up_check_stops_it_and_leaves_nothing_behind(tmp_path):
+    """SIGTERM while serve checked its knowledge base before any worker (up to 120 s) ended the
+    master at once with status 143, leaving the check running as an orphan and the run directory."""
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    _never_answers(kb)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEGATE_")}
+    env["TMPDIR"] = str(tmp_path)  # where serve makes its run directory
+    command = [sys.executable, "-m", "livegate", "--facts", str(kb / "facts"), "--logic", str(kb / "logic")]
+    serve = [*command, "serve", "--port", str(free_port())]
+    with subprocess.Popen(serve, env=env, stderr=subprocess.PIPE, text=True) as master:
+        try:
+            _until(lambda: any("--check" in " ".join(p) for p in _children_commands(master.pid)), 30, "the check")
+            [check] = [int(p) for p in os.listdir("/proc") if p.isdigit() and _is_check_of(int(p), master.pid)]
+            os.kill(master.pid, signal.SIGTERM)
+            _, said = master.communicate(timeout=10)
+        finally:
+            master.kill()
+    assert master.returncode == 0
+    assert "stopped during the start-up check" in said
+    assert not Path(f"/proc/{check}").exists() or _state(check) == "Z"
+    assert not list(tmp_path.glob("livegate-serve-*"))
+
+
+def test_fail_a_check_stopped_at_its_time_bound_names_the_digest_it_refused(tmp_path, monkeypatch):
+    """A reload refused at ``timeout`` was logged "the knowledge base refused: unknown digest"."""
+    from livegate.cli import serve
+    from livegate.kb import digest
+
+    kb = copy_kb(ROOT, tmp_path / "kb")
+    _never_answers(kb)
+    monkeypatch.setattr(serve, "CHECK_SECONDS", 1)
+    snapshot = serve.Snapshot(kb, kb / "facts", kb / "logic")
+    verdict = serve._check_in_child(snapshot, 60.0)
+    assert verdict["stage"] == "timeout"
+    assert verdict["digest"] == digest(sorted((kb / "facts").glob("*.lp")) + sorted((kb / "logic").glob("*.lp")))
+
+
+def _is_check_of(pid: int, master: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1]) == master and "--check" in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
 def test_hup_refuses_a_broken_ruleset_and_the_old_one_keeps_serving(reload_server, tmp_path):
     server, kb = reload_server
     port = server.port

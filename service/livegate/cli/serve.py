@@ -231,7 +231,8 @@ def _check_in_child(
                 if time.monotonic() <= deadline:
                     return {"ok": False, "stage": STOPPED, "reason": None, "ruleset": None}
                 reason = str(Message("reload.check_timeout", seconds=CHECK_SECONDS))
-                return {"ok": False, "stage": "timeout", "reason": reason, "ruleset": None}
+                named = digest(sorted(snapshot.facts.glob("*.lp")) + sorted(snapshot.logic.glob("*.lp")))
+                return {"ok": False, "stage": "timeout", "reason": reason, "ruleset": None, "digest": named}
             time.sleep(0.05)
         out.seek(0)
         err.seek(0)
@@ -284,7 +285,7 @@ class _Arbiter(Arbiter):
             # /v1/health shows the reason: the folders by name, no server path
             server.reload_refused("copy", _renamed(reason, {f: Path(f.name) for f in sources}), None)
             return
-        verdict = _check_in_child(snapshot, server.check_timeout, server.check_memory, self._stop_asked)
+        verdict = _check_in_child(snapshot, server.check_timeout, server.check_memory, self._tend)
         if verdict["stage"] == STOPPED:  # the server is stopping: the reload is abandoned, not refused
             shutil.rmtree(snapshot.root, ignore_errors=True)
             self.log.info("ruleset reload abandoned: the server is stopping")
@@ -325,6 +326,15 @@ class _Arbiter(Arbiter):
         shutil.rmtree(snapshot.root, ignore_errors=True)
         if failed[0] != STOPPED:
             server.reload_refused(failed[0], failed[1], ruleset, verdict.get("digest"))
+
+    def _tend(self) -> bool:
+        """While a reload's check runs (up to 120 s): replace a worker that died, as gunicorn's loop
+        would, and say whether a stop was asked. The loop waited behind the check: a worker killed
+        meanwhile stayed a zombie, still listed as serving, and was reported afterwards as a worker
+        timeout ("Perhaps out of memory?")."""
+        self.reap_workers()
+        self.manage_workers()
+        return self._stop_asked()
 
     def _stop_asked(self) -> bool:
         """Whether a signal to stop (TERM, INT, QUIT) came while a reload runs in the master's loop;
@@ -700,6 +710,9 @@ def _serve_from(
         _say(Message("cli.serve_unreadable", error=exc))
         return 3
     refused = _refused_at_start(rulesets, snapshot, checked)
+    if refused == STOPPED:
+        _say(Message("cli.serve_stopped_at_start"))
+        return 0
     if refused is not None:
         _say(refused[0])
         sys.stderr.write("".join(f"  {line}\n" for line in refused[1]))
@@ -745,14 +758,30 @@ def _serve_from(
     return 0
 
 
+_STOPS = (signal.SIGTERM, signal.SIGINT)
+"""The signals that stop the server, also while its start-up check runs."""
+
+
 def _refused_at_start(
     rulesets: Rulesets, snapshot: Snapshot, checked: dict[str, Any]
-) -> tuple[Message | str, list[str]] | None:
-    """Why the knowledge base cannot be served (a line, and the lint problems one by one), or None.
+) -> tuple[Message | str, list[str]] | Stopped | None:
+    """Why the knowledge base cannot be served (a line, and the lint problems one by one), or None;
+    :data:`STOPPED` if a stop came during the check (the master exited at once with status 143,
+    leaving the check running as an orphan, up to 120 s and ``CHECK_MEMORY``, and its run directory).
     The check a reload makes, in a child process under the same bounds (``CHECK_MEMORY``,
     CHECK_SECONDS), so that no worker grounds a ruleset whose grounding runs away; the master
     itself never grounds. Lint problems are then listed in full, not the check's first five."""
-    verdict = _check_in_child(snapshot, float(checked["TIMEOUT"]) * 5, int(checked["CHECK_MEMORY"]) * 1024**2)
+    asked: list[int] = []  # a stop (TERM, INT) during the check: the child is killed, the run directory removed
+    previous = {sig: signal.signal(sig, lambda signum, _frame: asked.append(signum)) for sig in _STOPS}
+    try:
+        verdict = _check_in_child(
+            snapshot, float(checked["TIMEOUT"]) * 5, int(checked["CHECK_MEMORY"]) * 1024**2, lambda: bool(asked)
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if verdict["stage"] == STOPPED:
+        return STOPPED
     if verdict["ok"]:
         return None
     if verdict["stage"] == "lint":  # the child has loaded it under the bound: the master may too

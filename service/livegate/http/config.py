@@ -9,6 +9,7 @@ import difflib
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,24 @@ PATHS = ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR")
 """Keys that name a path: read as written from ``LIVEGATE_<KEY>``, never as JSON (a log named
 ``true`` is a file named true, not the boolean), as ``PUBLIC_URL`` is; never empty."""
 
+BOOLEANS = ("ACCESS_LOG", "METRICS")
+"""Keys that are true or false: ``LIVEGATE_<KEY>`` may say so as ``true``/``false``, ``1``/``0``,
+``yes``/``no`` or ``on``/``off``, in any case (JSON's ``true`` only was taken; ``True`` was refused)."""
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+_HINTS = (
+    ("PORT|HOST|BIND|ADDR|LISTEN", "config.hint_bind"),
+    ("WORKER", "config.hint_workers"),
+    ("THREAD", "config.hint_threads"),
+)
+"""What a variable that is no setting may have meant, by the words in its name: a command-line option."""
+
+
+def _hint(key: str) -> Message | str:
+    return next((Message(said) for words, said in _HINTS if re.search(words, key)), "")
+
+
 TEST_PREFIX = "LIVEGATE_TEST_"
 """Variables of the test suite's own (``LIVEGATE_TEST_REQUIRE_BROWSER`` …): not settings, and not refused."""
 
@@ -64,9 +83,13 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
             # a misspelt setting would be ignored without a word: LIVEGATE_DECISON_LOG, no audit log
             near = difflib.get_close_matches(key, [k for k in DEFAULTS if k != "ENGINE"], n=1, cutoff=0.6)
             said = Message("config.unknown", name=name, nearest=f"LIVEGATE_{near[0]}" if near else "")
-            raise ConfigError(said if near else Message("config.unknown_none", name=name))
+            raise ConfigError(said if near else Message("config.unknown_none", name=name, hint=_hint(key)))
         if key in (*PATHS, "PUBLIC_URL"):
             out[key] = raw
+            continue
+        if key in BOOLEANS:  # as an operator writes them in a unit file, a .env or a Helm chart
+            word = raw.strip().lower()
+            out[key] = True if word in _TRUE else False if word in _FALSE else raw
             continue
         try:
             out[key] = json.loads(raw)
@@ -119,7 +142,7 @@ def _check(cfg: dict[str, Any]) -> None:
                 "config.integer_range", key="CHECK_MEMORY", low=MIN_CHECK_MEMORY, high=MAX_CHECK_MEMORY, value=memory
             )
         )
-    for key in ("ACCESS_LOG", "METRICS"):
+    for key in BOOLEANS:
         if not isinstance(cfg[key], bool):
             raise ConfigError(Message("config.boolean", key=key, value=cfg[key]))
     if cfg["PUBLIC_URL"] is not None:
