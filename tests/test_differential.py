@@ -197,6 +197,16 @@ def assert_blocked_match(answer: dict, profile: dict, k: ref.KB) -> None:
             assert not {b["category"] for b in expected} & set(plan["categories"]), plan["categories"]
 
 
+def assert_assumptions_match(answer: dict, profile: dict, k: ref.KB) -> None:
+    """Every plan lists the activities the source notes for its categories that the profile does not
+    declare, by id (docs/semantics.md#assumptions)."""
+    declared = set(profile.get("activities", []))
+    questions = [answer["cheapest"], *answer["cheapest_by_scenario"].values()]
+    for plan in (p for q in questions for p in q["plans"]):
+        expected = [a for a in k.activities if k.activity_category[a] in plan["categories"]]  # by id
+        assert plan["assumes"] == [a for a in expected if a not in declared], (plan["categories"], plan["assumes"])
+
+
 def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
     """Best first (docs/semantics.md#next-steps): the documents of a cheapest path first (taken and
     paid for, the goal's cost is unchanged), then a lower cheapest cost after the step (no plan
@@ -247,6 +257,7 @@ def test_examples_match_reference(engine, path):
     answer = evaluate(engine, profile)
     assert_matches_reference(answer, ref.evaluate(profile))
     assert_blocked_match(answer, profile, ref.kb())
+    assert_assumptions_match(answer, profile, ref.kb())
 
 
 def test_fail_the_documents_of_the_cheapest_path_come_before_a_notice_of_refusal(engine):
@@ -269,6 +280,7 @@ def test_engine_matches_reference(engine, profile):
     answer = evaluate(engine, profile)
     assert_matches_reference(answer, ref.evaluate(profile))
     assert_blocked_match(answer, profile, ref.kb())
+    assert_assumptions_match(answer, profile, ref.kb())
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -428,6 +428,22 @@ CASES = [
         plans={("plan_access(std)", "plan_category(k)")},
     ),
     Case(
+        # the plan through k holds only if the subject does neither of k's activities: declared,
+        # blk would block k, exc rule it out (plan_assumes/2)
+        "a_plan_assumes_the_activities_of_its_categories_the_profile_does_not_declare",
+        ACTIVITIES + "subject(enterprise).",
+        {"plan_assumes": ["plan_assumes(p(k,a),blk)", "plan_assumes(p(k,a),exc)"]},
+        plans={("plan_access(std)", "plan_category(k)")},
+    ),
+    Case(
+        "a_declared_activity_that_only_adds_a_requirement_is_not_assumed",
+        category("k1")
+        + alternative("k1", "a")
+        + 'activity(ext, k1, "note"). activity_effect(ext, external(xcat)). activity(oth, k1, "other note").\n'
+        + "subject(enterprise). does(ext).",
+        {"plan_assumes": ["plan_assumes(p(k1,a),oth)"]},
+    ),
+    Case(
         "blocking_activity_blocks_but_keeps_missing_sets",
         ACTIVITIES + "subject(enterprise). does(blk).",
         {

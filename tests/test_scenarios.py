@@ -549,3 +549,26 @@ def test_a_question_with_no_blocked_category_lists_none_and_its_plans_say_nothin
 
 def zh_name(answer: dict[str, Any], c: str) -> str:
     return next(e["name"] for e in answer["categories"] if e["id"] == c)
+
+
+def test_fail_a_plan_says_what_it_assumes_of_the_activities_its_categories_note(engine, repo_root):
+    """The seller's plan through 电商平台 said nothing of L13 (医疗器械 sales need a medical category)
+    or L14 (no prohibited goods) unless the profile declared them: it assumes them not done, and
+    says so with the source's notes; declared, an activity is no longer assumed."""
+    seller = json.loads((repo_root / "examples" / "ecommerce_seller.json").read_text(encoding="utf-8"))
+    notes = {
+        13: "入驻商家如涉医疗器械、非处方药品在线销售，需补充医疗相关类目",
+        14: "不得提供如催情香水/催情药品等违法违规商品销售",
+    }
+    for line, note in notes.items():
+        assert _line_holding(note) == line
+    answer = engine.evaluate(seller)
+    for plan in answer["cheapest"]["plans"]:
+        assert plan["categories"] == ["ecommerce_platform"]
+        assert plan["assumes"] == ["ecom_medical_sales", "ecom_prohibited_goods"]
+        for line, note in notes.items():
+            assert any(f"来源第 {line} 行写明“{note}”" in said for said in plan["explanation"]), plan["explanation"]
+    declared = engine.evaluate({**seller, "activities": ["ecom_medical_sales"]})
+    for plan in declared["cheapest"]["plans"]:
+        assert plan["assumes"] == ["ecom_prohibited_goods"]
+        assert plan["external_requirements"] == ["medical_categories"]

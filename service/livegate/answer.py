@@ -241,6 +241,7 @@ class Explainer:
             p["access"],
             tuple((d["id"], d["count"]) for d in p["missing_detail"]),
             tuple(p["external_requirements"]),
+            tuple(p["assumes"]),
         )
         return _kept(kept, self._lock, key, lambda: self._plan_parts(p, requires))
 
@@ -288,9 +289,21 @@ class Explainer:
             lines.append(n.t("explain.plan.nothing_missing"))
         lines += [n.t("explain.plan.external", external_category=n.external(x)) for x in p["external_requirements"]]
         notes = dict.fromkeys(
-            note for c in p["categories"] for note in cat.categories[c].notes if cat.notes[note].lead_time_days
+            (c, note) for c in p["categories"] for note in cat.categories[c].notes if cat.notes[note].lead_time_days
         )
-        lines += [n.t("explain.plan.note", note=n.note_quoted(note), line=cat.notes[note].line) for note in notes]
+        lines += [
+            n.t("explain.plan.note", category=n.category(c), note=n.note_quoted(note), line=cat.notes[note].line)
+            for c, note in notes
+        ]
+        lines += [
+            n.t(
+                "explain.plan.assumes",
+                activity=n.activity(a),
+                note=n.activity_quoted(a),
+                line=cat.activities[a].line,
+            )
+            for a in p["assumes"]
+        ]
         lines.append(n.t("explain.plan.access", access=n.access(p["access"])))
         lines += [self.source(c) for c in p["categories"]]
         return before, missing, tuple(lines)
@@ -392,6 +405,7 @@ class Shaper:
         self.ruleset_json = dumps(self.ruleset)
         self.position = {c: k for k, c in enumerate(catalogue.categories)}
         self.item_position = {i: k for k, i in enumerate(catalogue.items)}
+        self.activity_position = {a: k for k, a in enumerate(catalogue.activities)}
         self.counted = frozenset(i for i, it in catalogue.items.items() if it.counted)
         self.general_notes = [
             {"id": g.id, "text": g.text, "line": g.line, "en": {"text": english_gloss("notes", g.id)}}
@@ -782,6 +796,7 @@ class Shaper:
             "external_requirements": sorted({x for _, _, x in det["plan_external"]}),
             "lead_time_days": max((d for _, d in det["plan_lead_time"]), default=0),
             "scope": {c: cat.categories[c].scope for c in categories},
+            "assumes": sorted({a for _, a in det["plan_assumes"]}, key=self.activity_position.__getitem__),
         }
 
     def _unique(self, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:

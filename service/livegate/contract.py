@@ -133,6 +133,7 @@ SHOWN: tuple[Predicate, ...] = (
     Predicate("plan_companion", ("plan", "category", "companion"), "plan"),
     Predicate("plan_external", ("plan", "category", "external_category"), "plan"),
     Predicate("plan_lead_time", ("plan", "days"), "plan"),
+    Predicate("plan_assumes", ("plan", "activity"), "plan"),
     Predicate("step", ("item", "count"), "step"),
     Predicate("unlocks", ("item", "count", "category"), "step"),
     Predicate("step_gain", ("item", "count", "plan", "meets", "by"), "step"),

@@ -158,6 +158,11 @@ class Plan(_Shape):
     external_requirements: list[str]
     lead_time_days: int
     scope: dict[str, str | None] = Field(description="The 类目适用范围 of each category of the plan.")
+    assumes: list[str] = Field(
+        description="The activities the source notes for the plan's categories that the profile does not "
+        "declare, by id: the plan holds only if the mini program does none of them "
+        "(declared, each would block a category, rule it out or add a requirement)."
+    )
     explanation: list[str] | None = Field(default=None, description="Left out with ?explain=false.")
 
 
