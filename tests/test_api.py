@@ -1189,6 +1189,7 @@ def test_a_bad_environment_value_stops_the_app_naming_the_variable(make_app, mon
         ("LIVEGATE_WORKERS", "--workers"),
         ("LIVEGATE_THREADS", "LIVEGATE_POOL_SIZE"),
         ("LIVEGATE_ENGINE", "is not a setting"),  # create_app's argument only
+        ("LIVEGATE_RUN_DIR", "is not a setting"),  # serve's own: taken, then ignored
         ("LIVEGATE_FOOBAR", "is not a setting"),
     ],
 )

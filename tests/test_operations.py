@@ -637,6 +637,13 @@ def test_a_logging_configuration_file_sends_a_json_line_per_request_and_per_deci
         (decision_id, "lg-1", "evaluate")
     ]
     assert any(line.get("logger") == "livegate" and "engine grounded" in line["message"] for line in lines)
+    # in one file, each line says which logger and which process wrote it (the pre-formed access and
+    # decision lines said neither)
+    assert {line["logger"] for line in access.values()} == {"livegate.access"}
+    assert {d["logger"] for d in decisions} == {"livegate.decision"}
+    grounded = [line for line in lines if "engine grounded" in line.get("message", "")]
+    assert grounded and {line["pid"] for line in grounded} == {access["lg-1"]["pid"]}
+    assert all(isinstance(line["pid"], int) and line["level"] for line in lines)
     assert '"request_id"' not in stdout  # the configuration took the access log off stdout
     # the access log is the app's: gunicorn writes no line of its own, even to a logger given a handler
     assert not [line for line in lines if line.get("logger") == "gunicorn.access"]

@@ -45,6 +45,10 @@ PATHS = ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR")
 """Keys that name a path: read as written from ``LIVEGATE_<KEY>``, never as JSON (a log named
 ``true`` is a file named true, not the boolean), as ``PUBLIC_URL`` is; never empty."""
 
+INTERNAL = ("ENGINE", "RUN_DIR")
+"""Keys that ``create_app``'s caller gives (a ready engine; ``serve``'s own run directory), never the
+environment: ``LIVEGATE_RUN_DIR`` was taken and then ignored, without a word."""
+
 BOOLEANS = ("ACCESS_LOG", "METRICS")
 """Keys that are true or false: ``LIVEGATE_<KEY>`` may say so as ``true``/``false``, ``1``/``0``,
 ``yes``/``no`` or ``on``/``off``, in any case (JSON's ``true`` only was taken; ``True`` was refused)."""
@@ -79,9 +83,9 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
         if not name.startswith("LIVEGATE_") or name.startswith(TEST_PREFIX):
             continue
         key = name[len("LIVEGATE_") :]
-        if key not in DEFAULTS or key == "ENGINE":
+        if key not in DEFAULTS or key in INTERNAL:
             # a misspelt setting would be ignored without a word: LIVEGATE_DECISON_LOG, no audit log
-            near = difflib.get_close_matches(key, [k for k in DEFAULTS if k != "ENGINE"], n=1, cutoff=0.6)
+            near = difflib.get_close_matches(key, [k for k in DEFAULTS if k not in INTERNAL], n=1, cutoff=0.6)
             said = Message("config.unknown", name=name, nearest=f"LIVEGATE_{near[0]}" if near else "")
             raise ConfigError(said if near else Message("config.unknown_none", name=name, hint=_hint(key)))
         if key in (*PATHS, "PUBLIC_URL"):

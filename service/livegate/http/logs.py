@@ -70,18 +70,31 @@ def log_access(
 
 class JsonFormatter(logging.Formatter):
     """A record as one JSON line: a message that is already a JSON object (the access and decision
-    lines) as it is; any other as ``{"time", "level", "logger", "message"}`` (and ``exception``)."""
+    lines) with ``logger``, ``level`` and ``pid`` added after its own fields; any other as ``{"time",
+    "level", "logger", "pid", "message"}`` (and ``exception``). With every logger in one file, a line
+    says which it is and which process wrote it (an access line and a decision line were told apart
+    by their keys only, and two "engine grounded" lines could not be tied to their workers)."""
 
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
         if message.startswith("{") and message.endswith("}") and not record.exc_info:
-            return message
+            try:
+                formed = json.loads(message)
+            except ValueError:
+                return message
+            if not isinstance(formed, dict):
+                return message
+            formed.setdefault("logger", record.name)
+            formed.setdefault("level", record.levelname)
+            formed.setdefault("pid", record.process)
+            return json.dumps(formed, ensure_ascii=False)
         line = {
             "time": datetime.fromtimestamp(record.created, UTC)
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,
             "message": message,
         }
         if record.exc_info:
