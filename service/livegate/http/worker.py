@@ -299,7 +299,7 @@ class BufferingWorker(ThreadWorker):
         if not self.alive and self.shares is not None and self.slot is not None:
             self.shares.withdraw(self.slot)
         super().set_accept_enabled(enabled)
-        if not self.alive:
+        if not self.alive and not enabled:  # (unregistered first: gunicorn unregisters only what it registered)
             # Stopping: let go of the listening socket now, not after the drain (gunicorn's gthread
             # worker keeps it open until its requests are done). While any process held it, a new
             # connection was queued by the kernel, its request sent, and reset once the drain ended;
