@@ -373,6 +373,10 @@ def test_fail_rules_that_do_not_parse_or_ground_are_told_by_lint_and_evaluate(kb
     evaluate = livegate(*folders, "evaluate", str(EXAMPLES / "bank.json"))
     assert evaluate.returncode == 3
     assert_clean_failure(evaluate, where, said)
+    profile = json.dumps(json.loads((EXAMPLES / "bank.json").read_text(encoding="utf-8")))
+    batch = livegate(*folders, "batch", "-", stdin=profile + "\n")  # it hung, its workers failing to start
+    assert batch.returncode == 3
+    assert_clean_failure(batch, where, said)
 
 
 @pytest.mark.parametrize("filename, old, new, fragments", BREAKS)

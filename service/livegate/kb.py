@@ -622,8 +622,13 @@ class Knowledge:
         return sorted(problems)
 
     def _ground_problems(self) -> list[str]:
-        """The rules ground with these facts, every program part of them (``#program`` names): an
-        unsafe variable parses but stops grounding, and passed lint to be refused by ``serve``."""
+        said = self.grounding_error()
+        return [] if said is None else [f"ground_error: {said}"]
+
+    def grounding_error(self) -> str | None:
+        """clingo's words if the rules do not ground with these facts, every program part of them
+        (``#program`` names): an unsafe variable parses but stops grounding, and passed lint to be
+        refused by ``serve`` (and hung ``batch``, whose workers failed to start over and over)."""
         messages: list[str] = []
         ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg.strip()))
         try:
@@ -633,8 +638,8 @@ class Knowledge:
             parts = sorted(_program_parts(self.logic_entry.parent))
             ctl.ground([("base", []), *((part, []) for part in parts)])
         except RuntimeError as exc:
-            return [f"ground_error: {'; '.join(messages[:5]) or exc}"]
-        return []
+            return "; ".join(messages[:5]) or str(exc)
+        return None
 
     def catalogue_json(self) -> dict[str, Any]:
         """The published catalogue of this knowledge base."""

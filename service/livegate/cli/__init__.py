@@ -202,7 +202,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    _knowledge(args)  # a broken knowledge base fails here, before any worker starts
+    said = _knowledge(args).grounding_error()  # a broken knowledge base fails here, before any worker starts
+    if said is not None:  # (a worker that cannot build its engine is started again and again: batch hung)
+        raise CliError(Message("cli.knowledge_base", error=said), 3)
     output = args.output
     csv_format = args.format == "csv" or (args.format is None and output is not None and output.endswith(".csv"))
     with contextlib.ExitStack() as files:
