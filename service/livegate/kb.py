@@ -527,15 +527,29 @@ def _value(sym: clingo.Symbol) -> Any:
     return str(sym)
 
 
-def _load_facts(files_: list[Path]) -> list[clingo.Symbol]:
-    messages: list[str] = []
-    ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
+def ground_files(
+    paths: Iterable[Path],
+    parts: list[tuple[str, list[clingo.Symbol]]] | None = None,
+    arguments: Iterable[str] = ("--warn=none",),
+) -> clingo.Control:
+    """A Control given ``arguments`` that has loaded ``paths`` and ground ``parts`` (None: loaded
+    only, parsed). What clingo cannot read or ground is a :class:`KnowledgeError` in clingo's own
+    words, naming the file and line (it printed them to stderr, and said "parsing failed")."""
+    said: list[str] = []
+    ctl = clingo.Control(list(arguments), logger=lambda _code, message: said.append(message.strip()))
     try:
-        for path in files_:
+        for path in paths:
             ctl.load(str(path))
-        ctl.ground([("base", [])])
+        if parts is not None:
+            ctl.ground(parts)
     except RuntimeError as exc:
-        raise KnowledgeError("; ".join(m.strip() for m in messages) or str(exc)) from None
+        raise KnowledgeError("; ".join(said) or str(exc)) from None
+    said.clear()
+    return ctl
+
+
+def _load_facts(files_: list[Path]) -> list[clingo.Symbol]:
+    ctl = ground_files(files_, [("base", [])])
     return [atom.symbol for atom in ctl.symbolic_atoms if atom.is_fact]
 
 
@@ -547,18 +561,6 @@ def _program_parts(logic: Path) -> set[str]:
         for name in re.findall(r"^\s*#program\s+(\w+)\s*\.", path.read_text(encoding="utf-8"), re.M)
         if name != "base"
     }
-
-
-def _parse(entry: Path) -> None:
-    """Parse the rules from ``entry`` (and what it includes) without grounding them: a syntax error
-    is told in clingo's words, naming the file and line, when the knowledge base is read, not
-    first by the solver (as "parsing failed", at the grounding stage of a reload's check)."""
-    messages: list[str] = []
-    ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
-    try:
-        ctl.load(str(entry))
-    except RuntimeError as exc:
-        raise KnowledgeError("; ".join(m.strip() for m in messages) or str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -593,7 +595,7 @@ class Knowledge:
         if not entry.is_file():
             raise KnowledgeError(Message("kb.no_entry", path=entry))
         catalogue = Catalogue.from_symbols(_load_facts(facts_files))
-        _parse(entry)
+        ground_files([entry])  # the rules parse: a syntax error is told here, not first by the solver
         return cls(
             tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files + logic_files), catalogue
         )
@@ -601,44 +603,32 @@ class Knowledge:
     def lint(self, *, ground: bool = True) -> list[str]:
         """Run ``logic/checks/lint.lp`` over the facts, and (``ground``) ground the rules with them;
         one line per problem."""
-        messages: list[str] = []
-        ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg))
         try:
-            for path in (*self.facts_files, self.lint_file):
-                ctl.load(str(path))
-            ctl.ground([("base", [])])
-        except RuntimeError as exc:
-            return ["; ".join(m.strip() for m in messages) or str(exc)]
+            ctl = ground_files([*self.facts_files, self.lint_file], [("base", [])])
+        except KnowledgeError as exc:
+            return [str(exc)]
         problems: list[str] = []
         ctl.solve(
             on_model=lambda m: problems.extend(f"{s.arguments[0]}: {s.arguments[1]}" for s in m.symbols(shown=True))
         )
-        if ground:
-            problems += self._ground_problems()
+        said = self.grounding_error() if ground else None
+        if said is not None:
+            problems.append(f"ground_error: {said}")
         # every answer and response head carries the version (X-Ruleset-Version): a character a
         # header cannot hold would make every response of the service fail, probes included
         if self.version and not SEMVER.fullmatch(self.version):
             problems.append(f"bad_version: ruleset_version({self.version!r}) is not MAJOR.MINOR.PATCH")
         return sorted(problems)
 
-    def _ground_problems(self) -> list[str]:
-        said = self.grounding_error()
-        return [] if said is None else [f"ground_error: {said}"]
-
     def grounding_error(self) -> str | None:
         """clingo's words if the rules do not ground with these facts, every program part of them
         (``#program`` names): an unsafe variable parses but stops grounding, and passed lint to be
         refused by ``serve`` (and hung ``batch``, whose workers failed to start over and over)."""
-        messages: list[str] = []
-        ctl = clingo.Control(["--warn=none"], logger=lambda code, msg: messages.append(msg.strip()))
+        parts = sorted(_program_parts(self.logic_entry.parent))
         try:
-            for path in self.facts_files:
-                ctl.load(str(path))
-            ctl.load(str(self.logic_entry))
-            parts = sorted(_program_parts(self.logic_entry.parent))
-            ctl.ground([("base", []), *((part, []) for part in parts)])
-        except RuntimeError as exc:
-            return "; ".join(messages[:5]) or str(exc)
+            ground_files([*self.facts_files, self.logic_entry], [("base", []), *((part, []) for part in parts)])
+        except KnowledgeError as exc:
+            return str(exc)
         return None
 
     def catalogue_json(self) -> dict[str, Any]:

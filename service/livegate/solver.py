@@ -40,7 +40,7 @@ import clingo
 
 from . import contract
 from .contract import Term
-from .kb import Knowledge, KnowledgeError
+from .kb import Knowledge, ground_files
 from .words import ENGLISH, Message, Said
 
 __all__ = ["Answer", "EvaluationTimeout", "Groundings", "Solver", "Watchdog"]
@@ -101,19 +101,11 @@ class Solver:
         reader: type = contract.model_reader,
     ):
         arguments = [*OPTIONS, *contract.CHECKED_ARGUMENTS, *(contract.SUMMARY_ARGUMENTS if summary else ())]
-        said: list[str] = []  # clingo's words (it printed them to stderr), for the error below
-        ctl = clingo.Control(arguments, logger=lambda _code, message: said.append(message.strip()))
         parts: list[tuple[str, list[clingo.Symbol]]] = [("base", [])]
         if overrides:
             parts.append((contract.OVERRIDE_PART, []))
-        try:
-            for path in knowledge.facts_files:
-                ctl.load(str(path))
-            ctl.load(str(knowledge.logic_entry))
-            ctl.ground(parts)
-        except RuntimeError as exc:  # rules clingo cannot ground (an unsafe variable …): say which, where
-            raise KnowledgeError("; ".join(said[:5]) or str(exc)) from None
-        said.clear()
+        # rules clingo cannot ground (an unsafe variable …) are a KnowledgeError naming file and line
+        ctl = ground_files([*knowledge.facts_files, knowledge.logic_entry], parts, arguments)
         # every input atom by its plain-Python form, with its position in the
         # assumption list: a profile's assumptions are this list of negative
         # literals with its own atoms' positions flipped

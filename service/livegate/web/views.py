@@ -599,6 +599,7 @@ def _answer_page(form: FormState) -> Response:
     direct = any(p["direct"] for p in answer["cheapest"]["plans"])
     groups = _plans(form, answer, words) if answer["subject_supported"] and (scenario or direct) else []
     relevant = shape.relevant_categories(answer, scenario)
+    blocked = {b["category"] for b in answer["cheapest"]["blocked"]}  # the goal allows, an activity blocks
     rows = _category_rows(form, answer, words) if answer["subject_supported"] else []
     pairs = _pairs()
     context: dict[str, Any] = {
@@ -616,11 +617,7 @@ def _answer_page(form: FormState) -> Response:
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: _without_url(pairs, "act", a) + "#answer")
         if answer["subject_supported"] and scenario and not groups
         else [],
-        "blocked_rows": [  # the categories the goal allows that a declared activity blocks (the engine's)
-            r for r in rows if r["entry"]["id"] in {b["category"] for b in answer["cheapest"]["blocked"]}
-        ]
-        if groups
-        else [],
+        "blocked_rows": [r for r in rows if r["entry"]["id"] in blocked] if groups else [],
         "relevant_rows": [r for r in rows if r["entry"]["id"] in relevant],
         "other_rows": [r for r in rows if r["entry"]["id"] not in relevant],
         "by_scenario": _by_scenario(answer, words) if scenario is None and answer["subject_supported"] else [],
