@@ -443,6 +443,26 @@ def test_fail_a_stop_during_the_start_up_check_stops_it_and_leaves_nothing_behin
     assert not list(tmp_path.glob("livegate-serve-*"))
 
 
+def test_fail_a_run_directory_left_by_a_killed_master_is_removed_at_the_next_start(tmp_path):
+    """A master killed with SIGKILL cannot remove its run directory (the snapshots, the metrics
+    files): each such end left one more in the temporary directory. The next start removes those
+    that no live master or worker holds, and never a serving one's."""
+    env = {"TMPDIR": str(tmp_path)}  # where serve makes its run directory
+    with Server(workers=1, threads=1, env=env) as killed:
+        [left] = tmp_path.glob("livegate-serve-*")
+        orphans = killed.pids()
+        os.kill(killed.proc.pid, signal.SIGKILL)
+        _until(lambda: all(_state(pid) in ("", "Z") for pid in orphans), 30, "the orphaned worker's exit")
+    assert left.is_dir()
+    with Server(workers=1, threads=1, env=env):
+        [serving] = tmp_path.glob("livegate-serve-*")
+        assert serving != left
+        with Server(workers=1, threads=1, env=env):  # a second server leaves the first one's alone
+            assert serving.is_dir() and len(list(tmp_path.glob("livegate-serve-*"))) == 2
+        assert list(tmp_path.glob("livegate-serve-*")) == [serving]
+    assert not list(tmp_path.glob("livegate-serve-*"))
+
+
 def test_fail_a_check_stopped_at_its_time_bound_names_the_digest_it_refused(tmp_path, monkeypatch):
     """A reload refused at ``timeout`` was logged "the knowledge base refused: unknown digest"."""
     from livegate.cli import serve

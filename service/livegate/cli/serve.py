@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import copy
+import fcntl
 import json
 import logging
 import logging.config
@@ -51,6 +52,7 @@ import resource
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -683,13 +685,54 @@ def serve(
         _say(Message("cli.serve_cannot_listen", value=_bind(host, port), reason=reason))
         return 2
     master = os.getpid()
-    run_dir = Path(tempfile.mkdtemp(prefix="livegate-serve-"))
+    _remove_stale_run_dirs()
+    run_dir, _held = _claim_run_dir()  # held (the lock) until this process and its workers are gone
     try:
         return _serve_from(run_dir, host, port, workers, threads, config, checked, logging_options, graceful_timeout)
     finally:
         if os.getpid() == master:  # a worker leaves through here too when it exits
             shutil.rmtree(run_dir, ignore_errors=True)
             os.environ.pop(MULTIPROC_ENV, None)
+
+
+RUN_DIR_PREFIX = "livegate-serve-"
+"""The run directories' names start with this, in the temporary directory (``TMPDIR``)."""
+RUN_DIR_LOCK = "master.lock"
+"""A file in each run directory that its master locks (``flock``) for as long as it or a
+worker of its lives: the kernel lets go of it however they end, ``kill -9`` included."""
+
+
+def _claim_run_dir() -> tuple[Path, int]:
+    """A new run directory and the descriptor holding its lock. The lock file is locked under
+    another name and then renamed: no other master can find it unlocked in between."""
+    run_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
+    claiming = run_dir / f"{RUN_DIR_LOCK}.new"
+    held = os.open(claiming, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    claiming.rename(run_dir / RUN_DIR_LOCK)
+    return run_dir, held
+
+
+def _remove_stale_run_dirs() -> None:
+    """Remove the run directories that no running master or worker holds: those of a master
+    killed with ``kill -9`` (or a lost machine's power), which could not remove its own. Only this
+    user's directories with a lock file are looked at; one still locked is serving."""
+    for candidate in Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}*"):
+        try:
+            about = candidate.lstat()
+            if not stat.S_ISDIR(about.st_mode) or about.st_uid != os.getuid():
+                continue
+            lock = os.open(candidate / RUN_DIR_LOCK, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:  # gone meanwhile, or no lock file (not a master's, or one being made)
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: a master or its workers are alive
+            continue
+        else:
+            shutil.rmtree(candidate, ignore_errors=True)
+        finally:
+            os.close(lock)
 
 
 def _serve_from(
