@@ -43,10 +43,10 @@ POINTS: tuple[tuple[str, str, str], ...] = (
         '"lowers_by": best - goal_cost if',
         "lowers_by negated",
     ),
-    ('                -len(s["unlocks"]),', '                len(s["unlocks"]),', "steps unlocking fewer first"),
+    ('                -len(step["unlocks"]),', '                len(step["unlocks"]),', "steps unlocking fewer first"),
     (
-        '                s["cheapest_cost_after"] or 0,',
-        '                -(s["cheapest_cost_after"] or 0),',
+        '                step["cheapest_cost_after"] or 0,',
+        '                -(step["cheapest_cost_after"] or 0),',
         "steps leaving the dearest path first",
     ),
 )
