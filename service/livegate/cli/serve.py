@@ -198,6 +198,8 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> Verdict:
         engine = Engine(knowledge, pool_size=1)
     except MemoryError:  # clingo's std::bad_alloc past the check's bound (CHECK_MEMORY)
         return {**verdict, "stage": "ground", "reason": _out_of_memory()}
+    except KnowledgeError as exc:  # clingo's own words, with file and line: no class name before them
+        return {**verdict, "stage": "ground", "reason": str(exc).strip()}
     except Exception as exc:  # whatever clingo raises while grounding: the verdict carries it
         return {**verdict, "stage": "ground", "reason": f"{type(exc).__name__}: {str(exc).strip()}"}
     try:
