@@ -327,3 +327,13 @@ def test_the_engine_grounds_no_input_check_and_its_answers_have_no_input_problem
     for profile in random_profiles(60, seed=5):
         atoms = engine.solve(engine.parse(profile)).atoms
         assert not [a for a in atoms if (a[0] if isinstance(a, tuple) else a) == "input_problem"], profile
+
+
+def test_every_example_is_listed_in_examples_readme_with_its_twin():
+    """A newcomer found ``ecommerce_seller_standard_live`` and ``stock_platform_trading`` named
+    nowhere in the documentation: examples/README.md lists every example, and each has both forms."""
+    listed = set(re.findall(r"^\| `([a-z_]+)` \|", (ROOT / "examples" / "README.md").read_text("utf-8"), re.M))
+    files = {p.stem for p in (ROOT / "examples").iterdir() if p.suffix in (".json", ".lp")}
+    assert listed == files
+    for name in files:
+        assert (ROOT / "examples" / f"{name}.json").is_file() and (ROOT / "examples" / f"{name}.lp").is_file()

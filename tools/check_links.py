@@ -1,4 +1,4 @@
-"""Check every relative link, and its #anchor, in README.md and docs/**/*.md.
+"""Check every relative link, and its #anchor, in README.md, examples/README.md and docs/**/*.md.
 
 Run from anywhere:  python tools/check_links.py [REPO_ROOT]
 An anchor resolves to an explicit <a id="..."> or a heading's GitHub slug.
@@ -13,6 +13,7 @@ import sys
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parent.parent).resolve()
 files = [
     root / "README.md",
+    root / "examples" / "README.md",
     *sorted(p for p in (root / "docs").rglob("*.md") if p.name != "live-streaming-categories.md"),
 ]
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
