@@ -212,7 +212,9 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
     paid for, the goal's cost is unchanged), then a lower cheapest cost after the step (no plan
     last), then more of the categories the goal asks for unlocked (its candidates, within its
     scenario, reaching its access method alone or with a companion; every category when it names
-    none: ``unlocks_for_goal``), then more taken off the scenarios' costs."""
+    none: ``unlocks_for_goal``), then more taken off the scenarios' costs; then, of steps doing any
+    of this for the goal, the one that costs less itself; then more categories unlocked in all;
+    then its own cost."""
     asked = question_scope(answer, profile, k)
     goal_cost, unit = answer["cheapest"]["cost"], answer["item_costs"]
     for s in answer["next_steps"]:
@@ -221,20 +223,27 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
         on_path = goal_cost is not None and after is not None and after < goal_cost and after + own == goal_cost
         assert s["on_cheapest_path"] == on_path, s
     now = answer["cheapest_by_scenario"]
-    ranks = [
-        (
+
+    def rank(s: dict) -> tuple:
+        helps = len(asked.intersection(s["unlocks"]))
+        gain = sum(
+            now[q]["cost"] - c
+            for q, c in s["cheapest_cost_after_by_scenario"].items()
+            if c is not None and now[q]["cost"] is not None
+        )
+        own = unit[s["document"]] * s["count"]
+        return (
             s["cheapest_cost_after"] is None,
             not s["on_cheapest_path"],  # the documents of a cheapest path first
             s["cheapest_cost_after"] or 0,
-            -len(asked.intersection(s["unlocks"])),
-            -sum(
-                now[q]["cost"] - c
-                for q, c in s["cheapest_cost_after_by_scenario"].items()
-                if c is not None and now[q]["cost"] is not None
-            ),
+            -helps,
+            -gain,
+            own if helps or gain else 0,
+            -len(s["unlocks"]),  # a bank whose goal is met: the steps unlocking most come first
+            own,
         )
-        for s in answer["next_steps"]
-    ]
+
+    ranks = [rank(s) for s in answer["next_steps"]]
     assert ranks == sorted(ranks), ranks
 
 
