@@ -683,11 +683,13 @@ RAW = [  # (name, bytes sent on one connection, the status gunicorn or the app m
     ("bare LF line ends", b"GET /v1/health HTTP/1.1\nHost: x\n\n", 400, None),
     ("folded header", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400, None),
     ("space before a colon", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A : a\r\n\r\n", 400, None),
-    ("header of 10,000 bytes", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 10_000 + b"\r\n\r\n", 431, None),
+    # the head's one bound is 32 KiB (gunicorn's 8,190 bytes a header and 100 headers are lifted)
+    ("header of 10,000 bytes", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 10_000 + b"\r\n\r\n", 200, None),
+    ("header of 40,000 bytes", b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 40_000 + b"\r\n\r\n", 431, None),
     (
         "200 headers",
         b"GET /v1/health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
-        431,
+        200,
         None,
     ),
     # the app answers a long request line (the page's form sends every field without JavaScript)
@@ -788,6 +790,9 @@ def test_server_answers_every_hostile_request_with_its_4xx_and_its_worker_surviv
         got, answer = _raw(port, data)
         if not bug and got != status:
             failures.append(f"{name}: {got} instead of {status}: {answer[:200]!r}")
+        head = answer.split(b"\r\n\r\n", 1)[0].lower()
+        if got is not None and got >= 400 and b"content-type: application/json" not in head:
+            failures.append(f"{name}: not the API's error shape (gunicorn's HTML page?): {answer[:200]!r}")
         reference_unchanged(name)
     tried["raw HTTP (livegate serve)"] += 1
     with socket.create_connection((HOST, port), timeout=10):

@@ -456,3 +456,136 @@ def test_the_worker_frames_what_it_hands_over(shared_server):
         while chunk := s.recv(65536):
             out += chunk
     assert out.startswith(b"HTTP/1.1 200 "), out[:200]
+
+
+# -- found by a hostile client's review (2026-12-05) ---------------------------------------------
+CHUNKED_HEAD = (
+    b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+)
+
+
+def _first_answer_within(sock: socket.socket, seconds: float) -> bytes:
+    """What the server sent on ``sock`` within ``seconds`` (up to its first blank line and body)."""
+    sock.settimeout(seconds)
+    out = b""
+    with contextlib.suppress(TimeoutError, ConnectionResetError):
+        while b"\r\n\r\n" not in out:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+@pytest.mark.parametrize(
+    ("opening", "status"),
+    [
+        # a chunk announced over the body limit, its data then trickled: answered 413 at once
+        (b"10001\r\n ", b"413"),
+        # a chunk-size line over 1 KiB, trickled: no thread waits for its end
+        (b"1" + b"0" * 1100, b"400"),
+    ],
+    ids=["chunk_over_the_limit", "chunk_line_too_long"],
+)
+def test_fail_8_clients_trickling_a_chunked_body_hold_no_thread(running_server, opening, status):
+    """Eight connections sending a chunk announced over the limit (or a chunk-size line that never
+    ends), then a byte every second, each held a solver thread until they closed (each read waited
+    READ_TIMEOUT, the total had no bound): /v1/health and every evaluation timed out meanwhile.
+    They are answered at once now, and the service answers the others throughout."""
+    port = running_server.port
+    clients = [socket.create_connection((HOST, port), timeout=5) for _ in range(8)]
+    try:
+        for sock in clients:
+            sock.sendall(CHUNKED_HEAD + opening)
+        answers = [_first_answer_within(sock, 3.0) for sock in clients]
+        for _ in range(3):  # the trickle goes on: nothing may wait for it
+            for sock in clients:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"1")
+            status_now, took = _timed(port, "GET", "/v1/health")
+            assert status_now == 200 and took < 2.0, took
+            time.sleep(1)
+        evaluated, took = _timed(port, "POST", "/v1/evaluate", json.dumps(EXAMPLE).encode())
+        assert evaluated == 200 and took < 3.0, took
+    finally:
+        for sock in clients:
+            sock.close()
+    for answer in answers:
+        assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+        assert b"application/json" in answer
+
+
+def _answer(port: int, raw: bytes) -> tuple[bytes, dict, float]:
+    """Send ``raw`` on its own connection: (status line, the JSON body or {}, seconds taken)."""
+    started = time.monotonic()
+    out = _exchange(port, raw, wait=8)
+    took = time.monotonic() - started
+    head, _, body = out.partition(b"\r\n\r\n")
+    try:
+        parsed = json.loads(body) if body else {}
+    except ValueError:
+        parsed = {"not json": body[:200]}
+    return head.split(b"\r\n", 1)[0], parsed, took
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        (b"GET /v1/health HTTP/2.0\r\nHost: x\r\n\r\n", b"400", "malformed_request"),
+        (b"get /v1/health HTTP/1.1\r\nHost: x\r\n\r\n", b"400", "malformed_request"),
+        (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", b"400", "malformed_request"),
+        (
+            b"GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            b"400",
+            "malformed_request",
+        ),
+        # a body without a length (a coding after chunked, or none): RFC 9112 says 400
+        (b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", b"400", "malformed_request"),
+        # a coding gunicorn does not know: 501
+        (
+            b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: br, chunked\r\n\r\n0\r\n\r\n",
+            b"501",
+            "unsupported_transfer_coding",
+        ),
+        (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nExpect: something\r\n\r\n", b"417", "expectation_failed"),
+        # lines ended by LF alone waited READ_TIMEOUT (10 s) for a CRLF, then got a misleading 408
+        (b"GET /v1/health HTTP/1.1\nHost: x\n\n", b"400", "malformed_request"),
+    ],
+    ids=["http2_version", "lowercase_method", "obs_fold", "two_lengths", "gzip", "br_chunked", "expect", "bare_lf"],
+)
+def test_fail_what_gunicorn_s_parser_refuses_is_answered_in_json_at_once(shared_server, raw, status, code):
+    """gunicorn's parser answered these with its own English HTML page (a client reading the API's
+    error shape could not); a head whose lines end in LF alone was never seen whole."""
+    line, body, took = _answer(shared_server.port, raw)
+    assert line.startswith(b"HTTP/1.1 " + status), (line, body)
+    assert body["error"]["code"] == code and body["error"]["message"], body
+    assert took < 3.0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept-Language": "zh-CN," + ",".join(f"x{k};q=0.1" for k in range(1500))},  # one header of ~9 KB
+        {f"X-Extra-{k}": "1" for k in range(150)},  # more than gunicorn's 100
+    ],
+    ids=["long_header", "many_headers"],
+)
+def test_fail_a_head_within_32_kib_is_served_whatever_its_headers(shared_server, headers):
+    """gunicorn's own limits (a header of 8,190 bytes, 100 headers) answered a 9 KB
+    Accept-Language with its English HTML 431; the head's one bound is 32 KiB, in JSON."""
+    assert sum(len(k) + len(v) + 4 for k, v in headers.items()) < 32 * 1024
+    status, body, _ = send(shared_server.port, "GET", "/v1/health", headers=headers)
+    assert status == 200, body[:200]
+
+
+def test_fail_a_redirect_has_no_link_built_on_the_host_header(shared_server):
+    """werkzeug's redirect of a doubled slash had an HTML body linking to http://<Host>/…"""
+    status, body, headers = send(shared_server.port, "GET", "//v1//health", headers={"Host": "evil.example"})
+    assert status == 308 and headers["location"] == "/v1/health"
+    assert b"evil.example" not in body
+
+
+def test_fail_a_step_of_4301_digits_is_not_a_500(shared_server):
+    """Python refuses to convert more than 4,300 digits: ``?step=111…`` was a 500 on the page."""
+    status, body, _ = send(shared_server.port, "GET", "/?step=" + "1" * 4301)
+    assert status == 200 and b"<html" in body[:500].lower()

@@ -254,6 +254,7 @@ _PROTOCOL = re.compile(
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
     r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"
     r"|\.lp\b|\bprofile\b|\bid\b|\\uXXXX|\bCRLF\b|\bon/off\b"
+    r"|HTTP/[\d.]*|Transfer-Encoding|Content-Length|\bExpect\b|\d*-continue|\bchunked\b"
     r"|\bjsonl?\b|\bcsv\b|\btext\b|--[\w-]+|\bzh\b|\ben\b|CPU|gunicorn|HTTP API|docs/[\w.]+(#[\w-]+)?"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their

@@ -28,6 +28,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
 from flask_swagger_ui import get_swaggerui_blueprint
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 from . import __version__
 from .answer import dumps
@@ -93,6 +94,10 @@ def _finish(response: Response) -> Response:
         target = urlsplit(location)
         if target.netloc and target.netloc == request.host:
             response.headers["Location"] = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        if isinstance(request.routing_exception, RequestRedirect):
+            # and their HTML body links to http://<Host>/…: no body, the Location says where
+            response.set_data(b"")
+            response.mimetype = "text/plain"
     if "Content-Security-Policy" not in response.headers:  # the pages set their own
         docs_page = request.blueprint == "docs" and response.mimetype == "text/html" and not response.is_streamed
         response.headers["Content-Security-Policy"] = docs_csp(response.get_data()) if docs_page else API_CSP

@@ -72,6 +72,7 @@ from ..http.logs import ACCESS_LOGGER, DECISION_LOGGER
 from ..http.memory import keep_start_up
 from ..http.metrics import MULTIPROC_ENV, ReloadStage
 from ..http.spread import Shares
+from ..http.worker import MAX_HEAD_BYTES
 from ..kb import Knowledge, KnowledgeError, default_paths, digest
 from ..words import Message
 from .errors import folder_problem
@@ -778,6 +779,10 @@ def _serve_from(
         # English 414 page): the worker reads at most MAX_HEAD_BYTES of head, line included (431),
         # and the page's plain GET form, sent without JavaScript, puts every field in the URL
         "limit_request_line": 0,
+        # nor on a header's size (8,190 bytes) and count (100): its English HTML 431 answered a long
+        # Accept-Language; the head's one bound is the worker's MAX_HEAD_BYTES, answered in JSON
+        "limit_request_field_size": MAX_HEAD_BYTES,
+        "limit_request_fields": 32768,  # gunicorn's largest
         # an idle kept-alive connection is closed READ_TIMEOUT after its answer, as the docs say (not
         # gunicorn's 2 s, shorter than a proxy's upstream keep-alive: its next request then met a
         # closed connection, a 502 behind nginx)

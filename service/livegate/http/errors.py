@@ -33,6 +33,7 @@ __all__ = ["ERROR_CODES", "ApiError", "error_response", "plain_error", "register
 ERROR_CODES: dict[str, tuple[int, str]] = {
     "malformed_json": (400, "The body is not a JSON value: empty, not UTF-8, NaN, nested too deep, a duplicate key …"),
     "malformed_body": (400, "A chunked body whose chunks are malformed."),
+    "malformed_request": (400, "livegate serve: the request line or a header is not valid HTTP/1.1; closed."),
     "invalid_query": (
         400,
         "A query parameter the endpoint does not read, one given twice, or a value it does not take.",
@@ -43,10 +44,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "The route does not take this method (`Allow` names those it takes)."),
     "request_timeout": (408, "livegate serve: the request did not arrive in full within READ_TIMEOUT; closed."),
     "body_too_large": (413, "The body is larger than MAX_CONTENT_LENGTH (default 64 KiB)."),
+    "expectation_failed": (417, "livegate serve: an Expect header other than 100-continue; closed."),
     "unsupported_media_type": (415, "The Content-Type is not application/json (or +json), or its charset not UTF-8."),
     "invalid_profile": (422, "The profile is invalid or contradicts itself (`errors`: every problem, by `kind`)."),
     "request_header_fields_too_large": (431, "livegate serve: the request head is over 32 KiB; closed."),
     "internal_server_error": (500, "A fault of the service (a bug): the request id names it in the log."),
+    "unsupported_transfer_coding": (501, "livegate serve: a Transfer-Encoding other than chunked; closed."),
     "evaluation_timeout": (503, "The evaluation exceeded TIMEOUT (default 2 s) and was stopped; retry later."),
     "decision_log_unavailable": (503, "The decision log could not be written, so the answer is not given."),
 }

@@ -201,9 +201,9 @@ def _response(description: str, schema: str | None = None, *headers: str) -> dic
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    """The error responses of ``statuses``, each naming its codes; and the two the server writes
-    itself before a request is read (408, 431: no request id or ruleset headers, ``request_id``
-    null)."""
+    """The error responses of ``statuses``, each naming its codes; and those the server writes
+    itself before a request is read or where its HTTP parser refuses it (400, 408, 417, 431, 501:
+    no request id or ruleset headers, ``request_id`` null)."""
     text = {
         400: "Malformed JSON, or a bad query parameter.",
         404: "No such id.",
@@ -222,10 +222,23 @@ def _errors(*statuses: int) -> dict[str, Any]:
     out["500"] = _response(
         f"A fault of the service (a bug): the request id names it in the log. Code: {_codes(500)}.", "Error"
     )
-    for status, what in ((408, "The request did not arrive in full within READ_TIMEOUT"), (431, "Head over 32 KiB")):
+    by_server = (
+        (400, "The request line or a header is not valid HTTP/1.1", "malformed_request"),
+        (408, "The request did not arrive in full within READ_TIMEOUT", "request_timeout"),
+        (417, "An Expect header other than 100-continue", "expectation_failed"),
+        (431, "Head over 32 KiB", "request_header_fields_too_large"),
+        (501, "A Transfer-Encoding other than chunked", "unsupported_transfer_coding"),
+    )
+    for status, what, code in by_server:
+        said = (
+            f"{what} (livegate serve; written before the request is read: no request id or ruleset headers, "
+            f"`request_id` null; the connection is closed). Code: `{code}`."
+        )
+        if str(status) in out:  # the operation's own 400s, and the server's
+            out[str(status)]["description"] += f" Or: {said[0].lower()}{said[1:]}"
+            continue
         out[str(status)] = {
-            "description": f"{what} (livegate serve; written before the request is read: no request id or "
-            f"ruleset headers, `request_id` null; the connection is closed). Code: {_codes(status)}.",
+            "description": said,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
     return out

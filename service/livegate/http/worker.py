@@ -23,7 +23,7 @@ thread. The limits:
   connection) is closed; with ``408`` if a request had begun. Checked once a
   second, so closed within ``READ_TIMEOUT`` + 1 s. Each close is counted in
   the app's metrics (``livegate_slow_connections_closed_total``), and each
-  refusal written here (408, 431) by its code and by a line of the access log
+  refusal written here (408, 413, 431, and what gunicorn's parser refuses) by its code and by a line of the access log
   (``refused_by: "server"``; no request id, since no app saw the request).
 - gunicorn's ``worker_connections`` (``MAX_CONNECTIONS``, default 1000): past
   it, the worker stops accepting until a connection ends (the kernel queues
@@ -50,16 +50,22 @@ Every :data:`TRIM_INTERVAL` seconds in which it answered something, the worker h
 memory freed meanwhile back to the system (:mod:`livegate.http.memory`), so that its resident
 size follows what it holds.
 
-A body over ``MAX_CONTENT_LENGTH`` is not read: the request is handed over at
-the end of its head, the app answers 413, and the answer says
-``Connection: close`` (its body is never drained). gunicorn's request parser
-and limits (request line, header count and size) apply as before.
+A body over ``MAX_CONTENT_LENGTH`` is not read: a ``Content-Length`` over it is
+handed over at the end of its head and the app answers 413; chunks announced
+over it are answered 413 here. Either answer says ``Connection: close`` (the
+body is never drained). A request handed over before it is whole (unclear
+framing) gets only the bytes read so far: its thread never waits for more.
+gunicorn's request parser decides what is valid HTTP; its refusals are written
+in the API's error shape (:meth:`BufferingWorker.handle_error`), and its own
+limits on a header's size and count are lifted (``livegate serve``), so that
+the head's one bound is :data:`MAX_HEAD_BYTES` (431).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import selectors
 import socket
 import threading
@@ -70,6 +76,7 @@ from functools import partial
 from typing import Any
 
 from gunicorn import glogging, http
+from gunicorn.http import errors as parsing
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from ..words import Message
@@ -82,13 +89,22 @@ from .spread import RECHECK, Shares
 
 __all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
 
+_log = logging.getLogger("livegate")
+
 MAX_HEAD_BYTES = 32 * 1024
 """Largest request head (request line and headers) read before a request is refused with 431."""
 
-MORE, COMPLETE, HAND_OVER, HEAD_TOO_LARGE = "more", "complete", "hand over", "head too large"
+MORE, COMPLETE, HAND_OVER, HEAD_TOO_LARGE, BODY_TOO_LARGE = (
+    "more",
+    "complete",
+    "hand over",
+    "head too large",
+    "body too large",
+)
 """What :func:`frame` says of a buffer: wait for more bytes; a whole request is there; give it
-to gunicorn's parser as it is (unclear framing, or a body over the limit: the parser or the app
-answers, and the connection is closed after); the head is too large."""
+to gunicorn's parser as it is (unclear framing, or a ``Content-Length`` over the limit: the
+parser or the app answers from the bytes read so far, and the connection is closed after); the
+head is too large; the chunks announced add up to more than the body limit."""
 
 TRIM_INTERVAL = 10.0
 """Seconds between two hand-backs of freed memory, in a worker that answered something meanwhile
@@ -113,6 +129,8 @@ def frame(buf: bytes | bytearray, body_limit: int) -> tuple[str, bool]:
     served from the wrong bytes."""
     end = buf.find(b"\r\n\r\n")
     if end < 0:
+        if b"\n\n" in buf or b"\n\r\n" in buf:  # lines ended by LF alone: the parser refuses it at once
+            return HAND_OVER, False
         return (HEAD_TOO_LARGE if len(buf) > MAX_HEAD_BYTES else MORE), False
     if end + 4 > MAX_HEAD_BYTES:
         return HEAD_TOO_LARGE, False
@@ -171,12 +189,36 @@ def _chunked(buf: bytes | bytearray, pos: int, body_limit: int) -> str:
             return COMPLETE
         total += size
         if total > body_limit:
-            return HAND_OVER
+            return BODY_TOO_LARGE
         pos = eol + 2 + size + 2
         if len(buf) < pos:
             return MORE
         if buf[pos - 2 : pos] != b"\r\n":
             return HAND_OVER
+
+
+_DETAIL_MAX = 200
+"""Longest part of gunicorn's words about a refused request quoted in the answer (they may quote
+a header of 32 KiB)."""
+
+
+def parser_refusal(exc: BaseException) -> tuple[int, str, Message] | None:
+    """The answer to a request gunicorn's parser refused (its status, code and words, gunicorn's
+    own reason quoted), or None if the fault is not the request's (a header the app wrote, the
+    server's configuration: a 500). gunicorn's statuses are kept (RFC 9112: 501 for a transfer
+    coding it does not know, 417 for an expectation it cannot meet)."""
+    bad_response = (parsing.InvalidResponseHeader, parsing.InvalidResponseHeaderName, parsing.ConfigurationProblem)
+    if not isinstance(exc, parsing.ParseException) or isinstance(exc, bad_response):
+        return None
+    detail = str(exc).strip()
+    detail = detail if len(detail) <= _DETAIL_MAX else detail[:_DETAIL_MAX] + "…"
+    if isinstance(exc, parsing.UnsupportedTransferCoding):
+        return 501, "unsupported_transfer_coding", Message("http.transfer_coding", detail=detail)
+    if isinstance(exc, parsing.ExpectationFailed):
+        return 417, "expectation_failed", Message("http.expectation_failed", detail=detail)
+    if isinstance(exc, (parsing.LimitRequestHeaders, parsing.LimitRequestLine)):
+        return 431, "request_header_fields_too_large", Message("http.header_limits", detail=detail)
+    return 400, "malformed_request", Message("http.malformed_request", detail=detail)
 
 
 REFUSED_REST_MAX = 0.1
@@ -194,6 +236,16 @@ class _TimedSocket(socket.socket):
             self.settimeout(self.io_timeout)
         else:
             super().setblocking(False)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        """Write an answer; a client that reads none of it for ``io_timeout`` seconds is told off
+        in one line of the log and its connection closed (as a closed pipe: gunicorn logged a
+        timeout with a 20-line traceback, an easy way to flood the log)."""
+        try:
+            super().sendall(data, flags)
+        except TimeoutError as exc:
+            _log.warning("a client read none of its answer for %g s (READ_TIMEOUT): connection closed", self.io_timeout)
+            raise BrokenPipeError(errno.EPIPE, "the client does not read its answer") from exc
 
 
 def _timed(sock: socket.socket, timeout: float) -> _TimedSocket:
@@ -390,6 +442,8 @@ class BufferingWorker(ThreadWorker):
                 self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
         elif status == HEAD_TOO_LARGE:
             self._refuse(conn, 431, "request_header_fields_too_large", Message("http.head_too_large"), state)
+        elif status == BODY_TOO_LARGE:  # answered now: the rest of the body is never waited for
+            self._refuse(conn, 413, "body_too_large", Message("http.body_too_large", limit=self.body_limit), state)
         else:
             self._hand_over(conn, state, close=status == HAND_OVER)
 
@@ -401,6 +455,12 @@ class BufferingWorker(ThreadWorker):
 
     def _hand_over(self, conn: TConn, state: _Reading, *, close: bool) -> None:
         self._leave(conn)
+        if close:
+            # what was read is all the thread gets: a read past it ends at once (end of file), so
+            # the thread never waits for a client; a slow one held it for as long as it liked,
+            # one byte every few seconds, behind a chunk announced over the limit
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RD)
         if conn.parser is None:
             conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
         conn.parser.unreader.unread(bytes(state.buf))
@@ -480,6 +540,37 @@ class BufferingWorker(ThreadWorker):
                 refused_by="server",
             )
         self._drop(conn)
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        """A request gunicorn's parser refused, or a fault outside the app: answered in the API's
+        error shape (gunicorn writes an HTML page), counted and logged like the refusals written in
+        the event loop. gunicorn's own handling stays for what is not the request's fault (it logs
+        the traceback) but its answer is the API's 500."""
+        refusal = parser_refusal(exc)
+        if refusal is None:
+            self.log.exception("Error handling request")
+            status, code, said = 500, "internal_server_error", Message("http.internal_error")
+        else:
+            status, code, said = refusal
+            self.log.warning("Invalid request from %s: %s", (addr or ("",))[0], said)
+        if self.metrics is not None:
+            self.metrics.rejected.labels(code=code).inc()
+        answer = plain_error(status, code, said, API_HEADERS)
+        with contextlib.suppress(OSError):
+            client.setblocking(True)  # a bounded send (_TimedSocket), as a thread writes
+            client.sendall(answer)
+        if self.access_log:
+            log_access(
+                request_id=None,
+                method=getattr(req, "method", None),
+                path=getattr(req, "path", None),
+                status=status,
+                latency_ms=None,
+                wait_ms=None,
+                size=len(answer),
+                remote=addr[0] if isinstance(addr, tuple) else None,
+                refused_by="server",
+            )
 
     def _drop(self, conn: TConn) -> None:
         self._leave(conn)

@@ -63,6 +63,16 @@ CSP = PAGE_CSP
 """Content-Security-Policy of every page: nothing but this server, no inline script or style."""
 
 _PLAN = re.compile(r"[0-9]{1,4}")
+_WHOLE = re.compile(r"[0-9]{1,12}")
+"""A whole number in a query (a step, a cost before, a count before); longer is no number (Python
+refuses to convert more than 4,300 digits: a step of 4,301 ones was a 500)."""
+
+
+def _whole(raw: str) -> int | None:
+    """``raw`` as a whole number, if it is one of at most 12 digits."""
+    return int(raw) if _WHOLE.fullmatch(raw) else None
+
+
 """A plan number as the checklist links write it (ASCII digits only: ``'²'.isdigit()`` is true)."""
 
 _SITE = "livegate.web"
@@ -522,9 +532,9 @@ def index() -> Response:
     if steering or any(v == "" for _, v in args.items(multi=True)):
         return _normalize(args)
     form = FormState.from_args(args)
-    raw_step = args.get("step", "")
-    if raw_step.isascii() and raw_step.isdigit() and int(raw_step) in STEPS:
-        return _delivered(_page("web/step.html", **_step_context(int(raw_step), form, _pairs(), [])))
+    step = _whole(args.get("step", ""))
+    if step in STEPS:
+        return _delivered(_page("web/step.html", **_step_context(step, form, _pairs(), [])))
     if not form.present:
         return _delivered(_page("web/step.html", **_step_context(1, form, _pairs(), [])))
     return _answer_page(form)
@@ -537,8 +547,8 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     once."""
     pairs = [(k, v) for k, v in args.items(multi=True) if v != "" and k not in (*BUTTONS, "step")]
     pairs, unanswered = _qualified_answers(args, pairs)
-    raw = args.get("step", "")
-    step = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in STEPS else None
+    step = _whole(args.get("step", ""))
+    step = step if step in STEPS else None
     form = FormState.from_args(MultiDict(pairs))
     setlang = args.get("setlang") if args.get("setlang") in LANGUAGES else None
     if unanswered and step == 3 and setlang is not None:
@@ -677,7 +687,7 @@ def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
         return None
     was = request.args.get("was", "")
     prev = request.args.get("prev", "")
-    held_before = int(prev) if prev.isascii() and prev.isdigit() else 0
+    held_before = _whole(prev) or 0
     pairs = [(k, v) for k, v in _profile_pairs() if (k, v) != ("doc", item) and k != f"count.{item}"]
     if held_before > 0:
         pairs.append((f"count.{item}", prev))
@@ -686,7 +696,7 @@ def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "item": item,
         "count": added,
-        "was": int(was) if was.isascii() and was.isdigit() else None,
+        "was": _whole(was),
         "now": answer["cheapest"]["cost"],
         "undo": url_for("web.index") + _query(pairs) + "#answer",
     }
