@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from livegate import Knowledge
@@ -589,3 +590,71 @@ def test_fail_a_step_of_4301_digits_is_not_a_500(shared_server):
     """Python refuses to convert more than 4,300 digits: ``?step=111…`` was a 500 on the page."""
     status, body, _ = send(shared_server.port, "GET", "/?step=" + "1" * 4301)
     assert status == 200 and b"<html" in body[:500].lower()
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server has closed ``sock`` (what it had sent read first): an end of file or a
+    reset (it closed with our pipelined requests unread), not a wait."""
+    sock.settimeout(0.5)
+    try:
+        while sock.recv(1 << 20):
+            pass
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+    return True
+
+
+def test_fail_8_clients_that_do_not_read_their_answers_hold_no_thread():
+    """Eight connections that pipelined evaluations and read nothing (a receive buffer of 1 KiB)
+    each held a thread in a blocked write for READ_TIMEOUT at a time: half the probes of a
+    2-worker server waited over 3 s, and every timeout logged a 20-line traceback. Answers not
+    taken are written by the event loop now; each such connection is closed at READ_TIMEOUT with
+    one line in the log."""
+    body = (ROOT / "examples" / "ecommerce_seller.json").read_bytes()  # a 73 KB answer
+    request = (
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    with Server(workers=2, threads=2, env={"LIVEGATE_READ_TIMEOUT": "4"}) as server:
+        port = server.port
+        readers = []
+        for _ in range(8):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            sock.settimeout(5)
+            sock.connect((HOST, port))
+            sock.sendall(request * 100)  # 7 MB of answers: more than the kernel's buffers take (4 MB)
+            readers.append(sock)
+        try:
+            took = []
+            for _ in range(6):
+                status, seconds = _timed(port, "GET", "/v1/health")
+                assert status == 200
+                took.append(seconds)
+                status, seconds = _timed(port, "POST", "/v1/evaluate", body)
+                assert status == 200
+                took.append(seconds)
+                time.sleep(0.25)
+            assert max(took) < 1.0, took
+            time.sleep(4 + SWEEP + 1)  # READ_TIMEOUT, the sweep, and a margin
+            assert all(_closed_by_server(sock) for sock in readers)
+        finally:
+            for sock in readers:
+                sock.close()
+        log = server.stderr()
+    assert "did not read its answer within 4 s" in log
+    assert "Traceback" not in log and "Socket error processing request" not in log
+
+
+def test_an_answer_over_the_kept_size_is_written_whole_by_its_thread(shared_server):
+    """Swagger UI's bundle (over 1 MB, a file gunicorn sends with sendfile) is written by its thread,
+    after the headers the worker had kept: byte for byte the installed file."""
+    import flask_swagger_ui
+    from livegate.http.worker import ANSWER_KEPT_MAX
+
+    bundle = Path(flask_swagger_ui.__file__).parent / "dist" / "swagger-ui-bundle.js"
+    assert bundle.stat().st_size > ANSWER_KEPT_MAX
+    status, body, _ = send(shared_server.port, "GET", "/docs/swagger-ui-bundle.js")
+    assert status == 200 and body == bundle.read_bytes()

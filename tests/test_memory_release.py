@@ -7,6 +7,7 @@ four threads freed since, so its resident size kept growing (docs/performance.md
 from __future__ import annotations
 
 import gc
+import socket
 import threading
 import weakref
 from types import SimpleNamespace
@@ -78,7 +79,9 @@ def test_a_request_marks_the_worker_as_having_answered(monkeypatch):
     monkeypatch.setattr(worker.ThreadWorker, "handle_request", lambda self, req, conn: True)
     w = BufferingWorker.__new__(BufferingWorker)  # no gunicorn set-up: only what handle_request reads
     w.served_since_trim, w.answered = False, threading.local()
-    assert w.handle_request(SimpleNamespace(), SimpleNamespace()) is True
+    ours, theirs = socket.socketpair()  # the connection's socket (an answer of nothing is sent at once)
+    with worker._timed(ours, 1.0) as timed, theirs:
+        assert w.handle_request(SimpleNamespace(), SimpleNamespace(sock=timed)) is True
     assert w.served_since_trim is True
 
 

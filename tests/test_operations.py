@@ -163,7 +163,7 @@ def test_fail_every_labelled_counter_is_there_at_0_before_its_first_event(metric
     causes = {x["cause"] for x in _series(metrics, "livegate_worker_restarts_total")}
     assert causes == {"reload", "exit"}
     states = {x["state"] for x in _series(metrics, "livegate_slow_connections_closed_total")}
-    assert states == {"request_begun", "idle"}
+    assert states == {"request_begun", "idle", "answer_unread"}
 
 
 def test_metrics_are_off_unless_switched_on(make_app):

@@ -60,8 +60,9 @@ RestartCause = Literal["reload", "exit"]
 """Why a worker was replaced (the ``cause`` label of ``livegate_worker_restarts``)."""
 RESTART_CAUSES: tuple[RestartCause, ...] = get_args(RestartCause)
 
-SlowState = Literal["request_begun", "idle"]
-"""A connection closed at READ_TIMEOUT: with a request begun (408), or idle (``livegate_slow_connections_closed``)."""
+SlowState = Literal["request_begun", "idle", "answer_unread"]
+"""A connection closed at READ_TIMEOUT: with a request begun (408), idle, or with its answer not
+taken by the client (``livegate_slow_connections_closed``)."""
 SLOW_STATES: tuple[SlowState, ...] = get_args(SlowState)
 
 UNMATCHED = "(unmatched)"
@@ -153,7 +154,7 @@ class Metrics:
         )
         self.slow_closed = Counter(
             "livegate_slow_connections_closed",
-            "Connections the worker closed at READ_TIMEOUT: with a request begun (408) or idle.",
+            "Connections the worker closed at READ_TIMEOUT: with a request begun (408), idle, or its answer unread.",
             ["state"],
             registry=registry,
         )

@@ -29,9 +29,13 @@ thread. The limits:
   it, the worker stops accepting until a connection ends (the kernel queues
   the rest); buffers are therefore bounded by ``MAX_CONNECTIONS`` ×
   (``MAX_HEAD_BYTES`` + ``MAX_CONTENT_LENGTH``).
-- a thread's own socket operations (reading what the framing here could not
-  foresee, writing an answer to a client that does not read it) time out
-  after ``READ_TIMEOUT`` each.
+- an answer is written by its thread only as far as the client takes it
+  within :data:`SEND_WAIT`; the rest is written by the event loop as the client reads, and a
+  connection whose answer is not taken within ``READ_TIMEOUT`` is closed (one
+  line in the log, counted as ``answer_unread``). Such answers are kept up to
+  :data:`UNREAD_MAX` bytes a worker, each up to :data:`ANSWER_KEPT_MAX`; past
+  either, the thread writes the answer itself, each write bounded by
+  ``READ_TIMEOUT``.
 
 Whole requests wait for a thread in two lanes, each first come, first served: a request on a
 connection whose previous answer was a client error (4xx) waits behind every request in the
@@ -90,6 +94,7 @@ from .spread import RECHECK, Shares
 __all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
 
 _log = logging.getLogger("livegate")
+UNREAD_WARNING = "a client did not read its answer within %g s (READ_TIMEOUT): connection closed"
 
 MAX_HEAD_BYTES = 32 * 1024
 """Largest request head (request line and headers) read before a request is refused with 431."""
@@ -112,6 +117,21 @@ TRIM_INTERVAL = 10.0
 
 _CHUNK_LINE = 1024
 """Longest chunk-size line (with extensions) waited for."""
+
+ANSWER_KEPT_MAX = 512 * 1024
+"""Most of one answer kept for its client to take later, without a thread (livegate's answers
+and pages are 60-150 KB); past it (Swagger UI's files), the thread writes the answer itself."""
+
+SEND_WAIT = 0.25
+"""Longest a thread waits for its client to make room for more of its answer before it leaves
+the rest to the event loop: a client that reads keeps up, even on a busy machine (its answer is
+written as gunicorn writes it, no event-loop turn added: at 50 ms, clients starved of CPU under
+load were handed over often enough to cost 5-10 % more CPU a request); one that does not costs
+the thread this long, once."""
+
+UNREAD_MAX = 32 * 1024 * 1024
+"""Most bytes of answers a worker keeps for clients that have not read them yet; past it, a
+thread writes the next such answer itself, waiting for its client up to ``READ_TIMEOUT``."""
 
 STOP_LINGER = 2.0
 """Seconds a stopping worker still waits for the first byte of a request on a connection it
@@ -230,6 +250,11 @@ class _TimedSocket(socket.socket):
     each operation): gunicorn's threads switch the socket to blocking mode to read and write."""
 
     io_timeout: float = 10.0
+    answering = False
+    """Set by the thread writing an answer: what the client does not take within
+    :data:`SEND_WAIT` is kept in :attr:`unread` (up to :data:`ANSWER_KEPT_MAX`) for the event
+    loop to write, and the rest of the answer after it."""
+    unread: bytearray | None = None
 
     def setblocking(self, flag: bool) -> None:
         if flag:
@@ -238,14 +263,60 @@ class _TimedSocket(socket.socket):
             super().setblocking(False)
 
     def sendall(self, data: Any, flags: int = 0) -> None:
-        """Write an answer; a client that reads none of it for ``io_timeout`` seconds is told off
-        in one line of the log and its connection closed (as a closed pipe: gunicorn logged a
-        timeout with a 20-line traceback, an easy way to flood the log)."""
+        """Write (part of) an answer. While answering: as far as the client takes it within
+        :data:`SEND_WAIT`, the rest kept. Otherwise, or past :data:`ANSWER_KEPT_MAX` kept, at
+        once; a client that reads none of it for ``io_timeout`` seconds is then told off in one
+        line of the log and its connection closed (as a closed pipe: gunicorn logged a timeout
+        with a 20-line traceback, an easy way to flood the log)."""
+        if self.answering:
+            if self.unread is None:
+                view, sent = memoryview(data), 0
+                self.settimeout(SEND_WAIT)
+                try:
+                    while sent < len(view):
+                        sent += self.send(view[sent:], flags)
+                    return
+                except TimeoutError:
+                    self.unread = bytearray(view[sent:])
+                    return
+                finally:
+                    self.settimeout(self.io_timeout)
+            self.unread += data
+            if len(self.unread) <= ANSWER_KEPT_MAX:
+                return
+            self.answering = False  # too large to keep: the rest is written here
+            data, self.unread = bytes(self.unread), None
         try:
             super().sendall(data, flags)
         except TimeoutError as exc:
-            _log.warning("a client read none of its answer for %g s (READ_TIMEOUT): connection closed", self.io_timeout)
+            _log.warning(UNREAD_WARNING, self.io_timeout)
             raise BrokenPipeError(errno.EPIPE, "the client does not read its answer") from exc
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """A file's answer (gunicorn's ``sendfile``; Swagger UI's files): what was kept goes first,
+        then the file, both written here."""
+        self.answering = False
+        if self.unread is not None:
+            kept, self.unread = bytes(self.unread), None
+            self.sendall(kept)
+        return super().sendfile(file, offset, count)
+
+    def leave_unread(self) -> bytes | None:
+        """The end of an answer: what the client has not taken (None if it took it all)."""
+        left, self.unread, self.answering = self.unread, None, False
+        return bytes(left) if left else None
+
+
+class _Writing:
+    """A connection whose answer the event loop is writing: what is left, when it must be gone,
+    and the outcome of its request (for gunicorn's ``finish_request`` once it is)."""
+
+    __slots__ = ("deadline", "left", "outcome")
+
+    def __init__(self, left: bytes, deadline: float, outcome: futures.Future):
+        self.left = memoryview(left)
+        self.deadline = deadline
+        self.outcome = outcome
 
 
 def _timed(sock: socket.socket, timeout: float) -> _TimedSocket:
@@ -294,6 +365,10 @@ class BufferingWorker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.reading: dict[TConn, _Reading] = {}
+        self.writing: dict[TConn, _Writing] = {}
+        self.unread = 0
+        """Bytes of answers kept for clients that have not read them (at most UNREAD_MAX)."""
+        self.unread_lock = threading.Lock()
         self.read_timeout = 10.0
         self.body_limit = 64 * 1024
         self.metrics: Any = None
@@ -599,6 +674,14 @@ class BufferingWorker(ThreadWorker):
                     self._drop(conn)
             elif not self.alive and not state.buf and now - state.since >= STOP_LINGER:
                 self._drop(conn)
+        for conn, writing in list(self.writing.items()):
+            if writing.deadline <= now:
+                _log.warning(UNREAD_WARNING, self.read_timeout)
+                if self.metrics is not None:
+                    self.metrics.slow_connection_closed("answer_unread")
+                self._stop_writing(conn)
+                self.nr_conns -= 1
+                conn.close()
 
     def _trim_if_due(self, now: float) -> None:
         """Hand freed memory back once :data:`TRIM_INTERVAL` has passed, if the worker answered
@@ -620,11 +703,78 @@ class BufferingWorker(ThreadWorker):
         self.answered.refused = False
         self.answered.ready = getattr(conn, "livegate_ready", None)
         self.served_since_trim = True
+        sock = conn.sock
+        sock.answering = True  # what the client does not take at once is left to the event loop
         try:
             result: bool = super().handle_request(req, conn)
+        except BaseException:
+            left = sock.leave_unread()
+            with contextlib.suppress(OSError):
+                if left:
+                    sock.sendall(left)  # what was written before it failed, as gunicorn would have
+            raise
         finally:
             conn.livegate_refused = self.answered.refused
+        left = sock.leave_unread()
+        if left:
+            self._leave_unread(conn, left)
         return result
+
+    def _leave_unread(self, conn: TConn, left: bytes) -> None:
+        """Leave what the client has not taken of its answer to the event loop
+        (``conn.livegate_unread``), so that a client that does not read holds no thread; or, with
+        :data:`UNREAD_MAX` reached, write it here, waiting for the client up to ``READ_TIMEOUT``."""
+        with self.unread_lock:
+            keep = self.unread + len(left) <= UNREAD_MAX
+            if keep:
+                self.unread += len(left)
+        if keep:
+            conn.livegate_unread = left
+        else:
+            conn.sock.sendall(left)
+
+    def finish_request(self, conn: TConn, fs: futures.Future) -> None:
+        """In the event loop, once a thread has served ``conn``'s request: an answer the client has
+        not taken in full is written from here first (gunicorn then keeps the connection for the
+        next request, or closes it)."""
+        left = getattr(conn, "livegate_unread", None)
+        if not left:
+            super().finish_request(conn, fs)
+            return
+        conn.livegate_unread = None
+        self.writing[conn] = _Writing(left, time.monotonic() + self.read_timeout, fs)
+        conn.sock.setblocking(False)
+        self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self._on_writable, conn))
+
+    def _on_writable(self, conn: TConn, client: Any) -> None:
+        state = self.writing.get(conn)
+        if state is None:
+            return
+        try:
+            sent = conn.sock.send(state.left)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._stop_writing(conn)
+            self.nr_conns -= 1
+            conn.close()
+            return
+        state.left = state.left[sent:]
+        self._release(sent)
+        if not state.left:
+            self._stop_writing(conn)
+            super().finish_request(conn, state.outcome)
+
+    def _stop_writing(self, conn: TConn) -> None:
+        state = self.writing.pop(conn, None)
+        if state is not None:
+            self._release(len(state.left))
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.poller.unregister(conn.sock)
+
+    def _release(self, size: int) -> None:
+        with self.unread_lock:
+            self.unread -= size
 
 
 def _recording_refusals(app: Any, answered: threading.local, environ: dict, start_response: Any) -> Any:
