@@ -826,6 +826,25 @@ def test_fail_an_unknown_path_id_written_as_a_source_name_is_offered_its_id(clie
     assert response.get_json()["error"]["nearest"] == nearest
 
 
+def test_fail_a_path_id_longer_than_any_id_is_not_said_back_whole(client):
+    """A 404 for a 31 KB unknown id repeated all 31 KB in its message (and searched them for the
+    nearest ids); no id is longer than 80 characters."""
+    response = client.get("/v1/categories/" + "a" * 31_000)
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["code"] == "unknown_category" and error["nearest"] == []
+    assert "a" * 80 + "…" in error["message"] and len(error["message"]) < 200
+
+
+@pytest.mark.parametrize(("body", "says"), [(b"", "the body is empty"), (b" " * 65_536, "only whitespace")])
+def test_fail_a_body_of_whitespace_is_not_called_empty(client, body, says):
+    """65,536 spaces were answered "the body is empty"."""
+    response = client.post("/v1/evaluate", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_json"
+    assert says in response.get_json()["error"]["message"]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_fail_a_lone_surrogate_in_an_id_is_a_problem_of_its_own_kind_in_both_languages(client, lang):
     """docs/api.md: every shape error a profile can make has a kind of its own, so words in both

@@ -405,7 +405,7 @@ def hostile_cases() -> list[Hostile]:
         )
     for label, body, status, code, field, says in (
         ("empty body", b"", 400, "malformed_json", "(body)", "empty"),
-        ("whitespace body", b" \r\n\t ", 400, "malformed_json", "(body)", "empty"),
+        ("whitespace body", b" \r\n\t ", 400, "malformed_json", "(body)", "only whitespace"),
         ("null body", b"null", 422, "invalid_profile", "(body)", "JSON object"),
         ("string body", b'"enterprise"', 422, "invalid_profile", "(body)", "JSON object"),
         ("number body", b"1", 422, "invalid_profile", "(body)", "JSON object"),

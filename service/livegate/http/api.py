@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 
 from .. import __version__
 from ..answer import dumps
-from ..profile import JsonError, loads, nearest_ids, suggested_ids
+from ..profile import ID_LENGTH, JsonError, loads, nearest_ids, suggested_ids
 from ..words import LANGUAGES, Listed, Message
 from .decisions import decisions
 from .errors import ApiError
@@ -117,8 +117,8 @@ def _read_profile() -> Any:
             raise too_large
     else:  # no length and a server that does not end the stream: no body (werkzeug's safe default)
         raw = b""
-    if not raw.strip():
-        raise ApiError(400, "malformed_json", Message("http.body_empty"), "(body)")
+    if not raw.strip():  # (65,536 spaces were "the body is empty")
+        raise ApiError(400, "malformed_json", Message("http.body_empty" if not raw else "http.body_blank"), "(body)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -193,9 +193,12 @@ def _lookup(kind: str, table: dict[str, bytes], id_: str) -> Response:
     if body is None:
         catalogue = decisions().engine.catalogue
         entries: dict[str, Any] = catalogue.categories if kind == "category" else catalogue.items
-        nearest = suggested_ids(id_, {k: entries.get(k) for k in table})  # 营业执照 → business_license
+        if len(id_) > ID_LENGTH:  # no id is this long: neither searched for nor said back whole (31 KB were)
+            nearest, shown = [], id_[:ID_LENGTH] + "…"
+        else:  # 营业执照 → business_license
+            nearest, shown = suggested_ids(id_, {k: entries.get(k) for k in table}), id_
         hint = Message("problem.nearest", ids=Listed(nearest, "problem.nearest_or")) if nearest else ""
-        said = Message(f"http.unknown_{kind}", value=id_, hint=hint)
+        said = Message(f"http.unknown_{kind}", value=shown, hint=hint)
         raise ApiError(404, f"unknown_{kind}", said, "id", nearest=nearest)
     return _cached(body, f"{_published().etag}-{hashlib.sha256(body).hexdigest()[:16]}")
 
