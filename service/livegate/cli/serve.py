@@ -672,6 +672,9 @@ def serve(
         if checked["DECISION_LOG"]:
             DecisionLog(checked["DECISION_LOG"])
         logging_options = _logging_options(checked["LOG_CONFIG"])
+        if "logconfig_dict" in logging_options:  # (a file for fileConfig is applied already)
+            # the master's own lines before gunicorn starts go where the operator's logging says
+            logging.config.dictConfig(copy.deepcopy(logging_options["logconfig_dict"]))
     except ConfigError as exc:
         _say(exc.said)
         return 2
@@ -821,6 +824,11 @@ def _refused_at_start(
     The check a reload makes, in a child process under the same bounds (``CHECK_MEMORY``,
     CHECK_SECONDS), so that no worker grounds a ruleset whose grounding runs away; the master
     itself never grounds. Lint problems are then listed in full, not the check's first five."""
+    # a start-up said nothing for as long as the check took (up to CHECK_SECONDS)
+    LOGGER.info(
+        "checking the knowledge base before any worker starts (parse, lint, ground, one answer; at most %g s)",
+        CHECK_SECONDS,
+    )
     asked: list[int] = []  # a stop (TERM, INT) during the check: the child is killed, the run directory removed
     previous = {sig: signal.signal(sig, lambda signum, _frame: asked.append(signum)) for sig in _STOPS}
     try:
