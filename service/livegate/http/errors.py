@@ -49,7 +49,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "invalid_profile": (422, "The profile is invalid or contradicts itself (`errors`: every problem, by `kind`)."),
     "request_header_fields_too_large": (431, "livegate serve: the request head is over 32 KiB; closed."),
     "internal_server_error": (500, "A fault of the service (a bug): the request id names it in the log."),
-    "unsupported_transfer_coding": (501, "livegate serve: a Transfer-Encoding other than chunked; closed."),
+    "unsupported_transfer_coding": (501, "livegate serve: a transfer coding unknown to it (before chunked); closed."),
     "evaluation_timeout": (503, "The evaluation exceeded TIMEOUT (default 2 s) and was stopped; retry later."),
     "decision_log_unavailable": (503, "The decision log could not be written, so the answer is not given."),
 }

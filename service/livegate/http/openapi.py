@@ -227,7 +227,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         (408, "The request did not arrive in full within READ_TIMEOUT", "request_timeout"),
         (417, "An Expect header other than 100-continue", "expectation_failed"),
         (431, "Head over 32 KiB", "request_header_fields_too_large"),
-        (501, "A Transfer-Encoding other than chunked", "unsupported_transfer_coding"),
+        (501, "A transfer coding the server does not know, before chunked", "unsupported_transfer_coding"),
     )
     for status, what, code in by_server:
         said = (

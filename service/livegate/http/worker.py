@@ -30,10 +30,11 @@ thread. The limits:
   the rest); buffers are therefore bounded by ``MAX_CONNECTIONS`` ×
   (``MAX_HEAD_BYTES`` + ``MAX_CONTENT_LENGTH``).
 - an answer is written by its thread only as far as the client takes it
-  within :data:`SEND_WAIT`; the rest is written by the event loop as the client reads, and a
-  connection whose answer is not taken within ``READ_TIMEOUT`` is closed (one
-  line in the log, counted as ``answer_unread``). Such answers are kept up to
-  :data:`UNREAD_MAX` bytes a worker, each up to :data:`ANSWER_KEPT_MAX`; past
+  within :data:`SEND_WAIT` (at once if it is :data:`BEHIND`); the rest is written by the event
+  loop as the client reads, and a connection whose client takes less than :data:`READING` of
+  its answers in ``READ_TIMEOUT`` is closed (one line in the log, counted as ``answer_unread``).
+  Such answers are kept up to :data:`UNREAD_MAX` bytes a worker, each up to
+  :data:`ANSWER_KEPT_MAX`; past
   either, the thread writes the answer itself, each write bounded by
   ``READ_TIMEOUT``.
 
@@ -69,9 +70,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import logging
 import selectors
 import socket
+import sys
+import termios
 import threading
 import time
 from collections import deque
@@ -94,7 +98,9 @@ from .spread import RECHECK, Shares
 __all__ = ["MAX_HEAD_BYTES", "BufferingWorker", "frame"]
 
 _log = logging.getLogger("livegate")
-UNREAD_WARNING = "a client did not read its answer within %g s (READ_TIMEOUT): connection closed"
+_OUTQ: int | None = getattr(termios, "TIOCOUTQ", None)
+"""The ioctl that tells a socket's unsent bytes (``SIOCOUTQ`` is ``TIOCOUTQ`` on Linux)."""
+UNREAD_WARNING = "a client (%s) did not read its answer for %g s (READ_TIMEOUT): connection closed"
 
 MAX_HEAD_BYTES = 32 * 1024
 """Largest request head (request line and headers) read before a request is refused with 431."""
@@ -121,6 +127,15 @@ _CHUNK_LINE = 1024
 ANSWER_KEPT_MAX = 512 * 1024
 """Most of one answer kept for its client to take later, without a thread (livegate's answers
 and pages are 60-150 KB); past it (Swagger UI's files), the thread writes the answer itself."""
+
+BEHIND = 256 * 1024
+"""Bytes of earlier answers still unsent in a connection's kernel buffer past which its client
+counts as behind: its next answer is left to the event loop at once (no :data:`SEND_WAIT`). A
+hundred connections that pipelined evaluations and read nothing each cost a thread 0.25 s."""
+
+READING = 64 * 1024
+"""Bytes of what the kernel holds for a connection that its client must take in ``READ_TIMEOUT``
+to count as reading while the event loop cannot write to it (6.4 KB/s at the default 10 s)."""
 
 SEND_WAIT = 0.25
 """Longest a thread waits for its client to make room for more of its answer before it leaves
@@ -271,12 +286,13 @@ class _TimedSocket(socket.socket):
         if self.answering:
             if self.unread is None:
                 view, sent = memoryview(data), 0
-                self.settimeout(SEND_WAIT)
+                # a client with answers still unread in the kernel's buffer is not waited for
+                self.settimeout(SEND_WAIT if _unsent(self) < BEHIND else 0.0)
                 try:
                     while sent < len(view):
                         sent += self.send(view[sent:], flags)
                     return
-                except TimeoutError:
+                except (TimeoutError, BlockingIOError):
                     self.unread = bytearray(view[sent:])
                     return
                 finally:
@@ -289,8 +305,7 @@ class _TimedSocket(socket.socket):
         try:
             super().sendall(data, flags)
         except TimeoutError as exc:
-            _log.warning(UNREAD_WARNING, self.io_timeout)
-            raise BrokenPipeError(errno.EPIPE, "the client does not read its answer") from exc
+            raise self._not_read() from exc
 
     def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
         """A file's answer (gunicorn's ``sendfile``; Swagger UI's files): what was kept goes first,
@@ -299,7 +314,20 @@ class _TimedSocket(socket.socket):
         if self.unread is not None:
             kept, self.unread = bytes(self.unread), None
             self.sendall(kept)
-        return super().sendfile(file, offset, count)
+        try:
+            return super().sendfile(file, offset, count)
+        except TimeoutError as exc:  # (it was a 29-line traceback in the log)
+            raise self._not_read() from exc
+
+    def _not_read(self) -> BrokenPipeError:
+        """A client that took none of its answer for ``io_timeout`` seconds: one line in the log,
+        and the error gunicorn closes the connection on quietly (a closed pipe)."""
+        try:
+            peer = self.getpeername()[0]
+        except OSError:
+            peer = "?"
+        _log.warning(UNREAD_WARNING, peer, self.io_timeout)
+        return BrokenPipeError(errno.EPIPE, "the client does not read its answer")
 
     def leave_unread(self) -> bytes | None:
         """The end of an answer: what the client has not taken (None if it took it all)."""
@@ -307,16 +335,29 @@ class _TimedSocket(socket.socket):
         return bytes(left) if left else None
 
 
+def _unsent(sock: socket.socket) -> int:
+    """Bytes written to ``sock`` that its client has not yet received (Linux's ``SIOCOUTQ``; 0
+    where it cannot be asked)."""
+    if _OUTQ is None:
+        return 0
+    try:
+        return int.from_bytes(fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0"), sys.byteorder, signed=True)
+    except OSError:
+        return 0
+
+
 class _Writing:
     """A connection whose answer the event loop is writing: what is left, when it must be gone,
     and the outcome of its request (for gunicorn's ``finish_request`` once it is)."""
 
-    __slots__ = ("deadline", "left", "outcome")
+    __slots__ = ("deadline", "left", "outcome", "unsent")
 
-    def __init__(self, left: bytes, deadline: float, outcome: futures.Future):
+    def __init__(self, left: bytes, deadline: float, outcome: futures.Future, unsent: int):
         self.left = memoryview(left)
         self.deadline = deadline
         self.outcome = outcome
+        self.unsent = unsent
+        """The kernel's unsent bytes of the connection when last looked at (:func:`_unsent`)."""
 
 
 def _timed(sock: socket.socket, timeout: float) -> _TimedSocket:
@@ -675,8 +716,14 @@ class BufferingWorker(ThreadWorker):
             elif not self.alive and not state.buf and now - state.since >= STOP_LINGER:
                 self._drop(conn)
         for conn, writing in list(self.writing.items()):
-            if writing.deadline <= now:
-                _log.warning(UNREAD_WARNING, self.read_timeout)
+            if writing.deadline <= now and _unsent(conn.sock) <= writing.unsent - READING:
+                # the client reads what the kernel holds of its earlier answers (the socket is not
+                # writable meanwhile): it is not stalled
+                writing.unsent, writing.deadline = _unsent(conn.sock), now + self.read_timeout
+            elif writing.deadline <= now:
+                _log.warning(
+                    UNREAD_WARNING, conn.client[0] if isinstance(conn.client, tuple) else "?", self.read_timeout
+                )
                 if self.metrics is not None:
                     self.metrics.slow_connection_closed("answer_unread")
                 self._stop_writing(conn)
@@ -742,7 +789,7 @@ class BufferingWorker(ThreadWorker):
             super().finish_request(conn, fs)
             return
         conn.livegate_unread = None
-        self.writing[conn] = _Writing(left, time.monotonic() + self.read_timeout, fs)
+        self.writing[conn] = _Writing(left, time.monotonic() + self.read_timeout, fs, _unsent(conn.sock))
         conn.sock.setblocking(False)
         self.poller.register(conn.sock, selectors.EVENT_WRITE, partial(self._on_writable, conn))
 
@@ -760,6 +807,8 @@ class BufferingWorker(ThreadWorker):
             conn.close()
             return
         state.left = state.left[sent:]
+        state.deadline = time.monotonic() + self.read_timeout  # it reads: READ_TIMEOUT from now
+        state.unsent = _unsent(conn.sock)
         self._release(sent)
         if not state.left:
             self._stop_writing(conn)
