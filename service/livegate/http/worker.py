@@ -31,8 +31,9 @@ thread. The limits:
   (``MAX_HEAD_BYTES`` + ``MAX_CONTENT_LENGTH``).
 - an answer is written by its thread only as far as the client takes it
   within :data:`SEND_WAIT` (at once if it is :data:`BEHIND`); the rest is written by the event
-  loop as the client reads, and a connection whose client takes less than :data:`READING` of
-  its answers in ``READ_TIMEOUT`` is closed (one line in the log, counted as ``answer_unread``).
+  loop as the client reads, and a connection to which it could write nothing for
+  ``READ_TIMEOUT``, whose client took less than :data:`READING` of what the kernel holds for it
+  meanwhile, is closed (one line in the log, counted as ``answer_unread``).
   Such answers are kept up to :data:`UNREAD_MAX` bytes a worker, each up to
   :data:`ANSWER_KEPT_MAX`; past
   either, the thread writes the answer itself, each write bounded by
@@ -141,7 +142,7 @@ SEND_WAIT = 0.25
 """Longest a thread waits for its client to make room for more of its answer before it leaves
 the rest to the event loop: a client that reads keeps up, even on a busy machine (its answer is
 written as gunicorn writes it, no event-loop turn added: at 50 ms, clients starved of CPU under
-load were handed over often enough to cost 5-10 % more CPU a request); one that does not costs
+load were handed over often enough to cost 4-6 % more CPU a request); one that does not costs
 the thread this long, once."""
 
 UNREAD_MAX = 32 * 1024 * 1024
