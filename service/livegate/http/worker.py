@@ -638,25 +638,40 @@ class BufferingWorker(ThreadWorker):
             conn.sock.send(data)
 
     def _refuse(self, conn: TConn, status: int, code: str, said: Message, state: _Reading) -> None:
+        method, path = _request_line(state.buf)
+        latency_ms = round((time.monotonic() - state.since) * 1000, 3)
+        answer = self._refusal(status, code, said, method, path, latency_ms, conn.client)
+        self._send(conn, answer)
+        self._drop(conn)
+
+    def _refusal(
+        self,
+        status: int,
+        code: str,
+        said: Message,
+        method: str | None,
+        path: str | None,
+        latency_ms: float | None,
+        addr: Any,
+    ) -> bytes:
+        """The answer to a request the server refuses itself (no app saw it), counted and with its
+        line in the access log."""
         if self.metrics is not None:
             self.metrics.rejected.labels(code=code).inc()
         answer = plain_error(status, code, said, API_HEADERS)
-        self._send(conn, answer)
-        if self.access_log:  # no app saw the request: its line is written here
-            method, path = _request_line(state.buf)
-            remote = conn.client[0] if isinstance(conn.client, tuple) else None
+        if self.access_log:
             log_access(
                 request_id=None,
                 method=method,
                 path=path,
                 status=status,
-                latency_ms=round((time.monotonic() - state.since) * 1000, 3),
+                latency_ms=latency_ms,
                 wait_ms=None,
                 size=len(answer),
-                remote=remote,
+                remote=addr[0] if isinstance(addr, tuple) else None,
                 refused_by="server",
             )
-        self._drop(conn)
+        return answer
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """A request gunicorn's parser refused, or a fault outside the app: answered in the API's
@@ -670,24 +685,10 @@ class BufferingWorker(ThreadWorker):
         else:
             status, code, said = refusal
             self.log.warning("Invalid request from %s: %s", (addr or ("",))[0], said)
-        if self.metrics is not None:
-            self.metrics.rejected.labels(code=code).inc()
-        answer = plain_error(status, code, said, API_HEADERS)
+        answer = self._refusal(status, code, said, getattr(req, "method", None), getattr(req, "path", None), None, addr)
         with contextlib.suppress(OSError):
             client.setblocking(True)  # a bounded send (_TimedSocket), as a thread writes
             client.sendall(answer)
-        if self.access_log:
-            log_access(
-                request_id=None,
-                method=getattr(req, "method", None),
-                path=getattr(req, "path", None),
-                status=status,
-                latency_ms=None,
-                wait_ms=None,
-                size=len(answer),
-                remote=addr[0] if isinstance(addr, tuple) else None,
-                refused_by="server",
-            )
 
     def _drop(self, conn: TConn) -> None:
         self._leave(conn)
@@ -717,19 +718,20 @@ class BufferingWorker(ThreadWorker):
             elif not self.alive and not state.buf and now - state.since >= STOP_LINGER:
                 self._drop(conn)
         for conn, writing in list(self.writing.items()):
-            if writing.deadline <= now and _unsent(conn.sock) <= writing.unsent - READING:
+            if writing.deadline > now:
+                continue
+            unsent = _unsent(conn.sock)
+            if unsent <= writing.unsent - READING:
                 # the client reads what the kernel holds of its earlier answers (the socket is not
                 # writable meanwhile): it is not stalled
-                writing.unsent, writing.deadline = _unsent(conn.sock), now + self.read_timeout
-            elif writing.deadline <= now:
+                writing.unsent, writing.deadline = unsent, now + self.read_timeout
+            else:
                 _log.warning(
                     UNREAD_WARNING, conn.client[0] if isinstance(conn.client, tuple) else "?", self.read_timeout
                 )
                 if self.metrics is not None:
                     self.metrics.slow_connection_closed("answer_unread")
-                self._stop_writing(conn)
-                self.nr_conns -= 1
-                conn.close()
+                self._drop_writing(conn)
 
     def _trim_if_due(self, now: float) -> None:
         """Hand freed memory back once :data:`TRIM_INTERVAL` has passed, if the worker answered
@@ -803,9 +805,7 @@ class BufferingWorker(ThreadWorker):
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
-            self._stop_writing(conn)
-            self.nr_conns -= 1
-            conn.close()
+            self._drop_writing(conn)
             return
         state.left = state.left[sent:]
         state.deadline = time.monotonic() + self.read_timeout  # it reads: READ_TIMEOUT from now
@@ -821,6 +821,11 @@ class BufferingWorker(ThreadWorker):
             self._release(len(state.left))
             with contextlib.suppress(KeyError, ValueError, OSError):
                 self.poller.unregister(conn.sock)
+
+    def _drop_writing(self, conn: TConn) -> None:
+        self._stop_writing(conn)
+        self.nr_conns -= 1
+        conn.close()
 
     def _release(self, size: int) -> None:
         with self.unread_lock:
