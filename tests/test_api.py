@@ -1562,6 +1562,8 @@ def test_explanations_come_in_the_language_of_lang_else_accept_language_else_chi
         ("", {"Accept-Language": "en-US,zh;q=0.9"}, en),
         ("", {"Accept-Language": "fr, en-GB;q=0.5, zh;q=0.4"}, en),
         ("", {"Accept-Language": "zh;q=0, en"}, en),
+        ("", {"Accept-Language": "zh;q=0"}, en),  # Chinese refused: the other of ours
+        ("", {"Accept-Language": "zh;q=0, en;q=0"}, zh),  # both refused: the default
         ("?lang=zh", {"Accept-Language": "en"}, zh),  # ?lang wins
         ("?lang=en&explain=true", {"Accept-Language": "zh"}, en),
     ]
@@ -1599,7 +1601,16 @@ def test_errors_are_in_english_unless_the_request_asks_for_chinese(client):
     body = {**ENTERPRISE, "costs": {"business_license": -1}}
     english = client.post("/v1/evaluate", json=body).get_json()["error"]
     assert english["message"] == "costs.business_license: must be at least 0"
-    for how in ({"query_string": {"lang": "zh"}}, {"headers": {"Accept-Language": "zh-CN"}}):
+    chinese = (
+        {"query_string": {"lang": "zh"}},
+        {"headers": {"Accept-Language": "zh-CN"}},
+        # q=0 is "not acceptable" (RFC 9110, 12.4.2): English refused leaves Chinese, though the
+        # errors' default is English (this was answered in English)
+        {"headers": {"Accept-Language": "en;q=0"}},
+        {"headers": {"Accept-Language": "fr, en-US;q=0"}},
+        {"headers": {"Accept-Language": "*, en;q=0"}},
+    )
+    for how in chinese:
         response = client.post("/v1/evaluate", json=body, **how)
         assert "Accept-Language" in response.headers["Vary"]
         error = response.get_json()["error"]

@@ -700,3 +700,25 @@ def test_fail_a_client_that_reads_steadily_is_not_cut_at_read_timeout_and_a_slow
     assert received.rstrip().endswith(b"}")
     assert "Traceback" not in log and "Socket error processing request" not in log
     assert len(re.findall(r"a client \(127\.0\.0\.1\) did not read its answer for 1 s", log)) == 1  # the file's
+
+
+def test_fail_clients_far_behind_cost_their_thread_no_wait():
+    """A thread waited SEND_WAIT (0.25 s) for every client whose kernel buffer was full before it
+    left the rest of the answer to the event loop: 24 clients that pipelined requests and read
+    nothing cost a one-thread worker 6 s, and a probe waited behind them (over 5 s). An answer to
+    a client with BEHIND bytes of earlier answers unsent is left to the event loop at once (probes
+    within 0.04 s here)."""
+    request = b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n"  # 88 KB, cached: little work
+    with Server(workers=1, threads=1) as server:
+        readers = [_pipelined(server.port, request * 60, 1024) for _ in range(24)]  # 5 MB each
+        try:
+            took, started = [], time.monotonic()
+            while time.monotonic() - started < 4:
+                status, seconds = _timed(server.port, "GET", "/v1/health")
+                assert status == 200
+                took.append(seconds)
+                time.sleep(0.3)
+            assert max(took) < 2.0, [round(t, 2) for t in took]
+        finally:
+            for sock in readers:
+                sock.close()

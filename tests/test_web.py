@@ -608,6 +608,9 @@ def test_success_accept_language_en_gives_english_and_lang_overrides_it(client):
     zh = client.get("/?lang=zh", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="zh-CN">' in zh
     assert client.get("/").headers["Vary"] == "Accept-Language"
+    # Chinese refused (q=0: "not acceptable") leaves English, though the page's default is Chinese
+    refused = client.get("/", headers={"Accept-Language": "zh-CN;q=0"}).get_data(as_text=True)
+    assert '<html lang="en">' in refused
 
 
 def test_success_language_button_on_a_screen_keeps_the_unsaved_answers(client):

@@ -39,11 +39,19 @@ def _accepted(ranges: Iterable[tuple[str, float]]) -> str | None:
     """The first of ``Accept-Language``'s ranges, best quality first (werkzeug keeps them so; a tie
     in the header's order), whose primary subtag is one of ours: ``zh-CN,en;q=0.9`` is Chinese.
     (werkzeug's ``best_match`` prefers an exact tag of lower quality: it answered that in English.)
-    ``*`` or no range of ours: None, each reader's default."""
+    ``*`` or no range of ours: None, each reader's default — unless the header refuses some of ours
+    (``q=0``, "not acceptable"): then the first of ours it does not refuse, so that ``en;q=0`` alone
+    is Chinese even where the default is English. Every one of ours refused: None (the default; the
+    page and the errors answer in some language rather than not at all)."""
+    refused = set()
     for value, quality in ranges:
         lang = named(value)
-        if quality > 0 and lang is not None:
+        if lang is not None and quality > 0:
             return lang
+        if lang is not None:
+            refused.add(lang)
+    if refused:
+        return next((lang for lang in LANGUAGES if lang not in refused), None)
     return None
 
 
