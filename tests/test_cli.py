@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,14 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def livegate(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def livegate(
+    *args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "livegate", *args],
         input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
-        cwd=ROOT,
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
         timeout=60,
     )
 
@@ -239,6 +243,36 @@ def kb_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "facts", tmp_path / "facts")
     shutil.copytree(ROOT / "logic", tmp_path / "logic")
     return tmp_path
+
+
+def test_fail_a_command_run_beside_other_rules_than_it_uses_says_so(kb_copy):
+    """A clone installed with ``pip install .`` and then edited: ``lint`` said "ok" and ``evaluate``
+    answered from the installed copy, with nothing to tell the analyst that the edited facts/ and
+    logic/ of the folder were not read (an analyst's review). A command using the installed rules
+    beside different ones says so on stderr, and how to use those; the same files, or folders
+    given, say nothing."""
+    social = kb_copy / "facts" / "social.lp"
+    assert "note:" not in livegate("lint", cwd=kb_copy).stderr  # a byte-for-byte copy
+    social.write_text(social.read_text(encoding="utf-8") + "requires_item(social_live, x, ghost_item).\n")
+    bank = str(EXAMPLES / "bank.json")
+    import importlib
+
+    installed = Path(importlib.import_module("livegate").__file__).parent  # the package's facts/, logic/
+    for args in (("lint",), ("evaluate", bank), ("catalogue",)):
+        proc = livegate(*args, cwd=kb_copy)
+        assert proc.returncode == 0, proc.stderr  # answered, from the installed rules
+        command = args[0]
+        assert proc.stderr.splitlines() == [
+            f"note: livegate answers from the rules installed with it ({installed}), "
+            f"not from the different facts/ and logic/ in this folder; to use these, run livegate --facts facts "
+            f"--logic logic {command} … (or install with pip install -e .)"
+        ], args
+    zh = livegate("--lang", "zh", "evaluate", bank, cwd=kb_copy).stderr  # in the language of errors
+    assert zh.startswith("注意：livegate 使用随软件包安装的规则（") and "facts/ 和 logic/" in zh
+    given = livegate("--facts", "facts", "--logic", "logic", "lint", cwd=kb_copy)
+    assert given.returncode == 1 and "ghost_item" in given.stderr and "note:" not in given.stderr
+    # LIVEGATE_FACTS_DIR is serve's configuration: lint does not read it, so it still says so
+    assert "note:" in livegate("lint", cwd=kb_copy, env={"LIVEGATE_FACTS_DIR": "facts"}).stderr
 
 
 def test_lint_passes_on_an_unbroken_copy(kb_copy):

@@ -213,8 +213,8 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
     last), then more of the categories the goal asks for unlocked (its candidates, within its
     scenario, reaching its access method alone or with a companion; every category when it names
     none: ``unlocks_for_goal``), then more taken off the scenarios' costs; then, of steps doing any
-    of this for the goal, the one that costs less itself; then more categories unlocked in all;
-    then its own cost."""
+    of this for the goal, the one that costs less itself, and the plain form of a document before
+    its qualified form; then more categories unlocked in all; then its own cost."""
     asked = question_scope(answer, profile, k)
     goal_cost, unit = answer["cheapest"]["cost"], answer["item_costs"]
     for s in answer["next_steps"]:
@@ -223,6 +223,7 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
         on_path = goal_cost is not None and after is not None and after < goal_cost and after + own == goal_cost
         assert s["on_cheapest_path"] == on_path, s
     now = answer["cheapest_by_scenario"]
+    steps = {(s["document"], s["count"]) for s in answer["next_steps"]}
 
     def rank(s: dict) -> tuple:
         helps = len(asked.intersection(s["unlocks"]))
@@ -232,6 +233,8 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
             if c is not None and now[q]["cost"] is not None
         )
         own = unit[s["document"]] * s["count"]
+        plain = k.plain_of.get(s["document"])
+        narrower = plain is not None and (plain, s["count"]) in steps
         return (
             s["cheapest_cost_after"] is None,
             not s["on_cheapest_path"],  # the documents of a cheapest path first
@@ -239,6 +242,7 @@ def assert_ranked(answer: dict, profile: dict, k: ref.KB) -> None:
             -helps,
             -gain,
             own if helps or gain else 0,
+            narrower if helps or gain else False,  # 《营业执照》 before the one whose scope adds 出国移民
             -len(s["unlocks"]),  # a bank whose goal is met: the steps unlocking most come first
             own,
         )

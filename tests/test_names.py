@@ -244,12 +244,15 @@ _SAMPLE = {
     "seed": 7,
     "n": 2,
     "nearest": "LIVEGATE_TIMEOUT",
+    "installed": "/srv/venv/livegate",
+    "command": "lint",
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
 Python's json module says, which stays English."""
 
 _PROTOCOL = re.compile(
-    r"JSON Lines|Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
+    r"--facts facts --logic logic|pip install -e \."
+    r"|JSON Lines|Content-Type|application/json|UTF-8|JSON|LIVEGATE_[A-Z_]*|[A-Z]+_[A-Z_]+|ENGINE|/openapi\.json|\bid\b"
     r"|explain|true|false|yes/no|livegate(\.Engine)?|serve|lint|batch|impact|workers|threads|--\w+ (FILE|N)"
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
     r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"

@@ -778,3 +778,59 @@ def test_fail_the_checklist_s_done_column_header_is_one_line_at_1280_px(browser,
     )
     assert lines and all(n == 1 for n in lines), lines
     context.close()
+
+
+def _on_screen(page, selector: str) -> bool:
+    """Whether the element ``selector`` names is whole within the window's height."""
+    return page.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_fail_the_what_if_notice_and_its_undo_are_on_screen_after_the_click(browser, server, outside, expect, width):
+    """With JavaScript, "如果我也有…" swapped the answer in and scrolled to its headline: the notice
+    above it (the answer now assumes a document not held, and its undo link) ended 27-31 px above
+    the window at both widths (an outside review). The notice is what the page shows first now."""
+    context = _context(browser, outside, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(server + SELLER)
+    page.click("#plan-1 tr[data-item=value_added_telecom_licence_internet_info] a.whatif")
+    expect(page.locator("#whatif-banner")).to_contain_text("13 → 3")
+    assert _on_screen(page, "#whatif-banner"), "the notice is above the window"
+    assert _on_screen(page, "#whatif-banner a.undo")
+    assert page.evaluate("document.activeElement.id") == "answer-title"  # focus on the answer, as before
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_fail_a_field_reached_with_tab_is_not_hidden_behind_the_sticky_buttons(browser, server, outside, width):
+    """The buttons' bar (上一步 / 查看结果) sticks to the window's bottom: a field or a fold's summary
+    reached with Tab scrolled just into view behind it, focus ring and all (WCAG 2.4.11; an outside
+    review: 3-4 times a pass through the last screen's folds in a 700 px window)."""
+    context = _context(browser, outside, viewport={"width": width, "height": 700})
+    page = context.new_page()
+    page.goto(server + SELLER + "&step=4")
+    for summary in page.locator("#profile details > summary").all():
+        summary.click()  # every fold open: the most fields to pass
+    page.locator("#profile").evaluate("form => form.querySelector('input, select, summary').focus()")
+    hidden = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        seen = page.evaluate(
+            """() => {
+                const el = document.activeElement, bar = document.querySelector('#profile .actions');
+                if (!el || !el.closest('#profile')) return null;
+                if (bar.contains(el)) return 'bar';
+                const r = el.getBoundingClientRect(), b = bar.getBoundingClientRect();
+                return (r.bottom > b.top + 1 && r.top < b.bottom) ? (el.id || el.tagName) : 'clear';
+            }"""
+        )
+        if seen is None:
+            break
+        if seen not in ("bar", "clear"):
+            hidden.append(seen)
+    assert hidden == [], hidden
+    context.close()

@@ -845,6 +845,7 @@ class Shaper:
         its scenario's, its candidates and those reaching its access; every category when the goal
         names nothing: ``unlocks_for_goal``),
         what it takes off the scenarios' costs together, its own cost (among steps that help the
+        goal), the plain form of a document before its qualified form (among steps that help the
         goal), all it unlocks, its own cost."""
         unlocks: dict[tuple[str, int], list[str]] = {}
         for i, n, c in det["unlocks"]:
@@ -891,8 +892,14 @@ class Shaper:
                 if c is not None and scenario_costs[s] is not None
             )
 
+        taken = {(step["document"], step["count"]) for step in out}
+
         def rank(step: dict[str, Any]) -> tuple[Any, ...]:
             own, helps, gain = units[step["document"]] * step["count"], len(step["unlocks_for_goal"]), gained(step)
+            # a qualified document whose plain form is a step too: it asks more than the plain form
+            # (a business scope, an issuer) for what it adds outside the goal
+            plain = self.cat.items[step["document"]].plain_form
+            narrower = plain is not None and (plain, step["count"]) in taken
             return (
                 step["cheapest_cost_after"] is None,
                 not step["on_cheapest_path"],  # what the cheapest path takes first: the same cost in all
@@ -900,6 +907,7 @@ class Shaper:
                 -helps,
                 -gain,
                 own if helps or gain else 0,  # of two steps that do as much for the goal, the cheaper
+                narrower if helps or gain else False,  # … and the plain form before its qualified one
                 -len(step["unlocks"]),
                 own,
                 self.item_position[step["document"]],

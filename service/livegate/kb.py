@@ -640,6 +640,16 @@ SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?
 """A ruleset's version: semantic versioning (semver.org), ASCII only."""
 
 
+def same_rules(facts: Path, logic: Path, other_facts: Path, other_logic: Path) -> bool:
+    """Whether two pairs of ``facts/`` and ``logic/`` folders hold the same ``.lp`` files, byte for
+    byte (``logic/checks/`` included: ``livegate lint`` reads it)."""
+
+    def files(f: Path, lg: Path) -> list[Path]:
+        return sorted(f.glob("*.lp")) + sorted(lg.glob("*.lp")) + sorted((lg / "checks").glob("*.lp"))
+
+    return digest(files(facts, logic)) == digest(files(other_facts, other_logic))
+
+
 def digest(paths: Iterable[Path]) -> str:
     """The ruleset digest: sha256 over each file's folder/name and bytes, in the order given
     (``facts/*.lp`` sorted, then ``logic/*.lp`` sorted)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -22,6 +23,10 @@ from .run import DEFAULT_LAYERS, KILLED, Outcome, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 KNOWN = Path(__file__).resolve().parent / "known.toml"
+FILES = ("logic/*.lp",)
+"""The files mutated by default: an entry of ``known.toml`` is matched against their mutants, whatever --files."""
+TEST_EXTRAS = ("pytest", "hypothesis")
+"""The modules of the test extras the fast layers import: without them no mutant can be run."""
 
 
 def load_known(path: Path) -> dict[str, dict[str, Any]]:
@@ -38,7 +43,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Mutation score of logic/: systematic mutants of the rules, each run against the fast "
         "test layers in a copy of the repository (the working tree is never written).",
     )
-    parser.add_argument("--files", nargs="+", default=["logic/*.lp"], help="globs of the files to mutate")
+    parser.add_argument("--files", nargs="+", default=list(FILES), help="globs of the files to mutate")
     parser.add_argument("--tests", nargs="+", default=list(DEFAULT_LAYERS), help="test files (globs) to run")
     parser.add_argument(
         "--operators", nargs="+", choices=sorted({*points.OPERATORS, "shaper"}), help="only these operators"
@@ -83,6 +88,27 @@ def select(args: argparse.Namespace, mutants: list[points.Mutant]) -> list[point
     return mutants
 
 
+def missing_test_extras() -> list[str]:
+    """The modules of the test extras this Python lacks (the layers run with this Python, ``Workspace.python``)."""
+    return [name for name in TEST_EXTRAS if importlib.util.find_spec(name) is None]
+
+
+def stale_entries(root: Path, known: dict[str, dict[str, Any]], run: list[points.Mutant]) -> list[tuple[str, str]]:
+    """The entries of ``known`` (id, file) that match no mutant of today's files at all.
+
+    A mutant's id is a digest of its file, statement, operator and mutation, and the mutants of
+    a file depend on the files enumerated with it (the ``constant`` operator takes its
+    replacements from all of them). So an entry is matched against the mutants of this run, of
+    a default run (``FILES``), of the shaper, and — an entry of some other file — of its file
+    alone: an entry of a file the run does not mutate is not stale for that."""
+    today = {m.id for m in run} | {m.id for m in points.mutants(root, FILES)} | {m.id for m in shaper.mutants(root)[0]}
+    others = {entry.get("file", "") for id_, entry in known.items() if id_ not in today}
+    for file in sorted(others):
+        if file.endswith(".lp") and (root / file).is_file():
+            today |= {m.id for m in points.mutants(root, [file])}
+    return sorted((id_, entry.get("file", "?")) for id_, entry in known.items() if id_ not in today)
+
+
 def describe(m: points.Mutant) -> str:
     return f"{m.file}:{m.line} [{m.operator}] {m.description}"
 
@@ -123,6 +149,15 @@ def summary(outcomes: list[Outcome], known: dict[str, dict[str, Any]], total: in
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if not (args.list or args.show):
+        missing = missing_test_extras()
+        if missing:
+            print(
+                "python -m tools.mutate runs the tests, which need the test extras: pip install -e '.[test]' "
+                f"(docs/testing.md#running); this Python ({sys.executable}) has no {', '.join(missing)}",
+                file=sys.stderr,
+            )
+            return 2
     jobs = 1 if (args.list or args.show) else max(1, args.jobs)
     started = time.monotonic()
     # the mutants are read from the copy, so that --rev mutates that revision's rules
@@ -180,11 +215,13 @@ def mutate(args: argparse.Namespace, spaces: list[Workspace], started: float) ->
     outcomes = run_all(chosen, spaces, time.monotonic(), args.seconds)
 
     lines, score, unexplained = summary(outcomes, known, len(everything))
-    stale = sorted(set(known) - {m.id for m in everything} - {m.id for m in shaper.mutants(root)[0]})
+    stale = stale_entries(root, known, everything)
     if stale:
         lines.append(
-            f"{args.known.name}: {len(stale)} entries match no mutant of today's files (rules changed): "
-            + " ".join(stale)
+            f"{args.known.name}: {len(stale)} "
+            + ("entry matches" if len(stale) == 1 else "entries match")
+            + " no mutant of today's files (rules changed): "
+            + " ".join(f"{id_} ({file})" for id_, file in stale)
         )
     elapsed = time.monotonic() - started
     lines.append(f"time: {elapsed:.0f}s ({len(spaces)} job(s), per-mutant timeout {timeout:.0f}s)")

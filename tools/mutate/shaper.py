@@ -45,6 +45,11 @@ POINTS: tuple[tuple[str, str, str], ...] = (
     ),
     ('                -len(step["unlocks"]),', '                len(step["unlocks"]),', "steps unlocking fewer first"),
     (
+        "                narrower if helps or gain else False,",
+        "                not narrower if helps or gain else False,",
+        "a qualified form before its plain form",
+    ),
+    (
         '                step["cheapest_cost_after"] or 0,',
         '                -(step["cheapest_cost_after"] or 0),',
         "steps leaving the dearest path first",

@@ -26,7 +26,7 @@ from typing import IO, Any, cast
 from .. import corpus
 from ..engine import Engine
 from ..http.config import MAX_SECONDS
-from ..kb import Knowledge, KnowledgeError
+from ..kb import Knowledge, KnowledgeError, default_paths, same_rules
 from ..names import Names
 from ..profile import JsonError, ProfileError, loads, problem_text
 from ..solver import EvaluationTimeout
@@ -103,6 +103,32 @@ def _folders(args: argparse.Namespace) -> None:
         problem = folder_problem(folder)
         if problem is not None:
             raise CliError(problem)
+
+
+_READS_RULES = frozenset({"evaluate", "catalogue", "lint", "batch", "serve"})
+"""The commands that answer from a knowledge base (``--facts``/``--logic``, else the installed one)."""
+
+
+def _installed_not_here(args: argparse.Namespace) -> Message | None:
+    """A notice for a command about to use the rules installed with the package while the current
+    folder holds other ``facts/`` and ``logic/``: a clone installed with ``pip install .`` and then
+    edited (``lint`` said "ok" and ``evaluate`` answered from the unedited copy, while clingo on the
+    files saw the edit). None when the folders are given (the options; for ``serve`` also
+    ``LIVEGATE_FACTS_DIR``/``LIVEGATE_LOGIC_DIR``), absent, the installed ones themselves (an
+    editable install), or the same files byte for byte."""
+    given = [args.facts, args.logic]
+    if args.command == "serve":  # its configuration may name them too
+        given += [os.environ.get("LIVEGATE_FACTS_DIR"), os.environ.get("LIVEGATE_LOGIC_DIR")]
+    here = Path("facts"), Path("logic")
+    if args.command not in _READS_RULES or any(given) or not all(folder.is_dir() for folder in here):
+        return None
+    try:
+        installed = default_paths()
+    except KnowledgeError:
+        return None  # said when the command loads it
+    if [p.resolve() for p in installed] == [p.resolve() for p in here] or same_rules(*installed, *here):
+        return None
+    return Message("cli.installed_rules", installed=installed[0].parent, command=args.command)
 
 
 def _knowledge(args: argparse.Namespace) -> Knowledge:
@@ -487,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         args.lang = args.top_lang  # given before the command: the command's own --lang, where it has one
     try:
         _folders(args)
+        notice = _installed_not_here(args)
+        if notice is not None:
+            sys.stderr.write(notice.text(_lang_else_english(args)) + "\n")
         code = args.func(args)
         if args.command != "serve" and sys.stdout is not None:  # (closed: said by the first write)
             _stdout().flush()  # what is still buffered: a full disk says so here, not at exit

@@ -65,7 +65,9 @@
     if (target) {
       if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
       target.focus({preventScroll: true});
-      target.scrollIntoView({block: "start"});
+      // a what-if answer's notice (what it assumes, and its undo) sits above the headline: shown first
+      var banner = target.id === "answer-title" && document.getElementById("whatif-banner");
+      (banner || target).scrollIntoView({block: "start"});
     }
   }
 
