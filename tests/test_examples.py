@@ -312,6 +312,50 @@ def test_a_hand_written_profile_the_rules_cannot_read_says_so(tmp_path):
     assert _problems(allowed, tmp_path) == set()
 
 
+def test_a_hand_written_profile_that_contradicts_itself_says_so(tmp_path):
+    """An outside analyst's contradictory profiles ran silently, each one the JSON refuses or cannot
+    express: two scenarios (the answer mixed them), two access methods (电商平台 alone was ruled out),
+    a count below 0 (-3 was read as 0), two counts of one item (the larger won), a count of 0 beside the item
+    or a form of it held, and candidate categories none of which serves the goal's scenario
+    (profile.py's _contradictions: count_zero, count_zero_form, no_candidate_in_scenario)."""
+    problems = _problems(
+        "subject(enterprise). goal_scenario(education). goal_scenario(ecommerce).\n"
+        "goal_category(edu_online_video_course). goal_access(standard_live). goal_access(cloud_live_plugin).\n"
+        "holds_count(training_coop_agreement, -1).\n"
+        "holds_count(partner_private_school_permit, 1). holds_count(partner_private_school_permit, 2).\n"
+        "holds(business_license). holds_count(business_license, 0).\n"
+        "holds(value_added_telecom_licence_online_data). holds_count(value_added_telecom_licence, 0).\n",
+        tmp_path,
+    )
+    assert problems == {
+        "input_problem(scenarios(ecommerce,education))",
+        "input_problem(accesses(cloud_live_plugin,standard_live))",
+        "input_problem(count_out_of_range(training_coop_agreement,-1))",
+        "input_problem(count_twice(partner_private_school_permit))",
+        "input_problem(count_zero(business_license))",
+        "input_problem(count_zero_form(value_added_telecom_licence,value_added_telecom_licence_online_data))",
+        "input_problem(no_candidate_in_scenario(ecommerce))",
+    }
+    # each done right: one scenario with a candidate in it, one access method, one count of 2, a
+    # count of 0 for an item not held, and a held form beside a count of its plain item above 0
+    valid = (
+        "subject(enterprise). goal_scenario(education).\n"
+        "goal_category(edu_online_video_course). goal_category(ecommerce_platform). goal_access(standard_live).\n"
+        "holds_count(training_coop_agreement, 2). holds_count(partner_private_school_permit, 0).\n"
+        "holds(business_license). holds_count(business_license, 1).\n"
+        "holds(value_added_telecom_licence_online_data). holds_count(value_added_telecom_licence, 1).\n"
+    )
+    assert _problems(valid, tmp_path) == set()
+    # a scenario with no candidate named, or candidates with no scenario named, leave nothing to miss
+    assert _problems("subject(enterprise). goal_scenario(ecommerce).\n", tmp_path) == set()
+    assert _problems("subject(enterprise). goal_category(edu_online_video_course).\n", tmp_path) == set()
+    # a misspelt scenario or candidate is unknown, not a candidate outside the scenario
+    misspelt = "subject(enterprise). goal_scenario(educaton). goal_category(edu_online_video_course).\n"
+    assert _problems(misspelt, tmp_path) == {"input_problem(unknown(goal_scenario,educaton))"}
+    misspelt = "subject(enterprise). goal_scenario(education). goal_category(edu_online_video).\n"
+    assert _problems(misspelt, tmp_path) == {"input_problem(unknown(goal_category,edu_online_video))"}
+
+
 def test_the_engine_grounds_no_input_check_and_its_answers_have_no_input_problem(engine, knowledge):
     """The engine's inputs are externals over the catalogue's ids, set from a profile it checked: it
     tells the rules so (contract.CHECKED_ARGUMENTS), and they ground none of the checks an analyst's
@@ -323,6 +367,7 @@ def test_the_engine_grounds_no_input_check_and_its_answers_have_no_input_problem
 
     solver = Solver(knowledge)
     assert not list(solver.ctl.symbolic_atoms.by_signature("input_problem", 1))
+    assert not list(solver.ctl.symbolic_atoms.by_signature("candidate_in_scenario", 1))  # the checks' helper
     assert "inputs=checked" in contract.CHECKED_ARGUMENTS
     for profile in random_profiles(60, seed=5):
         atoms = engine.solve(engine.parse(profile)).atoms

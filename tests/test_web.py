@@ -352,7 +352,7 @@ def test_fail_a_bad_cost_brings_the_last_screen_back_naming_the_cost_with_its_fo
         if a[0] == "input" and a[1].get("name", "").startswith("cost."):
             assert a[1]["type"] == "text" and not {"min", "max", "step", "pattern", "required"} & a[1].keys()
     english = Page(client.get(base + "&cost.business_license=x&lang=en").get_data(as_text=True))
-    assert "Cost: 《营业执照》: Enter a whole number." in english.text("errors")
+    assert "Cost: 《营业执照》 (Business licence): Enter a whole number." in english.text("errors")
     # a good cost goes on to the answer
     assert submit(client, base + "&cost.business_license=3").endswith("cost.business_license=3#answer")
 
@@ -389,6 +389,56 @@ def test_success_documents_of_other_screens_travel_as_hidden_fields(client):
     )
     hidden = {(a["name"], a["value"]) for a in page.find("input", type="hidden")}
     assert {("doc", "av_programme_licence"), ("act", "ecom_medical_sales"), ("scenario", "ecommerce")} <= hidden
+
+
+def test_fail_the_own_costs_fold_lists_documents_as_the_documents_screen_asks_them(client):
+    """The "高级" fold listed its documents by id, an order a Chinese reader cannot see (营业执照,
+    业务发展…表格, 公司及人员情况表, …), each field showing its default as a placeholder that looked
+    filled in (an outside review): it follows the documents screen now, and the default is said in
+    the field's hint only."""
+    documents = client.get("/?scenario=education&subject=enterprise&step=3").get_data(as_text=True)
+    costs = client.get("/?scenario=education&subject=enterprise&step=4").get_data(as_text=True)
+    ids = re.findall(r'id="cost-(\w+)"', costs)
+    assert len(ids) == len(set(ids)) >= 10 and ids != sorted(ids)
+    first = [re.search(rf"(?<!\w){i}(?!\w)", documents).start() for i in ids]
+    assert first == sorted(first), ids  # the order in which the documents screen asks them
+    assert 'class="cost-input"' in costs and "placeholder=" not in costs
+
+
+def test_fail_a_document_ticked_under_another_scenario_is_named_and_can_be_dropped(client):
+    """Ticked under 教育 and then the scenario changed to 电商: the answer said "已持有 2 项材料" and
+    counted the school permit, which no screen of the new scenario shows, so none could untick it
+    (an outside review). The answer names what is held; what this scenario's documents screen does
+    not ask comes with a link that drops it."""
+    url = "/?scenario=ecommerce&subject=enterprise&doc=business_license&doc=private_school_permit_district"
+    html = client.get(url).get_data(as_text=True)
+    summary = html[html.index('<p class="summary">') : html.index("</p>", html.index('<p class="summary">'))]
+    assert "已持有 2 项材料：" in summary and "《营业执照》" in summary
+    assert "《民办学校办学许可证》（区、县级教育部门颁发）" in summary
+    (drop,) = re.findall(r'<a href="([^"]+)" data-enhance class="drop-held">移除（本场景不问这份材料）</a>', summary)
+    assert drop.replace("&amp;", "&") == "/?scenario=ecommerce&subject=enterprise&doc=business_license#answer"
+    after = client.get(drop.replace("&amp;", "&").split("#")[0]).get_data(as_text=True)
+    assert "已持有 1 项材料：" in after and "drop-held" not in after
+    # a count of 0 is not held (it was counted as one)
+    zero = client.get("/?scenario=education&subject=enterprise&count.training_coop_agreement=0").get_data(as_text=True)
+    assert "已持有 0 项材料" in zero
+
+
+def test_fail_each_what_if_link_names_its_document_to_a_screen_reader(client):
+    """Eight or more "如果我也有…" links read the same to a screen reader, which document each was
+    for only in the row around it (an outside review): each is labelled with its document."""
+    for lang, first in (
+        ("zh", "如果我也有电商平台对用户交易纠纷处理的机制或方案…"),
+        ("en", "What if I also had: The platform"),
+    ):
+        html = client.get(SELLER + f"&lang={lang}").get_data(as_text=True)
+        labels = re.findall(r'<a class="whatif"[^>]*aria-label="([^"]+)"', html)
+        links = re.findall(r'<a class="whatif"', html)
+        assert len(labels) == len(links) >= 8
+        assert labels[0].startswith(first), labels[0]
+        assert len(set(labels)) == len(
+            {re.search(r"added=(\w+)", h).group(1) for h in re.findall(r'<a class="whatif"[^>]*href="([^"]+)"', html)}
+        )
 
 
 def test_success_activities_screen_asks_the_scenario_notes_and_explains_the_cost(client):
@@ -464,6 +514,27 @@ def test_success_training_institution_with_district_permit_can_stream(client):
     page = get_page(client, TRAINING)
     assert verdict(page).startswith("可以，前提是您的小程序符合【教育-在线视频课程】的适用范围：“适用于教育行业提供")
     assert "申请【教育-在线视频课程】，您已具备来源所列的全部材料" in verdict(page)
+
+
+def test_fail_tied_paths_through_other_categories_say_to_take_the_one_whose_scope_fits(client):
+    """A training institution holding a district permit has ten paths at cost 0, through ten
+    categories (教育-在线视频课程, 素质教育, 婴幼儿教育, 出国留学, …): the answer said only that nine more
+    cost the same, never which to take (an outside review). The source's L5: a category that does
+    not fit the real scenario is rejected at review. That, and the scope condition of a path still
+    missing documents, are set apart from the answer's sentence (a normal-weight aside)."""
+    html = client.get(TRAINING).get_data(as_text=True)
+    assert (
+        '<span class="verdict-aside">另有 9 条成本相同的路径，见下：它们经过不同的类目，'
+        "请选适用范围符合您小程序实际业务的那一条，否则提交审核后会被驳回。</span>"
+    ) in html
+    english = client.get(TRAINING + "&lang=en").get_data(as_text=True)
+    assert "9 more paths at the same cost below, through other categories: take the one whose scope fits" in english
+    seller = client.get(SELLER).get_data(as_text=True)
+    assert (
+        '<span class="verdict-aside">前提是您的小程序符合<span class="src" lang="zh-CN">【电商平台】</span>的适用范围'
+        in seller
+    )
+    assert "成本相同" not in verdict(get_page(client, SELLER))  # its two licences are one path, with "or"
 
 
 def test_success_car_dealer_selling_whole_vehicles_is_told_the_real_cause_and_the_source_fix(client):
@@ -669,7 +740,7 @@ def test_success_english_csv_has_english_columns(client):
         (
             "subject=enterprise&scenario=ecommerce&cost.business_license=abc",
             "en",
-            "Cost: 《营业执照》: Enter a whole number.",
+            "Cost: 《营业执照》 (Business licence): Enter a whole number.",
         ),
         (
             "subject=enterprise&scenario=ecommerce&count.training_coop_agreement=-1",
@@ -1350,7 +1421,8 @@ def test_fail_what_if_banner_says_how_many_of_a_counted_item_were_added(client):
         (
             "subject=enterprise&scenario=education&doc=private_school_permit_district&count.private_school_permit=0",
             "en",
-            "How many: 《民办学校办学许可证》: A count of 0 contradicts the ticked form",
+            "How many: 《民办学校办学许可证》 (Private school operating permit): "
+            "A count of 0 contradicts the ticked form",
         ),
         (
             "subject=enterprise&scenario=finance&cost.enterprise_credit_filing_pboc=1&cost.enterprise_credit_filing=2",
@@ -1360,7 +1432,8 @@ def test_fail_what_if_banner_says_how_many_of_a_counted_item_were_added(client):
         (
             "subject=enterprise&scenario=finance&cost.enterprise_credit_filing_pboc=1&cost.enterprise_credit_filing=2",
             "en",
-            "Cost: 《企业征信业务经营备案证》: This document is given twice "
+            "Cost: 《企业征信业务经营备案证》 (Enterprise credit-reporting business filing certificate): "
+            "This document is given twice "
             "(enterprise_credit_filing_pboc is its earlier id)",
         ),
         ("scenario=ecommerce", "en", "Subject type: Choose one."),  # not "is required", the API's words

@@ -834,3 +834,22 @@ def test_fail_a_field_reached_with_tab_is_not_hidden_behind_the_sticky_buttons(b
             hidden.append(seen)
     assert hidden == [], hidden
     context.close()
+
+
+def test_fail_the_answer_s_conditions_stand_apart_from_its_sentence_at_390_px(browser, server, outside):
+    """The seller's answer, in English at 390 px, was 33 lines of heading-size bold (its scope
+    condition quoted whole in it; an outside review): the condition is a block of normal weight
+    beneath the sentence now, and the heading's bold part is 24 lines at most (its four documents)."""
+    context = _context(browser, outside, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + SELLER + "&lang=en")
+    aside = page.evaluate(
+        """() => { const a = document.querySelector('#answer-title .verdict-aside'), s = getComputedStyle(a);
+            const h = document.getElementById('answer-title'), lh = parseFloat(getComputedStyle(h).lineHeight);
+            return {weight: s.fontWeight, display: s.display, text: a.textContent,
+                    lines: (h.getBoundingClientRect().height - a.getBoundingClientRect().height) / lh}; }"""
+    )
+    assert (aside["weight"], aside["display"]) == ("400", "block")
+    assert aside["text"].strip().startswith("This holds only if your mini program fits the scope of")
+    assert aside["lines"] <= 25, aside["lines"]
+    context.close()

@@ -123,9 +123,10 @@ class Questions:
             question.qualified.sort(key=order.index)
         return groups
 
-    def asked_items(self) -> set[str]:
-        """Every item id the documents screen can set."""
-        return {i for g in self.doc_groups() for q in g.questions for i in q.ids}
+    def asked_items(self) -> list[str]:
+        """Every item id the documents screen can set, in the order it asks them (the own costs'
+        fold lists them so: by id, Chinese names came in no order a reader could see)."""
+        return list(dict.fromkeys(i for g in self.doc_groups() for q in g.questions for i in q.ids))
 
     # -- step 4 ----------------------------------------------------------------------------
     def activities(self) -> list[str]:

@@ -636,6 +636,7 @@ def _answer_page(form: FormState) -> Response:
         # only the subject's screen can change its answer
         "steps": _edit_steps() if answer["subject_supported"] else [(n, u) for n, u in _edit_steps() if n == 2],
         "banner": _banner(form, answer),
+        "held": _held(form, pairs),
         # L2 rules out the individual only: the same check as an enterprise, its roles left out
         "as_enterprise": None
         if answer["subject_supported"]
@@ -650,6 +651,21 @@ def _answer_page(form: FormState) -> Response:
         for c in (groups[0]["first"]["categories"] if groups else [])
     ]
     return _delivered(_page("web/index.html", 200, **context))
+
+
+def _held(form: FormState, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The documents the profile holds (a count above 0 for a counted one), each named; one that
+    this scenario's documents screen does not ask (ticked under another scenario) with a link
+    that drops it: it counted in the answer, and no screen could untick it (an outside review)."""
+    items, asked = _site().cat.items, _questions(form).asked_items()
+    held = [(i, 1, "doc", i) for i in form.docs] + [
+        (i, form.held_count(i), f"count.{i}", v) for i, v in form.counts.items()
+    ]
+    return [
+        {"id": i, "count": n, "drop": None if i in asked else _without_url(pairs, key, value) + "#answer"}
+        for i, n, key, value in held
+        if i in items and n > 0
+    ]
 
 
 def _edit_steps() -> list[tuple[int, str]]:
@@ -731,9 +747,10 @@ other kinds: the catalogue's ``problem.*``)."""
 
 
 def _item_markup(words: Words, i: str) -> Any:
-    """An item as an error names it: its source name, marked Chinese (an earlier id names its item)."""
+    """An item as an error names it: its source name, marked Chinese, with its English name on the
+    English page, as everywhere else on it (an earlier id names its item)."""
     i = words.cat.aliases.get(i, i)
-    return Markup('<span class="src" lang="zh-CN">{}</span>').format(words.item(i)) if i in words.cat.items else i
+    return shape.item_name(words, i) if i in words.cat.items else i
 
 
 def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
