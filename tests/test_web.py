@@ -982,6 +982,32 @@ def test_success_printable_checklist_has_labels_for_a_phone(client):
     assert {a["data-label"] for a in cells} >= {"完成", "材料", "出具方", "数量", "成本"}
 
 
+def test_fail_the_checklist_says_when_it_was_made_as_a_person_reads_it(client):
+    """The printed checklist said "生成时间 2026-12-05T17:46:28Z" (an outside review): a date and a
+    time in minutes with their zone now, the ISO form kept for machines in <time datetime>."""
+    html = client.get("/checklist" + SELLER[1:]).get_data(as_text=True)
+    shown, iso = re.search(r'生成时间 <time datetime="([^"]+)">([^<]+)</time>', html).group(2, 1)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", shown), shown
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", iso) and iso.startswith(shown[:10])
+    markdown = client.get("/checklist.md" + SELLER[1:]).get_data(as_text=True)
+    assert re.search(r"生成时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$", markdown, re.M)
+
+
+def test_fail_the_english_diagram_says_what_an_option_lacks_in_documents(client):
+    """The diagram's English notes said "Lacks 11 · cost 20", 11 of nothing (an outside review).
+    电商平台 for a company holding a 营业执照 (L34-L44): 4 documents (cost 13) by a licence, 11 (cost
+    20) by the refused licence's application; 教育平台 with one agreement short (家): 1 document."""
+    seller = client.get("/category/ecommerce_platform?subject=enterprise&doc=business_license&lang=en")
+    assert {"Lacks 4 documents · cost 13", "Lacks 11 documents · cost 20"} <= set(
+        re.findall(r"Lacks \d+ documents? · cost \d+", seller.get_data(as_text=True))
+    )
+    platform = client.get(
+        "/category/edu_platform?subject=enterprise&lang=en&doc=non_commercial_icp_filing"
+        "&count.training_coop_agreement=1&count.partner_private_school_permit=2"
+    )
+    assert "Lacks 1 document · cost 3" in platform.get_data(as_text=True)
+
+
 def test_success_checklist_of_a_profile_without_path_says_so(client):
     assert "**没有可行路径**" in client.get("/checklist.md" + PERSONAL[1:]).get_data(as_text=True)
 

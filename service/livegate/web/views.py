@@ -183,8 +183,11 @@ def _delivered(response: Response) -> Response:
     return response
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _now() -> tuple[str, str]:
+    """Now, as a person reads it ("2026-12-05 17:46 UTC": the checklist printed "2026-12-05T17:46:28Z")
+    and as a machine does (ISO 8601, for ``<time datetime>``)."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%d %H:%M UTC"), now.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # -- shaping the answer for the templates ---------------------------------------------------
@@ -991,7 +994,7 @@ def _checklist_data() -> dict[str, Any]:
         "custom_costs": bool(form.costs),  # said beside the total, as the answer says it (docs/web.md#cost)
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: "") if not plan else [],
         "share_url": share,
-        "generated": _now(),
+        "generated": _now(),  # (shown, ISO 8601)
         "filename": "livegate-"
         + ("-".join(plan["categories"]) if plan and plan["categories"] else ("direct" if plan else "no-path")),
     }
