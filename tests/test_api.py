@@ -382,6 +382,94 @@ def test_fail_an_answer_of_a_later_minor_version_still_validates_against_today_s
     assert not profile.is_valid({**seller, "subject": {"type": "a_type_added_later"}})
 
 
+def test_fail_kinds_and_ids_of_answers_are_listed_open_and_only_statuses_closed(client, catalogue):
+    """An integrator's review: NoPlanReason.kind, ProblemDetail.kind and .of, CategoryWarning.kind
+    and ReloadState.stage were closed enums, though docs/api.md#compatibility closes only the
+    statuses (the kinds table keeps `invalid` "for the fields to come"); and the ids of answers
+    (categories, items, activities, roles) had no list at all, though the docs said they were
+    listed. A client generated today read a new kind as an error and had no vocabulary of ids."""
+    doc = client.get("/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+
+    def node(model: str, *path: str) -> dict:
+        n = schemas[model]["properties"][path[0]]
+        for part in path[1:]:
+            n = n[part]
+        return next((b for b in n.get("anyOf", []) if b.get("type") == "string"), n)
+
+    for model, prop in (("NoPlanReason", "kind"), ("CategoryWarning", "kind"), ("ProblemDetail", "kind")):
+        assert "enum" not in node(model, prop) and node(model, prop)["x-extensible-enum"], (model, prop)
+    assert "activity_blocks" in node("NoPlanReason", "kind")["x-extensible-enum"]
+    assert node("ProblemDetail", "of")["x-extensible-enum"][0] == "subject_type"
+    assert "ground" in node("ReloadState", "stage")["x-extensible-enum"]
+    assert "reserved" in node("Reason", "kind")["x-extensible-enum"]
+    ids = {
+        ("CategoryResult", "id"): catalogue.categories,
+        ("Evaluation", "eligible", "items"): catalogue.categories,
+        ("Evaluation", "item_costs", "propertyNames"): catalogue.items,
+        ("Plan", "categories", "items"): catalogue.categories,
+        ("Plan", "missing", "items"): catalogue.items,
+        ("Plan", "assumes", "items"): catalogue.activities,
+        ("NextStep", "document"): catalogue.items,
+        ("NextStep", "unlocks", "items"): catalogue.categories,
+        ("NextStep", "unlocks_for_goal", "items"): catalogue.categories,
+        ("NoPlanReason", "role"): catalogue.roles,
+        ("NoPlanReason", "item"): catalogue.items,
+        ("NoPlanReason", "category"): catalogue.categories,
+        ("NoPlanReason", "activity"): catalogue.activities,
+    }
+    for (model, *path), vocabulary in ids.items():
+        assert node(model, *path)["x-extensible-enum"] == sorted(vocabulary), (model, path)
+    # the statuses stay closed: a new one is a major version
+    assert schemas["CategoryResult"]["properties"]["status"]["enum"]
+    # and an answer of a later minor version, with a kind and ids of its own, still validates
+    answer = client.post(
+        "/v1/evaluate", json={"subject": {"type": "enterprise"}, "goal": {"scenario": "auto"}}
+    ).get_json()
+    answer["cheapest"]["no_plan_reasons"][0]["kind"] = "a_kind_added_later"
+    answer["next_steps"][0]["document"] = "an_item_added_later"
+    answer["eligible"].append("a_category_added_later")
+    _validator(doc, "Evaluation").validate(answer)
+
+
+def test_fail_openapi_declares_what_lookups_and_health_read(client):
+    """An integrator's review: ?lang and Accept-Language set the language of a lookup's 404
+    ("未知的类目 id …"), and the health endpoints echo X-Request-Id, but the document declared
+    neither."""
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for path in ("/v1/categories/{id}", "/v1/items/{id}"):
+        names = {p["name"] for p in paths[path]["get"]["parameters"]}
+        assert {"lang", "Accept-Language", "X-Request-Id", "If-None-Match"} <= names, path
+    for path in ("/v1/health", "/v1/health/live", "/v1/health/ready"):
+        assert [p["name"] for p in paths[path]["get"]["parameters"]] == ["X-Request-Id"], path
+    assert client.get("/v1/categories/nope?lang=zh").get_json()["error"]["message"].startswith("未知的类目 id 'nope'")
+    assert client.get("/v1/health", headers={"X-Request-Id": "abc-1"}).headers["X-Request-Id"] == "abc-1"
+
+
+def test_fail_a_compressed_body_is_415_naming_content_encoding(client):
+    """An integrator's review: a gzip body (Content-Encoding: gzip) was "the body is not UTF-8
+    (byte 1)", a 400 that blamed the JSON. The API does not read compressed bodies: 415 naming
+    Content-Encoding (RFC 9110, 8.4); identity is no coding at all."""
+    import gzip
+
+    body = json.dumps(SELLER).encode()
+    for coding in ("gzip", "br", "GZIP, identity"):
+        response = client.post(
+            "/v1/evaluate",
+            data=gzip.compress(body),
+            content_type="application/json",
+            headers={"Content-Encoding": coding},
+        )
+        assert response.status_code == 415, coding
+        error = response.get_json()["error"]
+        assert (error["code"], error["field"]) == ("unsupported_media_type", "Content-Encoding")
+        assert error["message"].startswith(f"the body must not be compressed: Content-Encoding {coding} is not read")
+    plain = client.post(
+        "/v1/evaluate", data=body, content_type="application/json", headers={"Content-Encoding": "identity"}
+    )
+    assert plain.status_code == 200
+
+
 def test_fail_no_enum_of_the_openapi_document_would_be_named_like_a_schema(client):
     """openapi-python-client (0.29) names an enum by its title, else by its model and property
     (``Subject`` + ``Type``). Subject.type's enum was so named ``SubjectType``, also the catalogue's

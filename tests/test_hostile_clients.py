@@ -722,3 +722,19 @@ def test_fail_clients_far_behind_cost_their_thread_no_wait():
         finally:
             for sock in readers:
                 sock.close()
+
+
+def test_fail_a_413_for_a_chunked_body_names_the_body_as_the_app_s_413_does(shared_server):
+    """An integrator's review: the 413 the event loop writes for a chunk announced over the limit
+    had ``"field": null``, where the app's 413 (a Content-Length over it) says ``"(body)"``, as
+    docs/api.md does."""
+    limit = DEFAULTS["MAX_CONTENT_LENGTH"]
+    head = b"POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    errors = []
+    for raw in (CHUNKED_HEAD + b"%x\r\n" % (limit + 1), head % (limit + 1) + b"{"):
+        out = _exchange(shared_server.port, raw)
+        assert out.startswith(b"HTTP/1.1 413 "), out[:100]
+        errors.append(json.loads(out.split(b"\r\n\r\n", 1)[1])["error"])
+    chunked, sized = errors
+    assert chunked["code"] == sized["code"] == "body_too_large"
+    assert chunked["field"] == sized["field"] == "(body)"

@@ -345,7 +345,22 @@ def test_a_documentation_block_of_logic_has_its_format_and_an_example():
     assert not problems, "\n".join(problems)
 
 
+def test_fail_the_digest_of_the_same_rules_in_other_folders_is_the_same(tmp_path):
+    """An integrator's review: the same files served from ``run/kb_facts`` had another digest than
+    from ``facts/`` (the folders' own names were hashed), so comparing X-Ruleset-Digest across
+    instances, or replaying a logged decision with ``--facts`` elsewhere, saw a change of rules
+    that had not happened. A changed byte still changes it."""
+    import shutil
+
+    facts, logic = tmp_path / "kb_facts", tmp_path / "rules2"
+    shutil.copytree(ROOT / "facts", facts)
+    shutil.copytree(ROOT / "logic", logic)
+    copy = Knowledge.load(facts, logic)
+    assert copy.digest == Knowledge.load(ROOT / "facts", ROOT / "logic").digest
+    (facts / "social.lp").write_text((facts / "social.lp").read_text(encoding="utf-8") + "% a comment\n")
+    assert Knowledge.load(facts, logic).digest != copy.digest
+
+
 def test_the_engine_under_test_reads_the_repository_files(knowledge: Knowledge):
-    files = sorted((ROOT / "facts").glob("*.lp")) + sorted((ROOT / "logic").glob("*.lp"))
-    assert knowledge.digest == digest(files)
+    assert knowledge.digest == digest(sorted((ROOT / "facts").glob("*.lp")), sorted((ROOT / "logic").glob("*.lp")))
     assert Path(knowledge.logic_entry).resolve() == (ROOT / "logic" / "main.lp").resolve()

@@ -245,6 +245,7 @@ _SAMPLE = {
     "n": 2,
     "nearest": "LIVEGATE_TIMEOUT",
     "installed": "/srv/venv/livegate",
+    "coding": "gzip",
     "command": "lint",
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
@@ -257,7 +258,7 @@ _PROTOCOL = re.compile(
     r"|https?://[\w./]+|http\(s\)|logging\.config\.dictConfig|PyYAML|YAML|pip install pyyaml"
     r"|\blang\b|'zh'|'en'|\bdiff\b|logic/|facts/(catalogue\.lp)?|ruleset_version|--format json|git archive|\bgit\b"
     r"|\.lp\b|\bprofile\b|\bid\b|\\uXXXX|\bCRLF\b|\bon/off\b"
-    r"|HTTP/[\d.]*|Transfer-Encoding|Content-Length|\bExpect\b|\d*-continue|\bchunked\b"
+    r"|HTTP/[\d.]*|Transfer-Encoding|Content-Encoding|\bidentity\b|Content-Length|\bExpect\b|\d*-continue|\bchunked\b"
     r"|\bjsonl?\b|\bcsv\b|\btext\b|--[\w-]+|\bzh\b|\ben\b|CPU|gunicorn|HTTP API|docs/[\w.]+(#[\w-]+)?"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their
@@ -287,6 +288,10 @@ def test_a_message_writes_its_nested_message_and_its_list_in_the_same_language()
     said = Message("http.unknown_category", value="bnak", hint=hint)
     assert str(said) == "unknown category id 'bnak'; did you mean 'bank' or 'banks'?"
     assert said.text("zh") == "未知的类目 id 'bnak'；是否想写 'bank' 或 'banks'？"
+    # three or more: a list, then "or" once (it said "'a' 或 'b' 或 'c'": an integrator's review)
+    three = Message("problem.nearest", ids=Listed(["bank", "banks", "band"], "problem.nearest_or"))
+    assert str(three) == "; did you mean 'bank', 'banks' or 'band'?"
+    assert three.text("zh") == "；是否想写 'bank'、'banks' 或 'band'？"
     reason = Message("http.short_write", written=10, size=20)
     written = Message("http.decision_log", reason=reason).text("zh")
     assert written == "决策日志无法写入（20 字节中只写入了 10 字节），因此没有给出答案"

@@ -596,9 +596,7 @@ class Knowledge:
             raise KnowledgeError(Message("kb.no_entry", path=entry))
         catalogue = Catalogue.from_symbols(_load_facts(facts_files))
         ground_files([entry])  # the rules parse: a syntax error is told here, not first by the solver
-        return cls(
-            tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files + logic_files), catalogue
-        )
+        return cls(tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files, logic_files), catalogue)
 
     def lint(self, *, ground: bool = True) -> list[str]:
         """Run ``logic/checks/lint.lp`` over the facts, and (``ground``) ground the rules with them;
@@ -644,17 +642,21 @@ def same_rules(facts: Path, logic: Path, other_facts: Path, other_logic: Path) -
     """Whether two pairs of ``facts/`` and ``logic/`` folders hold the same ``.lp`` files, byte for
     byte (``logic/checks/`` included: ``livegate lint`` reads it)."""
 
-    def files(f: Path, lg: Path) -> list[Path]:
-        return sorted(f.glob("*.lp")) + sorted(lg.glob("*.lp")) + sorted((lg / "checks").glob("*.lp"))
+    def files(f: Path, lg: Path) -> tuple[str, list[tuple[str, bytes]]]:
+        checks = [(p.name, p.read_bytes()) for p in sorted((lg / "checks").glob("*.lp"))]
+        return digest(sorted(f.glob("*.lp")), sorted(lg.glob("*.lp"))), checks
 
-    return digest(files(facts, logic)) == digest(files(other_facts, other_logic))
+    return files(facts, logic) == files(other_facts, other_logic)
 
 
-def digest(paths: Iterable[Path]) -> str:
-    """The ruleset digest: sha256 over each file's folder/name and bytes, in the order given
-    (``facts/*.lp`` sorted, then ``logic/*.lp`` sorted)."""
+def digest(facts: Iterable[Path], logic: Iterable[Path]) -> str:
+    """The ruleset digest: sha256 over each file's ``facts/`` or ``logic/`` and name, then its bytes,
+    in the order given (``facts/*.lp`` sorted, then ``logic/*.lp`` sorted). The folders' own names
+    do not count: the same rules copied to ``/srv/kb_facts`` have the same digest (an integrator's
+    review: a copy served from other folders said another ruleset)."""
     sha = hashlib.sha256()
-    for path in paths:
-        sha.update(f"{path.parent.name}/{path.name}\n".encode())
-        sha.update(path.read_bytes())
+    for folder, paths in (("facts", facts), ("logic", logic)):
+        for path in paths:
+            sha.update(f"{folder}/{path.name}\n".encode())
+            sha.update(path.read_bytes())
     return "sha256:" + sha.hexdigest()

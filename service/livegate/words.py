@@ -112,17 +112,20 @@ class Said(Exception):
 
 
 class Listed:
-    """Ids in a :class:`Message`: each quoted (``repr``), joined by the catalogue's ``separator``
-    (``problem.nearest_or``: " or " / " 或 ")."""
+    """Ids in a :class:`Message`: each quoted (``repr``); the last two joined by the catalogue's
+    ``separator`` (``problem.nearest_or``: " or " / " 或 "), any before them by ``comma`` ("'a', 'b'
+    or 'c'", "'a'、'b' 或 'c'": it said "'a' or 'b' or 'c'")."""
 
-    __slots__ = ("items", "separator")
+    __slots__ = ("comma", "items", "separator")
 
-    def __init__(self, items: Iterable[str], separator: str):
-        self.items, self.separator = tuple(items), separator
+    def __init__(self, items: Iterable[str], separator: str, comma: str = "problem.list_separator"):
+        self.items, self.separator, self.comma = tuple(items), separator, comma
 
     def text(self, lang: str = ENGLISH) -> str:
-        joiner: str = messages(lang)[self.separator]
-        return joiner.join(repr(item) for item in self.items)
+        quoted = [repr(item) for item in self.items]
+        if len(quoted) < 3:
+            return str(messages(lang)[self.separator]).join(quoted)
+        return str(messages(lang)[self.comma]).join(quoted[:-1]) + messages(lang)[self.separator] + quoted[-1]
 
 
 class Phrases:

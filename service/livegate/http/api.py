@@ -100,6 +100,10 @@ def _read_profile() -> Any:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise ApiError(415, "unsupported_media_type", Message("http.charset", charset=charset), "Content-Type")
+    coding = request.headers.get("Content-Encoding", "").strip().lower()
+    if coding not in ("", "identity"):  # a gzip body was "not UTF-8 (byte 1)" (RFC 9110, 8.4: 415)
+        said = Message("http.content_encoding", coding=request.headers["Content-Encoding"])
+        raise ApiError(415, "unsupported_media_type", said, "Content-Encoding")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     too_large = ApiError(413, "body_too_large", Message("http.body_too_large", limit=limit), "(body)")
     if request.content_length is not None:

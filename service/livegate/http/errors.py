@@ -45,7 +45,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "request_timeout": (408, "livegate serve: the request did not arrive in full within READ_TIMEOUT; closed."),
     "body_too_large": (413, "The body is larger than MAX_CONTENT_LENGTH (default 64 KiB)."),
     "expectation_failed": (417, "livegate serve: an Expect header other than 100-continue; closed."),
-    "unsupported_media_type": (415, "The Content-Type is not application/json (or +json), or its charset not UTF-8."),
+    "unsupported_media_type": (
+        415,
+        "The Content-Type is not application/json (or +json), or its charset not UTF-8, or the body is compressed "
+        "(a Content-Encoding other than identity).",
+    ),
     "invalid_profile": (422, "The profile is invalid or contradicts itself (`errors`: every problem, by `kind`)."),
     "request_header_fields_too_large": (431, "livegate serve: the request head is over 32 KiB; closed."),
     "internal_server_error": (500, "A fault of the service (a bug): the request id names it in the log."),
@@ -117,10 +121,13 @@ def register(app: Flask, *exception_classes: type[Exception]) -> None:
             counted.rejected.labels(code=code)
 
 
-def plain_error(status: int, code: str, said: Message, headers: Iterable[tuple[str, str]] = ()) -> bytes:
+def plain_error(
+    status: int, code: str, said: Message, headers: Iterable[tuple[str, str]] = (), field: str | None = None
+) -> bytes:
     """A whole HTTP/1.1 answer in the error shape, for the server to write where no app runs (a
-    request that did not arrive in time); it closes the connection."""
-    body = dumps({"error": {"code": code, "message": str(said), "field": None, "request_id": None}}) + b"\n"
+    request that did not arrive in time); it closes the connection. ``field`` as the app names it
+    (``(body)`` for a body over the limit, as the app's own 413 says)."""
+    body = dumps({"error": {"code": code, "message": str(said), "field": field, "request_id": None}}) + b"\n"
     head = [
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
         "Connection: close",

@@ -92,8 +92,33 @@ ANSWER_VOCABULARY: dict[tuple[str, ...], str] = {
     ("AccessMethod", "id"): "access_methods",
     ("CategoryResult", "scenario"): "scenarios",
     ("Category", "scenario"): "scenarios",
+    ("CategoryResult", "id"): "categories",
+    ("Evaluation", "eligible", "items"): "categories",
+    ("Evaluation", "item_costs", "propertyNames"): "items",
+    ("Plan", "categories", "items"): "categories",
+    ("Plan", "missing", "items"): "items",
+    ("Plan", "assumes", "items"): "activities",
+    ("NextStep", "document"): "items",
+    ("NextStep", "unlocks", "items"): "categories",
+    ("NextStep", "unlocks_for_goal", "items"): "categories",
+    ("NoPlanReason", "activity"): "activities",
+    ("NoPlanReason", "category"): "categories",
+    ("NoPlanReason", "role"): "roles",
+    ("NoPlanReason", "item"): "items",
+    ("NoPlanReason", "subject_type"): "subject_types",
 }
 """Fields of the published documents whose values are catalogue ids (listed as :data:`EXTENSIBLE_ENUM`)."""
+
+OPEN_KINDS: tuple[tuple[str, str], ...] = (
+    ("NoPlanReason", "kind"),
+    ("CategoryWarning", "kind"),
+    ("ProblemDetail", "kind"),
+    ("ProblemDetail", "of"),
+    ("ReloadState", "stage"),
+)
+"""Fields whose values the models list (``Literal``) but a later minor version may add to, as it may
+add error codes (docs/api.md#compatibility): published as :data:`EXTENSIBLE_ENUM`, not ``enum``
+(a generated client read a new kind as an error)."""
 
 
 # -- the document ---------------------------------------------------------------
@@ -128,6 +153,10 @@ def _schemas(catalogue: Catalogue) -> dict[str, Any]:
         _node(schemas, path)[EXTENSIBLE_ENUM] = sorted(getattr(catalogue, vocabulary))
     _node(schemas, ("SubjectType", "direct_access"))[EXTENSIBLE_ENUM] = sorted(catalogue.access_methods)
     _node(schemas, ("ErrorDetail", "code"))[EXTENSIBLE_ENUM] = list(ERROR_CODES)
+    for path in OPEN_KINDS:
+        node = _node(schemas, path)
+        node[EXTENSIBLE_ENUM] = node.pop("enum")
+    _node(schemas, ("Reason", "kind"))[EXTENSIBLE_ENUM] = list(contract.REASONS)
     _node(schemas, ("CategoryResult", "status"))["enum"] = list(contract.STATUSES)  # closed: a new one is major
     _open_answers(schemas)
     # the API's answer always names its decision (the CLI's, of the same model, does not)
@@ -202,7 +231,7 @@ def _response(description: str, schema: str | None = None, *headers: str) -> dic
 
 def _errors(*statuses: int) -> dict[str, Any]:
     """The error responses of ``statuses``, each naming its codes; and those the server writes
-    itself before a request is read or where its HTTP parser refuses it (400, 408, 417, 431, 501:
+    itself before a request is read or where its HTTP parser refuses it (400, 408, 413, 417, 431, 501:
     no request id or ruleset headers, ``request_id`` null)."""
     text = {
         400: "Malformed JSON, or a bad query parameter.",
@@ -225,6 +254,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     by_server = (
         (400, "The request line or a header is not valid HTTP/1.1", "malformed_request"),
         (408, "The request did not arrive in full within READ_TIMEOUT", "request_timeout"),
+        (413, "A chunked body with a chunk announced over the limit, refused as its size is read", "body_too_large"),
         (417, "An Expect header other than 100-continue", "expectation_failed"),
         (431, "Head over 32 KiB", "request_header_fields_too_large"),
         (501, "A transfer coding the server does not know, before chunked", "unsupported_transfer_coding"),
@@ -283,6 +313,14 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
     if_none_match = _header_parameter(
         "If-None-Match", "An ETag of an earlier answer: 304 while the catalogue is the same."
     )
+    # a lookup's answer is the same in every language; its 404 says "no such id" in the request's
+    lookup_lang = {
+        **lang,
+        "description": "The language of a 404's message: zh or en (a language tag by its primary subtag; any "
+        "other value is not refused here, and counts as not given). Without it, the best of Accept-Language; "
+        "without either, English. The entry itself is the same in every language.",
+        "schema": {"type": "string", "examples": list(LANGUAGES)},
+    }
     profile_body = {
         "required": True,
         "content": {
@@ -316,6 +354,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                     {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}},
                     if_none_match,
                     request_id,
+                    lookup_lang,
+                    accept_language,
                 ],
                 "responses": {
                     "200": _response(
@@ -379,6 +419,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "/v1/health": {
                 "get": {
                     "operationId": "health",
+                    "parameters": [request_id],
                     "summary": "Name, version, ruleset, decision log and answer cache",
                     "tags": ["service"],
                     "responses": {
@@ -394,6 +435,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "/v1/health/live": {
                 "get": {
                     "operationId": "live",
+                    "parameters": [request_id],
                     "summary": "Liveness: the process answers",
                     "tags": ["service"],
                     "responses": {"200": _response("The process answers.", "Liveness"), **_errors()},
@@ -402,6 +444,7 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "/v1/health/ready": {
                 "get": {
                     "operationId": "ready",
+                    "parameters": [request_id],
                     "summary": "Readiness: engine grounded, decision log writable, ruleset linted",
                     "tags": ["service"],
                     "responses": {

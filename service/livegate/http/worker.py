@@ -560,7 +560,8 @@ class BufferingWorker(ThreadWorker):
         elif status == HEAD_TOO_LARGE:
             self._refuse(conn, 431, "request_header_fields_too_large", Message("http.head_too_large"), state)
         elif status == BODY_TOO_LARGE:  # answered now: the rest of the body is never waited for
-            self._refuse(conn, 413, "body_too_large", Message("http.body_too_large", limit=self.body_limit), state)
+            said = Message("http.body_too_large", limit=self.body_limit)
+            self._refuse(conn, 413, "body_too_large", said, state, field="(body)")
         else:
             self._hand_over(conn, state, close=status == HAND_OVER)
 
@@ -637,10 +638,12 @@ class BufferingWorker(ThreadWorker):
         with contextlib.suppress(OSError):
             conn.sock.send(data)
 
-    def _refuse(self, conn: TConn, status: int, code: str, said: Message, state: _Reading) -> None:
+    def _refuse(
+        self, conn: TConn, status: int, code: str, said: Message, state: _Reading, field: str | None = None
+    ) -> None:
         method, path = _request_line(state.buf)
         latency_ms = round((time.monotonic() - state.since) * 1000, 3)
-        answer = self._refusal(status, code, said, method, path, latency_ms, conn.client)
+        answer = self._refusal(status, code, said, method, path, latency_ms, conn.client, field)
         self._send(conn, answer)
         self._drop(conn)
 
@@ -653,12 +656,13 @@ class BufferingWorker(ThreadWorker):
         path: str | None,
         latency_ms: float | None,
         addr: Any,
+        field: str | None = None,
     ) -> bytes:
         """The answer to a request the server refuses itself (no app saw it), counted and with its
         line in the access log."""
         if self.metrics is not None:
             self.metrics.rejected.labels(code=code).inc()
-        answer = plain_error(status, code, said, API_HEADERS)
+        answer = plain_error(status, code, said, API_HEADERS, field)
         if self.access_log:
             log_access(
                 request_id=None,
