@@ -118,6 +118,24 @@ def test_every_catalogue_id_has_an_english_gloss(catalogue):
         assert sorted(gloss[table]) == sorted(ids), table
 
 
+def test_fail_every_alternative_has_an_english_gloss_shown_beside_its_label(engine, catalogue):
+    """An English reader met the source's alternatives as Chinese only: 「4. 全国校外线上培训管理服务平台备案」
+    in explanations, on the page and in the checklists (the page's and an integrator's reviews).
+    Every alternative but the source's "-" has livegate's English gloss, quoted after its label
+    in English and never in Chinese."""
+    glosses = messages("en")["gloss"]["alternatives"]
+    labelled = {(c, a.id) for c, cat in catalogue.categories.items() for a in cat.alternatives if a.label != "-"}
+    assert {(c, a) for c, table in glosses.items() for a in table} == labelled
+    profile = {"subject": {"type": "enterprise"}, "goal": {"categories": ["finance_bank"]}}
+    english = engine.evaluate(profile, lang="en")
+    bank = next(e for e in english["categories"] if e["id"] == "finance_bank")
+    assert "By 「2. 《金融机构许可证》」 (2. Financial institution licence), still missing" in "\n".join(
+        bank["explanation"]
+    )
+    chinese = next(e for e in engine.evaluate(profile, lang="zh")["categories"] if e["id"] == "finance_bank")
+    assert "Financial" not in "\n".join(chinese["explanation"])
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_an_eligible_category_s_scope_is_quoted_in_a_whole_sentence(engine, lang):
     """The line that states the scope eligibility assumes quotes it (in English, its gloss: English
@@ -423,9 +441,9 @@ def test_the_command_line_summaries_count_workers_and_bad_lines_in_the_singular_
     [
         (
             "en",
-            "By 「《非经营性互联网信息服务备案核准》」 and [金融-证券/期货] (Finance – securities/futures) "
-            "「《经营证券期货业务许可证》」, "
-            "still missing: ",
+            "By 「《非经营性互联网信息服务备案核准》」 (Non-commercial internet information service filing) and "
+            "[金融-证券/期货] (Finance – securities/futures) 「《经营证券期货业务许可证》」 (Securities and futures "
+            "business licence), still missing: ",
         ),
         ("zh", "按「《非经营性互联网信息服务备案核准》」及【金融-证券/期货】的「《经营证券期货业务许可证》」还缺："),
     ],

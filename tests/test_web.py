@@ -1008,6 +1008,20 @@ def test_fail_the_english_diagram_says_what_an_option_lacks_in_documents(client)
     assert "Lacks 1 document · cost 3" in platform.get_data(as_text=True)
 
 
+def test_fail_the_english_page_and_checklist_gloss_the_source_s_alternatives(client):
+    """The English page quoted the source's options in Chinese only ("Any one requirement option
+    of [电商平台]: 「已具备《增值电信业务经营许可证》的场景…」"; a review in chromium): each comes with
+    livegate's English gloss there and in the checklists; the Chinese page is unchanged."""
+    gloss = (
+        "Holding a value-added telecom business licence whose approved services include internet information services"
+    )
+    english = client.get(SELLER + "&lang=en").get_data(as_text=True)
+    assert f'」</span> <span class="gloss">({gloss})</span>' in english
+    assert gloss in client.get("/checklist" + SELLER[1:] + "&lang=en").get_data(as_text=True)
+    assert f"」 ({gloss})" in client.get("/checklist.md" + SELLER[1:] + "&lang=en").get_data(as_text=True)
+    assert "Holding a value-added" not in client.get(SELLER).get_data(as_text=True)
+
+
 def test_success_checklist_of_a_profile_without_path_says_so(client):
     assert "**没有可行路径**" in client.get("/checklist.md" + PERSONAL[1:]).get_data(as_text=True)
 

@@ -80,11 +80,24 @@ class Names(Phrases):
     def alternative_label(self, c: str, alt: str) -> str:
         return self.cat.categories[c].alternative(alt).label
 
+    def alternative_gloss(self, c: str, alt: str) -> str | None:
+        """The English gloss of an alternative's label (None in Chinese, and for the source's "-")."""
+        found: Any = english_gloss("alternatives", c) if self.lang == ENGLISH else None
+        return found.get(alt) if isinstance(found, dict) else None
+
     def alternative(self, c: str, alt: str) -> str:
-        """An alternative as the explanations quote it: 「1. 《金融许可证》」; the source's "-" (no
-        document asked) with what it means: 「-」 (no documents required)."""
+        """An alternative as the explanations quote it: 「1. 《金融许可证》」, in English with its gloss:
+        「1. 《金融许可证》」 (1. Financial licence); the source's "-" (no document asked) with what it
+        means: 「-」 (no documents required)."""
         label = self.alternative_label(c, alt)
-        return self.t("explain.alternative_none" if label == "-" else "explain.alternative", label=label)
+        if label == "-":
+            return self.t("explain.alternative_none", label=label)
+        gloss = self.alternative_gloss(c, alt)
+        return (
+            self.t("explain.alternative_glossed", label=label, gloss=gloss)
+            if gloss
+            else self.t("explain.alternative", label=label)
+        )
 
     def either(self, parts: list[str]) -> str:
         """``parts`` as alternatives: "A", "A or B", "A, B or C" (zh: "A、B或C")."""

@@ -41,7 +41,9 @@ def item_name(words: Words, i: str) -> Markup:
 
 
 def alt_name(words: Words, c: str, alt: str) -> Markup:
-    return Markup('<span class="src" lang="zh-CN">「{}」</span>').format(words.alternative(c, alt))
+    gloss = words.gloss_alternative(c, alt)
+    name = Markup('<span class="src" lang="zh-CN">「{}」</span>').format(words.alternative(c, alt))
+    return name + (Markup(' <span class="gloss">({})</span>').format(gloss) if gloss else Markup(""))
 
 
 def activity_name(words: Words, a: str) -> Markup:

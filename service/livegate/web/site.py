@@ -146,6 +146,9 @@ class Words:
     def alternative(self, c: str, alt: str) -> str:
         return self.names.alternative_label(c, alt)
 
+    def gloss_alternative(self, c: str, alt: str) -> str | None:
+        return self.names.alternative_gloss(c, alt)
+
     # the catalogue's vocabulary, in the page's language
     def subject(self, t: str) -> str:
         return self.names.subject(t)
