@@ -40,9 +40,11 @@ def item_name(words: Words, i: str) -> Markup:
     return name + (Markup(' <span class="gloss">({})</span>').format(gloss) if gloss else Markup(""))
 
 
-def alt_name(words: Words, c: str, alt: str) -> Markup:
+def alt_name(words: Words, c: str, alt: str, css: str = "src") -> Markup:
+    """An alternative's label as the source writes it, with its English gloss on the English page
+    (``css``: the page's tables and plans mark it ``src alt``, a chip)."""
     gloss = words.gloss_alternative(c, alt)
-    name = Markup('<span class="src" lang="zh-CN">「{}」</span>').format(words.alternative(c, alt))
+    name = Markup('<span class="{}" lang="zh-CN">「{}」</span>').format(css, words.alternative(c, alt))
     return name + (Markup(' <span class="gloss">({})</span>').format(gloss) if gloss else Markup(""))
 
 

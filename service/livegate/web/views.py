@@ -391,6 +391,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     lang = _lang()
     words = Words(lang, _site())
     context.setdefault("step_form", False)
+    context.setdefault("shape", shape)  # the names as markup, one home for the templates and the shaper
     body = render_template(
         template,
         lang=lang,
@@ -647,7 +648,6 @@ def _answer_page(form: FormState) -> Response:
         + _query([*((k, v) for k, v in _profile_pairs() if k not in ("subject", "role")), ("subject", "enterprise")])
         + "#answer",
         "custom_costs": bool(form.costs),
-        "shape": shape,
     }
     context["plan_diagrams"] = [
         Markup(figure(_diagram(words, c, form, next(e for e in answer["categories"] if e["id"] == c), key=f"plan-{c}")))
