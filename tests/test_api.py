@@ -1742,7 +1742,7 @@ def test_the_api_s_other_errors_answer_in_chinese_when_asked(client):
         (
             client.post("/v1/evaluate", data=b"{}", content_type="text/plain", headers=zh),
             415,
-            "请以 JSON 发送画像，并带上 Content-Type: application/json（收到的是 text/plain）",
+            "请以 JSON 发送资料，并带上 Content-Type: application/json（收到的是 text/plain）",
         ),
     ]
     for response, status, message in cases:

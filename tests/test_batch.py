@@ -116,7 +116,7 @@ def test_fail_batch_explains_and_reports_in_the_language_of_lang(tmp_path, engin
     rows = [json.loads(x) for x in chinese.stdout.splitlines()]
     assert rows[0]["cheapest"] == engine.evaluate(BANK, lang="zh")["cheapest"]
     assert rows[3]["error"]["message"].startswith("subject.type：未知的主体类型 id 'enterprize'")
-    assert "第 2 行：JSON 格式有误" in chinese.stderr and "个画像" in chinese.stderr
+    assert "第 2 行：JSON 格式有误" in chinese.stderr and "份资料" in chinese.stderr
     assert "line 2: malformed JSON" in english.stderr and "5 profiles" in english.stderr
     # without --lang: Chinese explanations (the source's language), English errors, as before
     plain = _batch(tmp_path, lines, "--explain")

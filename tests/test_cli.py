@@ -115,15 +115,15 @@ def test_errors_are_english_and_in_chinese_with_lang_zh():
     )
     chinese = livegate("evaluate", "-", "--lang", "zh", stdin=body)
     assert chinese.returncode == 2
-    # messages/zh.json: cli.error "livegate：{message}", cli.invalid_profile "画像有误：{field}：{problem}",
+    # messages/zh.json: cli.error "livegate：{message}", cli.invalid_profile "资料有误：{field}：{problem}",
     # problem.min "不能小于 {limit}"
     assert chinese.stderr == (
-        "livegate：画像有误：counts.business_license：不能小于 0\n"
-        "画像有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
+        "livegate：资料有误：counts.business_license：不能小于 0\n"
+        "资料有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
     )
     unknown = livegate("evaluate", "-", "--lang", "zh", stdin='{"subject": {"type": "enterprize"}}')
     assert (
-        unknown.stderr == "livegate：画像有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
+        unknown.stderr == "livegate：资料有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
     )
     missing = livegate("evaluate", "no-such-profile.json", "--lang", "zh")
     assert missing.stderr == "livegate：no-such-profile.json：无法读取：No such file or directory\n"
@@ -159,6 +159,22 @@ def test_evaluate_file_prints_the_json_response():
     assert answer["cheapest"]["cost"] == 0
     assert answer["ruleset"]["digest"].startswith("sha256:")
     assert len(answer["categories"]) == 31
+
+
+def test_fail_a_profile_file_notepad_saved_with_a_byte_order_mark_is_read_as_batch_reads_it(tmp_path):
+    # Windows Notepad saves UTF-8 with a byte order mark; batch skipped it, evaluate refused it
+    plain = livegate("evaluate", str(EXAMPLES / "bank.json"))
+    saved = tmp_path / "bank.json"
+    saved.write_bytes(b"\xef\xbb\xbf" + (EXAMPLES / "bank.json").read_bytes())
+    marked = livegate("evaluate", str(saved))
+    assert marked.returncode == 0, marked.stderr
+    assert json.loads(marked.stdout)["eligible"] == json.loads(plain.stdout)["eligible"]
+    piped = livegate("evaluate", "-", stdin="\ufeff" + (EXAMPLES / "bank.json").read_text(encoding="utf-8"))
+    assert piped.returncode == 0 and json.loads(piped.stdout)["eligible"] == json.loads(plain.stdout)["eligible"]
+    # only at the very start: one inside the text is malformed JSON, said as such
+    inside = tmp_path / "inside.json"
+    inside.write_text('{"subject": \ufeff{"type": "enterprise"}}', encoding="utf-8")
+    assert_clean_failure(livegate("evaluate", str(inside)), "malformed JSON")
 
 
 # --- catalogue --------------------------------------------------------------------------------
@@ -547,14 +563,14 @@ def test_the_command_list_is_in_chinese_with_lang_zh(args):
     proc = livegate(*args)
     assert proc.returncode == 0, proc.stderr
     assert "微信小程序的哪些服务类目可以开通直播" in proc.stdout
-    for help_text in ("回答一个画像", "检查知识库", "用 gunicorn 提供 HTTP API 和页面", "显示本帮助并退出"):
+    for help_text in ("回答一份资料", "检查知识库", "用 gunicorn 提供 HTTP API 和页面", "显示本帮助并退出"):
         assert help_text in proc.stdout
 
 
 def test_a_commands_help_follows_its_lang_and_is_english_without_it():
     zh = livegate("evaluate", "--lang", "zh", "--help")
     assert zh.returncode == 0, zh.stderr
-    assert "画像：JSON 文件，或用 - 表示标准输入" in zh.stdout and "不输出说明文字" in zh.stdout
+    assert "资料：JSON 文件，或用 - 表示标准输入" in zh.stdout and "不输出说明文字" in zh.stdout
     en = livegate("evaluate", "--help")
     assert en.returncode == 0, en.stderr
     assert "the profile: a JSON file, or - for stdin" in en.stdout and not HAN.search(en.stdout)
@@ -603,7 +619,7 @@ def test_lang_before_the_command_is_the_commands_own():
         (["serve", "--port", "99999"], "argument --port: must be a whole number from 0 to 65535, not 99999"),
         (
             ["evaluate", "-", "--timeout", "0", "--lang", "zh"],
-            "argument --timeout: 必须是大于 0、不超过 86400 的秒数，不能是 '0'",
+            "参数 --timeout：必须是大于 0、不超过 86400 的秒数，不能是 '0'",
         ),
     ],
 )
@@ -683,10 +699,72 @@ def test_an_unknown_option_after_a_command_is_said_with_that_command_s_usage():
     # serve has no --lang: refused as serve's, and the top-level help does not promise it for serve
     proc = livegate("serve", "--lang", "zh")
     assert proc.returncode == 2
-    assert proc.stderr.startswith("usage: livegate serve ") and "unrecognized arguments: --lang zh" in proc.stderr
+    assert proc.stderr.startswith("用法：livegate serve ") and "无法识别的参数：--lang zh" in proc.stderr
     top = livegate("--help")
     assert "for the commands that have --lang (all but serve)" in re.sub(r"\s+", " ", top.stdout)
     assert "(here or after the command) chooses" not in top.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["evaluate", "--lang", "zh"], "livegate evaluate：错误：缺少参数：file"),
+        (["--lang", "zh"], "livegate：错误：缺少参数：命令"),
+        (
+            ["evaluate", "-", "--lang", "zh", "--format", "yaml"],
+            "livegate evaluate：错误：参数 --format：无效的取值 'yaml'（可选：'json', 'text'）",
+        ),
+        (["evaluate", "-", "--lang", "zh", "--format"], "livegate evaluate：错误：参数 --format：需要给出一个值"),
+        (["evaluate", "-", "extra", "--lang", "zh"], "livegate evaluate：错误：无法识别的参数：extra"),
+        (
+            ["evaluate", "-", "--lang", "zh", "--no-explain=1"],
+            "livegate evaluate：错误：参数 --no-explain：这个选项不取值，却给了 '1'",
+        ),
+        (
+            ["impact", ".", "--lang", "zh", "--e"],
+            "livegate impact：错误：选项 --e 有歧义，可以是：--explain, --examples",
+        ),
+        (["impact", ".", "--lang", "zh", "--profiles"], "livegate impact：错误：参数 --profiles：至少需要给出一个值"),
+        (["impact", ".", "--lang", "zh", "--seed", "x"], "livegate impact：错误：参数 --seed：必须是整数，不能是 'x'"),
+    ],
+    ids=[
+        "required",
+        "no_command",
+        "invalid_choice",
+        "expected_one",
+        "unrecognized",
+        "ignored_explicit",
+        "ambiguous",
+        "expected_at_least_one",
+        "own_type_error",
+    ],
+)
+def test_fail_argparse_s_own_words_follow_lang_as_the_help_does(args, said):
+    proc = livegate(*args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert lines[-1] == said
+    assert lines[0].startswith("用法：livegate") and "usage" not in proc.stderr and "error" not in proc.stderr
+    # a wrapped usage line starts under the first option, on screen: 用法： is six columns wide
+    prog = "livegate " + args[0] if args[0] != "--lang" else "livegate"
+    wrapped = [line for line in lines[1:-1] if line.startswith(" ")]
+    for line in wrapped:
+        assert len(line) - len(line.lstrip(" ")) == len("用法：") * 2 + len(prog) + 1, line
+
+
+def test_argparse_s_own_words_stay_its_own_in_english():
+    proc = livegate("impact", ".", "--e")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: livegate impact [-h] ")
+    assert proc.stderr.splitlines()[1].startswith(" " * len("usage: livegate impact ") + "[")
+    assert proc.stderr.rstrip().endswith(
+        "livegate impact: error: ambiguous option: --e could match --explain, --examples"
+    )
+    assert (
+        livegate("evaluate", "-", "--format", "yaml")
+        .stderr.rstrip()
+        .endswith("livegate evaluate: error: argument --format: invalid choice: 'yaml' (choose from 'json', 'text')")
+    )
 
 
 def test_an_unknown_option_before_the_command_is_named_and_a_missing_command_said():
@@ -701,7 +779,7 @@ def test_the_chinese_command_list_does_not_repeat_its_heading():
     proc = livegate("--help", "--lang", "zh")
     lines = proc.stdout.splitlines()
     heading = lines.index("命令:")
-    assert lines[heading + 1].split() == ["evaluate", "回答一个画像"]
+    assert lines[heading + 1].split() == ["evaluate", "回答一份资料"]
     assert not any(line.strip() == "命令" for line in lines)
     english = livegate("--help").stdout.splitlines()
     assert english[english.index("commands:") + 1].split()[0] == "evaluate"

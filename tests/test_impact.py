@@ -274,6 +274,17 @@ def test_a_json_file_of_profiles_is_one_case_per_profile(tmp_path):
     assert [c.where for c in read_cases(many, log=False)[0]] == [f"{many}[0]", f"{many}[1]"]
 
 
+def test_fail_a_profiles_file_saved_with_a_byte_order_mark_is_read_whole(tmp_path):
+    # Windows Notepad saves UTF-8 with one, which batch and evaluate skip: so does impact
+    one, lines = tmp_path / "one.json", tmp_path / "lines.jsonl"
+    one.write_text('\ufeff{"subject": {"type": "enterprise"}}', encoding="utf-8")
+    lines.write_text('\ufeff{"subject": {"type": "enterprise"}}\n{"subject": {"type": "media"}}\n', encoding="utf-8")
+    enterprise = {"subject": {"type": "enterprise"}}
+    assert [(c.where, c.data) for c in read_cases(one, log=False)[0]] == [(str(one), enterprise)]
+    cases, unreadable = read_cases(lines, log=False)
+    assert [c.where for c in cases] == [f"{lines}:1", f"{lines}:2"] and unreadable == []
+
+
 # --- the command ----------------------------------------------------------------------------------
 def livegate(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -336,13 +347,13 @@ def test_the_report_in_chinese_counts_the_same_as_in_english(base, cat, tmp_path
     summary = re.fullmatch(r"impact: 20 profiles, (\d+) changed \(([\d.]+) %\).*", english.stdout.splitlines()[-1])
     assert summary, english.stdout
     changed, share = summary.groups()
-    # messages/zh.json: impact.summary "影响：{profiles} 个画像，{changed} 个有变化{share}…",
+    # messages/zh.json: impact.summary "影响：{profiles} 份资料，{changed} 份有变化{share}…",
     # impact.share "（{percent:.1f} %）"
-    assert chinese.stdout.splitlines()[-1].startswith(f"影响：20 个画像，{changed} 个有变化（{share} %）")
-    assert chinese.stdout.splitlines()[2] == f"答案有变化：20 个中 {changed} 个（{share} %）"
+    assert chinese.stdout.splitlines()[-1].startswith(f"影响：20 份资料，{changed} 份有变化（{share} %）")
+    assert chinese.stdout.splitlines()[2] == f"答案有变化：20 份中 {changed} 份（{share} %）"
     assert "  可用类目集合 " in chinese.stdout and "  最低成本上升 " in chinese.stdout
-    assert "20 个随机画像（种子 20261129）" in chinese.stdout.splitlines()[0]
-    assert chinese.stderr.startswith("impact：20 个画像各回答两次")
+    assert "20 份随机资料（种子 20261129）" in chinese.stdout.splitlines()[0]
+    assert chinese.stderr.startswith("impact：20 份资料各回答两次")
     assert english.stdout == livegate(*args, "--lang", "en").stdout
     assert "answers changed: " in english.stdout and "eligible set" in english.stdout
 
@@ -392,7 +403,7 @@ def test_files_that_give_no_profile_are_an_error_naming_each_file(base, tmp_path
     proc = livegate("impact", str(base), str(base), "--log", str(small), "--profiles", str(empty), "--lang", "zh")
     assert proc.returncode == 2
     assert (
-        proc.stderr.startswith("livegate：没有可重放的画像：") and f"{empty}：其中没有画像（文件为空）" in proc.stderr
+        proc.stderr.startswith("livegate：没有可重放的资料：") and f"{empty}：其中没有资料（文件为空）" in proc.stderr
     )
     # one file with profiles is enough: the other's lines are listed as not read
     one = tmp_path / "one.json"

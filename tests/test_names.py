@@ -265,6 +265,13 @@ _SAMPLE = {
     "installed": "/srv/venv/livegate",
     "coding": "gzip",
     "command": "lint",
+    "prog": "livegate evaluate",
+    "argument_name": "--format",
+    "names": "OLD",
+    "arguments": "--colour",
+    "choices": "'json', 'text'",
+    "option": "--e",
+    "matches": "--explain, --examples",
 }
 """A value for every placeholder of those messages; the English ones stand for what the OS or
 Python's json module says, which stays English."""
@@ -299,6 +306,16 @@ def test_every_api_engine_and_command_line_message_is_written_in_chinese_without
         own_words = _PROTOCOL.sub("", re.sub(r"\{[^}]*\}", "", _words("en")[key]))
         if re.search(r"[A-Za-z]{2,}", own_words):  # not a frame such as "livegate: {message}"
             assert CJK.search(text), (key, text)
+
+
+def test_the_chinese_catalogue_calls_a_profile_by_one_word_as_the_page_does():
+    # The page asks for 资料 (修改资料, 资料有误); the API's errors, the command line and the
+    # impact report said 画像 (a user portrait) for the same thing. One word everywhere.
+    zh = _words("zh")
+    flat = json.dumps(zh, ensure_ascii=False)
+    assert "画像" not in flat
+    assert "资料" in zh["web.edit"] and "资料有误" in zh["cli.invalid_profile"]
+    assert zh["problem.not_object"].startswith("资料")
 
 
 def test_a_message_writes_its_nested_message_and_its_list_in_the_same_language():
@@ -433,7 +450,7 @@ def test_the_command_line_summaries_count_workers_and_bad_lines_in_the_singular_
     assert str(one) == "batch: 2 profiles in 0.50 s (4 profiles/s, 1 worker); 1 bad line"
     many = Message("cli.impact_done", profiles=9, seconds=1.0, workers=Message("cli.workers", n=2))
     assert str(many) == "impact: 9 profiles answered twice in 1.00 s (2 workers)"
-    assert many.text("zh") == "impact：9 个画像各回答两次，用时 1.00 秒（2 个进程）"
+    assert many.text("zh") == "impact：9 份资料各回答两次，用时 1.00 秒（2 个进程）"
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ class Case:
 
 # -- reading profiles --------------------------------------------------------------------
 def _json_lines(path: Path) -> Iterator[tuple[int, Any | None, Message | None]]:
-    with open(path, encoding="utf-8") as lines:
+    with open(path, encoding="utf-8-sig") as lines:  # a byte order mark (Notepad's) is not line 1's
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -85,7 +85,7 @@ def read_cases(path: Path | str, *, log: bool) -> tuple[list[Case], list[Message
     unreadable: list[Message] = []
     if not log and path.suffix == ".json":
         try:
-            data = loads(path.read_text(encoding="utf-8"))
+            data = loads(path.read_text(encoding="utf-8-sig"))
         except JsonError as exc:
             return [], [Message("impact.unreadable_line", where=path, problem=exc.said)]
         if isinstance(data, list):

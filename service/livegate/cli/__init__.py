@@ -6,7 +6,8 @@ standard output closed; a broken pipe, as to ``head``, ends quietly), 3 for a br
 base, 4 for an evaluation over its time bound. They are English, or in the language
 ``--lang`` names where a command has it and it is given (before the command, or
 after it). ``--help`` is the message catalogue's (``cli.help.*``), in the language
-of a ``--lang`` anywhere on the command line, else English.
+of a ``--lang`` anywhere on the command line, else English, and so are argparse's usage line
+and its errors (:mod:`.parsing`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from gettext import gettext
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -32,6 +32,7 @@ from ..profile import JsonError, ProfileError, loads, problem_text
 from ..solver import EvaluationTimeout
 from ..words import ENGLISH, LANGUAGES, Message, Phrases
 from .errors import CliError, folder_problem
+from .parsing import CommandParser, Formatter, Parser, required
 from .report import catalogue_text, evaluation_text
 
 __all__ = ["main"]
@@ -146,7 +147,7 @@ def _read_json(path: str) -> Any:
     except UnicodeDecodeError:
         raise CliError(Message("cli.not_utf8", path=path)) from None
     try:
-        return loads(text)
+        return loads(text.removeprefix("\ufeff"))  # a byte order mark (Notepad's) is not the profile's
     except JsonError as exc:
         raise CliError(Message("cli.in_file", path=path, error=exc.said)) from None
 
@@ -334,35 +335,6 @@ def _help_language(argv: list[str]) -> str:
     return lang
 
 
-class _CommandParser(argparse.ArgumentParser):
-    """A command's parser: an argument it does not know is refused with the command's own usage
-    (argparse would leave it to the top-level parser, whose usage lists the commands), and a
-    missing argument is said with the command's ``hint`` where it has one."""
-
-    hint: str | None = None
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-        parsed, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(gettext("unrecognized arguments: %s") % " ".join(extras))
-        return parsed, extras
-
-    def error(self, message: str) -> Any:  # argparse's own words, then the command's hint
-        if self.hint and message.startswith(gettext("the following arguments are required: %s").split("%")[0]):
-            message = f"{message}\n{self.hint}"
-        super().error(message)
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help, with the commands listed under their title directly: without the line of
-    their placeholder (``COMMAND``) above them, which in Chinese repeated the title (命令: / 命令)."""
-
-    def _format_action(self, action: argparse.Action) -> str:
-        if isinstance(action, argparse._SubParsersAction):
-            return "".join(self._format_action(command) for command in action._get_subactions())
-        return super()._format_action(action)
-
-
 class _Parsers:
     """Builds the parsers in one language: every help text is the catalogue's (``cli.help.*``).
     Each parser's arguments and options are listed under the catalogue's titles (argument
@@ -374,18 +346,18 @@ class _Parsers:
     def t(self, key: str, **values: Any) -> str:
         return self.words.t(f"cli.help.{key}", **values)
 
-    def whole(self, low: int, high: int | None = None) -> Callable[[str], int]:
-        """An argument's type: a whole number of at least ``low`` (and at most ``high``; argparse
-        says which argument)."""
+    def whole(self, low: int | None, high: int | None = None) -> Callable[[str], int]:
+        """An argument's type: a whole number (of at least ``low`` and at most ``high`` where
+        given; argparse says which argument)."""
 
         def parse(text: str) -> int:
             try:
                 value = int(text)
             except ValueError:
                 raise argparse.ArgumentTypeError(self.words.t("cli.arg.integer", value=text)) from None
-            if high is not None and not low <= value <= high:
+            if low is not None and high is not None and not low <= value <= high:
                 raise argparse.ArgumentTypeError(self.words.t("cli.arg.between", low=low, high=high, value=value))
-            if value < low:
+            if low is not None and value < low:
                 raise argparse.ArgumentTypeError(self.words.t("cli.arg.at_least", low=low, value=value))
             return value
 
@@ -411,13 +383,10 @@ class _Parsers:
 
     def build(self) -> argparse.ArgumentParser:
         t = self.t
-        parser = argparse.ArgumentParser(
-            prog="livegate",
-            description=t("description"),
-            epilog=t("epilog"),
-            add_help=False,
-            formatter_class=_Formatter,
+        parser = Parser(
+            prog="livegate", description=t("description"), epilog=t("epilog"), add_help=False, formatter_class=Formatter
         )
+        parser.words = self.words
         _, options = self.groups(parser)
         options.add_argument("--facts", type=Path, default=None, help=t("facts"))
         options.add_argument("--logic", type=Path, default=None, help=t("logic"))
@@ -425,11 +394,12 @@ class _Parsers:
         # not required here: an unknown option before the command is said as such (main says a
         # missing command), not as a missing command
         sub = parser.add_subparsers(
-            dest="command", required=False, title=t("commands"), metavar=t("command"), parser_class=_CommandParser
+            dest="command", required=False, title=t("commands"), metavar=t("command"), parser_class=CommandParser
         )
 
-        def command(name: str, **kwargs: Any) -> tuple[Any, Any]:
-            p = sub.add_parser(name, help=t(name), description=t(name), add_help=False, **kwargs)
+        def command(name: str) -> tuple[Any, Any]:
+            p = sub.add_parser(name, help=t(name), description=t(name), add_help=False, formatter_class=Formatter)
+            p.words = self.words
             p.set_defaults(func=_COMMANDS[name])
             return self.groups(p)
 
@@ -469,7 +439,7 @@ class _Parsers:
         o.add_argument("--log", action="append", default=[], metavar="FILE", help=t("log"))
         o.add_argument("--profiles", nargs="+", action="extend", default=[], metavar="FILE", help=t("profiles"))
         o.add_argument("--random", type=self.whole(0), default=0, metavar="N", help=t("random"))
-        o.add_argument("--seed", type=int, default=corpus.SEED, help=t("seed", seed=corpus.SEED))
+        o.add_argument("--seed", type=self.whole(None), default=corpus.SEED, help=t("seed", seed=corpus.SEED))
         o.add_argument("--workers", type=self.whole(1), default=None, help=t("workers"))
         o.add_argument("--explain", action="store_true", help=t("impact_explain"))
         o.add_argument("--examples", type=self.whole(0), default=3, metavar="K", help=t("examples"))
@@ -508,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(lang)
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error(gettext("the following arguments are required: %s") % Phrases(lang).t("cli.help.command"))
+        parser.error(required(Phrases(lang).t("cli.help.command")))
     if args.top_lang is not None and getattr(args, "lang", False) is None:
         args.lang = args.top_lang  # given before the command: the command's own --lang, where it has one
     try:

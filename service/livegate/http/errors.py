@@ -31,7 +31,11 @@ from .metrics import EXTENSION as METRICS
 __all__ = ["ERROR_CODES", "ApiError", "error_response", "plain_error", "register"]
 
 ERROR_CODES: dict[str, tuple[int, str]] = {
-    "malformed_json": (400, "The body is not a JSON value: empty, not UTF-8, NaN, nested too deep, a duplicate key …"),
+    "malformed_json": (
+        400,
+        "The body is not a JSON value: empty, not UTF-8, NaN, nested too deep, a duplicate key, "
+        "a leading byte order mark …",
+    ),
     "malformed_body": (400, "A chunked body whose chunks are malformed."),
     "malformed_request": (400, "livegate serve: the request line or a header is not valid HTTP/1.1; closed."),
     "invalid_query": (
