@@ -445,6 +445,29 @@ def test_lint_fails_naming_the_problem_when_a_fact_is_broken(kb_copy, filename, 
     assert "lint: ok" not in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("filename", "line", "said"),
+    [
+        ("catalogue.lp", 'item(business_license, "营业执照", registration).', "declared_twice: item(business_license)"),
+        ("finance.lp", 'category(finance_bank, "金融-银行2").', "declared_twice: category(finance_bank)"),
+        (
+            "finance.lp",
+            "category_access(finance_bank, cloud_live_plugin).",
+            "two_accesses: category_access(finance_bank)",
+        ),
+        ("finance.lp", "category_scenario(finance_bank, auto).", "two_scenarios: category_scenario(finance_bank)"),
+    ],
+    ids=["item", "category", "access", "scenario"],
+)
+def test_fail_a_fact_declared_twice_is_one_problem_of_lint(kb_copy, filename, line, said):
+    # two checks each said it, under two names ("two_declarations" and "declared_twice", …)
+    path = kb_copy / "facts" / filename
+    path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    proc = livegate("--facts", str(kb_copy / "facts"), "--logic", str(kb_copy / "logic"), "lint")
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == ["lint: 1 problem in the knowledge base:", f"  {said}"], proc.stderr
+
+
 def test_evaluate_with_a_broken_knowledge_base_fails_cleanly(kb_copy):
     (kb_copy / "facts" / "tools.lp").write_text("category(broken\n", encoding="utf-8")
     proc = livegate(

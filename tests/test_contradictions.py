@@ -189,3 +189,29 @@ def test_batch_reports_a_contradictory_line_and_answers_the_others(tmp_path):
     assert rows[1]["error"]["field"] == "subject.roles[0]"
     assert rows[2]["error"]["field"] == "counts.business_license"
     assert "line 2: subject.roles[0]" in done.stderr and "line 3: counts.business_license" in done.stderr
+
+
+def _input_problems(knowledge, facts: list[str]) -> set[str]:
+    """``input_problem/1`` as the rules derive it for an analyst's ``.lp`` profile of ``facts``
+    (the checks run: no ``-c inputs=checked``)."""
+    import clingo
+
+    ctl = clingo.Control(["--warn=none"])
+    for path in [*knowledge.facts_files, knowledge.logic_entry]:
+        ctl.load(str(path))
+    ctl.add("base", [], "".join(f"{fact}.\n" for fact in facts) + "#show input_problem/1.")
+    ctl.ground([("base", [])])
+    found: set[str] = set()
+    ctl.configuration.solve.models = 1
+    ctl.solve(on_model=lambda m: found.update(str(s) for s in m.symbols(shown=True) if s.name == "input_problem"))
+    return found
+
+
+def test_the_rules_refuse_the_roles_the_api_refuses_for_every_role_and_subject_type(knowledge):
+    """The API's validation and the rules' checks of an analyst's profile (logic/inputs.lp) are two
+    homes of role fit: both against the second transcription, for all 35 pairs."""
+    for role, kind in UNFIT:
+        problems = _input_problems(knowledge, [f"subject({kind})", f"has_role({role})"])
+        assert problems == {f"input_problem(role_not_for_type({role},{kind}))"}, (role, kind)
+    for role, kind in FITTING:
+        assert _input_problems(knowledge, [f"subject({kind})", f"has_role({role})"]) == set(), (role, kind)

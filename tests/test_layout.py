@@ -1,7 +1,8 @@
 """The package keeps one home per concern: checked on its source.
 
 - no import cycle between the package's modules, nor between its subpackages;
-- clingo's private API only in livegate/contract.py;
+- a dependency's private API only in its adapter: clingo's in livegate/contract.py, argparse's in
+  livegate/cli/parsing.py, gunicorn's in livegate/http/worker.py;
 - no id of the knowledge base (item, issuer class, activity, category, role) and
   no status outside the contract's declaration named in the package's Python;
 - facts/ holds facts only and logic/ rules only (logic/checks/ too);
@@ -111,6 +112,62 @@ def test_clingo_internals_appear_only_in_the_contract():
     private = re.compile(r"clingo\._internal|\._rep\b|_ffi\b|_lib\b")
     offenders = [p.name for p in SOURCES if private.search(p.read_text(encoding="utf-8"))]
     assert offenders == ["contract.py"]
+
+
+_ADAPTERS = {"clingo": "contract.py", "argparse": "cli/parsing.py", "gunicorn": "http/worker.py"}
+"""Where each dependency's private names may appear: its one adapter module."""
+
+
+def _defined_here() -> set[str]:
+    """Every name the package defines or binds (functions, classes, attributes, variables)."""
+    names: set[str] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                    names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def test_fail_a_dependency_s_private_names_appear_only_in_its_adapter_module():
+    """A private name (``_x``) read from an object of a dependency, or a private method of a
+    dependency's class overridden, is found only in that dependency's adapter (the app read
+    Flask's ``JSONProvider._prepare_response_obj``; argparse's were in the command line's module)."""
+    import importlib
+    import inspect
+
+    own = _defined_here()
+    found: dict[str, set[str]] = {}
+    for path in SOURCES:
+        where = str(path.relative_to(PACKAGE))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            private = isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+            if private and node.attr not in own:
+                found.setdefault(where, set()).add(ast.unparse(node))
+        if path.name == "__main__.py":  # importing it runs the command line
+            continue
+        module = importlib.import_module(_module(path))
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            outside = [base for base in cls.__mro__[1:] if not base.__module__.startswith("livegate")]
+            for name, value in vars(cls).items():
+                if not inspect.isfunction(value) or not name.startswith("_") or name.startswith("__"):
+                    continue
+                if any(name in vars(base) for base in outside):
+                    found.setdefault(where, set()).add(f"{cls.__name__}.{name}")
+    allowed = set(_ADAPTERS.values())
+    assert {where for where in found if where not in allowed} == set(), found
+    assert found.keys() <= allowed
+    assert any("_SubParsersAction" in name for name in found["cli/parsing.py"])  # the check sees them
 
 
 def _string_constants(path: Path) -> set[str]:

@@ -1841,3 +1841,52 @@ def test_success_an_enterprise_walks_the_same_four_screens_with_no_shortcut(clie
         page = get_page(client, url if "step=" in url else url + "&step=1")
         assert not _shortcut(page) and not page.find("input", name="skip")
     assert verdict(get_page(client, landed[-1].split("#")[0])).startswith("还差 4 份材料")
+
+
+# --- the questions asked, against the rules --------------------------------------------------
+def _open_alternatives(knowledge, subject: str, roles: tuple[str, ...]) -> set[tuple[str, str]]:
+    """``open_alternative/2`` as the rules derive it for a subject of type ``subject`` declaring
+    ``roles`` (nothing held): clingo on the knowledge base's own files."""
+    import clingo
+
+    ctl = clingo.Control(["--warn=none"])
+    for path in [*knowledge.facts_files, knowledge.logic_entry]:
+        ctl.load(str(path))
+    profile = [clingo.Function("subject", [clingo.Function(subject)])]
+    profile += [clingo.Function("has_role", [clingo.Function(r)]) for r in roles]
+    ctl.add("base", [], "".join(f"{atom}.\n" for atom in profile) + "#show open_alternative/2.")
+    ctl.ground([("base", [])])
+    found: set[tuple[str, str]] = set()
+
+    def on_model(model) -> None:
+        found.update(
+            (str(s.arguments[0]), str(s.arguments[1]))
+            for s in model.symbols(shown=True)
+            if s.name == "open_alternative"
+        )
+
+    ctl.configuration.solve.models = 1
+    assert ctl.solve(on_model=on_model).satisfiable
+    return found
+
+
+def test_the_documents_screen_opens_the_alternatives_the_rules_open_for_every_subject_and_role(knowledge):
+    """The documents screen leaves out alternatives reserved for a role the subject does not
+    hold and those asking for a document its type cannot hold (``Questions.opens``, which reads
+    the facts as ``open_alternative/2`` does): for every subject type, with no role, each role
+    it may declare, and all of them, the two agree on every alternative of every category."""
+    from livegate.web.steps import Questions
+
+    cat = knowledge.catalogue
+    compared = 0
+    for subject in cat.subject_types:
+        may = tuple(r for r, role in cat.roles.items() if subject in role.subject_types)
+        for roles in {(), may, *((r,) for r in may)}:
+            rules = _open_alternatives(knowledge, subject, roles)
+            questions = Questions(cat, None, subject, list(roles))
+            page = {
+                (c, alt.id) for c, info in cat.categories.items() for alt in info.alternatives if questions.opens(alt)
+            }
+            assert page == rules, (subject, roles, sorted(page ^ rules))
+            compared += 1
+    assert compared >= len(cat.subject_types) + len(cat.roles)

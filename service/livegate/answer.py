@@ -1,9 +1,15 @@
 """Shape the solver's answer into the published JSON answer.
 
-Nothing here decides anything of the domain: every status, set, cost and plan
-comes from an atom of :class:`~livegate.solver.Answer`; this module groups
-atoms by what they are about (:mod:`livegate.contract` says which), names
-things (:mod:`livegate.names`), orders them stably, and writes JSON.
+Every status, missing set, plan, reason and next step comes from an atom of
+:class:`~livegate.solver.Answer`; this module groups atoms by what they are about
+(:mod:`livegate.contract` says which), names things (:mod:`livegate.names`),
+orders them stably, and writes JSON. Two things it computes from those atoms, by
+rules written down in docs/semantics.md: a set's or a plan's cost, the sum of
+the unit costs the answer shows for its missing items (the weights the rules
+minimise; with a profile's own costs they are bits, over which a sum in the
+rules grounds without end: docs/performance.md), and for each next step the
+cheapest cost once held, from the plans the rules say it gains (``step_gain/5``),
+with the steps' order (docs/semantics.md#next-steps).
 
 The answer is written as JSON bytes, assembled from one fragment per category
 and one per plan. Bytes are immutable, so a fragment can be kept and reused by

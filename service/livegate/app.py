@@ -63,8 +63,11 @@ class _JsonProvider(JSONProvider):
         return json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Any:
-        body = dumps(self._prepare_response_obj(args, kwargs)) + b"\n"
-        return Response(body, mimetype="application/json")
+        """``jsonify``'s response: one value, or the values given (a list) or keywords (an object)."""
+        if args and kwargs:
+            raise TypeError("jsonify() takes either values or keywords, not both")
+        obj = args[0] if len(args) == 1 else (args or kwargs or None)
+        return Response(dumps(obj) + b"\n", mimetype="application/json")
 
 
 class _Flask(Flask):

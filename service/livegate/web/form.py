@@ -134,10 +134,6 @@ class FormState:
             "costs": {i: _number(v) for i, v in self.costs.items()},
         }
 
-    def held_in(self, items: list[str]) -> int:
-        """How many of ``items`` the form says are held."""
-        return sum(1 for i in items if self.held_count(i) > 0)
-
     def held_count(self, i: str) -> int:
         """How many of item ``i`` the form says are held (a count replaces a checked document)."""
         if i in self.counts:

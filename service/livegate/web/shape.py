@@ -49,9 +49,7 @@ def alt_name(words: Words, c: str, alt: str, css: str = "src") -> Markup:
 
 
 def activity_name(words: Words, a: str) -> Markup:
-    if words.lang == "zh":
-        return Markup("「{}」").format(words.activity(a))
-    return Markup("“{}”").format(words.activity(a))
+    return words.t("quoted_value", markup=True, value=words.activity(a))
 
 
 def joined(words: Words, parts: list[Markup], key: str = "list_sep") -> Markup:

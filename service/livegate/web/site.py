@@ -2,8 +2,7 @@
 page's words in one language (:class:`Words`, over :class:`livegate.names.Names`).
 
 Nothing here decides anything about a profile: the site arranges the catalogue
-for the form (items grouped by the source's sections, which categories use
-each item), and the words name things."""
+for the page (counted items' counts, the scenarios' order), and the words name things."""
 
 from __future__ import annotations
 
@@ -22,68 +21,16 @@ SOURCE_PAGE = "https://cloud.tencent.com/document/product/1078/43316"
 hold each category's WeChat link and each access method's document, not the page itself."""
 
 
-def _top_section(section: str) -> str:
-    """The source's top-level section of a category's section ("教育 > 在线视频课程" -> "教育")."""
-    for sep in (" > ", " - "):
-        if sep in section:
-            return section.split(sep, 1)[0].strip()
-    return section.strip()
-
-
 class Site:
-    """The catalogue arranged for the form (computed once per app): items grouped by the source's
-    sections, the count the source asks for each counted item, which categories use each item."""
+    """The catalogue arranged for the page (computed once per app): the count the source asks for
+    each counted item, the scenarios in the source's order, the names in each language."""
 
     def __init__(self, catalogue: Catalogue):
         self.cat = catalogue
         self.required_count: dict[str, int] = dict(catalogue.counted_limit)
-        self.used_by: dict[str, list[str]] = {}
-        for c, info in catalogue.categories.items():
-            for alt in info.alternatives:
-                for entry in alt.items:
-                    users = self.used_by.setdefault(entry.item, [])
-                    if c not in users:
-                        users.append(c)
-        self.item_sections = self._item_sections()
-        self.category_sections = self._category_sections()
         self.scenarios = list(dict.fromkeys(info.scenario for info in catalogue.categories.values()))
         """The scenarios in the source's order (of their first category)."""
         self.names = {lang: Names(catalogue, lang) for lang in ("zh", "en")}
-
-    def _family(self, i: str) -> list[str]:
-        """A plain document and its qualified forms, plain first."""
-        root = self.cat.items[i].plain_form or i
-        return [root, *self.cat.items[root].qualified_forms]
-
-    def _item_sections(self) -> list[tuple[str, list[str]]]:
-        sections: dict[str, list[list[str]]] = {}
-        placed: set[str] = set()
-        for info in self.cat.categories.values():  # the source's order
-            families = sections.setdefault(_top_section(info.source.section), [])
-            for alt in info.alternatives:
-                for entry in alt.items:
-                    family = [i for i in self._family(entry.item) if i not in placed]
-                    if family:
-                        placed.update(family)
-                        families.append(family)
-        rest = [i for i in self.cat.items if i not in placed]
-        if rest:
-            sections.setdefault("", []).extend([i] for i in rest)
-
-        def order(family: list[str]) -> tuple[int, str]:
-            # the costliest issuer class first (licences before registrations, ...)
-            item = self.cat.items[family[0]]
-            return -self.cat.issuer_classes[item.issuer_class].default_cost, item.name
-
-        return [
-            (name, [i for family in sorted(fams, key=order) for i in family]) for name, fams in sections.items() if fams
-        ]
-
-    def _category_sections(self) -> list[tuple[str, list[str]]]:
-        out: dict[str, list[str]] = {}
-        for c, info in self.cat.categories.items():
-            out.setdefault(_top_section(info.source.section), []).append(c)
-        return list(out.items())
 
 
 class Words:
@@ -95,7 +42,7 @@ class Words:
         self.site = site
         self.cat = site.cat
         self.names = site.names[lang]
-        self.colon = ": " if lang == "en" else "："
+        self.colon = self.t("colon")
 
     def t(self, key: str, markup: bool = False, **values: Any) -> Any:
         """A message of the page (``web.<key>`` of the message catalogue); with ``markup``, a
@@ -139,9 +86,6 @@ class Words:
     def english_gloss_item(self, i: str) -> str | None:
         """The item's English gloss whatever the page's language (the CSV's gloss column)."""
         return Words("en", self.site).gloss_item(i)
-
-    def gloss_section(self, s: str) -> str | None:
-        return self.names.gloss("sections", s)
 
     def alternative(self, c: str, alt: str) -> str:
         return self.names.alternative_label(c, alt)

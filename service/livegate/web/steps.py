@@ -81,16 +81,12 @@ class Questions:
             if r in reserved and r not in implied and subject in role.subject_types
         ]
 
-    def all_roles(self) -> list[str]:
-        """Every role some subject type may declare for this scenario (catalogue order)."""
-        wanted = {r for t in self.cat.subject_types for r in self.roles_for(t)}
-        return [r for r in self.cat.roles if r in wanted]
-
     # -- step 3 ----------------------------------------------------------------------------
     def opens(self, alt: Alternative) -> bool:
         """Whether the alternative can apply to the subject: reserved for no role or one it holds,
         and asking for no item its type cannot hold (``item_subject_type/2``), as the rules'
-        ``open_alternative/2`` reads the same facts."""
+        ``open_alternative/2`` reads the same facts (a test compares the two for every subject
+        type and role)."""
         if alt.reserved_for and not self.held_roles & set(alt.reserved_for):
             return False
         types = (self.cat.items[req.item].subject_types for req in alt.items)
