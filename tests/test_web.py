@@ -20,7 +20,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from livegate.app import create_app
@@ -755,7 +755,7 @@ def test_success_english_csv_has_english_columns(client):
         (
             "subject=enterprise&doc=business_licence&scenario=ecommerce",
             "zh",
-            "已持有的材料：没有这一项：business_licence。",
+            "已持有的材料：没有这一项：「business_licence」。",
         ),
         (
             "subject=enterprise&scenario=ecommerce&cost.business_license=100001",
@@ -1154,7 +1154,7 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 
 @pytest.mark.parametrize(
     ("language", "said"),
-    [("zh-CN,zh;q=0.9", "没有这个页面或类目：/nope"), ("en-US,en;q=0.9", "No such page or category: /nope")],
+    [("zh-CN,zh;q=0.9", "没有这个页面或类目：「/nope」"), ("en-US,en;q=0.9", "No such page or category: “/nope”")],
 )
 def test_fail_a_mistyped_page_address_is_an_html_404_in_the_browser_s_language(client, language, said):
     response = client.get("/nope", headers={"Accept": BROWSER_ACCEPT, "Accept-Language": language})
@@ -1419,7 +1419,9 @@ def test_fail_checklist_of_a_plan_beyond_the_plans_is_404_even_when_there_are_no
     assert client.get(f"{path}?subject=personal").status_code == 200
     assert client.get(f"{path}?subject=personal&plan=0").status_code == 200
     english = client.get(f"{path}?subject=personal&plan=7&lang=en")
-    assert english.status_code == 404 and "No such page or category: plan 7" in english.get_data(as_text=True)
+    assert english.status_code == 404 and "No such page or category: plan <bdi>“7”</bdi>" in english.get_data(
+        as_text=True
+    )
 
 
 def test_fail_what_if_banner_says_how_many_of_a_counted_item_were_added(client):
@@ -1890,3 +1892,83 @@ def test_the_documents_screen_opens_the_alternatives_the_rules_open_for_every_su
             assert page == rules, (subject, roles, sorted(page ^ rules))
             compared += 1
     assert compared >= len(cat.subject_types) + len(cat.roles)
+
+
+# --- addresses as an attacker writes them (a security review of the page) -----------------------
+@pytest.mark.parametrize("path", ["/%5Cevil.example", "/%09/evil.example", "/%0A/evil.example"])
+def test_fail_the_404_page_s_language_link_stays_on_the_site(client, path):
+    """The language link copied the path as written: ``/\\evil.example`` is a link off the site in a
+    browser (a backslash reads as a slash; a tab or a line break is dropped)."""
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    (toggle,) = Page(response.get_data(as_text=True)).find("a", id="lang-toggle")
+    assert toggle["href"] == "/?lang=en"
+
+
+def test_fail_the_language_link_of_a_page_keeps_its_own_keys_and_address(client):
+    page = get_page(
+        client, "/category/social_live?subject=enterprise&doc=business_license&utm_source=x&doc=business_license"
+    )
+    (toggle,) = page.find("a", id="lang-toggle")
+    assert toggle["href"] == "/category/social_live?subject=enterprise&doc=business_license&lang=en"
+
+
+def test_fail_keys_the_page_does_not_read_and_repeated_pairs_are_not_copied_into_its_links(client):
+    """A 31 KB address of 7,900 "z=1" made a 3.9 MB page in 1.1 s: every link copied the query."""
+    plain = client.get(SELLER).get_data()
+    padded = client.get(SELLER + "&z=1" * 600 + "&doc=business_license" * 150 + "&utm_source=" + "x" * 2000)
+    assert padded.status_code == 200
+    assert len(padded.get_data()) < len(plain) * 1.05  # the same links, not 750 more pairs in each
+    assert b"utm_source" not in padded.get_data() and b"z=1" not in padded.get_data()
+
+
+def test_fail_an_address_longer_than_any_the_page_writes_is_414(client):
+    response = client.get(SELLER + "&utm=" + "x" * 8200 + "&lang=en")
+    assert response.status_code == 414
+    page = Page(response.get_data(as_text=True))
+    assert "over 8192 bytes" in page.text("errors") and page.find("a", id="lang-toggle")[0]["href"] == "/?lang=zh"
+
+
+def test_fail_the_what_if_banner_s_cost_before_is_the_engine_s_not_the_address_s(client, engine):
+    """A shared link with ``was=999999999999`` showed "Cost 999999999999 → 13"."""
+    url = "/?subject=enterprise&scenario=ecommerce&doc=business_license&added=business_license&was=999999999999"
+    banner = get_page(client, url).text("whatif-banner")
+    before = engine.evaluate({"subject": {"type": "enterprise"}, "goal": {"scenario": "ecommerce"}}, explain=False)
+    assert "999999999999" not in banner and f"成本 {before['cheapest']['cost']} → 13" in banner
+    assert not [h for h in whatif_links(client.get(SELLER).get_data(as_text=True)) if "was=" in h]
+
+
+def test_fail_the_page_names_at_most_the_first_20_mistyped_keys(client):
+    response = client.get("/?subject=enterprise&" + "&".join(f"Doc{n}=1" for n in range(300)))
+    assert response.status_code == 422
+    listed = set(re.findall(r"“?(Doc\d+)", Page(response.get_data(as_text=True)).text("errors")))
+    assert listed == {f"Doc{n}" for n in range(20)}
+
+
+def test_fail_a_value_the_address_gives_is_echoed_short_quoted_and_without_direction_marks(client):
+    spoof = "\u202eYour licence has been revoked. Call +1-555-0100 now or lose it\u200b"
+    response = client.get("/?subject=enterprise&scenario=ecommerce&lang=en&doc=" + quote(spoof))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "\u202e" not in html and "\u200b" not in html
+    shown = spoof.strip("\u202e\u200b")[:39] + "…"  # 40 characters at most
+    assert shown == "Your licence has been revoked. Call +1-…" and f"<bdi>“{shown}”</bdi>" in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/checklist", "/checklist.md", "/checklist.csv", "/diagram/social_live.svg", "/category/social_live"],
+)
+def test_fail_a_page_that_may_show_a_profile_is_kept_from_shared_caches(client, path):
+    response = client.get(path + "?subject=enterprise&doc=business_license&scenario=entertainment")
+    assert response.status_code == 200, path
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_fail_the_chinese_footer_says_the_api_docs_are_in_english(client):
+    """The footer's "JSON 接口文档" opened the Swagger UI, which is English only."""
+    (link,) = [a for a in get_page(client, "/").find("a") if a.get("href") == "/docs/"]
+    assert link["hreflang"] == "en"
+    assert "JSON 接口文档（英文）" in client.get("/").get_data(as_text=True)
+    assert "JSON API docs</a>" in client.get("/?lang=en").get_data(as_text=True)

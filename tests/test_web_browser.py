@@ -853,3 +853,25 @@ def test_fail_the_answer_s_conditions_stand_apart_from_its_sentence_at_390_px(br
     assert aside["text"].strip().startswith("This holds only if your mini program fits the scope of")
     assert aside["lines"] <= 25, aside["lines"]
     context.close()
+
+
+def test_fail_english_text_draws_its_quotation_marks_at_latin_width_and_chinese_keeps_full_width(
+    browser, server, outside
+):
+    """The page's face is a CJK one, which draws “ ” full width: the English page's errors read
+    "No such choice:   “…”". English text now takes the face's proportional forms; the source's
+    Chinese quoted in it (lang="zh-CN") and the Chinese page keep full-width punctuation."""
+    widths = {}
+    for lang in ("en", "zh"):
+        context = _context(browser, outside, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(server + f"/?lang={lang}")
+        widths[lang] = page.evaluate(
+            "() => { const out = {}; for (const [key, lang] of [['own', null], ['zh', 'zh-CN']]) {"
+            " const s = document.createElement('span'); s.textContent = '“”'; if (lang) s.lang = lang;"
+            " document.querySelector('main').append(s); out[key] = s.getBoundingClientRect().width; s.remove(); }"
+            " return out; }"
+        )
+        context.close()
+    assert widths["en"]["own"] < 0.75 * widths["zh"]["own"], widths
+    assert widths["en"]["zh"] == pytest.approx(widths["zh"]["own"], rel=0.05), widths

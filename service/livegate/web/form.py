@@ -32,7 +32,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-__all__ = ["BUTTONS", "LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key", "single_valued"]
+__all__ = ["BUTTONS", "LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key", "own_key", "single_valued"]
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
@@ -146,7 +146,8 @@ def _number(text: str) -> int | str:
     return int(text) if _INTEGER.fullmatch(text) else text
 
 
-def _own(key: str) -> bool:
+def own_key(key: str) -> bool:
+    """Whether ``key`` is one the page reads (a profile's, a screen's or a page's own)."""
     return key in _OWN or key.startswith(tuple(f"{f}." for f in FAMILIES) + _STEERING_FAMILIES)
 
 
@@ -169,10 +170,10 @@ def mistyped_key(key: str) -> str | None:
     ``cost.business_license``, ``docs`` → ``doc``, ``Subject`` → ``subject``, ``documents`` → ``doc``),
     or None: the key is the page's own, or nothing like one (``utm_source``, ``fbclid``, ``foo``), which
     the page leaves alone."""
-    if _own(key):
+    if own_key(key):
         return None
     lower = key.lower()
-    if _own(lower):
+    if own_key(lower):
         return lower
     if lower in _SPELLED:
         return _SPELLED[lower]

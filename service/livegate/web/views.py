@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
@@ -46,12 +46,12 @@ from ..http.errors import error_response
 from ..http.headers import PAGE_CSP
 from ..http.language import asked, named
 from ..kb import Category
-from ..profile import ProblemKind, ProfileError, parse_profile, problem_text
+from ..profile import MAX_ERRORS, ProblemKind, ProfileError, parse_profile, problem_text
 from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, figure, render
-from .form import BUTTONS, FAMILIES, PAGE_KEYS, FormState, mistyped_key, single_valued
+from .form import BUTTONS, FAMILIES, PAGE_KEYS, FormState, mistyped_key, own_key, single_valued
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
 
@@ -106,8 +106,15 @@ def _query(pairs: list[tuple[str, str]]) -> str:
 
 
 def _profile_pairs(pairs: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-    """The query's profile and language, without the keys that steer one page (plan, step, what-if)."""
-    return [(k, v) for k, v in (_pairs() if pairs is None else pairs) if k == "lang" or k not in PAGE_KEYS]
+    """The query's profile and language as the page's links carry them: each pair once, of the page's
+    own keys only (a tracking parameter, or any key the page does not read, is left behind: copied
+    into every link, 30 KB of them made a 4 MB page), without the keys that steer one page (plan,
+    step, what-if). The request's own are worked out once."""
+    if pairs is None:
+        if "profile_pairs" not in g:
+            g.profile_pairs = _profile_pairs(_pairs())
+        return list(g.profile_pairs)
+    return list(dict.fromkeys((k, v) for k, v in pairs if own_key(k) and (k == "lang" or k not in PAGE_KEYS)))
 
 
 def _public(path: str) -> str:
@@ -121,15 +128,20 @@ def _url(endpoint: str, pairs: list[tuple[str, str]] | None = None, **values: An
 
 
 def _lang_toggle() -> str:
+    """This page in the other language: the address of the route that answered (never the path as
+    the client wrote it, which a 404 page would echo: ``/\\evil.example`` is a link off the site in a
+    browser), with the page's own keys and those it refuses as typos (the error stays the same)."""
     other = "en" if _lang() == "zh" else "zh"
-    pairs = [(k, v) for k, v in _pairs() if k != "lang"]
-    pairs.append(("lang", other))
-    return request.path + _query(pairs)
+    if request.url_rule is None or request.endpoint is None or len(request.query_string) > MAX_PAGE_QUERY:
+        return url_for("web.index", lang=other)
+    kept = (p for p in _pairs() if p[0] != "lang" and (own_key(p[0]) or mistyped_key(p[0]) is not None))
+    pairs = [*dict.fromkeys(kept), ("lang", other)]
+    return url_for(request.endpoint, **(request.view_args or {})) + _query(pairs)
 
 
-def _whatif_url(form: FormState, item: str, shortfall: int, was: int | None = None) -> str:
+def _whatif_url(form: FormState, item: str, shortfall: int) -> str:
     """The answer's URL with ``item`` added to the profile (``shortfall`` more of a counted item), naming
-    what was added and the cost before, for the banner."""
+    what was added (and a counted item's count before) for the banner."""
     pairs = [(k, v) for k, v in _profile_pairs() if k != f"count.{item}"]
     if _site().cat.items[item].counted:
         pairs.append((f"count.{item}", str(form.held_count(item) + shortfall)))
@@ -137,8 +149,6 @@ def _whatif_url(form: FormState, item: str, shortfall: int, was: int | None = No
     elif item not in form.docs:
         pairs.append(("doc", item))
     pairs.append(("added", item))
-    if was is not None:
-        pairs.append(("was", str(was)))
     return url_for("web.index") + _query(pairs) + "#answer"
 
 
@@ -191,9 +201,7 @@ def _now() -> tuple[str, str]:
 
 
 # -- shaping the answer for the templates ---------------------------------------------------
-def _missing_rows(
-    answer: dict[str, Any], form: FormState, items: dict[str, int], was: int | None = None
-) -> list[dict[str, Any]]:
+def _missing_rows(answer: dict[str, Any], form: FormState, items: dict[str, int]) -> list[dict[str, Any]]:
     """The rows of a missing-items table; unit costs are the engine's (``item_costs``)."""
     cat = _site().cat
     rows = []
@@ -207,7 +215,7 @@ def _missing_rows(
                 "issuer_class": cat.items[i].issuer_class,
                 "unit_cost": unit,
                 "cost": unit * n,
-                "whatif": _whatif_url(form, i, n, was),
+                "whatif": _whatif_url(form, i, n),
             }
         )
     return rows
@@ -235,7 +243,6 @@ def _option_held(grp: dict[str, Any], category: str, alternative: str, common: s
 def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
     cat = _site().cat
     by_id = {c["id"]: c for c in answer["categories"]}
-    was = answer["cheapest"]["cost"]
     groups = shape.plan_groups(answer, cat)
     for grp in groups:
         p = grp["first"]
@@ -246,7 +253,7 @@ def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[s
         plan_pairs = _profile_pairs() + ([("plan", str(grp["index"]))] if grp["index"] else [])
         counts = dict(grp["common"])
         grp["number"] = len([x for x in groups if x["index"] <= grp["index"]])
-        grp["missing"] = _missing_rows(answer, form, counts, was)
+        grp["missing"] = _missing_rows(answer, form, counts)
         common_held = set.intersection(*({r["id"] for r in _held_rows(q)} for _, q in grp["plans"]))
         grp["choice_rows"] = [
             (
@@ -254,7 +261,7 @@ def _plans(form: FormState, answer: dict[str, Any], words: Words) -> list[dict[s
                 [
                     (
                         a,
-                        _missing_rows(answer, form, {i: p["shortfalls"].get(i, 1) for i in its}, was),
+                        _missing_rows(answer, form, {i: p["shortfalls"].get(i, 1) for i in its}),
                         _option_held(grp, c, a, common_held),
                     )
                     for a, its in opts
@@ -519,12 +526,17 @@ def _qualified_answers(
 
 
 # -- routes ------------------------------------------------------------------------------------
+_PRIVATE = "private, no-cache"
+"""Every page, checklist and diagram may show a profile: a browser keeps it for its history, a shared
+cache (a company's proxy) never stores it."""
+
+
 @web.after_request
 def _security_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = PAGE_CSP  # the others: livegate.app, on every response
-    if response.mimetype == "text/html":
-        response.headers["Cache-Control"] = "no-cache"
-        response.headers["Vary"] = "Accept-Language"
+    if request.endpoint != "web.static":  # pages, checklists and diagrams, in the language asked
+        response.headers["Cache-Control"] = _PRIVATE
+        response.vary.add("Accept-Language")
     return response
 
 
@@ -623,9 +635,7 @@ def _answer_page(form: FormState) -> Response:
         "scenario": scenario,
         "groups": groups,
         "verdict": shape.verdict(words, answer, groups, scenario),
-        "next_steps": shape.next_steps(
-            words, answer, relevant, lambda i, n: _whatif_url(form, i, n, answer["cheapest"]["cost"])
-        )
+        "next_steps": shape.next_steps(words, answer, relevant, lambda i, n: _whatif_url(form, i, n))
         if scenario
         else [],
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: _without_url(pairs, "act", a) + "#answer")
@@ -700,11 +710,12 @@ def _by_scenario(answer: dict[str, Any], words: Words) -> list[dict[str, Any]]:
 
 
 def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
-    """What a what-if click added (``added``), the cost before (``was``) and after, and the undo link."""
+    """What a what-if click added (``added``), the cost before and after, and the undo link. The cost
+    before is the engine's for the profile the undo link gives (a summary, not logged): a number in
+    the address would let a shared link show any saving."""
     item = request.args.get("added")
     if item not in _site().cat.items:
         return None
-    was = request.args.get("was", "")
     prev = request.args.get("prev", "")
     held_before = _whole(prev) or 0
     pairs = [(k, v) for k, v in _profile_pairs() if (k, v) != ("doc", item) and k != f"count.{item}"]
@@ -712,10 +723,15 @@ def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
         pairs.append((f"count.{item}", prev))
     # how many of a counted item were added: its count now, less the count before (``prev``)
     added = form.held_count(item) - held_before if _site().cat.items[item].counted else 1
+    try:
+        before = FormState.from_args(MultiDict(pairs)).to_profile()
+        was = decisions().engine.summary(before, timeout=current_app.config["TIMEOUT"]).cheapest_cost
+    except (ProfileError, EvaluationTimeout):
+        was = None
     return {
         "item": item,
         "count": added,
-        "was": _whole(was),
+        "was": was,
         "now": answer["cheapest"]["cost"],
         "undo": url_for("web.index") + _query(pairs) + "#answer",
     }
@@ -756,6 +772,26 @@ def _item_markup(words: Words, i: str) -> Any:
     return shape.item_name(words, i) if i in words.cat.items else i
 
 
+_ECHOED = 40
+"""At most this many characters of a value the address gave are echoed in an error."""
+_ECHOED_VALUES = 5
+"""At most this many values of a key given several times are echoed."""
+_UNSEEN = re.compile(r"[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+"""Control and format characters (bidirectional overrides, zero-width characters): not echoed, so
+that an address cannot make its words read backwards or hide characters in an error."""
+
+
+def _echoed(words: Words, text: str, *, quoted: bool = True) -> Markup:
+    """A value the address gave, as an error shows it: without control and format characters, at
+    most :data:`_ECHOED` characters (a long one ends in "…"), isolated from the sentence's direction
+    (``<bdi>``) and quoted in the page's language (unless the sentence quotes it itself). The page's
+    errors quoted any length of the address's text as their own words."""
+    seen = _UNSEEN.sub("", text)
+    short = seen if len(seen) <= _ECHOED else seen[: _ECHOED - 1] + "…"
+    shown = words.t("quoted_value", value=short) if quoted else short
+    return Markup("<bdi>{}</bdi>").format(shown)
+
+
 def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The engine's profile errors in the page's language: the field named as the form names it, the
     problem by kind (a kind without words of the page's own in the message catalogue's ``problem.*``)."""
@@ -775,7 +811,7 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         if kind in ("min", "max"):
             problem = words.t(_PROBLEMS[kind], n=e["limit"])
         elif kind == "unknown_id":
-            problem = words.t(_PROBLEMS[kind], value=e["value"])
+            problem = words.t(_PROBLEMS[kind], markup=True, value=_echoed(words, e["value"]))
         elif kind == "role_not_allowed":
             types = words.names.either([words.subject(t) for t in e["allowed"]])
             problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), types=types)
@@ -795,6 +831,18 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
             problem = problem_text(e, words.lang)
         out.append({"field": label, "problem": problem})
     return out
+
+
+MAX_PAGE_QUERY = 8192
+"""The longest query string a page reads, in bytes. The page's own addresses stay far below it (every
+document held, each with its own cost: about 4 KB); a longer one is refused (414) rather than read
+and copied into every link of the page."""
+
+
+class AddressTooLong(Exception):
+    """A page address whose query string is over :data:`MAX_PAGE_QUERY` bytes."""
+
+    status = 414
 
 
 class MistypedKeys(Exception):
@@ -824,9 +872,13 @@ _KEY_FIELDS = {
 
 @web.before_request
 def _refuse_mistyped_keys() -> None:
-    """Every page that reads a profile refuses a key that looks like one of the page's own but is not."""
+    """Every page that reads a profile refuses an address longer than any the page writes, and a key
+    that looks like one of the page's own but is not (the first :data:`~livegate.profile.MAX_ERRORS`
+    such keys are named, as the API names its first errors)."""
     if request.endpoint == "web.static":
         return
+    if len(request.query_string) > MAX_PAGE_QUERY:
+        raise AddressTooLong()
     keys = [(k, own) for k in dict.fromkeys(request.args) if (own := mistyped_key(k)) is not None]
     repeated = [
         (k, values)
@@ -834,7 +886,7 @@ def _refuse_mistyped_keys() -> None:
         if single_valued(k) and len(values := list(dict.fromkeys(v for v in request.args.getlist(k) if v))) > 1
     ]
     if keys or repeated:
-        raise MistypedKeys(keys, repeated)
+        raise MistypedKeys(keys[:MAX_ERRORS], repeated[: max(0, MAX_ERRORS - len(keys))])
 
 
 def _key_label(words: Words, own: str) -> Any:
@@ -849,13 +901,23 @@ def _key_label(words: Words, own: str) -> Any:
 
 def _key_error(words: Words, key: str, own: str) -> dict[str, Any]:
     """A mistyped key's error, named by the field the key it looks like sets."""
-    return {"field": _key_label(words, own), "problem": words.t("problem_query_key", given=key, own=own)}
+    problem = words.t("problem_query_key", markup=True, given=_echoed(words, key, quoted=False), own=own)
+    return {"field": _key_label(words, own), "problem": problem}
 
 
 def _repeated_error(words: Words, key: str, values: list[str]) -> dict[str, Any]:
     """A single-valued key given several values: which one was meant is not the page's to guess."""
-    quoted = words.t("list_sep").join(words.t("quoted_value", value=v) for v in values)
-    return {"field": _key_label(words, key), "problem": words.t("problem_query_repeated", given=key, values=quoted)}
+    quoted = Markup(escape(words.t("list_sep"))).join(_echoed(words, v) for v in values[:_ECHOED_VALUES])
+    if len(values) > _ECHOED_VALUES:
+        quoted += Markup(escape(words.t("list_sep") + "…"))
+    problem = words.t("problem_query_repeated", markup=True, given=_echoed(words, key, quoted=False), values=quoted)
+    return {"field": _key_label(words, key), "problem": problem}
+
+
+@web.errorhandler(AddressTooLong)
+def _address_too_long(exc: AddressTooLong) -> Response:
+    message = Words(_lang(), _site()).t("address_too_long", limit=MAX_PAGE_QUERY)
+    return _page("web/error.html", exc.status, errors=[], message=message)
 
 
 @web.errorhandler(MistypedKeys)
@@ -956,14 +1018,15 @@ def _checklist_data() -> dict[str, Any]:
     :func:`shape.plan_groups` holding plan ``plan``), its options listed as "any one of"."""
     form = FormState.from_args(request.args)
     if not form.present:
-        raise NotFound(Words(_lang(), _site()).t("checklist_needs_profile"))
+        raise NotFound(Markup(escape(Words(_lang(), _site()).t("checklist_needs_profile"))))
     _profile, answer = _evaluate(form)
     plans = answer["cheapest"]["plans"]
     raw = request.args.get("plan", "0")
     index = int(raw) if _PLAN.fullmatch(raw) else -1
     # plan 0, the default, is the first path, or the reasons there is none; any other plan must exist
     if index != 0 and not 0 <= index < len(plans):
-        raise NotFound(Words(_lang(), _site()).t("no_such_plan", plan=raw))
+        words = Words(_lang(), _site())
+        raise NotFound(words.t("no_such_plan", markup=True, plan=_echoed(words, raw)))
     groups = shape.plan_groups(answer, _site().cat) if plans else []
     number, grp = next(((n, g) for n, g in enumerate(groups) if any(k == index for k, _ in g["plans"])), (0, None))
     plan = grp["first"] if grp else None
@@ -1097,9 +1160,11 @@ def _profile_error(exc: ProfileError) -> Response:
 
 @web.errorhandler(NotFound)
 def _not_found(exc: NotFound) -> Response:
+    """The 404 page: what was not found, the page's own words (markup) or the address's, echoed."""
     g.pop("pending_decision", None)
     words = Words(_lang(), _site())
-    return _page("web/error.html", 404, errors=[], message=words.t("not_found", what=exc.description))
+    what = exc.description if isinstance(exc.description, Markup) else _echoed(words, str(exc.description))
+    return _page("web/error.html", 404, errors=[], message=words.t("not_found", markup=True, what=what))
 
 
 _API_PATHS = ("/v1/", "/openapi.json", "/docs", "/metrics")
@@ -1119,7 +1184,7 @@ def _unknown_path(exc: NotFound) -> Response:
         return response
     response = _not_found(NotFound(request.path))
     response.headers["Content-Security-Policy"] = PAGE_CSP
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = _PRIVATE
     response.headers["Vary"] = "Accept, Accept-Language"
     return response
 
