@@ -875,3 +875,38 @@ def test_fail_english_text_draws_its_quotation_marks_at_latin_width_and_chinese_
         context.close()
     assert widths["en"]["own"] < 0.75 * widths["zh"]["own"], widths
     assert widths["en"]["zh"] == pytest.approx(widths["zh"]["own"], rel=0.05), widths
+
+
+_BOLD_LINES = """() => {
+    const h = document.getElementById('answer-title'), tops = new Set();
+    const walk = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        if (!n.textContent.trim() || n.parentElement.closest('.verdict-items, .verdict-aside')) continue;
+        if (parseInt(getComputedStyle(n.parentElement).fontWeight) < 600) continue;
+        const r = document.createRange(); r.selectNodeContents(n);
+        for (const box of r.getClientRects()) tops.add(Math.round(box.top / 8));
+    }
+    return tops.size; }"""
+"""The lines of the answer's heading that hold text in bold, outside the documents it lists and its
+asides (line tops within 8 px of each other are one line)."""
+
+
+@pytest.mark.parametrize(("lang", "most"), [("en", 8), ("zh", 4)])
+def test_fail_the_documents_the_answer_lists_are_in_its_sentence_but_not_in_heading_bold(
+    browser, server, outside, lang, most
+):
+    """The seller's answer at 390 px was 26 lines of heading-size bold in English (10 in Chinese),
+    most of them its four documents with their glosses: they stay in the sentence, in normal weight
+    and a smaller size, and the bold is the sentence's own words (how many documents, which
+    category, which access): 7 lines in English, 3 in Chinese when measured."""
+    context = _context(browser, outside, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + SELLER + f"&lang={lang}")
+    said = page.evaluate(
+        """() => { const items = document.querySelector('#answer-title .verdict-items'), s = getComputedStyle(items);
+            return {weight: s.fontWeight, size: parseFloat(s.fontSize), items: items.textContent}; }"""
+    )
+    assert said["weight"] == "400" and said["size"] < 20
+    assert "《增值电信业务经营许可证》" in said["items"] and ("Value-added telecom" in said["items"]) == (lang == "en")
+    assert page.evaluate(_BOLD_LINES) <= most
+    context.close()
