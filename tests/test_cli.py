@@ -456,8 +456,13 @@ def test_lint_fails_naming_the_problem_when_a_fact_is_broken(kb_copy, filename, 
             "two_accesses: category_access(finance_bank)",
         ),
         ("finance.lp", "category_scenario(finance_bank, auto).", "two_scenarios: category_scenario(finance_bank)"),
+        (
+            "finance.lp",
+            'category_source(finance_bank, "金融业 > 银行", "https://example.com/", 496).',
+            "two_sources: category_source(finance_bank)",
+        ),
     ],
-    ids=["item", "category", "access", "scenario"],
+    ids=["item", "category", "access", "scenario", "source"],
 )
 def test_fail_a_fact_declared_twice_is_one_problem_of_lint(kb_copy, filename, line, said):
     # two checks each said it, under two names ("two_declarations" and "declared_twice", …)

@@ -1929,13 +1929,14 @@ def test_fail_an_address_longer_than_any_the_page_writes_is_414(client):
     assert "over 8192 bytes" in page.text("errors") and page.find("a", id="lang-toggle")[0]["href"] == "/?lang=zh"
 
 
-def test_fail_the_what_if_banner_s_cost_before_is_the_engine_s_not_the_address_s(client, engine):
-    """A shared link with ``was=999999999999`` showed "Cost 999999999999 → 13"."""
-    url = "/?subject=enterprise&scenario=ecommerce&doc=business_license&added=business_license&was=999999999999"
-    banner = get_page(client, url).text("whatif-banner")
-    before = engine.evaluate({"subject": {"type": "enterprise"}, "goal": {"scenario": "ecommerce"}}, explain=False)
-    assert "999999999999" not in banner and f"成本 {before['cheapest']['cost']} → 13" in banner
-    assert not [h for h in whatif_links(client.get(SELLER).get_data(as_text=True)) if "was=" in h]
+def test_fail_the_what_if_banner_s_cost_before_is_the_engine_s_not_the_address_s(client):
+    """A shared link with ``was=999999999999`` showed "Cost 999999999999 → 3"."""
+    links = whatif_links(client.get(SELLER).get_data(as_text=True))
+    assert links and not [h for h in links if "was=" in h]
+    href = next(h for h in links if "doc=value_added_telecom_licence_internet_info" in h).split("#")[0]
+    assert "成本 13 → 3" in get_page(client, href).text("whatif-banner")  # the seller's 13, with it 3
+    forged = get_page(client, href + "&was=999999999999").text("whatif-banner")
+    assert "999999999999" not in forged and "成本 13 → 3" in forged
 
 
 def test_fail_the_page_names_at_most_the_first_20_mistyped_keys(client):
@@ -1972,3 +1973,40 @@ def test_fail_the_chinese_footer_says_the_api_docs_are_in_english(client):
     assert link["hreflang"] == "en"
     assert "JSON 接口文档（英文）" in client.get("/").get_data(as_text=True)
     assert "JSON API docs</a>" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_fail_a_key_the_address_names_is_echoed_short_and_plain_where_the_page_names_a_field_by_it(client):
+    """The key a typo is taken for and an item id the catalogue lacks named the field as written: a
+    right-to-left override and 300 characters came through."""
+    evil = quote("\u202eevil" + "x" * 300)
+    for key, shown in ((f"costs.{evil}", "<bdi>cost.evilxxx"), (f"count.{evil}", "<bdi>evilxxx")):
+        html = client.get(f"/?subject=enterprise&scenario=ecommerce&lang=en&{key}=5").get_data(as_text=True)
+        said = Page(html).text("errors")  # (the links keep the key, percent-encoded, as an address does)
+        assert "\u202e" not in said and "x" * 60 not in said and shown in html, key
+
+
+def test_fail_links_carry_one_language_and_the_screens_keys_only_on_the_guided_check(client):
+    plain = client.get(SELLER).get_data()
+    padded = client.get(SELLER + "&lang=zh" + "".join(f"&lang={n}" for n in range(700)))
+    assert padded.status_code == 200 and len(padded.get_data()) < len(plain) * 1.05
+    hrefs = [a["href"] for a in Page(padded.get_data(as_text=True)).find("a") if a.get("href", "").startswith("/?")]
+    assert hrefs and all(parse_qsl(urlsplit(h).query).count(("lang", "zh")) <= 1 for h in hrefs)
+    assert not [h for h in hrefs if "lang=1" in h]
+    category = client.get("/category/social_live?subject=enterprise" + "".join(f"&role.x{n}=y" for n in range(300)))
+    assert category.status_code == 200 and b"role.x" not in category.get_data()
+
+
+def test_fail_the_corrected_address_mends_every_mistyped_key_not_only_the_20_named(client, catalogue):
+    items = list(catalogue.items)[:25]
+    response = client.get("/?subject=enterprise&scenario=ecommerce&" + "&".join(f"costs.{i}=3" for i in items))
+    assert response.status_code == 422
+    corrected = re.search(r'<p class="corrected"><a href="([^"]+)"', response.get_data(as_text=True))
+    assert corrected is not None
+    assert client.get(corrected.group(1).replace("&amp;", "&")).status_code == 200
+
+
+def test_fail_two_pages_asked_in_one_app_context_each_link_their_own_profile(app):
+    with app.app_context(), app.test_client() as client:
+        first = client.get(SELLER + "&lang=en").get_data(as_text=True)
+        second = client.get("/?subject=enterprise&scenario=education&lang=en").get_data(as_text=True)
+    assert "scenario=ecommerce" in first and "scenario=ecommerce" not in second

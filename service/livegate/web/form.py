@@ -32,7 +32,17 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-__all__ = ["BUTTONS", "LIST_KEYS", "PAGE_KEYS", "SINGLE_KEYS", "FormState", "mistyped_key", "own_key", "single_valued"]
+__all__ = [
+    "BUTTONS",
+    "LIST_KEYS",
+    "PAGE_KEYS",
+    "SINGLE_KEYS",
+    "STEERING_FAMILIES",
+    "FormState",
+    "mistyped_key",
+    "own_key",
+    "single_valued",
+]
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
@@ -44,7 +54,7 @@ _INTEGER = re.compile(r"\s*-?\d{1,12}\s*")
 
 FAMILIES = ("count", "cost")
 """The profile's key families: ``count.<item>``, ``cost.<item>``."""
-_STEERING_FAMILIES = ("q.", "role.")
+STEERING_FAMILIES = ("q.", "role.")
 """The screens' own key families (a sub-question's answer, the roles ticked under a subject type)."""
 _OWN = LIST_KEYS | SINGLE_KEYS | PAGE_KEYS | {"asked"}
 _TYPED = (*sorted(LIST_KEYS | SINGLE_KEYS), *FAMILIES, "lang", "plan", "step")
@@ -148,7 +158,7 @@ def _number(text: str) -> int | str:
 
 def own_key(key: str) -> bool:
     """Whether ``key`` is one the page reads (a profile's, a screen's or a page's own)."""
-    return key in _OWN or key.startswith(tuple(f"{f}." for f in FAMILIES) + _STEERING_FAMILIES)
+    return key in _OWN or key.startswith(tuple(f"{f}." for f in FAMILIES) + STEERING_FAMILIES)
 
 
 def _near(stem: str) -> str | None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -51,7 +52,7 @@ from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, figure, render
-from .form import BUTTONS, FAMILIES, PAGE_KEYS, FormState, mistyped_key, own_key, single_valued
+from .form import BUTTONS, FAMILIES, PAGE_KEYS, STEERING_FAMILIES, FormState, mistyped_key, own_key, single_valued
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
 
@@ -108,13 +109,27 @@ def _query(pairs: list[tuple[str, str]]) -> str:
 def _profile_pairs(pairs: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The query's profile and language as the page's links carry them: each pair once, of the page's
     own keys only (a tracking parameter, or any key the page does not read, is left behind: copied
-    into every link, 30 KB of them made a 4 MB page), without the keys that steer one page (plan,
-    step, what-if). The request's own are worked out once."""
-    if pairs is None:
-        if "profile_pairs" not in g:
-            g.profile_pairs = _profile_pairs(_pairs())
-        return list(g.profile_pairs)
-    return list(dict.fromkeys((k, v) for k, v in pairs if own_key(k) and (k == "lang" or k not in PAGE_KEYS)))
+    into every link, 30 KB of them made a 4 MB page), one language that is one of the page's, the
+    screens' own keys (a sub-question's answer, the roles ticked under a type) only on the guided
+    check that reads them, and without the keys that steer one page (plan, step, what-if). The
+    request's own are worked out once per request."""
+    if pairs is None:  # (g outlives a request where an app context was already open: keyed on it)
+        cached = g.get("profile_pairs")
+        if cached is None or cached[0] is not request.environ:
+            cached = g.profile_pairs = (request.environ, _profile_pairs(_pairs()))
+        return list(cached[1])
+    screens = request.endpoint == "web.index"
+    lang = next((v for k, v in pairs if k == "lang" and v in LANGUAGES), None)
+    return list(
+        dict.fromkeys(
+            (k, v)
+            for k, v in pairs
+            if (k, v) == ("lang", lang)
+            or (
+                own_key(k) and k not in PAGE_KEYS and (screens or not (k == "asked" or k.startswith(STEERING_FAMILIES)))
+            )
+        )
+    )
 
 
 def _public(path: str) -> str:
@@ -130,11 +145,13 @@ def _url(endpoint: str, pairs: list[tuple[str, str]] | None = None, **values: An
 def _lang_toggle() -> str:
     """This page in the other language: the address of the route that answered (never the path as
     the client wrote it, which a 404 page would echo: ``/\\evil.example`` is a link off the site in a
-    browser), with the page's own keys and those it refuses as typos (the error stays the same)."""
+    browser), with what its links carry (:func:`_profile_pairs`), the keys that steer this page
+    (its screen, plan, what-if) and those it refuses as typos (the error stays the same)."""
     other = "en" if _lang() == "zh" else "zh"
     if request.url_rule is None or request.endpoint is None or len(request.query_string) > MAX_PAGE_QUERY:
         return url_for("web.index", lang=other)
-    kept = (p for p in _pairs() if p[0] != "lang" and (own_key(p[0]) or mistyped_key(p[0]) is not None))
+    profile = set(_profile_pairs())
+    kept = (p for p in _pairs() if p[0] != "lang" and (p in profile or p[0] in PAGE_KEYS or mistyped_key(p[0])))
     pairs = [*dict.fromkeys(kept), ("lang", other)]
     return url_for(request.endpoint, **(request.view_args or {})) + _query(pairs)
 
@@ -767,18 +784,20 @@ other kinds: the catalogue's ``problem.*``)."""
 
 def _item_markup(words: Words, i: str) -> Any:
     """An item as an error names it: its source name, marked Chinese, with its English name on the
-    English page, as everywhere else on it (an earlier id names its item)."""
+    English page, as everywhere else on it (an earlier id names its item); an id the catalogue does
+    not hold, as the address wrote it (:func:`_echoed`)."""
     i = words.cat.aliases.get(i, i)
-    return shape.item_name(words, i) if i in words.cat.items else i
+    return shape.item_name(words, i) if i in words.cat.items else _echoed(words, i, quoted=False)
 
 
 _ECHOED = 40
 """At most this many characters of a value the address gave are echoed in an error."""
 _ECHOED_VALUES = 5
 """At most this many values of a key given several times are echoed."""
-_UNSEEN = re.compile(r"[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
-"""Control and format characters (bidirectional overrides, zero-width characters): not echoed, so
-that an address cannot make its words read backwards or hide characters in an error."""
+_UNSEEN = ("Cc", "Cf")
+"""Control and format characters (Unicode's ``Cc``, ``Cf``: bidirectional overrides, zero-width and
+tag characters): not echoed, so that an address cannot make its words read backwards or hide
+characters in an error."""
 
 
 def _echoed(words: Words, text: str, *, quoted: bool = True) -> Markup:
@@ -786,7 +805,7 @@ def _echoed(words: Words, text: str, *, quoted: bool = True) -> Markup:
     most :data:`_ECHOED` characters (a long one ends in "…"), isolated from the sentence's direction
     (``<bdi>``) and quoted in the page's language (unless the sentence quotes it itself). The page's
     errors quoted any length of the address's text as their own words."""
-    seen = _UNSEEN.sub("", text)
+    seen = "".join(c for c in text if unicodedata.category(c) not in _UNSEEN)
     short = seen if len(seen) <= _ECHOED else seen[: _ECHOED - 1] + "…"
     shown = words.t("quoted_value", value=short) if quoted else short
     return Markup("<bdi>{}</bdi>").format(shown)
@@ -834,9 +853,9 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
 
 
 MAX_PAGE_QUERY = 8192
-"""The longest query string a page reads, in bytes. The page's own addresses stay far below it (every
-document held, each with its own cost: about 4 KB); a longer one is refused (414) rather than read
-and copied into every link of the page."""
+"""The longest query string a page reads, in bytes. The page's own addresses stay below it (every
+item, role, activity and category with a 12-digit cost each: about 6 KB); a longer one is refused
+(414) rather than read and copied into every link of the page."""
 
 
 class AddressTooLong(Exception):
@@ -873,8 +892,9 @@ _KEY_FIELDS = {
 @web.before_request
 def _refuse_mistyped_keys() -> None:
     """Every page that reads a profile refuses an address longer than any the page writes, and a key
-    that looks like one of the page's own but is not (the first :data:`~livegate.profile.MAX_ERRORS`
-    such keys are named, as the API names its first errors)."""
+    that looks like one of the page's own but is not (the page names the first
+    :data:`~livegate.profile.MAX_ERRORS`, as the API names its first errors; its corrected address
+    mends them all)."""
     if request.endpoint == "web.static":
         return
     if len(request.query_string) > MAX_PAGE_QUERY:
@@ -886,7 +906,7 @@ def _refuse_mistyped_keys() -> None:
         if single_valued(k) and len(values := list(dict.fromkeys(v for v in request.args.getlist(k) if v))) > 1
     ]
     if keys or repeated:
-        raise MistypedKeys(keys[:MAX_ERRORS], repeated[: max(0, MAX_ERRORS - len(keys))])
+        raise MistypedKeys(keys, repeated)
 
 
 def _key_label(words: Words, own: str) -> Any:
@@ -901,7 +921,8 @@ def _key_label(words: Words, own: str) -> Any:
 
 def _key_error(words: Words, key: str, own: str) -> dict[str, Any]:
     """A mistyped key's error, named by the field the key it looks like sets."""
-    problem = words.t("problem_query_key", markup=True, given=_echoed(words, key, quoted=False), own=own)
+    given, spelled = _echoed(words, key, quoted=False), _echoed(words, own, quoted=False)
+    problem = words.t("problem_query_key", markup=True, given=given, own=spelled)
     return {"field": _key_label(words, own), "problem": problem}
 
 
@@ -926,8 +947,8 @@ def _mistyped(exc: MistypedKeys) -> Response:
     item it cannot tell is left out), and, on the guided check, the screens without the keys refused."""
     g.pop("pending_decision", None)
     words = Words(_lang(), _site())
-    errors = [_key_error(words, k, own) for k, own in exc.keys]
-    errors += [_repeated_error(words, k, values) for k, values in exc.repeated]
+    errors = [_key_error(words, k, own) for k, own in exc.keys[:MAX_ERRORS]]
+    errors += [_repeated_error(words, k, values) for k, values in exc.repeated[: max(0, MAX_ERRORS - len(errors))]]
     spelled = dict(exc.keys)
     repeated = {k for k, _ in exc.repeated}
     fixed = [(spelled.get(k, k), v) for k, v in _pairs() if not spelled.get(k, k).endswith("…")]
