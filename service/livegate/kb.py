@@ -588,7 +588,6 @@ class Knowledge:
         facts = Path(facts_dir or default_facts)
         logic = Path(logic_dir or default_logic)
         facts_files = sorted(facts.glob("*.lp"))
-        logic_files = sorted(logic.glob("*.lp"))
         if not facts_files:
             raise KnowledgeError(Message("kb.no_facts", folder=facts))
         entry = logic / "main.lp"
@@ -596,7 +595,7 @@ class Knowledge:
             raise KnowledgeError(Message("kb.no_entry", path=entry))
         catalogue = Catalogue.from_symbols(_load_facts(facts_files))
         ground_files([entry])  # the rules parse: a syntax error is told here, not first by the solver
-        return cls(tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts_files, logic_files), catalogue)
+        return cls(tuple(facts_files), entry, logic / "checks" / "lint.lp", digest(facts, logic), catalogue)
 
     def lint(self, *, ground: bool = True) -> list[str]:
         """Run ``logic/checks/lint.lp`` over the facts, and (``ground``) ground the rules with them;
@@ -644,19 +643,20 @@ def same_rules(facts: Path, logic: Path, other_facts: Path, other_logic: Path) -
 
     def files(f: Path, lg: Path) -> tuple[str, list[tuple[str, bytes]]]:
         checks = [(p.name, p.read_bytes()) for p in sorted((lg / "checks").glob("*.lp"))]
-        return digest(sorted(f.glob("*.lp")), sorted(lg.glob("*.lp"))), checks
+        return digest(f, lg), checks
 
     return files(facts, logic) == files(other_facts, other_logic)
 
 
-def digest(facts: Iterable[Path], logic: Iterable[Path]) -> str:
-    """The ruleset digest: sha256 over each file's ``facts/`` or ``logic/`` and name, then its bytes,
-    in the order given (``facts/*.lp`` sorted, then ``logic/*.lp`` sorted). The folders' own names
-    do not count: the same rules copied to ``/srv/kb_facts`` have the same digest (an integrator's
-    review: a copy served from other folders said another ruleset)."""
+def digest(facts: Path, logic: Path) -> str:
+    """The ruleset digest of the folders ``facts`` and ``logic``: sha256 over each ``.lp`` file's
+    ``facts/`` or ``logic/`` and name, then its bytes (``facts/*.lp`` sorted, then ``logic/*.lp``
+    sorted; ``logic/checks/`` is no part of the ruleset). The folders' own names do not count: the
+    same rules copied to ``/srv/kb_facts`` have the same digest (an integrator's review: a copy
+    served from other folders said another ruleset)."""
     sha = hashlib.sha256()
-    for folder, paths in (("facts", facts), ("logic", logic)):
-        for path in paths:
-            sha.update(f"{folder}/{path.name}\n".encode())
+    for name, folder in (("facts", facts), ("logic", logic)):
+        for path in sorted(folder.glob("*.lp")):
+            sha.update(f"{name}/{path.name}\n".encode())
             sha.update(path.read_bytes())
     return "sha256:" + sha.hexdigest()

@@ -183,7 +183,7 @@ def check_ruleset(facts: Path, logic: Path, timeout: float = 2.0) -> Verdict:
 
     verdict: Verdict = {"ok": False, "stage": "parse", "reason": None, "ruleset": None}
     try:
-        verdict["digest"] = digest(sorted(facts.glob("*.lp")), sorted(logic.glob("*.lp")))
+        verdict["digest"] = digest(facts, logic)
         knowledge = Knowledge.load(facts, logic)
     except (KnowledgeError, OSError) as exc:
         return {**verdict, "reason": str(exc)}
@@ -235,7 +235,7 @@ def _check_in_child(
                 if time.monotonic() <= deadline:
                     return {"ok": False, "stage": STOPPED, "reason": None, "ruleset": None}
                 reason = str(Message("reload.check_timeout", seconds=CHECK_SECONDS))
-                named = digest(sorted(snapshot.facts.glob("*.lp")), sorted(snapshot.logic.glob("*.lp")))
+                named = digest(snapshot.facts, snapshot.logic)
                 return {"ok": False, "stage": "timeout", "reason": reason, "ruleset": None, "digest": named}
             time.sleep(0.05)
         out.seek(0)

@@ -41,6 +41,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from ..answer import Summary
 from ..contract import ELIGIBLE
 from ..http.decisions import Decision, DecisionLogError, decisions
 from ..http.errors import error_response
@@ -183,6 +184,15 @@ def _evaluate(form: FormState) -> tuple[Any, dict[str, Any]]:
     return decision.profile, decision.answer.json()
 
 
+def _summary(form: FormState) -> Summary | None:
+    """The engine's summary of what ``form`` gives (statuses and the goal's cheapest plans; not
+    logged: no answer is shown from it), or None for a profile it refuses or that runs out of time."""
+    try:
+        return decisions().engine.summary(form.to_profile(), timeout=current_app.config["TIMEOUT"])
+    except (ProfileError, EvaluationTimeout):
+        return None
+
+
 def _direct_route(form: FormState) -> str | None:
     """The access method by which the subject streams directly, with no category and no document,
     when the engine's answer to what the form holds is that route (the goal's cheapest plan is one
@@ -193,9 +203,8 @@ def _direct_route(form: FormState) -> str | None:
     kind = _site().cat.subject_types.get(form.subject or "")
     if kind is None or kind.direct_access is None:
         return None
-    try:
-        summary = decisions().engine.summary(form.to_profile(), timeout=current_app.config["TIMEOUT"])
-    except (ProfileError, EvaluationTimeout):
+    summary = _summary(form)
+    if summary is None:
         return None
     return kind.direct_access if summary.cheapest_cost == 0 and () in summary.cheapest_plans else None
 
@@ -740,15 +749,11 @@ def _banner(form: FormState, answer: dict[str, Any]) -> dict[str, Any] | None:
         pairs.append((f"count.{item}", prev))
     # how many of a counted item were added: its count now, less the count before (``prev``)
     added = form.held_count(item) - held_before if _site().cat.items[item].counted else 1
-    try:
-        before = FormState.from_args(MultiDict(pairs)).to_profile()
-        was = decisions().engine.summary(before, timeout=current_app.config["TIMEOUT"]).cheapest_cost
-    except (ProfileError, EvaluationTimeout):
-        was = None
+    before = _summary(FormState.from_args(MultiDict(pairs)))
     return {
         "item": item,
         "count": added,
-        "was": was,
+        "was": before.cheapest_cost if before is not None else None,
         "now": answer["cheapest"]["cost"],
         "undo": url_for("web.index") + _query(pairs) + "#answer",
     }
