@@ -393,6 +393,77 @@ def test_fail_unanswered_follow_up_is_not_answered_for_the_user(page, server, ex
     expect(page.locator("#profile")).to_have_attribute("data-step", "3")
 
 
+def test_fail_the_back_button_returns_to_each_screen_as_it_was_left(page, server, expect):
+    """A compliance officer on a phone swipes back from the answer: every screen came back empty (the
+    documents unticked, then no subject, then no scenario), as each first came. Each screen is now kept in
+    the browser's history as it was left."""
+    page.goto(server + "/")
+    page.check("#scenario-medical")
+    page.click("#profile button[name=next]")
+    page.check("#subject-other_organization")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    page.check("#doc-medical_practice_licence")
+    page.check("#doc-public_institution_certificate")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "4")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#verdict-text")).to_be_visible()
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "4")
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    expect(page.locator("#doc-medical_practice_licence")).to_be_checked()
+    expect(page.locator("#doc-public_institution_certificate")).to_be_checked()
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+    expect(page.locator("#subject-other_organization")).to_be_checked()
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "1")
+    expect(page.locator("#scenario-medical")).to_be_checked()
+    # and forward again: the same documents reach the same answer
+    page.go_forward()
+    page.go_forward()
+    page.go_forward()
+    page.go_forward()
+    expect(page.locator("#verdict-text")).to_be_visible()
+    assert "doc=medical_practice_licence" in page.url and "doc=public_institution_certificate" in page.url
+
+
+def test_fail_a_follow_up_left_open_comes_back_open_not_refused_nor_answered(page, server, expect):
+    """Back to a documents screen left with a sub-question still open: the screen as it was (the permit
+    ticked, its question open, no error), neither refused nor answered "none" for the visitor."""
+    page.goto(server + "/?scenario=education&subject=enterprise&role=training_institution&step=3")
+    page.check("#doc-private_school_permit")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#errors")).to_contain_text("请回答追问")
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    expect(page.locator("#errors")).to_have_count(0)
+    expect(page.locator("#doc-private_school_permit")).to_be_checked()
+    expect(page.locator("#sub-private_school_permit")).to_be_visible()
+    for radio in page.locator("input[name='q.private_school_permit']").all():
+        expect(radio).not_to_be_checked()
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_fail_the_stepper_goes_back_keeping_what_this_screen_has_ticked(browser, server, outside, expect, js):
+    """The stepper's "2 主体" on the documents screen was a link to the subject screen as the documents
+    screen first came: the documents ticked there were lost. It submits the screen's form now."""
+    context = _context(browser, outside, java_script_enabled=js, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/?scenario=medical&subject=other_organization&step=3")
+    page.check("#doc-medical_practice_licence")
+    page.click(".stepper button[name=goto][value='2']")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+    expect(page.locator("#subject-other_organization")).to_be_checked()
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    expect(page.locator("#doc-medical_practice_licence")).to_be_checked()
+    assert "goto=" not in page.url
+    context.close()
+
+
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 def test_fail_bad_cost_in_the_closed_advanced_fold_is_told(browser, server, outside, expect, js):
     context = _context(browser, outside, java_script_enabled=js, viewport={"width": 390, "height": 844})

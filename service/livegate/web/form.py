@@ -9,7 +9,8 @@ tied plans for the checklist.
 
 The guided steps add keys that only steer the page, never the profile:
 ``step`` (the screen the form is on, 1–4; without it, the answer), ``next``
-(the screen's button: go on), ``skip`` (the answer at once, offered to a subject
+(the screen's button: go on), ``back`` (back one screen), ``goto`` (the stepper: back to screen N,
+keeping what this screen has ticked), ``skip`` (the answer at once, offered to a subject
 whose type streams directly), ``setlang`` (the language button: stay, in the
 other language), ``q.<plain item>`` (the answer to a qualified document's
 sub-question, turned into ``doc`` values before the URL is shared) and
@@ -46,7 +47,7 @@ __all__ = [
 
 LIST_KEYS = {"role", "doc", "act", "cat"}
 SINGLE_KEYS = {"subject", "scenario", "access"}
-BUTTONS = ("next", "back", "skip", "setlang")
+BUTTONS = ("next", "back", "goto", "skip", "setlang")
 """The screens' buttons: a submission that names one is steered (and the key dropped from its URL)."""
 PAGE_KEYS = {"lang", "step", *BUTTONS, "plan", "added", "was", "prev"}
 """Keys that steer the page (language, screen, what-if banner) and are no part of the profile."""

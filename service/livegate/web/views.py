@@ -477,7 +477,7 @@ def _step_context(step: int, form: FormState, pairs: list[tuple[str, str]], erro
         "hidden": hidden,
         "errors": errors,
         "step_form": True,
-        "steps": [(n, _step_url(n, pairs)) for n in STEPS],
+        "steps": list(STEPS),  # the stepper's earlier screens are buttons of the form (goto=N)
         "explicit_lang": named(request.args.get("lang")) is not None,
         "unanswered": [],  # the documents screen's sub-questions to answer again (none pre-selected)
         "still_open": False,  # they are only still open (the language button), not refused
@@ -593,15 +593,19 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     step = step if step in STEPS else None
     form = FormState.from_args(MultiDict(pairs))
     setlang = args.get("setlang") if args.get("setlang") in LANGUAGES else None
-    if unanswered and step == 3 and setlang is not None:
-        # the language button never validates: the same screen in the other language, the same ticks,
-        # a sub-question still open left open (a redirect would turn its plain document into "none")
-        g.page_lang = setlang
-        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
+    pressed = any(k in args for k in BUTTONS)
+    if unanswered and step == 3 and (setlang is not None or not pressed):
+        # neither the language button nor a submission without a button (the browser's back button
+        # returning to the screen as it was left: livegate.js keeps it in the history) validates: the same
+        # screen, the same ticks, a sub-question still open left open (a redirect would turn its plain
+        # document into "none")
+        if setlang is not None:
+            g.page_lang = setlang
+            pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
         context = _step_context(3, form, pairs, [])
         context["unanswered"] = unanswered
         context["still_open"] = True
-        context["explicit_lang"] = True
+        context["explicit_lang"] = context["explicit_lang"] or setlang is not None
         return _delivered(_page("web/step.html", **context))
     if unanswered and step == 3:
         words = Words(_lang(), _site())
@@ -623,6 +627,9 @@ def _normalize(args: MultiDict[str, str]) -> Response:
             target = None
     elif "back" in args and step is not None:
         target = max(step - 1, STEPS[0])
+    elif "goto" in args and step is not None:
+        chosen = _whole(args.get("goto", ""))
+        target = chosen if chosen in STEPS else step
     else:
         target = step
     if target is not None:

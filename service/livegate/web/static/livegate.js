@@ -4,7 +4,9 @@
  * a GET form, so the answer's URL holds the whole profile. With it:
  *  - the form and the "what if I also had..." links fetch the answer from the
  *    same URL and swap it in; history.pushState keeps every answer in the
- *    browser's history, so the back button returns to the previous answer;
+ *    browser's history, so the back button returns to the previous answer; a screen left by its
+ *    form is first kept in its history entry as it was left, so the back button returns to what was
+ *    ticked there;
  *  - empty fields are left out of the URL (the server's redirect does the
  *    rest: sub-questions into documents, the next screen);
  *  - copy-link and print buttons; the link shown and copied is absolute (the
@@ -88,6 +90,7 @@
         var landed = new URL(result.url || url, location.href);
         current = landed.pathname + landed.search;
         if (push) history.pushState({livegate: current}, "", current + hash);
+        else history.replaceState({livegate: current}, "", current + location.hash);
         if (push) focusAnswer();
       })
       .catch(function (error) {
@@ -110,6 +113,11 @@
     var form = event.target;
     if (form.id !== "profile") return;
     event.preventDefault();
+    // the screen as it is left, ticks included, kept in its own history entry: the back button (a swipe on
+    // a phone) returns to it as it was, not as it first came (the server shows it again without a button)
+    var left = formUrl(form, null);
+    history.replaceState({livegate: left}, "", left);
+    current = left;
     navigate(formUrl(form, event.submitter), true);
   });
 
