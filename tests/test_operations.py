@@ -9,6 +9,7 @@ bounded by a count and a time.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -19,9 +20,11 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from livegate.app import create_app
+from livegate.http.config import ConfigError
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.kb_copies import copy_kb
@@ -572,6 +575,46 @@ def test_readiness_is_false_while_the_decision_log_cannot_be_written(make_app, t
     assert client.get("/v1/health/ready").status_code == 200
 
 
+@pytest.mark.server
+def test_fail_a_worker_that_cannot_open_the_decision_log_as_it_boots_leaves_the_server_serving(tmp_path):
+    """An operator's review: the log unopenable (a mode changed by a rotation, a folder remounted)
+    and one worker killed (out of memory): its replacement failed to boot and gunicorn stopped the
+    whole server (status 3), the healthy worker with it; under systemd or Kubernetes, a restart
+    loop. The replacement now starts degraded, as docs/api.md says a worker is while its log cannot
+    be written: decisions 503, the catalogue served, and decisions again once the log is back."""
+    log = tmp_path / "decisions.jsonl"
+    with Server(workers=2, threads=2, env={"LIVEGATE_DECISION_LOG": str(log)}) as server:
+        assert send(server.port, "POST", "/v1/evaluate", EXAMPLE_BODIES[0], JSON)[0] == 200
+        log.unlink()
+        log.mkdir()  # (a mode change would not stop root, who runs the tests)
+        killed = min(_serving_workers(server.proc.pid))
+        os.kill(killed, signal.SIGKILL)
+        _until(lambda: len(_serving_workers(server.proc.pid) - {killed}) == 2 or server.proc.poll() is not None, 60)
+        _until(lambda: "this worker starts degraded" in server.stderr() or server.proc.poll() is not None, 60)
+        assert server.proc.poll() is None, server.stderr()
+        statuses = Counter(send(server.port, "GET", "/v1/catalogue")[0] for _ in range(20))
+        assert statuses == {200: 20}
+        assert send(server.port, "POST", "/v1/evaluate", EXAMPLE_BODIES[0], JSON)[0] == 503
+        assert _health(server.port)["status"] == "degraded"
+        log.rmdir()
+        statuses = Counter(send(server.port, "POST", "/v1/evaluate", EXAMPLE_BODIES[0], JSON)[0] for _ in range(10))
+        assert statuses == {200: 10}
+        assert len(log.read_text(encoding="utf-8").splitlines()) == 10
+        assert "Worker failed to boot" not in server.stderr()
+
+
+def test_an_app_built_outside_livegate_serve_still_refuses_a_log_it_cannot_open(tmp_path, engine):
+    """Only a worker ``livegate serve`` starts in a crashed one's place (``BOOT_DEGRADED``), the log
+    checked at start-up, boots degraded: an app built by another server's loader is refused at once,
+    as before (and so is a reload's worker: test_hup_whose_new_workers_cannot_boot_…)."""
+    log = tmp_path / "decisions.jsonl"
+    log.mkdir()
+    with pytest.raises(ConfigError, match="DECISION_LOG"):
+        create_app({"DECISION_LOG": str(log), "TESTING": True, "ENGINE": None, "FACTS_DIR": None})
+    app = create_app({"DECISION_LOG": str(log), "TESTING": True, "ENGINE": engine, "BOOT_DEGRADED": True})
+    assert app.test_client().get("/v1/health").get_json()["decision_log"]["writable"] is False
+
+
 def test_readiness_reports_a_ruleset_that_fails_lint(make_app, tmp_path):
     kb = copy_kb(ROOT, tmp_path / "kb")
     _lint_error(kb)
@@ -777,3 +820,77 @@ def test_hup_whose_new_workers_cannot_boot_is_refused_and_the_server_keeps_servi
         assert server.proc.poll() is None
         log_text = server.stderr()
     assert "ruleset reload refused at boot" in log_text and "Shutting down" not in log_text
+
+
+# -- open files and connections ------------------------------------------------------------------
+def _bare_worker(**fields):
+    from livegate.http.worker import BufferingWorker
+
+    w = BufferingWorker.__new__(BufferingWorker)  # no gunicorn set-up: only what accept reads
+    w.shares = w.slot = w.poller = None
+    w.sockets, w._accepting, w.alive = [], True, True
+    w.nr_conns, w.worker_connections, w.held_until, w.full_said_at = 3, 1000, 0.0, -3600.0
+    for name, value in fields.items():
+        setattr(w, name, value)
+    return w
+
+
+def test_fail_a_worker_out_of_file_descriptors_stops_accepting_a_moment_instead_of_dying(caplog):
+    """An operator's review: past the open-files limit, accept() raised EMFILE and the worker died
+    with every connection it held (twice in 6 s). It stops accepting for a moment, and says so."""
+    import errno
+
+    from livegate.http.spread import RECHECK
+
+    def emfile():
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    w = _bare_worker()
+    caplog.set_level(logging.WARNING, logger="livegate")
+    started = time.monotonic()
+    w.accept(SimpleNamespace(accept=emfile))  # no exception
+    assert w._accepting is False and started + RECHECK <= w.held_until <= time.monotonic() + RECHECK
+    assert any("cannot accept a connection (Too many open files)" in r.getMessage() for r in caplog.records)
+    w.set_accept_enabled(True)  # gunicorn's loop asks again at once: not before the moment has passed
+    assert w._accepting is False
+
+    def other():
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    with pytest.raises(OSError):
+        _bare_worker().accept(SimpleNamespace(accept=other))  # anything else is still an error
+
+
+def test_fail_a_worker_holding_max_connections_says_so_at_most_once_a_minute(caplog):
+    """One client holding idle connections kept liveness probes waiting, and nothing was logged."""
+    caplog.set_level(logging.WARNING, logger="livegate")
+    w = _bare_worker(nr_conns=44, worker_connections=44)
+    for _ in range(3):
+        w.set_accept_enabled(False)
+        w._accepting = True  # (as if it had accepted again in between)
+    said = [r.getMessage() for r in caplog.records if "holding MAX_CONNECTIONS" in r.getMessage()]
+    assert said == ["holding MAX_CONNECTIONS (44) connections: new ones wait until one closes"]
+    caplog.clear()
+    _bare_worker(nr_conns=10, worker_connections=44).set_accept_enabled(False)  # held for its share: not full
+    assert not [r for r in caplog.records if "holding" in r.getMessage()]
+
+
+def test_fail_an_open_files_limit_below_max_connections_lowers_it_and_says_so(monkeypatch, caplog):
+    """ "serve raises the open-files limit to fit", the docs said; under a hard limit of 300 it stopped
+    there without a word, and workers died accepting past it. MAX_CONNECTIONS is lowered to fit."""
+    from livegate.cli import serve
+
+    set_to = []
+    monkeypatch.setattr(serve.resource, "setrlimit", lambda kind, limits: set_to.append(limits))
+    caplog.set_level(logging.WARNING, logger="livegate")
+    monkeypatch.setattr(serve.resource, "getrlimit", lambda kind: (300, 300))
+    assert serve._allow_descriptors(1000) == 300 - serve.DESCRIPTOR_RESERVE
+    assert set_to == [(300, 300)]
+    assert any("allows 44 connections per worker, not MAX_CONNECTIONS 1000" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    monkeypatch.setattr(serve.resource, "getrlimit", lambda kind: (1024, serve.resource.RLIM_INFINITY))
+    assert serve._allow_descriptors(1000) == 1000 and set_to[-1] == (1256, serve.resource.RLIM_INFINITY)
+    monkeypatch.setattr(serve.resource, "getrlimit", lambda kind: (65536, 65536))
+    assert serve._allow_descriptors(1000) == 1000 and len(set_to) == 2  # enough already: left alone
+    monkeypatch.setattr(serve.resource, "getrlimit", lambda kind: (64, 64))
+    assert serve._allow_descriptors(1000) == serve.MIN_CONNECTIONS

@@ -472,7 +472,9 @@ class LivegateServer(BaseApplication):
         stops = {signal.SIGINT, signal.SIGTERM, signal.SIGQUIT}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         try:
-            app = create_app(self.app_config)
+            # a worker of the serving generation (at start, or a crashed one's replacement) boots
+            # degraded on a decision log it cannot open; a reload's is refused, and the reload with it
+            app = create_app({**self.app_config, "BOOT_DEGRADED": not rolling})
         except Exception:
             if not rolling:
                 raise
@@ -607,14 +609,35 @@ def _with_causes(exc: BaseException) -> str:
     return ": ".join(said)
 
 
-def _allow_descriptors(connections: int) -> None:
+DESCRIPTOR_RESERVE = 256
+"""Open files a worker keeps for itself beside its connections (its libraries, logs, the run
+directory's files, the decision log)."""
+MIN_CONNECTIONS = 16
+"""The fewest connections per worker that ``serve`` starts with when the open-files limit is low."""
+
+
+def _allow_descriptors(connections: int) -> int:
     """Raise the soft limit of open files so that a worker can hold ``connections`` sockets
-    (and its own files); as far as the hard limit allows."""
+    (and its own files), as far as the hard limit allows; the connections it then allows. Below
+    that, ``MAX_CONNECTIONS`` is lowered to fit, and said: a worker past the limit failed to accept
+    (it was killed by the error, every connection it held with it)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = connections + 256
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    wanted = connections + DESCRIPTOR_RESERVE
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return connections
+    new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    if new >= wanted:
+        return connections
+    allowed = max(MIN_CONNECTIONS, new - DESCRIPTOR_RESERVE)
+    LOGGER.warning(
+        "the open-files limit (%d, hard) allows %d connections per worker, not MAX_CONNECTIONS %d: "
+        "raise it (ulimit -n, systemd's LimitNOFILE) or lower MAX_CONNECTIONS",
+        hard,
+        allowed,
+        connections,
+    )
+    return allowed
 
 
 def _bind(host: str, port: int) -> str:
@@ -776,7 +799,7 @@ def _serve_from(
         "workers": workers,
         "worker_class": "livegate.http.worker.BufferingWorker",
         "threads": threads,
-        "worker_connections": checked["MAX_CONNECTIONS"],
+        "worker_connections": _allow_descriptors(checked["MAX_CONNECTIONS"]),
         # no limit of gunicorn's own on the request line (4,094 bytes, answered with its bare
         # English 414 page): the worker reads at most MAX_HEAD_BYTES of head, line included (431),
         # and the page's plain GET form, sent without JavaScript, puts every field in the URL
@@ -800,7 +823,6 @@ def _serve_from(
         "preload_app": False,
         **logging_options,
     }
-    _allow_descriptors(checked["MAX_CONNECTIONS"])
     server = LivegateServer(options, config, run_dir=run_dir, rulesets=rulesets)
     server.use(snapshot)
     try:

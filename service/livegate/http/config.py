@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "CHECK_MEMORY": 3072,  # livegate serve: MiB of memory the ruleset's check may take, at start-up and each reload
     "RUN_DIR": None,  # livegate serve sets it: the directory where workers name the ruleset they serve
     "ENGINE": None,  # a ready Engine to use instead of building one (tests, embedding)
+    "BOOT_DEGRADED": False,  # livegate serve sets it for a worker it starts after start-up's checks
 }
 """Configuration keys, their defaults and meaning; each can be set as ``LIVEGATE_<KEY>``."""
 
@@ -45,8 +46,9 @@ PATHS = ("DECISION_LOG", "FACTS_DIR", "LOGIC_DIR", "LOG_CONFIG", "RUN_DIR")
 """Keys that name a path: read as written from ``LIVEGATE_<KEY>``, never as JSON (a log named
 ``true`` is a file named true, not the boolean), as ``PUBLIC_URL`` is; never empty."""
 
-INTERNAL = ("ENGINE", "RUN_DIR")
-"""Keys that ``create_app``'s caller gives (a ready engine; ``serve``'s own run directory), never the
+INTERNAL = ("ENGINE", "RUN_DIR", "BOOT_DEGRADED")
+"""Keys that ``create_app``'s caller gives (a ready engine; ``serve``'s own run directory; whether a
+decision log that cannot be opened leaves the app degraded rather than refused), never the
 environment: ``LIVEGATE_RUN_DIR`` was taken and then ignored, without a word."""
 
 BOOLEANS = ("ACCESS_LOG", "METRICS")
@@ -71,6 +73,23 @@ TEST_PREFIX = "LIVEGATE_TEST_"
 """Variables of the test suite's own (``LIVEGATE_TEST_REQUIRE_BROWSER`` …): not settings, and not refused."""
 
 
+_SERVICE_LINK = re.compile(
+    r"LIVEGATE_(?:[A-Z0-9_]+_)?(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT_\d+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)"
+)
+_SERVICE_LINK_URL = re.compile(r"(?:tcp|udp|sctp)://\S+:\d+")
+
+
+def kubernetes_service_link(name: str, value: str) -> bool:
+    """Whether ``name=value`` is a variable Kubernetes gives every pod for a Service whose name
+    starts with ``livegate`` (``LIVEGATE_SERVICE_HOST``, ``LIVEGATE_PORT=tcp://10.96.0.12:8000``,
+    ``LIVEGATE_PORT_8000_TCP_ADDR`` …, the pod spec's ``enableServiceLinks``): no setting, and not
+    refused — a Service named ``livegate`` made the next rollout's pods refuse to start. A
+    ``LIVEGATE_PORT`` that is a plain number is still refused (``--port`` sets the port)."""
+    if _SERVICE_LINK.fullmatch(name):
+        return True
+    return re.fullmatch(r"LIVEGATE_(?:[A-Z0-9_]+_)?PORT", name) is not None and bool(_SERVICE_LINK_URL.fullmatch(value))
+
+
 class ConfigError(Said, ValueError):
     """A configuration value is out of range or of the wrong type."""
 
@@ -80,7 +99,7 @@ def load_config(config: Mapping[str, Any] | None = None, environ: Mapping[str, s
     out = dict(DEFAULTS)
     environ = os.environ if environ is None else environ
     for name, raw in sorted(environ.items()):
-        if not name.startswith("LIVEGATE_") or name.startswith(TEST_PREFIX):
+        if not name.startswith("LIVEGATE_") or name.startswith(TEST_PREFIX) or kubernetes_service_link(name, raw):
             continue
         key = name[len("LIVEGATE_") :]
         if key not in DEFAULTS or key in INTERNAL:

@@ -154,6 +154,10 @@ STOP_LINGER = 2.0
 accepted (or answered) that recently: a client whose request was on its way when the worker was
 told to stop (a reload, a graceful stop) is answered, not reset."""
 
+FULL_SAID_EVERY = 60.0
+"""Seconds between two warnings that a worker holds ``MAX_CONNECTIONS`` connections (one client
+holding idle connections kept liveness probes waiting, and nothing was logged)."""
+
 
 def frame(buf: bytes | bytearray, body_limit: int) -> tuple[str, bool]:
     """Whether ``buf`` begins with a whole HTTP/1 request: (one of the states above, whether the
@@ -428,6 +432,7 @@ class BufferingWorker(ThreadWorker):
         self.shares: Shares | None = None
         self.slot: int | None = None
         self.held_until = 0.0
+        self.full_said_at = -FULL_SAID_EVERY  # when "holding MAX_CONNECTIONS" was last logged
         """Until when (``time.monotonic``) this worker does not look at the listening socket,
         having left a waiting connection to a worker with fewer."""
 
@@ -465,6 +470,13 @@ class BufferingWorker(ThreadWorker):
         :data:`~livegate.http.spread.RECHECK` seconds have passed."""
         if enabled and time.monotonic() < self.held_until:
             enabled = False
+        if not enabled and self.alive and self.nr_conns >= self.worker_connections:
+            # full: new connections (a liveness probe's too) wait in the kernel's queue until one of
+            # these closes (READ_TIMEOUT at the latest) — said, at most once a minute, not in silence
+            now = time.monotonic()
+            if now >= self.full_said_at + FULL_SAID_EVERY:
+                self.full_said_at = now
+                _log.warning("holding MAX_CONNECTIONS (%d) connections: new ones wait until one closes", self.nr_conns)
         if not self.alive and self.shares is not None and self.slot is not None:
             self.shares.withdraw(self.slot)
         super().set_accept_enabled(enabled)
@@ -503,6 +515,16 @@ class BufferingWorker(ThreadWorker):
             client, address = listener.accept()
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                return
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                # out of file descriptors (or kernel memory): the connection waits in the kernel's
+                # queue while this worker stops accepting for RECHECK — raised, it killed the worker
+                # and every connection it held
+                _log.warning(
+                    "cannot accept a connection (%s): holding %d; accepting again shortly", exc.strerror, self.nr_conns
+                )
+                self.held_until = time.monotonic() + RECHECK
+                super().set_accept_enabled(False)
                 return
             raise
         self.nr_conns += 1
