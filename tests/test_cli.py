@@ -222,14 +222,14 @@ def test_catalogue_text_says_what_the_json_has_and_what_declaring_an_activity_me
     social = out[out.index("【社交-直播】") : out.index("    - av_programme_licence")]
     assert "范围：适用于提供在线直播等服务" in social  # the source's scope sentence, L80
     assert "说明：选择该类目后首次提交代码审核，需经当地互联网主管机关审核确认，预计审核时长7天左右。" in social
-    assert "来源：https://developers.weixin.qq.com/miniprogram/product/material/shejiao/zhibo.html" in social
+    assert "出处：https://developers.weixin.qq.com/miniprogram/product/material/shejiao/zhibo.html" in social
     # a qualified item is named with its qualifier, not as the plain licence
     qualified = "《增值电信业务经营许可证》（核准服务项目包含“在线数据处理与交易处理业务”）"
     assert f"· value_added_telecom_licence_online_data: {qualified}" in out
     # declaring video_cs_other_content means the service covers other content; the source's sentence says the opposite
     (line,) = [x for x in _section(out, "活动") if x.startswith("  video_cs_other_content")]
     assert line.index("视频客服涉及本文其他类目的内容") < line.index(
-        "来源第 837 行：“不涉及以上几类内容的一对一视频客服服务"
+        "原文第 837 行：“不涉及以上几类内容的一对一视频客服服务"
     )
 
 
@@ -343,7 +343,7 @@ BREAKS = [
         ["undeclared_activity: activity_label(video_cs_other_content)", "activity_effect(video_cs_other_content)"],
         id="label_and_effect_of_an_undeclared_activity",
     ),
-    pytest.param(  # answers quote the note with its line (来源第 747 行：“…”)
+    pytest.param(  # answers quote the note with its line (原文第 747 行：“…”)
         "finance.lp",
         "activity_line(stock_trading, 747).",
         "",
@@ -953,7 +953,7 @@ def test_fail_the_report_says_livegate_s_own_note_in_its_own_words_quoting_only_
         proc = livegate("evaluate", "-", "--format", "text", "--lang", lang, stdin=stdin)
         [own] = [line for line in proc.stdout.splitlines() if "cheapest_by_scenario" in line]
         assert own.startswith(start), own
-        assert own.count("5") == 1 and ("(source line 5)." in own or "（来源第 5 行）。" in own), own
+        assert own.count("5") == 1 and ("(source line 5)." in own or "（原文第 5 行）。" in own), own
 
 
 # --- serve --------------------------------------------------------------------------------------

@@ -318,6 +318,15 @@ def test_the_chinese_catalogue_calls_a_profile_by_one_word_as_the_page_does():
     assert zh["problem.not_object"].startswith("资料")
 
 
+def test_the_chinese_catalogue_calls_the_source_document_its_original_text():
+    # A compliance officer's review of the page: 来源 ("where it comes from") as a noun for the
+    # source document — 来源要求所选类目…, 您已具备来源所列的全部材料, 来源第 800 行 — read as
+    # developers' words. The document is 原文 (the page links it as 腾讯云原文); a citation is 出处.
+    zh = _words("zh")
+    assert "来源" not in json.dumps(zh, ensure_ascii=False)
+    assert zh["web.source"] == "出处" and "原文第 {line} 行" in zh["explain.plan.note"]
+
+
 def test_a_message_writes_its_nested_message_and_its_list_in_the_same_language():
     hint = Message("problem.nearest", ids=Listed(["bank", "banks"], "problem.nearest_or"))
     said = Message("http.unknown_category", value="bnak", hint=hint)
@@ -422,7 +431,7 @@ def test_the_note_for_a_goal_without_a_scenario_quotes_the_rule_in_the_answer_s_
     )
     (note,) = [n for n in engine.evaluate(profile, lang="zh")["notes"] if n["id"] == "scenario_not_given"]
     assert note["text"].startswith(
-        "未指定直播场景：“所选类目需符合小程序的实际应用场景，否则在提交审核后会被驳回申请”（来源第 5 行）。"
+        "未指定直播场景：“所选类目需符合小程序的实际应用场景，否则在提交审核后会被驳回申请”（原文第 5 行）。"
     )
 
 
@@ -645,7 +654,7 @@ def test_fail_a_remedy_the_quoted_source_sentence_already_says_is_not_said_twice
             said = sentence.casefold()  # in English the source's words, then their translation in [ ]
             assert said.count("价格指导") <= 1 and said.count("price guidance") <= 1, sentence
     (why,) = engine.evaluate(profile, lang="zh")["cheapest"]["explanation"]
-    assert why.endswith("来源第 800 行：“暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能”。")
+    assert why.endswith("原文第 800 行：“暂不支持在线整车销售，如涉及整车销售服务，建议改为价格指导或移除相关功能”。")
 
 
 def test_fail_an_item_met_by_its_qualified_form_reads_without_brackets_in_brackets(engine):

@@ -271,7 +271,7 @@ def test_fail_ticked_permit_without_its_qualifier_answered_is_asked_again(client
     assert response.status_code == 422
     page = Page(response.get_data(as_text=True))
     assert page.find("li", **{"class": "item unanswered", "data-item": "private_school_permit"})
-    assert "请回答追问" in page.text("errors")
+    assert "请在下方选择一项" in page.text("errors")
 
 
 def test_fail_an_unanswered_follow_up_comes_back_with_none_of_its_answers_chosen(client):
@@ -485,9 +485,12 @@ def test_success_seller_is_told_in_one_sentence_what_is_missing_at_cost_13(clien
         "电商平台服务协议、交易规则；《增值电信业务经营许可证》（核准服务项目包含“互联网信息服务业务”） 或 "
         "《增值电信业务经营许可证》（核准服务项目包含“在线数据处理与交易处理业务”）。"
         "备齐后申请【电商平台】，用小程序·云直播插件接入。"
-        # L29: a platform on which many merchants trade: a single seller is told so in the sentence itself
-        "前提是您的小程序符合【电商平台】的适用范围：“用于为企业或个人提供网上交易场所的平台，"
-        "即为多个经营者提供交易的平台，如京东等”。"
+    )
+    # L29: a platform on which many merchants trade: a single seller is told so first, above the
+    # sentence (L5: a category that does not fit the real scenario is rejected at review)
+    assert page.text("verdict-condition") == (
+        "前提：您的小程序须符合【电商平台】的适用范围：“用于为企业或个人提供网上交易场所的平台，"
+        "即为多个经营者提供交易的平台，如京东等”，否则提交审核会被驳回。"
     )
     assert plans(page) == [("ecommerce_platform", "13")]  # the two licence variants shown once, with "or"
     assert page.find("article", id="plan-1")[0]["data-merged"] == "2"
@@ -513,7 +516,7 @@ def test_success_seller_is_shown_how_to_stream_by_standard_live(client):
 def test_success_training_institution_with_district_permit_can_stream(client):
     page = get_page(client, TRAINING)
     assert verdict(page).startswith("可以，前提是您的小程序符合【教育-在线视频课程】的适用范围：“适用于教育行业提供")
-    assert "申请【教育-在线视频课程】，您已具备来源所列的全部材料" in verdict(page)
+    assert "申请【教育-在线视频课程】，您已具备原文所列的全部材料" in verdict(page)
 
 
 def test_fail_tied_paths_through_other_categories_say_to_take_the_one_whose_scope_fits(client):
@@ -531,9 +534,10 @@ def test_fail_tied_paths_through_other_categories_say_to_take_the_one_whose_scop
     assert "9 more paths at the same cost below, through other categories: take the one whose scope fits" in english
     seller = client.get(SELLER).get_data(as_text=True)
     assert (
-        '<span class="verdict-aside">前提是您的小程序符合<span class="src" lang="zh-CN">【电商平台】</span>的适用范围'
-        in seller
-    )
+        '<p class="verdict-condition" id="verdict-condition">前提：您的小程序须符合'
+        '<span class="src" lang="zh-CN">【电商平台】</span>的适用范围'
+    ) in seller
+    assert seller.index('id="verdict-condition"') < seller.index('id="answer-title"')  # read first
     assert "成本相同" not in verdict(get_page(client, SELLER))  # its two licences are one path, with "or"
 
 
@@ -544,7 +548,7 @@ def test_success_car_dealer_selling_whole_vehicles_is_told_the_real_cause_and_th
     assert "汽车-汽车预售服务" in verdict(page)
     assert "场景、候选类目、接入方式" not in page.text("answer")
     block = page.text("no-path")
-    assert "来源写明：建议改为价格指导或移除相关功能" in block
+    assert "原文写明：建议改为价格指导或移除相关功能" in block
     without = page.find("a", **{"class": "without", "data-enhance": ""})[0]["href"]
     assert ("act", "auto_whole_vehicle_sales") not in query(without)
     after = get_page(client, without.split("#")[0])
@@ -556,7 +560,7 @@ def test_success_government_subject_is_told_it_needs_nothing(client):
     page = get_page(client, "/?subject=government&scenario=entertainment")
     assert verdict(page) == "可以。政府主体可直接使用标准直播+直播标签接入，无需申请可直播类目，也无需提交材料。"
     html = client.get("/?subject=government&scenario=entertainment").get_data(as_text=True)
-    assert "可直接申请" not in html and "## 来源" not in client.get(
+    assert "可直接申请" not in html and "## 出处" not in client.get(
         "/checklist.md?subject=government&scenario=entertainment"
     ).get_data(as_text=True)
 
@@ -916,7 +920,7 @@ def test_success_markdown_checklist_lists_what_to_get_and_what_to_submit(client)
         "- [ ] 《营业执照》 — 登记备案 — 数量 1",
         "- [ ] 《厂商授权销售文件》 — 需合作方提供 — 数量 1",
     ]
-    assert "## 申请时提交（已持有）" in text and "第" not in text.split("## 来源")[1].split("---")[0]
+    assert "## 申请时提交（已持有）" in text and "第" not in text.split("## 出处")[1].split("---")[0]
 
 
 TELECOM_FORMS = ["value_added_telecom_licence_internet_info", "value_added_telecom_licence_online_data"]
@@ -979,7 +983,7 @@ def test_fail_chinese_csv_has_its_english_gloss_column_filled(client):
 def test_success_printable_checklist_has_labels_for_a_phone(client):
     page = get_page(client, "/checklist" + SELLER[1:])
     cells = [a for a in page.find("td") if a.get("data-label")]
-    assert {a["data-label"] for a in cells} >= {"完成", "材料", "出具方", "数量", "成本"}
+    assert {a["data-label"] for a in cells} >= {"完成", "材料", "类型", "数量", "成本"}
 
 
 def test_fail_the_checklist_says_when_it_was_made_as_a_person_reads_it(client):
@@ -1200,7 +1204,7 @@ def test_success_a_blocked_category_of_the_scenario_is_told_even_when_another_pa
     page = get_page(client, url)
     assert verdict(page).startswith("可以，前提是")
     assert [a["data-category"] for a in page.find("li") if a.get("data-category")] == ["edu_online_education"]
-    assert "来源写明" in page.text("blocked")
+    assert "原文写明" in page.text("blocked")
 
 
 def test_no_english_sentence_ends_twice(client, engine, repo_root):
@@ -1561,7 +1565,7 @@ ECOMMERCE_LICENSED = (
         (
             "zh",
             "可以，前提是您的小程序符合【电商平台】的适用范围：“用于为企业或个人提供网上交易场所的平台，"
-            "即为多个经营者提供交易的平台，如京东等”。申请【电商平台】，您已具备来源所列的全部材料，"
+            "即为多个经营者提供交易的平台，如京东等”。申请【电商平台】，您已具备原文所列的全部材料，"
             "用小程序·云直播插件接入。",
         ),
         (
@@ -1586,7 +1590,7 @@ def test_fail_a_yes_says_in_its_sentence_that_it_holds_only_within_the_category_
 @pytest.mark.parametrize(
     ("lang", "said", "not_said"),
     [
-        ("zh", "申请【教育-教育信息服务】：来源未列资质要求，以微信最新要求为准；", "您已具备"),
+        ("zh", "申请【教育-教育信息服务】：原文未列资质要求，以微信最新要求为准；", "您已具备"),
         ("en", "the source lists no document for it, and WeChat's current rules prevail", "you hold every document"),
     ],
     ids=["zh", "en"],
@@ -1599,17 +1603,22 @@ def test_fail_a_category_whose_requirement_is_a_dash_is_not_every_document_held(
     assert said in text and not_said not in text, text
     assert "教育政策、考试通知等教育信息服务" in text  # its scope (L165), in the sentence too
     card = page.text("plan-1")
-    assert not_said not in card and ("来源未列" in card if lang == "zh" else "lists no document" in card)
+    assert not_said not in card and ("原文未列" in card if lang == "zh" else "lists no document" in card)
 
 
 @pytest.mark.parametrize(
     ("url", "lang", "said"),
     [
-        (ECOMMERCE_LICENSED + "&act=ecom_medical_sales", "zh", "；另需补充医疗相关类目（不在本目录内，不计成本）。"),
+        (
+            ECOMMERCE_LICENSED + "&act=ecom_medical_sales",
+            "zh",
+            "；另需补充医疗相关类目（不在本目录内，其资质要求未列入，不计入成本）。",
+        ),
         (
             ECOMMERCE_LICENSED + "&act=ecom_medical_sales",
             "en",
-            "; Medical categories must be added as well (outside this catalogue, no cost).",
+            "; Medical categories must be added as well (outside this catalogue: its requirements are not "
+            "listed here, nor counted in the cost).",
         ),
         ("/?scenario=entertainment&subject=enterprise&act=social_current_affairs", "zh", "另需补充时政信息类目"),
     ],
@@ -1644,10 +1653,14 @@ def test_fail_language_button_never_validates_even_with_an_open_sub_question(cli
 @pytest.mark.parametrize(
     ("lang", "said", "needed_by"),
     [
-        ("zh", "请回答追问：部分类目要求证照注明该内容。", "【教育-出国移民】要求注明此项"),
+        (
+            "zh",
+            "请在下方选择一项（不确定可选“以上都不是”）：部分类目要求证照注明该内容。",
+            "【教育-出国移民】要求注明此项",
+        ),
         (
             "en",
-            "Please answer the follow-up: some categories require the document to say so.",
+            "Choose one below (“None of the above” if unsure): some categories require the document to say so.",
             "Required by 【教育-出国移民】",
         ),
     ],
@@ -1661,7 +1674,10 @@ def test_fail_an_unanswered_sub_question_is_told_truly_with_the_categories_that_
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     page = Page(html)
-    assert said in page.text("errors") and "来源只接受" not in html and "accepts only" not in html
+    assert said in page.text("errors") and "原文只接受" not in html and "accepts only" not in html
+    # nothing was entered wrongly: the box says a question is open, not that the profile has a problem
+    title = {"zh": "还有追问未回答", "en": "A follow-up question is still open"}[lang]
+    assert page.text("errors").startswith(title)
     hint = page.text("sub-business_license")
     assert needed_by in hint
     assert "出国移民" in hint and "培训机构" not in hint
@@ -1811,7 +1827,7 @@ def test_fail_the_answer_at_once_keeps_what_the_documents_screen_holds_and_is_on
         "/?scenario=ecommerce&subject=government&doc=business_license#answer"
     )
     response = client.get(base + "&asked=value_added_telecom_licence&doc=value_added_telecom_licence&skip=1")
-    assert response.status_code == 422 and "请回答追问" in Page(response.get_data(as_text=True)).text("errors")
+    assert response.status_code == 422 and "请在下方选择一项" in Page(response.get_data(as_text=True)).text("errors")
     assert get_page(client, base + "&access=standard_live").find("section", id="shortcut")
     plugin = base + "&access=cloud_live_plugin"
     assert not _shortcut(get_page(client, plugin))

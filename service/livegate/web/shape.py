@@ -130,7 +130,9 @@ def _missing_markup(words: Words, group: dict[str, Any]) -> Markup:
 
 
 def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], scenario: str | None) -> dict[str, Any]:
-    """The answer in one sentence: ``kind`` (yes, missing, no, unsupported, pick) and ``text`` (markup)."""
+    """The answer in one sentence: ``kind`` (yes, missing, no, unsupported, pick) and ``text`` (markup);
+    for a path still missing documents through a category with a scope, ``condition`` (markup): the
+    scope the mini program must fit, shown above the sentence."""
     cheapest = answer["cheapest"]
     if not answer["subject_supported"]:
         reason = next((r for r in cheapest["no_plan_reasons"] if r["kind"] == "subject_unsupported"), None)
@@ -179,17 +181,20 @@ def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], 
         n=group["count"],
         items=Markup('<span class="verdict-items">{}</span>').format(_missing_markup(words, group)),
         categories=cats,
-        provided=_aside(words.t("verdict_provided", markup=True, scopes=scopes)) if scopes else Markup(""),
         access=access,
         external=external,
     )
-    return {"kind": "missing", "text": text + tail}
+    # the scope condition first, above the sentence: a shop selling its own goods read "还差 4 份材料…
+    # 备齐后申请【电商平台】" and missed that 电商平台 is for platforms of many merchants (a compliance
+    # officer's review; the source's L5: a category that does not fit is rejected at review)
+    condition = words.t("verdict_provided", markup=True, scopes=scopes) if scopes else None
+    return {"kind": "missing", "text": text + tail, "condition": condition}
 
 
 def _aside(text: Markup) -> Markup:
-    """A part of the verdict that qualifies it (its scope condition, its tied paths): set apart from
-    the sentence that answers, in normal weight (an outside review: at 390 px the whole answer in
-    heading-size bold ran to 30 lines)."""
+    """A part of the verdict that qualifies it (its tied paths): set apart from the sentence that
+    answers, in normal weight (an outside review: at 390 px the whole answer in heading-size bold
+    ran to 30 lines)."""
     return Markup('<span class="verdict-aside">{}</span>').format(text)
 
 

@@ -67,8 +67,10 @@
     if (target) {
       if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
       target.focus({preventScroll: true});
-      // a what-if answer's notice (what it assumes, and its undo) sits above the headline: shown first
-      var banner = target.id === "answer-title" && document.getElementById("whatif-banner");
+      // a what-if answer's notice (what it assumes, and its undo) and the condition the answer rests
+      // on (a category's scope) sit above the headline: shown first
+      var banner = target.id === "answer-title" &&
+        (document.getElementById("whatif-banner") || document.getElementById("verdict-condition"));
       (banner || target).scrollIntoView({block: "start"});
     }
   }
