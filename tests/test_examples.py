@@ -297,6 +297,13 @@ def test_a_hand_written_profile_the_rules_cannot_read_says_so(tmp_path):
     }
     # no subject at all: no goal question, and an Optimization line that read like a plan of cost 0
     assert _problems("holds(business_license).\n", tmp_path) == {"input_problem(no_subject)"}
+    # ... and no plan for it: an analyst's review found eight cheapest(goal, …) at cost 0 beside the
+    # problem (the goal's plans were settled from the scenarios' without asking for a goal question)
+    lp = tmp_path / "no_subject.lp"
+    lp.write_text("holds(business_license). goal_scenario(education).\n", encoding="utf-8")
+    shown = run_clingo(lp)
+    assert not [s for s in shown if s.name in ("cheapest", "no_plan") and str(s.arguments[0]) == "goal"]
+    assert [s for s in shown if s.name == "cheapest" and str(s.arguments[0]) == "scenario(education)"]
     assert _problems("subject(enterprise). holds(business_license). has_role(car_dealer).\n", tmp_path) == set()
     # a public body's certificate held by a company (item_subject_type/2: government, media, other_organization)
     company = (

@@ -468,7 +468,7 @@ def _source_line(number: int) -> str:
 
 
 def test_every_activity_and_note_names_the_source_line_that_says_it_verbatim(published):
-    """Answers quote an activity's note and a category's note with their line (来源第 800 行：“…”):
+    """Answers quote an activity's note and a category's note with their line (原文第 800 行：“…”):
     that line of the source says exactly that sentence."""
     assert published["activities"], "the catalogue has activities"
     for act in published["activities"].values():
@@ -478,6 +478,43 @@ def test_every_activity_and_note_names_the_source_line_that_says_it_verbatim(pub
     assert notes, "the catalogue has category notes"
     for note in notes:
         assert _source_line(note["line"]) == note["text"], (note["id"], note["line"])
+
+
+_CITATION = __import__("re").compile(r"^%\s*L(\d+)(?:[–-]L(\d+))?:\s*(.+)$")
+
+
+def _plain(lines: list[str]) -> str:
+    """Lines of the source without markup or spaces (a citation may join a cell's lines)."""
+    import re
+
+    return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", "".join(lines)))
+
+
+def test_fail_every_line_cited_in_the_facts_says_what_the_citation_quotes():
+    """The facts' comments cite the source line by line (``% L509: 适用于…``): an analyst's review
+    found 金融-银行's scope cited at L510, a ``</tr>`` (the text is on L509). Each citation's text is
+    on its line (or range); a ``header — value`` citation has the value there and its table header
+    at most two lines above; a quoted ``"-"`` is the source's dash."""
+    source = SOURCE_LINES.splitlines()
+    facts = sorted((DATA.parent.parent / "facts").glob("*.lp"))
+    checked, wrong = 0, []
+    for path in facts:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = _CITATION.match(line)
+            if not match:
+                continue
+            first, last = int(match[1]), int(match[2] or match[1])
+            header, _, value = match[3].rpartition(" — ")
+            value = value.strip().strip('"')
+            cited = _plain(source[first - 1 : last])
+            chunks = [c.rstrip(":：") for c in __import__("re").split(r"[\s；]+|…", value) if c.rstrip(":：")]
+            if not all(c in cited for c in chunks):
+                wrong.append((path.name, number, line))
+            if header and header not in _plain(source[max(0, first - 3) : last]):
+                wrong.append((path.name, number, line))
+            checked += 1
+    assert checked >= 80  # the facts cite the source throughout
+    assert wrong == []
 
 
 def test_tied_plans_come_in_the_same_order_every_time(engine):
@@ -509,7 +546,7 @@ def _line_holding(text: str) -> int:
 
 def test_fail_a_plan_around_a_blocked_category_names_it_and_the_scope_it_must_fit(engine):
     """A private fund that declares a public offering is blocked from 私募基金 (L580) and offered
-    消费金融 or 股票信息服务平台, whose scopes (L785, L758) a private fund does not fit: every plan
+    消费金融 or 股票信息服务平台, whose scopes (L785, L760) a private fund does not fit: every plan
     names the blocked category and its note, and states each of its categories' scope."""
     note = "暂不支持涉及私募产品公开募集或在线交易等服务"
     scopes = {
@@ -529,7 +566,7 @@ def test_fail_a_plan_around_a_blocked_category_names_it_and_the_scope_it_must_fi
         lines = plan["explanation"]
         assert f"前提是小程序的实际服务符合【{zh_name(zh, c)}】的适用范围：“{scopes[c]}”。" in lines
         [around] = [line for line in lines if "【金融-私募基金】" in line]
-        assert f"来源第 {_line_holding(note)} 行：“{note}”" in around and "须符合小程序的实际服务" in around
+        assert f"原文第 {_line_holding(note)} 行：“{note}”" in around and "须符合小程序的实际服务" in around
     for plan in en["cheapest"]["plans"]:
         [around] = [line for line in plan["explanation"] if "rules out" in line]
         assert (
@@ -567,7 +604,7 @@ def test_fail_a_plan_says_what_it_assumes_of_the_activities_its_categories_note(
         assert plan["categories"] == ["ecommerce_platform"]
         assert plan["assumes"] == ["ecom_medical_sales", "ecom_prohibited_goods"]
         for line, note in notes.items():
-            assert any(f"来源第 {line} 行写明“{note}”" in said for said in plan["explanation"]), plan["explanation"]
+            assert any(f"原文第 {line} 行写明“{note}”" in said for said in plan["explanation"]), plan["explanation"]
     declared = engine.evaluate({**seller, "activities": ["ecom_medical_sales"]})
     for plan in declared["cheapest"]["plans"]:
         assert plan["assumes"] == ["ecom_prohibited_goods"]
