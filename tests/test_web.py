@@ -988,13 +988,43 @@ def test_success_printable_checklist_has_labels_for_a_phone(client):
 
 def test_fail_the_checklist_says_when_it_was_made_as_a_person_reads_it(client):
     """The printed checklist said "生成时间 2026-12-05T17:46:28Z" (an outside review): a date and a
-    time in minutes with their zone now, the ISO form kept for machines in <time datetime>."""
+    time in minutes with their zone now, the ISO form (UTC) kept for machines in <time datetime>;
+    then "… UTC" on a Chinese checklist handed on in China (a compliance officer's review): Chinese
+    gives Beijing time (UTC+8, no daylight saving), English UTC."""
+    from datetime import datetime, timedelta
+
     html = client.get("/checklist" + SELLER[1:]).get_data(as_text=True)
     shown, iso = re.search(r'生成时间 <time datetime="([^"]+)">([^<]+)</time>', html).group(2, 1)
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", shown), shown
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", iso) and iso.startswith(shown[:10])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间）", shown), shown
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", iso)
+    utc = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")
+    assert shown[:16] == (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    english = client.get("/checklist" + SELLER[1:] + "&lang=en").get_data(as_text=True)
+    shown, iso = re.search(r'Generated <time datetime="([^"]+)">([^<]+)</time>', english).group(2, 1)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", shown) and iso.startswith(shown[:10])
     markdown = client.get("/checklist.md" + SELLER[1:]).get_data(as_text=True)
-    assert re.search(r"生成时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$", markdown, re.M)
+    assert re.search(r"生成时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间）$", markdown, re.M)
+
+
+def test_fail_the_checklist_says_whom_it_is_for_and_the_conditions_its_path_rests_on(client):
+    """A checklist handed to a manager hid the one condition that matters — 电商平台 is for platforms
+    of many merchants (L29) — and the two notes its path assumes absent (L12, L14), which the answer's
+    card states; nor did it say for whom it was made (a compliance officer's review)."""
+    scope = "用于为企业或个人提供网上交易场所的平台，即为多个经营者提供交易的平台，如京东等"
+    page = Page(client.get("/checklist" + SELLER[1:]).get_data(as_text=True))
+    conditions = page.text("conditions")
+    assert f"【电商平台】：前提是小程序符合本类目的适用范围：{scope}" in conditions  # (quoted by <q>)
+    assert "前提是没有此情形：入驻商家涉及医疗器械、非处方药品在线销售" in conditions
+    assert "前提是没有此情形：提供催情香水/催情药品等违法违规商品销售" in conditions
+    checked = page.text("checked-for")
+    assert checked == "查询条件：直播场景：电商类直播带货 · 主体类型：企业"
+    markdown = client.get("/checklist.md" + SELLER[1:]).get_data(as_text=True)
+    assert f"- 适用条件：【电商平台】：前提是小程序符合本类目的适用范围：“{scope}”" in markdown
+    assert markdown.count("- 适用条件：前提是没有此情形：") == 2
+    assert "查询条件：直播场景：电商类直播带货 · 主体类型：企业" in markdown
+    # a path through a category with no scope and no note says no condition
+    school = client.get("/checklist?subject=government&scenario=education").get_data(as_text=True)
+    assert 'class="conditions"' not in school
 
 
 def test_fail_the_english_diagram_says_what_an_option_lacks_in_documents(client):

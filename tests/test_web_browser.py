@@ -704,6 +704,14 @@ def test_fail_every_tap_target_is_at_least_24_px_square_at_390_px(browser, serve
     context.close()
 
 
+def test_fail_the_printed_checklist_s_link_leads_back_from_paper(page, server, expect):
+    """The checklist printed "链接：/?scenario=…", a relative link, useless on paper (a compliance
+    officer's review): the page's own address resolves it, as the answer's link to share is."""
+    page.goto(server + "/checklist" + SELLER[1:])
+    link = page.locator("[data-absolute]")
+    expect(link).to_have_text(server + SELLER)
+
+
 def test_success_checklist_on_a_phone_labels_every_cell(browser, server, outside, expect):
     context = _context(browser, outside, viewport={"width": 390, "height": 844})
     page = context.new_page()

@@ -31,7 +31,7 @@ import csv
 import io
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -219,11 +219,19 @@ def _delivered(response: Response) -> Response:
     return response
 
 
-def _now() -> tuple[str, str]:
-    """Now, as a person reads it ("2026-12-05 17:46 UTC": the checklist printed "2026-12-05T17:46:28Z")
-    and as a machine does (ISO 8601, for ``<time datetime>``)."""
+_BEIJING = timezone(timedelta(hours=8), "CST")
+"""China Standard Time (no daylight saving): the Chinese checklist's clock (a compliance officer's
+review: a checklist handed on in China said "… UTC")."""
+
+
+def _now(lang: str) -> tuple[str, str]:
+    """Now, as a person reads it — in Chinese, Beijing time ("2026-12-06 01:46（北京时间）"), in English
+    UTC ("2026-12-05 17:46 UTC"; the checklist once printed "2026-12-05T17:46:28Z") — and as a machine
+    does (ISO 8601 in UTC, for ``<time datetime>``)."""
     now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%d %H:%M UTC"), now.isoformat(timespec="seconds").replace("+00:00", "Z")
+    local = now.astimezone(_BEIJING) if lang == "zh" else now
+    shown = Words(lang, _site()).t("generated_at", time=local.strftime("%Y-%m-%d %H:%M"))
+    return shown, now.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # -- shaping the answer for the templates ---------------------------------------------------
@@ -1090,7 +1098,7 @@ def _checklist_data() -> dict[str, Any]:
         "custom_costs": bool(form.costs),  # said beside the total, as the answer says it (docs/web.md#cost)
         "no_plan": shape.no_plan_reasons(words, answer, lambda a: "") if not plan else [],
         "share_url": share,
-        "generated": _now(),  # (shown, ISO 8601)
+        "generated": _now(_lang()),  # (shown, ISO 8601)
         "filename": "livegate-"
         + ("-".join(plan["categories"]) if plan and plan["categories"] else ("direct" if plan else "no-path")),
     }

@@ -29,6 +29,8 @@
     root.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
     var share = root.querySelector("#share-url");
     if (share) share.value = absolute(share.value);
+    // the printed checklist's link: a relative one is useless on paper
+    root.querySelectorAll("[data-absolute]").forEach(function (el) { el.textContent = absolute(el.textContent); });
   }
 
   function formUrl(form, submitter) {
