@@ -295,6 +295,16 @@ def test_a_hand_written_profile_the_rules_cannot_read_says_so(tmp_path):
         "input_problem(cost_out_of_range(situation_letter,100001))",
         "input_problem(cost_twice(business_license))",
     }
+    # a cost or a count that is no number was called out of range, or not seen (an analyst's review)
+    assert _problems(
+        'subject(enterprise). cost_override(business_license, "5"). cost_override(situation_letter, five).\n'
+        'holds_count(training_coop_agreement, "2").\n',
+        tmp_path,
+    ) == {
+        'input_problem(cost_not_a_number(business_license,"5"))',
+        "input_problem(cost_not_a_number(situation_letter,five))",
+        'input_problem(count_not_a_number(training_coop_agreement,"2"))',
+    }
     # no subject at all: no goal question, and an Optimization line that read like a plan of cost 0
     assert _problems("holds(business_license).\n", tmp_path) == {"input_problem(no_subject)"}
     # ... and no plan for it: an analyst's review found eight cheapest(goal, …) at cost 0 beside the
