@@ -1045,22 +1045,17 @@ def slow_engine(pigeon_kb):
     return Engine(Knowledge.load(pigeon_kb / "facts", pigeon_kb / "logic"), pool_size=1)
 
 
-def test_fail_an_evaluation_stopped_at_its_time_bound_is_logged_with_what_finds_its_profile(slow_engine, caplog):
-    """An operator's review: a time-out left only its access line, while the docs ask operators to report
-    a hard profile. A warning names the request id (its 503 carries it) and a digest of the validated
-    profile, never the profile: the same body gives the same digest."""
-    import hashlib
-
-    from livegate.profile import Profile as ProfileModel
-
+def test_fail_an_evaluation_stopped_at_its_time_bound_is_logged_with_its_request_id(slow_engine, caplog):
+    """An operator's review: a time-out left only its access line, while the docs ask operators to
+    report a hard profile. A warning names the request id (its 503 carries it to the sender, who has
+    the body), never the profile."""
     caplog.set_level(logging.WARNING, logger="livegate")
     client = create_app({"ENGINE": slow_engine, "TIMEOUT": 0.3, "TESTING": True}).test_client()
     body = {"subject": {"type": "enterprise"}, "documents": ["business_license"]}
     slow = client.post("/v1/evaluate", json=body, headers={"X-Request-Id": "hard-1"})
     assert slow.status_code == 503 and slow.headers["X-Request-Id"] == "hard-1"
-    (said,) = [r.getMessage() for r in caplog.records if "time bound" in r.getMessage()]
-    digest = hashlib.sha256(ProfileModel.model_validate(body).model_dump_json().encode()).hexdigest()[:16]
-    assert said == f"an evaluation was stopped at its time bound (0.3 s): request hard-1, profile sha256:{digest}"
+    said = [r.getMessage() for r in caplog.records if "time bound" in r.getMessage()]
+    assert said == ["an evaluation was stopped at its time bound (0.3 s): request hard-1"]
     assert "business_license" not in caplog.text
 
 

@@ -182,6 +182,7 @@ _SAMPLE = {
     "stage": "ground",  # a check's stage: an id, as /v1/health's reload.stage
     "charset": "latin-1",
     "limit": 65536,
+    "needed": 272,
     "error": "Invalid chunk size",
     "byte": 3,
     "value": "maybe",
@@ -285,6 +286,7 @@ _PROTOCOL = re.compile(
     r"|\.lp\b|\bprofile\b|\bid\b|\\uXXXX|\bCRLF\b|\bon/off\b"
     r"|HTTP/[\d.]*|Transfer-Encoding|Content-Encoding|\bidentity\b|Content-Length|\bExpect\b|\d*-continue|\bchunked\b"
     r"|\bjsonl?\b|\bcsv\b|\btext\b|--[\w-]+|\bzh\b|\ben\b|CPU|gunicorn|HTTP API|docs/[\w.]+(#[\w-]+)?"
+    r"|ulimit -n|systemd|LimitNOFILE"
 )
 """What a Chinese message may keep in Latin letters: names of the protocol, the commands, their
 options and values (formats, language codes) and the settings."""

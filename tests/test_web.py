@@ -983,7 +983,7 @@ def test_fail_chinese_csv_has_its_english_gloss_column_filled(client):
 def test_success_printable_checklist_has_labels_for_a_phone(client):
     page = get_page(client, "/checklist" + SELLER[1:])
     cells = [a for a in page.find("td") if a.get("data-label")]
-    assert {a["data-label"] for a in cells} >= {"完成", "材料", "类型", "数量", "成本"}
+    assert {a["data-label"] for a in cells} >= {"完成", "材料", "材料类型", "数量", "成本"}
 
 
 def test_fail_the_checklist_says_when_it_was_made_as_a_person_reads_it(client):
@@ -1678,6 +1678,22 @@ def test_fail_language_button_never_validates_even_with_an_open_sub_question(cli
     assert back.status_code == 200 and '<html lang="zh-CN">' in back.get_data(as_text=True)
     # the screen's own button still asks the question
     assert client.get(url + "&next=1").status_code == 422
+
+
+def test_the_stepper_like_the_back_button_asks_for_a_follow_up_left_open_before_going_back(client):
+    """Going back from the documents screen with a sub-question open would drop the tick or answer
+    "none" for the visitor (docs/web.md): the stepper's button, as 上一步, asks first; with it
+    answered, it goes back keeping the answer."""
+    url = "/?scenario=education&subject=enterprise&step=3&doc=private_school_permit&asked=private_school_permit"
+    for button in ("goto=2", "back=1"):
+        refused = client.get(f"{url}&{button}")
+        assert refused.status_code == 422 and "还有追问未回答" in Page(refused.get_data(as_text=True)).text("errors")
+    answered = client.get(f"{url}&q.private_school_permit=private_school_permit_district&goto=2")
+    assert answered.status_code == 303
+    assert set(query(answered.headers["Location"])) >= {("step", "2"), ("doc", "private_school_permit_district")}
+    for crafted in ("goto=0", "goto=99", "goto=abc"):  # no such screen: the same one again
+        stay = client.get(f"/?scenario=education&subject=enterprise&step=2&{crafted}")
+        assert stay.status_code == 303 and ("step", "2") in query(stay.headers["Location"])
 
 
 @pytest.mark.parametrize(

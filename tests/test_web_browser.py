@@ -430,6 +430,41 @@ def test_fail_the_back_button_returns_to_each_screen_as_it_was_left(page, server
     assert "doc=medical_practice_licence" in page.url and "doc=public_institution_certificate" in page.url
 
 
+def test_fail_back_then_forward_before_the_page_came_keeps_every_history_entry(page, server, expect):
+    """A review of the back button's fix: back, then forward before the earlier screen had come (a
+    double swipe on a slow line): the late screen was swapped in under the later entry, and the entry
+    rewritten to it — screen 3 gone from the history. A page for an entry already left is dropped."""
+    page.goto(server + "/")
+    page.check("#scenario-medical")
+    page.click("#profile button[name=next]")
+    page.check("#subject-other_organization")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    held = []
+
+    def hold(route):
+        held.append(route)  # screen 2's page waits until the test lets it go
+
+    page.route("**/*step=2*", hold)
+    page.evaluate("history.back()")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "screen 2 was not asked for"
+    page.evaluate("history.forward()")
+    page.wait_for_timeout(300)
+    held[0].continue_()
+    page.unroute("**/*step=2*", hold)
+    page.wait_for_timeout(1000)  # time for the late page to arrive, and (before the fix) be shown
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    assert "step=3" in page.url
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "2")
+    page.go_forward()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+
+
 def test_fail_a_follow_up_left_open_comes_back_open_not_refused_nor_answered(page, server, expect):
     """Back to a documents screen left with a sub-question still open: the screen as it was (the permit
     ticked, its question open, no error), neither refused nor answered "none" for the visitor."""
@@ -724,7 +759,7 @@ def test_success_checklist_on_a_phone_labels_every_cell(browser, server, outside
         "getComputedStyle(document.querySelector('table[data-part=still_needed] td[data-label]:nth-child(3)'),"
         " '::before').content"
     )
-    assert "类型" in label
+    assert "材料类型" in label
     context.close()
 
 

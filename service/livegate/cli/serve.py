@@ -613,14 +613,15 @@ DESCRIPTOR_RESERVE = 256
 """Open files a worker keeps for itself beside its connections (its libraries, logs, the run
 directory's files, the decision log)."""
 MIN_CONNECTIONS = 16
-"""The fewest connections per worker that ``serve`` starts with when the open-files limit is low."""
+"""The fewest connections per worker that ``serve`` starts with: below, an open-files limit is refused."""
 
 
 def _allow_descriptors(connections: int) -> int:
     """Raise the soft limit of open files so that a worker can hold ``connections`` sockets
     (and its own files), as far as the hard limit allows; the connections it then allows. Below
     that, ``MAX_CONNECTIONS`` is lowered to fit, and said: a worker past the limit failed to accept
-    (it was killed by the error, every connection it held with it)."""
+    (it was killed by the error, every connection it held with it); a hard limit that leaves fewer
+    than :data:`MIN_CONNECTIONS` is refused (``ConfigError``)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connections + DESCRIPTOR_RESERVE
     if soft == resource.RLIM_INFINITY or soft >= wanted:
@@ -629,7 +630,9 @@ def _allow_descriptors(connections: int) -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
     if new >= wanted:
         return connections
-    allowed = max(MIN_CONNECTIONS, new - DESCRIPTOR_RESERVE)
+    allowed = new - DESCRIPTOR_RESERVE
+    if allowed < MIN_CONNECTIONS:  # a worker could not even hold its own files and a few clients
+        raise ConfigError(Message("config.open_files", limit=hard, needed=DESCRIPTOR_RESERVE + MIN_CONNECTIONS))
     LOGGER.warning(
         "the open-files limit (%d, hard) allows %d connections per worker, not MAX_CONNECTIONS %d: "
         "raise it (ulimit -n, systemd's LimitNOFILE) or lower MAX_CONNECTIONS",
@@ -702,6 +705,11 @@ def serve(
         return 2
     if workers < 1 or port < 0 or port > 65535 or (threads is not None and threads < 1):
         _say(Message("cli.serve_arguments"))
+        return 2
+    try:
+        checked["MAX_CONNECTIONS"] = _allow_descriptors(checked["MAX_CONNECTIONS"])
+    except ConfigError as exc:
+        _say(exc.said)
         return 2
     for folder in (checked["FACTS_DIR"], checked["LOGIC_DIR"]):
         missing = folder_problem(folder)
@@ -799,7 +807,7 @@ def _serve_from(
         "workers": workers,
         "worker_class": "livegate.http.worker.BufferingWorker",
         "threads": threads,
-        "worker_connections": _allow_descriptors(checked["MAX_CONNECTIONS"]),
+        "worker_connections": checked["MAX_CONNECTIONS"],  # (lowered to the open-files limit in serve)
         # no limit of gunicorn's own on the request line (4,094 bytes, answered with its bare
         # English 414 page): the worker reads at most MAX_HEAD_BYTES of head, line included (431),
         # and the page's plain GET form, sent without JavaScript, puts every field in the URL

@@ -77,6 +77,7 @@ _SERVICE_LINK = re.compile(
     r"LIVEGATE_(?:[A-Z0-9_]+_)?(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT_\d+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)"
 )
 _SERVICE_LINK_URL = re.compile(r"(?:tcp|udp|sctp)://\S+:\d+")
+_SERVICE_PORT = re.compile(r"LIVEGATE_(?:[A-Z0-9_]+_)?PORT")
 
 
 def kubernetes_service_link(name: str, value: str) -> bool:
@@ -87,7 +88,7 @@ def kubernetes_service_link(name: str, value: str) -> bool:
     ``LIVEGATE_PORT`` that is a plain number is still refused (``--port`` sets the port)."""
     if _SERVICE_LINK.fullmatch(name):
         return True
-    return re.fullmatch(r"LIVEGATE_(?:[A-Z0-9_]+_)?PORT", name) is not None and bool(_SERVICE_LINK_URL.fullmatch(value))
+    return _SERVICE_PORT.fullmatch(name) is not None and _SERVICE_LINK_URL.fullmatch(value) is not None
 
 
 class ConfigError(Said, ValueError):

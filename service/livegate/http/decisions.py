@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -259,15 +258,11 @@ class Decisions:
         except EvaluationTimeout:
             if self.metrics is not None:
                 self.metrics.timeouts.inc()
-            # said, without the profile (no log holds one but the decision log): the request id and a
-            # digest of the validated profile, which its sender's body can be matched against (a time-out
-            # left only an access line, and the docs asked operators to report a hard profile)
-            digest = hashlib.sha256(profile.model_dump_json().encode()).hexdigest()[:16]
+            # said, without the profile (no log holds one but the decision log): the request id, which
+            # the 503 carries to its sender (a time-out left only an access line, and the docs asked
+            # operators to report a hard profile)
             LOGGER.warning(
-                "an evaluation was stopped at its time bound (%s s): request %s, profile sha256:%s",
-                self.timeout,
-                g.get("request_id"),
-                digest,
+                "an evaluation was stopped at its time bound (%s s): request %s", self.timeout, g.get("request_id")
             )
             raise
         if self.metrics is not None:

@@ -1080,7 +1080,15 @@ def _checklist_data() -> dict[str, Any]:
         choices = _checklist_choices(answer, form, grp, common_held)
     share = _public(url_for("web.index") + _query(_profile_pairs()))
     words = Words(_lang(), _site())
+    cat = _site().cat
+    # whom the list is for (a checklist handed on said nothing of the profile it answers)
+    checked_for = (
+        [words.t("scenario") + words.colon + words.scenario(form.scenario)] if form.scenario in cat.scenarios else []
+    )
+    subject = words.subject(form.subject) if form.subject in cat.subject_types else "—"
+    checked_for.append(words.t("subject_type") + words.colon + subject)
     return {
+        "checked_for": " · ".join(checked_for),
         "form": form,
         "answer": answer,
         "plan": plan,

@@ -90,6 +90,9 @@
         return response.text().then(function (text) { return {url: response.url, text: text}; });
       })
       .then(function (result) {
+        // a history step (push false) that the visitor has since left (back, then forward before it
+        // came): neither shown nor written over the entry now current
+        if (!push && location.pathname + location.search !== url.split("#")[0]) return;
         if (!swap(result.text)) throw new Error("no main");
         var landed = new URL(result.url || url, location.href);
         current = landed.pathname + landed.search;
@@ -150,6 +153,7 @@
 
   window.addEventListener("popstate", function () {
     var here = location.pathname + location.search;
+    if (pending) pending.abort();  // a page still coming for an entry left already
     if (here === current) return;  // only the fragment changed
     navigate(here, false);
   });
