@@ -393,16 +393,21 @@ def test_fail_unanswered_follow_up_is_not_answered_for_the_user(page, server, ex
     expect(page.locator("#profile")).to_have_attribute("data-step", "3")
 
 
-def test_fail_the_back_button_returns_to_each_screen_as_it_was_left(page, server, expect):
-    """A compliance officer on a phone swipes back from the answer: every screen came back empty (the
-    documents unticked, then no subject, then no scenario), as each first came. Each screen is now kept in
-    the browser's history as it was left."""
+def _hospital_to_the_documents_screen(page, server, expect) -> None:
+    """A public hospital's first two screens, submitted as a visitor does (each a history entry)."""
     page.goto(server + "/")
     page.check("#scenario-medical")
     page.click("#profile button[name=next]")
     page.check("#subject-other_organization")
     page.click("#profile button[name=next]")
     expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+
+
+def test_fail_the_back_button_returns_to_each_screen_as_it_was_left(page, server, expect):
+    """A compliance officer on a phone swipes back from the answer: every screen came back empty (the
+    documents unticked, then no subject, then no scenario), as each first came. Each screen is now kept in
+    the browser's history as it was left."""
+    _hospital_to_the_documents_screen(page, server, expect)
     page.check("#doc-medical_practice_licence")
     page.check("#doc-public_institution_certificate")
     page.click("#profile button[name=next]")
@@ -434,12 +439,7 @@ def test_fail_back_then_forward_before_the_page_came_keeps_every_history_entry(p
     """A review of the back button's fix: back, then forward before the earlier screen had come (a
     double swipe on a slow line): the late screen was swapped in under the later entry, and the entry
     rewritten to it — screen 3 gone from the history. A page for an entry already left is dropped."""
-    page.goto(server + "/")
-    page.check("#scenario-medical")
-    page.click("#profile button[name=next]")
-    page.check("#subject-other_organization")
-    page.click("#profile button[name=next]")
-    expect(page.locator("#profile")).to_have_attribute("data-step", "3")
+    _hospital_to_the_documents_screen(page, server, expect)
     held = []
 
     def hold(route):
