@@ -153,7 +153,6 @@
 
   window.addEventListener("popstate", function () {
     var here = location.pathname + location.search;
-    if (pending) pending.abort();  // a page still coming for an entry left already
     if (here === current) return;  // only the fragment changed
     navigate(here, false);
   });
