@@ -601,6 +601,8 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     step = step if step in STEPS else None
     form = FormState.from_args(MultiDict(pairs))
     setlang = args.get("setlang") if args.get("setlang") in LANGUAGES else None
+    if setlang is not None:  # the language button: the same screen, in the other language
+        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
     pressed = any(k in args for k in BUTTONS)
     if unanswered and step == 3 and (setlang is not None or not pressed):
         # neither the language button nor a submission without a button (the browser's back button
@@ -609,7 +611,6 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         # document into "none")
         if setlang is not None:
             g.page_lang = setlang
-            pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
         context = _step_context(3, form, pairs, [])
         context["unanswered"] = unanswered
         context["still_open"] = True
@@ -622,7 +623,6 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         context["unanswered"] = unanswered
         return _delivered(_page("web/step.html", 422, **context))
     if setlang is not None:
-        pairs = [(k, v) for k, v in pairs if k != "lang"] + [("lang", setlang)]
         target = step
     elif "skip" in args and step is not None and _direct_route(form) is not None:
         target = None  # the answer at once, as the screen offered it (the direct route answers already)
