@@ -112,6 +112,7 @@ class KB:
     direct: dict[str, frozenset[str]]  # subject type -> access methods
     plain_of: dict[str, str] = field(default_factory=dict)  # qualified item -> plain item
     role_subject_types: dict[str, frozenset[str]] = field(default_factory=dict)  # role -> subject types allowed
+    exclusive_roles: frozenset[tuple[str, str]] = frozenset()  # pairs of roles no subject declares both of
     item_subject_types: dict[str, frozenset[str]] = field(default_factory=dict)  # item -> the only types holding it
     aliases: dict[str, str] = field(default_factory=dict)  # old item id -> item id
     notes: dict[str, list[str]] = field(default_factory=dict)  # category -> its notes
@@ -186,6 +187,7 @@ def load_kb(facts_dir: Path = FACTS_DIR) -> KB:
         direct={t: frozenset(v) for t, v in direct.items()},
         plain_of=plain_of,
         role_subject_types={r: frozenset(role_types.get(r, ())) for r, _ in f["role"]},
+        exclusive_roles=frozenset((a, b) for a, b in f.get("roles_exclusive", [])),
         item_subject_types={i: frozenset(t) for i, t in item_types.items()},
         aliases=dict(f.get("item_alias", [])),
         notes={c: sorted(n for c2, n, _text in f["category_note"] if c2 == c) for c in categories},

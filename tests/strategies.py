@@ -61,6 +61,16 @@ def _unique(draw, elements, max_size: int, min_size: int = 0) -> list:
     return draw(st.lists(elements, min_size=min_size, max_size=max_size, unique=True))
 
 
+def compatible(roles: list[str], exclusive: frozenset[tuple[str, str]]) -> list[str]:
+    """``roles`` without each one an earlier one excludes (two such roles are refused:
+    docs/semantics.md#role-fit)."""
+    out: list[str] = []
+    for r in roles:
+        if not any((r, o) in exclusive or (o, r) in exclusive for o in out):
+            out.append(r)
+    return out
+
+
 def _chance(draw, numerator: int, denominator: int) -> bool:
     """True with probability numerator/denominator (sampled_from is uniform; integers() is not)."""
     return draw(st.sampled_from(range(denominator))) < numerator
@@ -133,6 +143,7 @@ def profiles(draw) -> dict[str, Any]:
     for cat, alt in sorted(K.reserved):
         if cat in related and _chance(draw, 1, 3):
             roles += [r for r in sorted(K.reserved[(cat, alt)]) if r not in roles and r in allowed]
+    roles = compatible(roles, K.exclusive_roles)
 
     # Documents: a few near-complete alternatives (so that categories are often
     # eligible or one item short), plus some random items.
@@ -290,7 +301,10 @@ def random_profiles(n: int, seed: int) -> list[dict]:
         counts = {i: k for i, k in counts.items() if k == 0 or holdable(subject_type, [i])}
         out.append(
             {
-                "subject": {"type": subject_type, "roles": rnd.sample(allowed, min(len(allowed), rnd.randint(0, 2)))},
+                "subject": {
+                    "type": subject_type,
+                    "roles": compatible(rnd.sample(allowed, min(len(allowed), rnd.randint(0, 2))), K.exclusive_roles),
+                },
                 "documents": holdable(
                     subject_type, consistent(rnd.sample(K.items, rnd.randint(0, 12)), counts, K.plain_of)
                 ),
@@ -494,7 +508,7 @@ def synthetic_profiles(k) -> st.SearchStrategy[dict[str, Any]]:
     @st.composite
     def profile(draw) -> dict[str, Any]:
         subject_type = draw(subject_types)
-        roles = draw(roles_of[subject_type]) if subject_type in roles_of else []
+        roles = compatible(draw(roles_of[subject_type]), k.exclusive_roles) if subject_type in roles_of else []
         documents: list[str] = []
         for key in draw(alternatives):
             wanted = list(needed.get(key, []))

@@ -1604,6 +1604,7 @@ PROBLEM_BODIES = [
     {**ENTERPRISE, "goal": {"scenario": "ecommerce", "categories": ["finance_bank"]}},
     {**ENTERPRISE, "costs": {"enterprise_credit_filing": 7, "enterprise_credit_filing_pboc": 50}},
     {**ENTERPRISE, "documents": ["public_institution_certificate"]},
+    {"subject": {"type": "other_organization", "roles": ["public_school", "private_school"]}},
 ]
 
 

@@ -2,9 +2,10 @@
 
 The contradictions: a document listed in ``documents`` and counted 0 in
 ``counts`` (or counted 0 while one of its qualified forms is listed), a role the
-subject type cannot hold (docs/semantics.md#role-fit), and a goal whose candidate
-categories all serve other scenarios than its own (docs/semantics.md#limits).
-The roles each subject type may hold are checked against the second
+subject type cannot hold and two roles no subject holds both of
+(docs/semantics.md#role-fit), and a goal whose candidate categories all serve
+other scenarios than its own (docs/semantics.md#limits). The roles each subject
+type may hold, and which exclude each other, are checked against the second
 transcription of the source (``tests/data/source_requirements.json``), not
 against the facts; each refusal names both JSON paths, with 422 from the API,
 exit 2 from ``livegate evaluate`` and a bad line from ``livegate batch``.
@@ -27,6 +28,10 @@ FIT: dict[str, list[str]] = SOURCE["role_subject_types"]
 TYPES = ["enterprise", "government", "media", "other_organization", "personal"]
 UNFIT = [(role, kind) for role, kinds in sorted(FIT.items()) for kind in TYPES if kind not in kinds]
 FITTING = [(role, kind) for role, kinds in sorted(FIT.items()) for kind in kinds]
+EXCLUSIVE: list[tuple[str, str]] = [(a, b) for a, b in SOURCE["exclusive_roles"]]
+TOGETHER = [  # two roles some subject type may hold both of, in either order
+    (a, b, kind) for a in sorted(FIT) for b in sorted(FIT) if a != b for kind in sorted(set(FIT[a]) & set(FIT[b]))
+]
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +220,58 @@ def test_the_rules_refuse_the_roles_the_api_refuses_for_every_role_and_subject_t
         assert problems == {f"input_problem(role_not_for_type({role},{kind}))"}, (role, kind)
     for role, kind in FITTING:
         assert _input_problems(knowledge, [f"subject({kind})", f"has_role({role})"]) == set(), (role, kind)
+
+
+def test_the_transcription_has_one_pair_of_exclusive_roles_some_type_may_hold_both_of():
+    # L196–L197: 学历教育（学校）'s rows "1. 公立学校：…" and "2. 私立学校：…"; an 其他组织 may be either
+    assert EXCLUSIVE == [("public_school", "private_school")]
+    assert [k for a, b, k in TOGETHER if (a, b) == EXCLUSIVE[0]] == ["other_organization"]
+
+
+@pytest.mark.parametrize(("first", "second", "kind"), TOGETHER, ids=[f"{a}-{b}-{k}" for a, b, k in TOGETHER])
+def test_two_roles_are_refused_together_only_when_they_exclude_each_other(client, first, second, kind):
+    extra = ["government_body"] if kind == "government" else []
+    profile = {"subject": {"type": kind, "roles": [*extra, first, second]}}
+    exclusive = (first, second) in EXCLUSIVE or (second, first) in EXCLUSIVE
+    for endpoint in ("/v1/evaluate", "/v1/cheapest"):
+        response = client.post(endpoint, json=profile)
+        if not exclusive:
+            assert response.status_code == 200, (endpoint, response.get_json())
+            continue
+        assert response.status_code == 422, (endpoint, response.get_json())
+        [problem] = response.get_json()["error"]["errors"]
+        n = len(extra)
+        assert problem["field"] == f"subject.roles[{n + 1}]" and problem["conflict"] == f"subject.roles[{n}]"
+        assert (problem["kind"], problem["value"], problem["other"]) == ("roles_exclusive", second, first)
+        assert repr(first) in problem["problem"] and repr(second) in problem["problem"]
+
+
+def test_the_catalogue_says_which_roles_exclude_each_other(client):
+    roles = {r["id"]: r for r in client.get("/v1/catalogue").get_json()["roles"]}
+    expected = {r: sorted({b if a == r else a for a, b in EXCLUSIVE if r in (a, b)}) for r in FIT}
+    assert {r: roles[r]["excludes"] for r in FIT} == expected
+
+
+def test_the_command_line_refuses_two_exclusive_roles_naming_both(tmp_path):
+    source = tmp_path / "school.json"
+    profile = {"subject": {"type": "other_organization", "roles": ["private_school", "public_school"]}}
+    source.write_text(json.dumps(profile), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "livegate", "evaluate", str(source)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "subject.roles[1]" in done.stderr and "subject.roles[0]" in done.stderr
+    assert "'private_school'" in done.stderr and "'public_school'" in done.stderr
+
+
+def test_the_rules_refuse_exactly_the_pairs_of_roles_the_api_refuses(knowledge):
+    """An analyst's profile declaring two roles (logic/inputs.lp's exclusive_roles), for every pair
+    some subject type may hold, in both orders of the facts."""
+    for first, second, kind in TOGETHER:
+        facts = [f"subject({kind})", f"has_role({first})", f"has_role({second})"]
+        problems = _input_problems(knowledge, facts)
+        if (first, second) in EXCLUSIVE or (second, first) in EXCLUSIVE:
+            a, b = (first, second) if (first, second) in EXCLUSIVE else (second, first)
+            assert problems == {f"input_problem(exclusive_roles({a},{b}))"}, (first, second, kind)
+        else:
+            assert problems == set(), (first, second, kind)

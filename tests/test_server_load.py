@@ -26,6 +26,7 @@ import pytest
 from livegate import Engine
 from livegate.http.config import DEFAULTS
 
+from tests.strategies import K, compatible
 from tests.support.server import Server, send
 
 HERE = Path(__file__).resolve().parent
@@ -41,8 +42,8 @@ PATH_FIELDS = ("cheapest", "cheapest_by_scenario", "next_steps", "notes")
 
 
 def _random_profiles(catalogue, n: int, seed: int = 4) -> list[dict]:
-    """Valid profiles over every kind of id (roles that fit the subject type; no document both listed and
-    counted 0, which is refused), some with counts and own costs."""
+    """Valid profiles over every kind of id (roles that fit the subject type, never two that exclude each
+    other; no document both listed and counted 0, which is refused), some with counts and own costs."""
     rng = random.Random(seed)
     items, activities = sorted(catalogue.items), sorted(catalogue.activities)
     out = []
@@ -50,7 +51,10 @@ def _random_profiles(catalogue, n: int, seed: int = 4) -> list[dict]:
         kind = rng.choice(sorted(catalogue.subject_types))
         fitting = sorted(r for r, role in catalogue.roles.items() if kind in role.subject_types)
         profile = {
-            "subject": {"type": kind, "roles": rng.sample(fitting, min(len(fitting), rng.randint(0, 2)))},
+            "subject": {
+                "type": kind,
+                "roles": compatible(rng.sample(fitting, min(len(fitting), rng.randint(0, 2))), K.exclusive_roles),
+            },
             "documents": rng.sample(items, rng.randint(0, 6)),
             "activities": rng.sample(activities, rng.randint(0, 2)),
         }

@@ -290,6 +290,23 @@ def test_fail_an_unanswered_follow_up_comes_back_with_none_of_its_answers_chosen
     assert "checked" in page.find("input", id="q-business_license-none")[0]  # what was answered stays answered
 
 
+@pytest.mark.parametrize("button", ["next=1", "goto=4"])
+def test_fail_two_roles_that_exclude_each_other_bring_the_subject_screen_back(client, button):
+    """A school ticked as 公立学校 and 私立学校 (roles_exclusive/2, the source's L196–L197) learnt it only
+    at the end of the last screen, two screens away from the boxes it had to untick."""
+    url = "/?scenario=education&subject=other_organization&role=public_school&role=private_school&step=2&lang=zh&"
+    response = client.get(url + button)
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
+    assert page.find("form", id="profile", **{"data-step": "2"})
+    assert "不能同时选择「公立学校」和「私立学校」；请只保留符合实际的一项。" in page.text("errors")
+    assert "checked" in page.find("input", id="role-other_organization-public_school")[0]
+    assert "checked" in page.find("input", id="role-other_organization-private_school")[0]
+    one = submit(client, url.replace("&role=private_school", "") + button)
+    assert ("step", button[-1] if button.startswith("goto") else "3") in query(one)
+    assert ("step", "1") in query(submit(client, url + "back=1"))  # going back to the scenario is not held up
+
+
 class DefaultButton(HTMLParser):
     """The form ``profile``'s default button: its first submit button in tree order (HTML's implicit
     submission: Enter in a field clicks it)."""
@@ -770,6 +787,16 @@ def test_success_english_csv_has_english_columns(client):
             "subject=media&role=car_dealer&scenario=auto",
             "zh",
             "该主体类型不能选择角色「汽车经销商/4s店」（只有企业可以）",
+        ),
+        (  # a school is public or private (the source's L196–L197), never both
+            "subject=other_organization&role=public_school&role=private_school&scenario=education",
+            "en",
+            "A subject cannot be both “Public school” and “Private school”; keep the one that describes it.",
+        ),
+        (
+            "subject=other_organization&role=private_school&role=public_school&scenario=education",
+            "zh",
+            "不能同时选择「私立学校」和「公立学校」；请只保留符合实际的一项。",
         ),
         (  # a kind the form has no words of its own for: the message catalogue's, in the page's language
             "subject=enterprise&scenario=ecommerce&" + "&".join(f"doc=nope_{n}" for n in range(25)),

@@ -15,7 +15,7 @@ What "realistic" means here (the figures the performance work is judged on):
   random at that density; counted items with counts 1–3;
 * **subject types** weighted towards enterprises, with roles only where the
   subject type may have them (the catalogue's ``subject_types`` when
-  it publishes them);
+  it publishes them), never two that exclude each other (``excludes``);
 * **activities** in about a third of the profiles;
 * **goals**: a scenario in about half, candidate categories in a fifth, an
   access method in about a third (never a scenario that none of the candidates
@@ -59,16 +59,22 @@ class Vocabulary:
             self.activities_of.setdefault(a["category"], []).append(a["id"])
         self.subject_types = [t["id"] for t in catalogue["subject_types"]]
         self.roles_for: dict[str, list[str]] = {t: [] for t in self.subject_types}
+        self.excludes: dict[str, list[str]] = {}
         for r in catalogue["roles"]:
             for t in r.get("subject_types", self.subject_types):
                 if t in self.roles_for:
                     self.roles_for[t].append(r["id"])
+            self.excludes[r["id"]] = r.get("excludes", [])
         self.held_only_by: dict[str, list[str]] = {i["id"]: i.get("subject_types", []) for i in catalogue["items"]}
         self.alternatives: list[tuple[str, list[dict[str, Any]], list[str]]] = [
             (c["id"], alt["items"], alt.get("reserved_for", []))
             for c in catalogue["categories"]
             for alt in c["alternatives"]
         ]
+
+    def compatible(self, roles: list[str]) -> list[str]:
+        """``roles`` without each one an earlier one excludes (公立学校 beside 私立学校 is refused)."""
+        return [r for n, r in enumerate(roles) if not set(self.excludes.get(r, ())) & set(roles[:n])]
 
     def holdable(self, subject: str, item: str) -> bool:
         """A subject of type ``subject`` can hold ``item`` (an item only other types hold is refused)."""
@@ -88,6 +94,7 @@ def profile(rnd: random.Random, vocab: Vocabulary, *, overrides: bool | None = N
     allowed = vocab.roles_for.get(subject, [])
     if allowed and rnd.random() < 0.35:
         roles = rnd.sample(allowed, rnd.choice([1, 1, 1, 2]) if len(allowed) > 1 else 1)
+        roles = vocab.compatible(roles)
 
     # the categories the subject aims at, and what it holds towards them
     aims = rnd.sample(vocab.alternatives, rnd.choice([1, 1, 2, 3]))
@@ -166,7 +173,9 @@ def light_profiles(catalogue: dict[str, Any], n: int = 1000, seed: int = SEED) -
         p: dict[str, Any] = {
             "subject": {
                 "type": (t := rnd.choice(vocab.subject_types)),
-                "roles": rnd.sample(vocab.roles_for[t], min(len(vocab.roles_for[t]), rnd.randint(0, 2))),
+                "roles": vocab.compatible(
+                    rnd.sample(vocab.roles_for[t], min(len(vocab.roles_for[t]), rnd.randint(0, 2)))
+                ),
             },
             "documents": rnd.sample(vocab.items, rnd.randint(0, 10)),
             "counts": {i: rnd.randint(1, 3) for i in rnd.sample(vocab.counted, rnd.randint(0, len(vocab.counted)))},

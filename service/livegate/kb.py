@@ -183,11 +183,13 @@ class SubjectType:
 
 @dataclass(frozen=True, slots=True)
 class Role:
-    """A role some alternatives are reserved for, and the subject types that may hold it."""
+    """A role some alternatives are reserved for, the subject types that may hold it, and the roles
+    a subject holding it cannot also hold (``roles_exclusive/2``, either way round)."""
 
     id: str
     name: str
     subject_types: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +368,13 @@ class Catalogue:
             version=version,
             subject_types=subject_types,
             roles={
-                r: Role(r, n, tuple(t for r2, t in rows("role_subject_type/2") if r2 == r)) for r, n in rows("role/2")
+                r: Role(
+                    r,
+                    n,
+                    tuple(t for r2, t in rows("role_subject_type/2") if r2 == r),
+                    tuple(sorted({b if a == r else a for a, b in rows("roles_exclusive/2") if r in (a, b)})),
+                )
+                for r, n in rows("role/2")
             },
             role_implied_by_subject=dict(rows("role_implied_by_subject/2")),
             scenarios={s: Scenario(s, n) for s, n in rows("scenario/2")},
@@ -444,6 +452,7 @@ class Catalogue:
                     "id": r.id,
                     "name": r.name,
                     "subject_types": list(r.subject_types),
+                    "excludes": list(r.excludes),
                     "en": {"name": gloss("roles", r.id)},
                 }
                 for r in self.roles.values()

@@ -394,6 +394,10 @@ class Role(_Shape):
     id: str
     name: str
     subject_types: list[str] = Field(description="The subject types that may declare this role.")
+    excludes: list[str] = Field(
+        description="The roles a subject declaring this one cannot also declare (公立学校 and 私立学校): a profile"
+        " declaring both is refused (problem kind roles_exclusive)."
+    )
     en: NameInEnglish = Field(description=_GLOSS + ".")
 
 
@@ -573,12 +577,17 @@ class ProblemDetail(_Shape):
         default=None,
         description=(
             "The unknown id, the item counted 0 (count_zero, count_zero_form), the role or item the subject type"
-            " cannot hold (role_not_allowed, item_not_allowed), an item's earlier id given beside its id"
+            " cannot hold (role_not_allowed, item_not_allowed), the role declared beside one it excludes"
+            " (roles_exclusive), an item's earlier id given beside its id"
             " (item_twice), or the goal's scenario that no candidate category serves (no_candidate_in_scenario)."
         ),
     )
     held: str | None = Field(
         default=None, description="The listed qualified form of the item counted 0 (kind count_zero_form)."
+    )
+    other: str | None = Field(
+        default=None,
+        description="The role declared earlier in the list, which the role value excludes (kind roles_exclusive).",
     )
     of: IdKind | None = Field(default=None, description="What the unknown id was meant to name (kind unknown_id).")
     limit: int | None = Field(

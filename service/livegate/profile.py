@@ -158,6 +158,7 @@ ProblemKind = Literal[
     "more_unknown",  # ``count`` more unknown ids than are listed
     "count_zero",  # a count of 0 for the item ``value``, which the profile lists (``conflict``)
     "role_not_allowed",  # ``subject_type`` cannot hold the role ``value``, only ``allowed`` can (``conflict``)
+    "roles_exclusive",  # the role ``value`` declared beside ``other``, which it excludes (``conflict``)
     "item_not_allowed",  # ``subject_type`` cannot hold the item ``value``, only ``allowed`` can (``conflict``)
     "count_zero_form",  # a count of 0 for the item ``value``, whose form ``held`` the profile lists (``conflict``)
     "no_candidate_in_scenario",  # no candidate category serves the goal's scenario ``value`` (``conflict``)
@@ -573,7 +574,19 @@ def _contradictions(profile: Profile, catalogue: Catalogue, spelled: dict[str, s
     if filters_miss(scenario, [catalogue.categories[c].scenario for c in candidates]):
         out.append(_problem("goal.categories", "no_candidate_in_scenario", value=scenario, conflict="goal.scenario"))
     kind = profile.subject.type
-    for n, role in enumerate(profile.subject.roles):
+    roles = profile.subject.roles
+    for n, role in enumerate(roles):
+        for m, other in enumerate(roles[:n]):  # one problem a pair, at the later of the two
+            if other in catalogue.roles[role].excludes:
+                out.append(
+                    _problem(
+                        f"subject.roles[{n}]",
+                        "roles_exclusive",
+                        value=role,
+                        other=other,
+                        conflict=f"subject.roles[{m}]",
+                    )
+                )
         allowed = catalogue.roles[role].subject_types
         if kind not in allowed:
             path = f"subject.roles[{n}]"

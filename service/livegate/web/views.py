@@ -622,6 +622,18 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         context = _step_context(3, form, pairs, errors)
         context["unanswered"] = unanswered
         return _delivered(_page("web/step.html", 422, **context))
+    goto = _whole(args.get("goto", ""))
+    onwards = "next" in args or "skip" in args or (goto in STEPS and step is not None and goto > step)
+    if step == 2 and setlang is None and onwards:
+        # the subject's own contradictions (two roles that exclude each other) stop it on its own screen,
+        # not at the end of the last one, two screens away from the boxes to untick
+        try:
+            parse_profile(form.to_profile(), _site().cat)
+        except ProfileError as exc:
+            own = [e for e in exc.errors if e["field"].startswith("subject.")]
+            if own:
+                context = _step_context(2, form, pairs, _web_errors(Words(_lang(), _site()), own))
+                return _delivered(_page("web/step.html", exc.status, **context))
     if setlang is not None:
         target = step
     elif "skip" in args and step is not None and _direct_route(form) is not None:
@@ -636,8 +648,7 @@ def _normalize(args: MultiDict[str, str]) -> Response:
     elif "back" in args and step is not None:
         target = max(step - 1, STEPS[0])
     elif "goto" in args and step is not None:
-        chosen = _whole(args.get("goto", ""))
-        target = chosen if chosen in STEPS else step
+        target = goto if goto in STEPS else step
     else:
         target = step
     if target is not None:
@@ -790,6 +801,7 @@ _PROBLEMS: dict[ProblemKind, str] = {
     "max": "problem_max",
     "unknown_id": "problem_unknown",
     "role_not_allowed": "problem_role",
+    "roles_exclusive": "problem_roles_exclusive",
     "item_not_allowed": "problem_item_not_allowed",
     "count_zero": "problem_count_zero",
     "count_zero_form": "problem_count_zero_form",
@@ -854,6 +866,8 @@ def _web_errors(words: Words, errors: list[dict[str, Any]]) -> list[dict[str, An
         elif kind == "role_not_allowed":
             types = words.names.either([words.subject(t) for t in e["allowed"]])
             problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), types=types)
+        elif kind == "roles_exclusive":
+            problem = words.t(_PROBLEMS[kind], role=words.role(e["value"]), other=words.role(e["other"]))
         elif kind == "item_not_allowed":
             types = words.names.either([words.subject(t) for t in e["allowed"]])
             problem = words.t(_PROBLEMS[kind], markup=True, item=_item_markup(words, e["value"]), types=types)
