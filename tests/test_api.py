@@ -30,6 +30,7 @@ from livegate.app import create_app
 from livegate.cli import main as cli_main
 from livegate.engine import FRAGMENT_CACHE_BYTES, PLAN_CACHE_BYTES
 from livegate.http.config import ConfigError
+from livegate.http.logs import JsonFormatter
 from livegate.names import Names
 from livegate.profile import ProblemKind, problem_text
 from livegate.words import LANGUAGES, Message
@@ -1121,6 +1122,49 @@ def test_one_structured_access_log_line_per_request(client, caplog):
     assert all(line["latency_ms"] >= 0 for line in lines)
     assert lines[0]["decision_id"] == responses[0].get_json()["decision_id"]
     assert "decision_id" not in lines[1]
+
+
+def test_fail_a_request_s_path_breaks_no_log_line_and_is_logged_at_most_2048_characters(client, caplog):
+    """A path holding U+2028, U+2029 or U+0085 was logged as they are (JSON escapes only what is below
+    U+0020), and a reader splitting on Unicode's line breaks saw two lines; a 404 logged a 32 KB path."""
+    caplog.set_level(logging.INFO, logger="livegate.access")
+    client.get("/\u2028fake\u0085line\u2029x")
+    client.get("/" + "a" * 30_000)
+    formatter = JsonFormatter()
+    said = [(r.getMessage(), formatter.format(r)) for r in caplog.records if r.name == "livegate.access"]
+    assert len(said) == 2
+    for message, formatted in said:
+        for text in (message, formatted):
+            assert len(text.splitlines()) == 1 and not {"\u2028", "\u2029", "\x85"} & set(text)
+    first, second = (json.loads(message)["path"] for message, _ in said)
+    assert first == "/\u2028fake\u0085line\u2029x"  # the same path, written with escapes
+    assert second == "/" + "a" * 2047 + "…"
+
+
+def test_fail_the_decision_log_records_each_list_without_its_repeated_ids(make_app, tmp_path):
+    """200 copies of one id made one request write 24 KB of decision log (a security review: a disk
+    filled at 14 MB/s refuses every evaluation); the answer is the same as without them."""
+    log = tmp_path / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    once = {
+        "subject": {"type": "enterprise", "roles": ["car_dealer"]},
+        "documents": ["business_license", "non_commercial_icp_filing"],
+        "activities": ["stock_trading"],
+        "goal": {"categories": ["finance_bank", "auto_presale"]},
+    }
+    repeated = {
+        "subject": {"type": "enterprise", "roles": ["car_dealer"] * 200},
+        "documents": ["business_license", "non_commercial_icp_filing"] * 100,
+        "activities": ["stock_trading"] * 200,
+        "goal": {"categories": ["finance_bank", "auto_presale"] * 100},
+    }
+    answers = [client.post("/v1/cheapest?explain=false", json=p).get_json() for p in (once, repeated)]
+    assert "cheapest" in answers[0]
+    without_id = [{k: v for k, v in a.items() if k != "decision_id"} for a in answers]
+    assert without_id[0] == without_id[1]
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["profile"] for line in lines] == [once, once]
+    assert len(lines[1]) < 2 * len(lines[0])
 
 
 @pytest.mark.parametrize(("hops", "remote"), [(0, "10.0.0.2"), (1, "198.51.100.7"), (2, "203.0.113.9")])

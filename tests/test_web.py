@@ -17,12 +17,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from livegate.app import create_app
 from livegate.web import CSP
 from livegate.words import messages
@@ -2033,6 +2036,52 @@ def test_fail_the_page_names_at_most_the_first_20_mistyped_keys(client):
     assert response.status_code == 422
     listed = set(re.findall(r"“?(Doc\d+)", Page(response.get_data(as_text=True)).text("errors")))
     assert listed == {f"Doc{n}" for n in range(20)}
+
+
+def _made_up_keys(seed: int, n: int = 900) -> str:
+    """An address of ``n`` made-up keys of eight letters of the page's own keys' (a security review's)."""
+    rnd = random.Random(seed)
+    return "&".join("".join(rnd.choice("docsatlngpre") for _ in range(8)) + "=1" for _ in range(n))[:8100]
+
+
+def test_fail_an_address_of_made_up_keys_compares_at_most_20_of_them_with_the_page_s_keys(client, monkeypatch):
+    """Each key was compared with the page's twelve by difflib: 900 made-up keys cost 100 ms of CPU a
+    request, any page, no rate limit in the way. Now at most 20 keys an address are compared."""
+    import difflib
+
+    from livegate.web import form
+
+    compared: list[str] = []
+
+    class Counted(difflib.SequenceMatcher):
+        def __init__(self, isjunk=None, a="", b="", autojunk=True):
+            compared.append(a)
+            super().__init__(isjunk, a, b, autojunk)
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", Counted)
+    query = _made_up_keys(7)
+    for path in ("/", "/category/social_live", "/checklist"):
+        compared.clear()
+        for cached in ("_alike", "mistyped_key"):  # (the earlier code's cache was of mistyped_key)
+            if hasattr(getattr(form, cached), "cache_clear"):
+                getattr(form, cached).cache_clear()
+        response = client.get(f"{path}?subject=enterprise&{query}", headers={"Accept": "text/html"})
+        assert response.status_code in (200, 303, 422), path
+        assert 0 < len(set(compared)) <= 20, (path, len(set(compared)))
+        assert len(compared) <= 20 * len(form._TYPED)
+    assert len({k.partition("=")[0] for k in query.split("&")}) > 700  # the address had that many to compare
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="docsatlngprevubjmkifyq", min_size=3, max_size=24))
+def test_the_cheap_bounds_leave_every_near_miss_as_the_full_comparison_finds_it(stem):
+    """The upper bounds difflib gives before its ratio skip only the page's keys a stem cannot reach."""
+    import difflib
+
+    from livegate.web import form
+
+    score, _, own = max((difflib.SequenceMatcher(None, stem, o).ratio(), -k, o) for k, o in enumerate(form._TYPED))
+    assert form._alike(stem) == (own if score >= form._ALIKE else None)
 
 
 def test_fail_a_value_the_address_gives_is_echoed_short_quoted_and_without_direction_marks(client):

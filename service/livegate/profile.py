@@ -17,6 +17,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 
@@ -105,6 +106,27 @@ class Profile(_Strict):
     costs: dict[Id, Cost] = Field(default_factory=dict, max_length=MAX_LIST, description="Cost overrides per item.")
 
 
+_UNSEEN = ("Cc", "Cf", "Zl", "Zp")
+"""Unicode's control and format characters and line and paragraph separators: an escape sequence a
+terminal obeys, a right-to-left override, a line break in a log."""
+
+
+def visible(path: str) -> str:
+    """A JSON path as an error's words name it: each control or format character or line break of a
+    key the profile wrote as its escape in JSON (``\\u001b``), so that words printed to a terminal,
+    written to a CSV or a log cannot clear the screen or read backwards (a key is the profile's own
+    text; its values are quoted with ``repr`` where a problem names them). The error's ``field``
+    keeps the key as written: JSON escapes it, and a client finds the key by it."""
+    if path.isprintable():
+        return path
+    return "".join(
+        c
+        if unicodedata.category(c) not in _UNSEEN
+        else (f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
+        for c in path
+    )
+
+
 class ProfileError(ValueError):
     """The profile is malformed or names ids the catalogue does not know.
 
@@ -127,10 +149,10 @@ class ProfileError(ValueError):
         super().__init__(self.text(ENGLISH))
 
     def text(self, lang: str = ENGLISH) -> str:
-        """Every problem after its field, in words of ``lang``."""
+        """Every problem after its field (:func:`visible`), in words of ``lang``."""
         words = messages(lang)
         return words["problem.separator"].join(
-            words["problem.at"].format(field=e["field"], problem=problem_text(e, lang)) for e in self.errors
+            words["problem.at"].format(field=visible(e["field"]), problem=problem_text(e, lang)) for e in self.errors
         )
 
     def to_dict(self, lang: str = ENGLISH) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from ..engine import Engine
 from ..http.config import MAX_SECONDS
 from ..kb import Knowledge, KnowledgeError, default_paths, same_rules
 from ..names import Names
-from ..profile import JsonError, ProfileError, loads, problem_text
+from ..profile import JsonError, ProfileError, loads, problem_text, visible
 from ..solver import EvaluationTimeout
 from ..words import ENGLISH, LANGUAGES, Message, Phrases
 from .errors import CliError, folder_problem
@@ -181,7 +181,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         lines = [
             Message(
                 "cli.conflicts_with" if e.get("conflict") else "cli.invalid_profile",
-                **{**e, "problem": problem_text(e, said)},
+                **{**e, "field": visible(e["field"]), "problem": problem_text(e, said)},
             ).text(said)
             for e in exc.errors
         ]

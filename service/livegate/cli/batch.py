@@ -184,7 +184,7 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
     describe every one of the goal's cheapest plans, in their order (docs/cli.md#batch-csv)."""
     if summary is None:
         assert error is not None
-        return [number, error["message"], *[""] * len(_WORKER.categories), "", "", "", ""]
+        return [number, _text_cell(error["message"]), *[""] * len(_WORKER.categories), "", "", "", ""]
     cost = summary.cheapest_cost
     return [
         number,
@@ -195,6 +195,17 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
         _plans_cell(summary.cheapest_plans),
         _plans_cell(_with_shortfalls(summary)),
     ]
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads a cell starting with as a formula (OWASP's CSV injection)."""
+
+
+def _text_cell(text: str) -> str:
+    """A cell of words that may start with the profile's own text (an error names a field as the
+    line wrote it: ``{"=HYPERLINK(…)": 1}``), kept from being read as a formula by a spreadsheet:
+    such a cell starts with an apostrophe, which Excel and LibreOffice show as text."""
+    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _with_shortfalls(summary: Summary) -> list[list[str]]:

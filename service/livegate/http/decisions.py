@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import json
 import logging
 import os
 import threading
@@ -51,7 +50,7 @@ from ..profile import Profile
 from ..solver import EvaluationTimeout
 from ..words import ENGLISH, LANGUAGES, Message, Said
 from .config import ConfigError
-from .logs import DECISION_LOGGER, now
+from .logs import DECISION_LOGGER, json_line, now
 
 if TYPE_CHECKING:
     from .metrics import Metrics
@@ -79,6 +78,22 @@ LOGGER = logging.getLogger("livegate")
 
 FAILURE_MEMORY = 30.0
 """Seconds a failed write of the decision log keeps ``/v1/health`` degraded (unless a write succeeds)."""
+
+
+def recorded(data: dict[str, Any]) -> dict[str, Any]:
+    """A valid profile as the decision log records it: as received, but each list without its
+    repeated ids (``documents``, ``activities``, ``subject.roles``, ``goal.categories``), which
+    change no answer. A profile is validated before it is recorded, so what remains is bounded by
+    the catalogue; 200 copies of one id made one request write 24 KB of log (a security review)."""
+
+    def once(value: Any) -> Any:
+        return list(dict.fromkeys(value)) if isinstance(value, list) else value
+
+    out = {k: once(v) for k, v in data.items()}
+    for key in ("subject", "goal"):
+        if isinstance(out.get(key), dict):
+            out[key] = {k: once(v) for k, v in out[key].items()}
+    return out
 
 
 class DecisionLogError(Said, RuntimeError):
@@ -315,7 +330,7 @@ class Decisions:
                         "endpoint": endpoint,
                         "ruleset": self.engine.ruleset,
                         "package": __version__,
-                        "profile": decision.data,
+                        "profile": recorded(decision.data),
                         "eligible": list(shaped.eligible),
                         "cheapest_cost": shaped.cheapest_cost,
                         "cheapest_plans": [list(p) for p in shaped.cheapest_plans],
@@ -336,7 +351,7 @@ class Decisions:
                 "eligible": list(shaped.eligible),
                 "cheapest_cost": shaped.cheapest_cost,
             }
-            self._decision_log.info(json.dumps(line, ensure_ascii=False))
+            self._decision_log.info(json_line(line))
 
     @functools.cached_property
     def lint_problems(self) -> tuple[str, ...]:

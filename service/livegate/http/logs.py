@@ -23,7 +23,16 @@ import json
 import logging
 from datetime import UTC, datetime
 
-__all__ = ["ACCESS_LOGGER", "DECISION_LOGGER", "READY", "JsonFormatter", "log_access", "now"]
+__all__ = [
+    "ACCESS_LOGGER",
+    "DECISION_LOGGER",
+    "PATH_LOGGED",
+    "READY",
+    "JsonFormatter",
+    "json_line",
+    "log_access",
+    "now",
+]
 
 ACCESS_LOGGER = "livegate.access"
 DECISION_LOGGER = "livegate.decision"
@@ -32,6 +41,20 @@ READY = "livegate.ready"
 """The WSGI environ key the worker (:mod:`.worker`) sets to when a request had arrived whole
 (``time.perf_counter()``): the access log's ``wait_ms`` and the wait histogram count from it
 the time the request waited for a thread."""
+
+
+_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+"""The line breaks JSON leaves as they are (it escapes those below U+0020 only), as escapes: a
+reader splitting on Unicode's line breaks (Python's ``splitlines``, some viewers) saw a request's
+path as two log lines."""
+
+PATH_LOGGED = 2_048
+"""At most this many characters of a request's path are logged (then "…"): a 404 logged a 32 KB path."""
+
+
+def json_line(data: object) -> str:
+    """``data`` as one JSON line of a log: UTF-8 as it is, but no character that breaks a line."""
+    return json.dumps(data, ensure_ascii=False).translate(_BREAKS)
 
 
 def now() -> str:
@@ -57,7 +80,7 @@ def log_access(
         "time": now(),
         "request_id": request_id,
         "method": method,
-        "path": path,
+        "path": path if path is None or len(path) <= PATH_LOGGED else path[:PATH_LOGGED] + "…",
         "status": status,
         "latency_ms": latency_ms,
         "wait_ms": wait_ms,
@@ -65,7 +88,7 @@ def log_access(
         "remote": remote,
         **more,
     }
-    logging.getLogger(ACCESS_LOGGER).info(json.dumps(line, ensure_ascii=False))
+    logging.getLogger(ACCESS_LOGGER).info(json_line(line))
 
 
 class JsonFormatter(logging.Formatter):
@@ -87,7 +110,7 @@ class JsonFormatter(logging.Formatter):
             formed.setdefault("logger", record.name)
             formed.setdefault("level", record.levelname)
             formed.setdefault("pid", record.process)
-            return json.dumps(formed, ensure_ascii=False)
+            return json_line(formed)
         line = {
             "time": datetime.fromtimestamp(record.created, UTC)
             .isoformat(timespec="milliseconds")
@@ -99,4 +122,4 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
+        return json_line(line)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "STEERING_FAMILIES",
     "FormState",
     "mistyped_key",
+    "mistyped_keys",
     "own_key",
     "single_valued",
 ]
@@ -162,40 +164,77 @@ def own_key(key: str) -> bool:
     return key in _OWN or key.startswith(tuple(f"{f}." for f in FAMILIES) + STEERING_FAMILIES)
 
 
-def _near(stem: str) -> str | None:
-    """The page's key ``stem`` (in lower case) is a near miss of: the API's name for it, or the most
-    alike of the keys typed by hand (:class:`difflib.SequenceMatcher`, a ratio of at least
-    :data:`_ALIKE`: ``docs``, ``scenarios``, ``lan``); a stem under three letters is none."""
+def _split(key: str) -> tuple[str | None, str | None, str]:
+    """``key`` read without comparing it by likeness: the page's key it is written for (or None),
+    the stem still to compare with the page's keys (or None: nothing to compare), and what follows
+    the stem (``costs.business_license`` → ``cost.business_license``, None, ``business_license``)."""
+    if own_key(key):
+        return None, None, ""
+    lower = key.lower()
+    if own_key(lower):
+        return lower, None, ""
+    if lower in _SPELLED:
+        return _SPELLED[lower], None, ""
+    match = _SEPARATOR.search(lower)
+    stem, rest = (lower[: match.start()], key[match.end() :].rstrip("]")) if match else (lower, "")
     if stem in _SPELLED:
-        return _SPELLED[stem]
-    if len(stem) < 3 or len(stem) > _LONGEST:
-        return None
-    # the most alike, the earlier of _TYPED on a tie ("lan": lang, not plan)
-    score, _, own = max((difflib.SequenceMatcher(None, stem, own).ratio(), -k, own) for k, own in enumerate(_TYPED))
-    return own if score >= _ALIKE else None
+        return _joined(_SPELLED[stem], rest), None, rest
+    if len(stem) < 3 or len(stem) > _LONGEST:  # a stem under three letters is none
+        return None, None, rest
+    return None, stem, rest
+
+
+def _joined(own: str, rest: str) -> str:
+    return f"{own}.{rest or '…'}" if own in FAMILIES else own
 
 
 @functools.lru_cache(maxsize=1024)
+def _alike(stem: str) -> str | None:
+    """The most alike of the keys typed by hand that ``stem`` (in lower case) is a near miss of
+    (:class:`difflib.SequenceMatcher`, a ratio of at least :data:`_ALIKE`: ``docs``, ``scenarios``,
+    ``lan``), the earlier of :data:`_TYPED` on a tie ("lan": lang, not plan)."""
+    scores = []
+    for k, own in enumerate(_TYPED):
+        alike = difflib.SequenceMatcher(None, stem, own)
+        # the two cheap upper bounds of the ratio first: most keys are far from most of the page's
+        if alike.real_quick_ratio() >= _ALIKE and alike.quick_ratio() >= _ALIKE:
+            scores.append((alike.ratio(), -k, own))
+    score, _, found = max(scores, default=(0.0, 0, ""))
+    return found if score >= _ALIKE else None
+
+
 def mistyped_key(key: str) -> str | None:
     """The page's key that ``key`` looks like a typo of (``costs.business_license`` →
     ``cost.business_license``, ``docs`` → ``doc``, ``Subject`` → ``subject``, ``documents`` → ``doc``),
     or None: the key is the page's own, or nothing like one (``utm_source``, ``fbclid``, ``foo``), which
     the page leaves alone."""
-    if own_key(key):
-        return None
-    lower = key.lower()
-    if own_key(lower):
-        return lower
-    if lower in _SPELLED:
-        return _SPELLED[lower]
-    match = _SEPARATOR.search(lower)
-    stem, rest = (lower[: match.start()], key[match.end() :].rstrip("]")) if match else (lower, "")
-    own = _near(stem)
-    if own is None:
-        return None
-    if own in FAMILIES:
-        return f"{own}.{rest or '…'}"
+    own, stem, rest = _split(key)
+    if stem is not None:
+        near = _alike(stem)
+        own = None if near is None else _joined(near, rest)
     return own
+
+
+COMPARED = 20
+"""At most this many keys of one address are compared by likeness with the page's keys (the rest
+are left alone, as a key nothing like one of the page's is): each comparison is a dozen of
+difflib's ratios, and an address of 900 made-up keys cost 100 ms of CPU (docs/web.md#shared-links)."""
+
+
+def mistyped_keys(keys: Iterable[str]) -> dict[str, str]:
+    """Each of ``keys`` (once, in order) that looks like a typo of one of the page's keys, with that
+    key (:func:`mistyped_key`), comparing at most :data:`COMPARED` of them by likeness."""
+    out: dict[str, str] = {}
+    compared = 0
+    for key in dict.fromkeys(keys):
+        own, stem, rest = _split(key)
+        if stem is not None and compared < COMPARED:
+            compared += 1
+            near = _alike(stem)
+            own = None if near is None else _joined(near, rest)
+        if own is not None:
+            out[key] = own
+    return out
 
 
 def single_valued(key: str) -> bool:

@@ -53,7 +53,7 @@ from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
 from .diagram import Alternative, Diagram, Item, figure, render
-from .form import BUTTONS, FAMILIES, PAGE_KEYS, STEERING_FAMILIES, FormState, mistyped_key, own_key, single_valued
+from .form import BUTTONS, FAMILIES, PAGE_KEYS, STEERING_FAMILIES, FormState, mistyped_keys, own_key, single_valued
 from .site import SOURCE_PAGE, Site, Words
 from .steps import STEPS, Questions
 
@@ -152,7 +152,8 @@ def _lang_toggle() -> str:
     if request.url_rule is None or request.endpoint is None or len(request.query_string) > MAX_PAGE_QUERY:
         return url_for("web.index", lang=other)
     profile = set(_profile_pairs())
-    kept = (p for p in _pairs() if p[0] != "lang" and (p in profile or p[0] in PAGE_KEYS or mistyped_key(p[0])))
+    mistyped = mistyped_keys(request.args)  # as the page refused them (_refuse_mistyped_keys)
+    kept = (p for p in _pairs() if p[0] != "lang" and (p in profile or p[0] in PAGE_KEYS or p[0] in mistyped))
     pairs = [*dict.fromkeys(kept), ("lang", other)]
     return url_for(request.endpoint, **(request.view_args or {})) + _query(pairs)
 
@@ -899,7 +900,7 @@ class AddressTooLong(Exception):
 
 
 class MistypedKeys(Exception):
-    """Keys of the query that look like the page's own but are not (:func:`~livegate.web.form.mistyped_key`),
+    """Keys of the query that look like the page's own but are not (:func:`~livegate.web.form.mistyped_keys`),
     each with the page's key it looks like, and single-valued keys given more than one value (each
     with its values): refused (422) rather than one taken without a word."""
 
@@ -933,7 +934,7 @@ def _refuse_mistyped_keys() -> None:
         return
     if len(request.query_string) > MAX_PAGE_QUERY:
         raise AddressTooLong()
-    keys = [(k, own) for k in dict.fromkeys(request.args) if (own := mistyped_key(k)) is not None]
+    keys = list(mistyped_keys(request.args).items())
     repeated = [
         (k, values)
         for k in dict.fromkeys(request.args)
