@@ -915,7 +915,8 @@ def test_fail_the_what_if_notice_and_its_undo_are_on_screen_after_the_click(brow
     expect(page.locator("#whatif-banner")).to_contain_text("13 → 3")
     assert _on_screen(page, "#whatif-banner"), "the notice is above the window"
     assert _on_screen(page, "#whatif-banner a.undo")
-    assert page.evaluate("document.activeElement.id") == "answer-title"  # focus on the answer, as before
+    # focus on the notice, the answer's first words: a screen reader reads it, then the answer's heading
+    assert page.evaluate("document.activeElement.id") == "whatif-banner"
     context.close()
 
 
@@ -1029,3 +1030,42 @@ def test_fail_the_documents_the_answer_lists_are_in_its_sentence_but_not_in_head
     assert "《增值电信业务经营许可证》" in said["items"] and ("Value-added telecom" in said["items"]) == (lang == "en")
     assert page.evaluate(_BOLD_LINES) <= most
     context.close()
+
+
+WHAT_IF = "#plan-1 tr[data-item=value_added_telecom_licence_internet_info] a.whatif"
+
+
+def test_fail_focus_lands_on_the_answer_s_first_words_so_its_condition_is_read_before_its_heading(page, server, expect):
+    """An accessibility audit: the answer's condition (the seller's scope: "provided that your mini program
+    fits …") and a what-if answer's notice sit above its heading, but focus went to the heading and a
+    screen reader read on from there, past both. Focus lands on the first of notice, condition, heading."""
+    page.goto(server + SELLER + "&step=4")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#verdict-condition")).to_be_visible()
+    expect(page.locator("#verdict-condition")).to_be_focused()
+    assert page.evaluate("document.getElementById('verdict-condition').tabIndex") == -1  # not in the tab order
+    page.click(WHAT_IF)
+    expect(page.locator("#whatif-banner")).to_be_visible()
+    expect(page.locator("#whatif-banner")).to_be_focused()
+
+
+def test_fail_back_and_forward_put_focus_where_a_fresh_arrival_does(page, server, expect):
+    """An accessibility audit: after the browser's back or forward button the page swapped in the earlier
+    answer or screen and left focus on <body> (the element focused was taken away with the old page).
+    Focus goes where it goes when the page comes by a link or the form: the answer's first words, or
+    the screen's heading."""
+    page.goto(server + SELLER + "&step=4")
+    page.click("#profile button[name=next]")
+    expect(page.locator("#verdict-condition")).to_be_focused()
+    page.click(WHAT_IF)
+    expect(page.locator("#whatif-banner")).to_be_focused()
+    page.go_back()
+    expect(page.locator("#whatif-banner")).to_have_count(0)
+    expect(page.locator("#verdict-condition")).to_be_focused()
+    page.go_back()
+    expect(page.locator("#profile")).to_have_attribute("data-step", "4")
+    expect(page.locator("#step-title")).to_be_focused()
+    page.go_forward()
+    expect(page.locator("#verdict-condition")).to_be_focused()
+    page.go_forward()
+    expect(page.locator("#whatif-banner")).to_be_focused()

@@ -63,17 +63,18 @@
     return true;
   }
 
+  // where a page that has just come puts focus, whether a link or the form brought it or the back and
+  // forward buttons did: its errors; else the answer's first words in reading order (a what-if answer's
+  // notice, with its undo, and the condition the answer rests on sit above its heading), so a screen
+  // reader reads notice, condition, heading in turn; else the screen's heading
   function focusAnswer() {
-    var target = document.getElementById("errors") || document.getElementById("answer-title") ||
+    var target = document.getElementById("errors") ||
+      document.querySelector("#whatif-banner, #verdict-condition, #answer-title") ||
       document.getElementById("step-title");
     if (target) {
       if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
       target.focus({preventScroll: true});
-      // a what-if answer's notice (what it assumes, and its undo) and the condition the answer rests
-      // on (a category's scope) sit above the headline: shown first
-      var banner = target.id === "answer-title" &&
-        (document.getElementById("whatif-banner") || document.getElementById("verdict-condition"));
-      (banner || target).scrollIntoView({block: "start"});
+      target.scrollIntoView({block: "start"});
     }
   }
 
@@ -98,7 +99,7 @@
         current = landed.pathname + landed.search;
         if (push) history.pushState({livegate: current}, "", current + hash);
         else history.replaceState({livegate: current}, "", current + location.hash);
-        if (push) focusAnswer();
+        focusAnswer();  // back and forward too: focus left on the page taken away fell to <body>
       })
       .catch(function (error) {
         if (error && error.name === "AbortError") return;
