@@ -1069,3 +1069,52 @@ def test_fail_back_and_forward_put_focus_where_a_fresh_arrival_does(page, server
     expect(page.locator("#verdict-condition")).to_be_focused()
     page.go_forward()
     expect(page.locator("#whatif-banner")).to_be_focused()
+
+
+_CONTRAST_JS = """([a, b]) => {
+    const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+        return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+}"""
+
+
+def _contrast(page, a: str, b: str) -> float:
+    return page.evaluate(_CONTRAST_JS, [a, b])
+
+
+def test_fail_text_fields_are_bordered_at_3_to_1_or_more_against_white(browser, server, outside, expect):
+    """An accessibility audit (WCAG 1.4.11): the cost, count, select and share-link fields were drawn with
+    #d0d5dd on white, 1.47:1: the field's edge hardly seen."""
+    context = _context(browser, outside, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for url, selectors in ((SELLER + "&step=4", ["#cost-business_license", "#access"]), (SELLER, ["#share-url"])):
+        page.goto(server + url)
+        for summary in page.locator("#profile details > summary").all():
+            summary.click()
+        for selector in selectors:
+            border, field = page.locator(selector).evaluate(
+                "el => [getComputedStyle(el).borderTopColor, getComputedStyle(el).backgroundColor]"
+            )
+            assert _contrast(page, border, field) >= 3, (selector, border, field)
+            assert _contrast(page, border, "rgb(255, 255, 255)") >= 3, (selector, border)
+    context.close()
+
+
+def test_fail_roles_under_a_type_not_chosen_keep_their_contrast_without_javascript(browser, server, outside, expect):
+    """An accessibility audit (WCAG 1.4.3): without JavaScript the roles under a subject type not chosen
+    are live controls, drawn at opacity .75: their hints 3.05:1. Lighter only when JavaScript disables them."""
+    context = _context(browser, outside, java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/?scenario=education&step=2")
+    hint = page.locator("fieldset.roles .hint").first
+    expect(hint).to_be_visible()
+    opacity, color = hint.evaluate(
+        """el => { let o = 1; for (let e = el; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity);
+            return [o, getComputedStyle(el).color]; }"""
+    )
+    assert opacity == 1 and _contrast(page, color, "rgb(255, 255, 255)") >= 4.5, (opacity, color)
+    context.close()
+
