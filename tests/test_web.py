@@ -554,7 +554,7 @@ def test_fail_tied_paths_through_other_categories_say_to_take_the_one_whose_scop
     assert "9 more paths at the same cost below, through other categories: take the one whose scope fits" in english
     seller = client.get(SELLER).get_data(as_text=True)
     assert (
-        '<p class="verdict-condition" id="verdict-condition">前提：您的小程序须符合'
+        '<p class="verdict-condition" id="verdict-condition" tabindex="-1">前提：您的小程序须符合'
         '<span class="src" lang="zh-CN">【电商平台】</span>的适用范围'
     ) in seller
     assert seller.index('id="verdict-condition"') < seller.index('id="answer-title"')  # read first
@@ -2148,3 +2148,71 @@ def test_fail_two_pages_asked_in_one_app_context_each_link_their_own_profile(app
         first = client.get(SELLER + "&lang=en").get_data(as_text=True)
         second = client.get("/?subject=enterprise&scenario=education&lang=en").get_data(as_text=True)
     assert "scenario=ecommerce" in first and "scenario=ecommerce" not in second
+
+
+# -- accessibility audit --------------------------------------------------------------------------------------
+UNANSWERED = (
+    "/?scenario=education&subject=enterprise&role=training_institution&step=3&next=1"
+    "&asked=private_school_permit&doc=private_school_permit"
+)
+"""A training institution ticking its permit and going on without answering the permit's follow-up."""
+
+
+def _described(page: Page, attrs: dict[str, str]) -> str:
+    """The text of the elements an element's aria-describedby names (each must exist)."""
+    return " ".join(page.text(i) for i in attrs.get("aria-describedby", "").split())
+
+
+def test_fail_an_unanswered_follow_up_is_marked_on_its_fieldset_and_linked_from_the_summary(client):
+    """An accessibility audit: the follow-up's error was only in the summary at the top; its fieldset
+    said nothing of it to a screen reader, and the summary's entry led nowhere."""
+    for lang, words in (("zh", "请在下方选择一项"), ("en", "Choose one below")):
+        response = client.get(UNANSWERED + f"&lang={lang}")
+        assert response.status_code == 422
+        page = Page(response.get_data(as_text=True))
+        sub = page.find("fieldset", id="sub-private_school_permit")[0]
+        assert sub.get("aria-invalid") == "true"
+        assert words in _described(page, sub)
+        assert page.find("a", href="#sub-private_school_permit"), "the summary's entry links to its fieldset"
+        assert words in page.text("errors")
+
+
+def test_fail_a_bad_cost_is_described_by_its_own_error_and_linked_from_the_summary(client):
+    base = "/?scenario=ecommerce&subject=enterprise&doc=business_license&step=4&next=1"
+    page = get_page(client, base + "&cost.business_license=-3", 422)
+    cost = page.find("input", id="cost-business_license")[0]
+    described = _described(page, cost)
+    assert "不能小于 0" in described and "默认" in described  # its own error, and the default cost still
+    assert page.find("a", href="#cost-business_license")
+    other = page.find("input", id="cost-business_plan_form")[0]
+    assert other["aria-describedby"] == "cost-business_plan_form-hint"  # a good field keeps its hint only
+
+
+def test_fail_candidate_categories_outside_the_scenario_are_marked_on_their_fieldset(client):
+    url = "/?scenario=ecommerce&subject=enterprise&doc=business_license&step=4&next=1&cat=social_live"
+    page = get_page(client, url, 422)
+    box = page.find("fieldset", id="candidates")[0]
+    assert box.get("aria-invalid") == "true"
+    assert _described(page, box) and _described(page, box) in page.text("errors")
+    assert page.find("a", href="#candidates")
+    fine = get_page(client, "/?scenario=ecommerce&subject=enterprise&doc=business_license&step=4")
+    assert "aria-invalid" not in fine.find("fieldset", id="candidates")[0]
+    assert not [a for t, a in fine.elements if t == "a" and a.get("href", "").startswith("#cost-")]
+
+
+def test_fail_an_open_follow_up_is_told_in_words_not_by_colour_alone(client):
+    """WCAG 1.4.1: an unanswered follow-up was told by its red (or, left open, amber) bar alone."""
+    refused = get_page(client, UNANSWERED, 422)
+    assert page_has_class(refused, "p", "field-error")
+    assert "请在下方选择一项" in refused.text("sub-private_school_permit-error")
+    left_open = get_page(client, UNANSWERED.replace("&next=1", ""))  # the back button's return: no error
+    assert "尚未回答" in left_open.text("sub-private_school_permit-open")
+    english = get_page(client, UNANSWERED.replace("&next=1", "") + "&lang=en")
+    assert "Not answered yet" in english.text("sub-private_school_permit-open")
+    answered = get_page(client, "/?scenario=education&subject=enterprise&role=training_institution&step=3")
+    assert not page_has_class(answered, "p", "field-open") and not page_has_class(answered, "p", "field-error")
+
+
+def page_has_class(page: Page, tag: str, cls: str) -> bool:
+    return any(t == tag and cls in a.get("class", "").split() for t, a in page.elements)
+

@@ -1118,3 +1118,19 @@ def test_fail_roles_under_a_type_not_chosen_keep_their_contrast_without_javascri
     assert opacity == 1 and _contrast(page, color, "rgb(255, 255, 255)") >= 4.5, (opacity, color)
     context.close()
 
+
+def test_fail_an_unanswered_follow_up_is_told_in_words_in_forced_colours(browser, server, outside, expect):
+    """WCAG 1.4.1: an unanswered follow-up was marked by its red bar and tint alone, both replaced in
+    forced colours (Windows' high contrast): a bold line of words says so, and the bar is twice as wide."""
+    context = _context(browser, outside, forced_colors="active", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server + "/?scenario=education&subject=enterprise&role=training_institution&step=3")
+    page.check("#doc-private_school_permit")
+    page.click("#profile button[name=next]")
+    marker = page.locator("#sub-private_school_permit .field-error")
+    expect(marker).to_be_visible()
+    expect(marker).to_contain_text("请在下方选择一项")
+    assert marker.evaluate("el => parseInt(getComputedStyle(el).fontWeight)") >= 700
+    width = page.locator("#sub-private_school_permit").evaluate("el => getComputedStyle(el).borderLeftWidth")
+    assert float(width.removesuffix("px")) >= 6
+    context.close()

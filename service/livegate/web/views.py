@@ -619,7 +619,10 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         return _delivered(_page("web/step.html", **context))
     if unanswered and step == 3:
         words = Words(_lang(), _site())
-        errors = [{"field": words.item(i), "problem": words.t("qualifier_unanswered")} for i in unanswered]
+        errors = [  # each linked to its sub-question (target: the id of the fieldset the page shows)
+            {"field": words.item(i), "problem": words.t("qualifier_unanswered"), "target": f"sub-{i}"}
+            for i in unanswered
+        ]
         context = _step_context(3, form, pairs, errors)
         context["unanswered"] = unanswered
         return _delivered(_page("web/step.html", 422, **context))
@@ -661,6 +664,12 @@ def _normalize(args: MultiDict[str, str]) -> Response:
             context = _step_context(step, form, pairs, _web_errors(Words(_lang(), _site()), exc.errors))
             fields = [e["field"] for e in exc.errors]
             context["invalid_costs"] = {f.removeprefix("costs.") for f in fields if f.startswith("costs.")}
+            asked = context["questions"].asked_items() if step == 4 else []
+            for shown, field in zip(context["errors"], fields, strict=True):  # linked to its field on this screen
+                if field.startswith("costs.") and field.removeprefix("costs.") in asked:
+                    shown["target"] = f"cost-{field.removeprefix('costs.')}"
+                elif step == 4 and field.startswith("goal.categories"):
+                    shown["target"] = "candidates"
             return _delivered(_page("web/step.html", exc.status, **context))
     return redirect(url_for("web.index") + _query(pairs) + "#answer", code=303)
 
