@@ -2223,3 +2223,17 @@ def test_fail_an_open_follow_up_is_told_in_words_not_by_colour_alone(client):
 def page_has_class(page: Page, tag: str, cls: str) -> bool:
     return any(t == tag and cls in a.get("class", "").split() for t, a in page.elements)
 
+
+def test_fail_the_checklist_s_done_boxes_are_named_by_their_visible_label(client):
+    """An accessibility audit: each "done" box had aria-label with the document's Chinese name, which
+    overrode its visible label (the English page's box got no English at all)."""
+    for lang in ("zh", "en"):
+        page = get_page(client, "/checklist" + SELLER[1:] + f"&lang={lang}")
+        boxes = [a for t, a in page.elements if t == "input" and a.get("id", "").startswith("done-")]
+        assert boxes
+        for box in boxes:
+            assert "aria-label" not in box and "aria-labelledby" not in box
+            assert box["id"] in page.labels_for
+    english = client.get("/checklist" + SELLER[1:] + "&lang=en").get_data(as_text=True)
+    label = re.search(r'<label for="done-[^"]+">(.*?)</label>', english, re.S).group(1)
+    assert re.search(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>", "", label)), label  # its English gloss is in the name
