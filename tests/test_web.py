@@ -2224,6 +2224,20 @@ def page_has_class(page: Page, tag: str, cls: str) -> bool:
     return any(t == tag and cls in a.get("class", "").split() for t, a in page.elements)
 
 
+def test_fail_a_refused_screen_s_title_begins_with_the_word_for_error(client):
+    """WCAG 2.4.2: a screen refused (422) had the same <title> as the screen before it."""
+    for lang, word in (("zh", "错误："), ("en", "Error: ")):
+        html = client.get(UNANSWERED + f"&lang={lang}").get_data(as_text=True)
+        assert re.search(r"<title>([^<]*)</title>", html).group(1).startswith(word)
+        cost = "/?scenario=ecommerce&subject=enterprise&doc=business_license&step=4&next=1&cost.business_license=-3"
+        html = client.get(cost + f"&lang={lang}").get_data(as_text=True)
+        assert re.search(r"<title>([^<]*)</title>", html).group(1).startswith(word)
+        html = client.get(f"/?scenario=ecommerce&subjcet=enterprise&lang={lang}").get_data(as_text=True)
+        assert re.search(r"<title>([^<]*)</title>", html).group(1).startswith(word)
+        fine = client.get(f"/?scenario=ecommerce&step=2&lang={lang}").get_data(as_text=True)
+        assert not re.search(r"<title>([^<]*)</title>", fine).group(1).startswith(word)
+
+
 def test_fail_the_checklist_s_done_boxes_are_named_by_their_visible_label(client):
     """An accessibility audit: each "done" box had aria-label with the document's Chinese name, which
     overrode its visible label (the English page's box got no English at all)."""
