@@ -303,6 +303,7 @@ def test_fail_two_roles_that_exclude_each_other_bring_the_subject_screen_back(cl
     page = Page(response.get_data(as_text=True))
     assert page.find("form", id="profile", **{"data-step": "2"})
     assert "不能同时选择「公立学校」和「私立学校」；请只保留符合实际的一项。" in page.text("errors")
+    assert '<a href="#role-other_organization-private_school">' in response.get_data(as_text=True)
     assert "checked" in page.find("input", id="role-other_organization-public_school")[0]
     assert "checked" in page.find("input", id="role-other_organization-private_school")[0]
     one = submit(client, url.replace("&role=private_school", "") + button)

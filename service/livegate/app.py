@@ -36,14 +36,20 @@ from .http import api, decisions, errors, metrics
 from .http.config import load_config
 from .http.headers import API_CSP, COMMON, docs_csp
 from .http.logs import ACCESS_LOGGER, READY, log_access
-from .http.openapi import PACKAGE_VERSION_HEADER, REQUEST_ID_HEADER, RULESET_DIGEST_HEADER, RULESET_VERSION_HEADER
+from .http.openapi import (
+    PACKAGE_VERSION_HEADER,
+    REQUEST_ID_HEADER,
+    REQUEST_ID_PATTERN,
+    RULESET_DIGEST_HEADER,
+    RULESET_VERSION_HEADER,
+)
 from .profile import ProfileError
 from .solver import EvaluationTimeout
 from .web import web
 
 __all__ = ["ACCESS_LOGGER", "create_app"]
 
-_REQUEST_ID = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,128}")
+_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 """An X-Request-Id echoed as sent: 1–128 visible ASCII characters but the comma (two headers
 arrive joined by one, and neither is then the client's id)."""
 

@@ -74,36 +74,36 @@ class Subject(_Strict):
     """The mini program's subject (主体)."""
 
     type: Id = Field(description="Subject type: personal, enterprise, government, media, other_organization.")
-    roles: list[Id] = Field(
-        default_factory=list, max_length=MAX_LIST, description="Roles some alternatives are reserved for."
-    )
+    roles: list[Id] = Field(default=[], max_length=MAX_LIST, description="Roles some alternatives are reserved for.")
 
 
 class Goal(_Strict):
     """What the plan must reach; every field narrows the candidates."""
 
     scenario: Id | None = Field(default=None, description="Live scenario wanted.")
-    categories: list[Id] = Field(
-        default_factory=list, max_length=MAX_LIST, description="Candidate categories; empty means any."
-    )
+    categories: list[Id] = Field(default=[], max_length=MAX_LIST, description="Candidate categories; empty means any.")
     access: Id | None = Field(default=None, description="Access method the plan must grant.")
 
 
 class Profile(_Strict):
-    """A subject, what it holds and does, and what it wants."""
+    """A subject, what it holds and does, and what it wants.
+
+    A field left out takes its default, which the schema states (an empty list or object): a
+    client generated from it sends the default, not ``null``, which is refused. (pydantic copies
+    a mutable default for each profile.)"""
 
     subject: Subject
-    documents: list[Id] = Field(default_factory=list, max_length=MAX_LIST, description="Items held (one each).")
+    documents: list[Id] = Field(default=[], max_length=MAX_LIST, description="Items held (one each).")
     counts: dict[Id, Count] = Field(
-        default_factory=dict,
+        default={},
         max_length=MAX_LIST,
         description="How many of an item are held; replaces its entry in documents.",
     )
     activities: list[Id] = Field(
-        default_factory=list, max_length=MAX_LIST, description="Activities (the source's notes) the subject does."
+        default=[], max_length=MAX_LIST, description="Activities (the source's notes) the subject does."
     )
-    goal: Goal = Field(default_factory=Goal)
-    costs: dict[Id, Cost] = Field(default_factory=dict, max_length=MAX_LIST, description="Cost overrides per item.")
+    goal: Goal = Field(default_factory=Goal, json_schema_extra={"default": {}})
+    costs: dict[Id, Cost] = Field(default={}, max_length=MAX_LIST, description="Cost overrides per item.")
 
 
 _UNSEEN = ("Cc", "Cf", "Zl", "Zp")

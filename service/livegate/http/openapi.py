@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 REQUEST_ID_HEADER = "X-Request-Id"
+REQUEST_ID_PATTERN = r"^[\x21-\x2B\x2D-\x7E]{1,128}$"
+"""A usable request id, as the document states it: 1–128 visible ASCII characters but the comma."""
 RULESET_DIGEST_HEADER = "X-Ruleset-Digest"
 RULESET_VERSION_HEADER = "X-Ruleset-Version"
 PACKAGE_VERSION_HEADER = "X-Livegate-Version"
@@ -308,7 +310,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
     request_id = _header_parameter(
         REQUEST_ID_HEADER,
         "Echoed in the answer's X-Request-Id (and its access-log line) when usable: 1–128 visible "
-        "ASCII characters other than the comma.",
+        "ASCII characters other than the comma, the pattern of the answer's X-Request-Id (any other is "
+        "replaced by a generated id, not refused: compare the answer's header with the one sent).",
     )
     if_none_match = _header_parameter(
         "If-None-Match", "An ETag of an earlier answer: 304 while the catalogue is the same."
@@ -351,7 +354,14 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                 "summary": f"One {kind} of the catalogue",
                 "tags": ["catalogue"],
                 "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "enum": ids}},
+                    {
+                        "name": "id",
+                        "in": "path",
+                        "required": True,
+                        "description": f"The {kind}'s id; a later minor version may add ids, and an unknown one"
+                        " is a 404 naming the nearest.",
+                        "schema": {"type": "string", EXTENSIBLE_ENUM: ids},
+                    },
                     if_none_match,
                     request_id,
                     lookup_lang,
@@ -476,7 +486,8 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
             "headers": {
                 REQUEST_ID_HEADER: _header(
                     "The client's X-Request-Id if it sent one usable one (1–128 visible "
-                    "ASCII characters other than the comma), else a generated one."
+                    "ASCII characters other than the comma), else a generated one.",
+                    pattern=REQUEST_ID_PATTERN,
                 ),
                 RULESET_DIGEST_HEADER: _header(
                     "Digest of facts/ + logic/ that answered.", pattern=r"^sha256:[0-9a-f]{64}$"
@@ -502,7 +513,9 @@ def build_openapi(catalogue: Catalogue, *, version: str, ruleset: dict[str, str]
                 },
                 "Retry-After": _header(
                     "Seconds to wait before asking again: 1 after evaluation_timeout, 30 after "
-                    "decision_log_unavailable (as long as /v1/health stays degraded)."
+                    "decision_log_unavailable (as long as /v1/health stays degraded).",
+                    type="integer",
+                    minimum=1,
                 ),
             },
         },

@@ -637,6 +637,9 @@ def _normalize(args: MultiDict[str, str]) -> Response:
             own = [e for e in exc.errors if e["field"].startswith("subject.")]
             if own:
                 context = _step_context(2, form, pairs, _web_errors(Words(_lang(), _site()), own))
+                for shown, e in zip(context["errors"], own, strict=True):  # linked to the box to untick
+                    if e["kind"] == "roles_exclusive":
+                        shown["target"] = f"role-{form.subject}-{e['value']}"
                 return _delivered(_page("web/step.html", exc.status, **context))
     if setlang is not None:
         target = step
