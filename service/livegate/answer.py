@@ -323,14 +323,32 @@ class Explainer:
         ]
 
     def _passed_over(self, blocked: dict[str, str]) -> str:
-        n, activity = self.n, blocked["activity"]
+        return self._activity_sentence("explain.plan.blocked", blocked)
+
+    def _activity_sentence(self, key: str, said: dict[str, str]) -> str:
+        """Sentence ``key`` of a declared activity and a category: the activity, the category, the
+        source's note and its line."""
+        n, activity = self.n, said["activity"]
         return n.t(
-            "explain.plan.blocked",
+            key,
             activity=n.activity(activity),
-            category=n.category(blocked["category"]),
+            category=n.category(said["category"]),
             note=n.activity_quoted(activity),
             line=self.cat.activities[activity].line,
         )
+
+    def required_around(self, declared: list[dict[str, str]], categories: list[str]) -> list[str]:
+        """What a plan of a question says of each category a declared activity needs that the plan
+        does not include (``required_in_question/3``): the note still holds for what the mini program
+        does, whichever category it applies for."""
+        return [
+            self._kept(("required_around", d["activity"], d["category"]), partial(self._required_around, d))
+            for d in declared
+            if d["category"] not in categories
+        ]
+
+    def _required_around(self, declared: dict[str, str]) -> str:
+        return self._activity_sentence("explain.plan.declared_requires", declared)
 
     def conditions(self, scenario: str | None, categories: list[str], access: str | None) -> str:
         """The conditions a question puts on its categories, as ``no_plan`` names them: its scenario,
@@ -520,6 +538,11 @@ class Shaper:
             det["blocked_in_question"], key=lambda q_a_c: (self.position[q_a_c[2]], q_a_c[1])
         ):
             blocked.setdefault(question, []).append({"activity": activity, "category": category})
+        declared: dict[Term, list[dict[str, str]]] = {}
+        for question, activity, category in sorted(
+            det["required_in_question"], key=lambda q_a_c: (self.position[q_a_c[2]], q_a_c[1])
+        ):
+            declared.setdefault(question, []).append({"activity": activity, "category": category})
 
         goal = profile.goal
 
@@ -527,17 +550,21 @@ class Shaper:
             found = self._unique([plans[p] for p in by_question.get(question, [])])
             why = sorted(reasons.get(question, []), key=lambda r: (order.index(r["kind"]), str(r)))
             passed = blocked.get(question, [])
+            needs = declared.get(question, [])
             out: dict[str, Any] = {
                 "cost": found[0]["cost"] if found else None,
                 "plans": [],
                 "no_plan_reasons": why,
                 "blocked": passed,
+                "declared_requires": needs,
             }
             for p in found:
                 entry = dict(p)
                 if explain:
-                    entry["explanation"] = explainer.plan(p, requires, profile.subject.type) + explainer.passed_over(
-                        passed
+                    entry["explanation"] = (
+                        explainer.plan(p, requires, profile.subject.type)
+                        + explainer.passed_over(passed)
+                        + explainer.required_around(needs, p["categories"])
                     )
                 out["plans"].append(entry)
             if explain and not found:

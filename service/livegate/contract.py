@@ -125,6 +125,7 @@ SHOWN: tuple[Predicate, ...] = (
     Predicate("no_plan", ("question",), "answer"),
     Predicate("no_plan_reason", ("question", "why"), "answer"),
     Predicate("blocked_in_question", ("question", "activity", "category"), "answer"),
+    Predicate("required_in_question", ("question", "activity", "category"), "answer"),
     Predicate("scenario_not_given", ("note",), "answer"),
     Predicate("plan_category", ("plan", "category"), "plan"),
     Predicate("plan_alternative", ("plan", "category", "alternative"), "plan"),

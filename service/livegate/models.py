@@ -194,6 +194,15 @@ class BlockedCategory(_Shape):
     category: str
 
 
+class DeclaredRequirement(_Shape):
+    """A category an activity the profile declares needs, by the note of a category the question
+    allows: a plan of the question without it goes around that category, and what the mini
+    program does still needs it."""
+
+    activity: str
+    category: str = Field(description="The category the activity needs (the note's requires_category).")
+
+
 class Cheapest(_Shape):
     """The plans of minimal cost; ``cost`` is null when no plan exists, and then
     ``no_plan_reasons`` says why, the most specific cause first."""
@@ -205,6 +214,11 @@ class Cheapest(_Shape):
         description="The categories this question allows that an activity of the profile blocks, in the "
         "catalogue's order (whether or not there is a plan): its plans go through other categories, whose "
         "scope must fit what the mini program really does."
+    )
+    declared_requires: list[DeclaredRequirement] = Field(
+        description="The categories activities the profile declares need, by the notes of categories this"
+        " question allows (required_in_question/3: 股票信息服务平台's stock trading needs 证券/期货), in the"
+        " catalogue's order; each plan without one says so in its explanation."
     )
     explanation: list[str] | None = Field(default=None, description="Why there is no plan (when there is none).")
 

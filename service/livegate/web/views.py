@@ -707,6 +707,12 @@ def _answer_page(form: FormState) -> Response:
         if answer["subject_supported"] and scenario and not groups
         else [],
         "blocked_rows": [r for r in rows if r["entry"]["id"] in blocked] if groups else [],
+        # a category a declared activity needs (required_in_question/3) that the first path lacks
+        "required": [
+            d for d in answer["cheapest"]["declared_requires"] if d["category"] not in groups[0]["first"]["categories"]
+        ]
+        if groups
+        else [],
         "relevant_rows": [r for r in rows if r["entry"]["id"] in relevant],
         "other_rows": [r for r in rows if r["entry"]["id"] not in relevant],
         "by_scenario": _by_scenario(answer, words) if scenario is None and answer["subject_supported"] else [],
