@@ -311,6 +311,17 @@ def test_fail_two_roles_that_exclude_each_other_bring_the_subject_screen_back(cl
     assert ("step", "1") in query(submit(client, url + "back=1"))  # going back to the scenario is not held up
 
 
+def test_fail_the_subject_screen_left_without_a_subject_comes_back_at_once(client):
+    """An accessibility audit: with the browser's own check bypassed (no JavaScript validation, a
+    screen reader's form mode), screen 2 went on to screen 3 with no subject, and the error came
+    at the end of screen 4."""
+    response = client.get("/?step=2&scenario=ecommerce&next=1&lang=en")
+    assert response.status_code == 422
+    page = Page(response.get_data(as_text=True))
+    assert page.find("form", id="profile", **{"data-step": "2"})
+    assert "Subject type" in page.text("errors")
+
+
 class DefaultButton(HTMLParser):
     """The form ``profile``'s default button: its first submit button in tree order (HTML's implicit
     submission: Enter in a field clicks it)."""
