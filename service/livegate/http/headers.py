@@ -2,7 +2,9 @@
 page and the errors the server writes itself (:mod:`livegate.http.worker`).
 
 Each response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
-``X-Frame-Options: DENY`` and a Content-Security-Policy with ``frame-ancestors 'none'``:
+``X-Frame-Options: DENY``, ``Cross-Origin-Opener-Policy`` and ``Cross-Origin-Resource-Policy``
+``same-origin``, a ``Permissions-Policy`` that allows none of the features the page never uses,
+and a Content-Security-Policy with ``frame-ancestors 'none'``:
 
 - the web page's (:data:`PAGE_CSP`): nothing but this server, no inline script or style;
 - the API's (:data:`API_CSP`): nothing at all (JSON is never a document to run);
@@ -31,8 +33,13 @@ COMMON: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
-"""Headers every response carries besides its Content-Security-Policy."""
+"""Headers every response carries besides its Content-Security-Policy: no sniffing, no referrer,
+no framing, no window of another site that keeps a handle on the page's, no page of another site
+embedding a response, and none of the browser features the page never uses (a security review)."""
 
 API_HEADERS: tuple[tuple[str, str], ...] = (*COMMON.items(), ("Content-Security-Policy", API_CSP))
 """Every security header of a response that is not a page."""
