@@ -106,9 +106,11 @@ class Profile(_Strict):
     costs: dict[Id, Cost] = Field(default={}, max_length=MAX_LIST, description="Cost overrides per item.")
 
 
-_UNSEEN = ("Cc", "Cf", "Zl", "Zp")
-"""Unicode's control and format characters and line and paragraph separators: an escape sequence a
-terminal obeys, a right-to-left override, a line break in a log."""
+UNSEEN = ("Cc", "Cf", "Zl", "Zp")
+"""Unicode's control and format characters (bidirectional overrides, zero-width and tag characters)
+and line and paragraph separators: what a profile's or an address's own text may not put in words
+shown to a person — an escape sequence a terminal obeys, a sentence read backwards, a line break in
+a log. :func:`visible` writes them as escapes; the page's errors leave them out."""
 
 
 def visible(path: str) -> str:
@@ -120,9 +122,7 @@ def visible(path: str) -> str:
     if path.isprintable():
         return path
     return "".join(
-        c
-        if unicodedata.category(c) not in _UNSEEN
-        else (f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
+        c if unicodedata.category(c) not in UNSEEN else (f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
         for c in path
     )
 

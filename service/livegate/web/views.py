@@ -48,7 +48,7 @@ from ..http.errors import error_response
 from ..http.headers import PAGE_CSP
 from ..http.language import asked, named
 from ..kb import Category
-from ..profile import MAX_ERRORS, ProblemKind, ProfileError, parse_profile, problem_text
+from ..profile import MAX_ERRORS, UNSEEN, ProblemKind, ProfileError, parse_profile, problem_text
 from ..solver import EvaluationTimeout
 from ..words import LANGUAGES
 from . import shape
@@ -845,18 +845,15 @@ _ECHOED = 40
 """At most this many characters of a value the address gave are echoed in an error."""
 _ECHOED_VALUES = 5
 """At most this many values of a key given several times are echoed."""
-_UNSEEN = ("Cc", "Cf")
-"""Control and format characters (Unicode's ``Cc``, ``Cf``: bidirectional overrides, zero-width and
-tag characters): not echoed, so that an address cannot make its words read backwards or hide
-characters in an error."""
 
 
 def _echoed(words: Words, text: str, *, quoted: bool = True) -> Markup:
-    """A value the address gave, as an error shows it: without control and format characters, at
+    """A value the address gave, as an error shows it: without control and format characters or line
+    and paragraph separators (:data:`~livegate.profile.UNSEEN`), at
     most :data:`_ECHOED` characters (a long one ends in "…"), isolated from the sentence's direction
     (``<bdi>``) and quoted in the page's language (unless the sentence quotes it itself). The page's
     errors quoted any length of the address's text as their own words."""
-    seen = "".join(c for c in text if unicodedata.category(c) not in _UNSEEN)
+    seen = "".join(c for c in text if unicodedata.category(c) not in UNSEEN)
     short = seen if len(seen) <= _ECHOED else seen[: _ECHOED - 1] + "…"
     shown = words.t("quoted_value", value=short) if quoted else short
     return Markup("<bdi>{}</bdi>").format(shown)
