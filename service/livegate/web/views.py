@@ -636,11 +636,7 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         except ProfileError as exc:
             own = [e for e in exc.errors if e["field"].startswith("subject.")]
             if own:
-                context = _step_context(2, form, pairs, _web_errors(Words(_lang(), _site()), own))
-                for shown, e in zip(context["errors"], own, strict=True):  # linked to the box to untick
-                    if e["kind"] == "roles_exclusive":
-                        shown["target"] = f"role-{form.subject}-{e['value']}"
-                return _delivered(_page("web/step.html", exc.status, **context))
+                return _refused_screen(2, form, pairs, own, exc.status)
     if setlang is not None:
         target = step
     elif "skip" in args and step is not None and _direct_route(form) is not None:
@@ -664,17 +660,29 @@ def _normalize(args: MultiDict[str, str]) -> Response:
         try:
             parse_profile(form.to_profile(), _site().cat)
         except ProfileError as exc:
-            context = _step_context(step, form, pairs, _web_errors(Words(_lang(), _site()), exc.errors))
-            fields = [e["field"] for e in exc.errors]
-            context["invalid_costs"] = {f.removeprefix("costs.") for f in fields if f.startswith("costs.")}
-            asked = context["questions"].asked_items() if step == 4 else []
-            for shown, field in zip(context["errors"], fields, strict=True):  # linked to its field on this screen
-                if field.startswith("costs.") and field.removeprefix("costs.") in asked:
-                    shown["target"] = f"cost-{field.removeprefix('costs.')}"
-                elif step == 4 and field.startswith("goal.categories"):
-                    shown["target"] = "candidates"
-            return _delivered(_page("web/step.html", exc.status, **context))
+            return _refused_screen(step, form, pairs, exc.errors, exc.status)
     return redirect(url_for("web.index") + _query(pairs) + "#answer", code=303)
+
+
+def _refused_screen(
+    step: int, form: FormState, pairs: list[tuple[str, str]], problems: list[dict[str, Any]], status: int
+) -> Response:
+    """Screen ``step`` brought back with the engine's ``problems`` of its profile, each linked to the
+    field of this screen it is about, where the screen shows one (its ``target``): a role to untick
+    (screen 2), a cost or the candidate categories (screen 4)."""
+    context = _step_context(step, form, pairs, _web_errors(Words(_lang(), _site()), problems))
+    fields = [e["field"] for e in problems]
+    context["invalid_costs"] = {f.removeprefix("costs.") for f in fields if f.startswith("costs.")}
+    asked = context["questions"].asked_items() if step == 4 else []
+    for shown, e in zip(context["errors"], problems, strict=True):
+        field = e["field"]
+        if step == 2 and e["kind"] == "roles_exclusive":
+            shown["target"] = f"role-{form.subject}-{e['value']}"
+        elif field.startswith("costs.") and field.removeprefix("costs.") in asked:
+            shown["target"] = f"cost-{field.removeprefix('costs.')}"
+        elif step == 4 and field.startswith("goal.categories"):
+            shown["target"] = "candidates"
+    return _delivered(_page("web/step.html", status, **context))
 
 
 def _answer_page(form: FormState) -> Response:
