@@ -1020,7 +1020,7 @@ def test_fail_an_unknown_field_is_offered_the_nearest_field_of_its_object(client
     errors = client.post("/v1/evaluate?lang=zh", json=body).get_json()["error"]["errors"]
     found = {e["field"]: e["nearest"] for e in errors if e["kind"] == "unknown_field"}
     assert found == {"subject.role": ["roles"], "document": ["documents"], "goal.scenarios": ["scenario"], "zzz": []}
-    assert any(e["problem"].endswith("是否想写 'documents'？") for e in errors)
+    assert any(e["problem"].endswith("（是否想写 'documents'？）") for e in errors)
 
 
 def test_405_names_the_allowed_methods_in_the_allow_header(client):
@@ -1668,7 +1668,7 @@ def test_an_unknown_id_says_what_it_was_meant_to_name(client):
         of, words = OF_BY_FIELD[e["field"]]
         assert (e["kind"], e["of"]) == ("unknown_id", of)
         assert e["problem"].startswith(f"unknown {words} id {e['value']!r}")
-        assert e["nearest"] and e["problem"].endswith("?")
+        assert e["nearest"] and e["problem"].endswith("?)")
 
 
 def _post(client, url: str, body: typing.Any):
@@ -1909,7 +1909,7 @@ def test_the_api_s_other_errors_answer_in_chinese_when_asked(client):
         (
             client.get("/v1/categories/ecommerce_platfrom", headers=zh),
             404,
-            "未知的类目 id 'ecommerce_platfrom'；是否想写 'ecommerce_platform'？",
+            "未知的类目 id 'ecommerce_platfrom'（是否想写 'ecommerce_platform'？）",
         ),
         (client.get("/v1/nothing", headers=zh), 404, "没有这个接口：/v1/nothing；接口说明见 /openapi.json"),
         (client.delete("/v1/evaluate?lang=zh"), 405, "/v1/evaluate 不接受 DELETE 请求；可用的方法：OPTIONS, POST"),
@@ -1930,7 +1930,7 @@ def test_the_api_s_other_errors_answer_in_chinese_when_asked(client):
         assert response.get_json()["error"]["message"] == message
         assert "Accept-Language" in response.headers["Vary"]
     english = client.get("/v1/categories/ecommerce_platfrom").get_json()["error"]["message"]
-    assert english == "unknown category id 'ecommerce_platfrom'; did you mean 'ecommerce_platform'?"
+    assert english == "unknown category id 'ecommerce_platfrom' (did you mean 'ecommerce_platform'?)"
 
 
 def test_openapi_documents_lang_on_both_evaluations(client):

@@ -111,7 +111,7 @@ def test_fail_batch_explains_and_reports_in_the_language_of_lang(tmp_path, engin
     assert rows[0]["categories"] == bank["categories"]  # the engine's English answer, explanations and all
     assert rows[0]["cheapest"] == bank["cheapest"]
     said = rows[3]["error"]["message"]
-    assert said == "subject.type: unknown subject type id 'enterprize'; did you mean 'enterprise'?"
+    assert said == "subject.type: unknown subject type id 'enterprize' (did you mean 'enterprise'?)"
     chinese = _batch(tmp_path, lines, "--explain", "--lang", "zh")
     rows = [json.loads(x) for x in chinese.stdout.splitlines()]
     assert rows[0]["cheapest"] == engine.evaluate(BANK, lang="zh")["cheapest"]

@@ -111,7 +111,7 @@ def test_errors_are_english_and_in_chinese_with_lang_zh():
     # the shape problem, then the unknown id beside it (one round trip for both)
     assert english.stderr == (
         "livegate: invalid profile: counts.business_license: must be at least 0\n"
-        "invalid profile: subject.type: unknown subject type id 'enterprize'; did you mean 'enterprise'?\n"
+        "invalid profile: subject.type: unknown subject type id 'enterprize' (did you mean 'enterprise'?)\n"
     )
     chinese = livegate("evaluate", "-", "--lang", "zh", stdin=body)
     assert chinese.returncode == 2
@@ -119,11 +119,12 @@ def test_errors_are_english_and_in_chinese_with_lang_zh():
     # problem.min "不能小于 {limit}"
     assert chinese.stderr == (
         "livegate：资料有误：counts.business_license：不能小于 0\n"
-        "资料有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
+        "资料有误：subject.type：未知的主体类型 id 'enterprize'（是否想写 'enterprise'？）\n"
     )
     unknown = livegate("evaluate", "-", "--lang", "zh", stdin='{"subject": {"type": "enterprize"}}')
     assert (
-        unknown.stderr == "livegate：资料有误：subject.type：未知的主体类型 id 'enterprize'；是否想写 'enterprise'？\n"
+        unknown.stderr
+        == "livegate：资料有误：subject.type：未知的主体类型 id 'enterprize'（是否想写 'enterprise'？）\n"
     )
     missing = livegate("evaluate", "no-such-profile.json", "--lang", "zh")
     assert missing.stderr == "livegate：no-such-profile.json：无法读取：No such file or directory\n"

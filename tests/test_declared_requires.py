@@ -38,7 +38,7 @@ def test_a_plan_around_the_category_says_what_the_declared_activity_still_needs(
     said = [line for line in plan["explanation"] if "第 747 行" in line]
     assert said == [
         "注意：您声明了「提供股票交易服务」，原文第 747 行：“如提供股票交易服务，需补充：金融业-证券/期货类目”；"
-        "本方案不含【金融-证券/期货】——小程序确实提供该服务的，还须申请【金融-证券/期货】，否则提交审核会被驳回。"
+        "本路径不含【金融-证券/期货】，还须另行申请【金融-证券/期货】，否则提交审核会被驳回。"
     ]
     assert answer["cheapest_by_scenario"]["finance"]["declared_requires"] == [NEEDED]
 

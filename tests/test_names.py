@@ -332,12 +332,12 @@ def test_the_chinese_catalogue_calls_the_source_document_its_original_text():
 def test_a_message_writes_its_nested_message_and_its_list_in_the_same_language():
     hint = Message("problem.nearest", ids=Listed(["bank", "banks"], "problem.nearest_or"))
     said = Message("http.unknown_category", value="bnak", hint=hint)
-    assert str(said) == "unknown category id 'bnak'; did you mean 'bank' or 'banks'?"
-    assert said.text("zh") == "未知的类目 id 'bnak'；是否想写 'bank' 或 'banks'？"
+    assert str(said) == "unknown category id 'bnak' (did you mean 'bank' or 'banks'?)"
+    assert said.text("zh") == "未知的类目 id 'bnak'（是否想写 'bank' 或 'banks'？）"
     # three or more: a list, then "or" once (it said "'a' 或 'b' 或 'c'": an integrator's review)
     three = Message("problem.nearest", ids=Listed(["bank", "banks", "band"], "problem.nearest_or"))
-    assert str(three) == "; did you mean 'bank', 'banks' or 'band'?"
-    assert three.text("zh") == "；是否想写 'bank'、'banks' 或 'band'？"
+    assert str(three) == " (did you mean 'bank', 'banks' or 'band'?)"
+    assert three.text("zh") == "（是否想写 'bank'、'banks' 或 'band'？）"
     reason = Message("http.short_write", written=10, size=20)
     written = Message("http.decision_log", reason=reason).text("zh")
     assert written == "决策日志无法写入（20 字节中只写入了 10 字节），因此没有给出答案"
@@ -415,11 +415,11 @@ def test_the_explanations_name_every_role_a_category_is_open_to_and_what_a_dash_
     video = {"subject": {"type": "enterprise"}, "goal": {"scenario": "customer_service"}}
     first = engine.evaluate(video, lang="en")["cheapest"]["plans"][0]["explanation"][0]
     assert first == (
-        "Apply for the [工具-视频客服] (Tools – video customer service) category, by 「-」 (no documents required)."
+        "Apply for the [工具-视频客服] (Tools – video customer service) category, by 「-」 (no documents listed)."
     )
     assert (
         engine.evaluate(video, lang="zh")["cheapest"]["plans"][0]["explanation"][0]
-        == "申请【工具-视频客服】类目，按「-」（无需材料）。"
+        == "申请【工具-视频客服】类目，按「-」（原文未列材料）。"
     )
 
 

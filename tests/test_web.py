@@ -447,7 +447,8 @@ def test_fail_a_document_ticked_under_another_scenario_is_named_and_can_be_dropp
     summary = html[html.index('<p class="summary">') : html.index("</p>", html.index('<p class="summary">'))]
     assert "已持有 2 项材料：" in summary and "《营业执照》" in summary
     assert "《民办学校办学许可证》（区、县级教育部门颁发）" in summary
-    (drop,) = re.findall(r'<a href="([^"]+)" data-enhance class="drop-held">移除（本场景不问这份材料）</a>', summary)
+    dropping = r'<a href="([^"]+)" data-enhance class="drop-held">移除（按您现在的选择，材料一步不问这份材料）</a>'
+    (drop,) = re.findall(dropping, summary)
     assert drop.replace("&amp;", "&") == "/?scenario=ecommerce&subject=enterprise&doc=business_license#answer"
     after = client.get(drop.replace("&amp;", "&").split("#")[0]).get_data(as_text=True)
     assert "已持有 1 项材料：" in after and "drop-held" not in after

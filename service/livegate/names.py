@@ -88,7 +88,7 @@ class Names(Phrases):
     def alternative(self, c: str, alt: str) -> str:
         """An alternative as the explanations quote it: 「1. 《金融许可证》」, in English with its gloss:
         「1. 《金融许可证》」 (1. Financial licence); the source's "-" (no document asked) with what it
-        means: 「-」 (no documents required)."""
+        means: 「-」 (no documents listed)."""
         label = self.alternative_label(c, alt)
         if label == "-":
             return self.t("explain.alternative_none", label=label)
