@@ -18,7 +18,15 @@ from tests.strategies import random_profiles
 from tests.test_examples import ANALYST_OPTIONS, _files
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = ("eligible", "cheapest_cost", "cheapest_plans", "statuses", "cheapest_missing", "cheapest_shortfalls")
+FIELDS = (
+    "eligible",
+    "cheapest_cost",
+    "cheapest_plans",
+    "statuses",
+    "cheapest_missing",
+    "cheapest_shortfalls",
+    "cheapest_external",
+)
 LEFT_OUT = {
     ("minimal_missing_set", 2),
     ("minimal_missing_item", 4),
@@ -58,6 +66,7 @@ def test_a_summary_records_what_the_full_answer_says(engine, summaries):
             "statuses": tuple(c["status"] for c in answer["categories"]),
             "cheapest_missing": tuple(tuple(p["missing"]) for p in answer["cheapest"]["plans"]),
             "cheapest_shortfalls": tuple(tuple(p["shortfalls"].items()) for p in answer["cheapest"]["plans"]),
+            "cheapest_external": tuple(tuple(p["external_requirements"]) for p in answer["cheapest"]["plans"]),
         }
         assert _record(full) == said, profile
         assert _record(summaries.summary(profile)) == said, profile

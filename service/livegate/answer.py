@@ -80,6 +80,9 @@ class Summary:
     """What each of ``cheapest_plans`` lacks."""
     cheapest_shortfalls: tuple[tuple[tuple[str, int], ...], ...] = ()
     """How many more of each counted item each of ``cheapest_plans`` lacks (its ``shortfalls``)."""
+    cheapest_external: tuple[tuple[str, ...], ...] = ()
+    """The categories outside the catalogue each of ``cheapest_plans`` also needs (its
+    ``external_requirements``: a declared activity's, L13 and L66)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -634,6 +637,7 @@ class Shaper:
             statuses=tuple(statuses),
             cheapest_missing=tuple(tuple(p["missing"]) for p in cheapest["plans"]),
             cheapest_shortfalls=tuple(tuple(p["shortfalls"].items()) for p in cheapest["plans"]),
+            cheapest_external=tuple(tuple(p["external_requirements"]) for p in cheapest["plans"]),
         )
 
     # -- a summary -----------------------------------------------------------------------
@@ -664,6 +668,7 @@ class Shaper:
             statuses=ordered,
             cheapest_missing=tuple(tuple(p["missing"]) for p in plans),
             cheapest_shortfalls=tuple(tuple(p["shortfalls"].items()) for p in plans),
+            cheapest_external=tuple(tuple(p["external_requirements"]) for p in plans),
         )
 
     # -- one category ------------------------------------------------------------------

@@ -65,7 +65,9 @@ class Case:
 
 # -- reading profiles --------------------------------------------------------------------
 def _json_lines(path: Path) -> Iterator[tuple[int, Any | None, Message | None]]:
-    with open(path, encoding="utf-8-sig") as lines:  # a byte order mark (Notepad's) is not line 1's
+    # a byte order mark (Notepad's) is not line 1's; a line ends at \n (or \r\n) only: a lone \r is
+    # JSON's whitespace inside a line, where wc, sed and pandas see it
+    with open(path, encoding="utf-8-sig", newline="\n") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -450,7 +452,7 @@ class Impact:
                 self.cost_delta[now - was] += 1
         for unknown in result.get("ids", ()):
             self.invalid_ids[(unknown["kind"], unknown["id"])] += 1
-        for kind in result["kinds"]:
+        for kind in result["kinds"] if self.examples_per_kind > 0 else ():  # (--examples 0: none)
             shown = self.examples.setdefault(kind, [])
             if len(shown) < self.examples_per_kind or number < shown[-1][0]:
                 shown.append((number, self._example(case, result, kind)))
@@ -479,12 +481,17 @@ class Impact:
             (f"{say.t(f'impact.summary_kind.{k}')} {self.kinds[k]}" for k in KINDS if self.kinds[k]),
             "impact.list_separator",
         )
+        left = [  # what was not compared: a gate that reads this line should know
+            *([say.t("impact.summary_unreadable", count=len(self.unreadable))] if self.unreadable else []),
+            *([say.t("impact.summary_skipped", count=self.skipped)] if self.skipped else []),
+        ]
         return say.t(
             "impact.summary",
             profiles=self.profiles,
             changed=self.changed,
             share=share,
             kinds=say.t("impact.summary_kinds", kinds=kinds) if kinds else "",
+            left=say.t("impact.summary_left", parts=say.join(left, "impact.list_separator")) if left else "",
             old=self.old["source"],
             old_version=self.old["ruleset"]["version"],
             new=self.new["source"],

@@ -88,6 +88,13 @@ def _stdout() -> IO[str]:
     return _Output.to(sys.stdout)
 
 
+def _stdin_lines() -> IO[str]:
+    """Standard input as ``batch`` reads it: UTF-8, lines ended by \\n (or \\r\\n) only."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # (a replaced stdin: as it is)
+        sys.stdin.reconfigure(encoding="utf-8", newline="\n")  # type: ignore[union-attr]
+    return sys.stdin
+
+
 def _quiet_stdout() -> None:
     """After standard output failed: point it at the null device, so that Python's own flush at exit
     (of what is still buffered) fails no more, and says nothing."""
@@ -233,10 +240,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if said is not None:  # (a worker that cannot build its engine is started again and again: batch hung)
         raise CliError(Message("cli.knowledge_base", error=said), 3)
     output = args.output
-    csv_format = args.format == "csv" or (args.format is None and output is not None and output.endswith(".csv"))
+    csv_format = args.format == "csv" or (
+        args.format is None and output is not None and output.lower().endswith(".csv")
+    )
     with contextlib.ExitStack() as files:
         try:
-            source = sys.stdin if args.input == "-" else files.enter_context(open(args.input, encoding="utf-8"))
+            # a line ends at \n (or \r\n) only: a lone \r is JSON's whitespace, inside a line, where
+            # wc, sed and pandas see it (read as a line break, every later line's number was off by one)
+            source = (
+                _stdin_lines()
+                if args.input == "-"
+                else files.enter_context(open(args.input, encoding="utf-8", newline="\n"))
+            )
         except OSError as exc:
             raise CliError(Message("cli.cannot_read", path=args.input, error=exc.strerror)) from None
         try:

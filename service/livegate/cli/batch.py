@@ -47,6 +47,8 @@ class _Worker:
     said: str = ENGLISH  # the errors'
     csv_format: bool = False
     categories: tuple[str, ...] = ()
+    ruleset: tuple[str, str] = ("", "")
+    """The ruleset's version and digest, the last two cells of every CSV row."""
 
 
 _WORKER = _Worker()
@@ -65,6 +67,7 @@ def _init(explain: bool, csv_format: bool, facts: str | None, logic: str | None,
     _WORKER.lang, _WORKER.said = lang, said
     _WORKER.csv_format = csv_format
     _WORKER.categories = tuple(knowledge.catalogue.categories)
+    _WORKER.ruleset = (_WORKER.engine.ruleset["version"], _WORKER.engine.ruleset["digest"])
 
 
 def _json_error(exc: JsonError) -> Message:
@@ -168,7 +171,17 @@ COUNT_MARK = "×"
 """Between a counted item and how many more of it a plan lacks, when more than one."""
 
 
-CSV_HEAD = ["line", "error", "cheapest_cost", "cheapest_plans", "cheapest_categories", "cheapest_missing"]
+CSV_HEAD = [
+    "line",
+    "error",
+    "cheapest_cost",
+    "cheapest_plans",
+    "cheapest_categories",
+    "cheapest_missing",
+    "cheapest_external",
+    "ruleset_version",
+    "ruleset_digest",
+]
 """The CSV columns; a column per category (its status) comes after ``error``."""
 
 
@@ -184,7 +197,17 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
     describe every one of the goal's cheapest plans, in their order (docs/cli.md#batch-csv)."""
     if summary is None:
         assert error is not None
-        return [number, _text_cell(error["message"]), *[""] * len(_WORKER.categories), "", "", "", ""]
+        return [
+            number,
+            _text_cell(error["message"]),
+            *[""] * len(_WORKER.categories),
+            "",
+            "",
+            "",
+            "",
+            "",
+            *_WORKER.ruleset,
+        ]
     cost = summary.cheapest_cost
     return [
         number,
@@ -194,6 +217,8 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
         len(summary.cheapest_plans),
         _plans_cell(summary.cheapest_plans),
         _plans_cell(_with_shortfalls(summary)),
+        _plans_cell(summary.cheapest_external),
+        *_WORKER.ruleset,
     ]
 
 

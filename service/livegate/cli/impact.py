@@ -179,7 +179,8 @@ def run_impact(
     out: IO[str] = sys.stdout,
     err: IO[str] = sys.stderr,
 ) -> int:
-    """``livegate impact``: 0, or 1 with ``fail_on_change`` when an answer changed. Raises
+    """``livegate impact``: 0, or 1 with ``fail_on_change`` when an answer changed or a line could
+    not be read. Raises
     :class:`~livegate.rulesets.RulesetError`, :class:`~livegate.kb.KnowledgeError` or
     ``OSError`` (a file that cannot be read)."""
     if not (logs or profiles or random):
@@ -217,4 +218,5 @@ def run_impact(
     else:
         origin = Phrases(lang).join(origins, "impact.list_separator")
         out.write(impact_text(impact, old_kb, new_kb, origin, lang))
-    return 1 if fail_on_change and impact.changed else 0
+    # a gate passes only on what it compared: lines it could not read are not "no change"
+    return 1 if fail_on_change and (impact.changed or impact.unreadable) else 0
