@@ -404,6 +404,62 @@ def test_fail_the_access_log_and_metrics_say_how_long_a_request_waited_for_a_thr
     assert status == 200 and count is not None and float(count.group(1)) >= len(bodies) + 1
 
 
+def _request(method: str, path: str, body: bytes = b"") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def _whole_answer(sock: socket.socket) -> bytes:
+    """One answer, read as far as its ``Content-Length`` (a closing server may linger before EOF)."""
+    sock.settimeout(30)
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := sock.recv(65536)):
+        data += chunk
+    head = data.split(b"\r\n\r\n", 1)[0]
+    length = int(re.search(rb"\r\nContent-Length: (\d+)", head, re.I).group(1))
+    while len(data) < len(head) + 4 + length and (chunk := sock.recv(65536)):
+        data += chunk
+    return data
+
+
+def test_fail_a_saturated_worker_sheds_what_waited_past_queue_timeout_and_still_answers_its_probes():
+    """Behind 400 evaluations a liveness probe waited 3 s, at 1,000 connections it timed out, and
+    no request was ever refused (an SRE's review): every client was answered seconds late, and the
+    orchestrator would have restarted the busiest pod. One thread, ``QUEUE_TIMEOUT`` 1 ms, 40
+    evaluations with their own costs sent at once, then the probes: every evaluation is answered
+    200 or ``503 overloaded`` with ``Retry-After`` and closed; the probes, which waited behind a
+    running evaluation longer than 1 ms, are answered 200; the refusals are counted and logged."""
+    env = {"LIVEGATE_QUEUE_TIMEOUT": "0.001", "LIVEGATE_ANSWER_CACHE": "0", "LIVEGATE_METRICS": "true"}
+    bodies = _override_profiles(40)
+    with Server(workers=1, threads=1, env=env, access_log=True) as server:
+        assert send(server.port, "GET", "/v1/health/live")[0] == 200
+        socks = [socket.create_connection((HOST, server.port), timeout=30) for _ in range(len(bodies) + 3)]
+        for sock, body in zip(socks, bodies, strict=False):
+            sock.sendall(_request("POST", "/v1/evaluate", body))
+        for sock, path in zip(socks[len(bodies) :], ("/v1/health/live", "/v1/health/ready", "/metrics"), strict=True):
+            sock.sendall(_request("GET", path))
+        answers = [_whole_answer(sock) for sock in socks]
+        for sock in socks:
+            sock.close()
+        metrics = send(server.port, "GET", "/metrics")[1]
+        server.stop()
+        lines = [json.loads(line) for line in server.stdout_path.read_text().splitlines()]
+    evaluations, probes = answers[: len(bodies)], answers[len(bodies) :]
+    assert [a.split(b" ", 2)[1] for a in probes] == [b"200"] * 3
+    shed = [a for a in evaluations if a.startswith(b"HTTP/1.1 503 ")]
+    assert shed and len(shed) + sum(a.startswith(b"HTTP/1.1 200 ") for a in evaluations) == len(bodies)
+    for answer in shed:
+        head, body = answer.split(b"\r\n\r\n", 1)
+        assert {b"Retry-After: 1", b"Connection: close"} <= set(head.split(b"\r\n"))
+        assert json.loads(body)["error"]["code"] == "overloaded"
+    refused = [line for line in lines if line.get("refused_by") == "server"]
+    assert len(refused) == len(shed) and {(r["status"], r["path"]) for r in refused} == {(503, "/v1/evaluate")}
+    counted = re.search(rb'^livegate_rejected_requests_total\{code="overloaded"\} ([0-9.e+]+)$', metrics, re.M)
+    assert counted is not None and float(counted.group(1)) == len(shed)
+
+
 def test_the_pages_long_form_without_javascript_is_answered_not_refused_for_its_request_line(shared_server):
     """Without JavaScript the page's GET form sends every field, empty costs too: with every document
     and category ticked its URL was over gunicorn's 4,094-byte request line, a bare English 414 page."""

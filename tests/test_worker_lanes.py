@@ -1,6 +1,8 @@
-"""The worker's two lanes (``livegate.http.worker``): a request on a connection whose previous
-answer was a client error waits behind every other request, one thread at a time serves those,
-and it rests between two of them as long as the last one took of its CPU.
+"""The worker's three lanes (``livegate.http.worker``): the health checks and ``/metrics`` go
+first; a request on a connection whose previous answer was a client error waits behind every other
+request, one thread at a time serves those, and it rests between two of them as long as the last
+one took of its CPU; and a request that waited longer than ``QUEUE_TIMEOUT`` is refused, not
+served late.
 
 The lane methods run here on a stand-in for gunicorn's worker: its thread pool is a list run by
 hand (for the order) or a real pool (for the races), and ``handle`` records what it served. The
@@ -43,9 +45,12 @@ class _Worker:
     _dispatch = BufferingWorker._dispatch
     _serve_next = BufferingWorker._serve_next
     _run = BufferingWorker._run
+    _shed = BufferingWorker._shed
 
     def __init__(self, pool, handle):
-        self.lanes = (deque(), deque())
+        self.lanes = (deque(), deque(), deque())
+        self.queue_timeout = 1.0
+        self.refusals: list = []
         self.lanes_lock = threading.Lock()
         self.serving_refused = False
         self.method_queue = _Deferred()
@@ -56,9 +61,32 @@ class _Worker:
     def finish_request(self, conn, future):
         self.finished.append((conn.name, future.result()))
 
+    def _refusal(self, status, code, said, method, path, latency_ms, addr, field=None, retry_after=None):
+        self.refusals.append((status, code, method, path, retry_after, str(said)))
+        return b"refused"
 
-def _conn(name: str, refused: bool) -> SimpleNamespace:
-    return SimpleNamespace(name=name, livegate_refused=refused)
+
+class _Socket:
+    def __init__(self):
+        self.sent = b""
+
+    def setblocking(self, flag):
+        pass
+
+    def sendall(self, data):
+        self.sent += data
+
+
+def _conn(name: str, refused: bool, probe: bool = False, waited: float = 0.0) -> SimpleNamespace:
+    return SimpleNamespace(
+        name=name,
+        livegate_refused=refused,
+        livegate_probe=probe,
+        livegate_ready=time.perf_counter() - waited,
+        livegate_line=("GET" if probe else "POST", "/v1/health/live" if probe else "/v1/evaluate"),
+        client=("127.0.0.1", 5000),
+        sock=_Socket(),
+    )
 
 
 def test_requests_on_refused_connections_are_served_after_the_others_in_arrival_order():
@@ -128,7 +156,7 @@ def test_one_thread_at_a_time_serves_the_refused_lane_and_no_request_is_left_beh
             time.sleep(0.01)
     assert len(worker.finished) == 2000, f"{2000 - len(worker.finished)} requests were never served"
     assert busy["most"] == 1, f"{busy['most']} threads served the refused lane at once"
-    assert not worker.lanes[0] and not worker.lanes[1] and not worker.serving_refused
+    assert not any(worker.lanes) and not worker.serving_refused
 
 
 def test_the_refused_lane_rests_as_long_as_each_request_took_of_its_cpu():
@@ -151,3 +179,46 @@ def test_the_refused_lane_rests_as_long_as_each_request_took_of_its_cpu():
     # nine rests (none after the last), each at least the CPU its request took
     assert took >= sum(spent) + sum(spent[:-1]), f"{took * 1000:.1f} ms for {sum(spent) * 1000:.1f} ms of work"
     assert len(worker.finished) == 10
+
+
+def test_probes_are_served_before_every_waiting_request():
+    """A liveness probe behind 400 evaluations waited 3 s, and at 1,000 connections timed out (an
+    SRE's review): the orchestrator would restart the busiest pod. Probes now lead."""
+    served: list[str] = []
+    pool = _ByHand()
+    worker = _Worker(pool, lambda conn: served.append(conn.name) or True)
+    for name, refused, probe in [
+        ("r1", True, False),
+        ("a", False, False),
+        ("live", False, True),
+        ("b", False, False),
+        ("ready-after-a-4xx", True, True),
+    ]:
+        worker._dispatch(_conn(name, refused, probe))
+    pool.run_all()
+    assert served == ["live", "ready-after-a-4xx", "a", "b", "r1"]
+
+
+def test_a_request_that_waited_past_queue_timeout_is_refused_at_once_and_its_connection_closed():
+    served: list[str] = []
+    pool = _ByHand()
+    worker = _Worker(pool, lambda conn: served.append(conn.name) or True)
+    late, fresh, late_4xx, late_probe = (
+        _conn("late", False, waited=1.5),
+        _conn("fresh", False),
+        _conn("late-4xx", True, waited=3.0),
+        _conn("late-probe", False, probe=True, waited=5.0),
+    )
+    for conn in (late, fresh, late_4xx, late_probe):
+        worker._dispatch(conn)
+    pool.run_all()
+    assert served == ["late-probe", "fresh"], "a probe is never refused for waiting"
+    assert sorted(worker.finished) == sorted(
+        [("late-probe", True), ("late", False), ("fresh", True), ("late-4xx", False)]
+    ), "a refused request's connection is closed (False: no keep-alive)"
+    assert [(r[0], r[1], r[3], r[4]) for r in worker.refusals] == [
+        (503, "overloaded", "/v1/evaluate", 1),
+        (503, "overloaded", "/v1/evaluate", 1),
+    ]
+    assert "LIVEGATE_QUEUE_TIMEOUT" in worker.refusals[0][5]
+    assert late.sock.sent == b"refused" and late_4xx.sock.sent == b"refused" and fresh.sock.sent == b""

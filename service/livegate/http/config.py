@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,  # the service's public base URL (https://host[/prefix]) for links; None: relative links
     "PROXY_HOPS": 0,  # trusted reverse proxies in front: the client's address from X-Forwarded-For (0: the peer's)
     "READ_TIMEOUT": 10.0,  # livegate serve: seconds a request may take to arrive in full (then closed)
+    "QUEUE_TIMEOUT": 1.0,  # livegate serve: seconds a whole request may wait for a thread (then 503 overloaded)
     "MAX_CONNECTIONS": 1000,  # livegate serve: open connections per worker (more wait to be accepted)
     "METRICS": False,  # GET /metrics (Prometheus text format) on the API's port
     "LOG_CONFIG": None,  # livegate serve: a logging configuration file (dictConfig .json/.yaml, or fileConfig .ini)
@@ -156,6 +157,7 @@ def _check(cfg: dict[str, Any]) -> None:
     number("ANSWER_CACHE", 0, (int,))
     number("ANSWER_CACHE_BYTES", 0, (int,))
     seconds("READ_TIMEOUT", 0.1)
+    seconds("QUEUE_TIMEOUT", 0, above=True)
     number("MAX_CONNECTIONS", 1, (int,))
     number("CATALOGUE_MAX_AGE", 0, (int,))
     number("PROXY_HOPS", 0, (int,))

@@ -58,6 +58,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "request_header_fields_too_large": (431, "livegate serve: the request head is over 32 KiB; closed."),
     "internal_server_error": (500, "A fault of the service (a bug): the request id names it in the log."),
     "unsupported_transfer_coding": (501, "livegate serve: a transfer coding unknown to it (before chunked); closed."),
+    "overloaded": (
+        503,
+        "livegate serve: the request waited for a thread longer than QUEUE_TIMEOUT (default 1 s; the service is "
+        "saturated) and was not served; `Retry-After` says when to ask again; closed.",
+    ),
     "evaluation_timeout": (503, "The evaluation exceeded TIMEOUT (default 2 s) and was stopped; retry later."),
     "decision_log_unavailable": (503, "The decision log could not be written, so the answer is not given."),
 }

@@ -141,6 +141,19 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.waiting = Gauge(
+            "livegate_requests_waiting",
+            "Whole requests waiting for a thread (summed over live workers; livegate serve only): a queue "
+            "that grows is a saturated service, and a request that waits past QUEUE_TIMEOUT is refused (503).",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.connections = Gauge(
+            "livegate_connections_open",
+            "Connections the workers hold (summed over live workers; livegate serve only; MAX_CONNECTIONS each).",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
         self.log_failures = Counter(
             "livegate_decision_log_write_failures",
             "Writes of the decision log that failed (each answer withheld with 503).",
@@ -174,6 +187,11 @@ class Metrics:
     def serving(self, ruleset: dict[str, str]) -> None:
         """Name the ruleset this process serves."""
         self.ruleset.labels(version=ruleset["version"], digest=ruleset["digest"]).set(1)
+
+    def saturation(self, waiting: int, connections: int) -> None:
+        """What a worker of ``livegate serve`` holds now: requests waiting for a thread, connections."""
+        self.waiting.set(waiting)
+        self.connections.set(connections)
 
     def cache_size(self, stats: dict[str, int]) -> None:
         self.cache_bytes.set(stats["bytes"])

@@ -260,6 +260,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         (417, "An Expect header other than 100-continue", "expectation_failed"),
         (431, "Head over 32 KiB", "request_header_fields_too_large"),
         (501, "A transfer coding the server does not know, before chunked", "unsupported_transfer_coding"),
+        (503, "The request waited longer than QUEUE_TIMEOUT for a thread (the service is saturated)", "overloaded"),
     )
     for status, what, code in by_server:
         said = (

@@ -39,14 +39,19 @@ thread. The limits:
   either, the thread writes the answer itself, each write bounded by
   ``READ_TIMEOUT``.
 
-Whole requests wait for a thread in two lanes, each first come, first served: a request on a
+Whole requests wait for a thread in three lanes, each first come, first served. The health
+checks and ``/metrics`` (:data:`PROBES`) go first. A request on a
 connection whose previous answer was a client error (4xx) waits behind every request in the
-other lane, only one thread at a time serves that lane, and while more of them wait it rests
+ordinary lane, only one thread at a time serves that lane, and while more of them wait it rests
 between two of them as long as the last one took of its CPU. Clients that keep sending what is
 refused (20 misspelt document ids, say, each costing a nearest-id search) therefore share at
 most half of one core of each worker, and the other threads stay free for everyone else. No
 request is refused for it, and a connection whose answer is not a client error is back in the
-ordinary lane with its next request.
+ordinary lane with its next request. A request other than a probe that has waited for a thread
+longer than ``QUEUE_TIMEOUT`` (app configuration, default 1 s) is not served late: the thread that
+takes it up answers ``503 overloaded`` with ``Retry-After`` at once, and closes the connection, so
+that a saturated worker sheds what it cannot serve in time instead of answering every client
+seconds late (counted as ``livegate_rejected_requests_total{code="overloaded"}``).
 
 Under ``livegate serve``, a worker stops accepting connections while it holds more than its
 share of them, so that a burst of connections is spread over the workers rather than taken by
@@ -268,6 +273,15 @@ def parser_refusal(exc: BaseException) -> tuple[int, str, Message] | None:
 REFUSED_REST_MAX = 0.1
 """Longest rest, in seconds, of the thread serving the refused lane between two of its requests."""
 
+PROBES = frozenset({"/v1/health", "/v1/health/live", "/v1/health/ready", "/metrics"})
+"""Paths whose ``GET`` (or ``HEAD``) waits in the probes' lane, ahead of every other request, and
+is never refused for having waited: a saturated worker still answers its load balancer, its
+orchestrator and its scraper as soon as a thread is free (behind 400 evaluations, a liveness probe
+waited 3 s, and at 1,000 connections timed out: the orchestrator restarts the busiest pod)."""
+
+OVERLOADED_RETRY_AFTER = 1
+"""``Retry-After`` (seconds) of a request refused for having waited longer than ``QUEUE_TIMEOUT``."""
+
 
 class _TimedSocket(socket.socket):
     """A connection's socket whose blocking mode has a time bound (``io_timeout`` seconds for
@@ -420,12 +434,13 @@ class BufferingWorker(ThreadWorker):
         """Bytes of answers kept for clients that have not read them (at most UNREAD_MAX)."""
         self.unread_lock = threading.Lock()
         self.read_timeout = 10.0
+        self.queue_timeout = 1.0
         self.body_limit = 64 * 1024
         self.metrics: Any = None
         self.access_log = True
-        self.lanes: tuple[deque, deque] = (deque(), deque())
-        """Whole requests waiting for a thread, (connection, its future): ordinary ones, then
-        those on connections just refused."""
+        self.lanes: tuple[deque, deque, deque] = (deque(), deque(), deque())
+        """Whole requests waiting for a thread, (connection, its future): probes (:data:`PROBES`),
+        ordinary ones, then those on connections just refused."""
         self.lanes_lock = threading.Lock()
         self.serving_refused = False
         """Whether a thread is serving a request of the refused lane (one at a time)."""
@@ -451,6 +466,7 @@ class BufferingWorker(ThreadWorker):
         super().load_wsgi()
         config = getattr(self.wsgi, "config", {})
         self.read_timeout = float(config.get("READ_TIMEOUT", self.read_timeout))
+        self.queue_timeout = float(config.get("QUEUE_TIMEOUT", self.queue_timeout))
         self.body_limit = int(config.get("MAX_CONTENT_LENGTH", self.body_limit))
         self.metrics = getattr(self.wsgi, "extensions", {}).get(METRICS)
         self.access_log = bool(config.get("ACCESS_LOG", True))
@@ -464,10 +480,13 @@ class BufferingWorker(ThreadWorker):
     # -- connections in ----------------------------------------------------------------
     def notify(self) -> None:
         """Once per turn of the event loop: also publish how many connections this worker holds
-        (until it stops: it then withdraws as it stops accepting, :meth:`set_accept_enabled`)."""
+        (until it stops: it then withdraws as it stops accepting, :meth:`set_accept_enabled`), and
+        in the metrics, with the requests waiting for a thread."""
         super().notify()
         if self.alive and self.shares is not None and self.slot is not None:
             self.shares.publish(self.slot, self.nr_conns)
+        if self.metrics is not None:
+            self.metrics.saturation(sum(len(lane) for lane in self.lanes), self.nr_conns)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         """gunicorn's loop enables accepting each turn while the worker is below
@@ -614,6 +633,8 @@ class BufferingWorker(ThreadWorker):
         if conn.parser is None:
             conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
         conn.parser.unreader.unread(bytes(state.buf))
+        conn.livegate_line = method, path = _request_line(state.buf)
+        conn.livegate_probe = method in ("GET", "HEAD") and path in PROBES
         conn.data_ready = True
         conn.livegate_close = close
         conn.livegate_ready = time.perf_counter()  # whole, waiting for a thread from now
@@ -625,18 +646,21 @@ class BufferingWorker(ThreadWorker):
         leads the lanes when a thread takes it up (so as many tasks as waiting requests)."""
         future: futures.Future = futures.Future()
         future.add_done_callback(lambda done: self.method_queue.defer(self.finish_request, conn, done))
+        lane = 0 if getattr(conn, "livegate_probe", False) else 2 if getattr(conn, "livegate_refused", False) else 1
         with self.lanes_lock:
-            self.lanes[bool(getattr(conn, "livegate_refused", False))].append((conn, future))
+            self.lanes[lane].append((conn, future))
         self.tpool.submit(self._serve_next)
 
     def _serve_next(self) -> None:
-        """Serve the first ordinary request; or, if there is none and no thread serves the refused
-        lane, serve that lane until it is empty, resting after each request as long as it took of
-        this thread's CPU (the lane uses at most half a core). The tasks of the refused requests
-        served here have nothing left to do when they run, and end."""
+        """Serve the first probe, else the first ordinary request; or, if there is neither and no
+        thread serves the refused lane, serve that lane until it is empty, resting after each
+        request as long as it took of this thread's CPU (the lane uses at most half a core). The
+        tasks of the refused requests served here have nothing left to do when they run, and end."""
         with self.lanes_lock:
-            ordinary, refused = self.lanes
-            if ordinary:
+            probes, ordinary, refused = self.lanes
+            if probes:
+                conn, future = probes.popleft()
+            elif ordinary:
                 conn, future = ordinary.popleft()
             elif refused and not self.serving_refused:
                 self.serving_refused = True
@@ -658,13 +682,40 @@ class BufferingWorker(ThreadWorker):
                 time.sleep(min(REFUSED_REST_MAX, time.thread_time() - used))
 
     def _run(self, conn: TConn, future: futures.Future) -> None:
-        """Serve ``conn``'s request; its outcome, or what it raised, goes to ``finish_request``
-        through ``future`` (so this never raises)."""
+        """Serve ``conn``'s request, or refuse it if it waited too long; its outcome, or what it
+        raised, goes to ``finish_request`` through ``future`` (so this never raises)."""
         if future.set_running_or_notify_cancel():
             try:
-                future.set_result(self.handle(conn))
+                future.set_result(False if self._shed(conn) else self.handle(conn))
             except BaseException as exc:  # finish_request closes the connection
                 future.set_exception(exc)
+
+    def _shed(self, conn: TConn) -> bool:
+        """Whether ``conn``'s request, not a probe, has waited for a thread longer than
+        ``QUEUE_TIMEOUT``; if so it is answered ``503 overloaded`` here, unread, and its
+        connection is to be closed."""
+        ready = getattr(conn, "livegate_ready", None)
+        if ready is None or getattr(conn, "livegate_probe", False):
+            return False
+        waited = time.perf_counter() - ready
+        if waited <= self.queue_timeout:
+            return False
+        method, path = getattr(conn, "livegate_line", (None, None))
+        said = Message("http.overloaded", seconds=self.queue_timeout, retry=OVERLOADED_RETRY_AFTER)
+        answer = self._refusal(
+            503,
+            "overloaded",
+            said,
+            method,
+            path,
+            round(waited * 1000, 3),
+            conn.client,
+            retry_after=OVERLOADED_RETRY_AFTER,
+        )
+        with contextlib.suppress(OSError):
+            conn.sock.setblocking(True)  # a bounded send (_TimedSocket), as a thread writes
+            conn.sock.sendall(answer)
+        return True
 
     def _send(self, conn: TConn, data: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -689,12 +740,14 @@ class BufferingWorker(ThreadWorker):
         latency_ms: float | None,
         addr: Any,
         field: str | None = None,
+        retry_after: int | None = None,
     ) -> bytes:
         """The answer to a request the server refuses itself (no app saw it), counted and with its
         line in the access log."""
         if self.metrics is not None:
             self.metrics.rejected.labels(code=code).inc()
-        answer = plain_error(status, code, said, API_HEADERS, field)
+        headers = [*API_HEADERS, *([("Retry-After", str(retry_after))] if retry_after is not None else [])]
+        answer = plain_error(status, code, said, headers, field)
         if self.access_log:
             log_access(
                 request_id=None,
