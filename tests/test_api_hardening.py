@@ -123,6 +123,43 @@ def test_health_is_degraded_on_a_full_disk_and_no_message_names_the_path(make_ap
     assert page.status_code == 503 and "/dev/full" not in page.get_data(as_text=True)
 
 
+def test_fail_health_stays_degraded_while_the_log_s_file_system_is_full_not_only_after_a_write(
+    make_app, tmp_path, monkeypatch
+):
+    """A full disk was reported writable again 30 s after the last failed write (FAILURE_MEMORY),
+    though nothing had been freed: the load balancer put the instance back, and its answers were
+    withheld again (an SRE's review). The file system's free space is asked now, by every worker."""
+    from livegate.http import decisions as module
+
+    log = tmp_path / "decisions.jsonl"
+    client = make_app(DECISION_LOG=str(log)).test_client()
+    assert _health(client)[0] == 200
+    monkeypatch.setattr(module, "free_bytes", lambda path: 1000)
+    status, body = _health(client)
+    assert (status, body["status"], body["decision_log"]["writable"]) == (503, "degraded", False)
+    assert body["decision_log"]["problem"] == "its file system has 1000 bytes free (at least 65536 are needed)"
+    assert client.get("/v1/health/ready").status_code == 503
+    monkeypatch.setattr(module, "free_bytes", lambda path: 10 * 1024 * 1024)
+    assert _health(client)[0] == 200  # room again: healthy at once
+
+
+def test_fail_a_log_that_keeps_failing_says_so_once_every_10_s_not_once_per_answer(make_app, monkeypatch, caplog):
+    from livegate.http import decisions as module
+
+    client = make_app(DECISION_LOG="/dev/full").test_client()
+    clock = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
+    with caplog.at_level(logging.ERROR, logger="livegate"):
+        for _ in range(20):
+            assert client.post("/v1/evaluate", json={"subject": {"type": "enterprise"}}).status_code == 503
+            clock[0] += 0.1
+        clock[0] += module.FAILURE_SAID_EVERY
+        assert client.post("/v1/evaluate", json={"subject": {"type": "enterprise"}}).status_code == 503
+    said = [r.getMessage() for r in caplog.records if "cannot be written" in r.getMessage()]
+    assert len(said) == 2, said
+    assert said[1].endswith("the answer was withheld (and 19 more since the last such line)")
+
+
 def test_health_is_degraded_on_a_read_only_file_system(make_app, tmp_path, monkeypatch):
     log = tmp_path / "decisions.jsonl"
     client = make_app(DECISION_LOG=str(log)).test_client()

@@ -79,6 +79,16 @@ LOGGER = logging.getLogger("livegate")
 FAILURE_MEMORY = 30.0
 """Seconds a failed write of the decision log keeps ``/v1/health`` degraded (unless a write succeeds)."""
 
+FREE_MIN = 64 * 1024
+"""Bytes the decision log's file system must have free (for the service's user) for ``/v1/health``
+to call the log writable: about fifty decisions. A full disk was reported writable again once
+:data:`FAILURE_MEMORY` had passed, the load balancer put the instance back, and its answers
+were withheld again (an SRE's review)."""
+
+FAILURE_SAID_EVERY = 10.0
+"""Seconds between two error lines of a worker whose decision-log writes keep failing (each
+withheld answer logged its own: 430 lines in two seconds)."""
+
 
 def recorded(data: dict[str, Any]) -> dict[str, Any]:
     """A valid profile as the decision log records it: as received, but each list without its
@@ -122,6 +132,8 @@ class DecisionLog:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._failed: tuple[float, str | Message] | None = None  # when the last write failed, and why
+        self._said_at = -FAILURE_SAID_EVERY  # when a failure was last logged
+        self._unsaid = 0  # failures since, not logged
         problem: Message | None = None
         if not self.path.parent.is_dir():  # a mistyped folder is refused, not made: the auditor would look elsewhere
             problem = Message("config.decision_log_folder", path=self.path, folder=self.path.parent)
@@ -166,21 +178,45 @@ class DecisionLog:
         self._failed = None
 
     def _fail(self, reason: str | Message) -> NoReturn:
-        self._failed = (time.monotonic(), reason)
-        LOGGER.error("the decision log %s cannot be written: %s; the answer was withheld", self.path, reason)
+        now = time.monotonic()
+        self._failed = (now, reason)
+        if now >= self._said_at + FAILURE_SAID_EVERY:
+            more, self._said_at, self._unsaid = self._unsaid, now, 0
+            LOGGER.error(
+                "the decision log %s cannot be written: %s; the answer was withheld%s",
+                self.path,
+                reason,
+                f" (and {more} more since the last such line)" if more else "",
+            )
+        else:
+            self._unsaid += 1
         raise DecisionLogError(Message("http.decision_log", reason=reason)) from None
 
     def problem(self) -> str | None:
-        """Why the log cannot be written now, or None: it cannot be opened for appending, or
-        the last write failed (less than :data:`FAILURE_MEMORY` seconds ago, none since)."""
+        """Why the log cannot be written now, or None: it cannot be opened for appending, its
+        file system has less than :data:`FREE_MIN` bytes free, or the last write failed (less
+        than :data:`FAILURE_MEMORY` seconds ago, none since)."""
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640))
         except OSError as exc:
             return str(Message("http.decision_log_open", error=exc.strerror or type(exc).__name__))
+        free = free_bytes(self.path)
+        if free is not None and free < FREE_MIN:
+            return str(Message("http.decision_log_full", free=free, least=FREE_MIN))
         failed = self._failed
         if failed is not None and time.monotonic() - failed[0] < FAILURE_MEMORY:
             return str(Message("http.decision_log_write", error=failed[1]))
         return None
+
+
+def free_bytes(path: Path) -> int | None:
+    """Bytes the file system holding ``path`` has free for this process: the blocks reserved for
+    root count too when it runs as root. None where it cannot be asked."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    return (st.f_bfree if os.geteuid() == 0 else st.f_bavail) * st.f_frsize
 
 
 class AnswerCache:
