@@ -4,6 +4,7 @@ reading the file; it was also run in front of `livegate serve`, as the docs say)
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -53,3 +54,57 @@ def test_every_location_names_routes_the_app_serves(client):
         matched = [path for path in served if re.fullmatch(pattern.strip("^$"), path)]
         assert matched, pattern
     assert client.get("/metrics").status_code == 200  # with METRICS on, served on the API's port: kept inside
+
+
+def _map_regex() -> str:
+    (pattern,) = re.findall(r'^\s*"~(\^[^"]+\$)"\s+\$http_x_request_id;', CONF, flags=re.MULTILINE)
+    return pattern
+
+
+def test_the_request_id_nginx_passes_on_is_one_livegate_takes_and_its_error_bodies_can_quote():
+    """An SRE could not follow a request through the sample proxy: it neither set nor logged
+    X-Request-Id. The client's id is passed on where livegate would take it and a JSON string can
+    hold it as it is (no quote or backslash: nginx writes its error bodies unescaped), else
+    nginx's own ($request_id); livegate logs and echoes what it is sent."""
+    from livegate.http.openapi import REQUEST_ID_PATTERN
+
+    nginx = re.compile(_map_regex())
+    livegate = re.compile(REQUEST_ID_PATTERN)
+    for code in range(128):
+        one = chr(code)
+        assert bool(nginx.fullmatch(one)) == (bool(livegate.fullmatch(one)) and one not in '"\\'), repr(one)
+    assert nginx.fullmatch("a" * 128) and not nginx.fullmatch("a" * 129) and not nginx.fullmatch("")
+    assert _directive("proxy_set_header X-Request-Id") == "$livegate_request_id"
+    assert (
+        "request_id=$livegate_request_id" in CONF and "access_log /var/log/nginx/livegate.access.log livegate" in CONF
+    )
+
+
+def test_nginx_s_own_refusals_are_in_the_api_s_error_shape_with_the_request_id():
+    """Its HTML 429 and 413 pages broke JSON clients; a 502 or 504 (livegate down, or too slow)
+    is a 503 a client knows to retry."""
+    pages = dict(re.findall(r"^\s*error_page ([\d ]+) = @(\w+);", CONF, flags=re.MULTILINE))
+    assert {tuple(k.split()): v for k, v in pages.items()} == {
+        ("429",): "too_many_requests",
+        ("413",): "body_too_large",
+        ("502", "504"): "upstream_unavailable",
+    }
+    for name in pages.values():
+        (block,) = re.findall(rf"location @{name} \{{(.*?)\n    \}}", CONF, flags=re.DOTALL)
+        assert "default_type application/json;" in block
+        assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in block  # not inherited
+        assert "add_header X-Request-Id $livegate_request_id always;" in block
+        ((status, body),) = re.findall(r"return (\d+) '(.*)';", block)
+        error = json.loads(body.replace("$livegate_request_id", "f" * 32).replace("\\n", "\n"))["error"]
+        assert (
+            error["code"] == name
+            and error["request_id"] == "f" * 32
+            and set(error)
+            == {
+                "code",
+                "message",
+                "field",
+                "request_id",
+            }
+        )
+        assert ("add_header Retry-After" in block) == (status in ("429", "503"))
