@@ -159,7 +159,7 @@ def test_fail_every_labelled_counter_is_there_at_0_before_its_first_event(metric
     assert codes == set(ERROR_CODES)
     assert _value(metrics, "livegate_rejected_requests_total", code="evaluation_timeout") == 0
     reloads = {(x["outcome"], x["stage"]) for x in _series(metrics, "livegate_ruleset_reloads_total")}
-    assert reloads == {("applied", "ok")} | {
+    assert reloads == {("applied", "ok"), ("unchanged", "ok")} | {
         ("refused", stage) for stage in ("copy", "parse", "lint", "ground", "evaluate", "boot", "timeout")
     }  # the stages docs/api.md lists for a reload
     assert all(_value(metrics, "livegate_ruleset_reloads_total", outcome=o, stage=s) == 0 for o, s in reloads)
@@ -298,6 +298,29 @@ def test_hup_serves_a_new_ruleset_without_a_failed_request(reload_server, tmp_pa
     assert _value(metrics, "livegate_worker_restarts_total", cause="reload") == 2
     assert {s["digest"] for s in _series(metrics, "livegate_ruleset_info")} == {new["digest"]}
     assert "ruleset reload applied" in server.stderr()
+    assert f"in place of {old['version']} ({old['digest']})" in server.stderr()  # old → new, in one line
+
+
+def test_fail_a_reload_of_the_ruleset_already_served_applies_nothing_and_says_so(reload_server):
+    """Reloading files that hold the ruleset every worker serves started new workers (their caches
+    thrown away) and logged "ruleset reload applied", so an SRE could not tell whether the new
+    files had been read at all."""
+    server, _ = reload_server
+    served = _health(server.port)["ruleset"]
+    pids = server.pids()
+    os.kill(server.proc.pid, signal.SIGHUP)
+    _until(lambda: (_health(server.port)["reload"] or {}).get("outcome") == "unchanged", what="the reload told")
+    reload = _health(server.port)["reload"]
+    assert (reload["stage"], reload["ruleset"]) == ("ok", served)
+    assert server.pids() == pids, "no worker replaced"
+    log = server.stderr()
+    assert f"the files hold the ruleset every worker serves, {served['version']} ({served['digest']})" in log
+    assert "ruleset reload applied" not in log
+    metrics = _metrics(server.port)
+    assert _value(metrics, "livegate_ruleset_reloads_total", outcome="unchanged", stage="ok") == 1
+    assert _value(metrics, "livegate_ruleset_reloads_total", outcome="applied", stage="ok") == 0
+    assert _value(metrics, "livegate_worker_restarts_total", cause="reload") == 0
+    assert _value(metrics, "livegate_ruleset_last_reload_success") == 1
 
 
 def _syntax_error(kb: Path) -> None:

@@ -529,10 +529,11 @@ class WorkerState(_Shape):
 
 
 class ReloadState(_Shape):
-    """The last ruleset reload (``kill -HUP``): applied, or refused with the stage that failed and why;
-    the knowledge base refused is named by its digest (and version, when it could be read)."""
+    """The last ruleset reload (``kill -HUP``): applied; unchanged (the files held the ruleset every
+    worker served: nothing was applied, no worker replaced); or refused with the stage that failed
+    and why, the knowledge base refused named by its digest (and version, when it could be read)."""
 
-    outcome: Literal["applied", "refused"]
+    outcome: Literal["applied", "refused", "unchanged"]
     stage: Literal["ok", "copy", "parse", "lint", "ground", "evaluate", "boot", "timeout"]
     reason: str | None
     time: str

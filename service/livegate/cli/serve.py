@@ -303,6 +303,16 @@ class _Arbiter(Arbiter):
             return
         assert ruleset is not None  # a check passes only once it has read the ruleset
         old, previous = set(self.WORKERS), rulesets.current
+        served = {w["pid"]: w["ruleset"] for w in runtime.workers(server.run_dir) if w["pid"] in old}
+        if old and set(served) == old and all(r["digest"] == ruleset["digest"] for r in served.values()):
+            # the files hold what every worker serves: nothing to apply, and their caches are kept
+            # (new workers were started for it, and it was logged "applied": an SRE could not tell
+            # whether the new files had been read); log files are reopened, as a reload does
+            shutil.rmtree(snapshot.root, ignore_errors=True)
+            self.log.reopen_files()
+            server.reload_unchanged(ruleset)
+            return
+        before = {(r["version"], r["digest"]) for r in served.values()}
         server.use(snapshot)
         self.log.reopen_files()
         server.rolling = True
@@ -317,7 +327,7 @@ class _Arbiter(Arbiter):
             self.retiring |= old
             for pid in old:
                 self.kill_worker(pid, signal.SIGTERM)
-            server.reload_applied(ruleset, len(old))
+            server.reload_applied(ruleset, len(old), next(iter(before)) if len(before) == 1 else None)
             if not self.retiring:
                 rulesets.keep_only_current()
             return
@@ -491,7 +501,7 @@ class LivegateServer(BaseApplication):
     # -- what a reload tells -------------------------------------------------------------------
     def _reloaded(
         self,
-        outcome: Literal["applied", "refused"],
+        outcome: Literal["applied", "refused", "unchanged"],
         stage: ReloadStage | Literal["ok"],
         reason: str | None,
         ruleset: dict[str, str] | None,
@@ -501,14 +511,25 @@ class LivegateServer(BaseApplication):
         state = {"outcome": outcome, "stage": stage, "reason": reason, "time": now(), "ruleset": ruleset}
         runtime.write_reload(self.run_dir, state)
 
-    def reload_applied(self, ruleset: dict[str, str], retired: int) -> None:
+    def reload_applied(self, ruleset: dict[str, str], retired: int, before: tuple[str, str] | None = None) -> None:
         LOGGER.info(
-            "ruleset reload applied: %s (%s) served by new workers; %d old worker(s) finish their requests",
+            "ruleset reload applied: %s (%s) served by new workers, in place of %s; %d old worker(s) finish "
+            "their requests",
             ruleset["version"],
             ruleset["digest"],
+            f"{before[0]} ({before[1]})" if before else "the rulesets the old workers served",
             retired,
         )
         self._reloaded("applied", "ok", None, ruleset)
+
+    def reload_unchanged(self, ruleset: dict[str, str]) -> None:
+        LOGGER.info(
+            "ruleset reload: the files hold the ruleset every worker serves, %s (%s): nothing to apply; "
+            "the workers keep serving it",
+            ruleset["version"],
+            ruleset["digest"],
+        )
+        self._reloaded("unchanged", "ok", None, ruleset)
 
     def reload_refused(
         self, stage: ReloadStage, reason: str, ruleset: dict[str, str] | None, refused_digest: str | None = None

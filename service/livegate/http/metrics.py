@@ -222,13 +222,14 @@ class ServerMetrics:
         registry = CollectorRegistry()
         self.reloads = Counter(
             "livegate_ruleset_reloads",
-            f"Ruleset reloads (kill -HUP): applied, or refused at a stage ({', '.join(RELOAD_STAGES)}).",
+            f"Ruleset reloads (kill -HUP): applied, unchanged (the files held the ruleset served), or refused at a "
+            f"stage ({', '.join(RELOAD_STAGES)}).",
             ["outcome", "stage"],
             registry=registry,
         )
         self.last_reload_ok = Gauge(
             "livegate_ruleset_last_reload_success",
-            "1 if the last reload was applied (or none was asked), 0 if it was refused.",
+            "1 if the last reload was applied or unchanged (or none was asked), 0 if it was refused.",
             registry=registry,
             multiprocess_mode="mostrecent",
         )
@@ -248,6 +249,7 @@ class ServerMetrics:
         self.last_reload_ok.set(1)
         # each series at 0 from the start, so that an alert on their increase works before the first
         self.reloads.labels(outcome="applied", stage="ok")
+        self.reloads.labels(outcome="unchanged", stage="ok")
         for stage in RELOAD_STAGES:
             self.reloads.labels(outcome="refused", stage=stage)
         for cause in RESTART_CAUSES:
@@ -256,9 +258,11 @@ class ServerMetrics:
     def restarted(self, cause: RestartCause) -> None:
         self.restarts.labels(cause=cause).inc()
 
-    def reloaded(self, outcome: Literal["applied", "refused"], stage: ReloadStage | Literal["ok"], when: float) -> None:
+    def reloaded(
+        self, outcome: Literal["applied", "refused", "unchanged"], stage: ReloadStage | Literal["ok"], when: float
+    ) -> None:
         self.reloads.labels(outcome=outcome, stage=stage).inc()
-        self.last_reload_ok.set(1 if outcome == "applied" else 0)
+        self.last_reload_ok.set(0 if outcome == "refused" else 1)
         self.last_reload_time.set(when)
 
 
