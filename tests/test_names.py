@@ -193,6 +193,9 @@ _SAMPLE = {
     "seconds": 2.0,
     "reason": "Permission denied",
     "written": 10,
+    "free": 1000,
+    "least": 65536,
+    "retry": 1,
     "size": 20,
     "line": 1,
     "column": 2,
@@ -260,6 +263,7 @@ _SAMPLE = {
     "marks": "",
     "where": "log.jsonl:2",
     "kinds": "",
+    "left": "",
     "seed": 7,
     "n": 2,
     "nearest": "LIVEGATE_TIMEOUT",
@@ -498,8 +502,9 @@ def test_a_set_that_takes_a_required_category_s_alternative_names_both_together(
         (
             "en",
             # livegate's gloss of the item and of its qualifier (messages/en.json) join them
-            "《增值电信业务经营许可证》 (核准服务项目包含“互联网信息服务业务”; Value-added telecom business licence, "
-            "approved services include internet information services; licence or approval)",
+            "《增值电信业务经营许可证》 (核准服务项目包含“互联网信息服务业务”; Value-added telecom business licence "
+            "(ICP/EDI licence, issued by the telecom authority; not the ICP filing), approved services include "
+            "internet information services; licence or approval)",
         ),
         ("zh", "《增值电信业务经营许可证》（核准服务项目包含“互联网信息服务业务”；行政许可）"),
     ],

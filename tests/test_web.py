@@ -1025,7 +1025,8 @@ def test_fail_chinese_csv_has_its_english_gloss_column_filled(client):
     glosses = {r[1]: r[4] for r in rows[1:]}
     assert glosses["platform_service_agreement"] == "The platform's service agreement and trading rules"
     assert glosses[TELECOM_FORMS[0]] == (
-        "Value-added telecom business licence, approved services include internet information services"
+        "Value-added telecom business licence (ICP/EDI licence, issued by the telecom authority; not the ICP filing),"
+        " approved services include internet information services"
     )
     assert all(glosses.values())
 
