@@ -1753,12 +1753,12 @@ def test_the_stepper_like_the_back_button_asks_for_a_follow_up_left_open_before_
         (
             "zh",
             "请在下方选择一项（不确定可选“以上都不是”）：部分类目要求证照注明该内容。",
-            "【教育-出国移民】要求注明此项",
+            "可满足【教育-出国移民】的要求",
         ),
         (
             "en",
             "Choose one below (“None of the above” if unsure): some categories require the document to say so.",
-            "Required by 【教育-出国移民】",
+            "Meets the requirement of 【教育-出国移民】",
         ),
     ],
     ids=["zh", "en"],

@@ -120,3 +120,17 @@ def test_problems_joined_in_one_message_do_not_run_a_question_mark_into_a_semico
     message = client.post("/v1/evaluate", json=body, headers={"Accept-Language": lang}).get_json()["error"]["message"]
     assert said in message
     assert "？；" not in message and "?;" not in message
+
+
+def test_each_form_of_a_document_says_whose_requirement_it_meets_not_that_both_are_required(client):
+    """电商平台 accepts a 《增值电信业务经营许可证》 whose approved services include either item (L34-L39):
+    under each form the documents step said "【电商平台】要求注明此项" / "Required by 【电商平台】", which
+    read as if both were needed (an English reader's review)."""
+    telecom = "value_added_telecom_licence"
+    url = f"/?scenario=ecommerce&subject=enterprise&step=3&doc={telecom}&asked={telecom}"
+    for lang, said, wrong in (
+        ("zh", "可满足【电商平台】的要求", "要求注明此项"),
+        ("en", "Meets the requirement of 【电商平台】", "Required by"),
+    ):
+        page = _text(client.get(f"{url}&lang={lang}").get_data(as_text=True))
+        assert page.count(said) == 2 and wrong not in page, page[:2000]
