@@ -874,7 +874,9 @@ def _full_row(numbered: tuple[int, str]) -> list[Any]:
     """The baseline's row: written from the full answer, as ``livegate batch --csv`` did before it
     asked the rules for a summary (docs/performance.md#summary)."""
     number, text = numbered
-    return csv_row(number, _FULL[0].answer(loads(text), explain=False), None)
+    engine = _FULL[0]
+    ruleset = (engine.ruleset["version"], engine.ruleset["digest"])
+    return csv_row(number, engine.answer(loads(text), explain=False), None, ruleset)
 
 
 def bench_batch(n: int) -> dict[str, Any]:

@@ -191,10 +191,14 @@ def _plans_cell(plans: Sequence[Sequence[str]]) -> str:
     return PLAN_SEPARATOR.join(ITEM_SEPARATOR.join(plan) for plan in plans) if any(plans) else ""
 
 
-def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) -> list[Any]:
+def csv_row(
+    number: int, summary: Summary | None, error: dict[str, Any] | None, ruleset: tuple[str, str] | None = None
+) -> list[Any]:
     """Line ``number``'s CSV row: from its summary, else its error's message with the other cells
-    empty (as many status cells as the worker's catalogue has categories). The last two cells
-    describe every one of the goal's cheapest plans, in their order (docs/cli.md#batch-csv)."""
+    empty (as many status cells as the worker's catalogue has categories). The cheapest plans'
+    cells describe every one of the goal's cheapest plans, in their order (docs/cli.md#batch-csv);
+    the last two name the ruleset (``ruleset``: version and digest; by default the worker's)."""
+    version, digest = ruleset or _WORKER.ruleset
     if summary is None:
         assert error is not None
         return [
@@ -206,7 +210,8 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
             "",
             "",
             "",
-            *_WORKER.ruleset,
+            version,
+            digest,
         ]
     cost = summary.cheapest_cost
     return [
@@ -218,7 +223,8 @@ def csv_row(number: int, summary: Summary | None, error: dict[str, Any] | None) 
         _plans_cell(summary.cheapest_plans),
         _plans_cell(_with_shortfalls(summary)),
         _plans_cell(summary.cheapest_external),
-        *_WORKER.ruleset,
+        version,
+        digest,
     ]
 
 
