@@ -555,23 +555,42 @@ def test_success_seller_is_shown_how_to_stream_by_standard_live(client):
 
 def test_success_training_institution_with_district_permit_can_stream(client):
     page = get_page(client, TRAINING)
-    assert verdict(page).startswith("可以，前提是您的小程序符合【教育-在线视频课程】的适用范围：“适用于教育行业提供")
-    assert "申请【教育-在线视频课程】，您已具备原文所列的全部材料" in verdict(page)
+    assert verdict(page).startswith("可以：有 10 条路径，成本均为 0，分别经过不同的类目。")
+    first = page.text("verdict-options").split("路径 2")[0]
+    assert first.startswith("路径 1：【教育-在线视频课程】的适用范围：“适用于教育行业提供") and "原文未列" not in first
 
 
 def test_fail_tied_paths_through_other_categories_say_to_take_the_one_whose_scope_fits(client):
     """A training institution holding a district permit has ten paths at cost 0, through ten
     categories (教育-在线视频课程, 素质教育, 婴幼儿教育, 出国留学, …): the answer said only that nine more
-    cost the same, never which to take (an outside review). The source's L5: a category that does
-    not fit the real scenario is rejected at review. That, and the scope condition of a path still
-    missing documents, are set apart from the answer's sentence (a normal-weight aside)."""
+    cost the same, never which to take (an outside review); then it named the first path's category
+    and scope in its sentence and the others in an aside, and a training company skimmed past the
+    one that fits it (an English reader's review). The source's L5: a category that does not fit
+    the real scenario is rejected at review. No path is the answer: the sentence says to choose by
+    scope, and lists every path with its scope, linked to its card."""
+    page = get_page(client, TRAINING)
+    assert verdict(page) == (
+        "可以：有 10 条路径，成本均为 0，分别经过不同的类目。"
+        "请选适用范围符合您小程序实际业务的那一条，否则提交审核后会被驳回："
+    )
+    options = [a for a in page.find("li") if a.get("data-plan")]
+    assert [o["data-plan"] for o in options] == [str(k) for k in range(1, 11)]
+    links = [a["href"] for a in page.find("a") if a.get("href", "").startswith("#plan-")]
+    assert links[:10] == [f"#plan-{k}" for k in range(1, 11)]
+    listed = page.text("verdict-options")
+    cards = [page.text(f"plan-{k}") for k in range(1, 11)]
+    for k, card in enumerate(cards, 1):  # each option names its path's category and scope, in order
+        category = re.search(r"【[^】]+】", card).group(0)
+        assert f"路径 {k}：{category}" in listed
+    assert "【教育-在线教育】的适用范围：“适用于在线教育、网络教育或者远程教育等以互联网为载体的教育服务”" in listed
     html = client.get(TRAINING).get_data(as_text=True)
-    assert (
-        '<span class="verdict-aside">另有 9 条成本相同的路径，见下：它们经过不同的类目，'
-        "请选适用范围符合您小程序实际业务的那一条，否则提交审核后会被驳回。</span>"
-    ) in html
-    english = client.get(TRAINING + "&lang=en").get_data(as_text=True)
-    assert "9 more paths at the same cost below, through other categories: take the one whose scope fits" in english
+    assert 'class="verdict-aside"' not in html and 'id="verdict-note"' not in html
+    # 在线视频课程 asks for one of five documents, the district permit among them (L112-L115); the others ask 「-」
+    assert "（原文未列资质要求，以微信最新要求为准）" not in listed.split("路径 2")[0]
+    assert listed.count("（原文未列资质要求，以微信最新要求为准）") >= 5
+    english = get_page(client, TRAINING + "&lang=en")
+    assert verdict(english).startswith("Yes: 10 paths, each at cost 0, go through different categories. Take the one")
+    assert "(For education services carried over the internet" in english.text("verdict-options")
     seller = client.get(SELLER).get_data(as_text=True)
     assert (
         '<p class="verdict-condition" id="verdict-condition" tabindex="-1">前提：您的小程序须符合'
@@ -1283,7 +1302,7 @@ def test_success_a_blocked_category_of_the_scenario_is_told_even_when_another_pa
     # L97: 在线教育 with iOS virtual goods is blocked until they are removed; 职业培训 still open (L144)
     url = TRAINING + "&act=online_edu_ios_virtual_goods"
     page = get_page(client, url)
-    assert verdict(page).startswith("可以，前提是")
+    assert verdict(page).startswith("可以：有 ")
     assert [a["data-category"] for a in page.find("li") if a.get("data-category")] == ["edu_online_education"]
     assert "原文写明" in page.text("blocked")
 
@@ -1671,8 +1690,12 @@ def test_fail_a_yes_says_in_its_sentence_that_it_holds_only_within_the_category_
 @pytest.mark.parametrize(
     ("lang", "said", "not_said"),
     [
-        ("zh", "申请【教育-教育信息服务】：原文未列资质要求，以微信最新要求为准；", "您已具备"),
-        ("en", "the source lists no document for it, and WeChat's current rules prevail", "you hold every document"),
+        ("zh", "这些类目的资质要求原文均未列出，以微信最新要求为准。", "您已具备"),
+        (
+            "en",
+            "The source lists no document for any of these categories; WeChat's current rules prevail.",
+            "you hold every",
+        ),
     ],
     ids=["zh", "en"],
 )
@@ -1680,9 +1703,11 @@ def test_fail_a_category_whose_requirement_is_a_dash_is_not_every_document_held(
     """L170: 【教育-教育信息服务】's requirement is 「-」: the source lists no document, which is not the
     same as holding every one (L3: WeChat's current rules prevail)."""
     page = get_page(client, f"/?scenario=education&subject=enterprise&lang={lang}")
-    text = verdict(page)
-    assert said in text and not_said not in text, text
-    assert "教育政策、考试通知等教育信息服务" in text  # its scope (L165), in the sentence too
+    # its paths tie with the other 「-」 categories': listed with their scopes, and said once of them all
+    assert page.text("verdict-note") == said
+    options = page.text("verdict-options")
+    assert not_said not in verdict(page) + options
+    assert "教育政策、考试通知等教育信息服务" in options.split("2")[0]  # its scope (L165), in the answer too
     card = page.text("plan-1")
     assert not_said not in card and ("原文未列" in card if lang == "zh" else "lists no document" in card)
 

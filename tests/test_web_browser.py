@@ -182,7 +182,7 @@ PEOPLE = [
         subject="other_organization",
         roles=["public_school"],
         docs=["public_institution_certificate"],
-        says="可以，前提是您的小程序符合",
+        says="可以：有 9 条路径，成本均为 0，分别经过不同的类目。",
         cost="0",
     ),
     # L144 + L97 (iOS virtual goods block 在线教育 only): the district permit and the licence still open 职业培训
@@ -194,7 +194,7 @@ PEOPLE = [
         docs=["business_license", "private_school_permit"],
         qualifiers={"private_school_permit": "private_school_permit_district", "business_license": "none"},
         acts=["online_edu_ios_virtual_goods"],
-        says="可以，前提是您的小程序符合",
+        says="可以：有 9 条路径，成本均为 0，分别经过不同的类目。",
         cost="0",
     ),
     # L2: 政府主体认证的小程序可直接使用标准直播+直播标签

@@ -132,7 +132,8 @@ def _missing_markup(words: Words, group: dict[str, Any]) -> Markup:
 def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], scenario: str | None) -> dict[str, Any]:
     """The answer in one sentence: ``kind`` (yes, missing, no, unsupported, pick) and ``text`` (markup);
     for a path still missing documents through a category with a scope, ``condition`` (markup): the
-    scope the mini program must fit, shown above the sentence."""
+    scope the mini program must fit, shown above the sentence; when the cheapest paths go through
+    different categories, ``options``: each path with its scope, to choose from (:func:`_choose`)."""
     cheapest = answer["cheapest"]
     if not answer["subject_supported"]:
         reason = next((r for r in cheapest["no_plan_reasons"] if r["kind"] == "subject_unsupported"), None)
@@ -148,6 +149,8 @@ def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], 
         return {"kind": "no", "text": words.t("verdict_none", markup=True, reason=first)}
     group = groups[0]
     plan = group["first"]
+    if not plan["direct"] and _through_other_categories(groups):
+        return _choose(words, groups)
     tail = words.t("sentence_sep") + _aside(_more_markup(words, groups)) if len(groups) > 1 else Markup("")
     if plan["direct"]:
         return {
@@ -191,6 +194,40 @@ def verdict(words: Words, answer: dict[str, Any], groups: list[dict[str, Any]], 
     return {"kind": "missing", "text": text + tail, "condition": condition}
 
 
+def _through_other_categories(groups: list[dict[str, Any]]) -> bool:
+    """Whether the paths tied for the cheapest go through different categories."""
+    return len({tuple(g["first"]["categories"]) for g in groups}) > 1
+
+
+def _choose(words: Words, groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The verdict when the cheapest paths go through different categories: no cost can say which
+    to take, only the mini program's real business (the source's L5: a category that does not fit
+    is rejected at review). The sentence says so, and ``options`` lists every path with the scope
+    it rests on. The first path was the answer, its scope the condition, and the others an aside:
+    a training company read "可以，前提是…【教育-教育信息服务】…（教育政策、考试通知）" and skimmed past
+    the category that fits it (an English-reading compliance manager's review)."""
+    plan = groups[0]["first"]
+    kind = "yes" if plan["cost"] == 0 and not plan["missing"] else "missing"
+    options = [
+        {
+            "index": k,
+            "categories": _cats_markup(words, g["first"]["categories"]),
+            "scope": _scopes_markup(words, g["first"]),
+            "missing": g["count"] if g["first"]["missing"] else 0,
+            # a 「-」 requirement is not "every document held": the source lists none (as the sentence
+            # of a single path says)
+            "unlisted": len(unlisted_categories(words, g)) == len(g["first"]["categories"]),
+        }
+        for k, g in enumerate(groups, 1)
+    ]
+    text = words.t(f"verdict_choose_{kind}", markup=True, n=len(groups), cost=plan["cost"])
+    if all(o["unlisted"] for o in options):  # said once, not on every line
+        for o in options:
+            o["unlisted"] = False
+        return {"kind": kind, "text": text, "options": options, "note": words.t("options_all_unlisted")}
+    return {"kind": kind, "text": text, "options": options}
+
+
 def _aside(text: Markup) -> Markup:
     """A part of the verdict that qualifies it (its tied paths): set apart from the sentence that
     answers, in normal weight (an outside review: at 390 px the whole answer in heading-size bold
@@ -203,7 +240,7 @@ def _more_markup(words: Words, groups: list[dict[str, Any]]) -> Markup:
     to take is the one whose scope fits the mini program's real business (the source's L5: a
     category that does not is rejected at review), which no cost can say."""
     more = len(groups) - 1
-    differ = len({tuple(g["first"]["categories"]) for g in groups}) > 1
+    differ = _through_other_categories(groups)
     return words.t("verdict_more_choose" if differ else "verdict_more", markup=True, n=more)
 
 
