@@ -986,4 +986,5 @@ def test_serve_with_a_knowledge_base_folder_that_does_not_exist_says_so(tmp_path
         [sys.executable, "-m", "livegate", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 2
-    assert proc.stderr == f"livegate serve: the folder {tmp_path / 'nowhere'} does not exist\n"
+    # the setting named: every other bad setting said which it was, this one did not (an SRE's review)
+    assert proc.stderr == f"livegate serve: LIVEGATE_FACTS_DIR: the folder {tmp_path / 'nowhere'} does not exist\n"

@@ -732,10 +732,10 @@ def serve(
     except ConfigError as exc:
         _say(exc.said)
         return 2
-    for folder in (checked["FACTS_DIR"], checked["LOGIC_DIR"]):
-        missing = folder_problem(folder)
-        if missing is not None:
-            _say(missing)
+    for key in ("FACTS_DIR", "LOGIC_DIR"):
+        missing = folder_problem(checked[key])
+        if missing is not None:  # (--facts and --logic are checked before: this one is the environment's)
+            _say(Message("cli.setting_problem", name=f"LIVEGATE_{key}", problem=missing))
             return 2
     reason = _cannot_listen(host, port)
     if reason is not None:
