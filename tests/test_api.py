@@ -1171,6 +1171,8 @@ def test_one_structured_access_log_line_per_request(client, caplog):
     assert all(line["latency_ms"] >= 0 for line in lines)
     assert lines[0]["decision_id"] == responses[0].get_json()["decision_id"]
     assert "decision_id" not in lines[1]
+    # an error's code, as its body says it, so that errors can be counted by code from the log (an SRE)
+    assert [line.get("code") for line in lines] == [None, "invalid_profile", "not_found"]
 
 
 def test_fail_a_request_s_path_breaks_no_log_line_and_is_logged_at_most_2048_characters(client, caplog):

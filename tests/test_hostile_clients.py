@@ -455,7 +455,8 @@ def test_fail_a_saturated_worker_sheds_what_waited_past_queue_timeout_and_still_
         assert {b"Retry-After: 1", b"Connection: close"} <= set(head.split(b"\r\n"))
         assert json.loads(body)["error"]["code"] == "overloaded"
     refused = [line for line in lines if line.get("refused_by") == "server"]
-    assert len(refused) == len(shed) and {(r["status"], r["path"]) for r in refused} == {(503, "/v1/evaluate")}
+    assert len(refused) == len(shed)
+    assert {(r["status"], r["path"], r["code"]) for r in refused} == {(503, "/v1/evaluate", "overloaded")}
     counted = re.search(rb'^livegate_rejected_requests_total\{code="overloaded"\} ([0-9.e+]+)$', metrics, re.M)
     assert counted is not None and float(counted.group(1)) == len(shed)
 

@@ -138,6 +138,7 @@ def _finish(response: Response) -> Response:
             size=response.content_length,
             remote=request.remote_addr,
             **({"decision_id": g.decision_id} if g.get("decision_id") else {}),
+            **({"code": g.error_code} if g.get("error_code") else {}),
         )
     return response
 

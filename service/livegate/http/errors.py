@@ -110,6 +110,7 @@ def error_response(exc: Exception) -> Response:
         if retry_after is not None:  # a 503 that may pass: when to ask again
             response.headers["Retry-After"] = str(retry_after)
     body["request_id"] = g.get("request_id")
+    g.error_code = body["code"]  # for the access line (an SRE could not count errors by code in the log)
     vary(response)
     counted = current_app.extensions.get(METRICS)
     if counted is not None:

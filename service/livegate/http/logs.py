@@ -75,7 +75,7 @@ def log_access(
     **more: str,
 ) -> None:
     """One line of the access log (``livegate.access``), its fields always in this order; ``more``
-    after them (``decision_id``; ``refused_by``)."""
+    after them (``decision_id``; ``refused_by``; an error answer's ``code``)."""
     line: dict[str, object] = {
         "time": now(),
         "request_id": request_id,

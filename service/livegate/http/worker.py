@@ -759,6 +759,7 @@ class BufferingWorker(ThreadWorker):
                 size=len(answer),
                 remote=addr[0] if isinstance(addr, tuple) else None,
                 refused_by="server",
+                code=code,
             )
         return answer
 
