@@ -134,3 +134,20 @@ def test_each_form_of_a_document_says_whose_requirement_it_meets_not_that_both_a
     ):
         page = _text(client.get(f"{url}&lang={lang}").get_data(as_text=True))
         assert page.count(said) == 2 and wrong not in page, page[:2000]
+
+
+def test_the_checklists_carry_the_source_s_caveat_and_english_names_of_categories(client):
+    """A checklist is handed on without the page: it said nothing of L3 (the source is only a
+    reference; WeChat's current list prevails), and in English named its categories in Chinese
+    only (an English reader's review)."""
+    query = SELLER[1:]
+    chinese = client.get(f"/checklist.md{query}&lang=zh").get_data(as_text=True)
+    assert (
+        "> 本文仅提供参考，详细的微信小程序类目及申请资质要求需以微信最新的服务类目说明为准。" in chinese.splitlines()
+    )
+    english = client.get(f"/checklist.md{query}&lang=en").get_data(as_text=True)
+    assert "> The source is only a reference; WeChat's current service-category rules prevail." in english.splitlines()
+    assert "- Categories: 【电商平台】 (E-commerce platform)「" in english
+    rows = client.get(f"/checklist.csv{query}&lang=en").get_data(as_text=True).splitlines()
+    assert rows[1].endswith(",电商平台 (E-commerce platform),")
+    assert client.get(f"/checklist.csv{query}&lang=zh").get_data(as_text=True).splitlines()[1].endswith(",电商平台,")

@@ -1204,7 +1204,15 @@ def checklist_csv() -> Response:
             words.t("csv_option"),
         ]
     )
-    categories = " + ".join(words.category(c) for c in data["plan"]["categories"]) if data["plan"] else ""
+    # in English with their gloss: a spreadsheet handed on kept only the Chinese names (an English reader)
+    categories = (
+        " + ".join(
+            words.category(c) + (f" ({words.gloss_category(c)})" if words.gloss_category(c) else "")
+            for c in data["plan"]["categories"]
+        )
+        if data["plan"]
+        else ""
+    )
     parts: list[tuple[str, list[dict[str, Any]], str]] = [
         ("csv_to_get", data["rows"], ""),
         ("csv_to_submit", data["held"], ""),
