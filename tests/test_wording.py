@@ -151,3 +151,22 @@ def test_the_checklists_carry_the_source_s_caveat_and_english_names_of_categorie
     rows = client.get(f"/checklist.csv{query}&lang=en").get_data(as_text=True).splitlines()
     assert rows[1].endswith(",电商平台 (E-commerce platform),")
     assert client.get(f"/checklist.csv{query}&lang=zh").get_data(as_text=True).splitlines()[1].endswith(",电商平台,")
+
+
+def test_an_option_of_a_requirement_is_glossed_in_english_in_the_diagram_and_the_catalogue(client):
+    """电商平台's third option, 《增值电信业务经营许可证》不予受理的场景 (L40-L44), was drawn and listed in
+    Chinese only on the English page's diagram and in `livegate catalogue --lang en` (an English
+    reader's review), though its gloss is in the catalogue of messages."""
+    import subprocess
+    import sys
+
+    gloss = "The value-added telecom business licence application was not accepted"
+    diagram = client.get("/category/ecommerce_platform?subject=enterprise&doc=business_license&lang=en")
+    assert gloss in _text(diagram.get_data(as_text=True))
+    listed = subprocess.run(
+        [sys.executable, "-m", "livegate", "--lang", "en", "catalogue", "--format", "text"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert f"    - licence_not_accepted: 「《增值电信业务经营许可证》不予受理的场景」 ({gloss})" in listed.splitlines()

@@ -202,7 +202,9 @@ def catalogue_text(data: dict[str, Any], n: Names) -> str:
                 if alt["reserved_for"]
                 else ""
             )
-            out.append(f"    - {alt['id']}{reserved}: {alt['label']}")
+            gloss = n.alternative_gloss(c["id"], alt["id"])  # English only: the label was Chinese only
+            label = alt["label"] if not gloss else n.t("explain.alternative_glossed", label=alt["label"], gloss=gloss)
+            out.append(f"    - {alt['id']}{reserved}: {label}")
             for req in alt["items"]:
                 count = f" ×{req['count']}" if req["count"] > 1 else ""
                 out.append(f"        · {req['item']}{count}: {n.item(req['item'])}")

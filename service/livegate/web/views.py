@@ -376,6 +376,9 @@ def _diagram(
         if alt.reserved_for:
             roles = words.t("list_sep").join(words.role(r) for r in alt.reserved_for)
             notes.append(words.t("reserved_for", roles=roles))
+        gloss = words.names.alternative_gloss(c, alt.id)
+        if gloss:  # in English, what the source's label says (it was Chinese only: an English reader)
+            notes.insert(0, gloss)
         items = []
         for requirement in alt.items:
             i, need = requirement.item, requirement.count
