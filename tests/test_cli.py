@@ -952,7 +952,8 @@ def test_fail_the_report_says_livegate_s_own_note_in_its_own_words_quoting_only_
     stdin = json.dumps({"subject": {"type": "enterprise"}})
     for lang, start in (("en", "Note: No live scenario was given: “所选类目"), ("zh", "注：未指定直播场景：“所选类目")):
         proc = livegate("evaluate", "-", "--format", "text", "--lang", lang, stdin=stdin)
-        [own] = [line for line in proc.stdout.splitlines() if "cheapest_by_scenario" in line]
+        [own] = [line for line in proc.stdout.splitlines() if line.startswith(start[:8])]
+        assert "cheapest_by_scenario" not in own and "cheapest 给出" not in own  # not the JSON's field names
         assert own.startswith(start), own
         assert own.count("5") == 1 and ("(source line 5)." in own or "（原文第 5 行）。" in own), own
 

@@ -439,6 +439,8 @@ def test_the_note_for_a_goal_without_a_scenario_quotes_the_rule_in_the_answer_s_
     assert note["text"].startswith(
         "未指定直播场景：“所选类目需符合小程序的实际应用场景，否则在提交审核后会被驳回申请”（原文第 5 行）。"
     )
+    # read by a compliance officer in the command line's report: no field names of the JSON (a product owner)
+    assert "cheapest" not in note["text"] and note["text"].endswith("请按小程序的实际业务选择场景。")
 
 
 def test_a_counted_item_s_unit_agrees_with_the_number_still_missing(engine, repo_root):

@@ -170,3 +170,24 @@ def test_an_option_of_a_requirement_is_glossed_in_english_in_the_diagram_and_the
         timeout=120,
     ).stdout
     assert f"    - licence_not_accepted: 「《增值电信业务经营许可证》不予受理的场景」 ({gloss})" in listed.splitlines()
+
+
+def test_a_plan_that_needs_a_second_category_names_the_activity_not_its_whole_note(engine):
+    """L747's note under 股票信息服务平台: the plan's line read
+    "因「如提供股票交易服务，需补充：金融业-证券/期货类目」，…还需同时具备【金融-证券/期货】类目" — the
+    requirement said twice (a product owner's review)."""
+    profile = {
+        "subject": {"type": "enterprise"},
+        "documents": ["non_commercial_icp_filing"],
+        "activities": ["stock_trading"],
+        "goal": {"categories": ["finance_stock_info_platform"]},
+    }
+    (plan,) = engine.evaluate(profile, lang="zh")["cheapest"]["plans"]
+    assert (
+        "因「提供股票交易服务」，【金融-股票信息服务平台（港股/美股）】还需同时具备【金融-证券/期货】类目。"
+        in plan["explanation"]
+    )
+    entry = next(
+        c for c in engine.evaluate(profile, lang="zh")["categories"] if c["id"] == "finance_stock_info_platform"
+    )
+    assert any("（其所需材料已一并列入本类目还缺的材料）" in line for line in entry["explanation"])

@@ -270,7 +270,7 @@ class Explainer:
                 lines.append(
                     n.t(
                         "explain.plan.requires",
-                        activity=n.activity_quoted(activity),
+                        activity=n.activity(activity),  # its label: the note quoted said "需补充…" twice over
                         category=n.category(c),
                         required=n.category(r),
                     )
