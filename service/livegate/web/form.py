@@ -208,11 +208,7 @@ def mistyped_key(key: str) -> str | None:
     ``cost.business_license``, ``docs`` → ``doc``, ``Subject`` → ``subject``, ``documents`` → ``doc``),
     or None: the key is the page's own, or nothing like one (``utm_source``, ``fbclid``, ``foo``), which
     the page leaves alone."""
-    own, stem, rest = _split(key)
-    if stem is not None:
-        near = _alike(stem)
-        own = None if near is None else _joined(near, rest)
-    return own
+    return mistyped_keys([key]).get(key)
 
 
 COMPARED = 20
